@@ -1,0 +1,37 @@
+# Two commands for everything:  make lab   |   make test
+# Both create .venv on first use (Python 3.10-3.12 with venv), and are no-ops for setup afterwards.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-kit-installed
+# Optional: a local PyTorch wheel used only by comparison tests/benchmarks when present.
+TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*cp3*.whl))
+PYTEST_ARGS ?=
+
+.PHONY: lab test test-fast venv assignments benchmark clean-venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; assert (3,10)<=v<=(3,12), f"Python 3.10-3.12 needed, found {v[0]}.{v[1]}: set PYTHON=python3.X"' 
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@if [ -n "$(TORCH_WHEEL)" ]; then $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps "$(TORCH_WHEEL)" || true; fi
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
+
+assignments: $(STAMP)
+	$(BIN)/python -m course_lib.grading build
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean-venv:
+	rm -rf $(VENV)
