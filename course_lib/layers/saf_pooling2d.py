@@ -1,0 +1,122 @@
+"""SAF-pooling (SimpNet): max pooling immediately followed by dropout, as a Keras 3 layer."""
+
+import math
+
+import keras
+from keras import ops
+
+from course_lib.layers._validation import check_choice, check_float, check_pair, check_rank4
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class SAFPooling2D(keras.layers.Layer):
+    """SAF-pooling: 2D max pooling immediately followed by dropout on the pooled maps.
+
+    SimpNet's "SAF-pooling" (Hasanpour et al. 2018, seed 002, principle I): pooling
+    first keeps the strongest activation of each window, and dropout then switches
+    some of those strongest responses off, so the network has to find other
+    features that work when the dominant ones are missing (occlusion, viewpoint,
+    lighting). In training (``training=True``) each pooled value is zeroed with
+    probability ``rate`` and the kept values are scaled by ``1 / (1 - rate)``
+    (inverted dropout, as ``keras.layers.Dropout``); at inference the layer is
+    exactly ``keras.layers.MaxPooling2D``. Channels last.
+
+    Args:
+        pool_size: Integer or tuple of 2 integers >= 1, the pooling window.
+        strides: Integer or tuple of 2 integers >= 1, or ``None`` (default) for
+            ``pool_size``.
+        padding: ``"valid"`` or ``"same"`` (as in ``keras.layers.MaxPooling2D``).
+        rate: Float in [0, 1), the fraction of pooled values dropped in training.
+        seed: Optional integer seed for the dropout masks
+            (a ``keras.random.SeedGenerator`` is made from it).
+        **kwargs: Base layer keyword arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: A 4D tensor ``(batch, height, width, channels)``.
+        training: Python boolean; dropout is applied only when it is ``True``.
+
+    Input shape:
+        4D tensor ``(batch, height, width, channels)``.
+
+    Output shape:
+        4D tensor ``(batch, pooled_height, pooled_width, channels)``, as
+        ``keras.layers.MaxPooling2D`` with the same arguments.
+
+    Example:
+
+    >>> saf = SAFPooling2D(pool_size=2, rate=0.3, seed=1)
+    >>> x = keras.random.uniform((2, 8, 8, 4))
+    >>> saf(x).shape
+    (2, 4, 4, 4)
+    >>> saf(x, training=True).shape  # about 30% of the pooled values are 0
+    (2, 4, 4, 4)
+
+    References:
+        Hasanpour, Rouhani, Fayyaz, Sabokrou & Adeli, "Towards Principled Design
+        of Deep Convolutional Networks: Introducing SimpNet", arXiv:1802.06205
+        (2018), principle I and supplement S-C/S-D (seed 002).
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", rate=0.5, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = check_pair("pool_size", pool_size, minimum=1)
+        self.strides = check_pair(
+            "strides", self.pool_size if strides is None else strides, minimum=1
+        )
+        if isinstance(padding, str):
+            padding = padding.lower()
+        self.padding = check_choice("padding", padding, ("valid", "same"))
+        self.rate = check_float("rate", rate, minimum=0.0, maximum=1.0, max_inclusive=False)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"Argument `seed` must be an integer or None. Received: seed={seed!r}")
+        self.seed = seed
+        if self.rate > 0:
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)  # checks the rank and the spatial size
+        self.input_spec = keras.InputSpec(ndim=4)
+
+    def call(self, inputs, training=False):
+        outputs = ops.max_pool(
+            inputs,
+            pool_size=self.pool_size,
+            strides=self.strides,
+            padding=self.padding,
+            data_format="channels_last",
+        )
+        if training and self.rate > 0:
+            outputs = keras.random.dropout(outputs, self.rate, seed=self.seed_generator)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = check_rank4(self, input_shape, need_channels=False)
+        return (
+            batch,
+            self._pooled_length(height, 0),
+            self._pooled_length(width, 1),
+            channels,
+        )
+
+    def _pooled_length(self, length, axis):
+        if length is None:
+            return None
+        if self.padding == "same":
+            return math.ceil(length / self.strides[axis])
+        if length < self.pool_size[axis]:
+            raise ValueError(
+                f"SAFPooling2D with padding='valid' needs inputs at least as large as "
+                f"pool_size={self.pool_size} in height and width; use a smaller pool_size "
+                f"or padding='same'. Received: input spatial size {length} on axis {axis + 1}"
+            )
+        return (length - self.pool_size[axis]) // self.strides[axis] + 1
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "rate": self.rate,
+            "seed": self.seed,
+        }
