@@ -1,0 +1,465 @@
+#!/usr/bin/env python
+"""Build and check the course notebooks.
+
+Notebooks are written as jupytext *percent* scripts in ``notebooks/src/NN_name.py`` (plain
+Python with ``# %%`` cell markers: reviewable diffs) and built into ``notebooks/NN_name.ipynb``.
+
+Commands (run from anywhere; paths are relative to the repository)::
+
+    python tools/notebooks.py build [NAMES...]   # py -> ipynb, execute (COURSE_BUDGET=smoke),
+                                                 # keep only `# NBVAL_CHECK_OUTPUT` outputs
+    python tools/notebooks.py check [NAMES...]   # structural checks, src/ipynb in sync
+    python tools/notebooks.py run --budget quick [NAMES...]  # execute and time, save nothing
+    python tools/notebooks.py list               # the notebooks the tool knows
+
+NAMES are notebook stems (``02_cnn_building_blocks``), their number prefix (``02``) or paths;
+no NAMES means every notebook.
+
+``build`` executes each notebook with nbclient under ``COURSE_BUDGET=smoke`` (working directory
+``notebooks/``, a timeout per cell), fails on the first cell error, then strips every output and
+execution count except those of cells whose source contains ``# NBVAL_CHECK_OUTPUT``: those keep
+their outputs and execution count, which ``pytest --nbval-lax`` compares on every test run (nbval
+skips the comparison of a cell whose stored execution count is empty, so the count is kept on
+purpose). A check cell must not write to stderr (nbval compares stderr too, and TensorFlow's log
+lines are not stable); the build fails if one does.
+
+``check`` (also run by ``tests/test_notebooks_structure.py``) requires of every notebook:
+
+1. a valid nbformat 4 document with the ``python3`` kernelspec;
+2. first cell: markdown with the "Open in Colab" badge pointing at this very notebook;
+3. a markdown cell with the learning goals (学习目标) among the first three cells;
+4. first code cell: the guarded install cell (runs only on Colab, clones and pip-installs the kit);
+5. second code cell: ``BUDGET = setup(expected_version="<course_lib.__version__>")``;
+6. exercises (练习) in a markdown cell in the second half of the notebook;
+7. no error outputs; outputs and execution counts only on ``# NBVAL_CHECK_OUTPUT`` cells, each of
+   which was executed (has an execution count) and wrote nothing to stderr;
+8. ``notebooks/src/<name>.py`` exists and its cells equal the notebook's cells (type and source).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import jupytext
+import nbformat
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
+SRC_DIR = NB_DIR / "src"
+
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+KERNEL_NAME = "python3"
+BUDGETS = ("smoke", "quick", "full")
+DEFAULT_CELL_TIMEOUT = 600
+_NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
+
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed to build or to pass its checks."""
+
+
+# --------------------------------------------------------------------------------------------
+# Facts the checks compare against
+
+
+def repo_url() -> str:
+    """The kit's GitHub address, as course_lib/notebook.py declares it (read, not imported)."""
+    text = (ROOT / "course_lib" / "notebook.py").read_text(encoding="utf-8")
+    match = re.search(r'^REPO_URL\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    if not match:
+        raise NotebookError("course_lib/notebook.py does not define REPO_URL = \"...\".")
+    return match.group(1).rstrip("/")
+
+
+def library_version() -> str:
+    """``course_lib.__version__`` read from course_lib/__init__.py (no TensorFlow import)."""
+    text = (ROOT / "course_lib" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    if not match:
+        raise NotebookError("course_lib/__init__.py does not define __version__ = \"...\".")
+    return match.group(1)
+
+
+def colab_badge(stem: str) -> str:
+    """The markdown of the "Open in Colab" badge for ``notebooks/<stem>.ipynb``."""
+    url = repo_url().replace("https://github.com/", "https://colab.research.google.com/github/")
+    return (
+        "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+        f"({url}/blob/main/notebooks/{stem}.ipynb)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Finding notebooks
+
+
+def sources(names: Sequence[str] | None = None, src_dir: Path = SRC_DIR) -> list[Path]:
+    """The percent scripts selected by ``names`` (stems, number prefixes or paths), sorted.
+
+    Raises:
+        NotebookError: a name matches no script, or a script is not named ``NN_snake_case.py``.
+    """
+    available = sorted(p for p in Path(src_dir).glob("*.py") if not p.name.startswith("_"))
+    for path in available:
+        if not _NAME_RE.match(path.stem):
+            raise NotebookError(
+                f"Notebook source {path} must be named NN_snake_case.py (two digits, then "
+                "lower-case words joined by underscores)."
+            )
+    if not names:
+        return available
+    chosen: list[Path] = []
+    for name in names:
+        stem = Path(name).stem
+        hits = [p for p in available if p.stem == stem or p.stem.startswith(stem + "_")]
+        if len(hits) != 1:
+            known = ", ".join(p.stem for p in available) or "none"
+            what = "matches no" if not hits else "matches more than one"
+            raise NotebookError(f"{name!r} {what} notebook source in {src_dir}. Known: {known}.")
+        if hits[0] not in chosen:
+            chosen.append(hits[0])
+    return chosen
+
+
+def ipynb_for(src: Path, nb_dir: Path = NB_DIR) -> Path:
+    return Path(nb_dir) / f"{Path(src).stem}.ipynb"
+
+
+# --------------------------------------------------------------------------------------------
+# py -> notebook
+
+
+def read_source(src: Path) -> NotebookNode:
+    """Read a percent script as a clean notebook: python3 kernelspec, stable cell ids.
+
+    Cell ids are ``cell-00``, ``cell-01``... so that rebuilding an unchanged script gives a
+    byte-identical notebook; jupytext's own bookkeeping metadata is dropped.
+    """
+    nb = jupytext.read(str(src), fmt="py:percent")
+    nb.metadata = nbformat.from_dict(
+        {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    )
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+        tags = cell.metadata.get("tags")
+        cell.metadata = nbformat.from_dict({"tags": list(tags)} if tags else {})
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def is_check_cell(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and CHECK_MARK in cell.source
+
+
+def execute(
+    nb: NotebookNode,
+    *,
+    budget: str = "smoke",
+    cwd: Path = NB_DIR,
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+    name: str = "notebook",
+) -> float:
+    """Execute ``nb`` in place with a fresh kernel; return the wall time in seconds.
+
+    The kernel runs with ``COURSE_BUDGET=budget`` and ``TF_CPP_MIN_LOG_LEVEL=2`` in ``cwd``.
+
+    Raises:
+        ValueError: ``budget`` is not smoke, quick or full.
+        NotebookError: a cell raised or ran past ``timeout`` seconds (the message names it).
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    if budget not in BUDGETS:
+        raise ValueError(f"budget must be one of {', '.join(BUDGETS)}. Received: budget={budget!r}")
+    env = dict(os.environ, COURSE_BUDGET=budget, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL_NAME,
+        allow_errors=False,
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    start = time.perf_counter()
+    try:
+        client.execute(env=env, cwd=str(cwd))
+    except CellTimeoutError as err:
+        raise NotebookError(f"{name}: a cell ran past {timeout} s under budget {budget!r}.\n{err}")
+    except CellExecutionError as err:
+        raise NotebookError(f"{name}: a cell failed under budget {budget!r}.\n{err}") from None
+    return time.perf_counter() - start
+
+
+def strip(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
+    """Keep outputs and execution counts only on ``# NBVAL_CHECK_OUTPUT`` cells (in place).
+
+    Raises:
+        NotebookError: a check cell wrote to stderr or holds an error (unstable reference).
+    """
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        if is_check_cell(cell):
+            for out in cell.outputs:
+                if out.output_type == "error" or (
+                    out.output_type == "stream" and out.get("name") == "stderr"
+                ):
+                    raise NotebookError(
+                        f"{name}, cell {i} is marked {CHECK_MARK} but wrote to stderr or failed; "
+                        "nbval would compare that text. Move the noisy call (imports, TensorFlow "
+                        "logging, warnings) to an unmarked cell.\n"
+                        + "".join(out.get("text", "") or out.get("evalue", ""))[:2000]
+                    )
+        else:
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def write(nb: NotebookNode, path: Path) -> None:
+    nbformat.validate(nb)
+    text = nbformat.writes(nb, version=4)
+    Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: float
+    budget: str
+
+
+def build(
+    names: Sequence[str] | None = None,
+    *,
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+    src_dir: Path = SRC_DIR,
+    nb_dir: Path = NB_DIR,
+) -> list[Timing]:
+    """Build ``notebooks/<name>.ipynb`` from each selected script (executed with smoke budget)."""
+    timings = []
+    for src in sources(names, src_dir):
+        nb = read_source(src)
+        seconds = execute(nb, budget="smoke", cwd=nb_dir, timeout=timeout, name=src.stem)
+        strip(nb, src.stem)
+        out = ipynb_for(src, nb_dir)
+        write(nb, out)
+        problems = check_notebook(out, src)
+        if problems:
+            raise NotebookError(f"{out} was built but fails its checks:\n- " + "\n- ".join(problems))
+        timings.append(Timing(src.stem, seconds, "smoke"))
+        print(f"built {out.relative_to(nb_dir.parent) if nb_dir.parent in out.parents else out} "
+              f"({seconds:.1f} s, smoke)", flush=True)
+    return timings
+
+
+def run(
+    names: Sequence[str] | None = None,
+    *,
+    budget: str = "quick",
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+    src_dir: Path = SRC_DIR,
+    nb_dir: Path = NB_DIR,
+) -> list[Timing]:
+    """Execute each selected script under ``budget`` and report the time; nothing is saved
+    (except what the notebook itself writes, e.g. results/ records)."""
+    timings = []
+    for src in sources(names, src_dir):
+        nb = read_source(src)
+        seconds = execute(nb, budget=budget, cwd=nb_dir, timeout=timeout, name=src.stem)
+        timings.append(Timing(src.stem, seconds, budget))
+        print(f"ran {src.stem} ({seconds:.1f} s, {budget})", flush=True)
+    return timings
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+
+
+def _code_cells(nb: NotebookNode) -> list[tuple[int, NotebookNode]]:
+    return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+def check_notebook(path: Path, src: Path | None = None) -> list[str]:
+    """Every problem found in ``path`` (empty list: the notebook passes). See the module doc."""
+    path = Path(path)
+    stem = path.stem
+    problems: list[str] = []
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as err:  # unreadable JSON, wrong version...
+        return [f"cannot read {path}: {err}"]
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as err:
+        problems.append(f"not a valid nbformat 4 notebook: {err.message}")
+    if nb.metadata.get("kernelspec", {}).get("name") != KERNEL_NAME:
+        problems.append(f"metadata.kernelspec.name must be {KERNEL_NAME!r} (rebuild with the tool).")
+    if not nb.cells:
+        return problems + ["the notebook has no cells."]
+
+    # 2. badge
+    first = nb.cells[0]
+    badge = colab_badge(stem)
+    if first.cell_type != "markdown" or badge not in first.source:
+        problems.append(f"the first cell must be markdown containing the Colab badge:\n  {badge}")
+
+    # 3. learning goals
+    if not any(
+        c.cell_type == "markdown" and ("学习目标" in c.source)
+        for c in nb.cells[:3]
+    ):
+        problems.append("no learning goals: one of the first three cells must be markdown with "
+                        "a '学习目标' (learning goals) section.")
+
+    # 4./5. install cell, version/BUDGET cell
+    code = _code_cells(nb)
+    if len(code) < 2:
+        problems.append("the notebook needs at least the install cell and the setup cell.")
+    else:
+        install = code[0][1].source
+        needed = ['"google.colab" in sys.modules', repo_url(), '"pip", "install"']
+        missing = [s for s in needed if s not in install]
+        if missing:
+            problems.append(
+                "the first code cell must be the guarded Colab install cell (`if \"google.colab\" "
+                "in sys.modules:` then git clone of the kit and `pip install -e`); missing: "
+                + ", ".join(missing)
+            )
+        setup_src = code[1][1].source
+        version = library_version()
+        want = f'BUDGET = setup(expected_version="{version}")'
+        pattern = r'^BUDGET\s*=\s*setup\(\s*expected_version\s*=\s*"' + re.escape(version) + '"'
+        if (not re.search(pattern, setup_src, re.MULTILINE)
+                or "from course_lib.notebook import setup" not in setup_src):
+            problems.append(
+                "the second code cell must be the version/BUDGET cell:\n"
+                f"  from course_lib.notebook import setup\n  {want}"
+            )
+
+    # 6. exercises
+    half = len(nb.cells) // 2
+    if not any(c.cell_type == "markdown" and "练习" in c.source for c in nb.cells[half:]):
+        problems.append("no exercises: add a markdown cell with 2-4 ungraded exercises (练习) "
+                        "near the end.")
+
+    # 7. outputs
+    for i, cell in code:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if errors:
+            problems.append(f"cell {i} stores an error output ({errors[0].get('ename')}).")
+        if is_check_cell(cell):
+            if cell.execution_count is None:
+                problems.append(f"cell {i} is marked {CHECK_MARK} but was not executed "
+                                "(nbval skips it): rebuild with `tools/notebooks.py build`.")
+            if any(o.output_type == "stream" and o.get("name") == "stderr" for o in cell.outputs):
+                problems.append(f"cell {i} is marked {CHECK_MARK} but stores stderr output.")
+        else:
+            if cell.outputs:
+                problems.append(f"cell {i} stores outputs but is not marked {CHECK_MARK}: "
+                                "rebuild with `tools/notebooks.py build`.")
+            if cell.execution_count is not None:
+                problems.append(f"cell {i} stores an execution count but is not marked "
+                                f"{CHECK_MARK}.")
+
+    # 8. sync with the percent script
+    src = Path(src) if src is not None else SRC_DIR / f"{stem}.py"
+    if not src.exists():
+        problems.append(f"no source script {src}: notebooks are written in notebooks/src/.")
+    else:
+        want_cells = [(c.cell_type, c.source) for c in read_source(src).cells]
+        have_cells = [(c.cell_type, c.source) for c in nb.cells]
+        if want_cells != have_cells:
+            where = next(
+                (k for k, (a, b) in enumerate(zip(want_cells, have_cells)) if a != b),
+                min(len(want_cells), len(have_cells)),
+            )
+            problems.append(
+                f"{path.name} is out of sync with {src.name} (first difference at cell {where}): "
+                f"run `python tools/notebooks.py build {stem}`."
+            )
+    return problems
+
+
+def check(
+    names: Sequence[str] | None = None, *, src_dir: Path = SRC_DIR, nb_dir: Path = NB_DIR
+) -> dict[str, list[str]]:
+    """``{notebook stem: problems}`` for the selected notebooks, including unpaired files."""
+    report: dict[str, list[str]] = {}
+    for src in sources(names, src_dir):
+        out = ipynb_for(src, nb_dir)
+        report[src.stem] = (
+            check_notebook(out, src) if out.exists()
+            else [f"{out.name} has not been built: run `python tools/notebooks.py build {src.stem}`."]
+        )
+    if not names:
+        stems = {p.stem for p in sources(None, src_dir)}
+        for nb_path in sorted(Path(nb_dir).glob("*.ipynb")):
+            if nb_path.stem not in stems:
+                report[nb_path.stem] = [f"{nb_path.name} has no source script in {src_dir}."]
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools/notebooks.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_build = sub.add_parser("build", help="py -> ipynb, execute under smoke, strip outputs")
+    p_build.add_argument("names", nargs="*")
+    p_build.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
+                         help="seconds per cell (default %(default)s)")
+    p_check = sub.add_parser("check", help="structural checks and src/ipynb sync")
+    p_check.add_argument("names", nargs="*")
+    p_run = sub.add_parser("run", help="execute under a budget and time it; saves nothing")
+    p_run.add_argument("names", nargs="*")
+    p_run.add_argument("--budget", choices=BUDGETS, default="quick")
+    p_run.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT)
+    sub.add_parser("list", help="the notebook sources")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    try:
+        if args.command == "list":
+            for src in sources():
+                built = "built" if ipynb_for(src).exists() else "not built"
+                print(f"{src.stem}  ({built})")
+            return 0
+        if args.command == "check":
+            report = check(args.names)
+            bad = {k: v for k, v in report.items() if v}
+            for stem, problems in report.items():
+                print(f"{'FAIL' if problems else 'ok  '} {stem}")
+                for problem in problems:
+                    print(f"     - {problem}")
+            return 1 if bad else 0
+        if args.command == "build":
+            timings = build(args.names, timeout=args.timeout)
+        else:
+            timings = run(args.names, budget=args.budget, timeout=args.timeout)
+        total = sum(t.seconds for t in timings)
+        print(f"{len(timings)} notebook(s), {total:.1f} s in all")
+        return 0
+    except NotebookError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
