@@ -60,6 +60,7 @@ KERNEL_NAME = "python3"
 BUDGETS = ("smoke", "quick", "full")
 DEFAULT_CELL_TIMEOUT = 600
 _NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -200,7 +201,8 @@ def execute(
     except CellTimeoutError as err:
         raise NotebookError(f"{name}: a cell ran past {timeout} s under budget {budget!r}.\n{err}")
     except CellExecutionError as err:
-        raise NotebookError(f"{name}: a cell failed under budget {budget!r}.\n{err}") from None
+        message = _ANSI_RE.sub("", str(err))
+        raise NotebookError(f"{name}: a cell failed under budget {budget!r}.\n{message}") from None
     return time.perf_counter() - start
 
 
