@@ -16,11 +16,29 @@ exercises one layer configuration end to end:
 
 ``check_mixed_precision`` is separate: the layer built with ``dtype="mixed_float16"``
 must return float16 values close to the float32 layer with the same weights.
+``reference_lrn`` is an independent NumPy version of the LRN formula for the tests.
 """
 
 import numpy as np
 
 import keras
+
+
+def reference_lrn(x, size, alpha, beta, k, alpha_mode):
+    """The LRN formula of seed 004 as an explicit float64 loop over channels (last axis).
+
+    Window ``[d - size // 2, d + (size - 1) // 2]`` clipped to the channels (the
+    ``torch.nn.LocalResponseNorm`` window); ``alpha / size`` when ``alpha_mode="mean"``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    scale = alpha / size if alpha_mode == "mean" else alpha
+    out = np.empty_like(x)
+    channels = x.shape[-1]
+    for d in range(channels):
+        lo, hi = max(0, d - size // 2), min(channels - 1, d + (size - 1) // 2)
+        window = np.sum(x[..., lo:hi + 1] ** 2, axis=-1)
+        out[..., d] = x[..., d] / (k + scale * window) ** beta
+    return out
 
 
 def _random_inputs(input_shape, seed):
