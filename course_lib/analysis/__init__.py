@@ -1,0 +1,47 @@
+"""Analysis tools: per-layer tables, receptive fields, CS231n arithmetic and the seeds' tables.
+
+- :func:`layer_table`: one row per layer (output shape, parameters, MACs, activation memory,
+  seed-000 low/high group).
+- :func:`receptive_fields` / :func:`receptive_field_arithmetic`: receptive field, jump and start
+  of every layer (Dang Ha The Hien's arithmetic), for a Keras model or a list of
+  ``(kernel, stride, padding, dilation)`` tuples; :func:`rf_bounds` gives the pixels a unit sees.
+- :func:`conv_output_size`, :func:`conv_params`, :func:`memory_bytes`, :func:`model_memory`:
+  the CS231n closed forms (seed 003).
+- :func:`load_table` / :func:`available_tables`: the seeds' printed tables (``data/tables``);
+  :func:`paper_vs_computed`: seed 000's printed parameter counts vs the built models.
+"""
+
+from course_lib.analysis.arithmetic import (
+    OPTIMIZER_SLOTS,
+    MemoryEstimate,
+    conv_output_size,
+    conv_params,
+    memory_bytes,
+    model_memory,
+)
+from course_lib.analysis.layer_table import layer_macs, layer_table, seed000_groups
+from course_lib.analysis.receptive_field import (
+    receptive_field_arithmetic,
+    receptive_fields,
+    rf_bounds,
+)
+from course_lib.analysis.tables import available_tables, load_table, paper_vs_computed, tables_dir
+
+__all__ = [
+    "OPTIMIZER_SLOTS",
+    "MemoryEstimate",
+    "available_tables",
+    "conv_output_size",
+    "conv_params",
+    "layer_macs",
+    "layer_table",
+    "load_table",
+    "memory_bytes",
+    "model_memory",
+    "paper_vs_computed",
+    "receptive_field_arithmetic",
+    "receptive_fields",
+    "rf_bounds",
+    "seed000_groups",
+    "tables_dir",
+]

@@ -1,0 +1,324 @@
+"""CS231n convolution arithmetic: output sizes, parameter counts and memory estimates.
+
+These are the closed forms of the CS231n convolutional-network notes (seed 003, sections 4.1
+and 6.7):
+
+* output size ``(W - F + 2P) / S + 1`` (:func:`conv_output_size`), which must be an integer;
+* parameters of a conv layer with ``K`` filters of ``F x F x C_in`` plus ``K`` biases
+  (:func:`conv_params`);
+* memory: activations (and, when training, their gradients), parameters, parameter
+  gradients and optimizer state, 4 bytes per float32 value (:func:`memory_bytes`,
+  :func:`model_memory`).
+
+Reference: CS231n, "Convolutional Neural Networks for Visual Recognition", notes on
+convolutional networks (Chinese translation in seed 003).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from numbers import Integral
+
+__all__ = [
+    "OPTIMIZER_SLOTS",
+    "MemoryEstimate",
+    "conv_output_size",
+    "conv_params",
+    "memory_bytes",
+    "model_memory",
+]
+
+#: Per-parameter state slots kept by common optimizers (each slot is one float per parameter).
+#: ``"sgd"``: none; ``"sgd-momentum"``: the velocity; ``"rmsprop"``/``"adagrad"``: the running
+#: squared-gradient accumulator; ``"adam"``: first and second moments.
+OPTIMIZER_SLOTS: dict[str, int] = {
+    "sgd": 0,
+    "sgd-momentum": 1,
+    "momentum": 1,
+    "rmsprop": 1,
+    "adagrad": 1,
+    "adam": 2,
+    "adamw": 2,
+}
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(
+            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def _pair(name: str, value) -> tuple[int, int]:
+    """An int or a pair of ints (height, width), each >= 1."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(
+                f"`{name}` must be an integer or a pair (height, width). Received: {name}={value!r}"
+            )
+        return (_check_int(name, value[0], 1), _check_int(name, value[1], 1))
+    v = _check_int(name, value, 1)
+    return (v, v)
+
+
+def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) -> int:
+    """Spatial output size of a convolution or pooling window: ``(W - F_eff + 2P) / S + 1``.
+
+    ``F_eff = dilation * (F - 1) + 1`` is the extent of a dilated filter (``F`` when
+    ``dilation=1``). The notes insist the division be exact: a stride that does not tile the
+    padded input is an error, not something to round away.
+
+    Args:
+        W: input size (width or height), >= 1.
+        F: filter (or pooling window) size, >= 1.
+        P: zero padding on each side, >= 0.
+        S: stride, >= 1.
+        dilation: dilation rate, >= 1.
+
+    Returns:
+        The output size, an ``int``.
+
+    Raises:
+        ValueError: an argument is out of range, the filter is larger than the padded input,
+            or ``(W - F_eff + 2P) / S + 1`` is not an integer (the message shows the numbers
+            and lists paddings and strides that fit).
+
+    Example:
+        >>> conv_output_size(32, 5, P=2, S=1)
+        32
+        >>> conv_output_size(227, 11, P=0, S=4)  # AlexNet conv1
+        55
+    """
+    W = _check_int("W", W, 1)
+    F = _check_int("F", F, 1)
+    P = _check_int("P", P, 0)
+    S = _check_int("S", S, 1)
+    dilation = _check_int("dilation", dilation, 1)
+    f_eff = dilation * (F - 1) + 1
+    span = W - f_eff + 2 * P
+    f_text = f"F_eff={f_eff} (F={F}, dilation={dilation})" if dilation > 1 else f"F={F}"
+    if span < 0:
+        raise ValueError(
+            f"The filter does not fit: {f_text} is larger than the padded input "
+            f"W + 2P = {W} + 2*{P} = {W + 2 * P}. Use a smaller filter or a padding of at "
+            f"least P={math.ceil((f_eff - W) / 2)}."
+        )
+    if span % S:
+        value = span / S + 1
+        paddings = [p for p in range(0, f_eff) if (W - f_eff + 2 * p) >= 0 and (W - f_eff + 2 * p) % S == 0]
+        strides = [s for s in range(1, max(f_eff, S) + 1) if span % s == 0]
+        pad_hint = (
+            f"paddings that work with S={S}: {paddings[:6]}"
+            if paddings
+            else f"no padding below F_eff={f_eff} works with S={S}"
+        )
+        raise ValueError(
+            f"(W - F + 2P)/S + 1 = ({W} - {f_eff} + 2*{P})/{S} + 1 = {value:g} is not an integer, "
+            f"so {f_text}, P={P}, S={S} does not tile an input of size W={W}. "
+            f"Try {pad_hint}, or strides that work with P={P}: {strides}."
+        )
+    return span // S + 1
+
+
+def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
+    """Parameters of a conv layer: ``K`` filters of ``F x F x C_in`` weights, plus ``K`` biases.
+
+    Args:
+        F: filter size, an int or a pair ``(F_h, F_w)``.
+        C_in: input channels (the filter depth), >= 1.
+        K: number of filters (output channels), >= 1.
+        bias: count one bias per filter.
+
+    Returns:
+        ``F_h * F_w * C_in * K + (K if bias else 0)``.
+
+    Example:
+        >>> conv_params(5, 3, 10)   # ten 5x5 filters on a 32x32x3 image
+        760
+        >>> conv_params(11, 3, 96)  # AlexNet conv1
+        34944
+    """
+    fh, fw = _pair("F", F)
+    C_in = _check_int("C_in", C_in, 1)
+    K = _check_int("K", K, 1)
+    return fh * fw * C_in * K + (K if bias else 0)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Memory of one training or inference step, in bytes, split by what it holds.
+
+    Attributes:
+        activations: the forward activations of the whole batch.
+        activation_gradients: their gradients (same size; zero for inference).
+        params: the parameters themselves.
+        param_gradients: one gradient per trainable parameter (zero for inference).
+        optimizer_state: the optimizer's slots, ``slots x trainable parameters``.
+        bytes_per_value: bytes per number (4 for float32).
+    """
+
+    activations: int
+    activation_gradients: int
+    params: int
+    param_gradients: int
+    optimizer_state: int
+    bytes_per_value: int = 4
+
+    @property
+    def forward(self) -> int:
+        """Bytes of a forward pass: activations + parameters."""
+        return self.activations + self.params
+
+    @property
+    def parameter_total(self) -> int:
+        """Bytes for parameters, their gradients and the optimizer slots (the notes' "x3")."""
+        return self.params + self.param_gradients + self.optimizer_state
+
+    @property
+    def total(self) -> int:
+        """Everything counted: activations (+ gradients) and parameters (+ gradients, slots)."""
+        return self.activations + self.activation_gradients + self.parameter_total
+
+    def to_dict(self) -> dict[str, int]:
+        """The fields plus ``forward``, ``parameter_total`` and ``total``."""
+        return {
+            **asdict(self),
+            "forward": self.forward,
+            "parameter_total": self.parameter_total,
+            "total": self.total,
+        }
+
+    def __str__(self) -> str:
+        mib = 1024**2
+        return (
+            f"activations {self.activations / mib:.1f} MiB (+{self.activation_gradients / mib:.1f} "
+            f"MiB gradients), parameters {self.params / mib:.1f} MiB (+{self.param_gradients / mib:.1f} "
+            f"MiB gradients, +{self.optimizer_state / mib:.1f} MiB optimizer state); "
+            f"total {self.total / mib:.1f} MiB"
+        )
+
+
+def _slots(optimizer: str) -> int:
+    key = str(optimizer).strip().lower().replace("_", "-")
+    if key not in OPTIMIZER_SLOTS:
+        raise ValueError(
+            f"Unknown `optimizer`; expected one of {sorted(OPTIMIZER_SLOTS)}. "
+            f"Received: optimizer={optimizer!r}"
+        )
+    return OPTIMIZER_SLOTS[key]
+
+
+def memory_bytes(
+    activations: int,
+    params: int,
+    *,
+    trainable_params: int | None = None,
+    batch_size: int = 1,
+    training: bool = True,
+    optimizer: str = "sgd-momentum",
+    bytes_per_value: int = 4,
+) -> MemoryEstimate:
+    """The CS231n memory estimate (seed 003, section 6.7) from value counts.
+
+    The notes list three sources of memory: the activations (and, for backpropagation, their
+    gradients, which have the same size), the parameters with their gradients and the
+    optimizer's per-parameter cache ("multiply the parameter memory by 3 or more"), and
+    miscellany (the input batch, augmentation buffers) that is left out here. Every value is
+    ``bytes_per_value`` bytes (4 for float32).
+
+    What the optimizer keeps (``OPTIMIZER_SLOTS``): plain SGD keeps nothing, SGD with momentum,
+    RMSProp and Adagrad keep one value per parameter (so params + gradients + cache = 3x the
+    parameter memory, the notes' "x3"), and Adam keeps two (first and second moments: 4x).
+    Gradients and slots are counted for trainable parameters only.
+
+    Args:
+        activations: activation values of ONE example (e.g. the sum of every layer's output
+            size, ``layer_table(model)["activations"].sum()``).
+        params: number of parameters.
+        trainable_params: number of trainable parameters (default: ``params``).
+        batch_size: examples per step; multiplies the activation memory.
+        training: ``False`` counts a forward pass only (no gradients, no optimizer state).
+        optimizer: one of ``OPTIMIZER_SLOTS``.
+        bytes_per_value: 4 for float32, 2 for float16, 8 for float64.
+
+    Returns:
+        A :class:`MemoryEstimate` (bytes).
+
+    Example:
+        >>> m = memory_bytes(activations=15_237_608, params=138_357_544, training=False)
+        >>> round(m.forward / 2**20)  # VGG-16 forward pass, one 224x224 image
+        586
+    """
+    activations = _check_int("activations", activations, 0)
+    params = _check_int("params", params, 0)
+    trainable = params if trainable_params is None else _check_int("trainable_params", trainable_params, 0)
+    if trainable > params:
+        raise ValueError(
+            "`trainable_params` cannot exceed `params`. "
+            f"Received: trainable_params={trainable}, params={params}"
+        )
+    batch_size = _check_int("batch_size", batch_size, 1)
+    bytes_per_value = _check_int("bytes_per_value", bytes_per_value, 1)
+    slots = _slots(optimizer)
+    b = bytes_per_value
+    act = activations * batch_size * b
+    return MemoryEstimate(
+        activations=act,
+        activation_gradients=act if training else 0,
+        params=params * b,
+        param_gradients=trainable * b if training else 0,
+        optimizer_state=slots * trainable * b if training else 0,
+        bytes_per_value=b,
+    )
+
+
+def model_memory(
+    model,
+    batch_size: int = 1,
+    optimizer: str = "sgd-momentum",
+    *,
+    training: bool = True,
+    input_shape=None,
+    bytes_per_value: int = 4,
+) -> MemoryEstimate:
+    """:func:`memory_bytes` for a Keras model, counting activations with :func:`layer_table`.
+
+    The activation count is the sum of every layer's output size (the input included, as the
+    CS231n VGG-16 breakdown does). Layers whose output is a view of their input (``Flatten``,
+    ``Reshape``, inference-time ``Dropout``) are counted too, so the figure is an upper bound
+    on what a framework actually allocates.
+
+    Args:
+        model: a built functional or Sequential Keras model.
+        batch_size: examples per step.
+        optimizer: one of ``OPTIMIZER_SLOTS`` (``"sgd"``, ``"sgd-momentum"``, ``"adam"``...).
+        training: ``False`` for inference only.
+        input_shape: (height, width, channels) if the model has none or an unknown one.
+        bytes_per_value: 4 for float32.
+
+    Returns:
+        A :class:`MemoryEstimate` (bytes).
+
+    Example:
+        >>> import keras
+        >>> m = keras.applications.VGG16(weights=None)
+        >>> model_memory(m, training=False).forward // 2**20  # MiB, one image
+        586
+    """
+    from course_lib.analysis.layer_table import layer_table
+
+    table = layer_table(model, input_shape=input_shape)
+    activations = int(table["activations"].sum())
+    params = int(table["params"].sum())
+    trainable = int(table["trainable_params"].sum())
+    return memory_bytes(
+        activations,
+        params,
+        trainable_params=trainable,
+        batch_size=batch_size,
+        training=training,
+        optimizer=optimizer,
+        bytes_per_value=bytes_per_value,
+    )

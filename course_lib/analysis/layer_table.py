@@ -1,0 +1,281 @@
+"""Per-layer table of a Keras model: output shape, parameters, multiply-adds, activation memory.
+
+``layer_table(model)`` gives one row per leaf layer (nested models are flattened into their own
+layers, named ``outer/inner``), in topological order, so a student can see where a network
+keeps its parameters (the FC layers of VGG), where it spends its compute (the early convs)
+and where its activation memory sits (the first, full-resolution layers: seed 003, section 6.7).
+
+For the seed-000 models (layers ``conv1``, ``conv2``..``conv5`` or ``conv1``, ``rcl1``..``rcl4``
+and ``fc``) the ``group`` column splits the parameterised layers into the paper's *low* and
+*high* groups (low = ``conv1`` + ``conv2`` for the CNN, ``conv1`` + ``rcl1`` for the RCNN; high =
+everything else with parameters, ``fc`` included), the convention of
+``course_lib.models.param_groups``.
+
+Reference: seed 000 (low/high groups), seed 003 (CS231n: parameters, memory).
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import pandas as pd
+
+from course_lib.analysis._graph import Leaf, flat, prepare_model, shape_tail, walk
+from course_lib.layers import RecurrentConv2D
+
+__all__ = ["COLUMNS", "layer_macs", "layer_table", "seed000_groups"]
+
+#: Columns of :func:`layer_table`, in order.
+COLUMNS = [
+    "layer",
+    "type",
+    "output_shape",
+    "params",
+    "trainable_params",
+    "macs",
+    "activations",
+    "activation_bytes",
+    "group",
+]
+
+_POINTWISE_NO_MACS = (
+    keras.layers.InputLayer,
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.ELU,
+    keras.layers.PReLU,
+    keras.layers.Softmax,
+    keras.layers.Dropout,
+    keras.layers.SpatialDropout1D,
+    keras.layers.SpatialDropout2D,
+    keras.layers.SpatialDropout3D,
+    keras.layers.GaussianNoise,
+    keras.layers.GaussianDropout,
+    keras.layers.Flatten,
+    keras.layers.Reshape,
+    keras.layers.Permute,
+    keras.layers.Identity,
+    keras.layers.Rescaling,
+    keras.layers.Normalization,
+    keras.layers.BatchNormalization,
+    keras.layers.LayerNormalization,
+    keras.layers.GroupNormalization,
+    keras.layers.Embedding,
+)
+
+
+def _spatial(shape) -> int:
+    """Product of the spatial axes of a channels-last shape without batch: (H, W, C) -> H*W."""
+    return math.prod(shape[:-1])
+
+
+def layer_macs(layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool = False) -> int | None:
+    """Multiply-accumulate operations of one call of ``layer`` on ONE example.
+
+    MACs count the multiply-adds of the linear maps (convolutions and dense layers); bias
+    additions, activations, normalisations (BatchNorm, LRN), pooling and element-wise merges
+    count 0, the usual convention of FLOP counters that report MACs (``2 x MACs ~ FLOPs``).
+
+    * ``Conv1D/2D/3D``: ``prod(out_spatial) * prod(kernel_size) * C_in / groups * C_out``
+      (the CS231n count ``H_out * W_out * k * k * C_in * C_out`` for ``groups=1``).
+    * ``DepthwiseConv``: ``prod(out_spatial) * prod(kernel_size) * C_in * depth_multiplier``.
+    * ``SeparableConv``: the depthwise part plus the pointwise ``prod(out_spatial) * C_in * dm * C_out``.
+    * ``ConvTranspose``: every input position is multiplied into a ``k x k x C_out`` patch:
+      ``prod(in_spatial) * prod(kernel_size) * C_in * C_out``.
+    * ``Dense``: ``in_features * units`` per position of the leading axes.
+    * :class:`~course_lib.layers.RecurrentConv2D` with ``T = iterations``: the unrolled count of
+      Liang & Hu's RCL (seed 000, eq. 2): ``T + 1`` feed-forward convolutions (one per state
+      ``x(0)..x(T)``) and ``T`` recurrent ones, ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``.
+      ``w_f * u`` does not change over time, and ``course_lib.layers.RecurrentConv2D`` computes
+      it once: ``rcl_reuse_feedforward=True`` counts that, ``T * H * W * k_f^2 * C_in * F`` fewer.
+
+    Args:
+        layer: a Keras layer.
+        input_shape: the shape of its (first) input without the batch axis.
+        output_shape: the shape of its output without the batch axis.
+        rcl_reuse_feedforward: count the RCL's feed-forward convolution once instead of once
+            per state (see above).
+
+    Returns:
+        The MAC count, ``0`` for layers without multiply-adds, or ``None`` for a
+        parameterised layer type this function does not know.
+    """
+    L = keras.layers
+    if isinstance(layer, RecurrentConv2D):
+        T = int(layer.iterations)
+        kf = math.prod(layer.kernel.shape)  # k_f * k_f * C_in * F
+        kr = math.prod(layer.recurrent_kernel.shape)  # k_r * k_r * F * F
+        return _spatial(output_shape) * (kf * (1 if rcl_reuse_feedforward else T + 1) + kr * T)
+    if isinstance(layer, (L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)):
+        c_in = input_shape[-1]
+        return _spatial(input_shape) * math.prod(layer.kernel_size) * c_in * layer.filters
+    if isinstance(layer, (L.SeparableConv1D, L.SeparableConv2D)):
+        c_in = input_shape[-1]
+        dm = layer.depth_multiplier
+        pos = _spatial(output_shape)
+        return pos * (math.prod(layer.kernel_size) * c_in * dm + c_in * dm * layer.filters)
+    if isinstance(layer, (L.DepthwiseConv1D, L.DepthwiseConv2D)):
+        c_in = input_shape[-1]
+        return _spatial(output_shape) * math.prod(layer.kernel_size) * c_in * layer.depth_multiplier
+    if isinstance(layer, (L.Conv1D, L.Conv2D, L.Conv3D)):
+        c_in = input_shape[-1]
+        groups = getattr(layer, "groups", 1) or 1
+        return _spatial(output_shape) * math.prod(layer.kernel_size) * (c_in // groups) * layer.filters
+    if isinstance(layer, L.Dense):
+        return math.prod(output_shape[:-1]) * input_shape[-1] * layer.units
+    if layer.count_params() == 0 or isinstance(layer, _POINTWISE_NO_MACS):
+        return 0
+    return None
+
+
+def seed000_groups(layer_names) -> dict[str, str] | None:
+    """Map seed-000 layer names to ``"low"``/``"high"``, or ``None`` if not a seed-000 model.
+
+    A model is recognised by a ``conv1`` and an ``fc`` layer plus ``conv2`` (CNN, seed 000
+    Fig. 1) or ``rcl1`` (RCNN, Fig. 2). Low = ``conv1`` + ``conv2`` (CNN) or ``conv1`` + ``rcl1``
+    (RCNN); every other named parameterised layer is high.
+
+    Args:
+        layer_names: the layer names (last path component).
+
+    Returns:
+        ``{name: "low" | "high"}`` for the names of the convention, or ``None``.
+    """
+    names = set(layer_names)
+    if not {"conv1", "fc"} <= names:
+        return None
+    if "rcl1" in names:
+        low, high = ("conv1", "rcl1"), ("rcl2", "rcl3", "rcl4", "fc")
+    elif "conv2" in names:
+        low, high = ("conv1", "conv2"), ("conv3", "conv4", "conv5", "fc")
+    else:
+        return None
+    return {**{n: "low" for n in low}, **{n: "high" for n in high if n in names}}
+
+
+def _weights_count(layer, trainable: bool) -> int:
+    weights = layer.trainable_weights if trainable else layer.weights
+    return int(sum(math.prod(w.shape) for w in weights))
+
+
+def layer_table(
+    model, input_shape=None, *, totals: bool = False, rcl_reuse_feedforward: bool = False
+) -> pd.DataFrame:
+    """One row per leaf layer: output shape, parameters, MACs, activation memory, low/high group.
+
+    Args:
+        model: a functional or Sequential ``keras.Model`` (nested models are flattened; a
+            subclassed model has no layer graph and is refused).
+        input_shape: (height, width, channels) without the batch axis. Needed for an unbuilt
+            Sequential or a model with an unknown input size; if it differs from the model's own
+            input, the table is computed on a clone built on ``input_shape`` (same layers and
+            parameters, new shapes).
+        totals: append a ``"total"`` row summing params, MACs and activations.
+        rcl_reuse_feedforward: count a ``RecurrentConv2D``'s feed-forward convolution once (as
+            the layer computes it) rather than once per unrolled state (the paper's view, the
+            default); see :func:`layer_macs`.
+
+    Returns:
+        A ``pandas.DataFrame`` with columns:
+
+        * ``layer``: the layer name, ``outer/inner`` for layers of nested models;
+        * ``type``: the layer class name;
+        * ``output_shape``: output shape without the batch axis (a tuple; a list of tuples for
+          multi-output layers);
+        * ``params`` / ``trainable_params``: weights of the layer (all / trainable);
+        * ``macs``: multiply-accumulates per example (see :func:`layer_macs`); ``<NA>`` for a
+          parameterised layer type :func:`layer_macs` does not know (the total is then ``<NA>``);
+        * ``activations``: elements of the layer's output per example;
+        * ``activation_bytes``: ``4 * activations`` (float32);
+        * ``group``: ``"low"``/``"high"`` for the parameterised layers of a seed-000 model
+          (see :func:`seed000_groups`), else ``None``.
+
+        A layer shared by several calls is listed once, with its first call's shapes.
+
+    Raises:
+        ValueError: the model cannot be walked (see ``input_shape``) or a layer has an unknown
+            output size.
+
+    Example:
+        >>> import keras
+        >>> m = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(10, 5, padding="same")])
+        >>> layer_table(m)[["layer", "output_shape", "params", "macs"]].iloc[-1].tolist()
+        ['conv2d', (32, 32, 10), 760, 768000]
+    """
+    model = prepare_model(model, input_shape, caller="layer_table")
+    rows = []
+    saw_input_layer = False
+    for item in walk(model):
+        if not isinstance(item, Leaf):
+            continue
+        layer = item.layer
+        if isinstance(layer, keras.layers.InputLayer):
+            saw_input_layer = True
+        try:
+            outputs = flat(layer.output)
+            inputs = flat(layer.input) if not isinstance(layer, keras.layers.InputLayer) else outputs
+        except (AttributeError, ValueError) as err:
+            raise ValueError(
+                f"layer_table: layer {item.path!r} has not been called in the model's graph ({err})."
+            ) from err
+        out_shapes = [shape_tail(t) for t in outputs]
+        for s in out_shapes:
+            if None in s:
+                raise ValueError(
+                    f"layer_table: layer {item.path!r} has an unknown output size {s}. Pass "
+                    "input_shape=(height, width, channels), or build nested models with a fixed "
+                    "input shape (e.g. keras.applications.VGG16(include_top=False, "
+                    "input_shape=(224, 224, 3)))."
+                )
+        macs = layer_macs(
+            layer,
+            shape_tail(inputs[0]) if inputs else (),
+            out_shapes[0],
+            rcl_reuse_feedforward=rcl_reuse_feedforward,
+        )
+        activations = int(sum(math.prod(s) for s in out_shapes))
+        rows.append(
+            {
+                "layer": item.path,
+                "type": type(layer).__name__,
+                "output_shape": out_shapes[0] if len(out_shapes) == 1 else out_shapes,
+                "params": _weights_count(layer, trainable=False),
+                "trainable_params": _weights_count(layer, trainable=True),
+                "macs": macs,
+                "activations": activations,
+                "activation_bytes": 4 * activations,
+            }
+        )
+    if not saw_input_layer:  # Sequential.layers omits its InputLayer
+        for i, t in enumerate(flat(model.inputs)):
+            shape = shape_tail(t)
+            n = math.prod(shape)
+            name = "input" if len(model.inputs) == 1 else f"input_{i}"
+            rows.insert(i, {"layer": name, "type": "InputLayer", "output_shape": shape, "params": 0,
+                            "trainable_params": 0, "macs": 0, "activations": n, "activation_bytes": 4 * n})
+
+    table = pd.DataFrame(rows, columns=COLUMNS[:-1])
+    groups = seed000_groups(name.rsplit("/", 1)[-1] for name in table["layer"])
+    if groups is None:
+        table["group"] = None
+    else:
+        short = table["layer"].str.rsplit("/", n=1).str[-1]
+        table["group"] = [groups.get(s) if p > 0 else None for s, p in zip(short, table["params"])]
+    table["macs"] = table["macs"].astype("Int64")
+    if totals:
+        total = {
+            "layer": "total",
+            "type": "",
+            "output_shape": None,
+            "params": int(table["params"].sum()),
+            "trainable_params": int(table["trainable_params"].sum()),
+            "macs": table["macs"].sum(skipna=False),
+            "activations": int(table["activations"].sum()),
+            "activation_bytes": int(table["activation_bytes"].sum()),
+            "group": None,
+        }
+        table = pd.concat([table, pd.DataFrame([total], columns=COLUMNS)], ignore_index=True)
+        table["macs"] = table["macs"].astype("Int64")
+    return table

@@ -1,0 +1,391 @@
+"""Receptive field, jump and start of every layer of a conv/pool stack.
+
+The arithmetic of Dang Ha The Hien's "A guide to receptive field arithmetic for Convolutional
+Neural Networks" (2017). A layer with kernel ``k``, stride ``s``, dilation ``d`` and left
+padding ``p`` maps the description ``(r, j, start)`` of its input to that of its output::
+
+    k_eff     = d * (k - 1) + 1
+    j_out     = j_in * s
+    r_out     = r_in + (k_eff - 1) * j_in
+    start_out = start_in + ((k_eff - 1) / 2 - p) * j_in
+
+``r`` is the receptive field (input pixels seen by one unit, along one axis), ``j`` the jump
+(input pixels between neighbouring units) and ``start`` the input coordinate of the centre of
+the first unit's receptive field. Coordinates here are pixel indices (pixel ``i`` of the input
+has its centre at ``i``, the input starts at ``start = 0``); the guide puts pixel centres at
+``i + 0.5`` and so starts at 0.5, which shifts every ``start`` by 0.5 and changes nothing else.
+Unit ``i`` of a layer sees input pixels ``start + i*j - (r-1)/2 .. start + i*j + (r-1)/2``
+(:func:`rf_bounds`); parts outside ``[0, size)`` fall on the padding.
+
+A :class:`~course_lib.layers.RecurrentConv2D` with a ``k_f`` feed-forward kernel, a ``k_r``
+recurrent kernel and ``T`` iterations (stride 1, "same") acts as one kernel of extent
+``k_f + T * (k_r - 1)``: the state ``x(0)`` sees ``k_f`` pixels and each recurrent step widens it
+by ``k_r - 1`` (seed 000, section 2.2: "每次迭代使得神经元感受野扩大").
+
+Reference: Dang Ha The Hien (2017), "A guide to receptive field arithmetic for Convolutional
+Neural Networks"; CS231n notes (seed 003, section 5.1: three 3x3 convs see 7x7); seed 004,
+section 3.1.1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral
+
+import keras
+import pandas as pd
+
+from course_lib.analysis._graph import Enter, Exit, Leaf, flat, prepare_model, shape_tail, walk
+from course_lib.layers import RecurrentConv2D
+
+__all__ = ["COLUMNS", "receptive_field_arithmetic", "receptive_fields", "rf_bounds"]
+
+#: Columns of :func:`receptive_fields` and :func:`receptive_field_arithmetic`, in order.
+COLUMNS = ["layer", "type", "kernel", "stride", "dilation", "padding", "size", "rf", "jump", "start"]
+
+_UPSAMPLING = (
+    keras.layers.Conv1DTranspose,
+    keras.layers.Conv2DTranspose,
+    keras.layers.Conv3DTranspose,
+    keras.layers.UpSampling1D,
+    keras.layers.UpSampling2D,
+    keras.layers.UpSampling3D,
+    keras.layers.Resizing,
+)
+_GLOBAL = (
+    keras.layers.GlobalMaxPooling1D,
+    keras.layers.GlobalMaxPooling2D,
+    keras.layers.GlobalMaxPooling3D,
+    keras.layers.GlobalAveragePooling1D,
+    keras.layers.GlobalAveragePooling2D,
+    keras.layers.GlobalAveragePooling3D,
+    keras.layers.Flatten,
+)
+_PADDING = (keras.layers.ZeroPadding1D, keras.layers.ZeroPadding2D, keras.layers.ZeroPadding3D)
+_CROPPING = (keras.layers.Cropping1D, keras.layers.Cropping2D, keras.layers.Cropping3D)
+
+
+@dataclass(frozen=True)
+class _State:
+    rf: int
+    jump: int
+    start: float
+
+
+def _apply(state: _State, k: int, s: int, d: int, p: int) -> _State:
+    k_eff = d * (k - 1) + 1
+    return _State(
+        rf=state.rf + (k_eff - 1) * state.jump,
+        jump=state.jump * s,
+        start=state.start + ((k_eff - 1) / 2 - p) * state.jump,
+    )
+
+
+def _same_left_pad(n_in: int, k_eff: int, s: int) -> int:
+    """TensorFlow/Keras "same" padding: ``ceil(n/s)`` outputs, the extra pixel goes right."""
+    n_out = -(-n_in // s)
+    total = max((n_out - 1) * s + k_eff - n_in, 0)
+    return total // 2
+
+
+def _left_pad(padding, n_in, k_eff: int, s: int, where: str) -> int:
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return 0
+        if mode == "causal":
+            return k_eff - 1
+        if mode == "same":
+            if s == 1:
+                return (k_eff - 1) // 2
+            if n_in is None:
+                raise ValueError(
+                    f"{where}: 'same' padding with stride {s} depends on the input size; pass "
+                    "input_size= (or an integer padding)."
+                )
+            return _same_left_pad(int(n_in), k_eff, s)
+        raise ValueError(
+            f"{where}: padding must be 'valid', 'same', 'causal' or an integer >= 0. "
+            f"Received: padding={padding!r}"
+        )
+    if isinstance(padding, bool) or not isinstance(padding, Integral) or padding < 0:
+        raise ValueError(
+            f"{where}: padding must be 'valid', 'same', 'causal' or an integer >= 0. "
+            f"Received: padding={padding!r}"
+        )
+    return int(padding)
+
+
+def _axis_value(value, axis: int, name: str, where: str) -> int:
+    if isinstance(value, (tuple, list)):
+        if axis >= len(value):
+            raise ValueError(
+                f"{where}: {name}={tuple(value)} has no spatial axis {axis}. Received: axis={axis}"
+            )
+        return int(value[axis])
+    return int(value)
+
+
+def rf_bounds(rf: int, jump: int, start: float, index: int = 0) -> tuple[int, int]:
+    """First and last input pixel (inclusive) seen by unit ``index`` of a layer.
+
+    Args:
+        rf: receptive field of the layer.
+        jump: its jump.
+        start: its start (pixel-index coordinates, see the module docstring).
+        index: the unit's position along the axis (0-based).
+
+    Returns:
+        ``(first, last)``; values below 0 or beyond the input fall on the padding.
+
+    Example:
+        >>> rf_bounds(rf=7, jump=1, start=3.0, index=0)  # three 3x3 'valid' convs
+        (0, 6)
+    """
+    centre = start + index * jump
+    half = (rf - 1) / 2
+    return (int(round(centre - half)), int(round(centre + half)))
+
+
+def _row(name, type_name, k, s, d, p, size, state: _State) -> dict:
+    return {
+        "layer": name,
+        "type": type_name,
+        "kernel": k,
+        "stride": s,
+        "dilation": d,
+        "padding": p,
+        "size": size,
+        "rf": state.rf,
+        "jump": state.jump,
+        "start": state.start,
+    }
+
+
+def _frame(rows) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    for col in ("kernel", "stride", "dilation", "padding", "size", "rf", "jump"):
+        table[col] = table[col].astype("Int64")
+    table["start"] = table["start"].astype(float)
+    return table
+
+
+def receptive_field_arithmetic(layers, *, input_size: int | None = None, names=None) -> pd.DataFrame:
+    """Receptive field, jump and start after each layer of a plain list of layer descriptions.
+
+    Args:
+        layers: a sequence of tuples ``(kernel, stride)``, ``(kernel, stride, padding)`` or
+            ``(kernel, stride, padding, dilation)``; padding is an integer (pixels on the left
+            / top, the same on the other side) or ``"valid"``, ``"same"`` (Keras rule: the
+            extra pixel of an odd total goes right/bottom) or ``"causal"``. Defaults: padding 0,
+            dilation 1.
+        input_size: the input size along the axis; enables the ``size`` column (output size,
+            floor rule of the frameworks) and ``"same"`` with strides > 1.
+        names: optional layer names (default ``"layer1"``, ``"layer2"``...).
+
+    Returns:
+        A DataFrame with :data:`COLUMNS`; the first row is the input (rf 1, jump 1, start 0).
+
+    Raises:
+        ValueError: a malformed tuple or out-of-range value.
+
+    Example:
+        >>> t = receptive_field_arithmetic([(3, 1, 1)] * 3)  # three 3x3 convs, padding 1
+        >>> t["rf"].tolist()
+        [1, 3, 5, 7]
+    """
+    layers = list(layers)
+    if names is not None:
+        names = [str(n) for n in names]
+        if len(names) != len(layers):
+            raise ValueError(
+                f"`names` must have one entry per layer ({len(layers)}). Received: {len(names)} names"
+            )
+    if input_size is not None and (
+        isinstance(input_size, bool) or not isinstance(input_size, Integral) or input_size < 1
+    ):
+        raise ValueError(f"`input_size` must be an integer >= 1. Received: input_size={input_size!r}")
+    state = _State(1, 1, 0.0)
+    size = input_size
+    rows = [_row("input", "input", None, None, None, None, size, state)]
+    for i, spec in enumerate(layers):
+        name = names[i] if names is not None else f"layer{i + 1}"
+        where = f"receptive_field_arithmetic: layer {i} ({name})"
+        if not isinstance(spec, (tuple, list)) or not 2 <= len(spec) <= 4:
+            raise ValueError(
+                f"{where}: each layer must be a tuple (kernel, stride[, padding[, dilation]]). "
+                f"Received: {spec!r}"
+            )
+        k, s = spec[0], spec[1]
+        p = spec[2] if len(spec) > 2 else 0
+        d = spec[3] if len(spec) > 3 else 1
+        for arg, val in (("kernel", k), ("stride", s), ("dilation", d)):
+            if isinstance(val, bool) or not isinstance(val, Integral) or val < 1:
+                raise ValueError(f"{where}: {arg} must be an integer >= 1. Received: {arg}={val!r}")
+        k_eff = d * (k - 1) + 1
+        pad = _left_pad(p, size, k_eff, s, where)
+        if size is not None:
+            if isinstance(p, str) and p.lower() == "same":
+                size = -(-size // s)
+            else:
+                total = 2 * pad if not (isinstance(p, str) and p.lower() == "causal") else pad
+                span = size + total - k_eff
+                if span < 0:
+                    raise ValueError(
+                        f"{where}: the window (k_eff={k_eff}) is larger than the padded input "
+                        f"({size} + {total})."
+                    )
+                size = span // s + 1
+        state = _apply(state, int(k), int(s), int(d), pad)
+        rows.append(_row(name, "layer", int(k), int(s), int(d), pad, size, state))
+    return _frame(rows)
+
+
+def _spatial_dims(shape: tuple) -> tuple:
+    """Spatial sizes of a channels-last shape without batch (none for a flat vector)."""
+    return tuple(shape[:-1]) if len(shape) >= 2 else ()
+
+
+def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
+    """Receptive field, jump and start of every layer of a Keras model, along one spatial axis.
+
+    Handles convolutions (any dilation, ``"valid"``/``"same"``/``"causal"`` padding; depthwise
+    and separable ones too), pooling, zero padding, cropping, global pooling and ``Flatten``
+    (they see the whole input), :class:`~course_lib.layers.RecurrentConv2D` (extent
+    ``k_f + T * (k_r - 1)``), layers with a ``pool_size``/``kernel_size``, ``strides`` and
+    ``padding`` (e.g. :class:`~course_lib.layers.SAFPooling2D`), merges of several branches
+    (``Add``, ``Concatenate``...: the widest input's field) and layers that keep the spatial
+    size without a kernel (activations, normalisation, dropout, ``Dense`` on feature maps: a
+    1x1 window). Nested models are flattened. Up-sampling layers are refused.
+
+    Args:
+        model: a functional or Sequential ``keras.Model`` (channels-last).
+        input_shape: (height, width, channels) if the model has no or an unknown input size.
+        axis: the spatial axis, 0 = height, 1 = width.
+
+    Returns:
+        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order:
+        ``kernel``/``stride``/``dilation`` of the window along ``axis`` (the effective extent for
+        an RCL and for global pooling), ``padding`` the left/top padding in pixels (Keras'
+        ``"same"`` resolved for the actual input size), ``size`` the output size along ``axis``
+        (``<NA>`` once the tensor has no spatial axis), and ``rf``, ``jump``, ``start``.
+
+    Raises:
+        ValueError: an up-sampling layer, an unknown layer that changes the spatial size, a
+            channels-first layer, or branches with different jumps are merged.
+
+    Example:
+        >>> import keras
+        >>> m = keras.Sequential([keras.Input((32, 32, 3))] + [keras.layers.Conv2D(8, 3)] * 3)
+        >>> receptive_fields(m)["rf"].tolist()
+        [1, 3, 5, 7]
+    """
+    if isinstance(axis, bool) or not isinstance(axis, Integral) or axis < 0:
+        raise ValueError(f"`axis` must be a spatial axis index >= 0. Received: axis={axis!r}")
+    model = prepare_model(model, input_shape, caller="receptive_fields")
+    states: dict[int, _State] = {}
+    rows = []
+    init = _State(1, 1, 0.0)
+    for t in flat(model.inputs):
+        states[id(t)] = init
+    for item in walk(model):
+        if isinstance(item, Enter):
+            outer = flat(keras.Operation.input.fget(item.sub))
+            for inner_t, outer_t in zip(flat(item.model.inputs), outer):
+                if id(outer_t) in states:
+                    states[id(inner_t)] = states[id(outer_t)]
+            continue
+        if isinstance(item, Exit):
+            outer = flat(keras.Operation.output.fget(item.sub))
+            for inner_t, outer_t in zip(flat(item.model.outputs), outer):
+                if id(inner_t) in states:
+                    states[id(outer_t)] = states[id(inner_t)]
+            continue
+        assert isinstance(item, Leaf)
+        rows.append(_layer_row(item, states, axis))
+    return _frame(rows)
+
+
+def _layer_row(item: Leaf, states: dict, axis: int) -> dict:
+    layer = item.layer
+    name = item.path
+    type_name = type(layer).__name__
+    where = f"receptive_fields: layer {name!r} ({type_name})"
+    outputs = flat(layer.output)
+    out_dims = _spatial_dims(shape_tail(outputs[0]))
+    size_out = out_dims[axis] if axis < len(out_dims) else None
+
+    if isinstance(layer, keras.layers.InputLayer):
+        state = states.setdefault(id(outputs[0]), _State(1, 1, 0.0))
+        if out_dims and axis >= len(out_dims):
+            raise ValueError(f"{where}: the input has {len(out_dims)} spatial axes. Received: axis={axis}")
+        return _row(name, type_name, None, None, None, None, size_out, state)
+
+    inputs = [t for t in flat(layer.input) if id(t) in states]
+    if not inputs:
+        raise ValueError(f"{where}: none of its inputs comes from the model's inputs.")
+    in_states = [states[id(t)] for t in inputs]
+    in_dims = _spatial_dims(shape_tail(inputs[0]))
+    n_in = in_dims[axis] if axis < len(in_dims) else None
+
+    if len(inputs) > 1:  # merge of branches
+        jumps = {s.jump for s in in_states}
+        if len(jumps) > 1:
+            raise ValueError(f"{where}: merges branches with different jumps {sorted(jumps)}.")
+        state = max(in_states, key=lambda s: s.rf)
+        k = s = d = 1
+        pad = 0
+    else:
+        state_in = in_states[0]
+        k, s, d, pad = _window(layer, n_in, in_dims, out_dims, axis, where)
+        state = state_in if n_in is None else _apply(state_in, k, s, d, pad)
+    for t in outputs:
+        states[id(t)] = state
+    if n_in is None:
+        k = s = d = pad = None
+    return _row(name, type_name, k, s, d, pad, size_out, state)
+
+
+def _leading(amounts, axis: int) -> int:
+    """Pixels added (padding) or removed (cropping) before ``axis``: ``(l, r)`` or ``((t, b), (l, r))``."""
+    if isinstance(amounts[0], (tuple, list)):
+        return int(amounts[axis][0])
+    return int(amounts[0])
+
+
+def _window(layer, n_in, in_dims, out_dims, axis, where) -> tuple[int, int, int, int]:
+    """(kernel, stride, dilation, left padding) of ``layer`` along ``axis``."""
+    if n_in is None:  # no spatial axis left (after Flatten / global pooling): nothing changes
+        return 1, 1, 1, 0
+    if getattr(layer, "data_format", "channels_last") == "channels_first":
+        raise ValueError(f"{where}: channels-first layers are not supported; use channels_last.")
+    if isinstance(layer, _UPSAMPLING):
+        raise ValueError(
+            f"{where}: up-sampling layers have no receptive-field arithmetic here; it covers "
+            "convolution and pooling stacks."
+        )
+    if isinstance(layer, RecurrentConv2D):
+        kf = _axis_value(layer.kernel_size, axis, "kernel_size", where)
+        kr = _axis_value(layer.recurrent_kernel_size, axis, "recurrent_kernel_size", where)
+        k = kf + int(layer.iterations) * (kr - 1)
+        return k, 1, 1, (k - 1) // 2
+    if isinstance(layer, _GLOBAL):
+        return int(n_in), 1, 1, 0
+    if isinstance(layer, _PADDING):
+        return 1, 1, 1, _leading(layer.padding, axis)
+    if isinstance(layer, _CROPPING):  # cropping c pixels = padding -c
+        return 1, 1, 1, -_leading(layer.cropping, axis)
+    window = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+    if window is not None and hasattr(layer, "strides") and hasattr(layer, "padding"):
+        k = _axis_value(window, axis, "kernel_size", where)
+        s = _axis_value(layer.strides, axis, "strides", where)
+        d = _axis_value(getattr(layer, "dilation_rate", 1), axis, "dilation_rate", where)
+        pad = _left_pad(layer.padding, n_in, d * (k - 1) + 1, s, where)
+        return k, s, d, pad
+    if in_dims == out_dims:
+        return 1, 1, 1, 0
+    raise ValueError(
+        f"{where}: changes the spatial size {in_dims} -> {out_dims} without a kernel_size / "
+        "pool_size, strides and padding, so its receptive field is unknown."
+    )
