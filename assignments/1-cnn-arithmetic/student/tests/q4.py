@@ -1,0 +1,38 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q4"
+points = 5
+
+@test_case(points=1, hidden=False)
+def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
+    import numpy as np
+    from course_lib.grading import time_limit
+
+    def num_grad(f, a, df, h=1e-06):
+        g = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            old = a[i]
+            a[i] = old + h
+            plus = f()
+            a[i] = old - h
+            minus = f()
+            a[i] = old
+            g[i] = np.sum((plus - minus) * df) / (2 * h)
+        return g
+
+    def rel(a, b):
+        return np.max(np.abs(a - b) / np.maximum(1e-08, np.abs(a) + np.abs(b)))
+    rng = np.random.default_rng(40)
+    x, w, b = (rng.normal(size=(1, 4, 4, 2)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=3))
+    with time_limit(20, 'conv_forward_naive / conv_backward_naive'):
+        out, cache = conv_forward_naive(x, w, b, 1, 1)
+        dout = rng.normal(size=out.shape)
+        dx, dw, db = conv_backward_naive(dout, cache)
+        f = lambda: conv_forward_naive(x, w, b, 1, 1)[0]
+        for name, got, arr in [('dx', dx, x), ('dw', dw, w), ('db', db, b)]:
+            assert np.shape(got) == arr.shape, f'{name} has shape {np.shape(got)}, expected {arr.shape}'
+            err = rel(got, num_grad(f, arr, dout))
+            assert err < 1e-07, f'{name}: relative error {err:.2e} against the numerical gradient'
+

@@ -1,0 +1,39 @@
+"""Assignments with otter-grader: build the student release and autograder, grade submissions.
+
+Command line (``make assignments`` runs the first)::
+
+    python -m course_lib.grading build [ASSIGNMENT ...] [--check-solutions]
+    python -m course_lib.grading grade ASSIGNMENT SUBMISSIONS_DIR --out OUT_DIR
+        [--timeout SECONDS] [--cell-timeout SECONDS] [--jobs N]
+
+Python::
+
+    from course_lib.grading import find_assignment, build_assignment, grade_submissions
+
+Helpers the assignments' tests and notebooks use: :func:`time_limit` (a limit on one call into
+student code) and, for assignment 3, :mod:`course_lib.grading.design_rules`.
+"""
+
+from course_lib.grading.assignments import (
+    AssignmentSpec,
+    assignments_root,
+    find_assignment,
+    list_assignments,
+)
+from course_lib.grading.build import BuildResult, build_assignment
+from course_lib.grading.grade import SubmissionGrade, expected_questions, grade_submissions
+from course_lib.grading.time_limit import CallTimeoutError, time_limit
+
+__all__ = [
+    "AssignmentSpec",
+    "BuildResult",
+    "CallTimeoutError",
+    "SubmissionGrade",
+    "assignments_root",
+    "build_assignment",
+    "expected_questions",
+    "find_assignment",
+    "grade_submissions",
+    "list_assignments",
+    "time_limit",
+]

@@ -1,0 +1,218 @@
+"""Grade one submission without Docker, in the current (fresh, temporary) folder.
+
+Run by :mod:`course_lib.grading.grade` as ``python -m course_lib.grading._worker SUBMISSION
+AUTOGRADER_ZIP RESULT_JSON --cell-timeout S`` in a subprocess whose working folder is a new
+temporary folder. It lays out otter's grading tree there (``autograder/{source,submission,
+results}``, as ``otter run`` does), grades with otter's own runner, then writes one JSON file:
+per-question scores and test-case results, the errors raised by the notebook's cells, and
+whether the submission changed the grader's test files while it ran.
+
+Not public API: the grading command is ``python -m course_lib.grading grade``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+# Only the fields a student's feedback needs from a cell error.
+_MAX_ERRORS = 20
+
+
+def _install_cell_timeout(seconds: int) -> None:
+    """Make otter's notebook execution interrupt any cell that runs longer than ``seconds``.
+
+    otter builds a fresh traitlets ``Config`` for nbconvert's ``ExecutePreprocessor`` inside
+    ``otter.execute.grade_notebook`` and exposes no option for a cell timeout, so the factory
+    it calls is wrapped here. ``interrupt_on_timeout`` sends the kernel a KeyboardInterrupt and
+    carries on with the next cell, so one endless loop costs only its own cell.
+    """
+    import otter.execute
+
+    base = getattr(otter.execute, "Config", None)
+    if base is None:  # pragma: no cover - guards against an otter layout change
+        raise RuntimeError(
+            "otter.execute.Config not found: this otter-grader version is not supported "
+            "(requirements.txt pins otter-grader~=7.0)."
+        )
+
+    def config_with_cell_timeout(*args, **kwargs):
+        config = base(*args, **kwargs)
+        config.ExecutePreprocessor.timeout = int(seconds)
+        config.ExecutePreprocessor.interrupt_on_timeout = True
+        return config
+
+    otter.execute.Config = config_with_cell_timeout
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _force_python3_kernel(notebook: Path) -> None:
+    """Run every submission on this interpreter's kernel, whatever kernel the student's
+    notebook names (an unknown kernel name would otherwise stop the grading)."""
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # otter reports the unreadable notebook itself
+    if isinstance(nb, dict):
+        nb.setdefault("metadata", {})["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
+        notebook.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def _cell_errors(notebook) -> list[dict]:
+    """The error outputs of the executed notebook, with the first line of each cell's source."""
+    errors = []
+    if notebook is None:
+        return errors
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+            errors.append(
+                {
+                    "cell": first[:80],
+                    "ename": str(output.get("ename", "")),
+                    "evalue": str(output.get("evalue", ""))[:500],
+                }
+            )
+    return errors[:_MAX_ERRORS]
+
+
+def _question_results(results) -> dict:
+    out = {}
+    for name, test_file in results.results.items():
+        tests = []
+        for tcr in test_file.test_case_results:
+            case = tcr.test_case
+            tests.append(
+                {
+                    "name": case.name,
+                    "hidden": bool(case.hidden),
+                    "points": float(case.points or 0),
+                    "passed": bool(tcr.passed),
+                    "message": (tcr.message or "")[:2000],
+                    "failure_message": case.failure_message,
+                }
+            )
+        out[name] = {
+            "score": float(test_file.score),
+            "possible": float(test_file.possible),
+            "tests": tests,
+        }
+    return out
+
+
+def grade(submission: Path, autograder_zip: Path, cell_timeout: int) -> dict:
+    """Lay out otter's grading tree in the current folder, grade, and summarise."""
+    import dill
+    from otter.run.run_autograder import main as run_autograder
+    from otter.run.run_autograder.utils import OtterRuntimeError
+
+    root = Path.cwd() / "autograder"
+    for sub in ("source", "submission", "results"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "submission_metadata.json").write_text("{}")
+    with zipfile.ZipFile(autograder_zip) as zf:
+        zf.extractall(root / "source")
+        pristine = {
+            Path(n).name: _digest(zf.read(n))
+            for n in zf.namelist()
+            if n.startswith("tests/") and n.endswith(".py")
+        }
+    config_path = root / "source" / "otter_config.json"
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    if submission.suffix == ".zip":
+        with zipfile.ZipFile(submission) as zf:
+            zf.extractall(root / "submission")
+        notebooks = list((root / "submission").glob("*.ipynb"))
+        if len(notebooks) == 1:
+            _force_python3_kernel(notebooks[0])
+    else:
+        # Give the notebook the file name it was released under: its `otter.Notebook(...)`
+        # cell names that file, whatever the student called their copy.
+        name = config.get("assignment_name")
+        target = root / "submission" / (f"{name}.ipynb" if name else submission.name)
+        shutil.copy(submission, target)
+        _force_python3_kernel(target)
+
+    _install_cell_timeout(cell_timeout)
+    record: dict = {"status": "ok", "message": "", "questions": {}, "errors": [], "tampered": []}
+    try:
+        run_autograder(str(root), otter_run=True, logo=False, debug=False, print_summary=False)
+    except OtterRuntimeError as e:
+        record.update(status="error", message=f"otter could not grade this submission: {e}")
+    except Exception as e:  # a dead kernel, an unreadable notebook, ...
+        kind = type(e).__name__
+        if kind == "DeadKernelError":
+            message = (
+                "the notebook's kernel died while running it (the code exited the process, "
+                "crashed, or ran out of memory)"
+            )
+        else:
+            message = f"grading stopped with {kind}: {str(e)[:500]}"
+        record.update(status="error", message=message, traceback=traceback.format_exc()[-4000:])
+
+    pickle_path = root / "results" / "results.pkl"
+    if record["status"] == "ok" and pickle_path.is_file():
+        with open(pickle_path, "rb") as f:
+            results = dill.load(f)
+        record["questions"] = _question_results(results)
+        record["errors"] = _cell_errors(results.notebook)
+        if results.catastrophic_error is not None:
+            record.update(
+                status="error",
+                message=(
+                    "the notebook ran but produced no test results (its last step, which runs "
+                    f"the tests, failed: {type(results.catastrophic_error).__name__})"
+                ),
+            )
+
+    # Did the submission change the tests it was graded with? They sit in its working folder.
+    tests_dir = root / "submission" / "tests"
+    for name, digest in sorted(pristine.items()):
+        path = tests_dir / name
+        if not path.is_file():
+            record["tampered"].append({"file": f"tests/{name}", "change": "deleted"})
+        elif _digest(path.read_bytes()) != digest:
+            record["tampered"].append({"file": f"tests/{name}", "change": "modified"})
+    if tests_dir.is_dir():
+        for path in sorted(tests_dir.glob("*.py")):
+            if path.name not in pristine and path.name != "__init__.py":
+                record["tampered"].append({"file": f"tests/{path.name}", "change": "added"})
+    return record
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib.grading._worker")
+    parser.add_argument("submission", type=Path)
+    parser.add_argument("autograder_zip", type=Path)
+    parser.add_argument("result_json", type=Path)
+    parser.add_argument("--cell-timeout", type=int, required=True)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    record = grade(args.submission.resolve(), args.autograder_zip.resolve(), args.cell_timeout)
+    record["seconds"] = round(time.perf_counter() - start, 2)
+    args.result_json.write_text(json.dumps(record, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Where an assignment's files live: master notebook, student release, autograder build.
+
+Layout (one folder per assignment)::
+
+    assignments/<n>-<name>/
+        <name>.ipynb                 master notebook in otter-grader's assign format
+        student/<name>.ipynb         generated student version (committed)
+        student/tests/qN.py          its public tests (committed)
+        dist/<name>-autograder.zip   generated autograder (build output, gitignored)
+        dist/<name>-solution.ipynb   generated reference solution (build output)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+
+import course_lib
+
+__all__ = ["AssignmentSpec", "assignments_root", "find_assignment", "list_assignments"]
+
+_FOLDER = re.compile(r"^(?P<number>\d+)-(?P<name>[a-z0-9][a-z0-9-]*)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class AssignmentSpec:
+    """Paths of one assignment, derived from its folder ``<n>-<name>``."""
+
+    folder: Path
+    number: int
+    name: str
+
+    @property
+    def master(self) -> Path:
+        """The master notebook (otter assign format), ``<folder>/<name>.ipynb``."""
+        return self.folder / f"{self.name}.ipynb"
+
+    @property
+    def student_dir(self) -> Path:
+        """The generated student release (notebook + public tests)."""
+        return self.folder / "student"
+
+    @property
+    def student_notebook(self) -> Path:
+        return self.student_dir / f"{self.name}.ipynb"
+
+    @property
+    def dist_dir(self) -> Path:
+        """Build outputs (gitignored)."""
+        return self.folder / "dist"
+
+    @property
+    def autograder_zip(self) -> Path:
+        return self.dist_dir / f"{self.name}-autograder.zip"
+
+    @property
+    def solution_notebook(self) -> Path:
+        """The reference solution as otter writes it (solutions kept, tests removed)."""
+        return self.dist_dir / f"{self.name}-solution.ipynb"
+
+
+def assignments_root(root: str | os.PathLike | None = None) -> Path:
+    """The folder holding the assignments.
+
+    ``root`` if given; else ``./assignments`` when the current folder has one; else the
+    ``assignments/`` folder next to the installed ``course_lib`` package (an editable install).
+    """
+    if root is not None:
+        path = Path(root)
+    elif Path("assignments").is_dir():
+        path = Path("assignments")
+    else:
+        path = Path(course_lib.__file__).resolve().parents[1] / "assignments"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"No assignments folder at {path}. Run from the course kit's folder or pass "
+            "--assignments-dir PATH."
+        )
+    return path.resolve()
+
+
+def list_assignments(root: str | os.PathLike | None = None) -> list[AssignmentSpec]:
+    """Every ``<n>-<name>/`` folder under ``root`` that holds its master ``<name>.ipynb``."""
+    base = assignments_root(root)
+    specs = []
+    for folder in sorted(base.iterdir()):
+        match = _FOLDER.match(folder.name)
+        if not (folder.is_dir() and match):
+            continue
+        spec = AssignmentSpec(folder, int(match["number"]), match["name"])
+        if spec.master.is_file():
+            specs.append(spec)
+    return sorted(specs, key=lambda s: (s.number, s.name))
+
+
+def find_assignment(key: str, root: str | os.PathLike | None = None) -> AssignmentSpec:
+    """The assignment named by ``key``: its folder name (``1-cnn-arithmetic``), its name
+    (``cnn-arithmetic``), its number (``1``) or a path to its folder.
+
+    Raises:
+        ValueError: nothing (or more than one assignment) matches ``key``.
+    """
+    path = Path(key)
+    if path.is_dir() and _FOLDER.match(path.resolve().name):
+        match = _FOLDER.match(path.resolve().name)
+        spec = AssignmentSpec(path.resolve(), int(match["number"]), match["name"])
+        if not spec.master.is_file():
+            raise ValueError(f"{path} has no master notebook {spec.master.name}.")
+        return spec
+    specs = list_assignments(root)
+    hits = [s for s in specs if key in (s.folder.name, s.name, str(s.number))]
+    if len(hits) != 1:
+        known = ", ".join(s.folder.name for s in specs) or "none"
+        what = "No assignment" if not hits else "More than one assignment"
+        raise ValueError(f"{what} matches {key!r}. Known assignments: {known}.")
+    return hits[0]

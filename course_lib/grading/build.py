@@ -1,0 +1,116 @@
+"""Build an assignment with otter-grader: student release + autograder zip.
+
+``otter assign`` does the work: it reads the master notebook (``# ASSIGNMENT CONFIG``,
+``# BEGIN QUESTION`` / ``# BEGIN SOLUTION`` / ``# BEGIN TESTS`` cells), strips solutions and
+hidden tests from the student version and packs every test into the autograder zip. This
+module only stages the files the master's config names (``requirements.txt`` for the grading
+image and a snapshot of ``course_lib`` that the autograder zip carries, so the Docker path of
+``otter grade`` has the library too) and copies otter's outputs to stable paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import course_lib
+from course_lib.grading.assignments import AssignmentSpec
+
+__all__ = ["BuildResult", "build_assignment", "grading_requirements"]
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_assignment` wrote."""
+
+    spec: AssignmentSpec
+    student_notebook: Path
+    public_tests: tuple[Path, ...]
+    autograder_zip: Path
+    solution_notebook: Path
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def grading_requirements(repo_requirements: Path | None = None) -> list[str]:
+    """The packages a grading image needs: ``course_lib``'s own dependencies, pinned as in the
+    kit's ``requirements.txt`` when that file is available (else as ``course_lib`` declares them).
+    """
+    declared = importlib.metadata.requires("course_lib") or []
+    declared = [r for r in declared if "extra ==" not in r]
+    pins = {}
+    if repo_requirements is not None and repo_requirements.is_file():
+        for line in repo_requirements.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            match = _REQUIREMENT_NAME.match(line)
+            if match:
+                pins[_normalise(match[1])] = line
+    out = []
+    for requirement in declared:
+        name = _normalise(_REQUIREMENT_NAME.match(requirement)[1])
+        out.append(pins.get(name, requirement.replace(" ", "")))
+    return out
+
+
+def _stage(spec: AssignmentSpec, staging: Path) -> Path:
+    """Copy the master and the files its config refers to into a clean staging folder."""
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    master = staging / spec.master.name
+    shutil.copy2(spec.master, master)
+    package = Path(course_lib.__file__).resolve().parent
+    shutil.copytree(
+        package, staging / "course_lib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    repo_requirements = package.parent / "requirements.txt"
+    (staging / "requirements.txt").write_text("\n".join(grading_requirements(repo_requirements)) + "\n")
+    return master
+
+
+def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> BuildResult:
+    """Run ``otter assign`` on ``spec``'s master notebook.
+
+    Writes ``student/`` (student notebook + public tests, replaced wholesale) and, under
+    ``dist/``, ``<name>-autograder.zip`` and ``<name>-solution.ipynb``.
+
+    Args:
+        spec: The assignment.
+        check_solutions: Let otter execute the solution notebook against every test while
+            building (slow for assignments that train a model; the test suite grades the
+            reference solution separately).
+
+    Raises:
+        RuntimeError: otter produced no autograder zip or no student notebook.
+    """
+    from otter.assign import main as otter_assign
+
+    staging = spec.dist_dir / "build"
+    output = spec.dist_dir / "otter"
+    master = _stage(spec, staging)
+    shutil.rmtree(output, ignore_errors=True)
+    logging.getLogger("otter").setLevel(logging.WARNING)
+    otter_assign(str(master), str(output), no_pdfs=True, no_run_tests=not check_solutions)
+
+    zips = sorted((output / "autograder").glob(f"{spec.name}-autograder_*.zip"))
+    student_nb = output / "student" / spec.master.name
+    solution_nb = output / "autograder" / spec.master.name
+    if len(zips) != 1 or not student_nb.is_file() or not solution_nb.is_file():
+        raise RuntimeError(
+            f"otter assign did not produce the expected files in {output} (one autograder zip, "
+            "student and autograder notebooks); check the master notebook's config cell."
+        )
+    shutil.copy2(zips[0], spec.autograder_zip)
+    shutil.copy2(solution_nb, spec.solution_notebook)
+
+    shutil.rmtree(spec.student_dir, ignore_errors=True)
+    shutil.copytree(output / "student", spec.student_dir)
+    public_tests = tuple(sorted((spec.student_dir / "tests").glob("*.py")))
+    return BuildResult(spec, spec.student_notebook, public_tests, spec.autograder_zip, spec.solution_notebook)

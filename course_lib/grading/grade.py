@@ -1,0 +1,360 @@
+"""Grade a folder of submitted notebooks without Docker.
+
+Each submission is graded by otter's own runner in a separate subprocess
+(:mod:`course_lib.grading._worker`) working in a fresh temporary folder with a fresh copy of
+the autograder zip, under three limits:
+
+* every call into student code made by a test runs under
+  :func:`course_lib.grading.time_limit` (the tests do this), so an endless loop inside a
+  function fails that one test;
+* every notebook cell gets ``cell_timeout`` seconds, then the kernel is interrupted and the
+  next cell runs, so an endless loop at top level costs only its cell;
+* the whole submission gets ``timeout`` seconds, then the worker and its kernel are killed
+  and the submission scores 0 with a message saying so.
+
+What the grader reports per submission (points per question, why points were lost) comes
+from otter's results; points possible come from the autograder zip itself, so a submission
+that rewrites its tests cannot raise them. Outputs in ``out_dir``:
+
+* ``gradebook.csv``: one row per student and question: ``student, question, points, total``;
+* ``summary.csv``: one row per student: total points, status, grading seconds, message;
+* ``feedback/<student>.md``: per-question scores and reasons, for the student (hidden test
+  code is not shown);
+* ``results/<student>.json``: the raw record for instructors (hidden test messages included);
+* ``logs/<student>.log``: what the grading process printed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+__all__ = ["QuestionSpec", "SubmissionGrade", "expected_questions", "grade_submissions"]
+
+_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class QuestionSpec:
+    """A question as the autograder zip defines it."""
+
+    name: str
+    possible: float
+    cases: int
+
+
+@dataclasses.dataclass
+class SubmissionGrade:
+    """The grade of one submission."""
+
+    student: str
+    status: str  # ok | error | timeout
+    points: dict[str, float]
+    possible: dict[str, float]
+    message: str
+    seconds: float
+    feedback: str
+    record: dict
+
+    @property
+    def total(self) -> float:
+        return sum(self.points.values())
+
+    @property
+    def total_possible(self) -> float:
+        return sum(self.possible.values())
+
+
+def expected_questions(autograder_zip: str | os.PathLike) -> list[QuestionSpec]:
+    """The questions and their points possible, read from the autograder zip's test files."""
+    from otter.test_files import ExceptionTestFile
+
+    out = []
+    with zipfile.ZipFile(autograder_zip) as zf:
+        for name in sorted(zf.namelist()):
+            if not (name.startswith("tests/") and name.endswith(".py")):
+                continue
+            test_file = ExceptionTestFile.from_string(zf.read(name).decode("utf-8"), path=name)
+            out.append(QuestionSpec(test_file.name, float(test_file.possible), len(test_file.test_cases)))
+    if not out:
+        raise ValueError(f"{autograder_zip} holds no tests/*.py: is it an otter autograder zip?")
+    return sorted(out, key=lambda q: _natural_key(q.name))
+
+
+def _natural_key(text: str):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and every descendant (the notebook kernel runs in its own session)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in family:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+
+
+def _run_worker(
+    student: str,
+    data: bytes,
+    suffix: str,
+    autograder_bytes: bytes,
+    timeout: float,
+    cell_timeout: int,
+    log_path: Path,
+) -> tuple[str, dict, float]:
+    """Grade one submission in a fresh temporary folder; returns (status, record, seconds)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "input").mkdir()
+        submission = tmp / "input" / f"{student}{suffix}"
+        submission.write_bytes(data)
+        autograder = tmp / "input" / "autograder.zip"
+        autograder.write_bytes(autograder_bytes)
+        result = tmp / "result.json"
+        workdir = tmp / "work"
+        workdir.mkdir()
+        cmd = [
+            sys.executable, "-m", "course_lib.grading._worker",
+            str(submission), str(autograder), str(result), "--cell-timeout", str(cell_timeout),
+        ]
+        env = dict(os.environ)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.setdefault("PYTHONHASHSEED", "0")
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")] if p
+        )
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(proc.pid)
+                proc.wait()
+                seconds = time.perf_counter() - start
+                message = (
+                    f"grading was stopped after the time limit of {timeout:g} s for the whole "
+                    "notebook (an endless loop that ignores interrupts, or far too slow code); "
+                    "nothing could be scored"
+                )
+                return "timeout", {"status": "timeout", "message": message}, seconds
+            finally:
+                if proc.poll() is None:  # pragma: no cover - defensive
+                    _kill_tree(proc.pid)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0 or not result.is_file():
+            tail = log_path.read_text(errors="replace")[-1500:]
+            message = f"the grading process failed (exit code {proc.returncode}); log tail:\n{tail}"
+            return "error", {"status": "error", "message": message}, seconds
+        record = json.loads(result.read_text())
+        return record.get("status", "error"), record, seconds
+
+
+def _score(record: dict, questions: list[QuestionSpec]) -> tuple[dict, dict, dict]:
+    """Points per question from a worker record, checked against the zip's questions."""
+    tampered = {t["file"] for t in record.get("tampered", [])}
+    got = record.get("questions", {})
+    points, possible, notes = {}, {}, {}
+    for q in questions:
+        possible[q.name] = q.possible
+        result = got.get(q.name)
+        if f"tests/{q.name}.py" in tampered:
+            points[q.name] = 0.0
+            notes[q.name] = (
+                f"0 points: the submission changed or deleted the grader's test file "
+                f"tests/{q.name}.py while it ran, so this question's results cannot be trusted."
+            )
+        elif result is None:
+            points[q.name] = 0.0
+            notes[q.name] = "0 points: no test results for this question (see the messages above)."
+        elif abs(result["possible"] - q.possible) > 1e-9 or len(result["tests"]) != q.cases:
+            points[q.name] = 0.0
+            notes[q.name] = (
+                "0 points: the tests that ran for this question are not the autograder's "
+                "(different points or number of tests)."
+            )
+        else:
+            points[q.name] = round(min(max(result["score"], 0.0), q.possible), 6)
+    return points, possible, notes
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+def _feedback(student: str, assignment: str, grade: SubmissionGrade, notes: dict) -> str:
+    record = grade.record
+    lines = [
+        f"# Feedback: {assignment}, {student}",
+        "",
+        f"**Total: {grade.total:g} / {grade.total_possible:g}**",
+        "",
+    ]
+    if grade.message:
+        lines += [f"**Grading note:** {grade.message}", ""]
+    for entry in record.get("tampered", []):
+        lines.append(f"- The submission {entry['change']} `{entry['file']}` while it ran.")
+    if record.get("tampered"):
+        lines.append("")
+    lines += ["| question | points | out of |", "|---|---|---|"]
+    for q, pts in grade.points.items():
+        lines.append(f"| {q} | {pts:g} | {grade.possible[q]:g} |")
+    lines.append("")
+    for q in grade.points:
+        result = record.get("questions", {}).get(q)
+        lines.append(f"## {q}: {grade.points[q]:g} / {grade.possible[q]:g}")
+        if q in notes:
+            lines.append(notes[q])
+        elif result is not None:
+            failed = [t for t in result["tests"] if not t["passed"]]
+            if not failed:
+                lines.append("All tests passed.")
+            for t in failed:
+                if t["hidden"]:
+                    text = f"- A hidden test failed ({_points(t['points'])})."
+                    if t.get("failure_message"):
+                        text += f" Hint: {t['failure_message']}"
+                    lines.append(text)
+                else:
+                    lines.append(f"- Public test failed ({_points(t['points'])}):")
+                    lines.append("")
+                    lines.append("```")
+                    lines.append(t["message"].strip())
+                    lines.append("```")
+        lines.append("")
+    errors = record.get("errors", [])
+    if errors:
+        lines += ["## Errors raised while running your notebook", ""]
+        for e in errors:
+            if e["ename"] == "KeyboardInterrupt":
+                why = "stopped: the cell ran past the per-cell time limit"
+            else:
+                why = f"{e['ename']}: {e['evalue']}"
+            lines.append(f"- cell starting `{e['cell']}`: {why}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def grade_submissions(
+    autograder_zip: str | os.PathLike,
+    submissions_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    assignment: str = "",
+    timeout: float = 900,
+    cell_timeout: int = 300,
+    jobs: int = 1,
+) -> list[SubmissionGrade]:
+    """Grade every ``*.ipynb`` (or otter-exported ``*.zip``) in ``submissions_dir``.
+
+    Args:
+        autograder_zip: The zip built by ``python -m course_lib.grading build``.
+        submissions_dir: Folder of submissions; the file name (without suffix) is the student.
+        out_dir: Where the gradebook, summary, feedback, raw results and logs go.
+        assignment: Name shown in the feedback files.
+        timeout: Seconds allowed for one whole submission (positive).
+        cell_timeout: Seconds allowed for one notebook cell (positive integer).
+        jobs: Submissions graded in parallel (positive integer).
+
+    Returns:
+        One :class:`SubmissionGrade` per submission, sorted by student.
+
+    Raises:
+        ValueError: a bad limit, no submissions, or two submissions with the same student name.
+        FileNotFoundError: the autograder zip or the submissions folder does not exist.
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"Argument `timeout` must be a positive number of seconds. Received: timeout={timeout!r}")
+    if isinstance(cell_timeout, bool) or not isinstance(cell_timeout, int) or cell_timeout <= 0:
+        raise ValueError(
+            f"Argument `cell_timeout` must be a positive integer of seconds. Received: cell_timeout={cell_timeout!r}"
+        )
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"Argument `jobs` must be an integer >= 1. Received: jobs={jobs!r}")
+    autograder_zip, submissions_dir, out_dir = Path(autograder_zip), Path(submissions_dir), Path(out_dir)
+    if not autograder_zip.is_file():
+        raise FileNotFoundError(
+            f"Autograder zip {autograder_zip} not found: build it with `make assignments`."
+        )
+    if not submissions_dir.is_dir():
+        raise FileNotFoundError(f"Submissions folder {submissions_dir} not found.")
+    questions = expected_questions(autograder_zip)
+    autograder_bytes = autograder_zip.read_bytes()
+
+    # Read every submission into memory first: a submission that deletes files elsewhere on
+    # disk while it runs cannot take the rest of the batch with it.
+    submissions: dict[str, tuple[bytes, str]] = {}
+    for path in sorted(submissions_dir.iterdir()):
+        if not (path.is_file() and path.suffix in (".ipynb", ".zip")):
+            continue
+        student = _SAFE_ID.sub("_", path.stem)
+        if student in submissions:
+            raise ValueError(
+                f"Two submissions map to student {student!r} in {submissions_dir}; rename one."
+            )
+        submissions[student] = (path.read_bytes(), path.suffix)
+    if not submissions:
+        raise ValueError(f"No .ipynb or .zip submissions in {submissions_dir}.")
+
+    def one(student: str) -> SubmissionGrade:
+        data, suffix = submissions[student]
+        status, record, seconds = _run_worker(
+            student, data, suffix, autograder_bytes, timeout, cell_timeout,
+            out_dir / "logs" / f"{student}.log",
+        )
+        points, possible, notes = _score(record, questions)
+        grade = SubmissionGrade(
+            student, status, points, possible, record.get("message", ""),
+            round(seconds, 2), "", record,
+        )
+        grade.feedback = _feedback(student, assignment or autograder_zip.stem, grade, notes)
+        for sub, name, text in (
+            ("feedback", f"{student}.md", grade.feedback),
+            ("results", f"{student}.json", json.dumps({**record, "points": points}, indent=1)),
+        ):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+            (out_dir / sub / name).write_text(text, encoding="utf-8")
+        return grade
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        grades = list(pool.map(one, sorted(submissions)))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "question", "points", "total"])
+        for g in grades:
+            for q in questions:
+                writer.writerow([g.student, q.name, f"{g.points[q.name]:g}", f"{q.possible:g}"])
+    with open(out_dir / "summary.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "points", "total", "status", "seconds", "message"])
+        for g in grades:
+            writer.writerow(
+                [g.student, f"{g.total:g}", f"{g.total_possible:g}", g.status, f"{g.seconds:.1f}", g.message]
+            )
+    return grades
