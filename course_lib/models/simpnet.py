@@ -1,0 +1,341 @@
+"""SimpNet (seed 002): the 13-layer principled CNN, its variants and the principle experiments.
+
+Reference: S. H. Hasanpour, M. Rouhani, M. Fayyaz, M. Sabokrou, E. Adeli, "Towards Principled
+Design of Deep Convolutional Networks: Introducing SimpNet", arXiv:1802.06205 (seed 002 is its
+Chinese translation). Section 4: 13 conv layers with 3x3 kernels, each followed by batch
+normalization, ReLU and dropout; 2x2 max pooling after every 5 layers (SAF-pooling: max pooling
+immediately followed by dropout, section 3.I); global max pooling; dropout; one fully connected
+softmax layer.
+
+Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import under its
+name, with ``family="simpnet"`` (the paper's models: ``SimpNet``, ``SimpNet-8.9M``,
+``SimpNet-Slim-300K``, ``SimpNet-Slim-600K``, ``SimpNet-MNIST``, ``SimpNet-SVHN``) or
+``family="simpnet-principles"`` (the experiment networks ``Arch1-*`` .. ``Arch5-*``), so that
+``course_lib.models.build("Arch3-pool-L7")`` gives the network of Table 5's last row. All builder
+switches can be overridden at build time, e.g. ``build("SimpNet", saf=False)`` or
+``build("Arch1-13L", downsample="strided", width_multiplier=0.5)``.
+
+Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}`` (i = 1..n), the downsampling steps
+``pool{j}`` (SAF or max pooling) or ``strided{j}`` (+ ``strided{j}_bn``, ``strided{j}_relu``,
+``strided{j}_drop``), then ``gmp``, ``head_drop``, ``fc`` and ``softmax``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Sequence
+
+import keras
+
+from course_lib.layers import SAFPooling2D
+from course_lib.models import registry
+from course_lib.models.simpnet_archs import ARCHS, parse_widths
+
+__all__ = ["build_simpnet", "param_comparison"]
+
+_SIMPNET_WIDTHS = ARCHS["SimpNet"].widths
+_SIMPNET_DROPOUT = ARCHS["SimpNet"].dropout
+_DOWNSAMPLE_MODES = ("maxpool", "strided")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_rate(name: str, value) -> float:
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"`{name}` must be a dropout rate in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def _resolve_widths(widths, width_multiplier) -> list[int]:
+    if isinstance(widths, str):
+        base = parse_widths(widths)
+    elif isinstance(widths, Sequence) and len(widths) > 0 and all(_is_int(w) and w >= 1 for w in widths):
+        base = [int(w) for w in widths]
+    else:
+        raise ValueError(
+            "`widths` must be a C_x{y} string such as 'C64, C128{3}' or a non-empty sequence of "
+            f"positive integers. Received: widths={widths!r}"
+        )
+    if (
+        not isinstance(width_multiplier, numbers.Real)
+        or isinstance(width_multiplier, bool)
+        or not math.isfinite(width_multiplier)
+        or width_multiplier <= 0
+    ):
+        raise ValueError(
+            f"`width_multiplier` must be a finite number > 0. Received: width_multiplier={width_multiplier!r}"
+        )
+    return [max(1, int(round(w * width_multiplier))) for w in base]
+
+
+def _resolve_kernels(kernel_size, kernel_sizes, n_layers: int) -> list[int]:
+    if kernel_size is not None and kernel_sizes is not None:
+        raise ValueError(
+            "Pass either `kernel_size` (one size for every layer) or `kernel_sizes` (one per layer), "
+            "not both; to override a registered per-layer layout pass kernel_sizes=None as well. "
+            f"Received: kernel_size={kernel_size!r}, kernel_sizes={kernel_sizes!r}"
+        )
+    if kernel_sizes is None:
+        size = 3 if kernel_size is None else kernel_size
+        if not _is_int(size) or size < 1:
+            raise ValueError(f"`kernel_size` must be a positive integer. Received: kernel_size={kernel_size!r}")
+        return [int(size)] * n_layers
+    if (
+        isinstance(kernel_sizes, str)
+        or not isinstance(kernel_sizes, Sequence)
+        or len(kernel_sizes) != n_layers
+        or not all(_is_int(k) and k >= 1 for k in kernel_sizes)
+    ):
+        raise ValueError(
+            f"`kernel_sizes` must hold one positive integer per conv layer ({n_layers} layers). "
+            f"Received: kernel_sizes={kernel_sizes!r}"
+        )
+    return [int(k) for k in kernel_sizes]
+
+
+def _resolve_pools(pool_positions, n_layers: int) -> list[int]:
+    if isinstance(pool_positions, str) or not isinstance(pool_positions, Sequence):
+        raise ValueError(
+            "`pool_positions` must be a sequence of 1-based conv indices after which to downsample, "
+            f"e.g. (5, 10). Received: pool_positions={pool_positions!r}"
+        )
+    positions = list(pool_positions)
+    if not all(_is_int(p) and 1 <= p <= n_layers - 1 for p in positions) or positions != sorted(set(positions)):
+        raise ValueError(
+            "`pool_positions` must be strictly increasing integers in [1, n_layers - 1] "
+            f"(n_layers={n_layers}; the last conv is followed by global max pooling). "
+            f"Received: pool_positions={pool_positions!r}"
+        )
+    return [int(p) for p in positions]
+
+
+def _resolve_dropout(dropout, n_layers: int) -> list[float]:
+    if dropout is None:
+        return [0.0] * n_layers
+    if isinstance(dropout, numbers.Real) and not isinstance(dropout, bool):
+        return [_check_rate("dropout", dropout)] * n_layers
+    if isinstance(dropout, Sequence) and not isinstance(dropout, str) and len(dropout) == n_layers:
+        return [_check_rate(f"dropout[{i}]", r) for i, r in enumerate(dropout)]
+    raise ValueError(
+        f"`dropout` must be None, one rate in [0, 1), or one rate per conv layer ({n_layers} layers). "
+        f"Received: dropout={dropout!r}"
+    )
+
+
+def _check_input_shape(input_shape) -> tuple[int, int, int]:
+    if (
+        isinstance(input_shape, str)
+        or not isinstance(input_shape, Sequence)
+        or len(input_shape) != 3
+        or not all(_is_int(d) and d >= 1 for d in input_shape)
+    ):
+        raise ValueError(
+            "`input_shape` must be (height, width, channels) with positive integers, e.g. (32, 32, 3). "
+            f"Received: input_shape={input_shape!r}"
+        )
+    return tuple(int(d) for d in input_shape)
+
+
+def build_simpnet(
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 3),
+    *,
+    widths: str | Sequence[int] = _SIMPNET_WIDTHS,
+    pool_positions: Sequence[int] = (5, 10),
+    kernel_size: int | None = None,
+    kernel_sizes: Sequence[int] | None = None,
+    saf: bool = True,
+    downsample: str = "maxpool",
+    dropout: float | Sequence[float] | None = _SIMPNET_DROPOUT,
+    width_multiplier: float = 1.0,
+    bn_momentum: float = 0.95,
+    bn_epsilon: float = 1e-5,
+    use_bias: bool = True,
+    kernel_initializer="lecun_uniform",
+    kernel_regularizer=None,
+    seed: int | None = None,
+    model_name: str = "SimpNet",
+) -> keras.Model:
+    """Build a SimpNet-style plain CNN: n x [conv-BN-ReLU(-dropout)], 2x2 downsampling, GMP, FC.
+
+    The defaults give the paper's 13-layer CIFAR-10 SimpNet (about 5.48M parameters, widths
+    66, 128, 128, 128, 192 | pool | 192, 192, 192, 192, 288 | pool | 288, 355, 432 | GMP).
+
+    Dropout slots: every conv layer ``i`` owns one rate ``r_i``. If conv ``i`` is followed by a
+    downsampling step, that step carries the rate (SAF-pooling = max pool then dropout with
+    ``r_i``; with ``saf=False`` a plain max pool and no dropout there; with
+    ``downsample="strided"`` a plain dropout after the strided conv). The last conv's rate is
+    applied after global max pooling. Every other conv is followed by ``Dropout(r_i)``. Rates of 0
+    add no layer. This is the layout of the official Caffe model.
+
+    Args:
+        num_classes: number of output classes (softmax units).
+        input_shape: ``(height, width, channels)``.
+        widths: feature maps per conv layer: a ``C_x{y}`` string (see
+            :func:`course_lib.models.simpnet_archs.parse_widths`) or a sequence of integers.
+        pool_positions: 1-based conv indices followed by a 2x2 downsampling step (Table 5 and S9
+            move these).
+        kernel_size: one kernel size for every conv layer (default 3).
+        kernel_sizes: one kernel size per conv layer (Arch4 v2, Arch5); exclusive with
+            ``kernel_size``.
+        saf: SAF-pooling (``course_lib.layers.SAFPooling2D``: max pool immediately followed by
+            dropout) if True, plain ``MaxPooling2D`` if False. Only the pooling layers change.
+        downsample: ``"maxpool"`` or ``"strided"``; the latter replaces each pool by an extra 3x3
+            stride-2 conv (same width) + BN + ReLU, as in Table 6 ("replacing K pools introduces K
+            conv layers", supplement S1.A). ``saf`` does not apply to strided steps.
+        dropout: ``None``/0 (no dropout), one rate for every slot, or one rate per conv layer.
+        width_multiplier: scales every width (rounded, at least 1).
+        bn_momentum: moving-average momentum of BatchNormalization (Caffe
+            ``moving_average_fraction`` 0.95 in the official model).
+        bn_epsilon: BatchNormalization epsilon (Caffe's default 1e-5).
+        use_bias: conv biases (the official model keeps them before BN).
+        kernel_initializer: conv/FC initializer; ``"lecun_uniform"`` is Caffe's ``xavier`` filler
+            (uniform, fan-in).
+        kernel_regularizer: optional regularizer for conv and FC kernels.
+        seed: base seed for the dropout layers (``None``: unseeded).
+        model_name: the Keras model's name (the registry passes the zoo name).
+
+    Returns:
+        An uncompiled ``keras.Model`` from images to class probabilities (float32 softmax).
+
+    Raises:
+        ValueError: any argument out of range; the message names it and what is accepted.
+
+    Example:
+
+    >>> model = build_simpnet(widths="C8{2}, C16{2}", pool_positions=(2,), dropout=0.1)
+    >>> model.output_shape
+    (None, 10)
+    """
+    if not _is_int(num_classes) or num_classes < 1:
+        raise ValueError(f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}")
+    shape = _check_input_shape(input_shape)
+    layer_widths = _resolve_widths(widths, width_multiplier)
+    n_layers = len(layer_widths)
+    kernels = _resolve_kernels(kernel_size, kernel_sizes, n_layers)
+    pools = _resolve_pools(pool_positions, n_layers)
+    rates = _resolve_dropout(dropout, n_layers)
+    if not isinstance(saf, bool):
+        raise ValueError(f"`saf` must be True or False. Received: saf={saf!r}")
+    if downsample not in _DOWNSAMPLE_MODES:
+        raise ValueError(f"`downsample` must be one of {_DOWNSAMPLE_MODES}. Received: downsample={downsample!r}")
+    if not isinstance(bn_momentum, numbers.Real) or not 0.0 < bn_momentum < 1.0:
+        raise ValueError(f"`bn_momentum` must be in (0, 1). Received: bn_momentum={bn_momentum!r}")
+    if not isinstance(bn_epsilon, numbers.Real) or not bn_epsilon > 0:
+        raise ValueError(f"`bn_epsilon` must be > 0. Received: bn_epsilon={bn_epsilon!r}")
+    if seed is not None and not _is_int(seed):
+        raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+
+    # Spatial sizes: 2x2 'valid' max pooling floors, 'same' stride-2 convs round up.
+    height, width = shape[0], shape[1]
+    for position in pools:
+        if downsample == "maxpool" and (height < 2 or width < 2):
+            raise ValueError(
+                f"The input is too small for pool_positions={tuple(pools)}: before the pool after conv{position} "
+                f"the feature map is {height}x{width}, and 2x2 max pooling needs at least 2x2. "
+                f"Received: input_shape={tuple(shape)}"
+            )
+        height, width = (height // 2, width // 2) if downsample == "maxpool" else (-(-height // 2), -(-width // 2))
+
+    def dropout_seed(offset: int) -> int | None:
+        return None if seed is None else int(seed) + offset
+
+    conv_kwargs = dict(
+        padding="same",
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer,
+    )
+
+    def bn_relu(tensor, bn_name: str, relu_name: str):
+        tensor = keras.layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon, name=bn_name)(tensor)
+        return keras.layers.ReLU(name=relu_name)(tensor)
+
+    inputs = keras.Input(shape=shape, name="image")
+    x = inputs
+    step = 0
+    for index, (filters, size, rate) in enumerate(zip(layer_widths, kernels, rates), start=1):
+        x = keras.layers.Conv2D(filters, size, name=f"conv{index}", **conv_kwargs)(x)
+        x = bn_relu(x, f"bn{index}", f"relu{index}")
+        if index in pools:
+            step += 1
+            if downsample == "strided":
+                x = keras.layers.Conv2D(filters, 3, strides=2, name=f"strided{step}", **conv_kwargs)(x)
+                x = bn_relu(x, f"strided{step}_bn", f"strided{step}_relu")
+                if rate > 0:
+                    x = keras.layers.Dropout(rate, seed=dropout_seed(index), name=f"strided{step}_drop")(x)
+            elif saf:
+                x = SAFPooling2D(pool_size=2, rate=rate, seed=dropout_seed(index), name=f"pool{step}")(x)
+            else:
+                x = keras.layers.MaxPooling2D(pool_size=2, name=f"pool{step}")(x)
+        elif index < n_layers and rate > 0:
+            x = keras.layers.Dropout(rate, seed=dropout_seed(index), name=f"drop{index}")(x)
+    x = keras.layers.GlobalMaxPooling2D(name="gmp")(x)
+    if rates[-1] > 0:
+        x = keras.layers.Dropout(rates[-1], seed=dropout_seed(n_layers), name="head_drop")(x)
+    x = keras.layers.Dense(
+        num_classes,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer,
+        name="fc",
+    )(x)
+    outputs = keras.layers.Activation("softmax", dtype="float32", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=model_name)
+
+
+def param_comparison(names: Sequence[str] | None = None):
+    """Parameter counts of built models next to the counts printed in seed 002.
+
+    Args:
+        names: registered SimpNet/Arch names; default all of :data:`ARCHS`.
+
+    Returns:
+        ``pandas.DataFrame`` with columns ``name``, ``family``, ``table``, ``params_printed``,
+        ``params_printed_value``, ``params_computed`` (``model.count_params()``, batch-norm moving
+        statistics included), ``params_trainable`` and ``rel_diff`` (computed / printed - 1);
+        ``params_printed_value`` and ``rel_diff`` are NaN where the seed prints no size.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    for name in names if names is not None else list(ARCHS):
+        entry_name = registry.spec(name).name
+        if entry_name not in ARCHS:
+            raise ValueError(
+                f"{name!r} is not a SimpNet or Arch model; pass names from "
+                f"course_lib.models.simpnet_archs.ARCHS. Received: names={names!r}"
+            )
+        spec = ARCHS[entry_name]
+        model = registry.build(name)
+        trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+        printed = spec.params_printed_value
+        total = model.count_params()
+        rows.append({
+            "name": spec.name,
+            "family": spec.family,
+            "table": spec.table,
+            "params_printed": spec.params_printed,
+            "params_printed_value": float("nan") if printed is None else printed,
+            "params_computed": total,
+            "params_trainable": trainable,
+            "rel_diff": float("nan") if printed is None else total / printed - 1.0,
+        })
+        del model
+    return pd.DataFrame(rows)
+
+
+for _spec in ARCHS.values():
+    registry.register(
+        _spec.name,
+        build_simpnet,
+        source=f"{_spec.source} [{_spec.table}]",
+        input_shape=_spec.input_shape,
+        num_classes=_spec.num_classes,
+        family=_spec.family,
+        model_name=_spec.name,
+        **_spec.builder_kwargs(),
+    )
