@@ -256,26 +256,25 @@ def layer_table(
             rows.insert(i, {"layer": name, "type": "InputLayer", "output_shape": shape, "params": 0,
                             "trainable_params": 0, "macs": 0, "activations": n, "activation_bytes": 4 * n})
 
-    table = pd.DataFrame(rows, columns=COLUMNS[:-1])
-    groups = seed000_groups(name.rsplit("/", 1)[-1] for name in table["layer"])
-    if groups is None:
-        table["group"] = None
-    else:
-        short = table["layer"].str.rsplit("/", n=1).str[-1]
-        table["group"] = [groups.get(s) if p > 0 else None for s, p in zip(short, table["params"])]
-    table["macs"] = table["macs"].astype("Int64")
+    short_names = [row["layer"].rsplit("/", 1)[-1] for row in rows]
+    groups = seed000_groups(short_names) or {}
+    for row, short in zip(rows, short_names):
+        row["group"] = groups.get(short) if row["params"] > 0 else None
     if totals:
-        total = {
-            "layer": "total",
-            "type": "",
-            "output_shape": None,
-            "params": int(table["params"].sum()),
-            "trainable_params": int(table["trainable_params"].sum()),
-            "macs": table["macs"].sum(skipna=False),
-            "activations": int(table["activations"].sum()),
-            "activation_bytes": int(table["activation_bytes"].sum()),
-            "group": None,
-        }
-        table = pd.concat([table, pd.DataFrame([total], columns=COLUMNS)], ignore_index=True)
-        table["macs"] = table["macs"].astype("Int64")
+        macs = [row["macs"] for row in rows]
+        rows.append(
+            {
+                "layer": "total",
+                "type": "",
+                "output_shape": None,
+                "params": sum(row["params"] for row in rows),
+                "trainable_params": sum(row["trainable_params"] for row in rows),
+                "macs": None if any(m is None for m in macs) else sum(macs),
+                "activations": sum(row["activations"] for row in rows),
+                "activation_bytes": sum(row["activation_bytes"] for row in rows),
+                "group": None,
+            }
+        )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["macs"] = table["macs"].astype("Int64")
     return table
