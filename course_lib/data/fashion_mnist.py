@@ -1,0 +1,186 @@
+"""Fashion-MNIST as NumPy arrays, offline first.
+
+Search order (first complete copy wins):
+
+1. idx files in ``<data_dir>/fashion-mnist/``;
+2. idx files in ``/usr/share/datasets/fashion-mnist/`` (Debian package
+   ``dataset-fashion-mnist``);
+3. a prepared tensorflow-datasets copy (``<data_dir>/tfds``, then ``~/tensorflow_datasets``);
+4. idx files in the Keras cache (``~/.keras/datasets/fashion-mnist/``);
+5. a tfds download into ``<data_dir>/tfds`` (needs the internet).
+
+idx files are ``{train,t10k}-{images-idx3,labels-idx1}-ubyte`` with or without ``.gz``.
+Xiao, Rasul & Vollgraf (2017), "Fashion-MNIST: a novel image dataset for benchmarking machine
+learning algorithms", arXiv:1708.07747: 60,000 training and 10,000 test images, 28x28 grey,
+10 classes of 6,000 + 1,000 images each.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from course_lib.data.errors import DatasetUnavailableError
+from course_lib.data.idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
+from course_lib.data.paths import keras_datasets_dir, resolve_data_dir
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "SYSTEM_DIRS",
+    "FashionMNISTArrays",
+    "find_fashion_mnist_idx",
+    "read_fashion_mnist_idx",
+    "load_fashion_mnist_arrays",
+]
+
+#: Class names in label order (Xiao et al. 2017, table 1).
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+#: System folders with the idx files (the Debian package dataset-fashion-mnist).
+SYSTEM_DIRS = (Path("/usr/share/datasets/fashion-mnist"),)
+
+_STEMS = {
+    "x_train": ("train-images-idx3-ubyte", IDX_IMAGES_MAGIC),
+    "y_train": ("train-labels-idx1-ubyte", IDX_LABELS_MAGIC),
+    "x_test": ("t10k-images-idx3-ubyte", IDX_IMAGES_MAGIC),
+    "y_test": ("t10k-labels-idx1-ubyte", IDX_LABELS_MAGIC),
+}
+
+
+class FashionMNISTArrays(NamedTuple):
+    """Fashion-MNIST in memory: uint8 images ``(n, 28, 28)``, uint8 labels ``(n,)``."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+
+def _idx_file(folder: Path, stem: str) -> Path | None:
+    for name in (f"{stem}.gz", stem):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _idx_dirs(root: Path) -> tuple[list[Path], list[Path]]:
+    before_tfds = [root / "fashion-mnist", *SYSTEM_DIRS]
+    after_tfds = [keras_datasets_dir() / "fashion-mnist"]
+    return before_tfds, after_tfds
+
+
+def _complete(folder: Path) -> tuple[bool, str]:
+    if not folder.is_dir():
+        return False, f"{folder} (idx files: missing)"
+    missing = [stem for stem, _ in _STEMS.values() if _idx_file(folder, stem) is None]
+    if missing:
+        return False, f"{folder} (idx files: missing {', '.join(m + '[.gz]' for m in missing)})"
+    return True, str(folder)
+
+
+def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The first folder with all four Fashion-MNIST idx files, or None.
+
+    Looks in ``<data_dir>/fashion-mnist``, ``/usr/share/datasets/fashion-mnist`` and the Keras
+    cache, in that order (tfds copies are not idx files and are not considered here).
+    """
+    root = resolve_data_dir(data_dir)
+    before, after = _idx_dirs(root)
+    for folder in before + after:
+        if _complete(folder)[0]:
+            return folder
+    return None
+
+
+def read_fashion_mnist_idx(folder: str | os.PathLike) -> FashionMNISTArrays:
+    """Read and check the four idx files in ``folder``.
+
+    Raises:
+        FileNotFoundError: a file is missing.
+        ValueError: a file is corrupt, or images and labels disagree (counts, 28x28 shape,
+            labels outside 0..9); the message names the file.
+    """
+    folder = Path(folder)
+    arrays = {}
+    for key, (stem, magic) in _STEMS.items():
+        path = _idx_file(folder, stem)
+        if path is None:
+            raise FileNotFoundError(f"{folder / stem}[.gz] not found")
+        arrays[key] = read_idx(path, expected_magic=magic)
+    for part in ("train", "test"):
+        x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
+        if x.shape[1:] != (28, 28):
+            raise ValueError(
+                f"{folder}: {part} images have shape {x.shape[1:]}, Fashion-MNIST is 28x28"
+            )
+        if x.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"{folder}: {x.shape[0]} {part} images but {y.shape[0]} labels; one of the "
+                "files is from another dataset or truncated"
+            )
+        if y.size and int(y.max()) >= len(FASHION_MNIST_CLASSES):
+            raise ValueError(f"{folder}: {part} labels go up to {int(y.max())}, expected 0..9")
+    return FashionMNISTArrays(source=str(folder), **arrays)
+
+
+def _from_tfds(builder) -> FashionMNISTArrays:
+    import tensorflow_datasets as tfds
+
+    out = {}
+    for part in ("train", "test"):
+        ds = builder.as_dataset(split=part, batch_size=-1, shuffle_files=False)
+        batch = tfds.as_numpy(ds)
+        out[f"x_{part}"] = np.asarray(batch["image"], np.uint8).reshape(-1, 28, 28)
+        out[f"y_{part}"] = np.asarray(batch["label"], np.uint8)
+    return FashionMNISTArrays(source=str(builder.data_dir), **out)
+
+
+def load_fashion_mnist_arrays(
+    data_dir: str | os.PathLike | None = None, dataset: str = "fashion_mnist"
+) -> FashionMNISTArrays:
+    """Fashion-MNIST from the first place that has it (see the module docstring).
+
+    Args:
+        data_dir: course data directory (default ``data_dir()``).
+        dataset: the name used in error messages.
+
+    Raises:
+        DatasetUnavailableError: no copy anywhere and no download possible.
+        ValueError: a copy exists but a file in it is corrupt.
+    """
+    root = resolve_data_dir(data_dir)
+    before, after = _idx_dirs(root)
+    searched = []
+    for folder in before:
+        ok, note = _complete(folder)
+        if ok:
+            return read_fashion_mnist_idx(folder)
+        searched.append(note)
+
+    from course_lib.data.tfds_source import download, find_prepared  # imports TensorFlow
+
+    builder = find_prepared("fashion_mnist", root, searched)
+    if builder is not None:
+        return _from_tfds(builder)
+    for folder in after:
+        ok, note = _complete(folder)
+        if ok:
+            return read_fashion_mnist_idx(folder)
+        searched.append(note)
+    return _from_tfds(download("fashion_mnist", root, dataset=dataset, searched=searched))
+

@@ -1,0 +1,516 @@
+"""``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing.
+
+Datasets (``names()``):
+
+=================  ==================  =======================================================
+name               images              where from
+=================  ==================  =======================================================
+``cifar10``        32x32x3, 10 cls     tfds ``cifar10`` (50,000 train / 10,000 test)
+``cifar100``       32x32x3, 100 cls    tfds ``cifar100`` (fine labels)
+``svhn``           32x32x3, 10 cls     tfds ``svhn_cropped`` (73,257 train, 531,131 extra,
+                                       26,032 test); validation = seed 000's 6,000 images
+``mnist``          28x28x1, 10 cls     tfds ``mnist``
+``fashion_mnist``  28x28x1, 10 cls     idx files (Debian ``dataset-fashion-mnist``), tfds, Keras
+``fashion_mnist32`` 32x32x3, 10 cls    the same images, zero-padded 2 px per side to 32x32 and
+                                       the grey channel tiled to 3: a CIFAR-shaped offline set
+=================  ==================  =======================================================
+
+Preprocessing (seed 000, section 3: "对数据集每张图片的 R、G、B 通道减去数据集所有图片该通道的
+均值"): images are scaled to [0, 1] first, then the per-channel mean of the training split is
+subtracted (mean computed on the [0, 1] scale over the training pipeline's images, cached
+under ``<data_dir>/cache/means``). Optional augmentation follows SimpNet (seed 002,
+section 5): zero-pad 4 + random crop + horizontal flip, the flip off by default for digits.
+See ``course_lib.data.preprocess`` for the exact order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from course_lib.data import tfds_source
+from course_lib.data.dataset_info import DatasetInfo
+from course_lib.data.fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist_arrays
+from course_lib.data.paths import cache_dir, resolve_data_dir
+from course_lib.data.preprocess import (
+    cached_channel_mean,
+    channel_mean,
+    pad_and_tile,
+    random_pad_crop_flip,
+    scale_images,
+)
+from course_lib.data.splits import Splits
+from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validation_indices
+
+__all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
+
+#: CIFAR-10 class names in label order (Krizhevsky 2009, batches.meta).
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
+
+#: CIFAR-100 fine class names in label order (Krizhevsky 2009, meta: alphabetical).
+CIFAR100_CLASSES = tuple(
+    """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus
+    butterfly camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch
+    crab crocodile cup dinosaur dolphin elephant flatfish forest fox girl hamster house kangaroo
+    keyboard lamp lawn_mower leopard lion lizard lobster man maple_tree motorcycle mountain mouse
+    mushroom oak_tree orange orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy
+    porcupine possum rabbit raccoon ray road rocket rose sea seal shark shrew skunk skyscraper
+    snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television
+    tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()
+)
+
+_DIGITS = tuple(str(i) for i in range(10))
+
+#: Shuffle buffer used when the training split is larger than this (examples).
+MAX_SHUFFLE_BUFFER = 50_000
+#: Fraction of physical memory a split's uint8 images may take to be cached in memory.
+CACHE_MEMORY_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    tfds_name: str
+    num_classes: int
+    raw_shape: tuple
+    class_names: tuple
+    flip: bool
+    view: str | None = None
+
+
+_SPECS = {
+    s.name: s
+    for s in (
+        _Spec("cifar10", "cifar10", 10, (32, 32, 3), CIFAR10_CLASSES, True),
+        _Spec("cifar100", "cifar100", 100, (32, 32, 3), CIFAR100_CLASSES, True),
+        _Spec("svhn", "svhn_cropped", 10, (32, 32, 3), _DIGITS, False),
+        _Spec("mnist", "mnist", 10, (28, 28, 1), _DIGITS, False),
+        _Spec("fashion_mnist", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True),
+        _Spec(
+            "fashion_mnist32", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True,
+            view="pad32_tile3",
+        ),
+    )
+}
+_ALIASES = {"svhn_cropped": "svhn", "cifar": "cifar10"}
+
+
+def names() -> tuple[str, ...]:
+    """Names accepted by ``load``."""
+    return tuple(_SPECS)
+
+
+@dataclass
+class _Source:
+    train: tf.data.Dataset
+    val: tf.data.Dataset | None
+    test: tf.data.Dataset
+    counts: dict
+    splits: dict
+    location: str
+    in_memory: bool
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _spec(name) -> _Spec:
+    key = str(name).strip().lower().replace("-", "_") if isinstance(name, str) else None
+    key = _ALIASES.get(key, key)
+    if key not in _SPECS:
+        close = difflib.get_close_matches(str(name).lower(), list(_SPECS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"`name` must be one of {list(_SPECS)}.{hint} Received: name={name!r}"
+        )
+    return _SPECS[key]
+
+
+def _positive_int(value, arg: str, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"`{arg}` must be an int >= 1{extra}. Received: {arg}={value!r}")
+    return int(value)
+
+
+def _resize_arg(resize):
+    if resize is None:
+        return None
+    if isinstance(resize, (int, np.integer)) and not isinstance(resize, bool) and resize >= 1:
+        return (int(resize), int(resize))
+    if (
+        isinstance(resize, (tuple, list))
+        and len(resize) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in resize)
+    ):
+        return (int(resize[0]), int(resize[1]))
+    raise ValueError(
+        "`resize` must be None, an int >= 1 (square size, e.g. 224 for VGG-style inputs) or "
+        f"a (height, width) pair of ints >= 1. Received: resize={resize!r}"
+    )
+
+
+def _bool_arg(value, arg: str, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"`{arg}` must be True or False{extra}. Received: {arg}={value!r}")
+    return bool(value)
+
+
+def _val_count(val_size, n_train: int) -> int:
+    """Validation images taken from the end of the training split."""
+    if val_size is None or val_size == 0:
+        return 0
+    if isinstance(val_size, float) and not isinstance(val_size, bool) and 0.0 < val_size < 1.0:
+        n = int(round(n_train * val_size))
+    elif isinstance(val_size, (int, np.integer)) and not isinstance(val_size, bool) and 0 < val_size:
+        n = int(val_size)
+    else:
+        raise ValueError(
+            "`val_size` must be None (the dataset's default), 0 (no validation split), an int "
+            "(that many images from the end of the training split) or a float in (0, 1) "
+            f"(that fraction). Received: val_size={val_size!r}"
+        )
+    if n >= n_train:
+        raise ValueError(
+            f"`val_size` leaves no training images: the training split has {n_train} images. "
+            f"Received: val_size={val_size!r}"
+        )
+    return n
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _tfds_source(spec: _Spec, root: Path, val_size) -> _Source:
+    builder = tfds_source.find_or_download(spec.tfds_name, root, dataset=spec.name)
+    n_train = tfds_source.split_size(builder, "train")
+    n_test = tfds_source.split_size(builder, "test")
+    n_val = _val_count(val_size, n_train)
+    full = tfds_source.read_split(builder, "train")
+    cut = n_train - n_val
+    return _Source(
+        train=full.take(cut),
+        val=full.skip(cut) if n_val else None,
+        test=tfds_source.read_split(builder, "test"),
+        counts={"train": cut, "val": n_val, "test": n_test},
+        splits={
+            "train": f"train[:{cut}]" if n_val else "train",
+            "val": f"train[{cut}:]" if n_val else None,
+            "test": "test",
+        },
+        location=str(builder.data_dir),
+        in_memory=False,
+    )
+
+
+def _svhn_source(spec: _Spec, root: Path, val_size, extra: bool) -> _Source:
+    if val_size not in (None, 0) or isinstance(val_size, bool):
+        raise ValueError(
+            "`val_size` for 'svhn' must be None (seed 000's validation split: 400 images per "
+            "class from train + 200 per class from extra, 6,000 in all) or 0 (no validation). "
+            f"Received: val_size={val_size!r}"
+        )
+    builder = tfds_source.find_or_download(spec.tfds_name, root, dataset=spec.name)
+    parts = ["train", "extra"] if extra else ["train"]
+    sizes = {p: tfds_source.split_size(builder, p) for p in parts + ["test"]}
+    test = tfds_source.read_split(builder, "test")
+    location = str(builder.data_dir)
+    if val_size == 0:
+        train = tfds_source.read_split(builder, "train")
+        if extra:
+            train = train.concatenate(tfds_source.read_split(builder, "extra"))
+        n = sum(sizes[p] for p in parts)
+        return _Source(
+            train, None, test, {"train": n, "val": 0, "test": sizes["test"]},
+            {"train": "+".join(parts), "val": None, "test": "test"}, location, False,
+        )  # fmt: skip
+
+    key = {"source": location, "version": str(builder.version), "sizes": sizes}
+    train_idx, extra_idx = cached_svhn_validation_indices(
+        cache_dir(root),
+        key,
+        lambda: tfds_source.split_labels(builder, "train"),
+        (lambda: tfds_source.split_labels(builder, "extra")) if extra else None,
+    )
+    masks = {"train": np.zeros(sizes["train"], bool)}
+    masks["train"][train_idx] = True
+    if extra:
+        masks["extra"] = np.zeros(sizes["extra"], bool)
+        masks["extra"][extra_idx] = True
+    train = val = None
+    for p in parts:
+        t = tfds_source.read_split(builder, p, keep=~masks[p])
+        v = tfds_source.read_split(builder, p, keep=masks[p])
+        train = t if train is None else train.concatenate(t)
+        val = v if val is None else val.concatenate(v)
+    n_val = sum(int(masks[p].sum()) for p in parts)
+    per_train, per_extra = SVHN_VALIDATION_PER_CLASS
+    rule = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra else "")
+    return _Source(
+        train=train,
+        val=val,
+        test=test,
+        counts={"train": sum(sizes[p] for p in parts) - n_val, "val": n_val, "test": sizes["test"]},
+        splits={
+            "train": " + ".join(f"{p} minus validation" for p in parts),
+            "val": f"seed-000 validation split ({rule}, fixed seed)",
+            "test": "test",
+        },
+        location=location,
+        in_memory=False,
+    )
+
+
+def _fashion_source(spec: _Spec, root: Path, val_size) -> _Source:
+    arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
+    x_train, y_train = arrays.x_train[..., None], arrays.y_train.astype(np.int32)
+    x_test, y_test = arrays.x_test[..., None], arrays.y_test.astype(np.int32)
+    n_train = len(x_train)
+    n_val = _val_count(val_size, n_train)
+    cut = n_train - n_val
+
+    def ds(x, y):
+        return tf.data.Dataset.from_tensor_slices((x, y))
+
+    return _Source(
+        train=ds(x_train[:cut], y_train[:cut]),
+        val=ds(x_train[cut:], y_train[cut:]) if n_val else None,
+        test=ds(x_test, y_test),
+        counts={"train": cut, "val": n_val, "test": len(x_test)},
+        splits={
+            "train": f"train[:{cut}]" if n_val else "train",
+            "val": f"train[{cut}:]" if n_val else None,
+            "test": "test",
+        },
+        location=arrays.source,
+        in_memory=True,
+    )
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+def _memory_bytes() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024**3
+
+
+def _fits_in_memory(n: int, shape: tuple) -> bool:
+    return n * int(np.prod(shape)) <= CACHE_MEMORY_FRACTION * _memory_bytes()
+
+
+def _view_fn(spec: _Spec):
+    if spec.view == "pad32_tile3":
+        return lambda images: pad_and_tile(images, size=32, channels=3)
+    return None
+
+
+def load(
+    name: str,
+    batch_size: int = 128,
+    *,
+    augment: bool = False,
+    resize=None,
+    data_dir=None,
+    seed: int = 0,
+    limit: int | None = None,
+    flip: bool | None = None,
+    val_size=None,
+    extra: bool = True,
+    mean_subtract: bool = True,
+    cache: bool | None = None,
+    shuffle_buffer: int | None = None,
+    drop_remainder: bool = False,
+) -> Splits:
+    """Load a dataset as batched, preprocessed ``tf.data`` pipelines.
+
+    Each pipeline yields ``(images float32 (batch, *info.input_shape), labels int32 (batch,))``.
+    Per batch (batching comes before the map, so preprocessing is vectorised): the
+    ``fashion_mnist32`` view, scaling to [0, 1], subtraction of the training split's
+    per-channel mean, then in the training pipeline only the optional augmentation, then
+    the optional resize. The training pipeline is shuffled with ``seed`` (a new order every
+    epoch, the same sequence of orders for the same seed); val and test keep file order.
+    Splits whose uint8 images take at most a quarter of physical memory are cached in
+    memory after the first pass; all pipelines end in ``prefetch(AUTOTUNE)``.
+
+    Args:
+        name: one of ``names()``: ``"cifar10"``, ``"cifar100"``, ``"svhn"``, ``"mnist"``,
+            ``"fashion_mnist"``, ``"fashion_mnist32"``.
+        batch_size: images per batch.
+        augment: SimpNet augmentation in the training pipeline: zero-pad 4 pixels per side,
+            random crop back to the input size, random horizontal flip (see ``flip``).
+        resize: None, an int (square) or ``(height, width)``: bilinear resize of every split
+            after preprocessing, e.g. ``224`` for VGG-style inputs.
+        data_dir: data folder (default ``data_dir()``: ``$COURSE_LIB_DATA_DIR`` or
+            ``<repo>/data``); tfds data lives in ``<data_dir>/tfds``.
+        seed: seed of shuffling and augmentation.
+        limit: keep at most this many images of every split (the first ones), for smoke
+            runs. The mean is computed over the images the training pipeline uses.
+        flip: horizontal flips during augmentation. None: on for CIFAR and Fashion-MNIST,
+            off for the digit sets (``mnist``, ``svhn``), where a flip changes the class.
+        val_size: None for the dataset's default (``svhn``: seed 000's validation split of
+            400 per class from train + 200 per class from extra, 6,000 images, removed from
+            training; others: no validation split). 0: no validation split. Other datasets
+            also take an int (the last ``val_size`` training images, e.g. 5000) or a float in
+            (0, 1) (that fraction of the end of the training split).
+        extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]:
+            training pool = train + extra minus the validation images). False: train only,
+            and the validation split is the 400-per-class part from train (4,000 images).
+        mean_subtract: subtract the training split's per-channel mean (seed 000's protocol).
+        cache: cache decoded images in memory: None decides by size, True/False forces.
+        shuffle_buffer: shuffle buffer size (default: the whole training split, at most
+            ``MAX_SHUFFLE_BUFFER``).
+        drop_remainder: drop the last partial batch of the training pipeline.
+
+    Returns:
+        ``Splits(train, val, test, info)``; ``val`` is None when there is no validation split.
+
+    Raises:
+        ValueError: a bad argument (the message names it and what is accepted).
+        DatasetUnavailableError: the dataset is not cached and cannot be downloaded.
+
+    Example:
+
+    >>> from course_lib.data import load
+    >>> train, val, test, info = load("fashion_mnist32", batch_size=64, limit=512,
+    ...                               val_size=128)  # doctest: +SKIP
+    >>> images, labels = next(iter(train))  # doctest: +SKIP
+    >>> images.shape, info.num_examples  # doctest: +SKIP
+    (TensorShape([64, 32, 32, 3]), {'train': 512, 'val': 128, 'test': 512})
+    """
+    spec = _spec(name)
+    batch_size = _positive_int(batch_size, "batch_size")
+    limit = _positive_int(limit, "limit", allow_none=True)
+    shuffle_buffer = _positive_int(shuffle_buffer, "shuffle_buffer", allow_none=True)
+    resize = _resize_arg(resize)
+    augment = _bool_arg(augment, "augment")
+    flip = _bool_arg(flip, "flip", allow_none=True)
+    extra = _bool_arg(extra, "extra")
+    mean_subtract = _bool_arg(mean_subtract, "mean_subtract")
+    cache = _bool_arg(cache, "cache", allow_none=True)
+    drop_remainder = _bool_arg(drop_remainder, "drop_remainder")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
+    seed = int(seed)
+    if not extra and spec.name != "svhn":
+        raise ValueError(
+            f"`extra` only applies to 'svhn' (its extra split). Received: extra={extra!r} "
+            f"with name={spec.name!r}"
+        )
+    flip = spec.flip if flip is None else flip
+    root = resolve_data_dir(data_dir)
+
+    if spec.name == "svhn":
+        src = _svhn_source(spec, root, val_size, extra)
+    elif spec.name.startswith("fashion_mnist"):
+        src = _fashion_source(spec, root, val_size)
+    else:
+        src = _tfds_source(spec, root, val_size)
+
+    datasets = {"train": src.train, "val": src.val, "test": src.test}
+    counts = dict(src.counts)
+    if limit is not None:
+        for part, ds in datasets.items():
+            if ds is not None and counts[part] > limit:
+                datasets[part] = ds.take(limit)
+                counts[part] = limit
+                src.splits[part] = f"{src.splits[part]}, first {limit}"
+
+    # Cache decoded uint8 images before the mean pass, so that pass fills the cache.
+    for part, ds in datasets.items():
+        use = cache if cache is not None else (
+            not src.in_memory and _fits_in_memory(counts[part], spec.raw_shape)
+        )
+        if ds is not None and use:
+            datasets[part] = ds.cache()
+
+    view = _view_fn(spec)
+    shape = (32, 32, 3) if spec.view == "pad32_tile3" else spec.raw_shape
+    mean_key = {
+        "dataset": spec.name,
+        "source": src.location,
+        "train": src.splits["train"],
+        "num_train": counts["train"],
+        "view": spec.view,
+        "scale": "x/255",
+    }
+    mean, _ = cached_channel_mean(
+        cache_dir(root), mean_key, lambda: channel_mean(datasets["train"], view)
+    )
+    mean_t = tf.constant(mean, tf.float32)
+
+    def preprocess(images, labels, aug_seed=None):
+        if view is not None:
+            images = view(images)
+        images = scale_images(images)
+        if mean_subtract:
+            images = images - mean_t
+        if aug_seed is not None:
+            images = random_pad_crop_flip(images, aug_seed, padding=4, flip=flip)
+        if resize is not None:
+            images = tf.image.resize(images, resize, method="bilinear")
+        return images, tf.cast(labels, tf.int32)
+
+    def pipeline(ds, n, training):
+        if training:
+            buffer = shuffle_buffer or max(1, min(n, MAX_SHUFFLE_BUFFER))
+            ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder and training)
+        if training and augment:
+            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+            ds = tf.data.Dataset.zip((ds, seeds)).map(
+                lambda batch, s: preprocess(batch[0], batch[1], s),
+                num_parallel_calls=tf.data.AUTOTUNE,
+                deterministic=True,
+            )
+        else:
+            ds = ds.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    train = pipeline(datasets["train"], counts["train"], training=True)
+    val = pipeline(datasets["val"], counts["val"], False) if datasets["val"] is not None else None
+    test = pipeline(datasets["test"], counts["test"], training=False)
+
+    steps = [
+        ("view: zero-pad 28x28 to 32x32 (2 px per side), tile grey to 3 channels"
+         if spec.view == "pad32_tile3" else None),
+        "scale uint8 to [0, 1] (x / 255)",
+        "subtract the training split's per-channel mean" if mean_subtract else None,
+        (f"train only: zero-pad 4, random crop {shape[0]}x{shape[1]}"
+         + (", random horizontal flip" if flip else "") if augment else None),
+        f"bilinear resize to {resize[0]}x{resize[1]}" if resize else None,
+    ]  # fmt: skip
+    input_shape = (resize[0], resize[1], shape[2]) if resize else tuple(shape)
+    info = DatasetInfo(
+        name=spec.name,
+        num_classes=spec.num_classes,
+        input_shape=input_shape,
+        class_names=spec.class_names,
+        num_examples=counts,
+        mean=tuple(mean),
+        mean_subtracted=mean_subtract,
+        source=src.location,
+        splits=src.splits,
+        preprocessing="; ".join(s for s in steps if s),
+        batch_size=batch_size,
+        augment=augment,
+        flip=flip,
+        resize=resize,
+        seed=seed,
+    )
+    return Splits(train, val, test, info)
