@@ -1,0 +1,590 @@
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/cnn-course-kit/cnn-course-kit/blob/main/notebooks/02_cnn_building_blocks.ipynb)
+#
+# # 02 — CNN building blocks: convolution, pooling, 1x1 and dilated convs, FC as conv, memory
+#
+# Source: the CS231n notes on convolutional networks (seed 003, Chinese translation by
+# ShowMeAI). Every number the notes work out by hand is recomputed here, with
+# `course_lib.analysis`, with Keras layers, or with both, and put next to the printed value.
+#
+# ## 学习目标 (learning goals)
+#
+# After this notebook you can
+#
+# 1. compute the output size `(W - F + 2P)/S + 1` and the parameter count of a conv layer, and
+#    say why a stride that does not tile the input is an error;
+# 2. explain parameter sharing with AlexNet's first layer (34,944 parameters instead of
+#    105,705,600);
+# 3. implement a convolution as loops and as one matrix product (im2col) and check both
+#    against `keras.layers.Conv2D`;
+# 4. show where the gradient of max pooling goes (the argmax "switches");
+# 5. use 1x1 and dilated convolutions and compute their receptive fields;
+# 6. turn a fully connected layer into a convolution and run a network on a larger image in
+#    one pass;
+# 7. estimate the memory of a network (VGG-16) from its activations and parameters.
+#
+# **Key terms.** convolution 卷积 · filter / kernel 滤波器 / 卷积核 · feature map (activation map)
+# 特征图 (激活映射) · local connectivity 局部连接 · receptive field 感受野 ·
+# parameter sharing 参数共享 · depth slice 深度切片 · stride 步长 · zero-padding 零填充 ·
+# pooling 池化 (汇合) · switches 道岔 (argmax 位置) · 1x1 convolution 1x1 卷积 ·
+# dilated convolution 扩张卷积 · fully connected layer 全连接层 · im2col 图像块展开为列
+
+# %%
+import sys, subprocess, os
+if "google.colab" in sys.modules:
+    if not os.path.isdir("/content/cnn-course-kit"):
+        subprocess.run(["git", "clone", "--depth", "1", "https://github.com/cnn-course-kit/cnn-course-kit", "/content/cnn-course-kit"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/cnn-course-kit"], check=True)
+    sys.path.insert(0, "/content/cnn-course-kit"); os.chdir("/content/cnn-course-kit/notebooks")
+
+# %%
+# parameters
+from course_lib.notebook import setup
+BUDGET = setup(expected_version="0.1.0")
+
+# %% [markdown]
+# Nothing in this notebook trains, so the budget only changes the size of the timing
+# benchmark in section 2.
+
+# %%
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import tensorflow as tf
+
+from course_lib import analysis
+from course_lib.analysis import conv_output_size, conv_params
+from course_lib.models import build, to_fully_convolutional
+
+sns.set_theme()
+pd.set_option("display.width", 120)
+keras.utils.set_random_seed(0)
+
+# %% [markdown]
+# ## 1. Output size and parameters
+#
+# A conv layer with `K` filters of size `F x F`, stride `S` and zero-padding `P` maps a
+# `W x W x C` input to `W2 x W2 x K` with
+#
+# $$W_2 = \frac{W - F + 2P}{S} + 1 .$$
+#
+# Each filter has `F·F·C` weights and one bias, so the layer has `K (F·F·C + 1)` parameters —
+# however large the input. The notes' first examples (section 4.1):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("7x7 input, F=3, S=1:        ", conv_output_size(7, 3, P=0, S=1))
+print("7x7 input, F=3, S=2:        ", conv_output_size(7, 3, P=0, S=2))
+print("7x7 input, F=3, S=1, P=1:   ", conv_output_size(7, 3, P=1, S=1))
+print("32x32x3, ten 5x5, S=1, P=2: ", conv_output_size(32, 5, P=2, S=1), "x", 10,
+      "| parameters:", conv_params(5, 3, 10))
+
+# %% [markdown]
+# With `S = 3` the formula gives `(7 - 3)/3 + 1 = 2.33`: the filter cannot be placed
+# symmetrically. The notes call this unreasonable; `conv_output_size` refuses it and says
+# which paddings and strides would fit (a framework would silently drop the last column).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+try:
+    conv_output_size(7, 3, P=0, S=3)
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# A Keras layer agrees with the arithmetic: the 32x32x3 example with `padding="same"`
+# (which is `P = 2` for `F = 5`, `S = 1`).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+layer = keras.layers.Conv2D(10, 5, padding="same")
+out = layer(np.zeros((1, 32, 32, 3), "float32"))
+print("output shape:", tuple(out.shape), "| parameters:", layer.count_params())
+
+# %% [markdown]
+# ### Parameter sharing (参数共享)
+#
+# AlexNet's first layer takes a 227x227x3 image with 96 filters of 11x11, stride 4, no
+# padding. Without sharing, each of the 55·55·96 output neurons would own its
+# 11·11·3 + 1 = 364 parameters. With sharing, all neurons of one depth slice use the same
+# filter, so there are 96 parameter sets.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+side = conv_output_size(227, 11, P=0, S=4)
+neurons = side * side * 96
+per_neuron = conv_params(11, 3, 1)
+conv1 = build("AlexNet").get_layer("conv1")
+print(f"output {side}x{side}x96 = {neurons:,} neurons, {per_neuron} parameters each")
+print(f"without sharing: {neurons * per_neuron:,} parameters")
+print(f"with sharing:    {conv_params(11, 3, 96):,} parameters "
+      f"(AlexNet conv1 in the zoo: {conv1.count_params():,})")
+
+# %% [markdown]
+# The notes work out about twenty such numbers. The kit keeps them as data
+# (`data/tables/seed003_worked_examples.csv`, with the section they come from); the cell below
+# recomputes every one from its `W, F, P, S, C_in, K` columns. The only row that disagrees is
+# the notes' own "unreasonable" example, whose printed value 2.333 is not a valid size.
+
+# %%
+def recompute(row):
+    """One worked example of seed 003, recomputed from its columns (None: not computable)."""
+    W, F, P, S, C, K = (None if pd.isna(row[c]) else int(row[c]) for c in ("W", "F", "P", "S", "C_in", "K"))
+    q = row["quantity"]
+    if q == "weights_per_neuron":
+        return W * W * C
+    if q == "params":
+        return conv_params(F, C, K)
+    if q == "params_per_neuron":
+        return conv_params(F, C, 1)
+    if q == "output_size":
+        try:
+            return conv_output_size(W, F, P=P, S=S)
+        except ValueError:
+            return None
+    if q == "receptive_field":
+        return 1 + 3 * (F - 1)  # three stacked F x F convs, stride 1
+    if q == "params_per_C_squared_3x3":
+        return 3 * F * F
+    if q == "params_per_C_squared_7x7":
+        return F * F
+    side = conv_output_size(W, F, P=P, S=S)
+    if q == "neurons":
+        return side * side * K
+    if q == "params_no_sharing":
+        return side * side * K * conv_params(F, C, 1)
+    if q == "im2col_rows":
+        return F * F * C
+    if q == "im2col_columns":
+        return side * side
+    if q == "activations_approx":
+        return 3 * side * side * K  # three 224x224x64 volumes (see the note column)
+    if q == "memory_MB_approx":
+        return round(3 * side * side * K * 2 * 4 / 2**20, 1)
+    return None
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+worked = analysis.load_table("seed003_worked_examples")
+worked["computed"] = worked.apply(recompute, axis=1)
+worked["agrees"] = [
+    c is not None and abs(float(p) - float(c)) <= 0.05 * max(1.0, abs(float(p)))
+    for p, c in zip(worked["printed"], worked["computed"])
+]
+shown = worked[["example", "quantity", "printed", "computed", "agrees"]].copy()
+shown["printed"] = shown["printed"].map(lambda v: f"{v:,g}")
+shown["computed"] = shown["computed"].map(lambda v: "not an integer" if pd.isna(v) else f"{v:,g}")
+print(shown.to_string(index=False))
+
+# %% [markdown]
+# (The two approximate rows, "ten million activations" and "72MB", agree within 5%: see the
+# memory section at the end.)
+#
+# ## 2. Three ways to compute a convolution
+#
+# Below, a convolution is written twice in NumPy — as the loops of the definition and as one
+# matrix product (im2col, section 4.1 6) of the notes) — and compared with
+# `keras.layers.Conv2D`. These small functions are teaching code; real layers live in Keras
+# and `course_lib.layers`.
+
+# %%
+def pad(x, P):
+    """Zero-pad a batch of images (N, H, W, C) by P on each side of H and W."""
+    return np.pad(x, ((0, 0), (P, P), (P, P), (0, 0)))
+
+
+def conv_naive(x, w, b, S=1, P=0):
+    """Loops of the definition. x: (N, H, W, C); w: (F, F, C, K); b: (K,)."""
+    N, H, W_, C = x.shape
+    F, _, _, K = w.shape
+    Ho, Wo = conv_output_size(H, F, P=P, S=S), conv_output_size(W_, F, P=P, S=S)
+    xp = pad(x, P)
+    out = np.zeros((N, Ho, Wo, K), dtype=np.float32)
+    for i in range(Ho):
+        for j in range(Wo):
+            patch = xp[:, i * S:i * S + F, j * S:j * S + F, :]        # (N, F, F, C)
+            out[:, i, j, :] = np.tensordot(patch, w, axes=3) + b      # dot with every filter
+    return out
+
+
+def im2col(x, F, S=1, P=0):
+    """Every receptive field of every image as one column: (F*F*C, N*Ho*Wo)."""
+    N, H, W_, C = x.shape
+    Ho, Wo = conv_output_size(H, F, P=P, S=S), conv_output_size(W_, F, P=P, S=S)
+    xp = pad(x, P)
+    i = (np.arange(Ho) * S)[:, None] + np.arange(F)[None, :]            # (Ho, F) row indices
+    j = (np.arange(Wo) * S)[:, None] + np.arange(F)[None, :]            # (Wo, F) column indices
+    patches = xp[:, i[:, None, :, None], j[None, :, None, :], :]        # (N, Ho, Wo, F, F, C)
+    return patches.reshape(N * Ho * Wo, F * F * C).T, (N, Ho, Wo)
+
+
+def conv_im2col(x, w, b, S=1, P=0):
+    F, _, C, K = w.shape
+    X_col, (N, Ho, Wo) = im2col(x, F, S=S, P=P)
+    W_row = w.reshape(F * F * C, K).T                                   # (K, F*F*C)
+    out = W_row @ X_col + b[:, None]                                    # (K, N*Ho*Wo)
+    return out.T.reshape(N, Ho, Wo, K)
+
+
+# %% [markdown]
+# The notes' example: AlexNet's conv1 on a 227x227x3 image stretches into `X_col` of size
+# 363 x 3025 (11·11·3 rows, 55·55 receptive fields) and the filters into `W_row` of size
+# 96 x 363; one matrix product gives the 96 x 3025 output, reshaped to 55x55x96.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+rng = np.random.default_rng(0)
+image = rng.standard_normal((1, 227, 227, 3)).astype("float32")
+X_col, _ = im2col(image, F=11, S=4)
+W_row = rng.standard_normal((96, 11 * 11 * 3)).astype("float32")
+print("X_col:", X_col.shape, "| W_row:", W_row.shape, "| W_row @ X_col:", (W_row @ X_col).shape)
+
+# %% [markdown]
+# All three implementations give the same numbers (to float32 round-off), with and without
+# stride and padding:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x = rng.standard_normal((2, 17, 17, 3)).astype("float32")
+w = rng.standard_normal((5, 5, 3, 8)).astype("float32")
+b = rng.standard_normal(8).astype("float32")
+for S, P, keras_padding in [(1, 0, "valid"), (1, 2, "same"), (3, 0, "valid")]:
+    keras_conv = keras.layers.Conv2D(8, 5, strides=S, padding=keras_padding)
+    keras_conv.build(x.shape)
+    keras_conv.set_weights([w, b])
+    ref = keras.ops.convert_to_numpy(keras_conv(x))
+    naive, fast = conv_naive(x, w, b, S=S, P=P), conv_im2col(x, w, b, S=S, P=P)
+    print(f"S={S} P={P}: output {naive.shape[1:]}, naive == Keras: {np.allclose(naive, ref, atol=1e-4)}, "
+          f"im2col == Keras: {np.allclose(fast, ref, atol=1e-4)}")
+
+# %% [markdown]
+# How fast is each? The loops run in Python, im2col is one BLAS call after copying the
+# patches (it spends memory: each input pixel is copied up to `F·F/S²` times), and Keras
+# calls an optimised kernel (oneDNN on CPU, cuDNN on a GPU). Timings depend on the machine,
+# so they are printed but never checked.
+
+# %%
+size = {"smoke": 32, "quick": 64, "full": 128}[BUDGET]
+xb = rng.standard_normal((8, size, size, 32)).astype("float32")
+wb = rng.standard_normal((3, 3, 32, 64)).astype("float32")
+bb = np.zeros(64, "float32")
+keras_conv = keras.layers.Conv2D(64, 3, padding="same")
+keras_conv.build(xb.shape)
+keras_conv.set_weights([wb, bb])
+keras_conv(xb)  # warm-up
+
+
+def best_time(fn, repeats=3):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+timings = pd.DataFrame({
+    "implementation": ["naive loops", "im2col + matmul", "keras Conv2D"],
+    "seconds": [best_time(lambda: conv_naive(xb, wb, bb, P=1), repeats=1),
+                best_time(lambda: conv_im2col(xb, wb, bb, P=1)),
+                best_time(lambda: keras.ops.convert_to_numpy(keras_conv(xb)))],
+})
+timings["x slower than Keras"] = (timings["seconds"] / timings["seconds"].iloc[-1]).round(1)
+print(f"batch 8 x {size}x{size}x32 -> 64 maps, 3x3, same padding")
+timings
+
+# %% [markdown]
+# ### The backward pass is a convolution too
+#
+# The notes remark that the gradient of a convolution with respect to its input is again a
+# convolution, with the filters flipped in space (and input/output channels swapped), applied
+# to the zero-padded upstream gradient. `tf.GradientTape` confirms it:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x = tf.constant(rng.standard_normal((1, 8, 8, 3)).astype("float32"))
+w = tf.constant(rng.standard_normal((3, 3, 3, 4)).astype("float32"))
+with tf.GradientTape() as tape:
+    tape.watch(x)
+    y = tf.nn.conv2d(x, w, strides=1, padding="VALID")                 # (1, 6, 6, 4)
+upstream = tf.constant(rng.standard_normal(y.shape).astype("float32"))
+dx = tape.gradient(y, x, output_gradients=upstream)
+w_flipped = tf.transpose(w[::-1, ::-1, :, :], (0, 1, 3, 2))             # flip, swap channels
+dx_as_conv = tf.nn.conv2d(tf.pad(upstream, [[0, 0], [2, 2], [2, 2], [0, 0]]), w_flipped,
+                          strides=1, padding="VALID")
+print("dL/dx shape:", tuple(dx.shape), "| equals conv(padded dL/dy, flipped w):",
+      bool(np.allclose(dx, dx_as_conv, atol=1e-4)))
+
+# %% [markdown]
+# ## 3. Pooling (池化) and where its gradient goes
+#
+# Pooling down-samples every depth slice on its own, with a window `F` and stride `S`
+# (usually `F = 2, S = 2`, or the overlapping `F = 3, S = 2`) and no parameters:
+# `W2 = (W1 - F)/S + 1`, `D2 = D1`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("224x224x64, F=2 S=2 ->", conv_output_size(224, 2, S=2), "x", conv_output_size(224, 2, S=2), "x 64")
+print("AlexNet 55x55, F=3 S=2 ->", conv_output_size(55, 3, S=2))
+try:
+    conv_output_size(224, 3, S=2)
+except ValueError as err:
+    print("224, F=3 S=2 -> ValueError:", str(err).split(",")[0])
+pooled = keras.layers.MaxPooling2D(3, strides=2)(np.zeros((1, 224, 224, 1), "float32"))
+print("Keras MaxPooling2D(3, strides=2) on 224 silently floors to", pooled.shape[1])
+
+# %% [markdown]
+# Max pooling passes on the largest value of each window. Its gradient therefore flows back
+# only to the position that won — the "switches" the notes mention (道岔: the forward pass
+# records the argmax, the backward pass routes through it). Below the 4x4 input holds the
+# numbers 0..15 in a shuffled order; the gradient of the sum of the 2x2 pooled outputs is 1 at
+# each window's maximum and 0 elsewhere.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+a = np.random.default_rng(3).permutation(16).reshape(4, 4).astype("float32")
+x = tf.constant(a[None, :, :, None])
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(x)
+    max_out = keras.layers.MaxPooling2D(2)(x)
+    avg_out = keras.layers.AveragePooling2D(2)(x)
+print("input:\n", a.astype(int))
+print("max-pooled:\n", max_out.numpy()[0, :, :, 0].astype(int))
+print("gradient of sum(max-pooled) w.r.t. the input:\n", tape.gradient(max_out, x).numpy()[0, :, :, 0].astype(int))
+print("gradient of sum(average-pooled):\n", tape.gradient(avg_out, x).numpy()[0, :, :, 0])
+
+# %% [markdown]
+# With overlapping windows (`F = 3, S = 2`) a pixel can be the maximum of several windows
+# and collects all their gradients. Here the centre of a 5x5 input lies in all four windows:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+b5 = np.zeros((5, 5), "float32")
+b5[2, 2] = 9.0
+x = tf.constant(b5[None, :, :, None])
+with tf.GradientTape() as tape:
+    tape.watch(x)
+    out = keras.layers.MaxPooling2D(3, strides=2)(x)
+print("pooled (2x2):", out.numpy()[0, :, :, 0].astype(int).tolist())
+print("gradient:\n", tape.gradient(out, x).numpy()[0, :, :, 0].astype(int))
+
+# %% [markdown]
+# ## 4. 1x1 and dilated convolutions
+#
+# A **1x1 convolution** looks at one pixel at a time: at every position it is the same fully
+# connected layer across channels. It changes the depth (Network-in-Network and the ResNet
+# bottleneck use it to shrink and grow channels) at a cost of `C_in·C_out + C_out`
+# parameters.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x = rng.standard_normal((2, 8, 8, 32)).astype("float32")
+one_by_one = keras.layers.Conv2D(16, 1)
+y = keras.ops.convert_to_numpy(one_by_one(x))
+kernel, bias = one_by_one.get_weights()
+per_pixel_dense = x.reshape(-1, 32) @ kernel.reshape(32, 16) + bias
+print("1x1 conv == the same Dense layer at every pixel:", np.allclose(y.reshape(-1, 16), per_pixel_dense, atol=1e-5))
+print("parameters:", one_by_one.count_params(), "=", conv_params(1, 32, 16))
+print("bottleneck 256 -> 64 maps with 1x1:", conv_params(1, 256, 64), "parameters;",
+      "a 3x3 conv 256 -> 256 would need", conv_params(3, 256, 256))
+
+# %% [markdown]
+# A **dilated convolution** (扩张卷积) spreads its `F x F` taps `d` pixels apart, covering
+# `d(F-1) + 1` pixels with the same `F²` weights. Stacking 3x3 convs with dilations 1, 2, 4
+# grows the receptive field exponentially (3, 7, 15) where plain 3x3 convs grow it linearly
+# (3, 5, 7). `course_lib.analysis.receptive_fields` walks a model and reports, for every layer,
+# the receptive field, the jump (distance in input pixels between neighbouring outputs) and
+# the output size:
+
+# %%
+def stack(dilations):
+    inputs = keras.Input((32, 32, 1))
+    x = inputs
+    for i, d in enumerate(dilations, start=1):
+        x = keras.layers.Conv2D(1, 3, dilation_rate=d, name=f"conv{i}_d{d}")(x)
+    return keras.Model(inputs, x, name="dilated" if max(dilations) > 1 else "plain")
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for model in (stack([1, 1, 1]), stack([1, 2, 4])):
+    rf = analysis.receptive_fields(model)
+    print(model.name)
+    print(rf.to_string(index=False), "\n")
+print("output size, 32 input, F=3, dilation 4:", conv_output_size(32, 3, dilation=4))
+
+# %% [markdown]
+# ## 5. A fully connected layer is a convolution
+#
+# An FC layer with 4096 units on a 7x7x512 map computes 4096 dot products with 7·7·512
+# weights each — exactly what a conv layer with `F = 7, P = 0, S = 1, K = 4096` does on that
+# map. Converting VGG's three FC layers this way (`F = 7`, then two 1x1 convs) lets the
+# network slide over a larger image in one pass: a 384x384 image gives a 12x12x512 map and a
+# 6x6 grid of class scores, the same as evaluating 36 crops of 224x224 with stride 32.
+#
+# The check below uses the same structure at a size that runs in a second (a 7x7x32 map, 64
+# hidden units, 10 classes), converted by `course_lib.models.to_fully_convolutional`, which
+# copies the weights (`Dense` kernel `(7·7·32, 64)` reshaped to a `(7, 7, 32, 64)` filter).
+
+# %%
+inputs = keras.Input((7, 7, 32))
+h = keras.layers.Flatten()(inputs)
+h = keras.layers.Dense(64, activation="relu", name="fc1")(h)
+outputs = keras.layers.Dense(10, name="fc2")(h)
+fc_net = keras.Model(inputs, outputs, name="fc_head")
+conv_net = to_fully_convolutional(fc_net)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print([f"{l.name}: {type(l).__name__} {getattr(l, 'kernel_size', '')}" for l in conv_net.layers[1:]])
+print("parameters: FC", fc_net.count_params(), "| conv", conv_net.count_params())
+x7 = rng.standard_normal((4, 7, 7, 32)).astype("float32")
+fc_scores = keras.ops.convert_to_numpy(fc_net(x7))
+conv_scores = keras.ops.convert_to_numpy(conv_net(x7))
+print("on 7x7 maps: conv output", conv_scores.shape, "equals FC output:",
+      np.allclose(conv_scores.reshape(4, 10), fc_scores, atol=1e-4))
+x12 = rng.standard_normal((1, 12, 12, 32)).astype("float32")
+score_map = keras.ops.convert_to_numpy(conv_net(x12))
+crops = np.stack([x12[0, i:i + 7, j:j + 7] for i in range(6) for j in range(6)])
+crop_scores = keras.ops.convert_to_numpy(fc_net(crops)).reshape(6, 6, 10)
+print("on a 12x12 map: score map", score_map.shape[1:], "equals the FC net on all 36 crops:",
+      np.allclose(score_map[0], crop_scores, atol=1e-4))
+print("VGG: 224/32 =", 224 // 32, "| 384/32 =", 384 // 32, "| (12 - 7)/1 + 1 =", conv_output_size(12, 7))
+
+# %% [markdown]
+# The same conversion on the real VGG nets, with multi-scale dense evaluation, is in
+# notebook 04.
+#
+# ## 6. Layer patterns
+#
+# The notes summarise most CNNs as
+#
+# `INPUT → [[CONV → RELU]*N → POOL?]*M → [FC → RELU]*K → FC`
+#
+# with usually `N ≤ 3`, `K < 3`. Reading the zoo's models back into this notation (a
+# teaching helper that names each layer by its role and collapses repeats) shows the
+# pattern — and where a model departs from it (LRN in AlexNet; tanh and average pooling in LeNet-5):
+
+# %%
+def role(layer):
+    kind = type(layer).__name__
+    if kind in ("Conv2D", "Dense"):
+        act = layer.get_config()["activation"]
+        base = "CONV" if kind == "Conv2D" else "FC"
+        return base if act in ("linear", "softmax") else f"{base}→{act.upper()}"
+    if "Pooling" in kind:
+        return "POOL" if kind.startswith("Max") else "AVGPOOL"
+    if kind == "LocalResponseNormalization":
+        return "LRN"
+    return None  # input, flatten, dropout, activation layers: not part of the notation
+
+
+def pattern(model):
+    tokens = [r for r in map(role, model.layers) if r]
+    out, i = [], 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j] == tokens[i]:
+            j += 1
+        out.append(tokens[i] if j - i == 1 else f"[{tokens[i]}]*{j - i}")
+        i = j
+    return "INPUT → " + " → ".join(out)
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+vgg16 = build("VGG-D")
+for name, model in [("LeNet-5", build("LeNet-5")), ("AlexNet", build("AlexNet")), ("VGG-16 (VGG-D)", vgg16)]:
+    print(f"{name}:\n  {pattern(model)}")
+
+# %% [markdown]
+# VGG-16 is the pattern with `N = 2, 2, 3, 3, 3`, `M = 5`, `K = 2`. The notes' practical
+# rules follow from sections 1–4: small filters (3x3, at most 5x5) with `S = 1` and
+# `P = (F-1)/2` so that convs keep the size and pools do all the down-sampling (2x2, stride 2);
+# large filters only in the first layer, if at all. Why three 3x3 convs beat one 7x7 is the
+# subject of notebook 03.
+#
+# ## 7. Memory (内存)
+#
+# Section 6.7 of the notes lists what occupies memory when training: the activations of every
+# layer and their gradients (same size), the parameters, their gradients and the optimizer's
+# per-parameter cache (so "multiply the parameter memory by 3 or more"), times 4 bytes per
+# float32. First the notes' example: three 3x3 conv layers with 64 filters on a 224x224x3
+# image make three 224x224x64 volumes. (The translation says one layer gives "ten million
+# activations"; the original CS231n text counts the three volumes together, which is what the
+# numbers fit.)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+values = 3 * 224 * 224 * 64
+print(f"3 x 224x224x64 = {values:,} activations (~10 million)")
+m = analysis.memory_bytes(activations=values, params=0)
+print(f"activations + gradients, float32: {(m.activations + m.activation_gradients) / 2**20:.1f} MiB (printed: 72MB)")
+
+# %% [markdown]
+# Now all of VGG-16 (224x224x3 input, 1000 classes). `analysis.layer_table` lists every
+# layer's output shape, activations and parameters; `analysis.model_memory` adds them up with
+# the rule above.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+table = analysis.layer_table(vgg16)
+print(f"parameters: {int(table['params'].sum()):,} | activations per image: {int(table['activations'].sum()):,}")
+for label, kwargs in [("inference, batch 1", dict(batch_size=1, training=False)),
+                      ("training (SGD+momentum), batch 1", dict(batch_size=1)),
+                      ("training (SGD+momentum), batch 32", dict(batch_size=32)),
+                      ("training (Adam), batch 32", dict(batch_size=32, optimizer="adam"))]:
+    est = analysis.model_memory(vgg16, **kwargs)
+    print(f"{label:34s} activations {(est.activations + est.activation_gradients) / 2**20:8.1f} MiB"
+          f" | parameters {est.parameter_total / 2**20:7.1f} MiB ({est.parameter_total / est.params:.0f}x)"
+          f" | total {est.total / 2**30:5.2f} GiB")
+
+# %% [markdown]
+# Parameters dominate at batch size 1, activations as soon as the batch grows — which is why
+# the notes' first remedy for running out of memory is a smaller batch. Per layer, the picture
+# is lopsided in both directions: the activations sit in the first, high-resolution layers,
+# the parameters in the FC layers (fc6 alone has 7·7·512·4096 + 4096 ≈ 103M).
+
+# %%
+per_layer = table[(table["activations"] > 0) & table["layer"].ne(table["layer"].iloc[0])]
+per_layer = per_layer[per_layer["type"].isin(["Conv2D", "Dense", "MaxPooling2D"])]
+long = pd.concat([
+    pd.DataFrame({"layer": per_layer["layer"], "MiB": per_layer["activations"] * 4 / 2**20, "what": "activations (1 image)"}),
+    pd.DataFrame({"layer": per_layer["layer"], "MiB": per_layer["params"] * 4 / 2**20, "what": "parameters"}),
+])
+fig, ax = plt.subplots(figsize=(11, 3.5))
+sns.barplot(data=long, x="layer", y="MiB", hue="what", ax=ax)
+ax.set_yscale("log")
+ax.set_title("VGG-16: float32 memory per layer (log scale)")
+ax.tick_params(axis="x", rotation=75)
+plt.tight_layout()
+
+# %% [markdown]
+# ## Summary
+#
+# * Output size `(W - F + 2P)/S + 1` must be an integer; `P = (F-1)/2` keeps the size at
+#   `S = 1`. Parameters: `K(F²C + 1)`, independent of the image size thanks to sharing.
+# * A convolution is a matrix product after im2col; Keras' kernels do the same work faster.
+#   Its gradient is a convolution with flipped filters; max pooling's gradient goes only to
+#   the argmax.
+# * 1x1 convs mix channels per pixel; dilated convs grow the receptive field without weights.
+# * FC layers are convs whose kernel covers the whole map, so a classifier can slide over a
+#   bigger image in one pass.
+# * Memory = activations (+ gradients) × batch + parameters × (2 + optimizer slots), × 4 bytes.
+#
+# ## 练习 (exercises, ungraded)
+#
+# 1. ZFNet's first layer uses 7x7 filters with stride 2 on a 224x224x3 image (notes, section
+#    5.2). Which padding makes the output size an integer? How many parameters does it have
+#    with 96 filters, and how does that compare with AlexNet's conv1?
+# 2. Extend `conv_im2col` to dilated filters (hint: only the index arrays `i` and `j`
+#    change) and check it against `keras.layers.Conv2D(..., dilation_rate=2)`.
+# 3. Repeat the pooling-gradient experiment with `keras.layers.AveragePooling2D(3, strides=2)`
+#    on the 5x5 example. Which pixels receive the largest gradient, and why?
+# 4. Using `analysis.model_memory`, find the largest batch of VGG-16 that fits in 16 GiB when
+#    training with Adam. Which term would you cut next (hint: the notes' test-time remark)?
