@@ -1,0 +1,343 @@
+"""Classic networks of seeds 003 and 004: LeNet-5, AlexNet, Network-in-Network, Highway.
+
+* **LeNet-5** (seed 003, section 6.1; LeCun et al. 1998) on 32x32x1: C1 6@5x5 -> S2 2x2 ->
+  C3 16@5x5 -> S4 2x2 -> C5 120@5x5 -> F6 84 -> output. Modernised in the usual textbook way,
+  stated here: tanh activations, parameter-free 2x2 average pooling for S2/S4 (the original's
+  subsampling layers had one trainable coefficient and bias per map), C3 fully connected to
+  S2 (the original used a sparse 60-of-96 connection table) and a softmax output layer
+  instead of the Euclidean RBF units. Parameters: 61,706 for 10 classes.
+* **AlexNet** (seed 004, Table 3.1) as a single tower on 227x227x3: conv1 11x11/4 96 ->
+  ReLU -> maxpool 3x3/2 -> LRN -> conv2 5x5 pad 2 256 -> ReLU -> maxpool -> LRN -> conv3 3x3
+  384 -> conv4 3x3 384 -> conv5 3x3 256 -> maxpool -> FC 4096 -> dropout 0.5 -> FC 4096 ->
+  dropout -> FC C. The table puts LRN *after* pooling (the original paper normalises before
+  pooling); we follow the table. LRN: k=2, n=5, alpha=1e-4, beta=0.75 with alpha on the plain
+  sum (the AlexNet paper's formula, seed 004 eq. 3.1). Single tower means conv2/4/5 see all
+  input channels (the two-GPU original split them), so the count is 62,378,344 for C=1000.
+* **NIN** (seed 004, section 3.2.3; Lin et al., ICLR 2014, their CIFAR-10 model): three
+  mlpconv blocks (a kxk conv followed by two 1x1 convs, all ReLU), 3x3/2 max pool then 3x3/2
+  average pool between them (``"same"`` padding reproduces Caffe's ceil-mode 32 -> 16 -> 8),
+  dropout 0.5 after both pools, the last 1x1 conv has ``num_classes`` maps, then global
+  average pooling and softmax -- no FC layer. As in the released Caffe model, ReLU is also
+  applied to the last 1x1 conv. Parameters: 966,986 for 10 classes.
+* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_block` builds
+  ``y = H(x) * T(x) + x * (1 - T(x))`` with ``H`` a ReLU conv and ``T`` a sigmoid conv whose
+  bias starts negative (so blocks begin close to the identity). :func:`highway_cifar` is a
+  small CIFAR net of our own design around it (stem conv, three stages of highway blocks
+  separated by a width-changing conv and 2x2 max pooling, global average pooling, softmax);
+  it is not a reproduction of a published table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from course_lib.layers import LRN
+from course_lib.models import registry
+
+__all__ = ["lenet5", "alexnet", "nin", "highway_block", "highway_cifar"]
+
+
+def _check_common(num_classes, input_shape, dropout=0.0) -> tuple:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(
+            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
+        )
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(
+            "`input_shape` must be (height, width, channels). "
+            f"Received: input_shape={input_shape!r}"
+        )
+    if not 0.0 <= float(dropout) < 1.0:
+        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
+    return input_shape
+
+
+def lenet5(
+    *,
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 1),
+    activation: str = "tanh",
+    classifier_activation: str | None = "softmax",
+    name: str = "LeNet-5",
+) -> keras.Model:
+    """LeNet-5 (LeCun et al. 1998; CS231n notes, seed 003 section 6.1).
+
+    Args:
+        num_classes: output classes.
+        input_shape: ``(height, width, channels)``; the paper uses 32x32x1 (MNIST padded).
+        activation: hidden activation (the paper: a scaled tanh).
+        classifier_activation: output activation; ``None`` returns logits.
+        name: model name.
+
+    Returns:
+        An uncompiled ``keras.Model`` with layers ``c1, s2, c3, s4, c5, f6, output``.
+
+    Example:
+
+    >>> lenet5().count_params()
+    61706
+    """
+    input_shape = _check_common(num_classes, input_shape)
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = keras.layers.Conv2D(6, 5, activation=activation, name="c1")(inputs)
+    x = keras.layers.AveragePooling2D(2, name="s2")(x)
+    x = keras.layers.Conv2D(16, 5, activation=activation, name="c3")(x)
+    x = keras.layers.AveragePooling2D(2, name="s4")(x)
+    x = keras.layers.Conv2D(120, 5, activation=activation, name="c5")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(84, activation=activation, name="f6")(x)
+    outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="output")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def alexnet(
+    *,
+    num_classes: int = 1000,
+    input_shape: tuple = (227, 227, 3),
+    dropout: float = 0.5,
+    lrn_size: int = 5,
+    lrn_alpha: float = 1e-4,
+    lrn_beta: float = 0.75,
+    lrn_k: float = 2.0,
+    lrn_alpha_mode: str = "sum",
+    classifier_activation: str | None = "softmax",
+    name: str = "AlexNet",
+) -> keras.Model:
+    """Single-tower AlexNet exactly as seed 004, Table 3.1 lists it.
+
+    Args:
+        num_classes: units of the last FC layer ``C`` (1000 on ImageNet).
+        input_shape: ``(height, width, channels)``; the table uses 227x227x3.
+        dropout: rate after FC6 and FC7 (the table: 0.5).
+        lrn_size: LRN window ``n``.
+        lrn_alpha: LRN ``alpha``.
+        lrn_beta: LRN ``beta``.
+        lrn_k: LRN ``k``.
+        lrn_alpha_mode: ``"sum"`` (alpha on the plain sum, as in the AlexNet paper).
+        classifier_activation: activation of ``fc8``; ``None`` returns logits.
+        name: model name.
+
+    Returns:
+        An uncompiled ``keras.Model`` (conv1..conv5, fc6, fc7, fc8).
+
+    Example:
+
+    >>> alexnet().get_layer("conv1").count_params()
+    34944
+    """
+    input_shape = _check_common(num_classes, input_shape, dropout)
+    lrn = dict(size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode)
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = keras.layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = keras.layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = LRN(**lrn, name="lrn1")(x)
+    x = keras.layers.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = keras.layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = LRN(**lrn, name="lrn2")(x)
+    x = keras.layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = keras.layers.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
+    x = keras.layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = keras.layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for fc in ("fc6", "fc7"):
+        x = keras.layers.Dense(4096, activation="relu", name=fc)(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout, name=f"{fc}_dropout")(x)
+    outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc8")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def nin(
+    *,
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 3),
+    dropout: float = 0.5,
+    classifier_activation: str | None = "softmax",
+    name: str = "NIN",
+) -> keras.Model:
+    """Network-in-Network, the CIFAR-10 model of Lin et al. (seed 004, section 3.2.3).
+
+    Args:
+        num_classes: number of maps of the last 1x1 conv (= classes).
+        input_shape: ``(height, width, channels)``.
+        dropout: rate after the first two pools (the paper: 0.5).
+        classifier_activation: applied after global average pooling; ``None`` for logits.
+        name: model name.
+
+    Returns:
+        An uncompiled ``keras.Model`` (layers ``conv1, cccp1, cccp2, ..., conv3, cccp5,
+        cccp6``, ``global_avg_pool``).
+
+    Example:
+
+    >>> nin().count_params()
+    966986
+    """
+    input_shape = _check_common(num_classes, input_shape, dropout)
+
+    def mlpconv(x, idx, kernel, filters):
+        x = keras.layers.Conv2D(filters[0], kernel, padding="same", activation="relu",
+                                name=f"conv{idx}")(x)
+        x = keras.layers.Conv2D(filters[1], 1, activation="relu", name=f"cccp{2 * idx - 1}")(x)
+        x = keras.layers.Conv2D(filters[2], 1, activation="relu", name=f"cccp{2 * idx}")(x)
+        return x
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = mlpconv(inputs, 1, 5, (192, 160, 96))
+    x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="drop1")(x)
+    x = mlpconv(x, 2, 5, (192, 192, 192))
+    x = keras.layers.AveragePooling2D(3, strides=2, padding="same", name="pool2")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="drop2")(x)
+    x = mlpconv(x, 3, 3, (192, 192, num_classes))
+    x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
+    if classifier_activation is not None:
+        x = keras.layers.Activation(classifier_activation, name="predictions")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def highway_block(
+    x,
+    *,
+    kernel_size: int = 3,
+    gate_bias: float = -1.0,
+    activation: str = "relu",
+    kernel_initializer="glorot_uniform",
+    name: str = "highway",
+):
+    """Apply one convolutional highway block ``y = H(x) T(x) + x (1 - T(x))`` to ``x``.
+
+    ``H`` is a ``kernel_size`` conv with ``activation``; the transform gate ``T`` is a conv
+    of the same shape with a sigmoid and bias initialised to ``gate_bias`` (negative, so
+    ``T`` starts small and the block starts near the identity: Srivastava et al. 2015). The
+    carry gate is ``1 - T`` (seed 004, eq. 3.5). Both convs keep the channel count, as the
+    formula needs ``H(x)`` and ``x`` to have the same shape. Built from standard Keras
+    layers (``{name}_h``, ``{name}_t``, ``{name}_diff``, ``{name}_gated``, ``{name}_out``)
+    as ``y = x + T * (H - x)``, which is the same expression.
+
+    Args:
+        x: a 4-D Keras tensor ``(batch, h, w, c)``.
+        kernel_size: size of the ``H`` and ``T`` convolutions.
+        gate_bias: initial bias of ``T`` (must be <= 0).
+        activation: activation of ``H``.
+        kernel_initializer: initializer of both kernels.
+        name: prefix of the block's layer names.
+
+    Returns:
+        A Keras tensor of the same shape as ``x``.
+
+    Example:
+
+    >>> inputs = keras.Input((8, 8, 16))
+    >>> highway_block(inputs).shape
+    (None, 8, 8, 16)
+    """
+    if float(gate_bias) > 0:
+        raise ValueError(
+            "`gate_bias` must be <= 0 so that the block starts close to the identity. "
+            f"Received: gate_bias={gate_bias!r}"
+        )
+    channels = x.shape[-1]
+    h = keras.layers.Conv2D(channels, kernel_size, padding="same", activation=activation,
+                            kernel_initializer=kernel_initializer, name=f"{name}_h")(x)
+    t = keras.layers.Conv2D(channels, kernel_size, padding="same", activation="sigmoid",
+                            kernel_initializer=kernel_initializer,
+                            bias_initializer=keras.initializers.Constant(float(gate_bias)),
+                            name=f"{name}_t")(x)
+    diff = keras.layers.Subtract(name=f"{name}_diff")([h, x])
+    gated = keras.layers.Multiply(name=f"{name}_gated")([t, diff])
+    return keras.layers.Add(name=f"{name}_out")([x, gated])
+
+
+def highway_cifar(
+    *,
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 3),
+    widths: Sequence[int] = (32, 64, 128),
+    blocks_per_stage: int = 2,
+    gate_bias: float = -1.0,
+    dropout: float = 0.25,
+    classifier_activation: str | None = "softmax",
+    name: str = "Highway-CIFAR",
+) -> keras.Model:
+    """A small convolutional highway network for CIFAR (our design, see module docstring).
+
+    Per stage ``i``: a 3x3 ReLU conv to ``widths[i]`` channels, then ``blocks_per_stage``
+    :func:`highway_block` s; between stages 2x2 max pooling and dropout. Then global average
+    pooling and a softmax ``fc``.
+
+    Args:
+        num_classes: output classes.
+        input_shape: ``(height, width, channels)``.
+        widths: channels of each stage.
+        blocks_per_stage: highway blocks per stage.
+        gate_bias: initial transform-gate bias of every block.
+        dropout: rate after each pooling layer; 0 disables it.
+        classifier_activation: activation of ``fc``; ``None`` for logits.
+        name: model name.
+
+    Returns:
+        An uncompiled ``keras.Model``.
+
+    Example:
+
+    >>> highway_cifar().output_shape
+    (None, 10)
+    """
+    input_shape = _check_common(num_classes, input_shape, dropout)
+    if (
+        isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or not widths
+        or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)
+    ):
+        raise ValueError(
+            f"`widths` must be a non-empty sequence of positive integers. Received: widths={widths!r}"
+        )
+    if isinstance(blocks_per_stage, bool) or not isinstance(blocks_per_stage, int) or (
+        blocks_per_stage < 1
+    ):
+        raise ValueError(
+            "`blocks_per_stage` must be a positive integer. "
+            f"Received: blocks_per_stage={blocks_per_stage!r}"
+        )
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for stage, width in enumerate(widths, start=1):
+        if stage > 1:
+            x = keras.layers.MaxPooling2D(2, name=f"pool{stage - 1}")(x)
+            if dropout > 0:
+                x = keras.layers.Dropout(dropout, name=f"drop{stage - 1}")(x)
+        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu",
+                                name=f"stage{stage}_conv")(x)
+        for block in range(1, blocks_per_stage + 1):
+            x = highway_block(x, gate_bias=gate_bias, name=f"stage{stage}_highway{block}")
+    x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
+    outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _register() -> None:
+    registry.register(
+        "LeNet-5", lenet5, source="seed 003 section 6.1 (LeNet); LeCun et al. 1998",
+        input_shape=(32, 32, 1), num_classes=10, family="classic",
+    )
+    registry.register(
+        "AlexNet", alexnet, source="seed 004, Table 3.1 (single tower)",
+        input_shape=(227, 227, 3), num_classes=1000, family="classic",
+    )
+    registry.register(
+        "NIN", nin, source="seed 004, section 3.2.3; Lin et al. 2014 CIFAR-10 model",
+        input_shape=(32, 32, 3), num_classes=10, family="classic",
+    )
+    registry.register(
+        "Highway-CIFAR", highway_cifar,
+        source="seed 004, eq. 3.5 (highway block); small CIFAR net of the course",
+        input_shape=(32, 32, 3), num_classes=10, family="classic",
+    )
+
+
+_register()

@@ -1,0 +1,211 @@
+"""Dense (fully convolutional) evaluation of a VGG-style network (seed 001, section 3.2).
+
+At test time VGG converts its fully connected layers into convolutions -- FC1 into a conv whose
+kernel covers the whole final feature map (7x7 for 224x224 inputs), FC2 and FC3 into 1x1
+convs -- and runs the result on the whole, uncropped image rescaled to a smallest side ``Q``.
+The output is a class score map with one channel per class; its spatial average is the
+image's class score vector. CS231n (seed 003, "converting FC layers to CONV layers") gives the
+arithmetic: a 384x384 image through the converted VGG gives a 6x6 score map in one pass.
+
+:func:`to_fully_convolutional` does the conversion for any chain model whose head is
+``Flatten -> Dense [-> Dropout/Activation] ... -> Dense`` (every VGG of
+:mod:`course_lib.models.vgg`, AlexNet of :mod:`course_lib.models.classic`), copying weights.
+:func:`dense_scores` runs it and averages the score maps over space, scales and flips.
+
+Reference: K. Simonyan and A. Zisserman, ICLR 2015, section 3.2 (seed 001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import keras
+import numpy as np
+
+__all__ = ["to_fully_convolutional", "dense_scores"]
+
+_HEAD_PASSTHROUGH = (keras.layers.Dropout, keras.layers.Activation, keras.layers.ReLU)
+
+
+def _chain_layers(model: keras.Model) -> list:
+    """The model's layers (InputLayer excluded) if they form a single chain, else raise."""
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if len(model.inputs) != 1 or len(model.outputs) != 1 or not layers:
+        raise ValueError(
+            "to_fully_convolutional() needs a single-input, single-output chain model "
+            f"(each layer feeding the next). Received: model={model.name!r}"
+        )
+    previous = model.inputs[0]
+    for layer in layers:
+        if layer.input is not previous:
+            raise ValueError(
+                "to_fully_convolutional() needs a chain model in which each layer feeds only "
+                f"the next; layer {layer.name!r} breaks the chain. Received: model={model.name!r}"
+            )
+        previous = layer.output
+    return layers
+
+
+def _clone(layer):
+    return type(layer).from_config(layer.get_config())
+
+
+def to_fully_convolutional(model: keras.Model, name: str | None = None) -> keras.Model:
+    """Convert a model's fully connected head into convolutions, copying the weights.
+
+    The first ``Dense`` after ``Flatten`` becomes a ``Conv2D`` whose kernel is the size of
+    the map ``Flatten`` consumed (7x7 for a 224-input VGG, 1x1 for a 32-input CIFAR VGG); each
+    later ``Dense`` becomes a 1x1 ``Conv2D``. Dropout and activation layers are kept. The new
+    model accepts any spatial size at least the original one and outputs a class score map
+    ``(batch, h', w', num_classes)``; on inputs of the original size ``h' = w' = 1`` and the
+    scores equal the original model's.
+
+    Args:
+        model: a single-chain functional or Sequential model whose head after ``Flatten``
+            contains only ``Dense``, ``Dropout``, ``Activation`` and ``ReLU`` layers.
+        name: name of the new model; defaults to ``"<model.name>-fully-conv"``.
+
+    Returns:
+        A new ``keras.Model`` with input shape ``(None, None, channels)``. Its weights are
+        copies; the original model is unchanged.
+
+    Raises:
+        ValueError: the model is not a chain, has no ``Flatten``, or its head holds a layer
+            that has no convolutional equivalent here.
+
+    Example:
+
+    >>> fc = to_fully_convolutional(vgg_cifar("A"))
+    >>> fc(np.zeros((1, 64, 64, 3), "float32")).shape
+    TensorShape([1, 2, 2, 10])
+    """
+    layers = _chain_layers(model)
+    flatten_idx = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Flatten)]
+    if len(flatten_idx) != 1:
+        raise ValueError(
+            "to_fully_convolutional() needs exactly one Flatten layer between the conv trunk "
+            f"and the FC head; found {len(flatten_idx)}. Received: model={model.name!r}"
+        )
+    f_idx = flatten_idx[0]
+    flatten = layers[f_idx]
+    if flatten.get_config().get("data_format", "channels_last") != "channels_last":
+        raise ValueError("to_fully_convolutional() supports channels_last models only.")
+    map_shape = tuple(flatten.input.shape[1:])
+    if len(map_shape) != 3 or any(d is None for d in map_shape):
+        raise ValueError(
+            "The Flatten layer must consume a fixed (height, width, channels) map. "
+            f"Received map shape {map_shape} in model={model.name!r}"
+        )
+
+    channels = model.inputs[0].shape[-1]
+    inputs = keras.Input(shape=(None, None, channels), name="image")
+    x = inputs
+    for layer in layers[:f_idx]:
+        new = _clone(layer)
+        x = new(x)
+        new.set_weights(layer.get_weights())
+
+    first_dense = True
+    for layer in layers[f_idx + 1:]:
+        if isinstance(layer, keras.layers.Dense):
+            kernel, *bias = layer.get_weights()
+            if first_dense:
+                h, w, c = map_shape
+                kernel_size = (h, w)
+                kernel = kernel.reshape(h, w, c, kernel.shape[-1])  # Flatten order is (h, w, c)
+                first_dense = False
+            else:
+                kernel_size = (1, 1)
+                kernel = kernel.reshape(1, 1, *kernel.shape)
+            cfg = layer.get_config()
+            conv = keras.layers.Conv2D(
+                cfg["units"], kernel_size, padding="valid", activation=cfg["activation"],
+                use_bias=cfg["use_bias"], name=layer.name, dtype=cfg.get("dtype"),
+            )
+            x = conv(x)
+            conv.set_weights([kernel, *bias])
+        elif isinstance(layer, _HEAD_PASSTHROUGH):
+            x = _clone(layer)(x)
+        else:
+            raise ValueError(
+                f"Layer {layer.name!r} ({type(layer).__name__}) after Flatten has no "
+                "convolutional equivalent here; the head may hold only Dense, Dropout, "
+                "Activation and ReLU layers."
+            )
+    if first_dense:
+        raise ValueError(f"No Dense layer after Flatten in model={model.name!r}.")
+    return keras.Model(inputs, x, name=name or f"{model.name}-fully-conv")
+
+
+def _resize_smallest_side(images, q: int):
+    h, w = int(images.shape[1]), int(images.shape[2])
+    scale = q / min(h, w)
+    size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
+    if size == (h, w):
+        return images
+    return keras.ops.image.resize(images, size, interpolation="bilinear")
+
+
+def dense_scores(
+    fc_model: keras.Model,
+    images,
+    *,
+    scales: Iterable[int] | None = None,
+    flip: bool = False,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """Class scores by dense evaluation: spatially averaged score maps (seed 001, 3.2).
+
+    Each image is (optionally) rescaled isotropically to each smallest side ``Q`` in
+    ``scales``, run through the fully convolutional model, and its score map is averaged over
+    space; the results are then averaged over scales and, with ``flip=True``, over the image
+    and its horizontal mirror -- the paper's multi-scale, flip-augmented dense evaluation.
+    When the source model ended in softmax the maps are class posteriors, so the averages
+    are posteriors too.
+
+    Args:
+        fc_model: a model from :func:`to_fully_convolutional`.
+        images: array ``(N, H, W, C)``.
+        scales: smallest-side sizes ``Q`` to evaluate at; ``None`` uses the images as given.
+        flip: also evaluate the horizontally flipped images and average.
+        batch_size: images per forward pass.
+
+    Returns:
+        NumPy array ``(N, num_classes)``.
+
+    Example:
+
+    >>> fc = to_fully_convolutional(vgg_cifar("A"))
+    >>> dense_scores(fc, np.zeros((2, 32, 32, 3), "float32"), scales=(32, 48), flip=True).shape
+    (2, 10)
+    """
+    images = keras.ops.convert_to_tensor(images)
+    if len(images.shape) != 4:
+        raise ValueError(
+            f"`images` must be a batch (N, H, W, C). Received: images.shape={tuple(images.shape)}"
+        )
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(
+            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+        )
+    scales = [None] if scales is None else [int(q) for q in scales]
+    if not scales or any(q is not None and q < 1 for q in scales):
+        raise ValueError(f"`scales` must hold positive sizes. Received: scales={scales!r}")
+    images = keras.ops.cast(images, fc_model.inputs[0].dtype)
+
+    total = None
+    n_views = 0
+    for q in scales:
+        view = images if q is None else _resize_smallest_side(images, q)
+        for flipped in (False, True) if flip else (False,):
+            batch = keras.ops.flip(view, axis=2) if flipped else view
+            # Direct calls, not predict(): every scale is a new input shape, and predict()
+            # would retrace its compiled function for each one.
+            maps = np.concatenate([
+                keras.ops.convert_to_numpy(fc_model(batch[i:i + batch_size], training=False))
+                for i in range(0, int(batch.shape[0]), batch_size)
+            ])
+            scores = maps.reshape(maps.shape[0], -1, maps.shape[-1]).mean(axis=1)
+            total = scores if total is None else total + scores
+            n_views += 1
+    return total / n_views

@@ -1,0 +1,241 @@
+"""CIFAR plain and residual networks of He et al. (seed 004, section 3.2.4 and Fig. 3.8).
+
+He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), section 4.2: a 3x3
+conv with 16 filters, then three stages of ``n`` blocks on 32x32, 16x16 and 8x8 maps with 16,
+32 and 64 filters (the first conv of stages 2 and 3 has stride 2), then global average pooling
+and a softmax FC: ``6n + 2`` weight layers (20, 32, 44, 56, 110 for n = 3, 5, 7, 9, 18).
+Every conv is followed by BatchNormalization; convs have no bias (BN supplies it).
+
+* ``residual=False`` gives the *plain* nets of Fig. 3.8 (the 56-layer one trains worse than
+  the 20-layer one); ``residual=True`` adds the shortcuts.
+* Basic block: conv3x3-BN-ReLU-conv3x3-BN, add the shortcut, ReLU (post-activation).
+* Shortcuts: option ``"A"`` (default for basic blocks, as in the paper's CIFAR experiments)
+  is parameter-free -- identity, and where the shape changes a stride-2 subsample plus
+  zero-padded new channels (:class:`ZeroPadShortcut`); so a ResNet has exactly the parameters
+  of its plain twin, 0.27M for 20 layers and 0.85M for 56 as the paper prints. Option ``"B"``
+  uses 1x1 projection conv + BN where the shape changes.
+* ``block="bottleneck"``: 1x1 (f) -> 3x3 (f) -> 1x1 (4f) blocks (seed 004 Fig. 3.10, right),
+  ``9n + 2`` layers, stage outputs 64/128/256; its default shortcut is ``"B"`` (projections
+  where the shape changes, as He et al. use for bottleneck nets).
+
+``weight_decay`` adds an L2 penalty to every kernel with coefficient ``weight_decay / 2`` so
+that its gradient is ``weight_decay * w``, the SGD weight decay of the paper (1e-4); the
+default 0 leaves regularisation to the training code.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from course_lib.models import registry
+
+__all__ = ["ZeroPadShortcut", "resnet_cifar"]
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class ZeroPadShortcut(keras.layers.Layer):
+    """Parameter-free ResNet shortcut (option A): strided subsampling + zero channels.
+
+    Takes every ``strides``-th pixel (``x[:, ::s, ::s, :]``) and appends zero-valued
+    channels up to ``filters`` -- the "identity shortcut with extra zero entries padded for
+    increasing dimensions" of He et al. 2016, section 3.3 (option A).
+
+    Args:
+        filters: output channels (>= input channels).
+        strides: spatial subsampling step (1 or more).
+        **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``...).
+
+    Call arguments:
+        inputs: a 4-D tensor ``(batch, height, width, channels)`` (channels last).
+
+    Input shape:
+        ``(batch, height, width, channels)``.
+
+    Output shape:
+        ``(batch, ceil(height / strides), ceil(width / strides), filters)``.
+
+    Example:
+
+    >>> layer = ZeroPadShortcut(32, strides=2)
+    >>> layer(np.ones((1, 32, 32, 16), "float32")).shape
+    TensorShape([1, 16, 16, 32])
+    """
+
+    def __init__(self, filters, strides=1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
+            raise ValueError(
+                f"`filters` must be a positive integer. Received: filters={filters!r}"
+            )
+        if isinstance(strides, bool) or not isinstance(strides, int) or strides < 1:
+            raise ValueError(
+                f"`strides` must be a positive integer. Received: strides={strides!r}"
+            )
+        self.filters = filters
+        self.strides = strides
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is not None and channels > self.filters:
+            raise ValueError(
+                "ZeroPadShortcut can only add channels: `filters` must be >= the input's "
+                f"{channels} channels. Received: filters={self.filters}"
+            )
+        self.built = True
+
+    def call(self, inputs):
+        s = self.strides
+        x = inputs[:, ::s, ::s, :] if s > 1 else inputs
+        extra = self.filters - inputs.shape[-1]
+        return keras.ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, extra]])
+
+    def compute_output_shape(self, input_shape):
+        def down(d):
+            return None if d is None else -(-d // self.strides)
+
+        return (input_shape[0], down(input_shape[1]), down(input_shape[2]), self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "strides": self.strides}
+
+
+def resnet_cifar(
+    depth: int = 20,
+    *,
+    residual: bool = True,
+    block: str = "basic",
+    shortcut: str | None = None,
+    base_width: int = 16,
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 3),
+    weight_decay: float = 0.0,
+    classifier_activation: str | None = "softmax",
+    name: str | None = None,
+) -> keras.Model:
+    """He et al.'s CIFAR ResNet (``residual=True``) or plain net (``residual=False``).
+
+    Args:
+        depth: weight layers; ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...),
+            ``9n + 2`` for bottleneck blocks (29, 38, 47, 56...).
+        residual: add shortcuts (ResNet) or not (plain net).
+        block: ``"basic"`` (two 3x3 convs) or ``"bottleneck"`` (1x1, 3x3, 1x1 x4).
+        shortcut: ``"A"`` (zero-padding, parameter-free) or ``"B"`` (1x1 projections where
+            the shape changes); ``None`` gives ``"A"`` for basic and ``"B"`` for bottleneck.
+            Ignored when ``residual=False``.
+        base_width: filters of the first stage (16 in the paper); stages use x1, x2, x4.
+        num_classes: output classes.
+        input_shape: ``(height, width, channels)``.
+        weight_decay: SGD-style weight decay on kernels (L2 coefficient ``weight_decay / 2``).
+        classifier_activation: activation of ``fc``; ``None`` for logits.
+        name: model name; defaults to ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
+
+    Returns:
+        An uncompiled ``keras.Model``.
+
+    Example:
+
+    >>> sum(int(np.prod(w.shape)) for w in resnet_cifar(20).trainable_weights)
+    269722
+    """
+    if block not in ("basic", "bottleneck"):
+        raise ValueError(f"`block` must be 'basic' or 'bottleneck'. Received: block={block!r}")
+    per_block = 2 if block == "basic" else 3
+    if (
+        isinstance(depth, bool) or not isinstance(depth, int)
+        or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0
+    ):
+        rule = "6n + 2 (20, 32, 44, 56, 110)" if block == "basic" else "9n + 2 (29, 38, 47, 56)"
+        raise ValueError(
+            f"`depth` must be {rule} for {block} blocks, n >= 1. Received: depth={depth!r}"
+        )
+    n = (depth - 2) // (3 * per_block)
+    if shortcut is None:
+        shortcut = "A" if block == "basic" else "B"
+    if shortcut not in ("A", "B"):
+        raise ValueError(f"`shortcut` must be 'A' or 'B'. Received: shortcut={shortcut!r}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(
+            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
+        )
+    if isinstance(base_width, bool) or not isinstance(base_width, int) or base_width < 1:
+        raise ValueError(
+            f"`base_width` must be a positive integer. Received: base_width={base_width!r}"
+        )
+    if float(weight_decay) < 0:
+        raise ValueError(f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay!r}")
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(
+            "`input_shape` must be (height, width, channels). "
+            f"Received: input_shape={input_shape!r}"
+        )
+
+    reg = keras.regularizers.L2(weight_decay / 2) if weight_decay > 0 else None
+
+    def conv_bn(x, filters, kernel, strides, prefix, relu=True):
+        x = keras.layers.Conv2D(
+            filters, kernel, strides=strides, padding="same", use_bias=False,
+            kernel_initializer="he_normal", kernel_regularizer=reg, name=f"{prefix}_conv",
+        )(x)
+        x = keras.layers.BatchNormalization(name=f"{prefix}_bn")(x)
+        if relu:
+            x = keras.layers.ReLU(name=f"{prefix}_relu")(x)
+        return x
+
+    def unit(x, filters, strides, prefix):
+        out_channels = filters if block == "basic" else 4 * filters
+        if block == "basic":
+            y = conv_bn(x, filters, 3, strides, f"{prefix}_1")
+            y = conv_bn(y, filters, 3, 1, f"{prefix}_2", relu=False)
+        else:
+            y = conv_bn(x, filters, 1, 1, f"{prefix}_1")
+            y = conv_bn(y, filters, 3, strides, f"{prefix}_2")
+            y = conv_bn(y, out_channels, 1, 1, f"{prefix}_3", relu=False)
+        if residual:
+            same_shape = strides == 1 and x.shape[-1] == out_channels
+            if same_shape:
+                s = x
+            elif shortcut == "A":
+                s = ZeroPadShortcut(out_channels, strides=strides, name=f"{prefix}_shortcut")(x)
+            else:
+                s = conv_bn(x, out_channels, 1, strides, f"{prefix}_proj", relu=False)
+            y = keras.layers.Add(name=f"{prefix}_add")([y, s])
+        return keras.layers.ReLU(name=f"{prefix}_out")(y)
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = conv_bn(inputs, base_width, 3, 1, "stem")
+    for stage in range(3):
+        filters = base_width * 2**stage
+        for i in range(n):
+            strides = 2 if (stage > 0 and i == 0) else 1
+            x = unit(x, filters, strides, f"stage{stage + 1}_block{i + 1}")
+    x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
+    outputs = keras.layers.Dense(
+        num_classes, activation=classifier_activation, kernel_regularizer=reg, name="fc"
+    )(x)
+    if name is None:
+        name = f"{'ResNet' if residual else 'Plain'}-{depth}"
+        if block == "bottleneck":
+            name += "-Bottleneck"
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _register() -> None:
+    source = "seed 004, section 3.2.4 / Fig. 3.8; He et al. 2016, section 4.2 (CIFAR-10)"
+    for depth in (20, 32, 56):
+        registry.register(
+            f"Plain-{depth}", resnet_cifar, source=source, family="resnet",
+            depth=depth, residual=False,
+        )
+        registry.register(
+            f"ResNet-{depth}", resnet_cifar, source=source + ", option A shortcuts",
+            family="resnet", depth=depth, residual=True,
+        )
+    registry.register(
+        "ResNet-56-Bottleneck", resnet_cifar,
+        source="seed 004, Fig. 3.10 (bottleneck block); 9n+2 layers, option B projections",
+        family="resnet", depth=56, residual=True, block="bottleneck",
+    )
+
+
+_register()

@@ -1,0 +1,269 @@
+"""Seed 001: the VGG configurations A, A-LRN, B, C, D, E and a CIFAR-scale family.
+
+The paper (Simonyan & Zisserman, ICLR 2015; seed 001 is its translation, section 2 and
+Table 1) stacks 3x3 convolutions (stride 1, pad 1, ReLU) into five blocks separated by 2x2/2
+max pools, then FC-4096, FC-4096 (each followed by dropout 0.5 in training) and FC-1000 with
+softmax, on 224x224 RGB input. The configurations differ only in depth:
+
+* A (11 weight layers), A-LRN (A plus LRN after the first conv), B (13), C (16: B plus a
+  1x1 conv at the end of blocks 3, 4 and 5), D (16, "VGG-16"), E (19, "VGG-19").
+
+:data:`VGG_CONFIGS` holds them as lists: an ``int`` is a 3x3 conv with that many filters,
+a tuple ``(k, filters)`` a kxk conv (C's 1x1 convs are ``(1, 256)`` / ``(1, 512)``), ``"M"`` a
+2x2/2 max pool and ``"LRN"`` a local response normalisation layer.
+
+Layer names follow ``keras.applications.VGG16``: ``block{b}_conv{i}``, ``block{b}_pool``,
+``flatten``, ``fc1``, ``fc2``, ``predictions`` (dropout layers ``fc1_dropout``,
+``fc2_dropout``), so VGG-D/E weights line up with ``keras.applications.VGG16/VGG19``.
+
+ImageNet cannot be used in this course, so the ``VGG-*-CIFAR`` family keeps each configuration's
+layer pattern on 32x32 inputs (five pools leave a 1x1 map) with every conv width multiplied by
+``width`` (default 0.25: 16, 32, 64, 128, 128 channels) and a narrower head: FC widths
+``round(512 * width)`` (128 at the default) instead of 4096. These are our scale-down for
+experiments, not the paper's networks.
+
+LRN in A-LRN uses the AlexNet constants the paper cites (k=2, n=5, alpha=1e-4, beta=0.75,
+alpha on the plain sum). Kernels use ``glorot_uniform`` (the paper's footnote: random init
+"of Glorot & Bengio" works without pre-training); biases start at zero.
+
+Reference: K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale
+Image Recognition", ICLR 2015 (seed 001).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+
+from course_lib.layers import LRN
+from course_lib.models import registry
+
+__all__ = ["VGG_CONFIGS", "vgg", "vgg_cifar"]
+
+SOURCE = "seed 001, Table 1 / section 2.2 (configurations A-E)"
+CIFAR_SOURCE = (
+    "seed 001 configurations rebuilt at CIFAR scale (32x32 input, width x0.25, FC 512*width): "
+    "course scale-down, not in the paper"
+)
+
+_BLOCK_A = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+
+#: Configurations of seed 001 Table 1 (ints: 3x3 convs; (k, f): kxk conv; "M": 2x2/2 max pool).
+VGG_CONFIGS: dict[str, list] = {
+    "A": list(_BLOCK_A),
+    "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "C": [64, 64, "M", 128, 128, "M", 256, 256, (1, 256), "M",
+          512, 512, (1, 512), "M", 512, 512, (1, 512), "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
+          512, 512, 512, "M", 512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
+          512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+}
+
+
+def _scaled(filters: int, width: float) -> int:
+    return max(1, int(round(filters * width)))
+
+
+def _resolve_config(config) -> tuple[str, list]:
+    if isinstance(config, str):
+        key = config.strip().upper()
+        if key.startswith("VGG-"):
+            key = key[4:]
+        if key not in VGG_CONFIGS:
+            raise ValueError(
+                f"`config` must be one of {sorted(VGG_CONFIGS)} or a layer list. "
+                f"Received: config={config!r}"
+            )
+        return key, VGG_CONFIGS[key]
+    if isinstance(config, (list, tuple)) and config:
+        for item in config:
+            ok = (
+                (isinstance(item, int) and not isinstance(item, bool) and item > 0)
+                or item in ("M", "LRN")
+                or (
+                    isinstance(item, tuple) and len(item) == 2
+                    and all(isinstance(v, int) and v > 0 for v in item)
+                )
+            )
+            if not ok:
+                raise ValueError(
+                    "`config` entries must be positive ints (3x3 conv filters), (kernel, "
+                    f"filters) tuples, 'M' or 'LRN'. Received: config={config!r}"
+                )
+        return "custom", list(config)
+    raise ValueError(
+        f"`config` must be one of {sorted(VGG_CONFIGS)} or a non-empty layer list. "
+        f"Received: config={config!r}"
+    )
+
+
+def vgg(
+    config="D",
+    *,
+    num_classes: int = 1000,
+    input_shape: tuple = (224, 224, 3),
+    width: float = 1.0,
+    fc_units: int | None = None,
+    dropout: float = 0.5,
+    batch_norm: bool = False,
+    lrn_size: int = 5,
+    lrn_alpha: float = 1e-4,
+    lrn_beta: float = 0.75,
+    lrn_k: float = 2.0,
+    lrn_alpha_mode: str = "sum",
+    kernel_initializer="glorot_uniform",
+    classifier_activation: str | None = "softmax",
+    name: str | None = None,
+) -> keras.Model:
+    """Build a VGG network (seed 001, Table 1).
+
+    Args:
+        config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (an optional ``"VGG-"``
+            prefix is accepted) or a layer list in the format of :data:`VGG_CONFIGS`.
+        num_classes: units of the last FC layer (1000 for ImageNet).
+        input_shape: ``(height, width, channels)``; the paper uses 224x224x3. Height and
+            width must be at least ``2 ** (number of pools)``.
+        width: multiplier on every conv's filter count (1.0 = the paper).
+        fc_units: width of FC1 and FC2; ``None`` gives ``round(4096 * width)``.
+        dropout: dropout rate after FC1 and FC2 (the paper: 0.5); 0 removes the layers.
+        batch_norm: insert BatchNormalization after every conv (not in the paper; useful
+            for training the deep configurations from scratch at small scale).
+        lrn_size: LRN window of the ``"LRN"`` entries (A-LRN).
+        lrn_alpha: LRN scale.
+        lrn_beta: LRN exponent.
+        lrn_k: LRN additive constant.
+        lrn_alpha_mode: ``"sum"`` (AlexNet paper) or ``"mean"`` (Caffe/PyTorch).
+        kernel_initializer: initializer of conv and FC kernels.
+        classifier_activation: activation of ``predictions``; ``None`` returns logits.
+        name: model name; defaults to ``"VGG-<config>"``.
+
+    Returns:
+        An uncompiled ``keras.Model``.
+
+    Example:
+
+    >>> vgg("D").count_params()
+    138357544
+    """
+    key, layers = _resolve_config(config)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(
+            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
+        )
+    if not float(width) > 0:
+        raise ValueError(f"`width` must be > 0. Received: width={width!r}")
+    if fc_units is None:
+        fc_units = _scaled(4096, width)
+    if isinstance(fc_units, bool) or not isinstance(fc_units, int) or fc_units < 1:
+        raise ValueError(f"`fc_units` must be a positive integer. Received: fc_units={fc_units!r}")
+    if not 0.0 <= float(dropout) < 1.0:
+        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
+    input_shape = tuple(input_shape)
+    n_pools = layers.count("M")
+    if len(input_shape) != 3 or any(
+        d is not None and d < 2**n_pools for d in input_shape[:2]
+    ):
+        raise ValueError(
+            f"`input_shape` must be (height, width, channels) with height and width >= "
+            f"{2 ** n_pools} for {n_pools} 2x2 pools. Received: input_shape={input_shape!r}"
+        )
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    block, conv_in_block = 1, 0
+    for item in layers:
+        if item == "M":
+            x = keras.layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
+            block, conv_in_block = block + 1, 0
+        elif item == "LRN":
+            x = LRN(
+                size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k,
+                alpha_mode=lrn_alpha_mode, name=f"block{block}_lrn",
+            )(x)
+        else:
+            kernel, filters = item if isinstance(item, tuple) else (3, item)
+            conv_in_block += 1
+            conv_name = f"block{block}_conv{conv_in_block}"
+            x = keras.layers.Conv2D(
+                _scaled(filters, width), kernel, padding="same",
+                activation=None if batch_norm else "relu",
+                kernel_initializer=kernel_initializer, name=conv_name,
+            )(x)
+            if batch_norm:
+                x = keras.layers.BatchNormalization(name=f"{conv_name}_bn")(x)
+                x = keras.layers.ReLU(name=f"{conv_name}_relu")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for i in (1, 2):
+        x = keras.layers.Dense(
+            fc_units, activation="relu", kernel_initializer=kernel_initializer, name=f"fc{i}"
+        )(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
+    outputs = keras.layers.Dense(
+        num_classes, activation=classifier_activation,
+        kernel_initializer=kernel_initializer, name="predictions",
+    )(x)
+    return keras.Model(inputs, outputs, name=name or f"VGG-{key}")
+
+
+def vgg_cifar(
+    config="D",
+    *,
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 3),
+    width: float = 0.25,
+    fc_units: int | None = None,
+    **kwargs,
+) -> keras.Model:
+    """A VGG configuration at CIFAR scale (course scale-down of seed 001, not the paper).
+
+    Same layer pattern as :func:`vgg`, on 32x32 inputs (the five pools leave a 1x1x(512*width)
+    map), with conv widths multiplied by ``width`` (default 0.25) and FC1/FC2 of
+    ``round(512 * width)`` units unless ``fc_units`` is given.
+
+    Args:
+        config: as in :func:`vgg`.
+        num_classes: number of classes (10 for CIFAR-10).
+        input_shape: ``(height, width, channels)``, default 32x32x3.
+        width: conv width multiplier.
+        fc_units: FC1/FC2 width; ``None`` gives ``round(512 * width)``.
+        **kwargs: any other argument of :func:`vgg` (``dropout``, ``batch_norm``, ``name``...).
+
+    Returns:
+        An uncompiled ``keras.Model``.
+
+    Example:
+
+    >>> vgg_cifar("A").output_shape
+    (None, 10)
+    """
+    if not float(width) > 0:
+        raise ValueError(f"`width` must be > 0. Received: width={width!r}")
+    if fc_units is None:
+        fc_units = _scaled(512, width)
+    key, _ = _resolve_config(config)
+    kwargs.setdefault("name", f"VGG-{key}-CIFAR")
+    return vgg(
+        config, num_classes=num_classes, input_shape=input_shape, width=width,
+        fc_units=fc_units, **kwargs,
+    )
+
+
+def _register() -> None:
+    for key in VGG_CONFIGS:
+        registry.register(
+            f"VGG-{key}", functools.partial(vgg, name=f"VGG-{key}"), source=SOURCE,
+            input_shape=(224, 224, 3), num_classes=1000, family="vgg", config=key,
+        )
+    for key in VGG_CONFIGS:
+        registry.register(
+            f"VGG-{key}-CIFAR", functools.partial(vgg_cifar, name=f"VGG-{key}-CIFAR"),
+            source=CIFAR_SOURCE, input_shape=(32, 32, 3), num_classes=10, family="vgg-cifar",
+            config=key,
+        )
+
+
+_register()
