@@ -12,13 +12,15 @@ Table numbers repeat in the translation (two tables labelled 10, two labelled 14
 is named by its content as well as its printed number (see the ``T_*`` constants).
 
 Where the seed is silent or inconsistent, the entries say so in ``note`` and name what was used
-instead. Three kinds of outside information are used, all from the official repository the seed
-itself points to for "complete implementation details" (github.com/Coderx7/SimpNet,
-``SimpNetV2/``):
+instead. The outside information comes from the official repository the seed itself points to
+for "complete implementation details" (github.com/Coderx7/SimpNet, ``SimpNetV2/``):
 
-* the widths of the SimpNet variants that the seed only names (5.48M, 8.9M, slim 600K, MNIST);
+* the widths and dropout rates of the SimpNet variants that the seed only names (5.48M, 8.9M,
+  slim 600K, MNIST); the seed never prints a dropout rate;
 * the pool positions of networks shorter than the 13-layer columns of table S9;
-* the kernel layout of rows whose literal reading disagrees with the printed parameter count.
+* the kernel layout of rows whose literal reading disagrees with the printed parameter count
+  (checked against that repository's prototxt);
+* no dropout and plain max pooling in the principle experiments (their prototxts are "NoDrp").
 
 :data:`PAPER_RESULTS` holds only numbers printed in the seed (tables and running text), each with
 its table and a ``zoo_name`` when the row corresponds to a registered model, so the experiment
@@ -357,7 +359,7 @@ _add(ArchSpec(
     source=f"seed 002 Table 13 (MNIST, 0.25% error); widths from SimpNetV2/Architectures/MNIST of {OFFICIAL_REPO}",
     note=(
         "The seed gives neither widths nor a size for the MNIST model. The official MNIST model is "
-        "narrower than the CIFAR one (about 1.1M parameters); dropout 0.2 everywhere."
+        "narrower than the CIFAR one (about 1.4M parameters); dropout 0.2 everywhere."
     ),
 ))
 _add(ArchSpec(
@@ -646,7 +648,9 @@ PAPER_RESULTS: tuple[PaperResult, ...] = tuple(
     ])
     + _rows(T_UNFAIR, "cifar10", [
         ("5x5 kernels at the start", "412K", 89.53, None, {
-            "note": "Sizes from the text ('the first has only 412K, the second 640K'); widths not in the seed."}),
+            "note": "Sizes from the text ('the first has only 412K, the second 640K'); widths not in the seed. "
+                    "The translated sentence 'putting 5x5 at the start is better than at the end' contradicts "
+                    "the printed numbers; the numbers are kept as printed."}),
         ("5x5 kernels at the end", "640K", 90.15, None, {"note": "See the first row."}),
     ])
     + _rows(T_SAF, "cifar10", [
