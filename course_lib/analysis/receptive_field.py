@@ -287,8 +287,17 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
     states: dict[int, _State] = {}
     rows = []
     init = _State(1, 1, 0.0)
-    for t in flat(model.inputs):
+    input_rows = []
+    for i, t in enumerate(flat(model.inputs)):
+        dims = _spatial_dims(shape_tail(t))
+        if axis >= len(dims):
+            raise ValueError(
+                f"receptive_fields: the model's input {shape_tail(t)} has {len(dims)} spatial "
+                f"axes. Received: axis={axis}"
+            )
         states[id(t)] = init
+        name = "input" if len(model.inputs) == 1 else f"input_{i}"
+        input_rows.append(_row(name, "InputLayer", None, None, None, None, dims[axis], init))
     for item in walk(model):
         if isinstance(item, Enter):
             outer = flat(keras.Operation.input.fget(item.sub))
@@ -304,6 +313,8 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
             continue
         assert isinstance(item, Leaf)
         rows.append(_layer_row(item, states, axis))
+    if not any(row["type"] == "InputLayer" for row in rows):  # Sequential.layers omits it
+        rows = input_rows + rows
     return _frame(rows)
 
 
@@ -318,8 +329,6 @@ def _layer_row(item: Leaf, states: dict, axis: int) -> dict:
 
     if isinstance(layer, keras.layers.InputLayer):
         state = states.setdefault(id(outputs[0]), _State(1, 1, 0.0))
-        if out_dims and axis >= len(out_dims):
-            raise ValueError(f"{where}: the input has {len(out_dims)} spatial axes. Received: axis={axis}")
         return _row(name, type_name, None, None, None, None, size_out, state)
 
     inputs = [t for t in flat(layer.input) if id(t) in states]
