@@ -62,7 +62,8 @@ def test_depths_and_special_layers():
 
     weight_layers = {"A": 11, "A-LRN": 11, "B": 13, "C": 16, "D": 16, "E": 19}
     for key, depth in weight_layers.items():
-        assert sum(isinstance(x, int) or isinstance(x, tuple) for x in VGG_CONFIGS[key]) + 3 == depth
+        convs = sum(isinstance(x, (int, tuple)) for x in VGG_CONFIGS[key])
+        assert convs + 3 == depth
         assert VGG_CONFIGS[key].count("M") == 5
     c = vgg_cifar("C")
     kernels = conv_kernels(c)

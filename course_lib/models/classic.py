@@ -268,8 +268,8 @@ def highway_cifar(
     """A small convolutional highway network for CIFAR (our design, see module docstring).
 
     Per stage ``i``: a 3x3 ReLU conv to ``widths[i]`` channels, then ``blocks_per_stage``
-    :func:`highway_block` s; between stages 2x2 max pooling and dropout. Then global average
-    pooling and a softmax ``fc``.
+    highway blocks (:func:`highway_block`); between stages 2x2 max pooling and dropout.
+    Then global average pooling and a softmax ``fc``.
 
     Args:
         num_classes: output classes.
@@ -295,7 +295,8 @@ def highway_cifar(
         or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)
     ):
         raise ValueError(
-            f"`widths` must be a non-empty sequence of positive integers. Received: widths={widths!r}"
+            "`widths` must be a non-empty sequence of positive integers. "
+            f"Received: widths={widths!r}"
         )
     if isinstance(blocks_per_stage, bool) or not isinstance(blocks_per_stage, int) or (
         blocks_per_stage < 1

@@ -75,6 +75,7 @@ def to_fully_convolutional(model: keras.Model, name: str | None = None) -> keras
 
     Example:
 
+    >>> from course_lib.models.vgg import vgg_cifar
     >>> fc = to_fully_convolutional(vgg_cifar("A"))
     >>> fc(np.zeros((1, 64, 64, 3), "float32")).shape
     TensorShape([1, 2, 2, 10])
@@ -175,6 +176,7 @@ def dense_scores(
 
     Example:
 
+    >>> from course_lib.models.vgg import vgg_cifar
     >>> fc = to_fully_convolutional(vgg_cifar("A"))
     >>> dense_scores(fc, np.zeros((2, 32, 32, 3), "float32"), scales=(32, 48), flip=True).shape
     (2, 10)

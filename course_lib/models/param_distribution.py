@@ -146,7 +146,7 @@ def param_net(
 
     >>> model = param_net((96, 96, 192, 192, 192), recurrent=True)
     >>> param_groups(model)["low"]
-    173344
+    173280
     """
     widths = _check_widths(widths)
     if not isinstance(recurrent, bool):
@@ -266,7 +266,7 @@ def param_groups(model: keras.Model) -> dict[str, int]:
     Example:
 
     >>> param_groups(param_net((160,) * 5))
-    {'low': 242720, 'high': 693610, 'total': 936330}
+    {'low': 242720, 'high': 693290, 'total': 936010}
     """
     layer_names = {layer.name for layer in model.layers}
     if {"conv1", "rcl1"} <= layer_names:

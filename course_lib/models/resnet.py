@@ -56,6 +56,7 @@ class ZeroPadShortcut(keras.layers.Layer):
 
     Example:
 
+    >>> import numpy as np
     >>> layer = ZeroPadShortcut(32, strides=2)
     >>> layer(np.ones((1, 32, 32, 16), "float32")).shape
     TensorShape([1, 16, 16, 32])
@@ -134,6 +135,7 @@ def resnet_cifar(
 
     Example:
 
+    >>> import numpy as np
     >>> sum(int(np.prod(w.shape)) for w in resnet_cifar(20).trainable_weights)
     269722
     """
