@@ -1,0 +1,265 @@
+"""Command line: ``python -m course_lib list | run | report``.
+
+Examples::
+
+    python -m course_lib list
+    python -m course_lib run param-distribution --dataset fashion_mnist32 --budget quick
+    python -m course_lib run vgg-depth --models VGG-A-CIFAR VGG-E-CIFAR --budget smoke \\
+        --dataset fashion_mnist32 --epochs 2
+    python -m course_lib report param-distribution
+
+Bad arguments (an unknown experiment, model, dataset or budget) print one line and exit with
+status 2; no traceback. An interrupted ``run`` (Ctrl-C, a closed laptop, a kill) continues from
+its last completed epoch when the same command is run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+
+__all__ = ["main", "build_parser"]
+
+_PROG = "python -m course_lib"
+
+_MAIN_EPILOG = f"""\
+examples:
+  {_PROG} list
+  {_PROG} run param-distribution --dataset fashion_mnist32 --budget quick
+  {_PROG} report param-distribution
+
+Each finished run writes results/<experiment>/<model>__<dataset>__<budget>.json; a run that
+was interrupted resumes from its last completed epoch when the same command is run again.
+"""
+
+_RUN_EPILOG = f"""\
+examples:
+  {_PROG} run param-distribution --dataset fashion_mnist32 --budget quick
+  {_PROG} run resnet-degradation --models Plain-20 Plain-56 --budget full
+  {_PROG} run vgg-depth --models VGG-A-CIFAR --dataset fashion_mnist32 --budget smoke --epochs 2
+
+budgets:
+{{budgets}}
+"""
+
+_REPORT_EPILOG = f"""\
+examples:
+  {_PROG} report param-distribution
+  {_PROG} report resnet-degradation --dataset fashion_mnist32 --budget quick
+
+Prints the paper-vs-ours table (paper numbers are labelled with their source) and saves PNG
+figures next to the results: error by model, low/high parameter split vs error, training curves.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line on stderr (exit status 2), no usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _budgets_text() -> str:
+    from course_lib.train.config import BUDGETS
+
+    return "\n".join(f"  {b.name:6s} {b.description}" for b in BUDGETS.values())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m course_lib``."""
+    parser = _Parser(
+        prog=_PROG,
+        description="Run the course's experiments and report them against the sources.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{list,run,report}", parser_class=_Parser)
+    sub.required = True
+
+    p_list = sub.add_parser(
+        "list", help="list the experiments, their models, datasets and budgets",
+        description="List the experiments with their source tables, models and datasets.",
+        epilog=f"example:\n  {_PROG} list --models",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_list.add_argument("--models", action="store_true",
+                        help="also list every model of every experiment")
+
+    p_run = sub.add_parser(
+        "run", help="train the models of an experiment and write one result record per model",
+        description="Train the models of EXPERIMENT and write one JSON record per model run.",
+        epilog=_RUN_EPILOG.format(budgets=_budgets_text()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_run.add_argument("experiment", metavar="EXPERIMENT",
+                       help="experiment name, e.g. param-distribution (see `list`)")
+    p_run.add_argument("--models", nargs="+", metavar="MODEL",
+                       help="only these models of the experiment, e.g. --models CNN-A1 CNN-A3 "
+                            "(default: all)")
+    p_run.add_argument("--dataset", metavar="NAME",
+                       help="dataset, e.g. fashion_mnist32 (offline) or cifar10 "
+                            "(default: the source's first dataset)")
+    p_run.add_argument("--budget", default="quick", metavar="{smoke,quick,full}",
+                       help="how much to run: smoke (seconds, tests), quick (minutes on a CPU), "
+                            "full (the source's schedule, for a GPU); default: quick")
+    p_run.add_argument("--results-dir", default="results", metavar="DIR",
+                       help="where records and resume backups go (default: results)")
+    p_run.add_argument("--epochs", type=_positive_int, metavar="N",
+                       help="override the budget's number of epochs, e.g. --epochs 3")
+    p_run.add_argument("--seed", type=_non_negative_int, metavar="S",
+                       help="override the experiment's random seed, e.g. --seed 1")
+    p_run.add_argument("--data-dir", metavar="DIR",
+                       help="dataset folder (default: $COURSE_LIB_DATA_DIR or <repo>/data)")
+    p_run.add_argument("--rerun", action="store_true",
+                       help="train again even when an identical run already has a record")
+    p_run.add_argument("--no-mixed-precision", action="store_true",
+                       help="keep float32 on GPUs (mixed_float16 is on by default on GPUs with "
+                            "tensor cores)")
+    p_run.add_argument("--quiet", action="store_true",
+                       help="one line per epoch instead of a progress bar")
+
+    p_report = sub.add_parser(
+        "report", help="print paper-vs-ours tables and save figures for an experiment",
+        description="Summarise the records of EXPERIMENT: a paper-vs-ours table and PNG figures.",
+        epilog=_REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_report.add_argument("experiment", metavar="EXPERIMENT",
+                          help="experiment name, e.g. param-distribution (see `list`)")
+    p_report.add_argument("--results-dir", default="results", metavar="DIR",
+                          help="folder the records are in (default: results)")
+    p_report.add_argument("--dataset", metavar="NAME",
+                          help="only records of this dataset, e.g. fashion_mnist32")
+    p_report.add_argument("--budget", metavar="{smoke,quick,full}",
+                          help="only records of this budget")
+    p_report.add_argument("--no-figures", action="store_true", help="print the table only")
+    parser.commands = {"list": p_list, "run": p_run, "report": p_report}
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _one_line_warnings() -> None:
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+    warnings.showwarning = show
+
+
+def _cmd_list(args) -> int:
+    from course_lib.train.config import BUDGETS
+    from course_lib.train.experiments import EXPERIMENTS
+
+    for exp in EXPERIMENTS.values():
+        print(f"{exp.name:20s} {exp.title}")
+        print(f"{'':20s} source: {exp.source}; datasets: {', '.join(exp.datasets)}; "
+              f"{len(exp.models)} models; full budget: {exp.epochs} epochs, batch {exp.batch_size}")
+        if args.models:
+            print(f"{'':20s} models: {', '.join(exp.labels)}")
+    print("\nbudgets:")
+    for b in BUDGETS.values():
+        print(f"  {b.name:6s} {b.description}")
+    return 0
+
+
+def _import_quietly(module: str):
+    """Import ``module`` with file descriptor 2 silenced.
+
+    Importing TensorFlow prints INFO lines from C++ before its logging honours
+    ``TF_CPP_MIN_LOG_LEVEL``; an argument error must stay one line. Python exceptions still
+    propagate (and print) normally once stderr is restored.
+    """
+    import importlib
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        return importlib.import_module(module)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _validate_run(parser, args):
+    from course_lib.train.config import BUDGETS
+    from course_lib.train.experiments import get_experiment
+
+    sub = parser.commands[args.command]
+    try:
+        exp = get_experiment(args.experiment)
+    except ValueError as err:
+        sub.error(str(err))
+    if args.command == "run":
+        for label in args.models or ():
+            try:
+                exp.model(label)
+            except ValueError as err:
+                sub.error(str(err))
+    if args.budget is not None and args.budget not in BUDGETS:
+        sub.error(f"unknown budget {args.budget!r}; choose from: {', '.join(BUDGETS)}")
+    if args.dataset is not None:
+        dataset_names = _import_quietly("course_lib.data").names()
+        if args.dataset not in dataset_names:
+            sub.error(f"unknown dataset {args.dataset!r}; choose from: {', '.join(dataset_names)}")
+    return exp
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m course_lib`` (and the ``course-lib`` script)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _one_line_warnings()
+    if args.command == "list":
+        return _cmd_list(args)
+    exp = _validate_run(parser, args)
+
+    from course_lib.data import DatasetUnavailableError
+
+    try:
+        if args.command == "run":
+            from course_lib.train.runner import run_experiment
+
+            run_experiment(
+                exp, models=args.models, dataset=args.dataset, budget=args.budget,
+                results_dir=args.results_dir, epochs=args.epochs, seed=args.seed,
+                data_dir=args.data_dir, rerun=args.rerun,
+                mixed_precision=False if args.no_mixed_precision else "auto",
+                verbose=2 if args.quiet else "auto",
+            )
+            return 0
+        from course_lib.train.report import report
+
+        result = report(exp, results_dir=args.results_dir, dataset=args.dataset,
+                        budget=args.budget, figures=not args.no_figures)
+        return 0 if result.records else 1
+    except DatasetUnavailableError as err:
+        print(f"{_PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: run the same command again to continue from the last completed "
+              "epoch", file=sys.stderr)
+        return 130

@@ -1,0 +1,223 @@
+"""The speed path: device discovery, memory growth, mixed precision, XLA and multi-GPU.
+
+:func:`configure` is called once per run, before the model is built. On a machine with a GPU
+it switches on, automatically:
+
+* memory growth on every GPU (a notebook must not grab all memory of a shared card);
+* the ``mixed_float16`` policy when every GPU has compute capability >= 7.0 (tensor cores);
+* XLA compilation (``jit_compile=True``) on a single GPU, where it fuses the element-wise tails
+  of convolutions; Keras turns it off under ``tf.distribute`` strategies and so do we;
+* ``tf.distribute.MirroredStrategy`` across all visible GPUs when there are two or more
+  (batches split across replicas, gradients all-reduced; seed 001 section 3.3 describes the
+  same synchronous data parallelism for VGG).
+
+On a CPU-only machine nothing changes except, by default, op determinism, so that a seeded run
+reproduces exactly (``keras.utils.set_random_seed`` + ``tf.config.experimental.enable_op_determinism``).
+``devices=`` forces a strategy over given devices, e.g. two logical CPUs in the tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Accelerator", "configure", "mixed_precision_scope", "op_determinism"]
+
+
+@dataclass
+class Accelerator:
+    """What :func:`configure` chose for a run.
+
+    Attributes:
+        strategy: the ``tf.distribute`` strategy models are built and trained under.
+        replicas: number of replicas in sync.
+        devices: the devices training runs on.
+        kind: ``"gpu"`` or ``"cpu"``.
+        mixed_precision: the Keras dtype policy name (``"mixed_float16"`` or ``"float32"``).
+        jit_compile: value for ``model.compile(jit_compile=...)``.
+        deterministic: whether TensorFlow op determinism is on.
+        description: one line naming the hardware, for logs and result records.
+    """
+
+    strategy: Any
+    replicas: int
+    devices: list = field(default_factory=list)
+    kind: str = "cpu"
+    mixed_precision: str = "float32"
+    jit_compile: bool = False
+    deterministic: bool = False
+    description: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "replicas": self.replicas,
+            "devices": list(self.devices),
+            "mixed_precision": self.mixed_precision,
+            "jit_compile": self.jit_compile,
+            "deterministic": self.deterministic,
+            "description": self.description,
+        }
+
+
+def _gpu_description(tf, gpus) -> tuple[str, bool]:
+    """Names of the GPUs and whether all of them have tensor cores (compute capability >= 7)."""
+    names, tensor_cores = [], True
+    for gpu in gpus:
+        try:
+            details = tf.config.experimental.get_device_details(gpu)
+        except (ValueError, RuntimeError):
+            details = {}
+        names.append(details.get("device_name", gpu.name))
+        capability = details.get("compute_capability")
+        if not capability or tuple(capability) < (7, 0):
+            tensor_cores = False
+    return ", ".join(names), tensor_cores
+
+
+def _enable_memory_growth(tf, gpus) -> None:
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except (RuntimeError, ValueError):
+            # Devices were already initialised (e.g. a second run in the same notebook);
+            # the setting from the first call still holds.
+            pass
+
+
+def configure(
+    *,
+    mixed_precision: str | bool = "auto",
+    jit_compile: str | bool = "auto",
+    deterministic: str | bool = "auto",
+    devices: list[str] | None = None,
+) -> Accelerator:
+    """Choose the device setup for a run (call before building the model).
+
+    Args:
+        mixed_precision: ``"auto"`` (``mixed_float16`` on GPUs with compute capability >= 7.0),
+            ``True``/``"mixed_float16"`` or ``False``/``"float32"``. Note that the policy is
+            not set globally here; wrap model building and training in
+            :func:`mixed_precision_scope` with :attr:`Accelerator.mixed_precision`.
+        jit_compile: ``"auto"`` (XLA on a single GPU), ``True`` or ``False``.
+        deterministic: ``"auto"`` (op determinism on CPU-only machines, where it costs
+            little), ``True`` or ``False``. Applied by :func:`op_determinism` around a run.
+        devices: explicit device names to mirror across, e.g. ``["/cpu:0", "/cpu:1"]``;
+            ``None`` picks all visible GPUs (MirroredStrategy when there are two or more).
+
+    Returns:
+        An :class:`Accelerator`.
+
+    Example:
+
+    >>> acc = configure()
+    >>> acc.kind, acc.replicas
+    ('cpu', 1)
+    """
+    import tensorflow as tf
+
+    for name, value in (("mixed_precision", mixed_precision), ("jit_compile", jit_compile),
+                        ("deterministic", deterministic)):
+        allowed = (True, False, "auto") + (("mixed_float16", "float32") if name == "mixed_precision" else ())
+        if value not in allowed:
+            raise ValueError(
+                f"`{name}` must be one of {allowed}. Received: {name}={value!r}"
+            )
+
+    gpus = tf.config.list_physical_devices("GPU")
+    _enable_memory_growth(tf, gpus)
+
+    if devices is not None:
+        if isinstance(devices, str) or not devices:
+            raise ValueError(
+                "`devices` must be a non-empty list of device names such as ['/gpu:0', '/gpu:1']. "
+                f"Received: devices={devices!r}"
+            )
+        devices = [str(d) for d in devices]
+        kind = "gpu" if all("gpu" in d.lower() for d in devices) else "cpu"
+    elif gpus:
+        devices = [f"/gpu:{i}" for i in range(len(gpus))]
+        kind = "gpu"
+    else:
+        devices = ["/cpu:0"]
+        kind = "cpu"
+
+    if len(devices) > 1:
+        strategy = tf.distribute.MirroredStrategy(
+            devices=devices,
+            # NCCL only exists for GPUs; reduce on the host otherwise.
+            cross_device_ops=None if kind == "gpu" else tf.distribute.ReductionToOneDevice(),
+        )
+    else:
+        strategy = tf.distribute.get_strategy()  # the default strategy: no distribution
+
+    description = platform.processor() or platform.machine() or "CPU"
+    tensor_cores = False
+    if kind == "gpu" and gpus:
+        description, tensor_cores = _gpu_description(tf, gpus)
+    description = f"{len(devices)} x {kind.upper()} ({description})"
+
+    if mixed_precision == "auto":
+        policy = "mixed_float16" if (kind == "gpu" and tensor_cores) else "float32"
+    elif mixed_precision in (True, "mixed_float16"):
+        policy = "mixed_float16"
+    else:
+        policy = "float32"
+
+    if jit_compile == "auto":
+        jit = kind == "gpu" and len(devices) == 1
+    else:
+        jit = bool(jit_compile)
+
+    if deterministic == "auto":
+        deterministic = kind == "cpu"
+
+    return Accelerator(
+        strategy=strategy,
+        replicas=int(strategy.num_replicas_in_sync),
+        devices=devices,
+        kind=kind,
+        mixed_precision=policy,
+        jit_compile=jit,
+        deterministic=bool(deterministic),
+        description=description,
+    )
+
+
+@contextlib.contextmanager
+def mixed_precision_scope(policy: str):
+    """Set the global Keras dtype policy inside the block and restore the previous one after.
+
+    Keras reads the policy when layers are created, so the model must be built inside.
+    """
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+@contextlib.contextmanager
+def op_determinism(enabled: bool):
+    """Switch TensorFlow op determinism on inside the block and restore the previous state after.
+
+    With it on, every op (and tf.data, which then keeps element order) is deterministic, so two
+    runs with the same seed give the same numbers. It is process-wide, hence the restore: a
+    notebook or test session that runs an experiment is not left with it switched on.
+    """
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config  # disable/is_enabled are not exported
+
+    before = tf_config.is_op_determinism_enabled()
+    if enabled and not before:
+        tf.config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if enabled and not before:
+            tf_config.disable_op_determinism()

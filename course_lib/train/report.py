@@ -1,0 +1,390 @@
+"""Reports: the paper's numbers next to ours, and figures, for one experiment.
+
+``report("param-distribution")`` reads every record of the experiment (skipping unreadable
+ones with a warning), prints one table per (dataset, budget) -- our test error beside the
+paper's, each paper number labelled with the dataset and table it comes from -- and saves
+three seaborn figures per group as PNG files in ``<results>/<experiment>/figures/``:
+
+* ``error_by_model``: test error per model (ours as bars, the paper's as points when it
+  reports the same dataset; one bar per evaluation mode for ``vgg-depth``);
+* ``params_vs_error``: test error against the low-layer share of the parameters (seed 000's
+  low/high split) or, for other families, against the parameter count;
+* ``training_curves``: train and test error per epoch (book fig. 3.8 for the ResNets).
+
+Paper numbers are never mixed into "ours": they sit in columns named ``paper ...``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from course_lib.train.experiments import get_experiment
+from course_lib.train.results import load_records, safe_name
+
+__all__ = ["Report", "report", "paper_numbers", "records_frame"]
+
+
+@dataclass
+class Report:
+    """What :func:`report` found and made.
+
+    Attributes:
+        experiment: the experiment name.
+        table: one row per run: ours, then ``paper <dataset> %`` columns.
+        paper: the paper numbers used (model, dataset, metric, paper_error_pct, source).
+        figures: paths of the PNG files written.
+        text: the printed report.
+        records: the records read.
+    """
+
+    experiment: str
+    table: pd.DataFrame
+    paper: pd.DataFrame
+    figures: list = field(default_factory=list)
+    text: str = ""
+    records: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# paper numbers
+# ---------------------------------------------------------------------------------------------
+_PAPER_COLUMNS = ["model", "dataset", "metric", "paper_error_pct", "source"]
+
+
+def _seed000() -> pd.DataFrame:
+    from course_lib.analysis import load_table
+
+    t = load_table("seed000_param_distribution")
+    return pd.DataFrame({
+        "model": t["model"], "dataset": t["dataset"], "metric": "test error %",
+        "paper_error_pct": t["test_error_pct"].astype(float), "source": t["source"],
+    })
+
+
+def _seed001() -> pd.DataFrame:
+    from course_lib.analysis import load_table
+
+    t = load_table("seed001_single_scale")
+    t = t[(t["train_S_printed"].astype(str) == "256") & (t["test_Q_printed"].astype(str) == "256")]
+    t = t.drop_duplicates("config")
+    single = pd.DataFrame({
+        "model": "VGG-" + t["config"] + "-CIFAR", "dataset": "imagenet",
+        "metric": "ImageNet top-1 error %, S=Q=256 (224px, not CIFAR)",
+        "paper_error_pct": t["top1_error_pct"].astype(float), "source": t["source"],
+    })
+    d = load_table("seed001_dense_vs_multicrop")
+    d = d[d["evaluation"].isin(["dense", "multi-crop"])]
+    modes = pd.DataFrame({
+        "model": "VGG-" + d["config"] + "-CIFAR", "dataset": "imagenet",
+        "metric": "ImageNet top-1 error %, " + d["evaluation"] + " evaluation",
+        "paper_error_pct": d["top1_error_pct"].astype(float), "source": d["source"],
+    })
+    return pd.concat([single, modes], ignore_index=True)
+
+
+def _simpnet() -> pd.DataFrame:
+    from course_lib.models.simpnet_archs import PAPER_RESULTS
+
+    rows = []
+    for r in PAPER_RESULTS:
+        if r.zoo_name is None:
+            continue
+        if r.error_printed is not None:
+            err, metric = float(r.error_printed), "test error %"
+        elif r.accuracy_printed is not None:
+            err, metric = round(100.0 - float(r.accuracy_printed), 4), "100 - printed accuracy %"
+        else:
+            continue
+        rows.append({"model": r.zoo_name, "dataset": r.dataset, "metric": metric,
+                     "paper_error_pct": err, "source": r.source})
+    return pd.DataFrame(rows, columns=_PAPER_COLUMNS).drop_duplicates(["model", "dataset"])
+
+
+_PAPER_LOADERS = {
+    "seed000_param_distribution": _seed000,
+    "seed001_single_scale": _seed001,
+    "simpnet": _simpnet,
+}
+
+
+def paper_numbers(experiment) -> pd.DataFrame:
+    """The source's printed numbers for an experiment's models (empty if it prints none).
+
+    Columns: ``model, dataset, metric, paper_error_pct, source``. Accuracies are converted to
+    errors (100 - accuracy) and say so in ``metric``.
+    """
+    exp = get_experiment(experiment)
+    if exp.paper is None:
+        return pd.DataFrame(columns=_PAPER_COLUMNS)
+    frame = _PAPER_LOADERS[exp.paper]()
+    names = {m.name for m in exp.models}
+    return frame[frame["model"].isin(names)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# our numbers
+# ---------------------------------------------------------------------------------------------
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """One row per record: test/train error, per-mode errors, parameters, cost."""
+    rows = []
+    for r in records:
+        params = r.get("params", {})
+        arch = r.get("architecture", {})
+        row = {
+            "label": r["label"], "model": r["model"], "dataset": r["dataset"],
+            "budget": r["budget"],
+            "test error %": r["test_error_pct"],
+            "train error %": r.get("train_error_pct"),
+            "params (M)": params.get("total", 0) / 1e6,
+            "low (M)": params["low"] / 1e6 if "low" in params else None,
+            "high (M)": params["high"] / 1e6 if "high" in params else None,
+            "epochs": r["epochs_completed"],
+            "wall (s)": r.get("wall_time_s"),
+            "img/s": r.get("images_per_second"),
+            "narrowed": bool(arch.get("changed_by_budget", False)),
+            "same_architecture_as_zoo": r["label"] == r["model"],
+        }
+        for mode, values in (r.get("test_errors") or {}).items():
+            row[f"{mode} %"] = values.get("error_pct")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
+    """Add ``paper <dataset> %`` columns (the main metric per dataset) matched on model."""
+    if paper.empty or ours.empty:
+        return ours
+    main = paper.drop_duplicates(["model", "dataset"])
+    wide = main.pivot(index="model", columns="dataset", values="paper_error_pct")
+    wide.columns = [f"paper {c} %" for c in wide.columns]
+    out = ours.merge(wide, left_on="model", right_index=True, how="left")
+    # A run with overrides (e.g. Arch1-13L-strided) is not the paper's row of its zoo model.
+    paper_cols = list(wide.columns)
+    out.loc[~out["same_architecture_as_zoo"], paper_cols] = float("nan")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# claims of the sources, checked on our numbers
+# ---------------------------------------------------------------------------------------------
+def _claims(name: str, group: pd.DataFrame, paper: pd.DataFrame) -> list[str]:
+    err = dict(zip(group["label"], group["test error %"]))
+    train = dict(zip(group["label"], group["train error %"]))
+    lines = []
+
+    def verdict(ok):
+        return "holds in ours" if ok else "does NOT hold in ours"
+
+    if name == "param-distribution":
+        lines.append("paper claim (seed 000, section 4): at a similar budget, moving parameters "
+                     "to the high layers lowers the error (X3 < X2 < X1 in each group)")
+        for family in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B"):
+            trio = [f"{family}{i}" for i in (1, 2, 3)]
+            if all(t in err for t in trio):
+                e1, e2, e3 = (err[t] for t in trio)
+                lines.append(f"  {family}: ours {e1:.2f} / {e2:.2f} / {e3:.2f} % (X1/X2/X3) -> "
+                             f"X3 < X1 {verdict(e3 < e1)}")
+    elif name == "resnet-degradation":
+        lines.append("book claim (seed 004, fig. 3.8): the 56-layer plain net has higher train "
+                     "AND test error than the 20-layer one; residual nets do not degrade")
+        if "Plain-20" in err and "Plain-56" in err:
+            lines.append(
+                f"  plain: train {train['Plain-20']:.2f} -> {train['Plain-56']:.2f} %, test "
+                f"{err['Plain-20']:.2f} -> {err['Plain-56']:.2f} % (20 -> 56 layers): degradation "
+                f"{verdict(train['Plain-56'] > train['Plain-20'] and err['Plain-56'] > err['Plain-20'])}")
+        if "ResNet-20" in err and "ResNet-56" in err:
+            lines.append(f"  residual: test {err['ResNet-20']:.2f} -> {err['ResNet-56']:.2f} % "
+                         f"(20 -> 56 layers): no degradation {verdict(err['ResNet-56'] <= err['ResNet-20'])}")
+    elif name == "vgg-depth":
+        lines.append("paper claim (seed 001): error falls with depth A -> E; LRN does not help "
+                     "(A vs A-LRN); multi-crop and dense evaluation beat a single crop")
+        if "VGG-A-CIFAR" in err and "VGG-E-CIFAR" in err:
+            lines.append(f"  depth: A {err['VGG-A-CIFAR']:.2f} % vs E {err['VGG-E-CIFAR']:.2f} % -> "
+                         f"{verdict(err['VGG-E-CIFAR'] < err['VGG-A-CIFAR'])}")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------------------------
+def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: str) -> list[Path]:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        try:
+            matplotlib.use("Agg")
+        except Exception:  # noqa: BLE001 - an interactive backend already in use is fine too
+            pass
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    order = [label for label in exp.labels if label in set(group["label"])]
+    width = max(6.0, 0.55 * len(order) + 2)
+
+    # 1. error by model (per evaluation mode when there are several)
+    mode_cols = [c for c in group.columns if c.endswith(" %") and c.split(" ")[0] in
+                 ("standard", "single_crop", "multi_crop", "dense")]
+    fig, ax = plt.subplots(figsize=(width, 4))
+    if len(mode_cols) > 1:
+        long = group.melt(id_vars=["label"], value_vars=mode_cols, var_name="evaluation",
+                          value_name="test error %")
+        long["evaluation"] = long["evaluation"].str.replace(" %", "", regex=False)
+        sns.barplot(data=long, x="label", y="test error %", hue="evaluation", order=order, ax=ax)
+    else:
+        sns.barplot(data=group, x="label", y="test error %", order=order, color="#4c72b0",
+                    ax=ax, label="ours")
+    paper_col = f"paper {group['dataset'].iloc[0]} %"
+    if paper_col in group.columns and group[paper_col].notna().any():
+        sns.scatterplot(data=group, x="label", y=paper_col, color="black", marker="D", s=50,
+                        ax=ax, label="paper (same dataset)", zorder=5)
+    ax.set(xlabel="", ylabel="test error (%)",
+           title=f"{exp.name}: test error by model ({stem.replace('__', ', ')})")
+    ax.tick_params(axis="x", rotation=60)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, folder / f"{stem}__error_by_model.png"))
+
+    # 2. parameters vs error
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    data = group.copy()
+    if data["low (M)"].notna().all():
+        data["low-layer share of parameters"] = data["low (M)"] / (data["low (M)"] + data["high (M)"])
+        data["family"] = data["label"].str.extract(r"^([A-Z]+-[A-Z])", expand=False)
+        x = "low-layer share of parameters"
+        sns.scatterplot(data=data, x=x, y="test error %", hue="family", size="params (M)",
+                        sizes=(40, 240), ax=ax)
+        ax.set_title("seed 000: low/high parameter split vs error (ours)")
+    else:
+        x = "params (M)"
+        sns.scatterplot(data=data, x=x, y="test error %", s=60, ax=ax)
+        ax.set_xscale("log")
+        ax.set_title(f"{exp.name}: parameters vs error (ours)")
+    for _, row in data.iterrows():
+        ax.annotate(row["label"], (row[x], row["test error %"]), fontsize=7,
+                    xytext=(3, 3), textcoords="offset points")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    paths.append(_save(fig, folder / f"{stem}__params_vs_error.png"))
+
+    # 3. training curves: train and test error per epoch
+    rows = []
+    for r in records:
+        for e in r["history"]:
+            for split in ("train", "test"):
+                value = e.get(f"{split}_error_pct")
+                if value is not None:
+                    rows.append({"model": r["label"], "epoch": e["epoch"], "split": split,
+                                 "error %": value})
+    curves = pd.DataFrame(rows)
+    if not curves.empty:
+        grid = sns.relplot(data=curves, x="epoch", y="error %", hue="model", col="split",
+                           kind="line", marker="o", height=3.6, aspect=1.2,
+                           hue_order=[m for m in order if m in set(curves["model"])])
+        grid.set_titles("{col_name} error")
+        grid.figure.suptitle(f"{exp.name}: error per epoch ({stem.replace('__', ', ')})", y=1.03)
+        paths.append(_save(grid.figure, folder / f"{stem}__training_curves.png"))
+    return paths
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    os.replace(tmp, path)  # a reader never sees half a PNG
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# the report
+# ---------------------------------------------------------------------------------------------
+def report(
+    experiment,
+    *,
+    results_dir: str | os.PathLike = "results",
+    dataset: str | None = None,
+    budget: str | None = None,
+    figures: bool = True,
+    verbose: bool = True,
+) -> Report:
+    """Print the paper-vs-ours table of an experiment and save its figures.
+
+    Args:
+        experiment: experiment name or ``Experiment``.
+        results_dir: folder of the records.
+        dataset: only records of this dataset.
+        budget: only records of this budget.
+        figures: save the PNG figures.
+        verbose: print the report.
+
+    Returns:
+        A :class:`Report`.
+
+    Example:
+
+    >>> r = report("param-distribution", results_dir="results")  # doctest: +SKIP
+    >>> r.table[["label", "test error %", "paper cifar10 %"]]  # doctest: +SKIP
+    """
+    exp = get_experiment(experiment)
+    records = load_records(results_dir, exp.name, datasets=[dataset] if dataset else None,
+                           budgets=[budget] if budget else None)
+    paper = paper_numbers(exp)
+    lines = [f"== {exp.name}: {exp.title}", f"source: {exp.source}"]
+    if not records:
+        lines.append(f"no readable results in {Path(results_dir) / safe_name(exp.name)}; "
+                     f"run `python -m course_lib run {exp.name} ...` first")
+        text = "\n".join(lines)
+        if verbose:
+            print(text)
+        return Report(exp.name, pd.DataFrame(), paper, [], text, [])
+
+    table = _with_paper(records_frame(records), paper)
+    rank = {label: i for i, label in enumerate(exp.labels)}
+    table = table.sort_values(["dataset", "budget", "label"],
+                              key=lambda s: s.map(rank) if s.name == "label" else s)
+    figure_paths: list[Path] = []
+    show_cols = ["label", "test error %"]
+    show_cols += [c for c in table.columns if c.endswith(" %") and c.split(" ")[0] in
+                  ("single_crop", "multi_crop", "dense")]
+    show_cols += ["train error %"]
+    show_cols += [c for c in table.columns if c.startswith("paper ")]
+    show_cols += ["params (M)", "low (M)", "high (M)", "epochs", "wall (s)", "img/s"]
+    for (ds, bud), group in table.groupby(["dataset", "budget"], sort=False):
+        cols = [c for c in show_cols if c in group.columns and group[c].notna().any()]
+        narrowed = bool(group["narrowed"].any())
+        lines.append("")
+        lines.append(f"-- ours: dataset {ds}, budget {bud}"
+                     + (" (models narrowed by the budget: not the sources' architectures)"
+                        if narrowed else ""))
+        lines.append(group[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        lines.extend(_claims(exp.name, group, paper))
+        if figures:
+            group_records = [r for r in records if r["dataset"] == ds and r["budget"] == bud]
+            folder = Path(results_dir) / safe_name(exp.name) / "figures"
+            figure_paths += _figures(exp, group, group_records, folder,
+                                     f"{safe_name(ds)}__{safe_name(bud)}")
+    if not paper.empty:
+        lines.append("")
+        lines.append("-- paper columns: numbers as printed in the source, not ours "
+                     "(Report.paper has every row):")
+        for (metric, source), rows in paper.groupby(["metric", "source"], sort=False):
+            lines.append(f"  {', '.join(sorted(set(rows['dataset'])))}: {metric} -- {source}")
+    else:
+        lines.append("")
+        lines.append("-- paper: the source prints no per-model numbers for this experiment")
+    if figure_paths:
+        lines.append("")
+        lines.append("figures: " + ", ".join(str(p) for p in figure_paths))
+    text = "\n".join(lines)
+    if verbose:
+        print(text)
+    return Report(exp.name, table.reset_index(drop=True), paper, figure_paths, text, records)

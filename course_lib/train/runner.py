@@ -1,0 +1,410 @@
+"""The runner: train one model of an experiment, or all of them, and file one record per run.
+
+``run_model`` does, in order: resolve the settings (experiment x model x dataset x budget);
+return the existing record if this exact run already finished; choose the devices
+(:mod:`course_lib.train.gpu`); seed everything; load the data in file order and build the
+epoch stream (:mod:`course_lib.train.pipeline`); build the zoo model (narrowed if the budget
+says so, recorded) under the strategy and dtype policy; restore the last completed epoch from
+``results/<experiment>/<label>/backup/``; train with a per-epoch progress bar; score the test
+set in the experiment's evaluation modes; write the record atomically; delete the backup;
+print a one-line summary.
+
+Example:
+
+>>> from course_lib.train import run_experiment
+>>> records = run_experiment("param-distribution", models=["CNN-A2"],
+...                          dataset="fashion_mnist32", budget="smoke")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from course_lib.train import results as results_lib
+from course_lib.train.config import (
+    WIDTH_ARGUMENTS,
+    Experiment,
+    RunSettings,
+    get_budget,
+    resolve,
+    scale_width_kwargs,
+)
+from course_lib.train.experiments import get_experiment
+
+__all__ = ["run_model", "run_experiment", "fingerprint", "DEFAULT_RESULTS_DIR"]
+
+#: Where records go unless told otherwise (relative to the working directory).
+DEFAULT_RESULTS_DIR = "results"
+
+
+def fingerprint(experiment: Experiment, settings: RunSettings) -> dict:
+    """Everything that determines a run's numbers; a backup or record resumes/counts only if equal."""
+    from dataclasses import asdict
+
+    return {
+        "settings": settings.to_dict(),
+        "optimizer": asdict(experiment.optimizer),
+        "schedule": {**asdict(experiment.schedule),
+                     "boundaries": list(experiment.schedule.boundaries)},
+        "evaluation": {**asdict(experiment.evaluation),
+                       "modes": list(experiment.evaluation.modes),
+                       "dense_scales": list(experiment.evaluation.dense_scales)},
+    }
+
+
+def _versions() -> dict:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import course_lib
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "course_lib": course_lib.__version__,
+    }
+
+
+def _model_kwargs(spec, overrides: dict, multiplier: float) -> tuple[dict, dict]:
+    """Builder overrides for a run, narrowed by the budget's width multiplier where possible."""
+    params = inspect.signature(spec.builder).parameters
+    accepted = [name for name in WIDTH_ARGUMENTS if name in params]
+    merged = {}
+    for name in accepted:
+        default = params[name].default
+        if default is not inspect.Parameter.empty:
+            merged[name] = default
+    merged.update(spec.defaults)
+    merged.update(overrides)
+    scaled, change = scale_width_kwargs(merged, multiplier, accepted=accepted)
+    kwargs = dict(overrides)
+    if change:
+        kwargs[change["argument"]] = scaled[change["argument"]]
+    return kwargs, change
+
+
+def _apply_weight_decay(model, weight_decay: float) -> int:
+    """Coupled L2 decay: ``wd/2 * ||w||^2`` in the loss for every kernel without a regulariser."""
+    import keras
+
+    if weight_decay <= 0:
+        return 0
+    regularizer = keras.regularizers.L2(weight_decay / 2.0)
+    count = 0
+    for variable in model.trainable_variables:
+        if len(variable.shape) >= 2 and variable.regularizer is None:
+            variable.regularizer = regularizer
+            count += 1
+    return count
+
+
+def _learning_rate(experiment: Experiment, total_steps: int):
+    import keras
+
+    lr0 = experiment.optimizer.learning_rate
+    sched = experiment.schedule
+    if sched.kind == "constant":
+        return lr0
+    if sched.kind == "step":
+        bounds = sched.step_boundaries(total_steps)
+        values = [lr0 * sched.factor**i for i in range(len(bounds) + 1)]
+        return keras.optimizers.schedules.PiecewiseConstantDecay(bounds, values)
+    return keras.optimizers.schedules.CosineDecay(
+        lr0, decay_steps=max(1, total_steps), alpha=sched.final_fraction
+    )
+
+
+def _float32_outputs(model):
+    """Under mixed precision, end the model in a float32 layer (stable softmax / loss)."""
+    import keras
+
+    if model.outputs[0].dtype == "float32":
+        return model
+    out = keras.layers.Activation("linear", dtype="float32", name="float32_output")(model.outputs[0])
+    return keras.Model(model.inputs, out, name=model.name)
+
+
+def _params(model, family: str) -> dict:
+    import numpy as np
+
+    total = int(model.count_params())
+    trainable = int(sum(int(np.prod(v.shape)) for v in model.trainable_variables))
+    if family == "param-distribution":
+        from course_lib.models import param_groups
+
+        groups = {k: int(v) for k, v in param_groups(model).items()}
+        return {**groups, "trainable": trainable, "all_weights": total}
+    return {"total": total, "trainable": trainable}
+
+
+def _fmt_params(params: dict) -> str:
+    if "low" in params:
+        return (f"params {params['total'] / 1e6:.3f}M (low {params['low'] / 1e6:.3f}M / "
+                f"high {params['high'] / 1e6:.3f}M)")
+    return f"params {params['total'] / 1e6:.3f}M"
+
+
+def _verbose(verbose) -> int:
+    if verbose != "auto":
+        return int(verbose)
+    from course_lib.train.callbacks import in_notebook
+
+    return 1 if (in_notebook() or sys.stdout.isatty()) else 2
+
+
+def _done_record(path: Path, fp: dict) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        record = results_lib.load_record(path)
+    except (OSError, ValueError):
+        return None
+    return record if record.get("fingerprint") == fp else None
+
+
+def run_model(
+    experiment: str | Experiment,
+    model: str,
+    *,
+    dataset: str | None = None,
+    budget: str = "quick",
+    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    epochs: int | None = None,
+    seed: int | None = None,
+    data_dir: str | os.PathLike | None = None,
+    devices: list[str] | None = None,
+    mixed_precision: str | bool = "auto",
+    jit_compile: str | bool = "auto",
+    deterministic: str | bool = "auto",
+    verbose: int | str = "auto",
+    live: bool | None = None,
+    rerun: bool = False,
+    callbacks: Iterable = (),
+) -> dict:
+    """Train one model of an experiment and write its result record.
+
+    Args:
+        experiment: an experiment name (see ``experiment_names()``) or an ``Experiment``.
+        model: the label of one of its model runs (usually the zoo name, e.g. ``"CNN-A2"``).
+        dataset: a ``course_lib.data`` dataset; default: the experiment's first (the source's).
+        budget: ``"smoke"``, ``"quick"`` or ``"full"`` (see ``BUDGETS``).
+        results_dir: folder of the records and backups.
+        epochs: override the budget's number of epochs.
+        seed: override the experiment's seed.
+        data_dir: dataset folder (default ``course_lib.data.data_dir()``).
+        devices: devices to mirror across (default: all GPUs, else the CPU).
+        mixed_precision: ``"auto"`` (float16 compute on tensor-core GPUs), ``True``, ``False``.
+        jit_compile: ``"auto"`` (XLA on one GPU), ``True``, ``False``.
+        deterministic: ``"auto"`` (op determinism on CPU), ``True``, ``False``.
+        verbose: Keras verbosity; ``"auto"``: a progress bar in a terminal or notebook, one
+            line per epoch otherwise.
+        live: draw live curves (``LiveCurves``); ``None``: in notebooks only.
+        rerun: train again even if this exact run already has a record.
+        callbacks: extra Keras callbacks.
+
+    Returns:
+        The result record (a dict, as written to disk, plus ``"_path"``).
+    """
+    exp = get_experiment(experiment)
+    get_budget(budget)
+    settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
+    fp = fingerprint(exp, settings)
+    path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
+                                   settings.budget)
+    if not rerun:
+        done = _done_record(path, fp)
+        if done is not None:
+            print(f"[{exp.name}] {settings.label} on {settings.dataset} ({settings.budget}): "
+                  f"already done, test error {done['test_error_pct']:.2f}% ({path}); "
+                  "pass rerun=True / --rerun to train again")
+            done["_path"] = str(path)
+            return done
+
+    import keras
+
+    from course_lib import models as zoo
+    from course_lib.train import gpu
+    from course_lib.train.callbacks import EpochReseed, LiveCurves, ResumableBackup
+    from course_lib.train.evaluation import evaluate_modes, outputs_probabilities
+    from course_lib.train.pipeline import epoch_stream, load_run_data
+
+    started = time.perf_counter()
+    spec = zoo.spec(settings.model)
+    acc = gpu.configure(mixed_precision=mixed_precision, jit_compile=jit_compile,
+                        deterministic=deterministic, devices=devices)
+    keras.utils.set_random_seed(settings.seed)
+    with gpu.op_determinism(acc.deterministic), gpu.mixed_precision_scope(acc.mixed_precision):
+        data = load_run_data(
+            settings.dataset, batch_size=settings.batch_size, augment=settings.augment,
+            seed=settings.seed, train_limit=settings.train_limit,
+            test_limit=settings.test_limit, data_dir=data_dir,
+        )
+        info = data.info
+        kwargs, width_change = _model_kwargs(spec, dict(settings.overrides),
+                                             settings.width_multiplier)
+        steps = data.steps_per_epoch
+        with acc.strategy.scope():
+            net = zoo.build(settings.model, num_classes=info.num_classes,
+                            input_shape=info.input_shape, **kwargs)
+            if acc.mixed_precision != "float32":
+                net = _float32_outputs(net)
+            decayed = _apply_weight_decay(net, exp.optimizer.weight_decay)
+            optimizer = keras.optimizers.SGD(
+                learning_rate=_learning_rate(exp, steps * settings.epochs),
+                momentum=exp.optimizer.momentum, nesterov=exp.optimizer.nesterov,
+            )
+            probabilities = outputs_probabilities(net)
+            net.compile(
+                optimizer=optimizer,
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
+                metrics=["accuracy"],
+                jit_compile=acc.jit_compile,
+            )
+        params = _params(net, spec.family)
+
+        backup_dir = (Path(results_dir) / results_lib.safe_name(exp.name)
+                      / results_lib.safe_name(settings.label) / "backup"
+                      / f"{results_lib.safe_name(settings.dataset)}__{settings.budget}")
+        backup = ResumableBackup(backup_dir, fingerprint=fp)
+        start_epoch, history = backup.restore(net)
+        title = f"{settings.label} on {settings.dataset} ({settings.budget})"
+        if start_epoch:
+            print(f"[{exp.name}] {title}: resuming after epoch {start_epoch}/{settings.epochs} "
+                  f"from {backup_dir}")
+        setup_seconds = time.perf_counter() - started
+        if start_epoch < settings.epochs:
+            stream = epoch_stream(data, seed=settings.seed, start_epoch=start_epoch,
+                                  epochs=settings.epochs)
+            net.fit(
+                stream,
+                epochs=settings.epochs,
+                initial_epoch=start_epoch,
+                steps_per_epoch=steps,
+                validation_data=data.test,
+                callbacks=[EpochReseed(settings.seed), backup,
+                           LiveCurves(title, history=history, enabled=live), *callbacks],
+                verbose=_verbose(verbose),
+                shuffle=False,  # the stream is shuffled per epoch already
+            )
+            history = backup.history
+        eval_start = time.perf_counter()
+        scores = evaluate_modes(net, data.test, exp.evaluation, batch_size=settings.batch_size,
+                                flip=info.flip)
+        eval_seconds = time.perf_counter() - eval_start
+
+    headline_mode = exp.evaluation.modes[0]
+    train_seconds = sum(e["seconds"] for e in history)
+    images = data.num_train * len(history)
+    later = history[1:]
+    record: dict[str, Any] = {
+        "schema": results_lib.SCHEMA_VERSION,
+        "experiment": exp.name,
+        "model": settings.model,
+        "label": settings.label,
+        "dataset": settings.dataset,
+        "budget": settings.budget,
+        "source": {"seed": exp.source.seed, "tables": exp.source.tables,
+                   "citation": exp.source.citation, "model_source": spec.source},
+        "test_error_pct": scores[headline_mode]["error_pct"],
+        "test_error_mode": headline_mode,
+        "test_errors": scores,
+        "train_error_pct": history[-1].get("train_error_pct") if history else None,
+        "params": params,
+        "epochs_completed": len(history),
+        "history": history,
+        "wall_time_s": round(sum(e["seconds"] + e.get("eval_seconds", 0.0) for e in history)
+                             + eval_seconds + setup_seconds, 3),
+        "train_seconds": round(train_seconds, 3),
+        "images_per_second": round(images / train_seconds, 2) if train_seconds else None,
+        "images_per_second_after_first_epoch": (
+            round(data.num_train * len(later) / sum(e["seconds"] for e in later), 2)
+            if later and sum(e["seconds"] for e in later) else None
+        ),
+        "resumed_from_epoch": start_epoch,
+        "architecture": {
+            "changed_by_budget": bool(width_change),
+            "width_multiplier": settings.width_multiplier if width_change else 1.0,
+            "width_change": width_change or None,
+            "builder_overrides": {k: list(v) if isinstance(v, tuple) else v
+                                  for k, v in kwargs.items()},
+            "note": ("narrowed by the budget: not the source's architecture" if width_change
+                     else "the registered architecture"),
+        },
+        "config": {
+            **fingerprint(exp, settings),
+            "num_train": data.num_train,
+            "num_test": data.num_test,
+            "steps_per_epoch": steps,
+            "input_shape": list(info.input_shape),
+            "num_classes": info.num_classes,
+            "preprocessing": info.preprocessing,
+            "augmentation": ("zero-pad 4, random crop" + (", random flip" if info.flip else "")
+                             if settings.augment else "none"),
+            "weight_decay_mode": (f"coupled L2 (wd/2 * ||w||^2 in the loss) on {decayed} "
+                                  "kernels; biases and normalisation parameters excluded"),
+            "loss_from_logits": not probabilities,
+            "notes": exp.notes,
+        },
+        "fingerprint": fp,
+        "device": acc.to_dict(),
+        "versions": _versions(),
+        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    results_lib.write_json_atomic(path, record)
+    backup.clear()
+    record["_path"] = str(path)
+    ips = record["images_per_second"]
+    print(f"[{exp.name}] {title}: test error {record['test_error_pct']:.2f}% "
+          f"({headline_mode}) | {record['epochs_completed']} epochs | "
+          f"{record['wall_time_s']:.1f} s | {ips if ips is not None else float('nan'):.0f} img/s | "
+          f"{_fmt_params(params)}" + (" | narrowed by budget" if width_change else "")
+          + f" -> {path}")
+    return record
+
+
+def run_experiment(
+    experiment: str | Experiment,
+    *,
+    models: Iterable[str] | None = None,
+    dataset: str | None = None,
+    budget: str = "quick",
+    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    epochs: int | None = None,
+    **kwargs,
+) -> list[dict]:
+    """Run every model of an experiment (or the given ones), one after the other.
+
+    Runs that already finished with the same settings are skipped (their records returned);
+    an interrupted run resumes from its last completed epoch. Keyword arguments are those of
+    :func:`run_model`.
+
+    Returns:
+        The records, in the order of the models.
+    """
+    exp = get_experiment(experiment)
+    labels = list(models) if models else exp.labels
+    for label in labels:  # validate all names before training anything
+        exp.model(label)
+    if dataset is not None:
+        from course_lib.data import names as dataset_names
+
+        if dataset not in dataset_names():
+            raise ValueError(
+                f"Unknown dataset {dataset!r}. Choose from: {', '.join(dataset_names())}"
+            )
+    get_budget(budget)
+    return [
+        run_model(exp, label, dataset=dataset, budget=budget, results_dir=results_dir,
+                  epochs=epochs, **kwargs)
+        for label in labels
+    ]
