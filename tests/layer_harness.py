@@ -118,9 +118,17 @@ def check_fit_step(layer_cls, init_kwargs, input_shape, *, seed=0):
 
 
 def run_layer_checks(layer_cls, init_kwargs, input_shape, tmp_path, *,
-                     expected_output_shape=None, seed=0):
-    """Runs checks 1-5 of the module docstring for one layer configuration."""
+                     expected_output_shape=None, save_and_fit=True, seed=0):
+    """Runs checks 1-5 of the module docstring for one layer configuration.
+
+    ``save_and_fit=False`` stops after checks 1-3 (the ``.keras`` round trip and the
+    fit step take seconds each; one full configuration per layer is enough).
+    """
     check_config_roundtrip(layer_cls, init_kwargs)
+    if not save_and_fit:
+        check_calls_and_shapes(layer_cls, init_kwargs, input_shape,
+                               expected_output_shape=expected_output_shape, seed=seed)
+        return
     check_saved_model(layer_cls, init_kwargs, input_shape, tmp_path,
                       expected_output_shape=expected_output_shape, seed=seed)
     check_fit_step(layer_cls, init_kwargs, input_shape, seed=seed)

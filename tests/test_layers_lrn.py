@@ -161,14 +161,22 @@ def test_rejects_non_4d_inputs(shape):
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [dict(), dict(size=4, alpha=1e-2, beta=0.5, k=1.0, alpha_mode="mean")],
+    ("kwargs", "save_and_fit"),
+    [(dict(), True), (dict(size=4, alpha=1e-2, beta=0.5, k=1.0, alpha_mode="mean"), False)],
 )
-def test_layer_harness(kwargs, tmp_path):
+def test_layer_harness(kwargs, save_and_fit, tmp_path):
     layer_harness.run_layer_checks(LRN, kwargs, (2, 6, 6, 8), tmp_path,
-                                   expected_output_shape=(2, 6, 6, 8))
+                                   expected_output_shape=(2, 6, 6, 8), save_and_fit=save_and_fit)
 
 
 def test_layer_harness_mixed_precision():
     layer_harness.check_mixed_precision(LRN, dict(size=5, alpha=1e-2), (2, 6, 6, 8),
                                         rtol=2e-3, atol=1e-3)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import course_lib.layers.local_response_normalization as module
+
+    assert doctest.testmod(module).failed == 0

@@ -218,18 +218,27 @@ def test_rejects_bad_input_shapes():
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "save_and_fit"),
     [
-        dict(filters=8, iterations=2),
-        dict(filters=6, kernel_size=5, recurrent_kernel_size=3, iterations=1, activation=None,
-             use_lrn=False, kernel_regularizer="l2", recurrent_regularizer="l2"),
+        (dict(filters=6, kernel_size=5, recurrent_kernel_size=3, iterations=2,
+              kernel_regularizer="l2", recurrent_regularizer="l2"), True),
+        (dict(filters=8, iterations=1, activation=None, use_lrn=False, use_bias=False), False),
     ],
 )
-def test_layer_harness(kwargs, tmp_path):
+def test_layer_harness(kwargs, save_and_fit, tmp_path):
     layer_harness.run_layer_checks(RecurrentConv2D, kwargs, (2, 6, 6, 3), tmp_path,
-                                   expected_output_shape=(2, 6, 6, kwargs["filters"]))
+                                   expected_output_shape=(2, 6, 6, kwargs["filters"]),
+                                   save_and_fit=save_and_fit)
 
 
 def test_layer_harness_mixed_precision():
     layer_harness.check_mixed_precision(RecurrentConv2D, dict(filters=8, lrn_size=3), (2, 6, 6, 3),
                                         rtol=2e-2, atol=2e-2)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import course_lib.layers.recurrent_conv2d as module
+
+    assert doctest.testmod(module).failed == 0

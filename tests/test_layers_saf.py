@@ -99,13 +99,22 @@ def test_rejects_bad_input_shapes():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [dict(rate=0.5, seed=0), dict(pool_size=3, strides=2, padding="same", rate=0.2)]
+    ("kwargs", "save_and_fit"),
+    [(dict(rate=0.5, seed=0), True), (dict(pool_size=3, strides=2, padding="same", rate=0.2), False)],
 )
-def test_layer_harness(kwargs, tmp_path):
+def test_layer_harness(kwargs, save_and_fit, tmp_path):
     layer_harness.run_layer_checks(SAFPooling2D, kwargs, (2, 6, 6, 3), tmp_path,
-                                   expected_output_shape=(2, 3, 3, 3))
+                                   expected_output_shape=(2, 3, 3, 3), save_and_fit=save_and_fit)
 
 
 def test_layer_harness_mixed_precision():
     layer_harness.check_mixed_precision(SAFPooling2D, dict(rate=0.5, seed=0), (2, 6, 6, 3),
                                         rtol=1e-3, atol=1e-3)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import course_lib.layers.saf_pooling2d as module
+
+    assert doctest.testmod(module).failed == 0

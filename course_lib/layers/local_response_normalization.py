@@ -91,10 +91,10 @@ class LocalResponseNormalization(keras.layers.Layer):
     Example:
 
     >>> x = keras.random.normal((2, 8, 8, 16))
-    >>> LocalResponseNormalization(size=5, alpha=1e-4, beta=0.75, k=2.0)(x).shape
+    >>> tuple(LocalResponseNormalization(size=5, alpha=1e-4, beta=0.75, k=2.0)(x).shape)
     (2, 8, 8, 16)
     >>> # PyTorch / Caffe convention (alpha divided by the window size):
-    >>> LocalResponseNormalization(size=4, alpha_mode="mean")(x).shape
+    >>> tuple(LocalResponseNormalization(size=4, alpha_mode="mean")(x).shape)
     (2, 8, 8, 16)
 
     References:

@@ -84,14 +84,14 @@ class RecurrentConv2D(keras.layers.Layer):
     Example:
 
     >>> rcl = RecurrentConv2D(32, kernel_size=3, iterations=3)
-    >>> rcl(keras.random.normal((2, 16, 16, 8))).shape
+    >>> tuple(rcl(keras.random.normal((2, 16, 16, 8))).shape)
     (2, 16, 16, 32)
     >>> [w.path.split("/")[-1] for w in rcl.weights]
     ['kernel', 'recurrent_kernel', 'bias']
 
     References:
         Liang & Hu, "Recurrent Convolutional Neural Network for Object
-        Recognition", CVPR 2015 (eq. 1-3, RCL unrolled for T = 3).
+        Recognition", CVPR 2015 (the RCL, unrolled for T = 3 in their RCNN).
         Seed 000 (parameter distribution in CNN/RCNN), section 2.2 and eq. (2).
     """
 

@@ -1,6 +1,7 @@
 """SAF-pooling (SimpNet): max pooling immediately followed by dropout, as a Keras 3 layer."""
 
 import math
+import numbers
 
 import keras
 from keras import ops
@@ -45,11 +46,15 @@ class SAFPooling2D(keras.layers.Layer):
     Example:
 
     >>> saf = SAFPooling2D(pool_size=2, rate=0.3, seed=1)
-    >>> x = keras.random.uniform((2, 8, 8, 4))
-    >>> saf(x).shape
+    >>> x = keras.random.uniform((2, 8, 8, 4), minval=1.0, maxval=2.0)
+    >>> tuple(saf(x).shape)
     (2, 4, 4, 4)
-    >>> saf(x, training=True).shape  # about 30% of the pooled values are 0
-    (2, 4, 4, 4)
+    >>> # Inference: plain max pooling.
+    >>> bool(keras.ops.all(saf(x) == keras.layers.MaxPooling2D(2)(x)))
+    True
+    >>> # Training: about 30% of the pooled maxima are switched off.
+    >>> bool(keras.ops.any(saf(x, training=True) == 0))
+    True
 
     References:
         Hasanpour, Rouhani, Fayyaz, Sabokrou & Adeli, "Towards Principled Design
@@ -67,11 +72,11 @@ class SAFPooling2D(keras.layers.Layer):
             padding = padding.lower()
         self.padding = check_choice("padding", padding, ("valid", "same"))
         self.rate = check_float("rate", rate, minimum=0.0, maximum=1.0, max_inclusive=False)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise ValueError(f"Argument `seed` must be an integer or None. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
         if self.rate > 0:
-            self.seed_generator = keras.random.SeedGenerator(seed)
+            self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)  # checks the rank and the spatial size
