@@ -212,6 +212,43 @@ def test_branches_nested_models_and_sequential_input_row():
     assert receptive_fields(seq)["layer"].tolist() == ["input", seq.layers[0].name]
 
 
+class Subsample(L.Layer):
+    """x[:, ::s, ::s]: a layer with ``strides`` and no kernel (like ResNet's option-A shortcut)."""
+
+    def __init__(self, strides, **kwargs):
+        super().__init__(**kwargs)
+        self.strides = strides
+
+    def call(self, x):
+        return x[:, :: self.strides, :: self.strides, :]
+
+    def compute_output_shape(self, shape):
+        return (shape[0], -(-shape[1] // self.strides), -(-shape[2] // self.strides), shape[3])
+
+
+def test_strided_subsampling_shortcut_matches_gradients():
+    x = keras.Input((21, 21, 2))
+    y = L.Conv2D(2, 3, strides=2, padding="same", **ONES)(x)
+    y = L.Conv2D(2, 3, padding="same", **ONES)(y)
+    out = L.Conv2D(2, 3, **ONES)(L.Add()([y, Subsample(2, name="sub")(x)]))
+    model = keras.Model(x, out)
+    t = receptive_fields(model).set_index("layer")
+    assert (t.loc["sub", "rf"], t.loc["sub", "jump"], t.loc["sub", "kernel"]) == (1, 2, 1)
+    assert_matches_gradients(model)
+
+
+def test_resnet_shortcuts_do_not_widen_the_field():
+    """ResNet-20 and Plain-20 (the same convolutions without shortcuts) have the same receptive
+    field at every layer they share."""
+    from course_lib.models import build
+
+    res = receptive_fields(build("ResNet-20")).set_index("layer")
+    plain = receptive_fields(build("Plain-20")).set_index("layer")
+    shared = [n for n in plain.index if n in res.index and n.endswith("conv")]
+    assert len(shared) >= 19
+    assert res.loc[shared, ["rf", "jump", "start"]].equals(plain.loc[shared, ["rf", "jump", "start"]])
+
+
 def test_seed000_models():
     """conv1 5x5, 3x3/2 pools ('same'), 3x3 convs; RCLs with T = 3 act as 9x9 kernels."""
     from course_lib.models import build

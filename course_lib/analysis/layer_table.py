@@ -200,9 +200,10 @@ def layer_table(
 
     Example:
         >>> import keras
-        >>> m = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(10, 5, padding="same")])
-        >>> layer_table(m)[["layer", "output_shape", "params", "macs"]].iloc[-1].tolist()
-        ['conv2d', (32, 32, 10), 760, 768000]
+        >>> conv = keras.layers.Conv2D(10, 5, padding="same", name="conv")
+        >>> row = layer_table(keras.Sequential([keras.Input((32, 32, 3)), conv])).set_index("layer").loc["conv"]
+        >>> row["output_shape"], int(row["params"]), int(row["macs"])
+        ((32, 32, 10), 760, 768000)
     """
     model = prepare_model(model, input_shape, caller="layer_table")
     rows = []

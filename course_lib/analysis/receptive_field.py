@@ -254,7 +254,9 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
     and separable ones too), pooling, zero padding, cropping, global pooling and ``Flatten``
     (they see the whole input), :class:`~course_lib.layers.RecurrentConv2D` (extent
     ``k_f + T * (k_r - 1)``), layers with a ``pool_size``/``kernel_size``, ``strides`` and
-    ``padding`` (e.g. :class:`~course_lib.layers.SAFPooling2D`), merges of several branches
+    ``padding`` (e.g. :class:`~course_lib.layers.SAFPooling2D`; the output size they produce is
+    checked against that reading), layers with only ``strides`` (strided subsampling
+    ``x[::s]``, a 1x1 window: ResNet's option-A shortcut), merges of several branches
     (``Add``, ``Concatenate``...: the widest input's field) and layers that keep the spatial
     size without a kernel (activations, normalisation, dropout, ``Dense`` on feature maps: a
     1x1 window). Nested models are flattened. Up-sampling layers are refused.
@@ -277,7 +279,7 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
 
     Example:
         >>> import keras
-        >>> m = keras.Sequential([keras.Input((32, 32, 3))] + [keras.layers.Conv2D(8, 3)] * 3)
+        >>> m = keras.Sequential([keras.Input((32, 32, 3))] + [keras.layers.Conv2D(8, 3) for _ in range(3)])
         >>> receptive_fields(m)["rf"].tolist()
         [1, 3, 5, 7]
     """
@@ -385,16 +387,39 @@ def _window(layer, n_in, in_dims, out_dims, axis, where) -> tuple[int, int, int,
         return 1, 1, 1, _leading(layer.padding, axis)
     if isinstance(layer, _CROPPING):  # cropping c pixels = padding -c
         return 1, 1, 1, -_leading(layer.cropping, axis)
+    n_out = out_dims[axis] if axis < len(out_dims) else None
     window = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
     if window is not None and hasattr(layer, "strides") and hasattr(layer, "padding"):
         k = _axis_value(window, axis, "kernel_size", where)
         s = _axis_value(layer.strides, axis, "strides", where)
         d = _axis_value(getattr(layer, "dilation_rate", 1), axis, "dilation_rate", where)
-        pad = _left_pad(layer.padding, n_in, d * (k - 1) + 1, s, where)
+        k_eff = d * (k - 1) + 1
+        pad = _left_pad(layer.padding, n_in, k_eff, s, where)
+        mode = layer.padding.lower() if isinstance(layer.padding, str) else "explicit"
+        if mode == "same":
+            expected = -(-n_in // s)
+        elif mode == "causal":
+            expected = (n_in - 1) // s + 1
+        else:
+            expected = (n_in + 2 * pad - k_eff) // s + 1
+        _check_size(where, n_in, n_out, expected, f"kernel {k}, stride {s}, dilation {d}, padding {layer.padding!r}")
         return k, s, d, pad
+    if window is None and hasattr(layer, "strides"):  # strided subsampling x[::s] (e.g. ResNet option A)
+        s = _axis_value(layer.strides, axis, "strides", where)
+        _check_size(where, n_in, n_out, (n_in - 1) // s + 1, f"a 1x1 window with stride {s}")
+        return 1, s, 1, 0
     if in_dims == out_dims:
         return 1, 1, 1, 0
     raise ValueError(
         f"{where}: changes the spatial size {in_dims} -> {out_dims} without a kernel_size / "
         "pool_size, strides and padding, so its receptive field is unknown."
     )
+
+
+def _check_size(where, n_in, n_out, expected, reading) -> None:
+    """Refuse a layer whose actual output size contradicts how its attributes were read."""
+    if n_out is not None and n_out != expected:
+        raise ValueError(
+            f"{where}: read as {reading}, it would map size {n_in} to {expected}, but its output "
+            f"has size {n_out}; its receptive field is unknown."
+        )
