@@ -50,8 +50,6 @@ class RecurrentConv2D(keras.layers.Layer):
         filters: Integer >= 1, number of output channels ``K``.
         kernel_size: Odd integer or tuple of 2 odd integers, size of ``w_f``.
         iterations: Integer >= 0, number of recurrent steps ``T`` (Liang & Hu: 3).
-        recurrent_kernel_size: Odd integer or tuple of 2 odd integers, size of
-            ``w_r``; ``None`` (default) uses ``kernel_size``.
         activation: Activation applied at every step (name, callable or ``None``
             for none). Default ``"relu"``.
         use_lrn: Whether to apply LRN after the activation at every step.
@@ -70,6 +68,8 @@ class RecurrentConv2D(keras.layers.Layer):
         kernel_regularizer: Optional regularizer for ``kernel``.
         recurrent_regularizer: Optional regularizer for ``recurrent_kernel``.
         bias_regularizer: Optional regularizer for ``bias``.
+        recurrent_kernel_size: Odd integer or tuple of 2 odd integers, size of
+            ``w_r``; ``None`` (default) uses ``kernel_size``.
         **kwargs: Base layer keyword arguments (``name``, ``dtype``, ...).
 
     Call arguments:
@@ -100,7 +100,6 @@ class RecurrentConv2D(keras.layers.Layer):
         filters,
         kernel_size=3,
         iterations=3,
-        recurrent_kernel_size=None,
         activation="relu",
         use_lrn=True,
         lrn_size=None,
@@ -115,6 +114,7 @@ class RecurrentConv2D(keras.layers.Layer):
         kernel_regularizer=None,
         recurrent_regularizer=None,
         bias_regularizer=None,
+        recurrent_kernel_size=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
