@@ -75,7 +75,15 @@ def test_bad_arguments_name_the_argument(kwargs, name):
 
 @pytest.mark.parametrize(
     "W, F, P, S, d",
-    [(32, 5, 2, 1, 1), (227, 11, 0, 4, 1), (9, 3, 1, 2, 1), (32, 3, 2, 1, 2), (33, 3, 0, 1, 4), (33, 3, 0, 2, 1), (15, 2, 0, 1, 3)],
+    [
+        (32, 5, 2, 1, 1),
+        (227, 11, 0, 4, 1),
+        (9, 3, 1, 2, 1),
+        (32, 3, 2, 1, 2),
+        (33, 3, 0, 1, 4),
+        (33, 3, 0, 2, 1),
+        (15, 2, 0, 1, 3),
+    ],
 )
 def test_matches_keras_shape_inference(W, F, P, S, d):
     """Keras' ZeroPadding2D + Conv2D('valid') is an independent reference (when exact)."""
@@ -98,7 +106,9 @@ def test_conv_params_notes():
     assert conv_params(7, C, C, bias=False) == 49 * C * C
 
 
-@pytest.mark.parametrize("F, C_in, K, bias", [(3, 3, 64, True), ((1, 7), 16, 8, True), (5, 32, 5, False)])
+@pytest.mark.parametrize(
+    "F, C_in, K, bias", [(3, 3, 64, True), ((1, 7), 16, 8, True), (5, 32, 5, False)]
+)
 def test_conv_params_matches_keras(F, C_in, K, bias):
     layer = L.Conv2D(K, F, use_bias=bias)
     layer.build((None, 16, 16, C_in))
@@ -120,7 +130,7 @@ def _int(v):
 
 
 def _check_worked_example(row):
-    """Recompute one printed quantity of seed 003 with the arithmetic; return (computed, printed)."""
+    """Recompute one printed quantity of seed 003; return (computed, printed)."""
     W, F, P, S, C, K = (_int(row[c]) for c in ("W", "F", "P", "S", "C_in", "K"))
     q, printed = row["quantity"], float(row["printed"])
     if q == "output_size":
@@ -216,7 +226,8 @@ def test_vgg16_memory(vgg16):
     t32 = load_table("seed004_vgg16_table3_2")
     shapes = t32[t32.operation.isin(["conv", "maxpool", "fc"])]
     out_c = shapes.out_c.replace("C", "1000").astype(int)
-    printed_acts = 224 * 224 * 3 + int((shapes.out_h.astype(int) * shapes.out_w.astype(int) * out_c).sum())
+    sizes = shapes.out_h.astype(int) * shapes.out_w.astype(int) * out_c
+    printed_acts = 224 * 224 * 3 + int(sizes.sum())
     flatten = 7 * 7 * 512  # Keras' Flatten output is counted too (a view, see model_memory)
     m = model_memory(vgg16, training=False)
     assert m.activations == 4 * (printed_acts + flatten)

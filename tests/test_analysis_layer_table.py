@@ -33,7 +33,8 @@ def tf_profiler_flops(model, input_shape):
 
 
 def test_columns_and_cs231n_example():
-    model = keras.Sequential([keras.Input((32, 32, 3)), L.Conv2D(10, 5, padding="same", name="conv")])
+    conv = L.Conv2D(10, 5, padding="same", name="conv")
+    model = keras.Sequential([keras.Input((32, 32, 3)), conv])
     t = layer_table(model)
     assert list(t.columns) == COLUMNS
     assert t["layer"].tolist() == ["input", "conv"]  # Sequential omits its InputLayer; we add it
@@ -77,23 +78,27 @@ def test_macs_equal_positions_times_kernel_size():
     model = keras.Model(x, d)
     t = layer_table(model).set_index("layer")
     # 12x12 -> 10x10 (grouped) -> 21x21 (transposed) -> 441 steps -> 437 (conv1d, dense)
-    for name, positions in [("grouped", 10 * 10), ("transposed", 10 * 10), ("conv1d", 437), ("dense_seq", 437)]:
+    positions_of = {"grouped": 10 * 10, "transposed": 10 * 10, "conv1d": 437, "dense_seq": 437}
+    for name, positions in positions_of.items():
         kernel = model.get_layer(name).kernel
         assert t.loc[name, "macs"] == positions * math.prod(kernel.shape), name
     assert t.loc["grouped", "macs"] == 10 * 10 * 3 * 3 * (8 // 2) * 6
 
 
 def test_recurrent_conv_macs_equal_an_unrolled_conv_stack():
-    """An RCL with T iterations = (T+1) feed-forward + T recurrent convolutions (seed 000, eq. 2)."""
+    """An RCL with T iterations = (T+1) feed-forward + T recurrent convs (seed 000, eq. 2)."""
     T, cin, F = 3, 5, 7
     x = keras.Input((9, 9, cin))
-    rcl_model = keras.Model(x, RecurrentConv2D(F, 3, iterations=T, recurrent_kernel_size=5, name="rcl")(x))
+    rcl = RecurrentConv2D(F, 3, iterations=T, recurrent_kernel_size=5, name="rcl")
+    rcl_model = keras.Model(x, rcl(x))
     row = layer_table(rcl_model).set_index("layer").loc["rcl"]
     # the same arithmetic spelled out as Keras layers: T+1 convs on u, T convs on the state
     y = keras.Input((9, 9, cin))
     state = L.Conv2D(F, 3, padding="same")(y)
     for _ in range(T):
-        state = L.Add()([L.Conv2D(F, 3, padding="same")(y), L.Conv2D(F, 5, padding="same", use_bias=False)(state)])
+        feedforward = L.Conv2D(F, 3, padding="same")(y)
+        recurrent = L.Conv2D(F, 5, padding="same", use_bias=False)(state)
+        state = L.Add()([feedforward, recurrent])
     unrolled = layer_table(keras.Model(y, state))
     assert row["macs"] == unrolled["macs"].sum() == 81 * (9 * cin * F * (T + 1) + 25 * F * F * T)
     assert row["params"] == 9 * cin * F + 25 * F * F + F
@@ -128,8 +133,10 @@ def test_totals_row_and_unknown_layer_macs():
 
 
 def test_nested_models_are_flattened():
-    block = keras.Sequential([L.Conv2D(6, 3, padding="same", name="c"), L.ReLU(name="r")], name="block")
-    backbone_in = keras.Input((None, None, 3))  # unknown size, like keras.applications(include_top=False)
+    block = keras.Sequential(
+        [L.Conv2D(6, 3, padding="same", name="c"), L.ReLU(name="r")], name="block"
+    )
+    backbone_in = keras.Input((None, None, 3))  # unknown size, like VGG16(include_top=False)
     backbone = keras.Model(backbone_in, block(backbone_in), name="backbone")
     x = keras.Input((16, 16, 3))
     y = L.GlobalAveragePooling2D(name="gap")(backbone(x))
@@ -149,7 +156,8 @@ def test_input_shape_rebuilds_and_errors():
     t = layer_table(seq, input_shape=(10, 10, 1))
     assert t["output_shape"].tolist() == [(10, 10, 1), (8, 8, 2), (128,)]
     # a different input size than the model's own: computed on a clone
-    t64 = layer_table(keras.Sequential([keras.Input((32, 32, 3)), L.Conv2D(2, 3)]), input_shape=(64, 64, 3))
+    model32 = keras.Sequential([keras.Input((32, 32, 3)), L.Conv2D(2, 3)])
+    t64 = layer_table(model32, input_shape=(64, 64, 3))
     assert t64["output_shape"].iloc[-1] == (62, 62, 2)
 
     class Sub(keras.Model):
@@ -170,8 +178,14 @@ def test_input_shape_rebuilds_and_errors():
 
 
 def test_seed000_groups_rule():
-    assert seed000_groups(["conv1", "conv2", "conv3", "conv4", "conv5", "fc"]) == {
-        "conv1": "low", "conv2": "low", "conv3": "high", "conv4": "high", "conv5": "high", "fc": "high"
+    cnn = seed000_groups(["conv1", "conv2", "conv3", "conv4", "conv5", "fc"])
+    assert cnn == {
+        "conv1": "low",
+        "conv2": "low",
+        "conv3": "high",
+        "conv4": "high",
+        "conv5": "high",
+        "fc": "high",
     }
     assert seed000_groups(["conv1", "rcl1", "rcl2", "rcl3", "rcl4", "fc"])["rcl1"] == "low"
     assert seed000_groups(["conv1", "conv2", "dense"]) is None
@@ -187,7 +201,8 @@ def test_groups_agree_with_param_groups(name):
     assert t.loc[t.group == "low", "params"].sum() == groups["low"]
     assert t.loc[t.group == "high", "params"].sum() == groups["high"]
     assert t["params"].sum() == groups["total"] == model.count_params()
-    assert set(t.loc[t.group == "low", "layer"]) == ({"conv1", "conv2"} if name.startswith("CNN") else {"conv1", "rcl1"})
+    low = {"conv1", "conv2"} if name.startswith("CNN") else {"conv1", "rcl1"}
+    assert set(t.loc[t.group == "low", "layer"]) == low
     assert t.loc[t.params == 0, "group"].isna().all()
 
 
@@ -198,5 +213,6 @@ def test_vgg16_shapes_match_seed004_table():
     ours = [s for s, ty in zip(t["output_shape"], t["type"]) if ty in ("Conv2D", "MaxPooling2D")]
     printed = load_table("seed004_vgg16_table3_2")
     printed = printed[printed.operation.isin(["conv", "maxpool"])]
-    assert ours == [tuple(int(v) for v in r) for r in printed[["out_h", "out_w", "out_c"]].to_numpy()]
+    printed_shapes = printed[["out_h", "out_w", "out_c"]].to_numpy()
+    assert ours == [tuple(int(v) for v in r) for r in printed_shapes]
     assert t["params"].sum() == model.count_params() == 14_714_688

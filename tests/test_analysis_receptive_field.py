@@ -73,7 +73,8 @@ def test_alexnet_from_seed004_table():
     t31 = load_table("seed004_alexnet_table3_1")
     rows = t31[t31.operation.isin(["conv", "maxpool"])]
     spec = [(int(r.f), int(r.s), 0 if np.isnan(r.p) else int(r.p)) for r in rows.itertuples()]
-    t = receptive_field_arithmetic(spec, input_size=227, names=[f"{o}{i}" for i, o in enumerate(rows.operation)])
+    names = [f"{op}{i}" for i, op in enumerate(rows.operation)]
+    t = receptive_field_arithmetic(spec, input_size=227, names=names)
     assert t["size"].iloc[1:].tolist() == rows.out_h.astype(int).tolist()  # 55 27 27 13 13 13 13 6
     assert t["rf"].iloc[1:].tolist() == [11, 19, 51, 67, 99, 131, 163, 195]
     assert t["jump"].iloc[1:].tolist() == [4, 8, 8, 16, 16, 16, 16, 32]
@@ -140,7 +141,8 @@ def test_rf_bounds():
 
 def test_mixed_stack_matches_gradients_on_both_axes():
     """Non-square kernels, average pooling, dilation, zero padding, 'same' with stride 2 on an even
-    size (asymmetric padding: the odd pixel goes right), cropping: the arithmetic = the gradient support, first/middle/last
+    size (asymmetric padding: the odd pixel goes right), cropping: the arithmetic = the gradient
+    support, first/middle/last
     unit, height and width."""
     model = keras.Sequential(
         [
@@ -246,7 +248,8 @@ def test_resnet_shortcuts_do_not_widen_the_field():
     plain = receptive_fields(build("Plain-20")).set_index("layer")
     shared = [n for n in plain.index if n in res.index and n.endswith("conv")]
     assert len(shared) >= 19
-    assert res.loc[shared, ["rf", "jump", "start"]].equals(plain.loc[shared, ["rf", "jump", "start"]])
+    cols = ["rf", "jump", "start"]
+    assert res.loc[shared, cols].equals(plain.loc[shared, cols])
 
 
 def test_seed000_models():
@@ -254,9 +257,8 @@ def test_seed000_models():
     from course_lib.models import build
 
     cnn = receptive_fields(build("CNN-A2")).set_index("layer")
-    assert cnn.loc[["conv1", "pool1", "conv2", "conv3", "pool2", "conv4", "conv5"], "rf"].tolist() == [
-        5, 7, 11, 15, 19, 27, 35
-    ]
+    cnn_layers = ["conv1", "pool1", "conv2", "conv3", "pool2", "conv4", "conv5"]
+    assert cnn.loc[cnn_layers, "rf"].tolist() == [5, 7, 11, 15, 19, 27, 35]
     rcnn = receptive_fields(build("RCNN-A2")).set_index("layer")
     assert rcnn.loc[["conv1", "pool1", "rcl1", "rcl2", "pool2", "rcl3", "rcl4"], "rf"].tolist() == [
         5, 7, 23, 39, 43, 75, 107

@@ -85,7 +85,7 @@ def test_seed000_transcription():
 
     for rec in t.itertuples():
         assert "-".join(map(str, WIDTHS[rec.model])) == rec.widths
-    # the CIFAR-100 table prints different counts for three CNN rows only (the FC layer is 10x wider)
+    # the CIFAR-100 table prints other counts for three CNN rows only (its FC layer is 10x wider)
     c10 = t[t.dataset == "cifar10"].set_index("model")
     c100 = t[t.dataset == "cifar100"].set_index("model")
     changed = c10.index[(c10.params_printed != c100.params_printed)]
@@ -107,7 +107,8 @@ def _closed_form_counts(family, widths, num_classes):
         layers = [conv_params(5, 3, w[0])] + [conv_params(3, w[i - 1], w[i]) for i in range(1, 5)]
     else:  # RCL: feed-forward kernel + bias, recurrent kernel without bias
         layers = [conv_params(5, 3, w[0])] + [
-            conv_params(3, w[i - 1], w[i]) + conv_params(3, w[i], w[i], bias=False) for i in range(1, 5)
+            conv_params(3, w[i - 1], w[i]) + conv_params(3, w[i], w[i], bias=False)
+            for i in range(1, 5)
         ]
     fc = w[4] * num_classes + num_classes
     low = layers[0] + layers[1]
@@ -129,15 +130,18 @@ def test_paper_vs_computed_counts(cifar10_comparison):
     for rec in t.itertuples():
         widths = [int(v) for v in rec.widths.split("-")]
         family = rec.model.split("-")[0]
-        assert (rec.low_params, rec.high_params, rec.total_params) == _closed_form_counts(family, widths, 10)
+        counts = (rec.low_params, rec.high_params, rec.total_params)
+        assert counts == _closed_form_counts(family, widths, 10)
         assert rec.total_M == rec.total_params / 1e6
     groups = param_groups(build("RCNN-B2"))
     row = t.set_index("model").loc["RCNN-B2"]
-    assert (row.low_params, row.high_params, row.total_params) == (groups["low"], groups["high"], groups["total"])
+    counts = (row.low_params, row.high_params, row.total_params)
+    assert counts == (groups["low"], groups["high"], groups["total"])
 
 
 def _expected_flag(printed_text, computed, strict):
-    tol = 0.005 if strict else 0.5 * 10 ** -len(printed_text.split(".")[1]) if "." in printed_text else 0.5
+    decimals = len(printed_text.split(".")[1]) if "." in printed_text else 0
+    tol = 0.005 if strict else 0.5 * 10**-decimals
     return abs(computed - float(printed_text)) > tol + 1e-9
 
 
@@ -149,14 +153,16 @@ def test_paper_vs_computed_flags(cifar10_comparison):
         texts = printed.loc[model, "params_printed"].split("/")
         computed = [row.low_M, row.high_M, row.total_M]
         assert row.flag == any(_expected_flag(p, c, False) for p, c in zip(texts, computed)), model
-        assert row.flag_2dp == any(_expected_flag(p, c, True) for p, c in zip(texts, computed)), model
-        assert row.max_abs_diff_M == pytest.approx(max(abs(c - float(p)) for p, c in zip(texts, computed)))
+        assert row.flag_2dp == any(_expected_flag(p, c, True) for p, c in zip(texts, computed))
+        diffs = [abs(c - float(p)) for p, c in zip(texts, computed)]
+        assert row.max_abs_diff_M == pytest.approx(max(diffs))
         assert row.flag_2dp or not row.flag
         assert bool(row.flag_reason) == row.flag_2dp
     # CNN-B1: 0.6095/0.8315/1.4411 vs "0.6/0.8/1.4" fits one-decimal rounding, not two
     assert not t.loc["CNN-B1", "flag"] and t.loc["CNN-B1", "flag_2dp"]
     # RCNN-B1: widths 224-224-96-96-96 give 0.61M high layers, printed 1.7M
-    assert t.loc["RCNN-B1", "flag"] and "high: printed 1.7, computed 0.6095" in t.loc["RCNN-B1", "flag_reason"]
+    assert t.loc["RCNN-B1", "flag"]
+    assert "high: printed 1.7, computed 0.6095" in t.loc["RCNN-B1", "flag_reason"]
     assert t.loc["RCNN-B1", "high_params"] == 609_514
     assert t.loc["CNN-A2", "test_error_pct"] == 10.37
 
@@ -195,13 +201,14 @@ def test_vgg_configs_params_from_the_layer_lists():
                 size = conv_output_size(size, 2, 0, 2)
             elif token.startswith("fc"):
                 width = int(token[3:])
-                total += conv_params(size, c_in, width)  # FC on size x size x c_in == a size x size conv
+                total += conv_params(size, c_in, width)  # FC on s x s x c == an s x s conv
                 c_in, size = width, 1
         assert n_conv == rec.conv_layers and n_conv + rec.fc_layers == rec.weight_layers
         assert round(total / 1e6) == rec.params_M_printed, rec.config
         totals[rec.config] = total
     assert totals["D"] == 138_357_544
-    assert t.set_index("config").loc[["A", "E"], "weight_layers"].tolist() == [11, 19]  # seed 001, 2.2
+    # seed 001, section 2.2: A has 11 weight layers, E 19
+    assert t.set_index("config").loc[["A", "E"], "weight_layers"].tolist() == [11, 19]
 
 
 def test_vgg_results_tables():

@@ -76,7 +76,8 @@ def prepare_model(model, input_shape=None, *, caller: str) -> keras.Model:
         if len(model.inputs) != 1:
             raise ValueError(
                 f"{caller}: input_shape can only be given for a single-input model; "
-                f"{model.name!r} has {len(model.inputs)} inputs. Received: input_shape={input_shape}"
+                f"{model.name!r} has {len(model.inputs)} inputs. "
+                f"Received: input_shape={input_shape}"
             )
         if shape_tail(model.inputs[0]) != input_shape:
             model = keras.models.clone_model(model, input_tensors=keras.Input(shape=input_shape))
@@ -116,7 +117,7 @@ class Leaf:
 
 @dataclass
 class Enter:
-    """Entering nested model ``sub`` (``model`` is what is walked: ``sub`` or its concrete clone)."""
+    """Entering nested model ``sub``; ``model`` is what is walked (``sub`` or a concrete clone)."""
 
     path: str
     sub: keras.Model
@@ -132,7 +133,9 @@ class Exit:
     model: keras.Model
 
 
-def walk(model: keras.Model, prefix: str = "", top_level: bool = True) -> Iterator[Leaf | Enter | Exit]:
+def walk(
+    model: keras.Model, prefix: str = "", top_level: bool = True
+) -> Iterator[Leaf | Enter | Exit]:
     """Yield the leaf layers of ``model`` in topological order, entering nested graph models.
 
     Input layers of nested models are skipped (they alias the outer tensor they are fed).

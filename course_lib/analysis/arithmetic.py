@@ -107,7 +107,9 @@ def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) 
         )
     if span % S:
         value = span / S + 1
-        paddings = [p for p in range(0, f_eff) if (W - f_eff + 2 * p) >= 0 and (W - f_eff + 2 * p) % S == 0]
+        paddings = [
+            p for p in range(0, f_eff) if W - f_eff + 2 * p >= 0 and (W - f_eff + 2 * p) % S == 0
+        ]
         strides = [s for s in range(1, max(f_eff, S) + 1) if span % s == 0]
         pad_hint = (
             f"paddings that work with S={S}: {paddings[:6]}"
@@ -193,9 +195,11 @@ class MemoryEstimate:
     def __str__(self) -> str:
         mib = 1024**2
         return (
-            f"activations {self.activations / mib:.1f} MiB (+{self.activation_gradients / mib:.1f} "
-            f"MiB gradients), parameters {self.params / mib:.1f} MiB (+{self.param_gradients / mib:.1f} "
-            f"MiB gradients, +{self.optimizer_state / mib:.1f} MiB optimizer state); "
+            f"activations {self.activations / mib:.1f} MiB "
+            f"(+{self.activation_gradients / mib:.1f} MiB gradients), "
+            f"parameters {self.params / mib:.1f} MiB "
+            f"(+{self.param_gradients / mib:.1f} MiB gradients, "
+            f"+{self.optimizer_state / mib:.1f} MiB optimizer state); "
             f"total {self.total / mib:.1f} MiB"
         )
 
@@ -253,7 +257,9 @@ def memory_bytes(
     """
     activations = _check_int("activations", activations, 0)
     params = _check_int("params", params, 0)
-    trainable = params if trainable_params is None else _check_int("trainable_params", trainable_params, 0)
+    trainable = params
+    if trainable_params is not None:
+        trainable = _check_int("trainable_params", trainable_params, 0)
     if trainable > params:
         raise ValueError(
             "`trainable_params` cannot exceed `params`. "

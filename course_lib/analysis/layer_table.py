@@ -71,7 +71,9 @@ def _spatial(shape) -> int:
     return math.prod(shape[:-1])
 
 
-def layer_macs(layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool = False) -> int | None:
+def layer_macs(
+    layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool = False
+) -> int | None:
     """Multiply-accumulate operations of one call of ``layer`` on ONE example.
 
     MACs count the multiply-adds of the linear maps (convolutions and dense layers); bias
@@ -81,13 +83,15 @@ def layer_macs(layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool 
     * ``Conv1D/2D/3D``: ``prod(out_spatial) * prod(kernel_size) * C_in / groups * C_out``
       (the CS231n count ``H_out * W_out * k * k * C_in * C_out`` for ``groups=1``).
     * ``DepthwiseConv``: ``prod(out_spatial) * prod(kernel_size) * C_in * depth_multiplier``.
-    * ``SeparableConv``: the depthwise part plus the pointwise ``prod(out_spatial) * C_in * dm * C_out``.
+    * ``SeparableConv``: the depthwise part plus the pointwise part,
+      ``prod(out_spatial) * C_in * dm * C_out``.
     * ``ConvTranspose``: every input position is multiplied into a ``k x k x C_out`` patch:
       ``prod(in_spatial) * prod(kernel_size) * C_in * C_out``.
     * ``Dense``: ``in_features * units`` per position of the leading axes.
     * :class:`~course_lib.layers.RecurrentConv2D` with ``T = iterations``: the unrolled count of
       Liang & Hu's RCL (seed 000, eq. 2): ``T + 1`` feed-forward convolutions (one per state
-      ``x(0)..x(T)``) and ``T`` recurrent ones, ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``.
+      ``x(0)..x(T)``) and ``T`` recurrent ones:
+      ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``.
       ``w_f * u`` does not change over time, and ``course_lib.layers.RecurrentConv2D`` computes
       it once: ``rcl_reuse_feedforward=True`` counts that, ``T * H * W * k_f^2 * C_in * F`` fewer.
 
@@ -122,7 +126,8 @@ def layer_macs(layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool 
     if isinstance(layer, (L.Conv1D, L.Conv2D, L.Conv3D)):
         c_in = input_shape[-1]
         groups = getattr(layer, "groups", 1) or 1
-        return _spatial(output_shape) * math.prod(layer.kernel_size) * (c_in // groups) * layer.filters
+        per_position = math.prod(layer.kernel_size) * (c_in // groups) * layer.filters
+        return _spatial(output_shape) * per_position
     if isinstance(layer, L.Dense):
         return math.prod(output_shape[:-1]) * input_shape[-1] * layer.units
     if layer.count_params() == 0 or isinstance(layer, _POINTWISE_NO_MACS):
@@ -201,7 +206,8 @@ def layer_table(
     Example:
         >>> import keras
         >>> conv = keras.layers.Conv2D(10, 5, padding="same", name="conv")
-        >>> row = layer_table(keras.Sequential([keras.Input((32, 32, 3)), conv])).set_index("layer").loc["conv"]
+        >>> table = layer_table(keras.Sequential([keras.Input((32, 32, 3)), conv]))
+        >>> row = table.set_index("layer").loc["conv"]
         >>> row["output_shape"], int(row["params"]), int(row["macs"])
         ((32, 32, 10), 760, 768000)
     """
@@ -216,10 +222,12 @@ def layer_table(
             saw_input_layer = True
         try:
             outputs = flat(layer.output)
-            inputs = flat(layer.input) if not isinstance(layer, keras.layers.InputLayer) else outputs
+            is_input = isinstance(layer, keras.layers.InputLayer)
+            inputs = outputs if is_input else flat(layer.input)
         except (AttributeError, ValueError) as err:
             raise ValueError(
-                f"layer_table: layer {item.path!r} has not been called in the model's graph ({err})."
+                f"layer_table: layer {item.path!r} has not been called in the model's graph "
+                f"({err})."
             ) from err
         out_shapes = [shape_tail(t) for t in outputs]
         for s in out_shapes:
@@ -254,8 +262,9 @@ def layer_table(
             shape = shape_tail(t)
             n = math.prod(shape)
             name = "input" if len(model.inputs) == 1 else f"input_{i}"
-            rows.insert(i, {"layer": name, "type": "InputLayer", "output_shape": shape, "params": 0,
-                            "trainable_params": 0, "macs": 0, "activations": n, "activation_bytes": 4 * n})
+            row = {"layer": name, "type": "InputLayer", "output_shape": shape, "params": 0}
+            row.update(trainable_params=0, macs=0, activations=n, activation_bytes=4 * n)
+            rows.insert(i, row)
 
     short_names = [row["layer"].rsplit("/", 1)[-1] for row in rows]
     groups = seed000_groups(short_names) or {}

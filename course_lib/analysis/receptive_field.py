@@ -42,7 +42,9 @@ from course_lib.layers import RecurrentConv2D
 __all__ = ["COLUMNS", "receptive_field_arithmetic", "receptive_fields", "rf_bounds"]
 
 #: Columns of :func:`receptive_fields` and :func:`receptive_field_arithmetic`, in order.
-COLUMNS = ["layer", "type", "kernel", "stride", "dilation", "padding", "size", "rf", "jump", "start"]
+COLUMNS = [
+    "layer", "type", "kernel", "stride", "dilation", "padding", "size", "rf", "jump", "start"
+]
 
 _UPSAMPLING = (
     keras.layers.Conv1DTranspose,
@@ -171,7 +173,9 @@ def _frame(rows) -> pd.DataFrame:
     return table
 
 
-def receptive_field_arithmetic(layers, *, input_size: int | None = None, names=None) -> pd.DataFrame:
+def receptive_field_arithmetic(
+    layers, *, input_size: int | None = None, names=None
+) -> pd.DataFrame:
     """Receptive field, jump and start after each layer of a plain list of layer descriptions.
 
     Args:
@@ -200,12 +204,15 @@ def receptive_field_arithmetic(layers, *, input_size: int | None = None, names=N
         names = [str(n) for n in names]
         if len(names) != len(layers):
             raise ValueError(
-                f"`names` must have one entry per layer ({len(layers)}). Received: {len(names)} names"
+                f"`names` must have one entry per layer ({len(layers)}). "
+                f"Received: {len(names)} names"
             )
     if input_size is not None and (
         isinstance(input_size, bool) or not isinstance(input_size, Integral) or input_size < 1
     ):
-        raise ValueError(f"`input_size` must be an integer >= 1. Received: input_size={input_size!r}")
+        raise ValueError(
+            f"`input_size` must be an integer >= 1. Received: input_size={input_size!r}"
+        )
     state = _State(1, 1, 0.0)
     size = input_size
     rows = [_row("input", "input", None, None, None, None, size, state)]
@@ -279,7 +286,8 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
 
     Example:
         >>> import keras
-        >>> m = keras.Sequential([keras.Input((32, 32, 3))] + [keras.layers.Conv2D(8, 3) for _ in range(3)])
+        >>> convs = [keras.layers.Conv2D(8, 3) for _ in range(3)]
+        >>> m = keras.Sequential([keras.Input((32, 32, 3)), *convs])
         >>> receptive_fields(m)["rf"].tolist()
         [1, 3, 5, 7]
     """
@@ -359,7 +367,10 @@ def _layer_row(item: Leaf, states: dict, axis: int) -> dict:
 
 
 def _leading(amounts, axis: int) -> int:
-    """Pixels added (padding) or removed (cropping) before ``axis``: ``(l, r)`` or ``((t, b), (l, r))``."""
+    """Pixels added (padding) or removed (cropping) before ``axis``.
+
+    Keras stores ``(left, right)`` for 1-D layers and ``((top, bottom), (left, right))`` for 2-D.
+    """
     if isinstance(amounts[0], (tuple, list)):
         return int(amounts[axis][0])
     return int(amounts[0])
@@ -402,9 +413,10 @@ def _window(layer, n_in, in_dims, out_dims, axis, where) -> tuple[int, int, int,
             expected = (n_in - 1) // s + 1
         else:
             expected = (n_in + 2 * pad - k_eff) // s + 1
-        _check_size(where, n_in, n_out, expected, f"kernel {k}, stride {s}, dilation {d}, padding {layer.padding!r}")
+        reading = f"kernel {k}, stride {s}, dilation {d}, padding {layer.padding!r}"
+        _check_size(where, n_in, n_out, expected, reading)
         return k, s, d, pad
-    if window is None and hasattr(layer, "strides"):  # strided subsampling x[::s] (e.g. ResNet option A)
+    if window is None and hasattr(layer, "strides"):  # subsampling x[::s] (ResNet option A)
         s = _axis_value(layer.strides, axis, "strides", where)
         _check_size(where, n_in, n_out, (n_in - 1) // s + 1, f"a 1x1 window with stride {s}")
         return 1, s, 1, 0

@@ -163,7 +163,8 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
             layer_names = ["conv1", "rcl1", "rcl2", "rcl3", "rcl4"]
         widths_built = "-".join(str(model.get_layer(n).filters) for n in layer_names)
         printed_text = dict(zip(("low", "high", "total"), str(rec.params_printed).split("/")))
-        row = {"model": rec.model, "dataset": key, "widths": rec.widths, "widths_built": widths_built}
+        row = {"model": rec.model, "dataset": key, "widths": rec.widths}
+        row["widths_built"] = widths_built
         reasons, flag, flag_2dp, max_diff = [], False, False, 0.0
         for g in ("low", "high", "total"):
             printed = float(printed_text[g])
@@ -176,8 +177,13 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
             flag |= beyond_last_digit
             flag_2dp |= beyond_2dp
             if beyond_last_digit or beyond_2dp:
-                where = f"beyond +-{tol:g}M" if beyond_last_digit else f"within +-{tol:g}M, beyond +-0.005M"
-                reasons.append(f"{g}: printed {printed_text[g]}, computed {computed:.4f} ({diff:+.4f}M, {where})")
+                where = f"beyond +-{tol:g}M"
+                if not beyond_last_digit:
+                    where = f"within +-{tol:g}M, beyond +-0.005M"
+                reasons.append(
+                    f"{g}: printed {printed_text[g]}, computed {computed:.4f} "
+                    f"({diff:+.4f}M, {where})"
+                )
             row[f"{g}_printed"] = printed
         for g in ("low", "high", "total"):
             row[f"{g}_params"] = counts[g]
