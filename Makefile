@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-kit-installed
-# Optional: a local PyTorch wheel used only by comparison tests/benchmarks when present.
+# Optional: a local PyTorch CPU wheel, installed with its dependencies when present. Only the
+# comparison tests (torch reference, Keras torch backend) and the benchmarks use it; they skip without it.
 TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*cp3*.whl))
 PYTEST_ARGS ?=
 
@@ -18,7 +19,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
-	@if [ -n "$(TORCH_WHEEL)" ]; then $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps "$(TORCH_WHEEL)" || true; fi
+	@if [ -n "$(TORCH_WHEEL)" ]; then $(BIN)/python -m pip install -q --disable-pip-version-check "$(TORCH_WHEEL)" || echo "optional torch wheel not installed: torch comparisons will be skipped"; fi
 	@touch $(STAMP)
 
 lab: $(STAMP)
