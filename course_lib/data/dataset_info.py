@@ -21,7 +21,8 @@ class DatasetInfo:
         num_examples: examples per split after the validation split and ``limit``:
             ``{"train": n, "val": n_or_0, "test": n}``.
         mean: per-channel mean of the training split on the [0, 1] scale (before any
-            resize), the value subtracted when ``mean_subtracted`` is true.
+            resize), the value subtracted from every split; None when ``mean_subtracted``
+            is false.
         mean_subtracted: whether ``mean`` is subtracted from every split.
         source: where the images were read from (a tfds folder or the idx folder).
         splits: how each split was made from the source's splits, e.g.
@@ -39,7 +40,7 @@ class DatasetInfo:
     input_shape: tuple
     class_names: tuple
     num_examples: dict
-    mean: tuple
+    mean: tuple | None
     mean_subtracted: bool
     source: str
     splits: dict = field(default_factory=dict)

@@ -139,14 +139,15 @@ def read_fashion_mnist_idx(folder: str | os.PathLike) -> FashionMNISTArrays:
 
 
 def _from_tfds(builder) -> FashionMNISTArrays:
-    import tensorflow_datasets as tfds
-
     out = {}
     for part in ("train", "test"):
-        ds = builder.as_dataset(split=part, batch_size=-1, shuffle_files=False)
-        batch = tfds.as_numpy(ds)
-        out[f"x_{part}"] = np.asarray(batch["image"], np.uint8).reshape(-1, 28, 28)
-        out[f"y_{part}"] = np.asarray(batch["label"], np.uint8)
+        ds = builder.as_dataset(split=part, shuffle_files=False).batch(10_000)
+        xs, ys = [], []
+        for batch in ds.as_numpy_iterator():
+            xs.append(np.asarray(batch["image"], np.uint8).reshape(-1, 28, 28))
+            ys.append(np.asarray(batch["label"], np.uint8))
+        out[f"x_{part}"] = np.concatenate(xs)
+        out[f"y_{part}"] = np.concatenate(ys)
     return FashionMNISTArrays(source=str(builder.data_dir), **out)
 
 

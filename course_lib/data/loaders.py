@@ -372,6 +372,7 @@ def load(
             training pool = train + extra minus the validation images). False: train only,
             and the validation split is the 400-per-class part from train (4,000 images).
         mean_subtract: subtract the training split's per-channel mean (seed 000's protocol).
+            False skips computing it (``info.mean`` is None).
         cache: cache decoded images in memory: None decides by size, True/False forces.
         shuffle_buffer: shuffle buffer size (default: the whole training split, at most
             ``MAX_SHUFFLE_BUFFER``).
@@ -449,10 +450,12 @@ def load(
         "view": spec.view,
         "scale": "x/255",
     }
-    mean, _ = cached_channel_mean(
-        cache_dir(root), mean_key, lambda: channel_mean(datasets["train"], view)
-    )
-    mean_t = tf.constant(mean, tf.float32)
+    mean = None
+    if mean_subtract:
+        mean, _ = cached_channel_mean(
+            cache_dir(root), mean_key, lambda: channel_mean(datasets["train"], view)
+        )
+        mean_t = tf.constant(mean, tf.float32)
 
     def preprocess(images, labels, aug_seed=None):
         if view is not None:
@@ -502,7 +505,7 @@ def load(
         input_shape=input_shape,
         class_names=spec.class_names,
         num_examples=counts,
-        mean=tuple(mean),
+        mean=None if mean is None else tuple(mean),
         mean_subtracted=mean_subtract,
         source=src.location,
         splits=src.splits,

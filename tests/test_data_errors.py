@@ -1,0 +1,168 @@
+"""DatasetUnavailableError: one clear, fast error when data is neither cached nor downloadable.
+
+No test touches the network: the reachability check or the tfds download step is replaced by
+one that fails deterministically.
+"""
+
+import pickle
+import socket
+import time
+
+import pytest
+import tensorflow_datasets as tfds
+
+from course_lib.data import DatasetUnavailableError, load, network
+from course_lib.data import fashion_mnist as fm
+from course_lib.data import tfds_source
+
+
+@pytest.fixture
+def empty_machine(tmp_path, monkeypatch):
+    """Empty data dir, tfds default dir, Keras home and no system Fashion-MNIST folder."""
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(fm, "SYSTEM_DIRS", (tmp_path / "usr_share_fashion_mnist",))
+    root = tmp_path / "data"
+    root.mkdir()
+    return root
+
+
+def _offline(monkeypatch):
+    calls = []
+
+    def unreachable(urls, timeout=5.0):
+        calls.append(list(urls))
+        return "cannot connect to www.cs.toronto.edu:443 ([Errno -2] Name or service not known)"
+
+    monkeypatch.setattr(network, "check_reachable", unreachable)
+    return calls
+
+
+def _check_message(err: DatasetUnavailableError, dataset: str, root):
+    msg = str(err)
+    assert f"'{dataset}'" in msg
+    assert str(root / "tfds") in msg  # where it looked / would download
+    assert "COURSE_LIB_DATA_DIR" in msg and "data_dir=" in msg
+    assert "internet" in msg
+    assert "fashion_mnist32" in msg
+
+
+@pytest.mark.parametrize("name, tfds_name", [("cifar10", "cifar10"), ("svhn", "svhn_cropped")])
+def test_offline_tfds_dataset_fails_fast_with_one_error(empty_machine, monkeypatch, name, tfds_name):
+    calls = _offline(monkeypatch)
+    start = time.monotonic()
+    with pytest.raises(DatasetUnavailableError) as info:
+        load(name, data_dir=empty_machine)
+    assert time.monotonic() - start < 20
+    err = info.value
+    assert isinstance(err, RuntimeError)
+    _check_message(err, name, empty_machine)
+    assert err.dataset == name
+    assert str(empty_machine / "tfds" / tfds_name) + " (tfds cache: missing)" in err.searched
+    assert any("tfds_default" in p for p in err.searched)
+    assert "toronto" in err.reason
+    # the check was given the dataset's real download URLs
+    assert calls and all(u.startswith("http") for u in calls[0])
+
+
+def test_failed_download_becomes_the_error(empty_machine, monkeypatch):
+    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+
+    def broken_download(self, *args, **kwargs):
+        raise ConnectionError("simulated: connection reset while downloading")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", broken_download)
+    with pytest.raises(DatasetUnavailableError) as info:
+        load("cifar100", data_dir=empty_machine)
+    _check_message(info.value, "cifar100", empty_machine)
+    assert "ConnectionError: simulated" in info.value.reason
+    assert isinstance(info.value.__cause__, ConnectionError)
+
+
+def test_unprepared_folder_is_reported(empty_machine, monkeypatch):
+    _offline(monkeypatch)
+    (empty_machine / "tfds" / "mnist").mkdir(parents=True)  # e.g. left by a failed download
+    with pytest.raises(DatasetUnavailableError) as info:
+        load("mnist", data_dir=empty_machine)
+    assert any("mnist (tfds cache: version" in p and "not prepared" in p for p in info.value.searched)
+
+
+def test_fashion_mnist_error_lists_every_place(empty_machine, monkeypatch, tmp_path):
+    _offline(monkeypatch)
+    with pytest.raises(DatasetUnavailableError) as info:
+        load("fashion_mnist32", data_dir=empty_machine)
+    err = info.value
+    _check_message(err, "fashion_mnist32", empty_machine)
+    searched = "\n".join(err.searched)
+    for place in (
+        empty_machine / "fashion-mnist",
+        tmp_path / "usr_share_fashion_mnist",
+        empty_machine / "tfds" / "fashion_mnist",
+        tmp_path / "keras" / "datasets" / "fashion-mnist",
+    ):
+        assert str(place) in searched
+
+
+def test_error_survives_pickling():
+    err = DatasetUnavailableError("cifar10", ["/a", "/b"], "offline", download_dir="/a")
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err) and back.searched == ("/a", "/b")
+
+
+def test_check_reachable_reports_refused_connection(monkeypatch):
+    def refuse(address, timeout=None):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(network.urllib.request, "getproxies", lambda: {})
+    msg = network.check_reachable(["https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"])
+    assert msg.startswith("cannot connect to www.cs.toronto.edu:443") and "refused" in msg
+
+
+def test_check_reachable_does_not_hang(monkeypatch):
+    def hang(address, timeout=None):
+        time.sleep(3)
+        raise OSError("too late")
+
+    monkeypatch.setattr(socket, "create_connection", hang)
+    monkeypatch.setattr(network.urllib.request, "getproxies", lambda: {})
+    start = time.monotonic()
+    msg = network.check_reachable(["http://ufldl.stanford.edu/housenumbers/train_32x32.mat"], 0.2)
+    assert time.monotonic() - start < 2.5
+    assert msg.startswith("no answer from ufldl.stanford.edu:80")
+
+
+def test_check_reachable_goes_through_proxy(monkeypatch):
+    seen = []
+
+    def record(address, timeout=None):
+        seen.append(address)
+
+        class _Conn:
+            def close(self):
+                pass
+
+        return _Conn()
+
+    monkeypatch.setattr(socket, "create_connection", record)
+    monkeypatch.setattr(
+        network.urllib.request, "getproxies", lambda: {"https": "http://proxy.local:3128"}
+    )
+    monkeypatch.setattr(network.urllib.request, "proxy_bypass", lambda host: False)
+    assert network.check_reachable(["https://a.example/x", "https://b.example/y"]) is None
+    assert seen == [("proxy.local", 3128)]
+
+
+def test_download_goes_to_data_dir_tfds(empty_machine, monkeypatch):
+    """With the network up, the download is attempted into <data_dir>/tfds."""
+    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    targets = []
+
+    def fake_download(self, *args, **kwargs):
+        targets.append(str(self.data_dir))
+        raise OSError("stop here")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", fake_download)
+    with pytest.raises(DatasetUnavailableError):
+        tfds_source.find_or_download("cifar10", empty_machine, dataset="cifar10")
+    assert targets and targets[0].startswith(str(empty_machine / "tfds" / "cifar10"))

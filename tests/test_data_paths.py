@@ -1,0 +1,67 @@
+"""data_dir(): env var, repo default, data_dir= override; load()'s argument errors."""
+
+from pathlib import Path
+
+import pytest
+
+import course_lib
+from course_lib.data import data_dir, load, names
+from course_lib.data.paths import cache_dir, resolve_data_dir, tfds_default_dir, tfds_dir
+
+REPO = Path(course_lib.__file__).resolve().parents[1]
+
+
+def test_default_is_repo_data(monkeypatch):
+    monkeypatch.delenv("COURSE_LIB_DATA_DIR", raising=False)
+    assert data_dir() == REPO / "data"
+    assert tfds_dir() == REPO / "data" / "tfds"
+    assert cache_dir() == REPO / "data" / "cache"
+
+
+def test_env_var_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_LIB_DATA_DIR", str(tmp_path))
+    assert data_dir() == tmp_path.resolve()
+    assert tfds_dir() == tmp_path.resolve() / "tfds"
+    monkeypatch.setenv("COURSE_LIB_DATA_DIR", "  ")  # blank means unset
+    assert data_dir() == REPO / "data"
+
+
+def test_argument_overrides_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_LIB_DATA_DIR", str(tmp_path / "env"))
+    assert resolve_data_dir(tmp_path / "arg") == (tmp_path / "arg").resolve()
+    assert tfds_dir(str(tmp_path / "arg")) == (tmp_path / "arg").resolve() / "tfds"
+    with pytest.raises(ValueError, match="Received: data_dir=''"):
+        resolve_data_dir("")
+    with pytest.raises(ValueError, match="Received: data_dir=3"):
+        resolve_data_dir(3)
+
+
+def test_tfds_default_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    assert tfds_default_dir() == tmp_path
+    monkeypatch.delenv("TFDS_DATA_DIR")
+    assert tfds_default_dir() == Path.home() / "tensorflow_datasets"
+
+
+def test_names():
+    assert set(names()) == {"cifar10", "cifar100", "svhn", "mnist", "fashion_mnist", "fashion_mnist32"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"name": "cifar11"}, r"`name` must be one of .*Did you mean 'cifar10'\?.*name='cifar11'"),
+        ({"name": "fashion_mnist32", "batch_size": 0}, r"`batch_size` must be an int >= 1.*batch_size=0"),
+        ({"name": "fashion_mnist32", "limit": -5}, r"`limit`.*Received: limit=-5"),
+        ({"name": "fashion_mnist32", "resize": (224,)}, r"`resize`.*Received: resize=\(224,\)"),
+        ({"name": "fashion_mnist32", "resize": 0}, r"`resize`.*Received: resize=0"),
+        ({"name": "fashion_mnist32", "augment": "yes"}, r"`augment` must be True or False"),
+        ({"name": "fashion_mnist32", "seed": -1}, r"`seed` must be an int >= 0"),
+        ({"name": "fashion_mnist32", "extra": False}, r"`extra` only applies to 'svhn'"),
+        ({"name": "svhn", "val_size": 5000}, r"`val_size` for 'svhn' must be None.*6,000"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    # all of these are rejected before any data is looked for
+    with pytest.raises(ValueError, match=match):
+        load(**kwargs)
