@@ -20,6 +20,8 @@ import math
 from dataclasses import asdict, dataclass
 from numbers import Integral
 
+from course_lib.analysis.layer_table import layer_table
+
 __all__ = [
     "OPTIMIZER_SLOTS",
     "MemoryEstimate",
@@ -313,8 +315,6 @@ def model_memory(
         >>> model_memory(m, training=False).forward // 2**20  # MiB, one image
         586
     """
-    from course_lib.analysis.layer_table import layer_table
-
     table = layer_table(model, input_shape=input_shape)
     activations = int(table["activations"].sum())
     params = int(table["params"].sum())

@@ -22,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 import course_lib
+from course_lib.analysis.layer_table import layer_table
+from course_lib.models import build
 
 __all__ = ["available_tables", "load_table", "paper_vs_computed", "tables_dir"]
 
@@ -138,9 +140,6 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
         >>> t = paper_vs_computed("cifar10")
         >>> t.loc[t.model == "CNN-A2", ["total_printed", "total_M", "flag"]]  # doctest: +SKIP
     """
-    from course_lib.analysis.layer_table import layer_table
-    from course_lib.models import build
-
     key = _dataset_key(dataset)
     table = load_table("seed000_param_distribution")
     table = table[table["dataset"] == key]
