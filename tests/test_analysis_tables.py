@@ -165,6 +165,12 @@ def test_paper_vs_computed_flags(cifar10_comparison):
     assert "high: printed 1.7, computed 0.6095" in t.loc["RCNN-B1", "flag_reason"]
     assert t.loc["RCNN-B1", "high_params"] == 609_514
     assert t.loc["CNN-A2", "test_error_pct"] == 10.37
+    # severity: the four RCNN rows whose high-layer counts cannot come from the widths are
+    # "major"; every other flagged row is within 3% of the built model ("minor").
+    major = sorted(t.index[t.severity == "major"])
+    assert major == ["RCNN-A1", "RCNN-A3", "RCNN-B1", "RCNN-B3"]
+    assert set(t.severity[t.flag & (t.severity != "major")]) == {"minor"}
+    assert t.loc["CNN-B1", "severity"] == "none"
 
 
 def test_paper_vs_computed_cifar100_uses_100_classes():

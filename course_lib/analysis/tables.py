@@ -100,6 +100,12 @@ def _dataset_key(dataset: str) -> str:
     return key
 
 
+#: Flagged rows whose printed values are all within max(0.05M, 3%) of the computed ones are
+#: "minor" discrepancies (rounding or counting convention); larger ones are "major".
+_MINOR_ABSOLUTE_M = 0.05
+_MINOR_RELATIVE = 0.03
+
+
 def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
     """Seed 000's printed low/high/total parameter counts next to those of the built models.
 
@@ -116,7 +122,12 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
     mark what *cannot* come from the widths, so the wider reading is used). A row is flagged
     (``flag``) when any of its three printed values differs from the computed one by more than
     that half unit (plus 1e-9 for float error). ``flag_2dp`` applies the stricter reading that
-    every value is exact to two decimals (tolerance 0.005M for all three). Biases and the FC layer
+    every value is exact to two decimals (tolerance 0.005M for all three). ``severity`` sorts the
+    flagged rows for a reader: ``"minor"`` when every printed value is within 0.05M or 3% of the
+    computed one, whichever is larger (a rounding slip or a counting convention, e.g. biases),
+    ``"major"`` otherwise (the printed count
+    cannot come from the printed widths under any convention: a misprinted width or count), and
+    ``"none"`` for unflagged rows. Biases and the FC layer
     are counted: they are parameters of the built network (the paper calls the FC share
     negligible but does not say it left it out; the FC layer is why the CIFAR-100 rows differ).
 
@@ -130,7 +141,7 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
         ``total_printed`` (millions, as printed), ``low_params``, ``high_params``,
         ``total_params`` (exact counts of the built model), ``low_M``, ``high_M``, ``total_M``
         (the same in millions), ``max_abs_diff_M`` (largest |computed - printed| of the three),
-        ``flag``, ``flag_2dp``, ``flag_reason`` (every value off by more than 0.005M, by how much
+        ``flag``, ``flag_2dp``, ``severity``, ``flag_reason`` (every value off by more than 0.005M, by how much
         and against which tolerance), ``test_error_pct`` (printed) and ``source``.
 
     Raises:
@@ -164,13 +175,14 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
         printed_text = dict(zip(("low", "high", "total"), str(rec.params_printed).split("/")))
         row = {"model": rec.model, "dataset": key, "widths": rec.widths}
         row["widths_built"] = widths_built
-        reasons, flag, flag_2dp, max_diff = [], False, False, 0.0
+        reasons, flag, flag_2dp, major, max_diff = [], False, False, False, 0.0
         for g in ("low", "high", "total"):
             printed = float(printed_text[g])
             computed = counts[g] / 1e6
             diff = computed - printed
             tol = 0.5 * 10 ** (-_decimals(printed_text[g]))
             max_diff = max(max_diff, abs(diff))
+            major |= abs(diff) > max(_MINOR_ABSOLUTE_M, _MINOR_RELATIVE * computed)
             beyond_last_digit = abs(diff) > tol + 1e-9
             beyond_2dp = abs(diff) > 0.005 + 1e-9
             flag |= beyond_last_digit
@@ -192,6 +204,7 @@ def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
             max_abs_diff_M=max_diff,
             flag=flag,
             flag_2dp=flag_2dp,
+            severity="none" if not flag else ("major" if major else "minor"),
             flag_reason="; ".join(reasons),
             test_error_pct=rec.test_error_pct,
             source=rec.source,
