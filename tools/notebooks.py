@@ -10,6 +10,7 @@ Commands (run from anywhere; paths are relative to the repository)::
                                                  # keep only `# NBVAL_CHECK_OUTPUT` outputs
     python tools/notebooks.py check [NAMES...]   # structural checks, src/ipynb in sync
     python tools/notebooks.py run --budget quick [NAMES...]  # execute and time, save nothing
+    python tools/notebooks.py run --budget smoke --output-dir /tmp/nb 03  # keep every output
     python tools/notebooks.py list               # the notebooks the tool knows
 
 NAMES are notebook stems (``02_cnn_building_blocks``), their number prefix (``02``) or paths;
@@ -277,13 +278,21 @@ def run(
     timeout: int = DEFAULT_CELL_TIMEOUT,
     src_dir: Path = SRC_DIR,
     nb_dir: Path = NB_DIR,
+    output_dir: Path | None = None,
 ) -> list[Timing]:
-    """Execute each selected script under ``budget`` and report the time; nothing is saved
-    (except what the notebook itself writes, e.g. results/ records)."""
+    """Execute each selected script under ``budget`` and report the time.
+
+    Nothing in the repository is written (except what the notebook itself writes, e.g. its
+    results/ records). With ``output_dir``, the executed notebooks, all outputs included, are
+    saved there for a visual review (``<output_dir>/<name>.ipynb``).
+    """
     timings = []
     for src in sources(names, src_dir):
         nb = read_source(src)
         seconds = execute(nb, budget=budget, cwd=nb_dir, timeout=timeout, name=src.stem)
+        if output_dir is not None:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            write(nb, Path(output_dir) / f"{src.stem}.ipynb")
         timings.append(Timing(src.stem, seconds, budget))
         print(f"ran {src.stem} ({seconds:.1f} s, {budget})", flush=True)
     return timings
@@ -434,6 +443,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     p_run.add_argument("names", nargs="*")
     p_run.add_argument("--budget", choices=BUDGETS, default="quick")
     p_run.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT)
+    p_run.add_argument("--output-dir", type=Path, default=None,
+                       help="save the executed notebooks (with every output) here for review")
     sub.add_parser("list", help="the notebook sources")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
@@ -454,7 +465,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         if args.command == "build":
             timings = build(args.names, timeout=args.timeout)
         else:
-            timings = run(args.names, budget=args.budget, timeout=args.timeout)
+            timings = run(args.names, budget=args.budget, timeout=args.timeout,
+                          output_dir=args.output_dir)
         total = sum(t.seconds for t in timings)
         print(f"{len(timings)} notebook(s), {total:.1f} s in all")
         return 0

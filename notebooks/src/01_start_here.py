@@ -1,0 +1,262 @@
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/cnn-course-kit/cnn-course-kit/blob/main/notebooks/01_start_here.ipynb)
+#
+# # 01 — Start here: how the course kit works
+#
+# This course rebuilds the experiments of five sources on CNN architectures (the CS231n notes,
+# chapter 3 of 《解析卷积神经网络》, the VGG and SimpNet papers, and a study of how parameters
+# should be distributed between low and high layers). Each notebook reads one source and runs
+# its experiments with a small library, `course_lib`, which holds everything worth reusing:
+# layers, models, data pipelines, the experiment runner and analysis tools. The notebooks
+# call it; they never copy a training loop or a model definition.
+#
+# ## 学习目标 (learning goals)
+#
+# 1. Know where things live: the `course_lib` subpackages, the notebooks, the assignments,
+#    `data/` and `results/`.
+# 2. Run the kit on Colab or on your own machine (`make lab`, `make test`).
+# 3. Choose a compute budget (`smoke`, `quick`, `full`) with `COURSE_BUDGET`.
+# 4. Run an experiment from a notebook and from the command line, find its result record, and
+#    resume an interrupted run.
+# 5. Find a model in the zoo and build it by name.
+#
+# **Key terms.** compute budget 计算预算 · experiment 实验 · result record 结果记录 ·
+# resume / checkpoint 断点续训 / 检查点 · model zoo 模型库 · feature map 特征图 ·
+# test error 测试错误率 · command-line interface (CLI) 命令行接口
+
+# %%
+import sys, subprocess, os
+if "google.colab" in sys.modules:
+    if not os.path.isdir("/content/cnn-course-kit"):
+        subprocess.run(["git", "clone", "--depth", "1", "https://github.com/cnn-course-kit/cnn-course-kit", "/content/cnn-course-kit"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/cnn-course-kit"], check=True)
+    sys.path.insert(0, "/content/cnn-course-kit"); os.chdir("/content/cnn-course-kit/notebooks")
+
+# %%
+# parameters
+from course_lib.notebook import setup
+BUDGET = setup(expected_version="0.1.0")
+
+# %% [markdown]
+# The two cells above start every notebook. The first does something only on Colab: it
+# clones the kit and installs it (`pip install -e`), then moves into its `notebooks/` folder.
+# The second checks that the installed `course_lib` is the version the notebook was written
+# for (if not, it tells you how to reinstall), prints whether TensorFlow sees a GPU, and
+# returns the **budget**.
+#
+# ## 1. What is where
+#
+# ```
+# course_lib/        the library (installed with pip install -e .)
+#   layers/          Keras layers the papers need and Keras lacks: LRN, RecurrentConv2D, SAFPooling2D
+#   models/          the model zoo: build(name, ...), names(), spec(name)
+#   analysis/        per-layer tables, receptive fields, CS231n arithmetic, the sources' tables
+#   data/            tf.data loaders (CIFAR-10/100, SVHN, MNIST, Fashion-MNIST and its 32x32x3 view)
+#   train/           experiments as data, the resumable runner, result records, reports
+#   notebook.py      the setup() of the first cell
+# notebooks/         this course, in order; notebooks/src/ holds each notebook as a Python script
+# assignments/       graded assignments (otter-grader)
+# data/              dataset cache, and data/tables/: the sources' printed tables as CSV
+# results/           one JSON record per finished run, results/<experiment>/...json
+# tests/             the test suite (make test)
+# ```
+#
+# The notebooks, in order:
+#
+# | notebook | source | topic |
+# |---|---|---|
+# | 01 | — | this tour |
+# | 02 | seed 003, CS231n notes | conv arithmetic, im2col, pooling, 1x1/dilated conv, FC as conv, memory |
+# | 03 | seed 004, 《解析卷积神经网络》 ch. 3 | receptive fields, AlexNet, VGG-16, NIN, highway and residual nets |
+# | 04 | seed 001, VGG | depth A–E at CIFAR scale, LRN, 1x1 vs 3x3, dense evaluation |
+# | 05 | seed 000 | parameters in low vs high layers, CNN vs RCNN |
+# | 06 | seed 002, SimpNet | design principles, SAF-pooling |
+#
+# Every subpackage says what it does in its first docstring line:
+
+# %%
+import importlib
+
+for sub in ("layers", "models", "analysis", "data", "train"):
+    module = importlib.import_module(f"course_lib.{sub}")
+    print(f"course_lib.{sub:9s}", (module.__doc__ or "").strip().splitlines()[0])
+
+# %% [markdown]
+# ## 2. Running the kit
+#
+# **On Colab.** Open a notebook with its badge, choose *Runtime → Change runtime type → GPU*,
+# and run the cells in order; the install cell takes a minute the first time in a session.
+# Set the budget before the setup cell with `%env COURSE_BUDGET=full`.
+#
+# **On your machine** (Linux or macOS, Python 3.10–3.12, `make`):
+#
+# ```bash
+# make lab     # first time: creates .venv and installs everything, then opens JupyterLab on notebooks/
+# make test    # runs the test suite and executes every notebook with the smoke budget (offline)
+# ```
+#
+# Both are idempotent: once `.venv` exists they start at once.
+#
+# ## 3. Budgets (计算预算)
+#
+# Every experiment runs at three sizes, chosen with the environment variable `COURSE_BUDGET`
+# (default `quick`) or `--budget` on the command line:
+
+# %%
+import pandas as pd
+
+from course_lib.train import BUDGETS
+
+pd.DataFrame([{"budget": name, "epochs": b.epochs or "the source's",
+               "train images": b.train_limit or "all", "test images": b.test_limit or "all",
+               "what it is for": b.description}
+              for name, b in BUDGETS.items()]).set_index("budget")
+
+# %% [markdown]
+# `smoke` exists so that `make test` can execute every cell of every notebook in a few
+# minutes on a CPU; its numbers prove that the pipeline runs and nothing else. `quick`
+# gives a first, noisy picture on a laptop; only `full` (the source's schedule, on a GPU)
+# can be compared with the papers. The datasets follow the budget: with `smoke` and `quick`
+# the notebooks use **`fashion_mnist32`**, the Fashion-MNIST images (read offline from the
+# Debian package `dataset-fashion-mnist`, or downloaded once by tensorflow-datasets)
+# resized to 32x32 and repeated over 3 channels, so that every CIFAR model runs on them
+# unchanged. With `full` they use the source's dataset (CIFAR-10 here), which
+# tensorflow-datasets downloads on first use.
+
+# %%
+dataset = "cifar10" if BUDGET == "full" else "fashion_mnist32"
+RESULTS_DIR = os.path.join("..", "results")  # the kit's results/ folder (this notebook runs in notebooks/)
+print(f"budget {BUDGET!r}: dataset {dataset!r}, records under {os.path.abspath(RESULTS_DIR)}")
+
+# %% [markdown]
+# A look at the data the smoke and quick runs use (`course_lib.data.load` returns `tf.data`
+# pipelines of preprocessed images: scaled to [0, 1], the training mean subtracted):
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+from course_lib.data import load
+
+sns.set_theme()
+splits = load("fashion_mnist32", batch_size=16, limit=256)
+images, labels = next(iter(splits.test))
+print("batch:", tuple(images.shape), "| classes:", splits.info.num_classes, "|", splits.info.preprocessing)
+fig, axes = plt.subplots(2, 8, figsize=(12, 3.4))
+for ax, image, label in zip(axes.flat, images.numpy(), labels.numpy()):
+    ax.imshow(np.clip(image + np.array(splits.info.mean), 0, 1))  # undo the mean subtraction
+    ax.set_title(splits.info.class_names[label], fontsize=8)
+    ax.axis("off")
+plt.tight_layout()
+
+# %% [markdown]
+# ## 4. The model zoo (模型库)
+#
+# Every architecture of the sources is registered by the name the source uses and built with
+# `course_lib.models.build(name, num_classes=..., input_shape=...)`. The zoo, by family:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from course_lib import models
+
+families = {}
+for name in models.names():
+    families.setdefault(models.spec(name).family or "other", []).append(name)
+for family, members in families.items():
+    print(f"{family} ({len(members)}):")
+    print("   ", ", ".join(members))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+spec = models.spec("CNN-A2")
+print("CNN-A2 comes from:", spec.source)
+print("default input shape:", spec.input_shape, "| classes:", spec.num_classes)
+model = models.build("CNN-A2")
+print(f"{model.name}: {model.count_params():,} parameters")
+
+# %% [markdown]
+# ## 5. Running an experiment
+#
+# Experiments are data (`course_lib.train.experiments`): which zoo models, which dataset, the
+# optimiser and schedule of the source, and the source's table to compare with.
+# `run_experiment` trains the models one after the other; `models=[...]` picks some of them.
+# Here is one model of seed 000's experiment at this notebook's budget:
+
+# %%
+from course_lib.train import run_experiment
+
+records = run_experiment("param-distribution", models=["CNN-A2"], dataset=dataset,
+                         budget=BUDGET, results_dir=RESULTS_DIR)
+
+# %% [markdown]
+# ## 6. Where the results go
+#
+# Each finished run writes one JSON **record** to
+# `results/<experiment>/<model>__<dataset>__<budget>.json`: the test error, the per-epoch
+# history, the parameter count, the exact configuration, the hardware and library versions,
+# and which source and table the run rebuilds.
+
+# %%
+record = records[0]
+print("record file:", os.path.relpath(record["_path"]))
+summary = {key: record[key] for key in ("experiment", "model", "dataset", "budget",
+                                        "test_error_pct", "epochs_completed", "wall_time_s")}
+summary["params"] = record["params"]
+pd.Series(summary, dtype=object)
+
+# %%
+pd.DataFrame(record["history"])
+
+# %% [markdown]
+# ## 7. Resuming (断点续训)
+#
+# Long runs get interrupted: a Colab session ends, a laptop sleeps, you press Ctrl-C. The
+# runner saves a backup at the end of every epoch (Keras' `BackupAndRestore`, in
+# `results/<experiment>/<model>/backup/`) and deletes it when the run finishes. **To resume,
+# run the same cell (or the same command) again**: a finished run is not trained again — its
+# record is read back — and an interrupted one continues from its last completed epoch, with
+# the same data order and augmentation as if it had never stopped. Running the cell again
+# shows the first case:
+
+# %%
+again = run_experiment("param-distribution", models=["CNN-A2"], dataset=dataset,
+                       budget=BUDGET, results_dir=RESULTS_DIR)
+print("same record:", again[0]["_path"] == record["_path"])
+
+# %% [markdown]
+# ## 8. The command line
+#
+# The same runner from a terminal (in the kit's folder, with `.venv/bin/python` or inside
+# `make lab`'s environment):
+#
+# ```bash
+# python -m course_lib list                                              # experiments and models
+# python -m course_lib run param-distribution --models CNN-A2 --dataset fashion_mnist32 --budget quick
+# python -m course_lib report param-distribution                         # ours vs the paper
+# ```
+#
+# `list` from this notebook:
+
+# %%
+listing = subprocess.run([sys.executable, "-m", "course_lib", "list"], capture_output=True,
+                         text=True, check=True)
+print(listing.stdout)
+
+# %% [markdown]
+# ## Summary
+#
+# * `course_lib` does the work; notebooks explain and call it.
+# * `COURSE_BUDGET` = `smoke` (tests) / `quick` (CPU) / `full` (GPU, the source's schedule).
+# * Records land in `results/<experiment>/`; rerunning a cell resumes or reuses a run.
+# * `python -m course_lib list | run | report` does the same from a shell.
+#
+# ## 练习 (exercises, ungraded)
+#
+# 1. Build `"VGG-D"` and `"VGG-D-CIFAR"` and compare their parameter counts. Where does the
+#    difference come from? (`course_lib.analysis.layer_table` will tell you.)
+# 2. Run the cell of section 5 again with `models=["CNN-A2", "CNN-A3"]`. Which run is
+#    trained, which one is read back?
+# 3. Start a `quick` run from a terminal, interrupt it with Ctrl-C after the first epoch,
+#    and run the same command again. What does the runner print, and at which epoch does it
+#    continue?
