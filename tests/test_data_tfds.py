@@ -126,7 +126,9 @@ def _padded_crop_hits(out, img, padding=4):
 
 def test_mnist_augmentation_is_crop_without_flip(mock_tfds):
     plain, _, test_a, info = load("mnist", batch_size=50, data_dir=mock_tfds, limit=100)
-    aug, _, test_b, info_aug = load("mnist", batch_size=50, data_dir=mock_tfds, limit=100, augment=True)
+    aug, _, test_b, info_aug = load(
+        "mnist", batch_size=50, data_dir=mock_tfds, limit=100, augment=True
+    )
     assert info.input_shape == (28, 28, 1) and info.class_names[3] == "3"
     assert info_aug.augment and not info_aug.flip  # digits: no flips by default
     xa, ya = _collect(plain)
@@ -193,7 +195,9 @@ def test_same_seed_same_batches(mock_tfds):
 
 
 def test_limit(mock_tfds):
-    train, val, test, info = load("cifar10", batch_size=16, data_dir=mock_tfds, limit=48, val_size=10)
+    train, val, test, info = load(
+        "cifar10", batch_size=16, data_dir=mock_tfds, limit=48, val_size=10
+    )
     assert info.num_examples == {"train": 48, "val": 10, "test": 48}
     assert info.splits["train"] == "train[:190], first 48"
     assert sum(int(x.shape[0]) for x, _ in train) == 48

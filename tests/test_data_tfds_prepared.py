@@ -70,6 +70,10 @@ def _pairs(images, labels):
     return {img.tobytes(): int(lab) for img, lab in zip(images, labels)}
 
 
+def _test_pairs(arrays):
+    return _pairs(arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"])
+
+
 def _uint8_from(ds, mean):
     xs, ys = zip(*[(x.numpy(), y.numpy()) for x, y in ds])
     x = np.concatenate(xs) + np.asarray(mean, np.float32)
@@ -87,7 +91,7 @@ def test_download_path_prepares_into_data_dir(machine, monkeypatch):
     assert info.num_examples == {"train": N_TRAIN, "val": 0, "test": N_TEST}
     x, y = _uint8_from(test, info.mean)
     assert x.shape == (N_TEST, 28, 28, 1)
-    assert _pairs(x[..., 0], y) == _pairs(arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"])
+    assert _pairs(x[..., 0], y) == _test_pairs(arrays)
     ref_mean = arrays["train-images-idx3-ubyte"].mean() / 255.0
     np.testing.assert_allclose(info.mean, [ref_mean], rtol=1e-9)
 
@@ -106,7 +110,7 @@ def test_tfds_default_dir_is_searched(machine, monkeypatch):
     assert info.source == str(machine / "tfds_default" / "mnist" / "3.0.1")
     assert not (machine / "empty" / "tfds" / "mnist").exists()  # nothing created there
     x, y = _uint8_from(test, info.mean)
-    assert _pairs(x[..., 0], y) == _pairs(arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"])
+    assert _pairs(x[..., 0], y) == _test_pairs(arrays)
 
 
 def test_fashion_mnist_prefers_tfds_cache_over_keras_cache(machine, monkeypatch):
@@ -123,7 +127,7 @@ def test_fashion_mnist_prefers_tfds_cache_over_keras_cache(machine, monkeypatch)
     _, _, test, info = load("fashion_mnist", batch_size=64, data_dir=root)
     assert info.source == str(root / "tfds" / "fashion_mnist" / "3.0.1")
     x, y = _uint8_from(test, info.mean)
-    assert _pairs(x[..., 0], y) == _pairs(in_tfds["t10k-images-idx3-ubyte"], in_tfds["t10k-labels-idx1-ubyte"])
+    assert _pairs(x[..., 0], y) == _test_pairs(in_tfds)
 
     # without the tfds copy the Keras cache is next
     *_, info_k = load("fashion_mnist32", data_dir=machine / "other")

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_lib.data.errors import DatasetUnavailableError
 from course_lib.data.idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
 from course_lib.data.paths import keras_datasets_dir, resolve_data_dir
 

@@ -8,7 +8,8 @@ name               images              where from
 ``cifar10``        32x32x3, 10 cls     tfds ``cifar10`` (50,000 train / 10,000 test)
 ``cifar100``       32x32x3, 100 cls    tfds ``cifar100`` (fine labels)
 ``svhn``           32x32x3, 10 cls     tfds ``svhn_cropped`` (73,257 train, 531,131 extra,
-                                       26,032 test); validation = seed 000's 6,000 images
+                                       26,032 test); validation = seed 000's 6,000 images;
+                                       labels 0-9 (tfds maps the .mat files' 10 to 0)
 ``mnist``          28x28x1, 10 cls     tfds ``mnist``
 ``fashion_mnist``  28x28x1, 10 cls     idx files (Debian ``dataset-fashion-mnist``), tfds, Keras
 ``fashion_mnist32`` 32x32x3, 10 cls    the same images, zero-padded 2 px per side to 32x32 and
@@ -137,21 +138,25 @@ def _spec(name) -> _Spec:
 def _positive_int(value, arg: str, allow_none: bool = False):
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not _is_int(value) or value < 1:
         extra = " or None" if allow_none else ""
         raise ValueError(f"`{arg}` must be an int >= 1{extra}. Received: {arg}={value!r}")
     return int(value)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _resize_arg(resize):
     if resize is None:
         return None
-    if isinstance(resize, (int, np.integer)) and not isinstance(resize, bool) and resize >= 1:
+    if _is_int(resize) and resize >= 1:
         return (int(resize), int(resize))
     if (
         isinstance(resize, (tuple, list))
         and len(resize) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in resize)
+        and all(_is_int(v) and v >= 1 for v in resize)
     ):
         return (int(resize[0]), int(resize[1]))
     raise ValueError(
@@ -175,7 +180,7 @@ def _val_count(val_size, n_train: int) -> int:
         return 0
     if isinstance(val_size, float) and not isinstance(val_size, bool) and 0.0 < val_size < 1.0:
         n = int(round(n_train * val_size))
-    elif isinstance(val_size, (int, np.integer)) and not isinstance(val_size, bool) and 0 < val_size:
+    elif _is_int(val_size) and val_size > 0:
         n = int(val_size)
     else:
         raise ValueError(
@@ -405,7 +410,7 @@ def load(
     mean_subtract = _bool_arg(mean_subtract, "mean_subtract")
     cache = _bool_arg(cache, "cache", allow_none=True)
     drop_remainder = _bool_arg(drop_remainder, "drop_remainder")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not _is_int(seed) or seed < 0:
         raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
     seed = int(seed)
     if not extra and spec.name != "svhn":

@@ -55,7 +55,8 @@ def svhn_validation_indices(
     """
     rng = np.random.default_rng(seed)
     out = []
-    for part, labels, k in (("train", train_labels, per_class[0]), ("extra", extra_labels, per_class[1])):
+    draws = (("train", train_labels, per_class[0]), ("extra", extra_labels, per_class[1]))
+    for part, labels, k in draws:
         if labels is None:
             out.append(np.zeros([0], np.int64))
             continue
