@@ -179,8 +179,16 @@ class ScheduleConfig:
             )
 
     def step_boundaries(self, total_steps: int) -> list[int]:
-        """The step boundaries for a run of ``total_steps`` optimiser steps (each >= 1)."""
-        return [max(1, int(round(f * total_steps))) for f in self.boundaries]
+        """The step boundaries for a run of ``total_steps`` optimiser steps.
+
+        Strictly increasing and >= 1, so that very short runs (smoke budgets) still get a
+        valid schedule; a boundary beyond the last step simply never takes effect.
+        """
+        out: list[int] = []
+        for f in self.boundaries:
+            step = max(1, int(round(f * total_steps)))
+            out.append(step if not out or step > out[-1] else out[-1] + 1)
+        return out
 
 
 @dataclass(frozen=True)

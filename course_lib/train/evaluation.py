@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["outputs_probabilities", "evaluate_modes", "test_arrays", "crop_views"]
+__all__ = ["outputs_probabilities", "evaluate_modes", "collect_arrays", "crop_views"]
 
 
 def outputs_probabilities(model) -> bool:
@@ -32,7 +32,7 @@ def outputs_probabilities(model) -> bool:
     return getattr(activation, "__name__", "") == "softmax"
 
 
-def test_arrays(test_dataset) -> tuple[np.ndarray, np.ndarray]:
+def collect_arrays(test_dataset) -> tuple[np.ndarray, np.ndarray]:
     """The whole (limited) test pipeline as NumPy arrays ``(images, labels)``."""
     images, labels = [], []
     for x, y in test_dataset:
@@ -83,7 +83,7 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
             results[mode] = {"error_pct": 100.0 * (1.0 - accuracy), "loss": loss, "views": 1}
             continue
         if arrays is None:
-            arrays = test_arrays(test_dataset)
+            arrays = collect_arrays(test_dataset)
         images, labels = arrays
         if mode == "single_crop":
             view = crop_views(images, config.crop_padding, flip=False)[4]  # the centre crop
@@ -98,10 +98,9 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
             from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
 
             fully_conv = to_fully_convolutional(model)
+            # Averaged posteriors (softmax heads) or averaged logits: argmax is what counts.
             scores = dense_scores(fully_conv, images, scales=config.dense_scales, flip=flip,
                                   batch_size=batch_size)
-            if not probabilities:  # score maps of logits: compare posteriors of the averages
-                scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             results[mode] = {"error_pct": _error_pct(scores, labels),
                              "views": len(config.dense_scales) * (2 if flip else 1),
                              "scales": list(config.dense_scales)}

@@ -1,0 +1,207 @@
+"""Experiments as data: budgets, settings resolution, width narrowing, the registry."""
+
+import dataclasses
+
+import pytest
+
+from course_lib.train import config
+from course_lib.train.config import (
+    BUDGETS,
+    Budget,
+    EvalConfig,
+    Experiment,
+    ModelRun,
+    OptimizerConfig,
+    ScheduleConfig,
+    SourceRef,
+    get_budget,
+    resolve,
+    scale_width_kwargs,
+)
+from course_lib.train.experiments import EXPERIMENTS, experiment_names, get_experiment
+
+
+def _experiment(**changes):
+    base = dict(
+        name="toy", title="toy", source=SourceRef("000", "Table 1"),
+        models=(ModelRun("CNN-A2"), ModelRun("CNN-A2", {"dropout": 0.0}, label="CNN-A2-nodrop")),
+        datasets=("cifar10", "svhn"), optimizer=OptimizerConfig(), schedule=ScheduleConfig(),
+        epochs=50, batch_size=128, seed=7, augment=True, no_augment=("svhn",),
+    )
+    base.update(changes)
+    return Experiment(**base)
+
+
+def test_experiment_is_frozen_and_hashable():
+    exp = _experiment()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        exp.epochs = 3
+    assert hash(exp) == hash(_experiment())
+    assert exp.model("cnn-a2-NODROP").kwargs == {"dropout": 0.0}
+
+
+def test_model_overrides_are_frozen_and_lists_become_tuples():
+    run = ModelRun("CNN-A2", {"widths": [1, 2, 3, 4, 5]})
+    assert run.overrides == (("widths", (1, 2, 3, 4, 5)),)
+    hash(run)
+
+
+@pytest.mark.parametrize("label", ["a b", "x/y", "é"])
+def test_model_label_must_be_file_safe(label):
+    with pytest.raises(ValueError, match="label"):
+        ModelRun("CNN-A2", label=label)
+
+
+def test_duplicate_labels_rejected():
+    with pytest.raises(ValueError, match="same label"):
+        _experiment(models=(ModelRun("CNN-A2"), ModelRun("cnn-a2")))
+
+
+@pytest.mark.parametrize(
+    "factory, message",
+    [
+        (lambda: OptimizerConfig(learning_rate=0), "learning_rate"),
+        (lambda: OptimizerConfig(momentum=1.0), "momentum"),
+        (lambda: OptimizerConfig(name="adam"), "name"),
+        (lambda: ScheduleConfig("step", boundaries=(0.75, 0.5)), "boundaries"),
+        (lambda: ScheduleConfig("step", boundaries=(1.5,)), "boundaries"),
+        (lambda: ScheduleConfig("linear"), "kind"),
+        (lambda: EvalConfig(modes=("tencrop",)), "modes"),
+        (lambda: Budget("x", epochs=0, train_limit=None, test_limit=None), "epochs"),
+        (lambda: Budget("x", epochs=1, train_limit=None, test_limit=None, width_multiplier=2.0),
+         "width_multiplier"),
+        (lambda: _experiment(epochs=0), "epochs"),
+        (lambda: _experiment(seed=-1), "seed"),
+    ],
+)
+def test_bad_values_name_the_argument(factory, message):
+    with pytest.raises(ValueError, match=message) as info:
+        factory()
+    assert "Received" in str(info.value)
+
+
+def test_step_boundaries_scale_with_the_run():
+    sched = ScheduleConfig("step", boundaries=(0.5, 0.75))
+    assert sched.step_boundaries(400) == [200, 300]
+    assert sched.step_boundaries(3) == [2, 3]  # 1.5 -> 2, 2.25 -> 2 made strictly increasing
+    assert sched.step_boundaries(1) == [1, 2]
+
+
+def test_resolve_applies_budget_and_overrides():
+    exp = _experiment()
+    full = resolve(exp, "CNN-A2", budget="full")
+    assert (full.epochs, full.batch_size, full.train_limit, full.width_multiplier) == (50, 128, None, 1.0)
+    assert full.dataset == "cifar10" and full.augment and full.seed == 7
+    smoke = resolve(exp, "CNN-A2-nodrop", budget="smoke", dataset="svhn", epochs=3, seed=1)
+    assert smoke.epochs == 3 and smoke.seed == 1
+    assert smoke.batch_size == min(BUDGETS["smoke"].batch_size, 128)
+    assert smoke.train_limit == BUDGETS["smoke"].train_limit
+    assert smoke.augment is False  # svhn is in no_augment
+    assert smoke.label == "CNN-A2-nodrop" and smoke.model == "CNN-A2"
+    assert smoke.to_dict()["overrides"] == {"dropout": 0.0}
+
+
+def test_resolve_rejects_unknown_model_and_budget():
+    exp = _experiment()
+    with pytest.raises(ValueError, match="not part of experiment"):
+        resolve(exp, "VGG-D", budget="smoke")
+    with pytest.raises(ValueError, match="Unknown budget"):
+        get_budget("huge")
+    assert get_budget(BUDGETS["quick"]) is BUDGETS["quick"]
+
+
+def test_budgets_shrink_monotonically():
+    smoke, quick, full = BUDGETS["smoke"], BUDGETS["quick"], BUDGETS["full"]
+    assert smoke.epochs <= quick.epochs and full.epochs is None
+    assert smoke.train_limit < quick.train_limit and full.train_limit is None
+    assert full.width_multiplier == 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, accepted, expected",
+    [
+        ({"widths": (96, 96, 192, 192, 192)}, None,
+         {"argument": "widths", "from": [96, 96, 192, 192, 192], "to": [24, 24, 48, 48, 48]}),
+        ({"width": 0.25}, None, {"argument": "width", "from": 0.25, "to": 0.0625}),
+        ({"base_width": 16}, None, {"argument": "base_width", "from": 16, "to": 4}),
+        # the builder's own width_multiplier wins over a widths string it cannot scale
+        ({"widths": "C30, C40{3}"}, ["width_multiplier", "widths"],
+         {"argument": "width_multiplier", "from": 1.0, "to": 0.25}),
+    ],
+)
+def test_width_scaling(kwargs, accepted, expected):
+    new, change = scale_width_kwargs(kwargs, 0.25, accepted=accepted)
+    assert change == expected
+    assert new[expected["argument"]] == (tuple(expected["to"]) if isinstance(expected["to"], list)
+                                         else expected["to"])
+
+
+def test_width_scaling_leaves_other_models_alone():
+    assert scale_width_kwargs({"depth": 20}, 0.5) == ({"depth": 20}, {})
+    assert scale_width_kwargs({"widths": (8, 8)}, 1.0) == ({"widths": (8, 8)}, {})
+
+
+def test_registry_has_the_five_experiments_tied_to_sources():
+    assert experiment_names() == [
+        "param-distribution", "vgg-depth", "simpnet-principles", "simpnet", "resnet-degradation",
+    ]
+    seeds = {name: EXPERIMENTS[name].source.seed for name in EXPERIMENTS}
+    assert seeds == {"param-distribution": "000", "vgg-depth": "001", "simpnet-principles": "002",
+                     "simpnet": "002", "resnet-degradation": "004"}
+    assert get_experiment("Param_Distribution").name == "param-distribution"
+    with pytest.raises(ValueError, match="Did you mean 'vgg-depth'"):
+        get_experiment("vgg-deep")
+
+
+def test_registry_models_exist_in_the_zoo_with_the_right_family():
+    from course_lib import models
+
+    families = {
+        "param-distribution": "param-distribution",
+        "vgg-depth": "vgg-cifar",
+        "resnet-degradation": "resnet",
+    }
+    for exp in EXPERIMENTS.values():
+        for run in exp.models:
+            spec = models.spec(run.name)  # raises for an unknown name
+            if exp.name in families:
+                assert spec.family == families[exp.name], run.name
+    # every principle network of the zoo is part of simpnet-principles
+    principles = {m.name for m in EXPERIMENTS["simpnet-principles"].models}
+    assert set(models.names(family="simpnet-principles")) <= principles
+    assert set(models.names(family="simpnet")) == {m.name for m in EXPERIMENTS["simpnet"].models}
+    assert len(EXPERIMENTS["param-distribution"].models) == 12
+
+
+def test_registry_datasets_are_loadable_names():
+    from course_lib.data import names
+
+    for exp in EXPERIMENTS.values():
+        assert set(exp.datasets) <= set(names()), exp.name
+
+
+def test_sources_optimisers_as_printed():
+    vgg = EXPERIMENTS["vgg-depth"]  # seed 001 section 3.1
+    assert (vgg.batch_size, vgg.optimizer.momentum, vgg.optimizer.weight_decay,
+            vgg.optimizer.learning_rate, vgg.epochs) == (256, 0.9, 5e-4, 0.01, 74)
+    assert len(vgg.schedule.boundaries) == 3 and vgg.schedule.factor == 0.1
+    res = EXPERIMENTS["resnet-degradation"]  # He et al. 4.2
+    assert (res.batch_size, res.optimizer.learning_rate, res.optimizer.weight_decay) == (128, 0.1, 1e-4)
+    assert res.schedule.boundaries == (0.5, 0.75)
+    assert EXPERIMENTS["param-distribution"].augment is False  # seed 000: no augmentation
+    assert set(EXPERIMENTS["simpnet"].no_augment) == {"mnist", "svhn"}  # seed 002 5.C
+    assert vgg.evaluation.modes == ("single_crop", "multi_crop", "dense")
+
+
+def test_config_module_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, course_lib.train, course_lib.train.experiments; "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_config_exports():
+    assert set(config.__all__) >= {"Budget", "Experiment", "resolve", "BUDGETS"}
