@@ -315,7 +315,8 @@ long = pd.concat([
     ours.assign(source="paper (CIFAR-10)", accuracy=ours["paper acc %"]),
 ])[["principle", "model", "source", "accuracy"]].dropna()
 grid = sns.catplot(data=long, x="model", y="accuracy", hue="source", col="principle",
-                   col_wrap=2, kind="bar", sharex=False, height=3.2, aspect=1.6)
+                   col_wrap=min(2, len(TRAIN_PRINCIPLES)), kind="bar", sharex=False, height=3.2,
+                   aspect=1.6)
 grid.set_titles("{col_name}")
 for ax in grid.axes.flat:
     ax.tick_params(axis="x", rotation=30)
