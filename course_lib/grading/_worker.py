@@ -5,7 +5,16 @@ AUTOGRADER_ZIP RESULT_JSON --cell-timeout S`` in a subprocess whose working fold
 temporary folder. It lays out otter's grading tree there (``autograder/{source,submission,
 results}``, as ``otter run`` does), grades with otter's own runner, then writes one JSON file:
 per-question scores and test-case results, the errors raised by the notebook's cells, and
-whether the submission changed the grader's test files while it ran.
+whether the submission changed test files while it ran.
+
+Two adjustments to otter's runner, both made by wrapping functions it calls:
+
+* a per-cell time limit (:func:`_install_cell_timeout`);
+* the tests are read from a protected copy outside the notebook's working folder
+  (:func:`_install_protected_tests`): otter copies them into ``submission/tests`` next to the
+  notebook, where a notebook that deletes or rewrites files in its folder would break or fake
+  its own grading. The copy in the working folder stays (the notebook's ``grader.check`` cells
+  look there outside grading) and is compared afterwards, for the report.
 
 Not public API: the grading command is ``python -m course_lib.grading grade``.
 """
@@ -50,6 +59,30 @@ def _install_cell_timeout(seconds: int) -> None:
         return config
 
     otter.execute.Config = config_with_cell_timeout
+
+
+def _install_protected_tests(protected_dir: Path) -> None:
+    """Make otter's Python runner grade with the tests in ``protected_dir``.
+
+    ``PythonRunner.run`` passes ``test_dir="./tests"`` and the relative paths of the test
+    files to ``otter.execute.grade_notebook``; the wrapper swaps in absolute paths of the
+    same files in ``protected_dir``, for the notebook's ``grader.check`` cells (otter's grading
+    mode) and for the final cell that runs every test.
+    """
+    from otter.run.run_autograder.runners import python_runner
+
+    original = getattr(python_runner, "grade_notebook", None)
+    if original is None:  # pragma: no cover - guards against an otter layout change
+        raise RuntimeError(
+            "otter.run.run_autograder.runners.python_runner.grade_notebook not found: this "
+            "otter-grader version is not supported (requirements.txt pins otter-grader~=7.0)."
+        )
+
+    def grade_with_protected_tests(submission_path, *, tests_glob=None, test_dir=None, **kwargs):
+        tests_glob = [str(protected_dir / Path(t).name) for t in (tests_glob or [])]
+        return original(submission_path, tests_glob=tests_glob, test_dir=str(protected_dir), **kwargs)
+
+    python_runner.grade_notebook = grade_with_protected_tests
 
 
 def _digest(data: bytes) -> str:
@@ -153,7 +186,10 @@ def grade(submission: Path, autograder_zip: Path, cell_timeout: int) -> dict:
         shutil.copy(submission, target)
         _force_python3_kernel(target)
 
+    protected = Path.cwd() / "protected_tests"
+    shutil.copytree(root / "source" / "tests", protected)
     _install_cell_timeout(cell_timeout)
+    _install_protected_tests(protected)
     record: dict = {"status": "ok", "message": "", "questions": {}, "errors": [], "tampered": []}
     try:
         run_autograder(str(root), otter_run=True, logo=False, debug=False, print_summary=False)
@@ -185,18 +221,18 @@ def grade(submission: Path, autograder_zip: Path, cell_timeout: int) -> dict:
                 ),
             )
 
-    # Did the submission change the tests it was graded with? They sit in its working folder.
-    tests_dir = root / "submission" / "tests"
-    for name, digest in sorted(pristine.items()):
-        path = tests_dir / name
-        if not path.is_file():
-            record["tampered"].append({"file": f"tests/{name}", "change": "deleted"})
-        elif _digest(path.read_bytes()) != digest:
-            record["tampered"].append({"file": f"tests/{name}", "change": "modified"})
-    if tests_dir.is_dir():
-        for path in sorted(tests_dir.glob("*.py")):
-            if path.name not in pristine and path.name != "__init__.py":
-                record["tampered"].append({"file": f"tests/{path.name}", "change": "added"})
+    # Did the submission change test files? The copy in its working folder only matters for
+    # the report; a change to the protected copy means the grading itself cannot be trusted.
+    for folder, used in ((root / "submission" / "tests", False), (protected, True)):
+        for name, digest in sorted(pristine.items()):
+            path = folder / name
+            if not path.is_file():
+                change = "deleted"
+            elif _digest(path.read_bytes()) != digest:
+                change = "modified"
+            else:
+                continue
+            record["tampered"].append({"file": f"tests/{name}", "change": change, "used_for_grading": used})
     return record
 
 

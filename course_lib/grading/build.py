@@ -11,7 +11,9 @@ image and a snapshot of ``course_lib`` that the autograder zip carries, so the D
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib.metadata
+import json
 import logging
 import re
 import shutil
@@ -75,6 +77,21 @@ def _stage(spec: AssignmentSpec, staging: Path) -> Path:
     return master
 
 
+def _stable_cell_ids(notebook: Path) -> None:
+    """Replace the random ids otter gives the cells it creates (``grader.check`` cells) with
+    ids derived from the cells' contents, so that rebuilding an unchanged master reproduces the
+    committed student notebook byte for byte."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    seen: dict[str, int] = {}
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        key = hashlib.sha1(f"{cell.get('cell_type')}\0{source}".encode()).hexdigest()[:8]
+        seen[key] = seen.get(key, 0) + 1
+        cell["id"] = key if seen[key] == 1 else f"{key}-{seen[key]}"
+    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> BuildResult:
     """Run ``otter assign`` on ``spec``'s master notebook.
 
@@ -107,6 +124,8 @@ def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> 
             f"otter assign did not produce the expected files in {output} (one autograder zip, "
             "student and autograder notebooks); check the master notebook's config cell."
         )
+    _stable_cell_ids(student_nb)
+    _stable_cell_ids(solution_nb)
     shutil.copy2(zips[0], spec.autograder_zip)
     shutil.copy2(solution_nb, spec.solution_notebook)
 

@@ -123,7 +123,8 @@ def _run_worker(
 ) -> tuple[str, dict, float]:
     """Grade one submission in a fresh temporary folder; returns (status, record, seconds)."""
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+    # ignore_cleanup_errors: a notebook may leave files behind that cannot be removed.
+    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-", ignore_cleanup_errors=True) as tmp:
         tmp = Path(tmp)
         (tmp / "input").mkdir()
         submission = tmp / "input" / f"{student}{suffix}"
@@ -176,7 +177,7 @@ def _run_worker(
 
 def _score(record: dict, questions: list[QuestionSpec]) -> tuple[dict, dict, dict]:
     """Points per question from a worker record, checked against the zip's questions."""
-    tampered = {t["file"] for t in record.get("tampered", [])}
+    tampered = {t["file"] for t in record.get("tampered", []) if t.get("used_for_grading")}
     got = record.get("questions", {})
     points, possible, notes = {}, {}, {}
     for q in questions:
@@ -185,7 +186,7 @@ def _score(record: dict, questions: list[QuestionSpec]) -> tuple[dict, dict, dic
         if f"tests/{q.name}.py" in tampered:
             points[q.name] = 0.0
             notes[q.name] = (
-                f"0 points: the submission changed or deleted the grader's test file "
+                f"0 points: the submission changed or deleted the grader's protected copy of "
                 f"tests/{q.name}.py while it ran, so this question's results cannot be trusted."
             )
         elif result is None:
@@ -217,9 +218,15 @@ def _feedback(student: str, assignment: str, grade: SubmissionGrade, notes: dict
     if grade.message:
         lines += [f"**Grading note:** {grade.message}", ""]
     for entry in record.get("tampered", []):
-        lines.append(f"- The submission {entry['change']} `{entry['file']}` while it ran.")
+        where = "the grader's protected copy of" if entry.get("used_for_grading") else "its working folder's copy of"
+        lines.append(f"- The notebook {entry['change']} {where} `{entry['file']}` while it ran.")
     if record.get("tampered"):
-        lines.append("")
+        lines += [
+            "",
+            "Grading reads the tests from a protected copy; changes to the files next to the "
+            "notebook do not change the score.",
+            "",
+        ]
     lines += ["| question | points | out of |", "|---|---|---|"]
     for q, pts in grade.points.items():
         lines.append(f"| {q} | {pts:g} | {grade.possible[q]:g} |")
@@ -322,15 +329,22 @@ def grade_submissions(
 
     def one(student: str) -> SubmissionGrade:
         data, suffix = submissions[student]
-        status, record, seconds = _run_worker(
-            student, data, suffix, autograder_bytes, timeout, cell_timeout,
-            out_dir / "logs" / f"{student}.log",
-        )
+        start = time.perf_counter()
+        try:
+            status, record, seconds = _run_worker(
+                student, data, suffix, autograder_bytes, timeout, cell_timeout,
+                out_dir / "logs" / f"{student}.log",
+            )
+        except Exception as e:  # never let one submission stop the batch
+            status, seconds = "error", time.perf_counter() - start
+            record = {"status": "error", "message": f"the grader failed on this submission: {type(e).__name__}: {e}"}
         points, possible, notes = _score(record, questions)
-        grade = SubmissionGrade(
-            student, status, points, possible, record.get("message", ""),
-            round(seconds, 2), "", record,
-        )
+        message = record.get("message", "")
+        changed = [f"{t['change']} {t['file']}" for t in record.get("tampered", []) if not t.get("used_for_grading")]
+        if changed:
+            note = "the notebook " + ", ".join(changed) + " in its working folder (graded with a protected copy)"
+            message = f"{message}; {note}" if message else note
+        grade = SubmissionGrade(student, status, points, possible, message, round(seconds, 2), "", record)
         grade.feedback = _feedback(student, assignment or autograder_zip.stem, grade, notes)
         for sub, name, text in (
             ("feedback", f"{student}.md", grade.feedback),

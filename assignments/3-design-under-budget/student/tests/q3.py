@@ -1,0 +1,21 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q3"
+points = 5
+
+@test_case(points=1, hidden=False)
+def test_q3_public_trains(build_model):
+    import numpy as np
+    import keras
+    from course_lib.grading import time_limit
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8, 32, 32, 3)).astype('float32')
+    y = rng.integers(0, 10, size=8)
+    with time_limit(180, 'one training step of your model'):
+        model = build_model()
+        model.compile(optimizer=keras.optimizers.Adam(0.002), loss='sparse_categorical_crossentropy')
+        loss = model.train_on_batch(x, y)
+    assert np.isfinite(np.asarray(loss)).all(), f'training loss {loss} is not finite'
+

@@ -1,0 +1,174 @@
+"""Assignment 3's fixed training: one schedule, one seed, the same for every student.
+
+:func:`fixed_training` trains a model's *architecture* from scratch on the offline 32x32
+Fashion-MNIST view (``course_lib.data.load("fashion_mnist32", limit=...)``) and reports its
+test accuracy. It runs in a fresh Python process (``python -m
+course_lib.grading.fixed_training``), so the result depends on the architecture and the
+schedule only: not on what the notebook did before (global seeds, a dtype policy, patched
+functions), and two runs give the same number. Randomness is fixed by
+``keras.utils.set_random_seed(seed)`` and TensorFlow's op determinism.
+
+Only the architecture travels (``model.to_json()``); weights are initialised anew from the
+seed. The model may use Keras' built-in layers and ``course_lib.layers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["SCHEDULE", "TrainingResult", "fixed_training"]
+
+#: The schedule every submission of assignment 3 is trained with.
+SCHEDULE = {
+    "dataset": "fashion_mnist32",
+    "limit": 4000,
+    "epochs": 3,
+    "batch_size": 64,
+    "learning_rate": 2e-3,
+    "seed": 0,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingResult:
+    """What :func:`fixed_training` measured."""
+
+    test_accuracy: float
+    test_loss: float
+    train_accuracy: float
+    params: int
+    seconds: float
+    schedule: dict
+
+
+def _check_positive_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+
+
+def fixed_training(
+    model,
+    *,
+    limit: int = SCHEDULE["limit"],
+    epochs: int = SCHEDULE["epochs"],
+    batch_size: int = SCHEDULE["batch_size"],
+    learning_rate: float = SCHEDULE["learning_rate"],
+    seed: int = SCHEDULE["seed"],
+    timeout: float = 900,
+) -> TrainingResult:
+    """Train ``model``'s architecture with the fixed schedule in a fresh process.
+
+    Adam (``learning_rate``), sparse categorical cross-entropy on the model's outputs (which
+    must be class probabilities: end with a softmax), ``epochs`` epochs over the first
+    ``limit`` training images in batches of ``batch_size``, then accuracy on the first
+    ``limit`` test images. Both splits come from ``course_lib.data.load("fashion_mnist32")``.
+
+    Args:
+        model: A built ``keras.Model`` taking ``(32, 32, 3)`` images.
+        limit, epochs, batch_size, learning_rate, seed: The schedule (defaults:
+            :data:`SCHEDULE`); grading uses the defaults.
+        timeout: Seconds before the training process is stopped.
+
+    Returns:
+        A :class:`TrainingResult`.
+
+    Raises:
+        ValueError: a bad argument, or a model that cannot be serialised.
+        RuntimeError: the training process failed (its last output lines are in the message).
+        TimeoutError: training took longer than ``timeout``.
+    """
+    import keras
+
+    import course_lib
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"`model` must be a keras.Model. Received: model={type(model).__name__}")
+    for name, value in (("limit", limit), ("epochs", epochs), ("batch_size", batch_size)):
+        _check_positive_int(name, value)
+    _check_positive_int("seed", seed, minimum=0)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
+        raise ValueError(f"Argument `learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
+    try:
+        architecture = model.to_json()
+    except Exception as e:
+        raise ValueError(f"The model cannot be serialised with model.to_json(): {e}") from e
+
+    schedule = {**SCHEDULE, "limit": limit, "epochs": epochs, "batch_size": batch_size,
+                "learning_rate": float(learning_rate), "seed": seed}
+    package_parent = str(Path(course_lib.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [package_parent, env.get("PYTHONPATH", "")] if p)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONHASHSEED"] = str(seed)
+    with tempfile.TemporaryDirectory(prefix="fixed-training-") as tmp:
+        spec = Path(tmp) / "spec.json"
+        out = Path(tmp) / "result.json"
+        spec.write_text(json.dumps({"architecture": architecture, "schedule": schedule}))
+        cmd = [sys.executable, "-m", "course_lib.grading.fixed_training", str(spec), str(out)]
+        try:
+            proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(
+                f"The fixed training did not finish within {timeout:g} s: the model is too slow "
+                "(check its multiply-accumulates against the compute budget)."
+            ) from None
+        if proc.returncode != 0 or not out.is_file():
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
+            raise RuntimeError(f"The fixed training failed (exit code {proc.returncode}):\n{tail}")
+        result = json.loads(out.read_text())
+    return TrainingResult(schedule=schedule, **result)
+
+
+def _train(spec: dict) -> dict:
+    """The training itself (in the fresh process)."""
+    start = time.perf_counter()
+    import keras
+    import tensorflow as tf
+
+    import course_lib.layers  # noqa: F401  (registers the course layers for deserialisation)
+    from course_lib.data import load
+
+    schedule = spec["schedule"]
+    keras.utils.set_random_seed(schedule["seed"])
+    tf.config.experimental.enable_op_determinism()
+    model = keras.models.model_from_json(spec["architecture"])
+    data = load(
+        schedule["dataset"], batch_size=schedule["batch_size"], limit=schedule["limit"],
+        seed=schedule["seed"], val_size=0,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule["learning_rate"]),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(data.train, epochs=schedule["epochs"], verbose=0)
+    test_loss, test_accuracy = model.evaluate(data.test, verbose=0)
+    return {
+        "test_accuracy": float(test_accuracy),
+        "test_loss": float(test_loss),
+        "train_accuracy": float(history.history["accuracy"][-1]),
+        "params": int(model.count_params()),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib.grading.fixed_training")
+    parser.add_argument("spec", type=Path, help="JSON with 'architecture' (model.to_json()) and 'schedule'")
+    parser.add_argument("out", type=Path, help="where to write the result JSON")
+    args = parser.parse_args(argv)
+    result = _train(json.loads(args.spec.read_text()))
+    args.out.write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""Unit tests of course_lib.grading: discovery, time limits, scoring, the design rules of
+assignment 3 and its fixed training. The end-to-end grading tests are in test_assignments.py."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from course_lib.grading import CallTimeoutError, find_assignment, grade_submissions, list_assignments, time_limit
+from course_lib.grading.build import grading_requirements
+from course_lib.grading.grade import QuestionSpec, _score
+
+REPO = Path(__file__).resolve().parents[1]
+NAMES = ["1-cnn-arithmetic", "2-custom-keras-layers", "3-design-under-budget"]
+
+
+# ------------------------------------------------------------------ discovery
+
+
+def test_list_assignments_finds_the_three_masters():
+    specs = list_assignments(REPO / "assignments")
+    assert [s.folder.name for s in specs] == NAMES
+    assert [s.number for s in specs] == [1, 2, 3]
+    for spec in specs:
+        assert spec.master == spec.folder / f"{spec.name}.ipynb" and spec.master.is_file()
+        assert spec.autograder_zip == spec.folder / "dist" / f"{spec.name}-autograder.zip"
+
+
+@pytest.mark.parametrize("key", ["2-custom-keras-layers", "custom-keras-layers", "2"])
+def test_find_assignment_by_folder_name_or_number(key):
+    assert find_assignment(key, REPO / "assignments").folder.name == "2-custom-keras-layers"
+
+
+def test_find_assignment_by_path():
+    assert find_assignment(str(REPO / "assignments" / "1-cnn-arithmetic")).name == "cnn-arithmetic"
+
+
+def test_find_assignment_unknown_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"No assignment matches 'nope'.*1-cnn-arithmetic, 2-custom"):
+        find_assignment("nope", REPO / "assignments")
+
+
+def test_missing_assignments_folder_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--assignments-dir"):
+        list_assignments(tmp_path / "nowhere")
+
+
+# ------------------------------------------------------------------ the masters
+
+
+def _cells(name):
+    spec = find_assignment(name, REPO / "assignments")
+    return json.loads(spec.master.read_text(encoding="utf-8"))["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_master_config_and_question_points(name):
+    cells = _cells(name)
+    config = _src(cells[0])
+    assert cells[0]["cell_type"] == "raw" and config.startswith("# ASSIGNMENT CONFIG")
+    for line in ("init_cell: false", "files: true", "ok_format: false", "autograder_files:", "- course_lib"):
+        assert line in config
+    points = [int(l.split(":")[1]) for c in cells if c["cell_type"] == "raw" and _src(c).startswith("# BEGIN QUESTION")
+              for l in _src(c).splitlines() if l.startswith("points:")]
+    intro = _src(cells[1])
+    total = int(intro.split("| **total** | | **")[1].split("**")[0])
+    assert sum(points) == total and len(points) >= 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_master_colab_cell_points_at_the_kit(name):
+    from course_lib.notebook import REPO_URL
+
+    colab = _src(_cells(name)[2])
+    assert REPO_URL in colab and f"assignments/{name}/student" in colab
+    assert colab.index('if "google.colab" in sys.modules:') < colab.index("!git clone")
+
+
+def test_grading_requirements_pin_course_lib_dependencies_like_the_kit():
+    reqs = grading_requirements(REPO / "requirements.txt")
+    assert "tensorflow~=2.21.0" in reqs and "keras~=3.15.1" in reqs
+    assert not any(r.startswith(("pytest", "jupyterlab", "otter")) for r in reqs)
+    unpinned = grading_requirements(None)
+    assert any(r.startswith("tensorflow>=") for r in unpinned)
+
+
+# ------------------------------------------------------------------ time_limit
+
+
+def test_time_limit_stops_an_endless_loop():
+    start = time.perf_counter()
+    with pytest.raises(CallTimeoutError, match=r"my_function did not finish within 0.3 s"):
+        with time_limit(0.3, "my_function"):
+            while True:
+                pass
+    assert time.perf_counter() - start < 5
+    assert issubclass(CallTimeoutError, Exception), "otter records Exception subclasses as failed tests"
+
+
+def test_time_limit_lets_fast_code_finish_and_restores_the_handler():
+    sentinel = signal.getsignal(signal.SIGALRM)
+    with time_limit(5):
+        total = sum(range(1000))
+    assert total == 499500
+    assert signal.getsignal(signal.SIGALRM) is sentinel
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, "3"])
+def test_time_limit_rejects_bad_seconds(bad):
+    with pytest.raises(ValueError, match="seconds"):
+        with time_limit(bad):
+            pass
+
+
+# ------------------------------------------------------------------ scoring
+
+
+QUESTIONS = [QuestionSpec("q1", 4.0, 2), QuestionSpec("q2", 3.0, 1), QuestionSpec("q3", 2.0, 1)]
+
+
+def _result(score, possible, cases):
+    return {"score": score, "possible": possible, "tests": [{"passed": True}] * cases}
+
+
+def test_score_uses_the_autograders_points_and_explains_zeros():
+    record = {
+        "questions": {"q1": _result(3.0, 4.0, 2), "q2": _result(40.0, 40.0, 1)},
+        "tampered": [{"file": "tests/q3.py", "change": "deleted", "used_for_grading": False}],
+    }
+    points, possible, notes = _score(record, QUESTIONS)
+    assert points == {"q1": 3.0, "q2": 0.0, "q3": 0.0}
+    assert possible == {"q1": 4.0, "q2": 3.0, "q3": 2.0}
+    assert "not the autograder's" in notes["q2"], "a rewritten test with other points earns nothing"
+    assert "no test results" in notes["q3"], "a working-folder change alone is not a reason"
+
+
+def test_score_zeroes_questions_whose_protected_tests_changed():
+    record = {
+        "questions": {q.name: _result(q.possible, q.possible, q.cases) for q in QUESTIONS},
+        "tampered": [{"file": "tests/q2.py", "change": "modified", "used_for_grading": True}],
+    }
+    points, _, notes = _score(record, QUESTIONS)
+    assert points == {"q1": 4.0, "q2": 0.0, "q3": 2.0}
+    assert "protected copy of tests/q2.py" in notes["q2"]
+
+
+def test_grade_submissions_checks_its_arguments(tmp_path):
+    zip_path = tmp_path / "ag.zip"
+    zip_path.write_bytes(b"")
+    for kwargs, name in [({"timeout": 0}, "timeout"), ({"cell_timeout": 1.5}, "cell_timeout"), ({"jobs": 0}, "jobs")]:
+        with pytest.raises(ValueError, match=f"Received: {name}="):
+            grade_submissions(zip_path, tmp_path, tmp_path / "out", **kwargs)
+    with pytest.raises(FileNotFoundError, match="make assignments"):
+        grade_submissions(tmp_path / "missing.zip", tmp_path, tmp_path / "out")
+
+
+def test_cli_reports_bad_input_in_one_line(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "course_lib.grading", "--assignments-dir", str(REPO / "assignments"),
+         "grade", "no-such-assignment", str(tmp_path), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: No assignment matches 'no-such-assignment'")
+
+
+# ------------------------------------------------------------------ assignment 3: design rules
+
+
+def _net(first_kernel=3, pool_after=2, widths=(8, 8, 16, 16), classifier="gmp", dense_on_maps=False):
+    import keras
+
+    layers = keras.layers
+    inputs = keras.Input((32, 32, 3))
+    x = inputs
+    for i, width in enumerate(widths):
+        if i == pool_after:
+            x = layers.MaxPooling2D()(x)
+        x = layers.Conv2D(width, first_kernel if i == 0 else 3, padding="same", activation="relu")(x)
+        if dense_on_maps and i == 0:
+            x = layers.Dense(8)(x)
+    if classifier == "gmp":
+        x = layers.GlobalMaxPooling2D()(x)
+    else:
+        x = layers.Flatten()(x)
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+
+
+def _failed(report):
+    return sorted(r.rule for r in report if not r.passed)
+
+
+def test_design_rules_accept_a_compliant_net():
+    from course_lib.grading.design_rules import check_design
+
+    net = _net(widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16), pool_after=2)
+    report = check_design(net)
+    assert report.passed, str(report)
+    assert "the first 2 convolution layers run at the full 32x32 resolution" in str(report)
+
+
+def test_design_rules_reject_early_1x1_early_pooling_and_small_receptive_field():
+    from course_lib.grading.design_rules import check_design
+
+    assert _failed(check_design(_net(first_kernel=1))) == ["locality", "receptive field"]
+    report = check_design(_net(pool_after=1, widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16)))
+    assert _failed(report) == ["no early pooling"]
+    assert "max_pooling2d" in report.failed("no early pooling")[0].message
+    assert _failed(check_design(_net(widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16), dense_on_maps=True))) == ["locality"]
+
+
+def test_design_rules_receptive_field_matches_the_arithmetic():
+    from course_lib.analysis import receptive_fields
+    from course_lib.grading.design_rules import check_design
+
+    net = _net(widths=(8, 8, 16, 16))  # 3, 5, pool -> 6, 10, 14: below 32
+    report = check_design(net)
+    assert _failed(report) == ["receptive field"]
+    rf = int(receptive_fields(net)["rf"].iloc[-3])
+    assert rf == 14 and "14x14 receptive field" in report.failed("receptive field")[0].message
+
+
+def test_design_rules_budget_counts_parameters_and_macs():
+    import keras
+
+    from course_lib.grading.design_rules import check_design
+
+    net = _net(widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16), classifier="flatten")
+    report = check_design(net, max_params=net.count_params() - 1, max_macs=10**9)
+    assert _failed(report) == ["parameters"]
+    report = check_design(net, max_params=10**9, max_macs=1000)
+    assert _failed(report) == ["compute"]
+
+    class Scale(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 3, padding="same")(inputs)
+    x = Scale()(x)
+    x = keras.layers.GlobalMaxPooling2D()(x)
+    custom = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+    compute = check_design(custom).failed("compute")
+    assert compute and "cannot count" in compute[0].message
+
+
+def test_design_rules_check_arguments():
+    from course_lib.grading.design_rules import check_design
+
+    with pytest.raises(ValueError, match="keras.Model"):
+        check_design("not a model")
+    with pytest.raises(ValueError, match="Received: max_params=-1"):
+        check_design(_net(), max_params=-1)
+
+
+# ------------------------------------------------------------------ assignment 3: fixed training
+
+
+def test_fixed_training_checks_arguments():
+    from course_lib.grading.fixed_training import fixed_training
+
+    with pytest.raises(ValueError, match="keras.Model"):
+        fixed_training(object())
+    for kwargs, name in [({"epochs": 0}, "epochs"), ({"limit": 2.5}, "limit"), ({"learning_rate": 0}, "learning_rate")]:
+        with pytest.raises(ValueError, match=f"Received: {name}="):
+            fixed_training(_net(), **kwargs)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_fixed_training_is_deterministic_and_learns():
+    """Two runs of a small schedule give the same numbers, and better than chance (0.1)."""
+    from course_lib.grading.fixed_training import fixed_training
+
+    if not Path("/usr/share/datasets/fashion-mnist").is_dir():
+        pytest.skip("needs the offline Fashion-MNIST files (Debian package dataset-fashion-mnist)")
+    import keras
+
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 3, activation="relu")(inputs)
+    x = keras.layers.Flatten()(keras.layers.MaxPooling2D(4)(x))
+    net = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))  # learns fast
+    first = fixed_training(net, limit=512, epochs=2, batch_size=64)
+    second = fixed_training(net, limit=512, epochs=2, batch_size=64)
+    assert first.test_accuracy == second.test_accuracy and first.test_loss == second.test_loss
+    assert first.train_accuracy == second.train_accuracy
+    assert first.test_accuracy > 0.3 and first.params == net.count_params()
+    assert first.schedule["limit"] == 512 and first.schedule["seed"] == 0
+
+
+@pytest.mark.slow
+def test_fixed_training_reports_a_model_it_cannot_rebuild():
+    import keras
+
+    from course_lib.grading.fixed_training import fixed_training
+
+    class Unregistered(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    inputs = keras.Input((32, 32, 3))
+    x = Unregistered()(keras.layers.Conv2D(4, 3)(inputs))
+    net = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalMaxPooling2D()(x)))
+    with pytest.raises(RuntimeError, match="fixed training failed"):
+        fixed_training(net, limit=64, epochs=1)
