@@ -230,35 +230,36 @@ def _validate_run(parser, args):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m course_lib`` (and the ``course-lib`` script)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window, no display
     parser = build_parser()
     args = parser.parse_args(argv)
     _one_line_warnings()
     if args.command == "list":
         return _cmd_list(args)
     exp = _validate_run(parser, args)
-
-    from course_lib.data import DatasetUnavailableError
-
     try:
         if args.command == "run":
+            _import_quietly("tensorflow")  # spare the user TensorFlow's import-time INFO lines
+            from course_lib.data import DatasetUnavailableError
             from course_lib.train.runner import run_experiment
 
-            run_experiment(
-                exp, models=args.models, dataset=args.dataset, budget=args.budget,
-                results_dir=args.results_dir, epochs=args.epochs, seed=args.seed,
-                data_dir=args.data_dir, rerun=args.rerun,
-                mixed_precision=False if args.no_mixed_precision else "auto",
-                verbose=2 if args.quiet else "auto",
-            )
+            try:
+                run_experiment(
+                    exp, models=args.models, dataset=args.dataset, budget=args.budget,
+                    results_dir=args.results_dir, epochs=args.epochs, seed=args.seed,
+                    data_dir=args.data_dir, rerun=args.rerun,
+                    mixed_precision=False if args.no_mixed_precision else "auto",
+                    verbose=2 if args.quiet else "auto",
+                )
+            except DatasetUnavailableError as err:
+                print(f"{_PROG} run: error: {err}", file=sys.stderr)
+                return 1
             return 0
-        from course_lib.train.report import report
+        from course_lib.train.reporting import report
 
         result = report(exp, results_dir=args.results_dir, dataset=args.dataset,
                         budget=args.budget, figures=not args.no_figures)
         return 0 if result.records else 1
-    except DatasetUnavailableError as err:
-        print(f"{_PROG} {args.command}: error: {err}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: run the same command again to continue from the last completed "
               "epoch", file=sys.stderr)

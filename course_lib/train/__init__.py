@@ -40,8 +40,8 @@ _LAZY = {
     "ResumableBackup": "course_lib.train.callbacks",
     "run_experiment": "course_lib.train.runner",
     "run_model": "course_lib.train.runner",
-    "report": "course_lib.train.report",
-    "Report": "course_lib.train.report",
+    "report": "course_lib.train.reporting",
+    "Report": "course_lib.train.reporting",
     "configure": "course_lib.train.gpu",
 }
 

@@ -212,14 +212,7 @@ def _claims(name: str, group: pd.DataFrame, paper: pd.DataFrame) -> list[str]:
 # figures
 # ---------------------------------------------------------------------------------------------
 def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: str) -> list[Path]:
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        try:
-            matplotlib.use("Agg")
-        except Exception:  # noqa: BLE001 - an interactive backend already in use is fine too
-            pass
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # headless machines fall back to Agg by themselves
     import seaborn as sns
 
     folder.mkdir(parents=True, exist_ok=True)
