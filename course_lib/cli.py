@@ -174,6 +174,8 @@ def _cmd_list(args) -> int:
         print(f"{exp.name:20s} {exp.title}")
         print(f"{'':20s} source: {exp.source}; datasets: {', '.join(exp.datasets)}; "
               f"{len(exp.models)} models; full budget: {exp.epochs} epochs, batch {exp.batch_size}")
+        for name, budget in exp.budgets:
+            print(f"{'':20s} its {name} budget: {budget.description}")
         if args.models:
             print(f"{'':20s} models: {', '.join(exp.labels)}")
     print("\nbudgets:")

@@ -205,3 +205,17 @@ def test_config_module_does_not_import_tensorflow():
 
 def test_config_exports():
     assert set(config.__all__) >= {"Budget", "Experiment", "resolve", "BUDGETS"}
+
+
+def test_an_experiment_can_redefine_a_budget():
+    quick = Budget("quick", epochs=2, train_limit=100, test_limit=50, width_multiplier=0.25)
+    exp = _experiment(budgets=(("quick", quick),))
+    assert exp.budget("quick") is quick and exp.budget("smoke") is BUDGETS["smoke"]
+    settings = resolve(exp, "CNN-A2", budget="quick")
+    assert (settings.epochs, settings.train_limit, settings.width_multiplier) == (2, 100, 0.25)
+    with pytest.raises(ValueError, match="budgets"):
+        _experiment(budgets=(("fast", quick),))
+    with pytest.raises(ValueError, match="budgets"):
+        _experiment(budgets=(("smoke", quick),))  # Budget.name must match
+    pd_quick = EXPERIMENTS["param-distribution"].budget("quick")
+    assert pd_quick.width_multiplier == 0.25 and pd_quick.epochs == 3

@@ -32,6 +32,7 @@ EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense")
 SCHEDULE_KINDS = ("constant", "step", "cosine")
 OPTIMIZERS = ("sgd",)
 _LABEL = re.compile(r"^[A-Za-z0-9._+-]+$")
+BUDGET_NAMES = ("smoke", "quick", "full")
 
 
 def _positive_int(name: str, value: Any, *, allow_none: bool = False) -> None:
@@ -255,6 +256,9 @@ class Experiment:
         evaluation: how the test set is scored.
         paper: where the source's own numbers are read from for the report (``None``: none).
         notes: what the source leaves open and what the course chose instead.
+        budgets: budgets that differ for this experiment from :data:`BUDGETS`, as
+            ``(name, Budget)`` pairs (e.g. a narrower ``quick`` where the models are costly on a
+            CPU); read them with :meth:`budget`.
     """
 
     name: str
@@ -272,12 +276,20 @@ class Experiment:
     evaluation: EvalConfig = field(default_factory=EvalConfig)
     paper: str | None = None
     notes: str = ""
+    budgets: tuple = ()
 
     def __post_init__(self):
         models = tuple(m if isinstance(m, ModelRun) else ModelRun(str(m)) for m in self.models)
         object.__setattr__(self, "models", models)
         object.__setattr__(self, "datasets", tuple(self.datasets))
         object.__setattr__(self, "no_augment", tuple(self.no_augment))
+        object.__setattr__(self, "budgets", tuple(self.budgets))
+        for key, value in self.budgets:
+            if key not in BUDGET_NAMES or not isinstance(value, Budget) or value.name != key:
+                raise ValueError(
+                    "`budgets` must hold (name, Budget) pairs with name in "
+                    f"{BUDGET_NAMES} and Budget.name == name. Received: ({key!r}, {value!r})"
+                )
         labels = [m.label.lower() for m in models]
         if len(set(labels)) != len(labels):
             raise ValueError(f"Experiment {self.name!r} has two model runs with the same label.")
@@ -304,6 +316,13 @@ class Experiment:
             f"Model {label!r} is not part of experiment {self.name!r}. "
             f"Choose from: {', '.join(self.labels)}"
         )
+
+    def budget(self, name: str | Budget) -> Budget:
+        """The budget ``name`` as this experiment defines it (its own, else the global one)."""
+        if isinstance(name, Budget):
+            return name
+        base = get_budget(name)
+        return dict(self.budgets).get(base.name, base)
 
     def augments(self, dataset: str) -> bool:
         """Whether runs on ``dataset`` train with augmentation."""
@@ -415,7 +434,7 @@ def resolve(
 
     ``epochs`` and ``seed`` override the budget's and the experiment's values.
     """
-    b = get_budget(budget)
+    b = experiment.budget(budget)
     run = experiment.model(label)
     _positive_int("epochs", epochs, allow_none=True)
     n_epochs = epochs or b.epochs or experiment.epochs

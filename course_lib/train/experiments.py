@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 
 from course_lib.train.config import (
+    Budget,
     EvalConfig,
     Experiment,
     ModelRun,
@@ -83,6 +84,15 @@ register_experiment(Experiment(
     batch_size=128,
     augment=False,
     paper="seed000_param_distribution",
+    # The RCNNs unroll 3 recurrent steps with LRN on every state: about 9x the compute of the
+    # CNNs. At the global quick widths (x0.5) the 12 models take about an hour on a 2-core CPU;
+    # x0.25 keeps every width ratio (so every low/high split) and fits in 10-20 minutes.
+    budgets=(("quick", Budget(
+        "quick", epochs=3, train_limit=2000, test_limit=1000, batch_size=64,
+        width_multiplier=0.25,
+        description="minutes per run on a laptop CPU: 3 epochs, 2000 train / 1000 test "
+        "images, batch <= 64, widths x0.25 (all 12 models in about 10-20 min)",
+    )),),
     notes=(
         "Seed 000 trains with cuda-convnet2 on two GPUs, per-channel mean subtraction and no "
         "augmentation (section 3), but prints no optimiser, batch size or schedule. The course "
