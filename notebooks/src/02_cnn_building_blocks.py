@@ -264,7 +264,7 @@ for S, P, keras_padding in [(1, 0, "valid"), (1, 2, "same"), (3, 0, "valid")]:
 
 # %% [markdown]
 # How fast is each? The loops run in Python, im2col is one BLAS call after copying the
-# patches (it spends memory: each input pixel is copied up to `F·F/S²` times), and Keras
+# patches (it spends memory: each input pixel is copied into about `(F/S)²` columns), and Keras
 # calls an optimised kernel (oneDNN on CPU, cuDNN on a GPU). Timings depend on the machine,
 # so they are printed but never checked.
 
@@ -548,7 +548,7 @@ for label, kwargs in [("inference, batch 1", dict(batch_size=1, training=False))
 # Parameters dominate at batch size 1, activations as soon as the batch grows — which is why
 # the notes' first remedy for running out of memory is a smaller batch. Per layer, the picture
 # is lopsided in both directions: the activations sit in the first, high-resolution layers,
-# the parameters in the FC layers (fc6 alone has 7·7·512·4096 + 4096 ≈ 103M).
+# the parameters in the FC layers (the first, `fc1`, alone has 7·7·512·4096 + 4096 ≈ 103M).
 
 # %%
 per_layer = table[(table["activations"] > 0) & table["layer"].ne(table["layer"].iloc[0])]
@@ -561,6 +561,7 @@ fig, ax = plt.subplots(figsize=(11, 3.5))
 sns.barplot(data=long, x="layer", y="MiB", hue="what", ax=ax)
 ax.set_yscale("log")
 ax.set_title("VGG-16: float32 memory per layer (log scale)")
+sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), title=None)
 ax.tick_params(axis="x", rotation=75)
 plt.tight_layout()
 

@@ -44,11 +44,12 @@ from course_lib.notebook import setup
 BUDGET = setup(expected_version="0.1.0")
 
 # %% [markdown]
-# The two training runs of this notebook (section 5 and 6) use the offline Fashion-MNIST view
-# `fashion_mnist32` (32x32x3) unless `BUDGET == "full"`, where they use CIFAR-10 like the
-# book's Figure 3.8 (downloaded by tensorflow-datasets on first use). With
-# `BUDGET = "smoke"` the runs last seconds and only prove that the pipeline works; their
-# numbers are not evidence. Use `quick` (minutes on a CPU) or `full` (a GPU).
+# The degradation runs of section 5 use the offline Fashion-MNIST view `fashion_mnist32`
+# (32x32x3) unless `BUDGET == "full"`, where they use CIFAR-10 like the book's Figure 3.8
+# (downloaded by tensorflow-datasets on first use). The small model of section 6 is always
+# trained on `fashion_mnist32`. With `BUDGET = "smoke"` the runs last seconds and only prove
+# that the pipeline works; their numbers are not evidence. Use `quick` (minutes on a CPU) or
+# `full` (a GPU).
 
 # %%
 dataset = "cifar10" if BUDGET == "full" else "fashion_mnist32"
@@ -140,6 +141,7 @@ curves = curves[curves["type"].isin(["Conv2D", "MaxPooling2D"])].copy()
 curves["depth"] = curves.groupby("model").cumcount() + 1
 fig, ax = plt.subplots(figsize=(8, 3.5))
 sns.lineplot(data=curves, x="depth", y="rf", hue="model", marker="o", ax=ax)
+ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
 ax.set(xlabel="conv / pool layer (in order)", ylabel="receptive field (pixels)",
        title="Receptive field growth: large early kernels vs stacked 3x3")
 plt.tight_layout()
@@ -284,7 +286,8 @@ print("class score == mean of its 8x8 map:", np.allclose(maps.mean(axis=(1, 2)),
 #
 # `T = 0` copies the input, `T = 1` is a plain layer. `course_lib.models.classic.highway_block`
 # builds it from Keras layers, with the gate's bias starting at -1 so that the block starts
-# close to the identity. We check the formula on the block's own intermediate outputs:
+# nearer the identity than a plain layer. We check the formula on the block's own
+# intermediate outputs:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -368,6 +371,8 @@ errors["depth"] = errors["model"].str.split("-").str[1]
 grid = sns.relplot(data=errors, x="epoch", y="error (%)", col="split", hue="depth", style="kind",
                    kind="line", marker="o", height=3.2, aspect=1.3)
 grid.figure.suptitle(f"Plain vs residual, 20 vs 56 layers — {dataset}, budget {BUDGET!r}", y=1.04)
+for ax in grid.axes.flat:
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
 
 summary = pd.DataFrame([{"model": r["label"], "params": r["params"]["total"],
                          "epochs": r["epochs_completed"],
@@ -515,8 +520,9 @@ plt.tight_layout()
 # 1. Using `analysis.receptive_fields`, find the smallest number of 3x3 stride-1 convs (no
 #    pooling) whose receptive field covers a whole 32x32 CIFAR image. How many would you need
 #    with one 2x2 stride-2 pool after every second conv?
-# 2. Build VGG-16 with `build("VGG-D", input_shape=(384, 384, 3))`. Which layer fails, and
-#    why? (Hint: notebook 02, section 5.)
+# 2. Build VGG-16 with `build("VGG-D", input_shape=(384, 384, 3))` and compare the parameters
+#    of its `fc1` with those of the 224x224 model. Why does the fully convolutional version of
+#    notebook 02, section 5, run on 384x384 images without any new parameters?
 # 3. Set the highway gate bias to `-3` (`highway_block(..., gate_bias=-3.0)`): what is the mean
 #    gate now, and what does that mean for the gradient reaching the block's input?
 # 4. Rerun section 5 with `BUDGET = "quick"` (or `full` on a GPU). Does the 56-layer plain
