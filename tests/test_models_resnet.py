@@ -117,6 +117,14 @@ def test_forward_and_round_trip(tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(x, training=False)), y, atol=1e-6)
 
 
+def test_batchnorm_momentum_is_he_et_al_value():
+    # Keras' default 0.99 leaves short-budget test error near chance (moving stats barely move).
+    bns = [l for l in resnet_cifar(20, base_width=4).layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert len(bns) == 19 and {l.momentum for l in bns} == {0.9}
+    tuned = resnet_cifar(20, base_width=4, bn_momentum=0.5, residual=False)
+    assert {l.momentum for l in tuned.layers if isinstance(l, keras.layers.BatchNormalization)} == {0.5}
+
+
 def test_weight_decay_adds_losses():
     model = resnet_cifar(20, base_width=4, weight_decay=1e-4)
     assert len(model.losses) == 19 + 1  # every conv kernel and the fc kernel
@@ -130,6 +138,7 @@ def test_weight_decay_adds_losses():
         ({"depth": 20, "block": "wide"}, "Received: block='wide'"),
         ({"depth": 20, "shortcut": "C"}, "Received: shortcut='C'"),
         ({"depth": 20, "weight_decay": -1.0}, "Received: weight_decay=-1.0"),
+        ({"depth": 20, "bn_momentum": 1.0}, "Received: bn_momentum=1.0"),
     ],
 )
 def test_invalid_arguments(kwargs, match):
