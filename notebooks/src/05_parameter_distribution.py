@@ -321,12 +321,13 @@ for data_name in datasets:
 #   another seed (`run_experiment(..., seed=1)`) before believing an ordering. Fashion-MNIST is
 #   also not the paper's data, and the networks are far from "saturation", which is where the
 #   claim is made.
-# * **The paper's own evidence** is one run per model and differences of 0.05–0.1 points for
-#   several CNN pairs (CIFAR-10 A2→A3: 10.37 → 10.32; SVHN: 2.87 → 2.81): below the usual
-#   seed-to-seed spread of CIFAR training, with no error bars. The larger gaps between the
-#   low-heavy network and the baseline (CNN A1 vs A2 and B1 vs B2: 0.8–3.6 points on
-#   CIFAR-10/100, though only 0.04–0.07 on SVHN) are more convincing, and for the CNNs they
-#   are not explained by size (A1 and B1 are the largest). For the RCNNs, section 3 showed that the winners are also the bigger
+# * **The paper's own evidence** is one number per model (no repeats or error bars
+#   reported). For several CNN pairs the differences are 0.05–0.1 points (CIFAR-10 A2→A3:
+#   10.37 → 10.32; SVHN A2→A3: 2.87 → 2.81), comparable to the seed-to-seed spread commonly
+#   seen in CIFAR training. The larger gaps between the low-heavy network and the baseline
+#   (CNN A1 vs A2 and B1 vs B2: 0.8–3.6 points on CIFAR-10/100, though only 0.04–0.07 on
+#   SVHN) are more convincing, and for the CNNs they are not explained by size (A1 and B1 are
+#   the largest). For the RCNNs, section 3 showed that the winners are also the bigger
 #   networks if the printed widths are right.
 #
 # So: the direction "too much width in the first layers hurts" has support in the seed's CNN

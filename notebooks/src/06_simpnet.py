@@ -328,8 +328,8 @@ plt.tight_layout()
 # Reading the results. **With `BUDGET = "smoke"` these numbers only prove that the pipeline
 # runs** (one epoch on 128 images: every network is near chance). At `quick`, differences
 # of a point or two between networks of one group are within run-to-run noise; the paper's
-# own differences are often a few tenths of a point from single runs (Table 8: 88.16 vs
-# 88.51). The two datasets differ too: Fashion-MNIST is easier than CIFAR-10 and grey. What a
+# own differences are often a few tenths of a point, one number per network with no error
+# bars (Table 8: 88.16 vs 88.51). The two datasets differ too: Fashion-MNIST is easier than CIFAR-10 and grey. What a
 # `quick` run can show is the large effects — e.g. 7x7 kernels at 300K (paper: 86.09% vs
 # 90.21% for 3x3), or early pooling in the tiny Arch3 nets.
 #
@@ -378,7 +378,7 @@ pd.DataFrame([{
 # %% [markdown]
 # Again: at `smoke` the accuracy says nothing about SimpNet; it shows that the model builds,
 # trains, is scored and is filed under `results/simpnet/`. The paper's 95.49% on CIFAR-10
-# took 5.48M parameters and hundreds of epochs on a GPU (`full`).
+# took the 5.48M-parameter network and a full training schedule (`full`, on a GPU).
 #
 # ## Summary
 #
