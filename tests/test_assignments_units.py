@@ -155,6 +155,18 @@ def test_score_zeroes_questions_whose_protected_tests_changed():
     assert "protected copy of tests/q2.py" in notes["q2"]
 
 
+@pytest.mark.parametrize(
+    "source, limit",
+    [('grader.check("q3")', None), ("from otter.execute import Checker\nfor t in []:\n    pass", None),
+     ("from otter import Notebook as notebook_x1\n", None), (["grader.", 'check("q1")'], None),
+     ("x = conv_output_size(5, 3)", 7), ("while True:\n    pass", 7), ("# grader.check('q1')\nwhile True: pass", 7)],
+)
+def test_cell_time_limit_spares_only_the_cells_that_run_tests(source, limit):
+    from course_lib.grading._worker import _cell_timeout
+
+    assert _cell_timeout({"source": source}, 7) == limit
+
+
 def test_grade_submissions_checks_its_arguments(tmp_path):
     zip_path = tmp_path / "ag.zip"
     zip_path.write_bytes(b"")

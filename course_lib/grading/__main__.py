@@ -70,8 +70,11 @@ def main(argv=None) -> int:
     g.add_argument("assignment", help="folder name, name or number, e.g. 1-cnn-arithmetic")
     g.add_argument("submissions", help="folder of .ipynb (or otter export .zip) submissions")
     g.add_argument("--out", required=True, help="output folder (gradebook.csv, summary.csv, feedback/, ...)")
-    g.add_argument("--timeout", type=float, default=900, help="seconds per submission (default 900)")
-    g.add_argument("--cell-timeout", type=int, default=300, help="seconds per notebook cell (default 300)")
+    g.add_argument("--timeout", type=float, default=1200, help="seconds per submission (default 1200)")
+    g.add_argument(
+        "--cell-timeout", type=int, default=300,
+        help="seconds per student cell, then the kernel is interrupted (default 300)",
+    )
     g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
     g.add_argument("--autograder", default=None, help="autograder zip (default: the assignment's dist/ zip)")
     g.set_defaults(func=_grade)

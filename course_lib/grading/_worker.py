@@ -9,7 +9,7 @@ whether the submission changed test files while it ran.
 
 Two adjustments to otter's runner, both made by wrapping functions it calls:
 
-* a per-cell time limit (:func:`_install_cell_timeout`);
+* a time limit per student cell (:func:`_install_cell_timeout`);
 * the tests are read from a protected copy outside the notebook's working folder
   (:func:`_install_protected_tests`): otter copies them into ``submission/tests`` next to the
   notebook, where a notebook that deletes or rewrites files in its folder would break or fake
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import sys
 import time
@@ -31,12 +32,28 @@ import traceback
 import zipfile
 from pathlib import Path
 
-# Only the fields a student's feedback needs from a cell error.
+# At most this many cell errors are reported per submission.
 _MAX_ERRORS = 20
 
 
+# Cells that run tests: otter's init and final cells and the notebook's grader.check cells.
+_GRADING_CELL = re.compile(
+    r"\s*(grader\.check\(|from otter\.execute import Checker|from otter import Notebook as |"
+    r"notebook_\w+\(\)\.check\()"
+)
+
+
+def _cell_timeout(cell, seconds: int):
+    """The time limit of one cell: ``seconds`` for the student's cells, none for the cells that
+    run tests (their time is bounded by the tests' own ``time_limit`` calls and the whole
+    submission's limit; interrupting them would lose the results of every test they run)."""
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    return None if _GRADING_CELL.match(source) else int(seconds)
+
+
 def _install_cell_timeout(seconds: int) -> None:
-    """Make otter's notebook execution interrupt any cell that runs longer than ``seconds``.
+    """Make otter's notebook execution interrupt any student cell that runs longer than ``seconds``.
 
     otter builds a fresh traitlets ``Config`` for nbconvert's ``ExecutePreprocessor`` inside
     ``otter.execute.grade_notebook`` and exposes no option for a cell timeout, so the factory
@@ -55,6 +72,7 @@ def _install_cell_timeout(seconds: int) -> None:
     def config_with_cell_timeout(*args, **kwargs):
         config = base(*args, **kwargs)
         config.ExecutePreprocessor.timeout = int(seconds)
+        config.ExecutePreprocessor.timeout_func = lambda cell: _cell_timeout(cell, seconds)
         config.ExecutePreprocessor.interrupt_on_timeout = True
         return config
 

@@ -7,8 +7,9 @@ the autograder zip, under three limits:
 * every call into student code made by a test runs under
   :func:`course_lib.grading.time_limit` (the tests do this), so an endless loop inside a
   function fails that one test;
-* every notebook cell gets ``cell_timeout`` seconds, then the kernel is interrupted and the
-  next cell runs, so an endless loop at top level costs only its cell;
+* every cell of the student's gets ``cell_timeout`` seconds, then the kernel is interrupted
+  and the next cell runs, so an endless loop at top level costs only its cell (the cells that
+  run tests, ``grader.check`` and otter's final one, are bounded by the tests' own limits);
 * the whole submission gets ``timeout`` seconds, then the worker and its kernel are killed
   and the submission scores 0 with a message saying so.
 
@@ -272,7 +273,7 @@ def grade_submissions(
     out_dir: str | os.PathLike,
     *,
     assignment: str = "",
-    timeout: float = 900,
+    timeout: float = 1200,
     cell_timeout: int = 300,
     jobs: int = 1,
 ) -> list[SubmissionGrade]:
@@ -284,7 +285,8 @@ def grade_submissions(
         out_dir: Where the gradebook, summary, feedback, raw results and logs go.
         assignment: Name shown in the feedback files.
         timeout: Seconds allowed for one whole submission (positive).
-        cell_timeout: Seconds allowed for one notebook cell (positive integer).
+        cell_timeout: Seconds allowed for one of the student's notebook cells (positive
+            integer); the cells that run tests are not limited by it.
         jobs: Submissions graded in parallel (positive integer).
 
     Returns:
