@@ -329,6 +329,7 @@ def test_a1_deleting_and_rewriting_files_is_reported_and_cannot_raise_the_score(
     assert sum(points.values()) == 26, "the other questions are graded from the protected tests"
     summary = a1_batch["summary"]["vandal"]["message"]
     assert "deleted tests/q1.py" in summary and "modified tests/q2.py" in summary
+    assert "modified tests/q2.py of the grader's protected copy: 0 points" in summary
     text = _feedback(a1_batch, "vandal")
     assert "protected copy of `tests/q2.py`" in text
 

@@ -204,6 +204,19 @@ def _score(record: dict, questions: list[QuestionSpec]) -> tuple[dict, dict, dic
     return points, possible, notes
 
 
+def _summary_message(record: dict) -> str:
+    """One line for summary.csv: the grading error, if any, and any change to test files."""
+    parts = [record.get("message", "")]
+    tampered = record.get("tampered", [])
+    changed = [f"{t['change']} {t['file']}" for t in tampered if not t.get("used_for_grading")]
+    if changed:
+        parts.append("the notebook " + ", ".join(changed) + " in its working folder (graded with a protected copy)")
+    protected = [f"{t['change']} {t['file']}" for t in tampered if t.get("used_for_grading")]
+    if protected:
+        parts.append("it " + ", ".join(protected) + " of the grader's protected copy: 0 points for those questions")
+    return "; ".join(p for p in parts if p)
+
+
 def _points(value: float) -> str:
     return f"{value:g} point" + ("" if value == 1 else "s")
 
@@ -341,12 +354,9 @@ def grade_submissions(
             status, seconds = "error", time.perf_counter() - start
             record = {"status": "error", "message": f"the grader failed on this submission: {type(e).__name__}: {e}"}
         points, possible, notes = _score(record, questions)
-        message = record.get("message", "")
-        changed = [f"{t['change']} {t['file']}" for t in record.get("tampered", []) if not t.get("used_for_grading")]
-        if changed:
-            note = "the notebook " + ", ".join(changed) + " in its working folder (graded with a protected copy)"
-            message = f"{message}; {note}" if message else note
-        grade = SubmissionGrade(student, status, points, possible, message, round(seconds, 2), "", record)
+        grade = SubmissionGrade(
+            student, status, points, possible, _summary_message(record), round(seconds, 2), "", record
+        )
         grade.feedback = _feedback(student, assignment or autograder_zip.stem, grade, notes)
         for sub, name, text in (
             ("feedback", f"{student}.md", grade.feedback),
