@@ -1,0 +1,177 @@
+"""Shared helpers of ``run.py`` and ``gpu.py``: interleaved timing, machine description, Markdown.
+
+Nothing here imports TensorFlow (``gpu.py`` must run on machines without it).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def interleaved(cases: dict[str, Callable[[], object]], *, repeats: int, warmup: int) -> dict:
+    """Time several cases side by side in one process.
+
+    Every case runs ``warmup`` times untimed (tracing, compilation, allocator and cache
+    warm-up), then ``repeats`` rounds follow in which each case runs once; the order of the
+    cases rotates from round to round so that no case always runs right after another (or
+    always first, on a machine whose load drifts).
+
+    Returns:
+        ``{name: [seconds of round 0, round 1, ...]}``.
+    """
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f"`repeats` must be >= 1 and `warmup` >= 0. Received: "
+                         f"repeats={repeats!r}, warmup={warmup!r}")
+    names = list(cases)
+    for _ in range(warmup):
+        for name in names:
+            cases[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            gc.collect()
+            start = time.perf_counter()
+            cases[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def median(values) -> float:
+    return float(statistics.median(values))
+
+
+def paired_ratio_range(numerator: list[float], denominator: list[float]) -> tuple[float, float]:
+    """Min and max over rounds of ``numerator[r] / denominator[r]`` (same round, same load)."""
+    ratios = [a / b for a, b in zip(numerator, denominator)]
+    return min(ratios), max(ratios)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def _memory_gib() -> float | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + (" (uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def load_average() -> str:
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def machine_info(packages=("numpy", "keras", "tensorflow", "torch", "jax")) -> dict:
+    """CPU model, cores, memory, OS and versions of the packages that are importable.
+
+    Versions are read from package metadata, so nothing (TensorFlow in particular) is imported.
+    """
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    try:
+        import course_lib
+
+        versions["course_lib"] = course_lib.__version__
+    except ImportError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    memory = _memory_gib()
+    return {
+        "cpu": _cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "usable_cores": usable,
+        "memory_gib": round(memory, 1) if memory else None,
+        "os": f"{platform.system()} {platform.release()}",
+        "versions": versions,
+        "commit": _git_commit(),
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "load_average_start": load_average(),
+        "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+    }
+
+
+def machine_markdown(info: dict) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+    lines = [
+        f"- CPU: {info['cpu']}, {info['logical_cores']} logical cores "
+        f"({info['usable_cores']} usable by this process)"
+        + (f", {info['memory_gib']} GiB memory" if info.get("memory_gib") else ""),
+        f"- OS: {info['os']}; versions: {versions}",
+        f"- course kit commit: {info['commit']}; run at {info['date']}",
+        f"- load average (1, 5, 15 min) at start: {info['load_average_start']}"
+        + (f"; at end: {info['load_average_end']}" if info.get("load_average_end") else "")
+        + " (above the core count means other processes competed for the CPU)",
+    ]
+    for extra in info.get("notes", []):
+        lines.append(f"- {extra}")
+    return "\n".join(lines)
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    """A GitHub Markdown table."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def fmt_seconds(seconds: float) -> str:
+    if seconds >= 100:
+        return f"{seconds:.0f} s"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms"
+
+
+def fmt_duration(seconds: float) -> str:
+    """Human wall time: ``42 s``, ``12.5 min``, ``3.2 h``, ``2.1 d``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"

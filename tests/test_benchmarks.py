@@ -1,0 +1,178 @@
+"""benchmarks/: the PyTorch reference networks match the kit's, and the scripts run.
+
+No timing is asserted here (timings depend on the machine); ``make benchmark`` measures.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import gpu  # noqa: E402  (benchmarks/gpu.py)
+import timing  # noqa: E402  (benchmarks/timing.py)
+
+
+def _keras_weights(layer) -> list[tuple]:
+    return sorted(tuple(w.shape) for w in layer.weights)
+
+
+def _torch_weights(module) -> list[tuple]:
+    """Weight shapes of a torch module in Keras layout (kernels HWIO), biases as they are."""
+    shapes = []
+    for name, p in module.named_parameters():
+        shape = tuple(p.shape)
+        if len(shape) == 4:  # OIHW -> HWIO
+            shape = (shape[2], shape[3], shape[1], shape[0])
+        elif len(shape) == 2:  # Linear (out, in) -> Dense (in, out)
+            shape = (shape[1], shape[0])
+        shapes.append(shape)
+    return sorted(shapes)
+
+
+@pytest.mark.parametrize("name", ["CNN-A2", "RCNN-A2", "SimpNet"])
+def test_torch_models_have_the_kits_parameters(name):
+    torch = pytest.importorskip("torch")
+    import torch_models
+
+    from course_lib import models
+
+    kit = models.build(name)
+    ref = torch_models.build(name)
+    counts = torch_models.count_parameters(ref)
+    trainable = int(sum(np.prod(w.shape) for w in kit.trainable_weights))
+    assert counts["trainable"] == trainable
+    assert counts["trainable"] + counts["statistics"] == kit.count_params()
+
+    # Layer by layer: the same weight shapes under the same names.
+    if name == "SimpNet":
+        kit_convs = [layer for layer in kit.layers if layer.name.startswith("conv")]
+        ref_convs = [m for m in ref.features if isinstance(m, torch.nn.Conv2d)]
+        assert len(kit_convs) == len(ref_convs) == 13
+        for kit_layer, ref_layer in zip(kit_convs, ref_convs):
+            assert _keras_weights(kit_layer) == _torch_weights(ref_layer), kit_layer.name
+    else:
+        names = ["conv1", "fc"] + ([f"rcl{i}" for i in range(1, 5)] if name.startswith("RCNN")
+                                   else [f"conv{i}" for i in range(2, 6)])
+        for layer_name in names:
+            assert (_keras_weights(kit.get_layer(layer_name))
+                    == _torch_weights(getattr(ref, layer_name))), layer_name
+    assert _keras_weights(kit.get_layer("fc")) == _torch_weights(ref.fc)
+
+    ref.eval()
+    with torch.no_grad():
+        out = ref(torch.zeros(2, 3, 32, 32).contiguous(memory_format=torch.channels_last))
+    assert tuple(out.shape) == (2, 10)
+
+
+def test_torch_seed_net_pools_like_keras_same_padding():
+    """MaxPool2d(3, 2, ceil_mode=True) = Keras MaxPooling2D(3, 2, padding="same") at 32 and 16."""
+    torch = pytest.importorskip("torch")
+    import keras
+
+    x = np.random.default_rng(0).standard_normal((2, 32, 32, 4)).astype("float32")
+    pool_keras = keras.layers.MaxPooling2D(3, strides=2, padding="same")
+    pool_torch = torch.nn.MaxPool2d(3, 2, ceil_mode=True)
+    for size in (32, 16):
+        xs = x[:, :size, :size]
+        expected = keras.ops.convert_to_numpy(pool_keras(xs))
+        got = pool_torch(torch.from_numpy(xs).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_run_py_help():
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for word in ("--only", "--suite", "--quick", "lrn", "rcl", "models", "pipeline"):
+        assert word in proc.stdout
+
+
+def test_run_py_rejects_bad_repeats():
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--repeats", "0"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--repeats must be >= 1" in proc.stderr
+
+
+def test_interleaved_warms_up_and_rotates_the_order():
+    calls = []
+    cases = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = timing.interleaved(cases, repeats=3, warmup=2)
+    assert calls[:6] == list("abcabc")  # warm-up, untimed
+    assert calls[6:] == list("abc") + list("bca") + list("cab")
+    assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3, "c": 3}
+    with pytest.raises(ValueError, match="repeats"):
+        timing.interleaved(cases, repeats=0, warmup=1)
+
+
+def test_gpu_dataset_sizes_follow_the_data_module():
+    from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS
+
+    per_train, per_extra = SVHN_VALIDATION_PER_CLASS
+    assert gpu.TRAIN_IMAGES["svhn"] == 73_257 + 531_131 - 10 * (per_train + per_extra)
+    assert set(gpu.TRAIN_IMAGES) == set(gpu.TEST_IMAGES)
+    from course_lib.data import names
+
+    assert set(gpu.TRAIN_IMAGES) == set(names())
+
+
+@pytest.mark.realdata
+def test_gpu_fashion_mnist_sizes_match_the_loader(fashion_mnist_dir):
+    from course_lib.data import load
+
+    info = load("fashion_mnist32", batch_size=1000).info
+    assert info.num_examples["train"] == gpu.TRAIN_IMAGES["fashion_mnist32"]
+    assert info.num_examples["test"] == gpu.TEST_IMAGES["fashion_mnist32"]
+
+
+def test_gpu_estimate_is_epochs_times_passes():
+    result = {"train_images_per_s": 1000.0, "test_images_per_s": 4000.0}
+    est = gpu.estimate(result, "cifar10", epochs=100)
+    assert est["epoch_s"] == pytest.approx(50_000 / 1000 + 10_000 / 4000)
+    assert est["total_s"] == pytest.approx(100 * est["epoch_s"] + 10_000 / 4000)
+
+
+@pytest.mark.slow
+def test_gpu_py_cpu_smoke_on_torch_imports_no_tensorflow(tmp_path):
+    pytest.importorskip("torch")
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['gpu.py', '--cpu-smoke', '--models', 'CNN-A2', 'RCNN-A2',"
+        f" '--json', {str(tmp_path / 'out.json')!r}, '--output', {str(tmp_path / 'out.md')!r}]\n"
+        "try:\n"
+        f"    runpy.run_path({str(BENCH / 'gpu.py')!r}, run_name='__main__')\n"
+        "except SystemExit as stop:\n"
+        "    assert stop.code in (0, None), stop.code\n"
+        "assert 'tensorflow' not in sys.modules, 'gpu.py imported tensorflow'\n"
+        "print('NO_TENSORFLOW_OK')\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "NO_TENSORFLOW_OK" in proc.stdout
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert data["backend"] == "torch" and data["cpu_smoke"] is True
+    assert [r["model"] for r in data["results"]] == ["CNN-A2", "RCNN-A2"]
+    for r in data["results"]:
+        assert r["error"] is None
+        assert r["train_images_per_s"] > 0 and r["test_images_per_s"] > 0
+        assert r["width_change"]["argument"] == "widths"  # narrowed for the smoke run
+    text = (tmp_path / "out.md").read_text()
+    assert "CPU smoke run" in text and "Full-budget estimate" in text
+
+
+def test_gpu_py_without_gpu_refuses_to_run_without_cpu_smoke():
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run([sys.executable, str(BENCH / "gpu.py"), "--models", "CNN-A2"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "--cpu-smoke" in proc.stderr
