@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 pd = pytest.importorskip("pandas")
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")  # figures are written to files; no display needed
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ["CNN-A1", "CNN-A2", "CNN-A3"]

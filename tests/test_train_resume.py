@@ -2,9 +2,10 @@
 
 The finished record of the interrupted-and-resumed run must equal the record of an
 uninterrupted run with the same seed (CPU, op determinism): every epoch's losses and errors
-and the final test error. The model chosen has dropout, SAF-pooling (dropout after max
-pooling), batch normalisation, augmentation (pad-crop-flip) and a cosine schedule, so every
-piece of state that a resume must restore is exercised.
+and the final test error. CNN-A2 has dropout (masks drawn from seed generators that weight
+files do not store), momentum buffers and a step schedule (optimizer state), and the data
+order changes every epoch; augmentation of a resumed stream is checked bit for bit in
+test_train_pipeline.py.
 """
 
 import os
@@ -18,9 +19,9 @@ import pytest
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
-EXPERIMENT, MODEL = "simpnet-principles", "SimpNet-Slim-600K-SAF"
+EXPERIMENT, MODEL, EPOCHS = "param-distribution", "CNN-A2", 4
 ARGS = ["run", EXPERIMENT, "--models", MODEL, "--dataset", "fashion_mnist32",
-        "--budget", "smoke", "--epochs", "3", "--quiet"]
+        "--budget", "smoke", "--epochs", str(EPOCHS), "--quiet"]
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -56,21 +57,21 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, fashion_mnist_
     assert proc.returncode == -signal.SIGKILL
     assert not record_file.exists(), "the run finished before it could be killed"
     completed = sorted(p.name for p in backup.glob("epoch-*.weights.h5"))
-    assert completed and completed[-1] in ("epoch-00001.weights.h5", "epoch-00002.weights.h5")
+    assert completed and completed[-1] < f"epoch-{EPOCHS:05d}.weights.h5"
 
     second = subprocess.run(_command(results), cwd=REPO, env=_env(), capture_output=True,
                             text=True, timeout=600)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "resuming after epoch" in second.stdout
     resumed = load_record(record_file)
-    assert resumed["resumed_from_epoch"] in (1, 2)
+    assert 1 <= resumed["resumed_from_epoch"] < EPOCHS
     assert not backup.exists()
 
     # The uninterrupted reference, same settings (in this process: same code, same seed).
     reference = run_model(EXPERIMENT, MODEL, dataset="fashion_mnist32", budget="smoke",
-                          epochs=3, results_dir=tmp_path / "reference", verbose=0)
+                          epochs=EPOCHS, results_dir=tmp_path / "reference", verbose=0)
     assert reference["resumed_from_epoch"] == 0
-    assert resumed["epochs_completed"] == reference["epochs_completed"] == 3
+    assert resumed["epochs_completed"] == reference["epochs_completed"] == EPOCHS
     for a, b in zip(resumed["history"], reference["history"]):
         for key in ("train_loss", "train_error_pct", "test_loss", "test_error_pct",
                     "learning_rate"):

@@ -365,8 +365,9 @@ class Budget:
             )
 
 
-#: The three budgets. ``quick`` is sized so that the 12 models of ``param-distribution`` on
-#: ``fashion_mnist32`` finish in roughly 10-20 minutes on a 2-core CPU.
+#: The three budgets. Small batches in ``smoke``/``quick`` give more SGD steps per image, which
+#: is what a few CPU minutes need; experiments may redefine a budget (``Experiment.budgets``),
+#: e.g. ``param-distribution`` narrows its costly RCNNs further for ``quick``.
 BUDGETS: dict[str, Budget] = {
     "smoke": Budget(
         "smoke", epochs=1, train_limit=128, test_limit=64, batch_size=32, width_multiplier=0.25,
@@ -374,9 +375,9 @@ BUDGETS: dict[str, Budget] = {
         "batch <= 32, widths x0.25; its numbers are not evidence",
     ),
     "quick": Budget(
-        "quick", epochs=3, train_limit=2048, test_limit=1000, batch_size=64, width_multiplier=0.5,
+        "quick", epochs=3, train_limit=2048, test_limit=1000, batch_size=32, width_multiplier=0.5,
         description="minutes per run on a laptop CPU: 3 epochs, 2048 train / 1000 test images, "
-        "batch <= 64, widths x0.5",
+        "batch <= 32, widths x0.5",
     ),
     "full": Budget(
         "full", epochs=None, train_limit=None, test_limit=None,

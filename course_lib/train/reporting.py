@@ -278,10 +278,16 @@ def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: 
                                  "error %": value})
     curves = pd.DataFrame(rows)
     if not curves.empty:
+        from matplotlib.ticker import MaxNLocator
+
+        hue_order = [m for m in order if m in set(curves["model"])]
+        palette = sns.color_palette("tab10" if len(hue_order) <= 10 else "husl", len(hue_order))
         grid = sns.relplot(data=curves, x="epoch", y="error %", hue="model", col="split",
                            kind="line", marker="o", height=3.6, aspect=1.2,
-                           hue_order=[m for m in order if m in set(curves["model"])])
+                           hue_order=hue_order, palette=palette)
         grid.set_titles("{col_name} error")
+        for ax in grid.axes.flat:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         grid.figure.suptitle(f"{exp.name}: error per epoch ({stem.replace('__', ', ')})", y=1.03)
         paths.append(_save(grid.figure, folder / f"{stem}__training_curves.png"))
     return paths
@@ -359,7 +365,13 @@ def report(
                      + (" (models narrowed by the budget: not the sources' architectures)"
                         if narrowed else ""))
         lines.append(group[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        lines.extend(_claims(exp.name, group, paper))
+        claims = _claims(exp.name, group, paper)
+        if claims and bud != "full":
+            claims.append(f"  (budget {bud}: few epochs on few images"
+                          + (", narrowed models" if narrowed else "")
+                          + "; differences this size are within run-to-run noise, so this is "
+                          "not evidence for or against the claim -- use the full budget)")
+        lines.extend(claims)
         if figures:
             group_records = [r for r in records if r["dataset"] == ds and r["budget"] == bud]
             folder = Path(results_dir) / safe_name(exp.name) / "figures"

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import inspect
 import os
 import platform
@@ -32,7 +33,6 @@ from course_lib.train.config import (
     WIDTH_ARGUMENTS,
     Experiment,
     RunSettings,
-    get_budget,
     resolve,
     scale_width_kwargs,
 )
@@ -209,14 +209,14 @@ def run_model(
         verbose: Keras verbosity; ``"auto"``: a progress bar in a terminal or notebook, one
             line per epoch otherwise.
         live: draw live curves (``LiveCurves``); ``None``: in notebooks only.
-        rerun: train again even if this exact run already has a record.
+        rerun: train again even if this exact run already has a record (an interrupted
+            run with the same settings still resumes from its backup).
         callbacks: extra Keras callbacks.
 
     Returns:
         The result record (a dict, as written to disk, plus ``"_path"``).
     """
     exp = get_experiment(experiment)
-    get_budget(budget)
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
     fp = fingerprint(exp, settings)
     path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
@@ -402,9 +402,10 @@ def run_experiment(
             raise ValueError(
                 f"Unknown dataset {dataset!r}. Choose from: {', '.join(dataset_names())}"
             )
-    get_budget(budget)
-    return [
-        run_model(exp, label, dataset=dataset, budget=budget, results_dir=results_dir,
-                  epochs=epochs, **kwargs)
-        for label in labels
-    ]
+    exp.budget(budget)
+    records = []
+    for label in labels:
+        records.append(run_model(exp, label, dataset=dataset, budget=budget,
+                                 results_dir=results_dir, epochs=epochs, **kwargs))
+        gc.collect()  # a long experiment should not accumulate the previous models' memory
+    return records
