@@ -85,6 +85,7 @@ def test_interrupted_save_is_invisible(tmp_path):
     (folder / ".tmp-123-00002.weights.h5").write_bytes(b"\x89HDF half written")
     epoch, history = ResumableBackup(folder, fingerprint={}).restore(_model(seed=5))
     assert epoch == 1 and len(history) == 1
+    assert not list(folder.glob(".tmp-*"))  # the half-written weights are cleaned up
 
 
 def test_damaged_newest_weights_fall_back_to_an_older_epoch(tmp_path, capsys):

@@ -113,6 +113,7 @@ def test_logit_models_are_scored_by_posteriors(data):
     padded = np.pad(images, ((0, 0), (4, 4), (4, 4), (0, 0)))
     total = 0
     for dy, dx in ((0, 0), (0, 8), (8, 0), (8, 8), (4, 4)):
-        total = total + tf.nn.softmax(model.predict(padded[:, dy:dy + 32, dx:dx + 32], verbose=0)).numpy()
+        logits = model.predict(padded[:, dy:dy + 32, dx:dx + 32], verbose=0)
+        total = total + tf.nn.softmax(logits).numpy()
     assert got["multi_crop"]["error_pct"] == pytest.approx(
         100.0 * np.mean(np.argmax(total, -1) != labels))

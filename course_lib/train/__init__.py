@@ -3,7 +3,8 @@
 >>> from course_lib.train import experiment_names, run_experiment, report
 >>> experiment_names()  # doctest: +SKIP
 ['param-distribution', 'vgg-depth', 'simpnet-principles', 'simpnet', 'resnet-degradation']
->>> run_experiment("param-distribution", dataset="fashion_mnist32", budget="quick")  # doctest: +SKIP
+>>> records = run_experiment("param-distribution", dataset="fashion_mnist32",
+...                          budget="quick")  # doctest: +SKIP
 >>> report("param-distribution")  # doctest: +SKIP
 
 The same from a shell: ``python -m course_lib list | run | report``.
@@ -73,3 +74,7 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'course_lib.train' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -149,6 +149,9 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         if self._dir.is_dir() and not self._fingerprint_matches():
             # A backup of other settings (or an interrupted write of run.json): start afresh.
             self.clear()
+        if self._dir.is_dir():  # weights a kill or Ctrl-C interrupted mid-write
+            for stale in self._dir.glob(".tmp-*.weights.h5"):
+                stale.unlink(missing_ok=True)
         for epoch in self.completed_epochs():
             try:
                 history = json.loads(self._history_file(epoch).read_text())
@@ -277,7 +280,8 @@ class LiveCurves(keras.callbacks.Callback):
 
     Example:
 
-    >>> model.fit(x, y, validation_data=(xt, yt), epochs=5, callbacks=[LiveCurves("demo")])  # doctest: +SKIP
+    >>> curves = LiveCurves("demo")
+    >>> model.fit(x, y, validation_data=(xt, yt), epochs=5, callbacks=[curves])  # doctest: +SKIP
     """
 
     def __init__(self, title: str = "", history: list[dict] | None = None,

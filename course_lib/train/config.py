@@ -176,7 +176,8 @@ class ScheduleConfig:
             raise ValueError(f"`factor` must be in (0, 1]. Received: factor={self.factor!r}")
         if not 0 <= self.final_fraction < 1:
             raise ValueError(
-                f"`final_fraction` must be in [0, 1). Received: final_fraction={self.final_fraction!r}"
+                "`final_fraction` must be in [0, 1). "
+                f"Received: final_fraction={self.final_fraction!r}"
             )
 
     def step_boundaries(self, total_steps: int) -> list[int]:
@@ -219,17 +220,20 @@ class EvalConfig:
         object.__setattr__(self, "dense_scales", tuple(int(q) for q in self.dense_scales))
         if not self.modes or any(m not in EVAL_MODES for m in self.modes):
             raise ValueError(
-                f"`modes` must be a non-empty subset of {EVAL_MODES}. Received: modes={self.modes!r}"
+                f"`modes` must be a non-empty subset of {EVAL_MODES}. "
+                f"Received: modes={self.modes!r}"
             )
         if isinstance(self.crop_padding, bool) or not isinstance(self.crop_padding, int) or (
             self.crop_padding < 1
         ):
             raise ValueError(
-                f"`crop_padding` must be a positive integer. Received: crop_padding={self.crop_padding!r}"
+                "`crop_padding` must be a positive integer. "
+                f"Received: crop_padding={self.crop_padding!r}"
             )
         if not self.dense_scales or any(q < 1 for q in self.dense_scales):
             raise ValueError(
-                f"`dense_scales` must be positive sizes. Received: dense_scales={self.dense_scales!r}"
+                "`dense_scales` must be positive sizes. "
+                f"Received: dense_scales={self.dense_scales!r}"
             )
 
 
@@ -439,7 +443,9 @@ def resolve(
     run = experiment.model(label)
     _positive_int("epochs", epochs, allow_none=True)
     n_epochs = epochs or b.epochs or experiment.epochs
-    batch = experiment.batch_size if b.batch_size is None else min(b.batch_size, experiment.batch_size)
+    batch = experiment.batch_size
+    if b.batch_size is not None:
+        batch = min(b.batch_size, batch)
     chosen_seed = experiment.seed if seed is None else seed
     chosen_dataset = dataset or experiment.datasets[0]
     if isinstance(chosen_seed, bool) or not isinstance(chosen_seed, int) or chosen_seed < 0:
@@ -493,7 +499,8 @@ def scale_width_kwargs(
         if arg not in names:
             continue
         old = new.get(arg, 1.0 if arg == "width_multiplier" else None)
-        if arg in ("width_multiplier", "width") and isinstance(old, (int, float)) and not isinstance(old, bool):
+        is_number = isinstance(old, (int, float)) and not isinstance(old, bool)
+        if arg in ("width_multiplier", "width") and is_number:
             value: Any = float(old) * multiplier
         elif arg == "widths" and isinstance(old, (list, tuple)) and all(
             isinstance(w, int) and not isinstance(w, bool) for w in old

@@ -12,7 +12,8 @@ it switches on, automatically:
   same synchronous data parallelism for VGG).
 
 On a CPU-only machine nothing changes except, by default, op determinism, so that a seeded run
-reproduces exactly (``keras.utils.set_random_seed`` + ``tf.config.experimental.enable_op_determinism``).
+reproduces exactly (``keras.utils.set_random_seed`` plus
+``tf.config.experimental.enable_op_determinism``).
 ``devices=`` forces a strategy over given devices, e.g. two logical CPUs in the tests.
 """
 
@@ -113,14 +114,16 @@ def configure(
     Example:
 
     >>> acc = configure()
-    >>> acc.kind, acc.replicas
+    >>> acc.kind, acc.replicas  # on a CPU-only machine  # doctest: +SKIP
     ('cpu', 1)
     """
     import tensorflow as tf
 
     for name, value in (("mixed_precision", mixed_precision), ("jit_compile", jit_compile),
                         ("deterministic", deterministic)):
-        allowed = (True, False, "auto") + (("mixed_float16", "float32") if name == "mixed_precision" else ())
+        allowed = (True, False, "auto")
+        if name == "mixed_precision":
+            allowed += ("mixed_float16", "float32")
         if value not in allowed:
             raise ValueError(
                 f"`{name}` must be one of {allowed}. Received: {name}={value!r}"
@@ -211,7 +214,8 @@ def op_determinism(enabled: bool):
     notebook or test session that runs an experiment is not left with it switched on.
     """
     import tensorflow as tf
-    from tensorflow.python.framework import config as tf_config  # disable/is_enabled are not exported
+    # disable_op_determinism / is_op_determinism_enabled are not exported under tf.config
+    from tensorflow.python.framework import config as tf_config
 
     before = tf_config.is_op_determinism_enabled()
     if enabled and not before:

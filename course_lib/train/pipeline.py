@@ -72,7 +72,7 @@ def load_run_data(
     test_limit: int | None = None,
     data_dir=None,
 ) -> RunData:
-    """Load ``dataset`` through ``course_lib.data.load`` in file order, ready for :func:`epoch_stream`."""
+    """Load ``dataset`` with ``course_lib.data.load`` in file order, for :func:`epoch_stream`."""
     import tensorflow as tf
 
     from course_lib import data

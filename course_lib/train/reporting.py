@@ -192,19 +192,22 @@ def _claims(name: str, group: pd.DataFrame, paper: pd.DataFrame) -> list[str]:
         lines.append("book claim (seed 004, fig. 3.8): the 56-layer plain net has higher train "
                      "AND test error than the 20-layer one; residual nets do not degrade")
         if "Plain-20" in err and "Plain-56" in err:
+            degrades = train["Plain-56"] > train["Plain-20"] and err["Plain-56"] > err["Plain-20"]
             lines.append(
                 f"  plain: train {train['Plain-20']:.2f} -> {train['Plain-56']:.2f} %, test "
-                f"{err['Plain-20']:.2f} -> {err['Plain-56']:.2f} % (20 -> 56 layers): degradation "
-                f"{verdict(train['Plain-56'] > train['Plain-20'] and err['Plain-56'] > err['Plain-20'])}")
+                f"{err['Plain-20']:.2f} -> {err['Plain-56']:.2f} % (20 -> 56 layers): "
+                f"degradation {verdict(degrades)}"
+            )
         if "ResNet-20" in err and "ResNet-56" in err:
+            fine = err["ResNet-56"] <= err["ResNet-20"]
             lines.append(f"  residual: test {err['ResNet-20']:.2f} -> {err['ResNet-56']:.2f} % "
-                         f"(20 -> 56 layers): no degradation {verdict(err['ResNet-56'] <= err['ResNet-20'])}")
+                         f"(20 -> 56 layers): no degradation {verdict(fine)}")
     elif name == "vgg-depth":
         lines.append("paper claim (seed 001): error falls with depth A -> E; LRN does not help "
                      "(A vs A-LRN); multi-crop and dense evaluation beat a single crop")
         if "VGG-A-CIFAR" in err and "VGG-E-CIFAR" in err:
-            lines.append(f"  depth: A {err['VGG-A-CIFAR']:.2f} % vs E {err['VGG-E-CIFAR']:.2f} % -> "
-                         f"{verdict(err['VGG-E-CIFAR'] < err['VGG-A-CIFAR'])}")
+            a, e = err["VGG-A-CIFAR"], err["VGG-E-CIFAR"]
+            lines.append(f"  depth: A {a:.2f} % vs E {e:.2f} % -> {verdict(e < a)}")
     return lines
 
 
@@ -249,7 +252,8 @@ def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: 
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     data = group.copy()
     if data["low (M)"].notna().all():
-        data["low-layer share of parameters"] = data["low (M)"] / (data["low (M)"] + data["high (M)"])
+        share = data["low (M)"] / (data["low (M)"] + data["high (M)"])
+        data["low-layer share of parameters"] = share
         data["family"] = data["label"].str.extract(r"^([A-Z]+-[A-Z])", expand=False)
         x = "low-layer share of parameters"
         sns.scatterplot(data=data, x=x, y="test error %", hue="family", size="params (M)",

@@ -45,7 +45,7 @@ DEFAULT_RESULTS_DIR = "results"
 
 
 def fingerprint(experiment: Experiment, settings: RunSettings) -> dict:
-    """Everything that determines a run's numbers; a backup or record resumes/counts only if equal."""
+    """Everything that determines a run's numbers; backups and records count only if equal."""
     from dataclasses import asdict
 
     return {
@@ -130,7 +130,8 @@ def _float32_outputs(model):
 
     if model.outputs[0].dtype == "float32":
         return model
-    out = keras.layers.Activation("linear", dtype="float32", name="float32_output")(model.outputs[0])
+    cast = keras.layers.Activation("linear", dtype="float32", name="float32_output")
+    out = cast(model.outputs[0])
     return keras.Model(model.inputs, out, name=model.name)
 
 
