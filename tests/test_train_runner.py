@@ -52,6 +52,31 @@ def test_every_experiment_runs_on_fashion_mnist32(smoke):
             "fashion_mnist32__smoke").exists()  # backup removed once the record is safe
 
 
+def test_trained_model_is_saved_beside_its_record(smoke):
+    import keras
+
+    from course_lib.train.pipeline import load_run_data
+
+    _, records = smoke
+    record = records["param-distribution"]
+    path = Path(record["model_path"])
+    assert path == Path(record["_path"]).with_suffix(".keras") and path.is_file()
+    assert not list(path.parent.glob("*.partial.keras"))
+    model = keras.models.load_model(path)
+    assert model.count_params() == record["params"]["total"]
+    # the reloaded model reproduces the recorded test error on the run's own test images
+    config = record["config"]
+    test = load_run_data("fashion_mnist32", batch_size=64, augment=False, seed=0,
+                         train_limit=config["num_train"], test_limit=config["num_test"]).test
+    correct = total = 0
+    for images, labels in test:
+        predicted = np.argmax(model.predict(images, verbose=0), axis=-1)
+        correct += int(np.sum(predicted == labels.numpy()))
+        total += int(labels.shape[0])
+    assert total == 64
+    assert 100.0 * (1 - correct / total) == pytest.approx(record["test_error_pct"], abs=1e-6)
+
+
 def test_budget_narrowing_is_recorded_not_silent(smoke):
     _, records = smoke
     pd_arch = records["param-distribution"]["architecture"]

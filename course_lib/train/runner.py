@@ -163,6 +163,15 @@ def _verbose(verbose) -> int:
     return 1 if (in_notebook() or sys.stdout.isatty()) else 2
 
 
+def _save_model_atomic(model, target: Path) -> Path:
+    """``model.save`` to a temporary file, then rename: a kill never leaves half a model."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.partial.keras")
+    model.save(partial)
+    os.replace(partial, target)
+    return target
+
+
 def _done_record(path: Path, fp: dict) -> dict | None:
     if not path.is_file():
         return None
@@ -190,6 +199,7 @@ def run_model(
     verbose: int | str = "auto",
     live: bool | None = None,
     rerun: bool = False,
+    save_model: bool = True,
     callbacks: Iterable = (),
 ) -> dict:
     """Train one model of an experiment and write its result record.
@@ -212,6 +222,8 @@ def run_model(
         live: draw live curves (``LiveCurves``); ``None``: in notebooks only.
         rerun: train again even if this exact run already has a record (an interrupted
             run with the same settings still resumes from its backup).
+        save_model: save the trained model next to the record, as ``<record>.keras``
+            (load it with ``keras.models.load_model(record["model_path"])``).
         callbacks: extra Keras callbacks.
 
     Returns:
@@ -361,6 +373,8 @@ def run_model(
         "versions": _versions(),
         "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    if save_model:
+        record["model_path"] = str(_save_model_atomic(net, path.with_suffix(".keras")))
     results_lib.write_json_atomic(path, record)
     backup.clear()
     record["_path"] = str(path)
