@@ -194,10 +194,9 @@ pd.DataFrame([{"table": r.table, "model": r.model, "dataset": r.dataset, "params
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for name in PRINCIPLES["pooling position"]:
-    table = analysis.layer_table(build(name))
-    convs = table[table["type"] == "Conv2D"]
-    sides = [shape[0] for shape in convs["output_shape"]]
+tables = {name: analysis.layer_table(build(name)) for name in PRINCIPLES["pooling position"]}
+for name, table in tables.items():
+    sides = [shape[0] for shape in table.loc[table["type"] == "Conv2D", "output_shape"]]
     print(f"{name}: {table['params'].sum():,} params, {table['macs'].sum() / 1e6:.1f}M MACs, "
           f"conv map sides {sides}")
 
