@@ -49,7 +49,27 @@ def test_sum_mode_matches_tf_local_response_normalization(x, size):
                                rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("size", [3, 5, 9, 15])
+@pytest.mark.parametrize(
+    "size, beta, k, gpu, fused",
+    [
+        (5, 0.75, 2.0, False, True),
+        (21, 0.75, 1.0, False, True),   # seed 000's window for 160 filters: CPU kernel takes it
+        (21, 0.75, 1.0, True, False),   # beyond cuDNN's depth_radius <= 7: keras.ops path on GPU
+        (5, 0.005, 2.0, True, False),   # cuDNN rejects beta < 0.01
+        (5, 0.75, 2.0, True, True),
+        (4, 0.75, 2.0, False, False),   # even windows are not centred: keras.ops path
+    ],
+)
+def test_fused_kernel_choice(monkeypatch, size, beta, k, gpu, fused):
+    from course_lib.layers import local_response_normalization as module
+
+    monkeypatch.setattr(module, "_gpu_visible", lambda: gpu)
+    layer = LRN(size=size, beta=beta, k=k)
+    assert layer._use_tf_kernel("float32") is fused
+    assert layer._use_tf_kernel("float16") is False
+
+
+@pytest.mark.parametrize("size", [3, 5, 9, 15, 21])
 def test_keras_ops_path_matches_tf_kernel(x, size):
     # On the TensorFlow backend the layer calls the fused kernel for these sizes; the
     # keras.ops formulation (used on the other backends) must give the same values.

@@ -1,5 +1,7 @@
 """Across-channel local response normalisation (LRN) as a backend-agnostic Keras 3 layer."""
 
+import functools
+
 import keras
 from keras import ops
 
@@ -26,6 +28,14 @@ def local_response_normalization(x, size, alpha, beta, k):
     sums = ops.conv(squares, window, strides=1, padding="valid", data_format="channels_last")
     sums = ops.reshape(sums, ops.shape(x))
     return x * ops.power(k + alpha * sums, -beta)
+
+
+@functools.lru_cache(maxsize=1)
+def _gpu_visible():
+    """Whether TensorFlow sees a GPU (decides if the fused LRN kernel must fit cuDNN's limits)."""
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
@@ -59,10 +69,11 @@ class LocalResponseNormalization(keras.layers.Layer):
     The computation is written with ``keras.ops`` (square, a windowed channel sum
     done as a 1-D convolution with a ones kernel, then ``x * (k + alpha' s) ** -beta``)
     so it runs on every Keras backend. On the TensorFlow backend, for float32 and
-    odd ``3 <= size <= 15`` (with ``beta >= 0.01``, ``k >= 1e-5``), it calls
-    TensorFlow's fused kernel ``tf.nn.local_response_normalization`` instead, which
-    gives the same values and was measured faster on CPU; the limits are those of
-    the kernel's cuDNN version on GPUs. float16 / bfloat16 inputs
+    odd ``size``, it calls TensorFlow's fused kernel
+    ``tf.nn.local_response_normalization`` instead, which gives the same values and
+    was measured faster on CPU; when a GPU is visible it does so only within the
+    limits of the kernel's cuDNN version (``3 <= size <= 15``, ``beta >= 0.01``,
+    ``k >= 1e-5``). float16 / bfloat16 inputs
     (e.g. under the ``"mixed_float16"`` policy) are normalised in float32 and cast
     back, as ``keras.layers.BatchNormalization`` does.
 
@@ -139,17 +150,18 @@ class LocalResponseNormalization(keras.layers.Layer):
 
     def _use_tf_kernel(self, dtype):
         # TensorFlow's fused LRN kernel (forward and gradient) measured about 1.5x faster
-        # than the keras.ops composite on CPU. It only covers centred (odd) windows, and
-        # its GPU (cuDNN) version is float32-only with depth_radius in [1, 7],
-        # beta >= 0.01 and bias >= 1e-5, so it is used only inside all of those limits.
-        return (
+        # than the keras.ops composite on CPU (benchmarks/RESULTS.md). It only covers centred
+        # (odd) windows. Its GPU (cuDNN) version is float32-only with depth_radius in [1, 7],
+        # beta >= 0.01 and bias >= 1e-5; where no GPU is visible the CPU kernel takes any odd
+        # window (seed 000's LRN uses filters // 8 + 1 channels: 21 for 160 filters).
+        if not (
             keras.backend.backend() == "tensorflow"
             and keras.backend.standardize_dtype(dtype) == "float32"
             and self.size % 2 == 1
-            and 3 <= self.size <= 15
-            and self.beta >= 0.01
-            and self.k >= 1e-5
-        )
+        ):
+            return False
+        within_cudnn_limits = 3 <= self.size <= 15 and self.beta >= 0.01 and self.k >= 1e-5
+        return within_cudnn_limits or not _gpu_visible()
 
     def compute_output_shape(self, input_shape):
         return tuple(check_rank4(self, input_shape, need_channels=False))
