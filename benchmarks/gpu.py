@@ -241,6 +241,7 @@ def report(results: list[dict], info: dict, args, backend: str, devices: list[st
         f"- device: {', '.join(devices) if devices else 'CPU only'} (one device used); "
         f"Keras backend: **{backend}**",
         timing.machine_markdown(info), "",
+        *([f"**Warning:** {warning}", ""] if (warning := timing.busy_warning(info)) else []),
         "## Method", "",
         f"Each model is built and compiled as the runner does ({exp.name}: SGD momentum "
         f"{exp.optimizer.momentum}, coupled L2 {exp.optimizer.weight_decay}, step schedule, "

@@ -224,6 +224,8 @@ def _torch_backend_lrn(sizes: Sizes, args) -> list[Row]:
            "--repeats", str(args.repeats)]
     if args.warmup is not None:
         cmd += ["--warmup", str(args.warmup)]
+    if args.torch_threads is not None:
+        cmd += ["--torch-threads", str(args.torch_threads)]
     if args.quick:
         cmd.append("--quick")
     env = {**os.environ, "KERAS_BACKEND": "torch"}
@@ -252,6 +254,8 @@ def child_torch_lrn(sizes: Sizes, args) -> None:
 
     if keras.backend.backend() != "torch":
         raise SystemExit("--child torch-lrn must run with KERAS_BACKEND=torch")
+    if args.torch_threads is not None:
+        torch.set_num_threads(args.torch_threads)
     from course_lib.layers import LRN
 
     batch, height, width, channels = sizes.lrn_shape
@@ -319,8 +323,8 @@ def bench_rcl(sizes: Sizes, args) -> list[Row]:
         wf = tf.Variable(layer.kernel.numpy(), name="wf")
         wr = tf.Variable(layer.recurrent_kernel.numpy(), name="wr")
         b = tf.Variable(layer.bias.numpy(), name="b")
-        alpha = kw["lrn_alpha"] / kw["lrn_size"] if kw["lrn_alpha_mode"] == "mean" else kw[
-            "lrn_alpha"]
+        alpha = _effective_alpha({"alpha": kw["lrn_alpha"], "size": kw["lrn_size"],
+                                  "alpha_mode": kw["lrn_alpha_mode"]})
 
         def hand_written(u, kw=kw, alpha=alpha, wf=wf, wr=wr, b=b):
             def lrn(t):
@@ -441,6 +445,8 @@ def bench_models(sizes: Sizes, args) -> list[Row]:
 
     from course_lib.train import gpu
 
+    if args.torch_threads is not None:
+        torch.set_num_threads(args.torch_threads)
     rows = []
     for name in args.models:
         net, acc, kit_step, settings = _kit_trainer(name, sizes.model_batch)
@@ -461,7 +467,7 @@ def bench_models(sizes: Sizes, args) -> list[Row]:
         trainable = int(sum(np.prod(w.shape) for w in net.trainable_weights))
         rows.append(Row(
             "models", f"training throughput, {name} (batch {sizes.model_batch})",
-            "kit: Keras/TF train_on_batch as the runner compiles it",
+            "Keras/TensorFlow train_on_batch, compiled as the runner compiles it",
             "PyTorch " + ("torch.compile" if args.torch_compile else "eager") + ", channels_last",
             times["kit"], times["torch"], kind="speed", target=1.0, images=sizes.model_batch,
             notes=[f"{kit_params:,} weights ({trainable:,} trainable) on both sides", settings,
@@ -571,15 +577,21 @@ def bench_suite(args) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    out = proc.stdout
-    slowest = re.findall(r"^\s*([0-9.]+)s\s+(call|setup|teardown)\s+(\S+)", out, flags=re.M)
+    result = parse_pytest_output(proc.stdout)
+    result.update({"command": "COURSE_BUDGET=smoke python " + " ".join(cmd[1:]),
+                   "wall_s": wall, "returncode": proc.returncode,
+                   "output_tail": proc.stdout.splitlines()[-40:]})
+    return result
+
+
+def parse_pytest_output(out: str) -> dict:
+    """The final summary line and the ``--durations`` table of a pytest run's output."""
+    slowest = re.findall(r"^\s*([0-9.]+)s\s+(call|setup|teardown)\s+(.+?)\s*$", out, flags=re.M)
+    # "== 3 passed, 1 skipped in 12.34s (0:00:12) ==" or, with -q, the same without the "=".
     summary = [ln.strip("= ").strip() for ln in out.splitlines()
-               if re.match(r"^=+ .*(passed|failed|error).* in [0-9.]+s", ln)]
-    return {"command": "COURSE_BUDGET=smoke " + " ".join(cmd[1:]).replace(
-                sys.executable, "python"),
-            "wall_s": wall, "returncode": proc.returncode,
-            "summary": summary[-1] if summary else "(no pytest summary line found)",
-            "slowest": [(float(s), phase, test) for s, phase, test in slowest[:10]]}
+               if re.search(r"\b(passed|failed|errors?|skipped|deselected)\b.* in [0-9.]+s", ln)]
+    return {"summary": summary[-1] if summary else "(no pytest summary line found)",
+            "slowest": [(float(t), phase, test) for t, phase, test in slowest[:10]]}
 
 
 # ------------------------------------------------------------------------------------------
@@ -602,6 +614,7 @@ def report(rows: list[Row], info: dict, args, suite: dict | None, wall: float) -
              "Written by `benchmarks/run.py` (`make benchmark`). Ratios are kit / reference: "
              "for times lower is better, for throughput (img/s) higher is better.", "",
              "## Machine", "", timing.machine_markdown(info), "",
+             *([f"**Warning:** {warning}", ""] if (warning := timing.busy_warning(info)) else []),
              "## Method", "",
              "Each comparison runs in one process with its cases interleaved: untimed warm-up "
              "calls of every case first (tracing, compilation, first allocations: "
@@ -635,7 +648,7 @@ def report(rows: list[Row], info: dict, args, suite: dict | None, wall: float) -
         fastest = (min(row.kit_times) / min(row.ref_times) if row.kind == "time"
                    else min(row.ref_times) / min(row.kit_times))
         lines.append(f"{i}. **{row.comparison}**: kit = {row.kit}; reference = {row.reference}. "
-                     + " ".join(f"{n.rstrip('.')}." for n in row.notes)
+                     + " ".join(f"{n[0].upper()}{n[1:].rstrip('.')}." for n in row.notes)
                      + f" Fastest rounds: kit {row.value([min(row.kit_times)])}, reference "
                        f"{row.value([min(row.ref_times)])}, ratio {fastest:.2f}x.")
     lines.append("")
@@ -659,9 +672,10 @@ def parse_args(argv=None):
         description="Side-by-side CPU benchmarks of the course kit: LRN, RecurrentConv2D, "
                     "model training throughput vs PyTorch, input pipeline, test-suite time. "
                     "Writes a Markdown report (benchmarks/RESULTS.md) and prints it.")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
-                        metavar="SECTION",
-                        help=f"sections to run, any of {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--only", nargs="+", choices=(*SECTIONS, "suite"),
+                        default=list(SECTIONS), metavar="SECTION",
+                        help=f"sections to run, any of {', '.join(SECTIONS)}, suite (default: "
+                             f"{' '.join(SECTIONS)})")
     parser.add_argument("--suite", action="store_true",
                         help="also run the test suite + notebooks once (smoke budget) and "
                              "report its wall time and 10 slowest tests")
@@ -679,6 +693,9 @@ def parse_args(argv=None):
     parser.add_argument("--torch-compile", action="store_true",
                         help="run the PyTorch models through torch.compile (minutes of "
                              "compilation per model on a small CPU)")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="PyTorch intra-op threads (default: PyTorch's, one per core; "
+                             "TensorFlow always uses its default, one per core)")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and 2 rounds, to check that the script runs; writes "
                              "no report unless --output is given")
@@ -691,6 +708,9 @@ def parse_args(argv=None):
     sizes = QUICK if args.quick else FULL
     args.repeats = sizes.repeats if args.repeats is None else args.repeats
     args.micro_repeats = args.repeats * sizes.micro_factor
+    if args.torch_threads is not None and args.torch_threads < 1:
+        parser.error(f"--torch-threads must be >= 1. Received: --torch-threads "
+                     f"{args.torch_threads}")
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1. Received: --repeats {args.repeats}")
     if args.warmup is not None and args.warmup < 1:
@@ -717,15 +737,25 @@ def main(argv=None) -> int:
     benches = {"lrn": bench_lrn, "rcl": bench_rcl, "models": bench_models,
                "pipeline": bench_pipeline}
     rows: list[Row] = []
+    section_times = {}
     for section in SECTIONS:
         if section in args.only:
             t0 = time.perf_counter()
             print(f"[benchmark] {section} ...", file=sys.stderr, flush=True)
             rows += benches[section](sizes, args)
-            print(f"[benchmark] {section} done in {timing.fmt_duration(time.perf_counter() - t0)}",
-                  file=sys.stderr, flush=True)
-    suite = bench_suite(args) if args.suite else None
+            section_times[section] = time.perf_counter() - t0
+            print(f"[benchmark] {section} done in "
+                  f"{timing.fmt_duration(section_times[section])}", file=sys.stderr, flush=True)
+    suite = None
+    if args.suite or "suite" in args.only:
+        print("[benchmark] suite ...", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        suite = bench_suite(args)
+        section_times["suite"] = time.perf_counter() - t0
     info["load_average_end"] = timing.load_average()
+    info.setdefault("notes", []).append(
+        "time per section: " + ", ".join(f"{k} {timing.fmt_duration(v)}"
+                                         for k, v in section_times.items()))
     try:
         import tensorflow as tf
         import torch

@@ -93,6 +93,28 @@ def load_average() -> str:
         return "n/a"
 
 
+def busy_warning(info: dict) -> str | None:
+    """A warning when other processes competed for the CPU during the run, else ``None``.
+
+    The 1-minute load average counts this process too (about one unit per busy core), so
+    the machine counts as busy when it exceeds the usable cores by more than 0.75.
+    """
+    loads = []
+    for key in ("load_average_start", "load_average_end"):
+        try:
+            loads.append(float(str(info.get(key, "")).split(",")[0]))
+        except ValueError:
+            pass
+    cores = info.get("usable_cores") or 1
+    if not loads or max(loads) <= cores + 0.75:
+        return None
+    return (f"The 1-minute load average reached {max(loads):.1f} on {cores} usable cores: other "
+            "processes competed for the CPU, so the timings are noisy (see the per-round "
+            "ranges). PyTorch's OpenMP threads slow down most when the cores are oversubscribed "
+            "(they wait at barriers for descheduled threads): rerun on a quiet machine before "
+            "drawing conclusions.")
+
+
 def machine_info(packages=("numpy", "keras", "tensorflow", "torch", "jax")) -> dict:
     """CPU model, cores, memory, OS and versions of the packages that are importable.
 

@@ -102,6 +102,25 @@ def test_run_py_rejects_bad_repeats():
     assert "--repeats must be >= 1" in proc.stderr
 
 
+def test_run_py_reads_the_pytest_summary_and_durations():
+    import run
+
+    out = (
+        "......s.\n"
+        "============================= slowest 10 durations =============================\n"
+        "110.52s call     tests/test_a.py::test_x[3-design under budget]\n"
+        "83.80s setup    tests/test_b.py::test_y\n"
+        "(8 durations < 0.005s hidden.  Use -vv to show these durations.)\n"
+        "241 passed, 12 skipped in 1035.71s (0:17:15)\n"
+    )
+    parsed = run.parse_pytest_output(out)
+    assert parsed["summary"] == "241 passed, 12 skipped in 1035.71s (0:17:15)"
+    assert parsed["slowest"] == [(110.52, "call", "tests/test_a.py::test_x[3-design under budget]"),
+                                 (83.8, "setup", "tests/test_b.py::test_y")]
+    verbose = run.parse_pytest_output("==== 1 failed, 2 passed in 3.00s ====\n")
+    assert verbose["summary"] == "1 failed, 2 passed in 3.00s"
+
+
 def test_interleaved_warms_up_and_rotates_the_order():
     calls = []
     cases = {name: (lambda name=name: calls.append(name)) for name in "abc"}
@@ -111,6 +130,15 @@ def test_interleaved_warms_up_and_rotates_the_order():
     assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3, "c": 3}
     with pytest.raises(ValueError, match="repeats"):
         timing.interleaved(cases, repeats=0, warmup=1)
+
+
+def test_busy_warning_only_when_the_load_exceeds_the_cores():
+    quiet = {"load_average_start": "2.10, 1.00, 0.50", "load_average_end": "2.60, 1.5, 1.0",
+             "usable_cores": 2}
+    assert timing.busy_warning(quiet) is None
+    busy = {**quiet, "load_average_end": "4.50, 3.0, 2.0"}
+    assert "4.5 on 2 usable cores" in timing.busy_warning(busy)
+    assert timing.busy_warning({"load_average_start": "n/a", "usable_cores": 2}) is None
 
 
 def test_gpu_dataset_sizes_follow_the_data_module():
