@@ -6,18 +6,23 @@ real submissions are graded by the real grader, one subprocess and kernel per su
 
 * the reference solutions score full marks, the untouched student notebooks score zero;
 * assignment 1 is also graded with submissions that raise, loop forever (inside a function
-  and at top level), delete and rewrite files in their working folder and the grader's own
-  test copy, kill their kernel, are not notebooks, belong to another assignment, or ignore
-  interrupts; each gets the points its working parts earn and a message saying why the rest
-  failed, and the batch carries on;
+  and at top level, in a kernel that is slow to start the looping cell, as on a loaded
+  machine), delete and rewrite files in their working folder and the grader's own test copy,
+  kill their kernel, are not notebooks, belong to another assignment, or ignore interrupts;
+  each gets the points its working parts earn and a message saying why the rest failed, and
+  the batch carries on;
 * a submission graded twice gets the same scores.
 
-Slow (a few minutes on 2 CPU cores: every submission starts a kernel, assignment 3 trains a
-network for about a minute).
+Independent gradings run at the same time (the assignment-1 batch with two jobs next to the
+submission that ignores interrupts; assignments 2 and 3 together): the grader's limits count
+CPU time, so running them side by side must not change any score, and it keeps these tests
+to about two minutes on an idle 2-core machine. Slow (assignment 3 trains a network for
+about a minute).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import csv
 import json
@@ -40,6 +45,9 @@ REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = REPO / "assignments"
 NAMES = ["1-cnn-arithmetic", "2-custom-keras-layers", "3-design-under-budget"]
 TOTALS = {"1-cnn-arithmetic": 30, "2-custom-keras-layers": 25, "3-design-under-budget": 12}
+CELL_TIMEOUT = 3  # CPU seconds per student cell in the assignment-1 gradings
+SLOW_START = 5  # seconds the looper's kernel waits before its looping cell (> CELL_TIMEOUT)
+STUBBORN_TIMEOUT = 45  # seconds for the whole submission that ignores interrupts (it overlaps the batch)
 
 
 @pytest.fixture(scope="session")
@@ -212,12 +220,24 @@ def _a1_submissions(built, folder: Path) -> dict[str, Path]:
     subs["raiser_again"] = shutil.copy(subs["raiser"], folder / "raiser_again.ipynb")
 
     # Loops forever: receptive_field never returns, and the q7 cell calls it at top level.
+    # Its kernel is also slow to start that cell: an input transformer waits SLOW_START
+    # seconds, longer than the cell limit, before the cell runs (a loaded machine delays a
+    # cell like this). A limit counted from when the cell was sent would fire before the
+    # cell's first statement; the grader's limit starts with the cell and counts CPU time.
     looper = copy.deepcopy(ref)
     i = _cell_index(looper, "def receptive_field(")
     looper["cells"][i]["source"] = _source(looper["cells"][i]).replace(
         "def stack_vs_single_params(",
         "def receptive_field(layers):\n    while True:\n        pass\n\n\ndef stack_vs_single_params(",
     )
+    j = _cell_index(looper, "grader = otter.Notebook(")
+    looper["cells"].insert(j + 1, _code_cell(
+        "import time\n\n\n"
+        "def slow_start(lines):\n"
+        "    if any('def receptive_field(' in line for line in lines):\n"
+        f"        time.sleep({SLOW_START})\n"
+        "    return lines\n\n\n"
+        "get_ipython().input_transformers_post.append(slow_start)"))
     subs["looper"] = _write_nb(looper, folder / "looper.ipynb")
 
     # Deletes and rewrites files in its working folder, and rewrites the grader's protected copy of q2.
@@ -252,26 +272,80 @@ def _a1_submissions(built, folder: Path) -> dict[str, Path]:
     return subs
 
 
+def _stubborn_submission(built, folder: Path) -> dict:
+    """A notebook that loops until the per-cell limit interrupts it, catches that, and then
+    waits forever, catching every further interrupt; it records its kernel's process id and
+    how many interrupts it caught."""
+    folder.mkdir()
+    pid_file, caught_file = folder / "kernel.pid", folder / "caught.txt"
+    nb = _nb(built["1-cnn-arithmetic"].student_notebook)
+    nb["cells"] = [
+        _code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))"),
+        _code_cell(
+            "import time\n"
+            "caught = 0\n"
+            "while True:\n"
+            "    try:\n"
+            "        while not caught:\n"
+            "            pass\n"
+            "        time.sleep(3600)\n"
+            "    except KeyboardInterrupt:\n"
+            "        caught += 1\n"
+            f"        open({str(caught_file)!r}, 'w').write(str(caught))"
+        ),
+    ]
+    (folder / "subs").mkdir()
+    _write_nb(nb, folder / "subs" / "stubborn.ipynb")
+    return {"pid_file": pid_file, "caught_file": caught_file}
+
+
+def _grade_cli(root: Path, subs: Path, out: Path, *, timeout, jobs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "course_lib.grading", "--assignments-dir", str(root), "grade",
+         "1-cnn-arithmetic", str(subs), "--out", str(out),
+         "--timeout", str(timeout), "--cell-timeout", str(CELL_TIMEOUT), "--jobs", str(jobs)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
 @pytest.fixture(scope="session")
-def a1_batch(built, tmp_path_factory):
-    """Grade the assignment-1 batch once, through the command line."""
+def a1_gradings(built, tmp_path_factory):
+    """Grade the assignment-1 batch through the command line (two jobs) and, at the same
+    time, the submission that ignores interrupts (its own short whole-submission limit)."""
     tmp = tmp_path_factory.mktemp("a1")
     subs = _a1_submissions(built, tmp / "submissions")
-    out = tmp / "out"
+    stubborn = _stubborn_submission(built, tmp / "stubborn")
     root = built["1-cnn-arithmetic"].folder.parent
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "course_lib.grading", "--assignments-dir", str(root), "grade",
-         "1-cnn-arithmetic", str(tmp / "submissions"), "--out", str(out),
-         "--timeout", "600", "--cell-timeout", "10", "--jobs", "2"],
-        capture_output=True, text=True, timeout=1800,
-    )
-    elapsed = time.perf_counter() - start
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    summary = {row["student"]: row for row in _read_csv(out / "summary.csv")}
-    gradebook = _read_csv(out / "gradebook.csv")
-    return {"subs": subs, "out": out, "summary": summary, "gradebook": gradebook,
-            "stdout": proc.stdout, "elapsed": elapsed}
+    batch = _grade_cli(root, tmp / "submissions", tmp / "out", timeout=600, jobs=2)
+    lone = _grade_cli(root, tmp / "stubborn" / "subs", tmp / "stubborn" / "out", timeout=STUBBORN_TIMEOUT, jobs=1)
+    elapsed = {}
+    try:
+        for name, proc in (("stubborn", lone), ("batch", batch)):
+            output, _ = proc.communicate(timeout=1800)
+            elapsed[name] = time.perf_counter() - start
+            assert proc.returncode == 0, output
+    finally:
+        for proc in (batch, lone):
+            if proc.poll() is None:
+                proc.kill()
+    out = tmp / "out"
+    return {
+        "batch": {
+            "subs": subs, "out": out, "elapsed": elapsed["batch"],
+            "summary": {row["student"]: row for row in _read_csv(out / "summary.csv")},
+            "gradebook": _read_csv(out / "gradebook.csv"),
+        },
+        "stubborn": {
+            **stubborn, "elapsed": elapsed["stubborn"],
+            "summary": _read_csv(tmp / "stubborn" / "out" / "summary.csv"),
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def a1_batch(a1_gradings):
+    return a1_gradings["batch"]
 
 
 def _points(batch, student) -> dict[str, float]:
@@ -318,7 +392,8 @@ def test_a1_endless_loops_are_stopped_and_cost_only_their_tests(a1_batch):
     assert points["q7"] == 1.5, "public and strided tests call the looping function, the third does not"
     assert sum(points.values()) == 30 - 2.5
     text = _feedback(a1_batch, "looper")
-    assert "per-cell time limit" in text, "the top-level call was interrupted"
+    assert "per-cell time limit" in text, "the top-level call was stopped"
+    assert f"did not finish within {CELL_TIMEOUT} s" in text, "by the cell limit, not in the slow start"
     assert "did not finish within 10 s" in json.dumps(
         json.loads((a1_batch["out"] / "results" / "looper.json").read_text()))
 
@@ -351,25 +426,16 @@ def test_grading_the_same_submission_twice_gives_the_same_scores(a1_batch):
     assert outcome(first) == outcome(second)
 
 
-def test_a1_submission_that_ignores_interrupts_is_killed_at_the_time_limit(built, tmp_path):
+def test_a1_submission_that_ignores_interrupts_is_killed_at_the_time_limit(a1_gradings):
     import psutil
 
-    pid_file = tmp_path / "kernel.pid"
-    nb = _nb(built["1-cnn-arithmetic"].student_notebook)
-    nb["cells"] = [
-        _code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))"),
-        _code_cell("while True:\n    try:\n        while True:\n            pass\n"
-                   "    except KeyboardInterrupt:\n        pass"),
-    ]
-    (tmp_path / "subs").mkdir()
-    _write_nb(nb, tmp_path / "subs" / "stubborn.ipynb")
-    start = time.perf_counter()
-    grades = grade_submissions(built["1-cnn-arithmetic"].autograder_zip, tmp_path / "subs",
-                               tmp_path / "out", timeout=30, cell_timeout=3)
-    assert time.perf_counter() - start < 90
-    (g,) = grades
-    assert g.status == "timeout" and g.total == 0 and "30 s" in g.message
-    kernel = int(pid_file.read_text())
+    stubborn = a1_gradings["stubborn"]
+    (row,) = stubborn["summary"]
+    assert row["status"] == "timeout" and row["points"] == "0", row
+    assert f"{STUBBORN_TIMEOUT} s" in row["message"]
+    assert stubborn["elapsed"] < STUBBORN_TIMEOUT + 60
+    assert int(stubborn["caught_file"].read_text()) >= 1, "the per-cell limit fired and was ignored"
+    kernel = int(stubborn["pid_file"].read_text())
     deadline = time.time() + 10
     while True:
         try:
@@ -384,14 +450,28 @@ def test_a1_submission_that_ignores_interrupts_is_killed_at_the_time_limit(built
 # ------------------------------------------------------------------ assignments 2 and 3
 
 
+@pytest.fixture(scope="session")
+def a2_a3_grades(built, tmp_path_factory):
+    """The reference solution and the untouched student notebook of assignments 2 and 3, both
+    assignments graded at the same time (two jobs each), with the default limits."""
+    names = ["2-custom-keras-layers", "3-design-under-budget"]
+
+    def grade(name):
+        spec = built[name]
+        tmp = tmp_path_factory.mktemp(name)
+        (tmp / "subs").mkdir()
+        shutil.copy(spec.solution_notebook, tmp / "subs" / "reference.ipynb")
+        shutil.copy(spec.student_notebook, tmp / "subs" / "untouched.ipynb")
+        grades = grade_submissions(spec.autograder_zip, tmp / "subs", tmp / "out", timeout=1500, jobs=2)
+        return {g.student: g for g in grades}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return dict(zip(names, pool.map(grade, names)))
+
+
 @pytest.mark.parametrize("name", ["2-custom-keras-layers", "3-design-under-budget"])
-def test_reference_full_marks_and_untouched_zero(built, tmp_path, name):
-    spec = built[name]
-    (tmp_path / "subs").mkdir()
-    shutil.copy(spec.solution_notebook, tmp_path / "subs" / "reference.ipynb")
-    shutil.copy(spec.student_notebook, tmp_path / "subs" / "untouched.ipynb")
-    grades = {g.student: g for g in grade_submissions(
-        spec.autograder_zip, tmp_path / "subs", tmp_path / "out", timeout=1500, cell_timeout=120, jobs=2)}
+def test_reference_full_marks_and_untouched_zero(a2_a3_grades, name):
+    grades = a2_a3_grades[name]
     ref, untouched = grades["reference"], grades["untouched"]
     print(f"\n{name}: reference graded in {ref.seconds:.0f} s, untouched in {untouched.seconds:.0f} s")
     assert ref.status == "ok" and ref.total == TOTALS[name], ref.feedback

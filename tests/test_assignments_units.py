@@ -99,7 +99,7 @@ def test_grading_requirements_pin_course_lib_dependencies_like_the_kit():
 
 def test_time_limit_stops_an_endless_loop():
     start = time.perf_counter()
-    with pytest.raises(CallTimeoutError, match=r"my_function did not finish within 0.3 s"):
+    with pytest.raises(CallTimeoutError, match=r"my_function did not finish within 0.3 s \(it used 0.3 s of CPU"):
         with time_limit(0.3, "my_function"):
             while True:
                 pass
@@ -116,11 +116,123 @@ def test_time_limit_lets_fast_code_finish_and_restores_the_handler():
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
+def test_time_limit_counts_cpu_time_not_time_spent_waiting():
+    start = time.perf_counter()
+    with time_limit(0.2, "a sleeper", wall_seconds=10):
+        time.sleep(0.7)  # 3.5 times the limit on the clock, almost no CPU time
+    assert time.perf_counter() - start >= 0.7
+
+
+def test_time_limit_wall_clock_ceiling_stops_code_that_waits_forever():
+    start = time.perf_counter()
+    with pytest.raises(CallTimeoutError, match=r"waiter did not finish within 0.5 s of wall-clock time"):
+        with time_limit(0.2, "waiter", wall_seconds=0.5):
+            while True:
+                time.sleep(0.05)
+    assert time.perf_counter() - start < 5
+
+
+def test_time_limit_ignores_time_the_process_is_not_running():
+    """A process stopped for longer than the limit (as a busy machine or memory pressure can
+    stall it) in the middle of a call that does little work: the call is not stopped."""
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from course_lib.grading.time_limit import time_limit\n"
+         "with time_limit(1.0, 'light work', wall_seconds=60):\n"
+         "    print('inside', flush=True)\n"
+         "    sys.stdin.readline()\n"  # the parent stops us, resumes us, then writes a line
+         "    t = time.thread_time()\n"
+         "    while time.thread_time() - t < 0.3:\n"
+         "        pass\n"
+         "print('finished', flush=True)\n"],
+        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "inside"
+        start = time.perf_counter()
+        child.send_signal(signal.SIGSTOP)
+        time.sleep(1.5)
+        child.send_signal(signal.SIGCONT)
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.send_signal(signal.SIGCONT)
+            child.kill()
+    assert time.perf_counter() - start > 1.0, "the call took longer than its limit on the clock"
+    assert child.returncode == 0 and out.strip() == "finished", err[-2000:]
+
+
+def test_time_limit_nests_and_gives_the_outer_limit_its_alarm_back():
+    start = time.perf_counter()
+    with pytest.raises(CallTimeoutError, match="outer"):
+        with time_limit(0.8, "outer"):
+            with pytest.raises(CallTimeoutError, match="inner"):
+                with time_limit(0.2, "inner"):
+                    while True:
+                        pass
+            left, _ = signal.getitimer(signal.ITIMER_REAL)
+            assert 0 < left < 0.8, "the outer alarm is set again"
+            while True:
+                pass
+    assert time.perf_counter() - start < 10
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_time_limit_docstring_example_runs():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("course_lib.grading.time_limit")
+    assert doctest.testmod(module).failed == 0
+
+
 @pytest.mark.parametrize("bad", [0, -1, True, "3"])
 def test_time_limit_rejects_bad_seconds(bad):
     with pytest.raises(ValueError, match="seconds"):
         with time_limit(bad):
             pass
+
+
+def test_time_limit_rejects_a_wall_clock_ceiling_below_the_limit():
+    with pytest.raises(ValueError, match=r"Received: wall_seconds=1 with seconds=2"):
+        with time_limit(2, wall_seconds=1):
+            pass
+
+
+def test_cell_limit_stops_busy_cells_only_and_spares_exempt_ones():
+    """install_cell_limit in a real IPython shell (in a subprocess): a busy cell is stopped by
+    CellTimeoutError, the kernel goes on; a cell that waits longer than the limit, a cell
+    that loops briefly after a slow start, and an exempt cell that loops longer all finish."""
+    script = (
+        "import json, re, time\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "from course_lib.grading.time_limit import install_cell_limit\n"
+        "shell = InteractiveShell.instance()\n"
+        "install_cell_limit(0.3, wall_seconds=20, exempt=re.compile('# exempt').match, shell=shell)\n"
+        "def spin(s):\n"
+        "    return f't = time.thread_time()\\nwhile time.thread_time() - t < {s}:\\n    pass\\n'\n"
+        "cells = ['import time\\nx = 1\\nwhile True:\\n    pass',\n"
+        "         'y = x + 1\\ntime.sleep(0.8)',\n"
+        "         '# exempt\\n' + spin(0.6),\n"
+        "         spin(0.1)]\n"
+        "out = []\n"
+        "for cell in cells:\n"
+        "    r = shell.run_cell(cell)\n"
+        "    e = r.error_in_exec\n"
+        "    out.append([type(e).__name__ if e else None, str(e) if e else ''])\n"
+        "out.append(shell.user_ns.get('y'))\n"
+        "print('RESULT' + json.dumps(out))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT")), None)
+    assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
+    busy, waits, exempt, short, y = json.loads(line[len("RESULT"):])
+    assert busy[0] == "CellTimeoutError" and "this cell did not finish within 0.3 s" in busy[1]
+    assert waits == [None, ""] and exempt == [None, ""] and short == [None, ""]
+    assert y == 2, "the statements before the loop ran, and the next cell ran"
 
 
 # ------------------------------------------------------------------ scoring
@@ -156,15 +268,30 @@ def test_score_zeroes_questions_whose_protected_tests_changed():
 
 
 @pytest.mark.parametrize(
-    "source, limit",
-    [('grader.check("q3")', None), ("from otter.execute import Checker\nfor t in []:\n    pass", None),
-     ("from otter import Notebook as notebook_x1\n", None), (["grader.", 'check("q1")'], None),
-     ("x = conv_output_size(5, 3)", 7), ("while True:\n    pass", 7), ("# grader.check('q1')\nwhile True: pass", 7)],
+    "source, exempt",
+    [('grader.check("q3")', True), ("grader.check('q3')\n", True), (["grader.", 'check("q1")'], True),
+     ("from otter.execute import Checker\nfor t in []:\n    pass", True),
+     ("from otter import Notebook as notebook_x1\nnotebook_x1.init_grading_mode('tests')", True),
+     ("# course_lib grading: per-cell limits\nimport re", True),
+     ("x = conv_output_size(5, 3)", False), ("while True:\n    pass", False),
+     ("# grader.check('q1')\nwhile True: pass", False), ('grader.check("q1")\nwhile True: pass', False)],
 )
-def test_cell_time_limit_spares_only_the_cells_that_run_tests(source, limit):
-    from course_lib.grading._worker import _cell_timeout
+def test_cell_time_limit_spares_only_the_cells_that_run_tests(source, exempt):
+    from course_lib.grading._worker import _cell_timeout, _is_grading_cell, _source
 
-    assert _cell_timeout({"source": source}, 7) == limit
+    # nbconvert's timeout is only a backstop: 30 s after the in-kernel ceiling 3 * 7 + 30.
+    assert _cell_timeout({"source": source}, 7) == (None if exempt else 81)
+    assert _is_grading_cell(_source({"source": source})) is exempt
+
+
+def test_setup_cell_loads_this_graders_time_limit_and_exempts_the_grading_cells():
+    from course_lib.grading import _worker
+
+    source = _worker._setup_cell_source(7)
+    assert _worker._is_grading_cell(source), "the setup cell itself runs without a limit"
+    assert str(REPO / "course_lib" / "grading" / "time_limit.py") in source
+    assert "install_cell_limit(7, exempt=" in source
+    compile(source, "<setup cell>", "exec")
 
 
 def test_grade_submissions_checks_its_arguments(tmp_path):
@@ -292,33 +419,17 @@ def test_fixed_training_checks_arguments():
             fixed_training(_net(), **kwargs)
 
 
-@pytest.mark.slow
-@pytest.mark.realdata
-def test_fixed_training_is_deterministic_and_learns():
-    """Two runs of a small schedule give the same numbers, and better than chance (0.1)."""
-    from course_lib.grading.fixed_training import fixed_training
-
-    if not Path("/usr/share/datasets/fashion-mnist").is_dir():
-        pytest.skip("needs the offline Fashion-MNIST files (Debian package dataset-fashion-mnist)")
+def _tiny_net():
     import keras
 
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.Conv2D(8, 3, activation="relu")(inputs)
     x = keras.layers.Flatten()(keras.layers.MaxPooling2D(4)(x))
-    net = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))  # learns fast
-    first = fixed_training(net, limit=512, epochs=2, batch_size=64)
-    second = fixed_training(net, limit=512, epochs=2, batch_size=64)
-    assert first.test_accuracy == second.test_accuracy and first.test_loss == second.test_loss
-    assert first.train_accuracy == second.train_accuracy
-    assert first.test_accuracy > 0.3 and first.params == net.count_params()
-    assert first.schedule["limit"] == 512 and first.schedule["seed"] == 0
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))  # learns fast
 
 
-@pytest.mark.slow
-def test_fixed_training_reports_a_model_it_cannot_rebuild():
+def _unrebuildable_net():
     import keras
-
-    from course_lib.grading.fixed_training import fixed_training
 
     class Unregistered(keras.layers.Layer):
         def call(self, x):
@@ -326,6 +437,54 @@ def test_fixed_training_reports_a_model_it_cannot_rebuild():
 
     inputs = keras.Input((32, 32, 3))
     x = Unregistered()(keras.layers.Conv2D(4, 3)(inputs))
-    net = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalMaxPooling2D()(x)))
-    with pytest.raises(RuntimeError, match="fixed training failed"):
-        fixed_training(net, limit=64, epochs=1)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalMaxPooling2D()(x)))
+
+
+@pytest.fixture(scope="module")
+def fixed_training_runs():
+    """Three fixed trainings at once (each is its own process): the tiny net twice with a
+    small schedule (same code path as grading, fewer images and epochs), and a model whose
+    custom layer the training process cannot rebuild. Values are results or exceptions."""
+    import concurrent.futures
+
+    from course_lib.grading.fixed_training import fixed_training
+
+    if not Path("/usr/share/datasets/fashion-mnist").is_dir():
+        pytest.skip("needs the offline Fashion-MNIST files (Debian package dataset-fashion-mnist)")
+    net, broken = _tiny_net(), _unrebuildable_net()
+    jobs = {
+        "first": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),
+        "second": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),
+        "broken": lambda: fixed_training(broken, limit=64, epochs=1),
+    }
+
+    def run(job):
+        try:
+            return job()
+        except Exception as e:  # the test inspects it
+            return e
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+        return {"net": net, **{name: f.result() for name, f in futures.items()}}
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_fixed_training_is_deterministic_and_learns(fixed_training_runs):
+    """Two runs of a small schedule give the same numbers, and better than chance (0.1)."""
+    first, second, net = fixed_training_runs["first"], fixed_training_runs["second"], fixed_training_runs["net"]
+    assert not isinstance(first, Exception), first
+    assert not isinstance(second, Exception), second
+    assert first.test_accuracy == second.test_accuracy and first.test_loss == second.test_loss
+    assert first.train_accuracy == second.train_accuracy
+    assert first.test_accuracy > 0.3 and first.params == net.count_params()
+    assert first.schedule["limit"] == 512 and first.schedule["seed"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_fixed_training_reports_a_model_it_cannot_rebuild(fixed_training_runs):
+    error = fixed_training_runs["broken"]
+    assert isinstance(error, RuntimeError) and "fixed training failed" in str(error), repr(error)
+    assert "Unregistered" in str(error), "the message shows the training process's error"

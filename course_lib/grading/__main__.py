@@ -73,7 +73,8 @@ def main(argv=None) -> int:
     g.add_argument("--timeout", type=float, default=1200, help="seconds per submission (default 1200)")
     g.add_argument(
         "--cell-timeout", type=int, default=300,
-        help="seconds per student cell, then the kernel is interrupted (default 300)",
+        help="CPU seconds per student cell (wall-clock ceiling 3x + 30 s), then the cell is "
+        "stopped and the next one runs (default 300)",
     )
     g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
     g.add_argument("--autograder", default=None, help="autograder zip (default: the assignment's dist/ zip)")

@@ -7,14 +7,27 @@ results}``, as ``otter run`` does), grades with otter's own runner, then writes 
 per-question scores and test-case results, the errors raised by the notebook's cells, and
 whether the submission changed test files while it ran.
 
-Two adjustments to otter's runner, both made by wrapping functions it calls:
+Three adjustments to otter's runner, made by wrapping functions it calls:
 
-* a time limit per student cell (:func:`_install_cell_timeout`);
+* a limit per student cell, enforced inside the kernel (:func:`_install_cell_limit`): a
+  cell the grader adds after otter's first cell loads :mod:`course_lib.grading.time_limit`
+  and calls its ``install_cell_limit``, which stops any student cell that uses
+  ``--cell-timeout`` seconds of CPU time (or three times that plus 30 s on the clock) by
+  raising ``CellTimeoutError`` in it. The limit starts when the cell starts running and
+  counts the work it does, so how busy the machine is does not change which statement it
+  stops. nbconvert's own timeout (an interrupt sent from outside the kernel, after a
+  wall-clock time counted from when the cell was *sent*) stays only as a backstop, 30 s
+  after the in-kernel ceiling: sent early, as on a loaded machine, such an interrupt can land
+  before the cell's first statement or in the kernel's own code, which loses the cell's
+  definitions or leaves the kernel without a reply until the whole-submission limit;
 * the tests are read from a protected copy outside the notebook's working folder
   (:func:`_install_protected_tests`): otter copies them into ``submission/tests`` next to the
   notebook, where a notebook that deletes or rewrites files in its folder would break or fake
   its own grading. The copy in the working folder stays (the notebook's ``grader.check`` cells
-  look there outside grading) and is compared afterwards, for the report.
+  look there outside grading) and is compared afterwards, for the report;
+* the cells that run tests (otter's first and last cells, the notebook's ``grader.check``
+  cells) have no cell limit: the tests' own ``time_limit`` calls and the whole submission's
+  limit bound them, and interrupting them would lose the results of every test they run.
 
 Not public API: the grading command is ``python -m course_lib.grading grade``.
 """
@@ -36,47 +49,90 @@ from pathlib import Path
 _MAX_ERRORS = 20
 
 
-# Cells that run tests: otter's init and final cells and the notebook's grader.check cells.
+# Cells that run tests: otter's first and last cells, the notebook's grader.check cells (the
+# whole cell), and the grader's own setup cell.
+_SETUP_MARKER = "# course_lib grading: per-cell limits"
 _GRADING_CELL = re.compile(
-    r"\s*(grader\.check\(|from otter\.execute import Checker|from otter import Notebook as |"
-    r"notebook_\w+\(\)\.check\()"
+    r"\s*(?:from otter import Notebook as notebook_\w+\n|from otter\.execute import Checker\n|"
+    r"notebook_\w+\(\)\.check\(|" + re.escape(_SETUP_MARKER) + r"\n|"
+    r"grader\.check\(\s*(?P<q>[\"'])[\w.-]+(?P=q)\s*\)\s*$)"
 )
+
+# Seconds between the in-kernel wall-clock ceiling of a cell and nbconvert's interrupt.
+_BACKSTOP_MARGIN = 30
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _is_grading_cell(source: str) -> bool:
+    return _GRADING_CELL.match(source) is not None
 
 
 def _cell_timeout(cell, seconds: int):
-    """The time limit of one cell: ``seconds`` for the student's cells, none for the cells that
-    run tests (their time is bounded by the tests' own ``time_limit`` calls and the whole
-    submission's limit; interrupting them would lose the results of every test they run)."""
-    source = cell.get("source", "")
-    source = "".join(source) if isinstance(source, list) else source
-    return None if _GRADING_CELL.match(source) else int(seconds)
+    """nbconvert's timeout for one cell: none for the cells that run tests, else a backstop
+    ``_BACKSTOP_MARGIN`` seconds after the in-kernel wall-clock ceiling of ``seconds``."""
+    from course_lib.grading.time_limit import default_wall_seconds
+
+    if _is_grading_cell(_source(cell)):
+        return None
+    return int(default_wall_seconds(seconds) + _BACKSTOP_MARGIN)
 
 
-def _install_cell_timeout(seconds: int) -> None:
-    """Make otter's notebook execution interrupt any student cell that runs longer than ``seconds``.
+def _setup_cell_source(seconds: int) -> str:
+    """The cell the grader adds after otter's first cell: install the per-cell limit in the
+    kernel, from this grader's own copy of ``time_limit.py`` (loaded by path, so it does not
+    matter which ``course_lib``, if any, the notebook imports)."""
+    path = str(Path(__file__).resolve().with_name("time_limit.py"))
+    return (
+        f"{_SETUP_MARKER}\n"
+        "import importlib.util as _course_lib_util, re as _course_lib_re\n"
+        f"_course_lib_spec = _course_lib_util.spec_from_file_location('_course_lib_time_limit', {path!r})\n"
+        "_course_lib_limits = _course_lib_util.module_from_spec(_course_lib_spec)\n"
+        "_course_lib_spec.loader.exec_module(_course_lib_limits)\n"
+        f"_course_lib_limits.install_cell_limit({int(seconds)}, "
+        f"exempt=_course_lib_re.compile({_GRADING_CELL.pattern!r}).match)\n"
+        "del _course_lib_util, _course_lib_re, _course_lib_spec, _course_lib_limits\n"
+    )
 
-    otter builds a fresh traitlets ``Config`` for nbconvert's ``ExecutePreprocessor`` inside
-    ``otter.execute.grade_notebook`` and exposes no option for a cell timeout, so the factory
-    it calls is wrapped here. ``interrupt_on_timeout`` sends the kernel a KeyboardInterrupt and
-    carries on with the next cell, so one endless loop costs only its own cell.
+
+def _install_cell_limit(seconds: int) -> None:
+    """Limit every student cell to ``seconds`` of CPU time, inside the kernel.
+
+    otter builds the grading notebook in ``GradingPreprocessor.preprocess`` (its first cell
+    enters grading mode) and a fresh traitlets ``Config`` for nbconvert's
+    ``ExecutePreprocessor`` in ``otter.execute.grade_notebook``, with no option for either;
+    both are wrapped here. The grader's setup cell goes right after otter's first cell;
+    nbconvert gets the backstop timeout of :func:`_cell_timeout`, after which it interrupts
+    the kernel and carries on with the next cell.
     """
+    import nbformat
     import otter.execute
+    from otter.execute.preprocessor import GradingPreprocessor
 
     base = getattr(otter.execute, "Config", None)
-    if base is None:  # pragma: no cover - guards against an otter layout change
+    preprocess = getattr(GradingPreprocessor, "preprocess", None)
+    if base is None or preprocess is None:  # pragma: no cover - guards against an otter layout change
         raise RuntimeError(
-            "otter.execute.Config not found: this otter-grader version is not supported "
-            "(requirements.txt pins otter-grader~=7.0)."
+            "otter.execute.Config or GradingPreprocessor.preprocess not found: this "
+            "otter-grader version is not supported (requirements.txt pins otter-grader~=7.0)."
         )
 
     def config_with_cell_timeout(*args, **kwargs):
         config = base(*args, **kwargs)
-        config.ExecutePreprocessor.timeout = int(seconds)
         config.ExecutePreprocessor.timeout_func = lambda cell: _cell_timeout(cell, seconds)
         config.ExecutePreprocessor.interrupt_on_timeout = True
         return config
 
+    def preprocess_with_cell_limit(self, nb, resources=None):
+        nb, resources = preprocess(self, nb, resources)
+        nb.cells.insert(1, nbformat.v4.new_code_cell(_setup_cell_source(seconds)))
+        return nb, resources
+
     otter.execute.Config = config_with_cell_timeout
+    GradingPreprocessor.preprocess = preprocess_with_cell_limit
 
 
 def _install_protected_tests(protected_dir: Path) -> None:
@@ -134,8 +190,7 @@ def _cell_errors(notebook) -> list[dict]:
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
-            source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else source
+            source = _source(cell)
             first = next((line.strip() for line in source.splitlines() if line.strip()), "")
             errors.append(
                 {
@@ -206,7 +261,7 @@ def grade(submission: Path, autograder_zip: Path, cell_timeout: int) -> dict:
 
     protected = Path.cwd() / "protected_tests"
     shutil.copytree(root / "source" / "tests", protected)
-    _install_cell_timeout(cell_timeout)
+    _install_cell_limit(cell_timeout)
     _install_protected_tests(protected)
     record: dict = {"status": "ok", "message": "", "questions": {}, "errors": [], "tampered": []}
     try:
@@ -254,7 +309,20 @@ def grade(submission: Path, autograder_zip: Path, cell_timeout: int) -> dict:
     return record
 
 
+def _skip_iri_format_checks() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    otter imports nbformat, which imports jsonschema, which imports the optional
+    ``rfc3987_syntax`` (when it is installed) to check the ``iri`` string formats; that import
+    builds a grammar and costs about 2 s of CPU time in every grading process. Nothing here
+    checks IRIs (nbformat's schemas use no such format), and jsonschema simply leaves those
+    checks out when the import fails. Only this worker process is affected, not the kernel.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv=None) -> int:
+    _skip_iri_format_checks()
     parser = argparse.ArgumentParser(prog="python -m course_lib.grading._worker")
     parser.add_argument("submission", type=Path)
     parser.add_argument("autograder_zip", type=Path)

@@ -7,11 +7,17 @@ the autograder zip, under three limits:
 * every call into student code made by a test runs under
   :func:`course_lib.grading.time_limit` (the tests do this), so an endless loop inside a
   function fails that one test;
-* every cell of the student's gets ``cell_timeout`` seconds, then the kernel is interrupted
-  and the next cell runs, so an endless loop at top level costs only its cell (the cells that
-  run tests, ``grader.check`` and otter's final one, are bounded by the tests' own limits);
-* the whole submission gets ``timeout`` seconds, then the worker and its kernel are killed
-  and the submission scores 0 with a message saying so.
+* every cell of the student's may use ``cell_timeout`` seconds of CPU time (or three times
+  that plus 30 s on the clock), counted inside the kernel from the moment the cell starts;
+  then ``CellTimeoutError`` is raised in it and the next cell runs, so an endless loop at top
+  level costs only its cell (the cells that run tests, ``grader.check`` and otter's final
+  one, are bounded by the tests' own limits);
+* the whole submission gets ``timeout`` seconds on the clock, then the worker and its kernel
+  are killed and the submission scores 0 with a message saying so.
+
+The first two limits count CPU time, not time on the clock, so a correct notebook gets the
+same score on a busy machine (or with ``jobs`` above the number of cores) as on an idle one;
+only the whole-submission limit depends on the machine, and it is meant to be generous.
 
 What the grader reports per submission (points per question, why points were lost) comes
 from otter's results; points possible come from the autograder zip itself, so a submission
@@ -271,8 +277,10 @@ def _feedback(student: str, assignment: str, grade: SubmissionGrade, notes: dict
     if errors:
         lines += ["## Errors raised while running your notebook", ""]
         for e in errors:
-            if e["ename"] == "KeyboardInterrupt":
-                why = "stopped: the cell ran past the per-cell time limit"
+            if e["ename"] == "CellTimeoutError":
+                why = f"stopped by the per-cell time limit: {e['evalue']}"
+            elif e["ename"] == "KeyboardInterrupt":
+                why = "stopped: the cell ran past the per-cell time limit and was interrupted"
             else:
                 why = f"{e['ename']}: {e['evalue']}"
             lines.append(f"- cell starting `{e['cell']}`: {why}")
@@ -298,8 +306,9 @@ def grade_submissions(
         out_dir: Where the gradebook, summary, feedback, raw results and logs go.
         assignment: Name shown in the feedback files.
         timeout: Seconds allowed for one whole submission (positive).
-        cell_timeout: Seconds allowed for one of the student's notebook cells (positive
-            integer); the cells that run tests are not limited by it.
+        cell_timeout: CPU seconds allowed for one of the student's notebook cells (positive
+            integer; the wall-clock ceiling is ``3 * cell_timeout + 30``); the cells that run
+            tests are not limited by it.
         jobs: Submissions graded in parallel (positive integer).
 
     Returns:

@@ -1,21 +1,134 @@
-"""A wall-clock limit for one call into student code, for use inside autograder tests."""
+"""Limits on student code: one call inside an autograder test, or one notebook cell.
+
+Both limits count the **CPU time of the thread that runs the student's code**, not the time
+on the clock. A call that does little work is never stopped, however long it waits for a CPU
+on a busy machine (other jobs, a parallel grading batch, a process descheduled or stalled
+by memory pressure), so grading gives the same result on an idle laptop and on a loaded CI
+runner. An endless loop uses CPU time and is stopped once it has used the limit. A wall-clock
+ceiling (by default ``3 * seconds + 30``) stops code that waits instead of computing
+(``time.sleep`` in a loop, a blocking read), and work done in other threads or processes
+(TensorFlow's thread pools, a subprocess), which the CPU time of the calling thread does not see.
+
+The check runs in a ``SIGALRM`` handler: the alarm first rings after ``seconds`` of wall-clock
+time (the thread cannot have used more CPU time than that), and the handler rings it again
+for the CPU time still left until the limit or the ceiling is reached. So the limits work in
+the main thread on POSIX systems (where notebooks and the grader run); elsewhere the code
+runs without a limit. A limit cannot interrupt one long C call (a NumPy or TensorFlow
+kernel); it fires when control returns to Python. Limits nest: an inner limit restores the
+outer one's alarm when it ends.
+
+This module uses only the standard library: the grader loads it into each notebook kernel
+by its file path (:func:`install_cell_limit`), whatever ``course_lib`` the notebook sees.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import signal
 import threading
+import time
 
-__all__ = ["CallTimeoutError", "time_limit"]
+__all__ = [
+    "CallTimeoutError",
+    "CellTimeoutError",
+    "default_wall_seconds",
+    "install_cell_limit",
+    "time_limit",
+]
+
+# The alarm never rings sooner than this after it is set again (seconds).
+_MIN_STEP = 0.05
 
 
 class CallTimeoutError(TimeoutError):
     """Student code ran past the limit of a :func:`time_limit` block."""
 
 
+class CellTimeoutError(KeyboardInterrupt):
+    """A notebook cell ran past the limit set by :func:`install_cell_limit`.
+
+    A ``KeyboardInterrupt`` (what Jupyter's interrupt raises), so an ``except Exception`` in
+    the student's code does not swallow it.
+    """
+
+
+def default_wall_seconds(seconds: float) -> float:
+    """The wall-clock ceiling that goes with a CPU-time limit of ``seconds``: ``3 * seconds + 30``."""
+    return 3 * seconds + 30
+
+
+def _check_limits(seconds, wall_seconds) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise ValueError(f"Argument `seconds` must be a positive number. Received: seconds={seconds!r}")
+    if wall_seconds is None:
+        return default_wall_seconds(seconds)
+    number = isinstance(wall_seconds, (int, float)) and not isinstance(wall_seconds, bool)
+    if not (number and wall_seconds >= seconds):
+        raise ValueError(
+            "Argument `wall_seconds` must be a number >= `seconds` (or None for "
+            f"3 * seconds + 30). Received: wall_seconds={wall_seconds!r} with seconds={seconds!r}"
+        )
+    return float(wall_seconds)
+
+
+def _usable() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+class _Alarm:
+    """A CPU-time limit with a wall-clock ceiling, checked by a ``SIGALRM`` handler.
+
+    ``make_error(kind, used)`` builds the exception raised in the interrupted code, where
+    ``kind`` is ``"cpu"`` or ``"wall"``. The alarm raises at most once per :meth:`start`.
+    """
+
+    def __init__(self, seconds: float, wall_seconds: float, make_error):
+        self.seconds = float(seconds)
+        self.wall_seconds = float(wall_seconds)
+        self.make_error = make_error
+        self.active = False
+        self._cpu0 = self._wall0 = 0.0
+
+    def start(self) -> None:
+        self._cpu0 = time.thread_time()
+        self._wall0 = time.monotonic()
+        self.active = True
+        signal.setitimer(signal.ITIMER_REAL, min(self.seconds, self.wall_seconds))
+
+    def stop(self) -> None:
+        self.active = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def handler(self, signum, frame) -> None:
+        if not self.active:
+            return
+        cpu = time.thread_time() - self._cpu0  # the handler runs in the main thread
+        wall = time.monotonic() - self._wall0
+        if cpu >= self.seconds - 1e-3:
+            self.active = False
+            raise self.make_error("cpu", cpu)
+        if wall >= self.wall_seconds - 1e-3:
+            self.active = False
+            raise self.make_error("wall", wall)
+        left = min(self.seconds - cpu, self.wall_seconds - wall)
+        signal.setitimer(signal.ITIMER_REAL, max(left, _MIN_STEP))
+
+
+def _limit_message(what: str, kind: str, seconds: float, wall_seconds: float) -> str:
+    if kind == "cpu":
+        return (
+            f"{what} did not finish within {seconds:g} s (it used {seconds:g} s of CPU time: "
+            "an endless loop, or far too slow) and was stopped."
+        )
+    return (
+        f"{what} did not finish within {wall_seconds:g} s of wall-clock time (it was waiting "
+        "rather than computing, or computing outside Python's main thread) and was stopped."
+    )
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float, what: str = "the code under test"):
-    """Raise :class:`CallTimeoutError` inside the block if it runs longer than ``seconds``.
+def time_limit(seconds: float, what: str = "the code under test", *, wall_seconds: float | None = None):
+    """Raise :class:`CallTimeoutError` inside the block once it has used ``seconds`` of CPU time.
 
     Autograder tests wrap every call into student code with it, so an endless loop in one
     function fails that one test (with a message saying why) instead of hanging the grader::
@@ -23,36 +136,108 @@ def time_limit(seconds: float, what: str = "the code under test"):
         with time_limit(10, "conv_forward_naive"):
             out, _ = conv_forward_naive(x, w, b)
 
-    ``CallTimeoutError`` derives from ``Exception``, so otter records it as a failed test case.
-    The limit uses ``SIGALRM`` and therefore only works in the main thread on POSIX systems
-    (where notebooks and the grader run); elsewhere the block runs without a limit. A limit
-    cannot interrupt one long C call (a NumPy or TensorFlow kernel); it fires when control
-    returns to Python.
+    The limit counts the CPU time of the calling thread, so a busy machine does not make a
+    correct function fail; ``wall_seconds`` of wall-clock time stop a block that waits or
+    whose work runs in other threads (see the module documentation). ``CallTimeoutError``
+    derives from ``Exception``, so otter records it as a failed test case.
 
     Args:
-        seconds: Positive number, the limit in seconds.
+        seconds: Positive number, the CPU time allowed, in seconds.
         what: Named in the error message.
+        wall_seconds: Wall-clock ceiling in seconds, at least ``seconds``; None (default) for
+            ``3 * seconds + 30``.
 
     Raises:
-        ValueError: ``seconds`` is not a positive number.
+        ValueError: ``seconds`` is not a positive number, or ``wall_seconds`` is below it.
+
+    Example:
+
+    >>> from course_lib.grading import CallTimeoutError, time_limit
+    >>> try:
+    ...     with time_limit(0.2, "spin"):
+    ...         while True:
+    ...             pass
+    ... except CallTimeoutError as e:
+    ...     print(e)
+    spin did not finish within 0.2 s (it used 0.2 s of CPU time: an endless loop, or far too slow) and was stopped.
     """
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-        raise ValueError(f"Argument `seconds` must be a positive number. Received: seconds={seconds!r}")
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
+    wall_seconds = _check_limits(seconds, wall_seconds)
+    if not _usable():
         yield
         return
 
-    def _on_alarm(signum, frame):
-        raise CallTimeoutError(
-            f"{what} did not finish within {seconds:g} s (an endless loop, or far too slow) "
-            "and was stopped."
-        )
+    def error(kind, used):
+        return CallTimeoutError(_limit_message(what, kind, seconds, wall_seconds))
 
-    previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    alarm = _Alarm(seconds, wall_seconds, error)
+    previous_handler = signal.signal(signal.SIGALRM, alarm.handler)
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    entered = time.monotonic()
+    alarm.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        alarm.stop()
         signal.signal(signal.SIGALRM, previous_handler)
+        if outer_left > 0:  # give an enclosing limit its alarm back
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - entered), 1e-3))
+
+
+def install_cell_limit(
+    seconds: float,
+    *,
+    wall_seconds: float | None = None,
+    exempt=None,
+    shell=None,
+) -> None:
+    """Limit every cell an IPython shell runs from now on, except the ``exempt`` ones.
+
+    A cell that uses ``seconds`` of CPU time (or runs ``wall_seconds`` on the clock) gets a
+    :class:`CellTimeoutError` raised inside it; the kernel then goes on with the next cell.
+    The limit starts when the cell starts running, inside the kernel, so the time a busy
+    machine takes to deliver the cell to the kernel does not count. The grader installs it
+    in every notebook it grades, with the cells that run tests exempt.
+
+    Args:
+        seconds: Positive number, the CPU time a cell may use, in seconds.
+        wall_seconds: Wall-clock ceiling per cell; None (default) for ``3 * seconds + 30``.
+        exempt: None, or a callable taking the cell's source and returning True for cells
+            that run without a limit.
+        shell: The IPython shell (default: ``get_ipython()``).
+
+    Raises:
+        ValueError: a bad limit, or no IPython shell.
+
+    Example (in a notebook)::
+
+        from course_lib.grading.time_limit import install_cell_limit
+        install_cell_limit(60)
+    """
+    wall_seconds = _check_limits(seconds, wall_seconds)
+    if shell is None:
+        try:
+            shell = get_ipython()  # noqa: F821 - defined inside IPython
+        except NameError:
+            shell = None
+    if shell is None or not hasattr(shell, "events"):
+        raise ValueError("install_cell_limit needs an IPython shell (run it in a notebook or IPython).")
+    if not _usable():
+        return
+
+    def error(kind, used):
+        return CellTimeoutError(_limit_message("this cell", kind, seconds, wall_seconds))
+
+    alarm = _Alarm(seconds, wall_seconds, error)
+
+    def pre_run_cell(info):
+        alarm.stop()
+        if exempt is not None and exempt(info.raw_cell or ""):
+            return
+        signal.signal(signal.SIGALRM, alarm.handler)
+        alarm.start()
+
+    def post_run_cell(result):
+        alarm.stop()
+
+    shell.events.register("pre_run_cell", pre_run_cell)
+    shell.events.register("post_run_cell", post_run_cell)
