@@ -35,24 +35,9 @@ import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
+from course_lib.models._checks import check_common
 
 __all__ = ["lenet5", "alexnet", "nin", "highway_block", "highway_cifar"]
-
-
-def _check_common(num_classes, input_shape, dropout=0.0) -> tuple:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(
-            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
-        )
-    input_shape = tuple(input_shape)
-    if len(input_shape) != 3:
-        raise ValueError(
-            "`input_shape` must be (height, width, channels). "
-            f"Received: input_shape={input_shape!r}"
-        )
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
-    return input_shape
 
 
 def lenet5(
@@ -80,7 +65,7 @@ def lenet5(
     >>> lenet5().count_params()
     61706
     """
-    input_shape = _check_common(num_classes, input_shape)
+    input_shape = check_common(num_classes, input_shape)
     inputs = keras.Input(shape=input_shape, name="image")
     x = keras.layers.Conv2D(6, 5, activation=activation, name="c1")(inputs)
     x = keras.layers.AveragePooling2D(2, name="s2")(x)
@@ -128,7 +113,7 @@ def alexnet(
     >>> alexnet().get_layer("conv1").count_params()
     34944
     """
-    input_shape = _check_common(num_classes, input_shape, dropout)
+    input_shape = check_common(num_classes, input_shape, dropout)
     lrn = dict(size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode)
     inputs = keras.Input(shape=input_shape, name="image")
     x = keras.layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
@@ -176,7 +161,7 @@ def nin(
     >>> nin().count_params()
     966986
     """
-    input_shape = _check_common(num_classes, input_shape, dropout)
+    input_shape = check_common(num_classes, input_shape, dropout)
 
     def mlpconv(x, idx, kernel, filters):
         x = keras.layers.Conv2D(filters[0], kernel, padding="same", activation="relu",
@@ -289,7 +274,7 @@ def highway_cifar(
     >>> highway_cifar().output_shape
     (None, 10)
     """
-    input_shape = _check_common(num_classes, input_shape, dropout)
+    input_shape = check_common(num_classes, input_shape, dropout)
     if (
         isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or not widths
         or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)

@@ -47,6 +47,7 @@ import keras
 
 from course_lib.layers import LRN, RecurrentConv2D
 from course_lib.models import registry
+from course_lib.models._checks import check_common
 
 __all__ = ["WIDTHS", "param_net", "param_groups", "lrn_window"]
 
@@ -151,18 +152,7 @@ def param_net(
     widths = _check_widths(widths)
     if not isinstance(recurrent, bool):
         raise ValueError(f"`recurrent` must be True or False. Received: recurrent={recurrent!r}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(
-            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
-        )
-    input_shape = tuple(input_shape)
-    if len(input_shape) != 3:
-        raise ValueError(
-            "`input_shape` must be (height, width, channels). "
-            f"Received: input_shape={input_shape!r}"
-        )
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
+    input_shape = check_common(num_classes, input_shape, dropout)
     if pool_padding not in ("same", "valid"):
         raise ValueError(
             f"`pool_padding` must be 'same' or 'valid'. Received: pool_padding={pool_padding!r}"
