@@ -15,9 +15,9 @@ real submissions are graded by the real grader, one subprocess and kernel per su
 
 Independent gradings run at the same time (the assignment-1 batch with two jobs next to the
 submission that ignores interrupts; assignments 2 and 3 together): the grader's limits count
-CPU time, so running them side by side must not change any score, and it keeps these tests
-to about two minutes on an idle 2-core machine. Slow (assignment 3 trains a network for
-about a minute).
+CPU time, so running them side by side must not change any score. Slow: with the unit tests
+in test_assignments_units.py, about 4 minutes on the shared 2-core development machine at a
+load of 5, about 220 s of CPU time in all (assignment 3 trains a network for about a minute).
 """
 
 from __future__ import annotations
