@@ -35,6 +35,31 @@ def test_explicit_choices_are_honoured():
     assert acc.jit_compile is True and acc.deterministic is False
 
 
+def test_xla_and_op_determinism_exclude_each_other():
+    # An explicit choice of one turns the other's "auto" off ...
+    assert gpu.configure(jit_compile=True).deterministic is False
+    assert gpu.configure(deterministic=True).jit_compile is False
+    # ... and asking for both is refused with a message that says what to pass instead.
+    with pytest.raises(ValueError, match="jit_compile=False for a reproducible run"):
+        gpu.configure(jit_compile=True, deterministic=True)
+
+
+def test_the_refused_combination_really_fails_in_tensorflow():
+    # Why configure() refuses it: a max-pooling gradient under XLA with op determinism on.
+    x = tf.random.stateless_normal((1, 4, 4, 1), seed=(1, 2))
+
+    @tf.function(jit_compile=True)
+    def grad(t):
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = tf.nn.max_pool2d(t, 2, 2, "VALID")
+        return tape.gradient(y, t)
+
+    with gpu.op_determinism(True), pytest.raises(tf.errors.UnimplementedError,
+                                                   match="deterministic XLA"):
+        grad(x)
+
+
 @pytest.mark.parametrize("kwargs, name", [
     ({"mixed_precision": "fp8"}, "mixed_precision"),
     ({"jit_compile": "yes"}, "jit_compile"),

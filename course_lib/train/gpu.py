@@ -102,9 +102,13 @@ def configure(
             ``True``/``"mixed_float16"`` or ``False``/``"float32"``. Note that the policy is
             not set globally here; wrap model building and training in
             :func:`mixed_precision_scope` with :attr:`Accelerator.mixed_precision`.
-        jit_compile: ``"auto"`` (XLA on a single GPU), ``True`` or ``False``.
+        jit_compile: ``"auto"`` (XLA on a single GPU unless ``deterministic=True``), ``True``
+            or ``False``.
         deterministic: ``"auto"`` (op determinism on CPU-only machines, where it costs
-            little), ``True`` or ``False``. Applied by :func:`op_determinism` around a run.
+            little, unless ``jit_compile=True``), ``True`` or ``False``. Applied by
+            :func:`op_determinism` around a run. TensorFlow cannot run max-pooling gradients
+            both deterministically and under XLA, so ``jit_compile=True`` together with
+            ``deterministic=True`` raises a ``ValueError``.
         devices: explicit device names to mirror across, e.g. ``["/cpu:0", "/cpu:1"]``;
             ``None`` picks all visible GPUs (MirroredStrategy when there are two or more).
 
@@ -169,13 +173,23 @@ def configure(
     else:
         policy = "float32"
 
+    # TensorFlow has no deterministic XLA kernel for the MaxPool gradient (on CPU or GPU), so
+    # op determinism and jit_compile cannot both be on for the zoo's pooling networks: an
+    # explicit request for one turns the other's "auto" off, and asking for both is an error.
+    if jit_compile is True and deterministic is True:
+        raise ValueError(
+            "`jit_compile=True` cannot be combined with `deterministic=True`: TensorFlow has no "
+            "deterministic XLA kernel for the max-pooling gradient, so training would stop "
+            "with UnimplementedError. Pass jit_compile=False for a reproducible run, or "
+            "deterministic=False for XLA."
+        )
     if jit_compile == "auto":
-        jit = kind == "gpu" and len(devices) == 1
+        jit = kind == "gpu" and len(devices) == 1 and deterministic is not True
     else:
         jit = bool(jit_compile)
 
     if deterministic == "auto":
-        deterministic = kind == "cpu"
+        deterministic = kind == "cpu" and not jit
 
     return Accelerator(
         strategy=strategy,
