@@ -32,7 +32,7 @@ assignments: $(STAMP)
 	$(BIN)/python -m course_lib.grading build
 
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --suite
 
 clean-venv:
 	rm -rf $(VENV)

@@ -36,6 +36,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,7 @@ class Sizes:
     pipeline_images: int = 1024
     pipeline_batch: int = 128
     pipeline_width: float = 0.5  # the quick budget's width multiplier
-    repeats: int = 5
+    repeats: int = 7
     #: The layer benchmarks take well under a second per call: 3x the rounds for the same time.
     micro_factor: int = 3
     #: Untimed calls per case before the rounds: layers (tracing, then one steady call),
@@ -465,6 +466,21 @@ def bench_models(sizes: Sizes, args) -> list[Row]:
             times = timing.interleaved({"kit": kit_step, "torch": torch_step},
                                        repeats=args.repeats, warmup=args.model_warmup - 1)
         trainable = int(sum(np.prod(w.shape) for w in net.trainable_weights))
+        profile_notes = []
+        if args.profile_steps:
+            # Where the time goes on each side, measured after the timing so that profiling
+            # cannot disturb it: if both spend most of it in the same oneDNN convolutions,
+            # the ratio cannot move far from 1 whatever the framework around them does.
+            with gpu.op_determinism(acc.deterministic), \
+                    tempfile.TemporaryDirectory(prefix="course-kit-profile-") as logdir:
+                kit_ops = timing.tf_op_times(kit_step, calls=args.profile_steps, logdir=logdir)
+            torch_ops = timing.torch_op_times(torch_step, calls=args.profile_steps)
+            profile_notes.append(
+                f"op time over {args.profile_steps} profiled steps, kit (TensorFlow profiler, "
+                f"summed over threads): {timing.summarize_op_times(kit_ops)}")
+            profile_notes.append(
+                f"PyTorch (torch.profiler, self CPU time): "
+                f"{timing.summarize_op_times(torch_ops)}")
         rows.append(Row(
             "models", f"training throughput, {name} (batch {sizes.model_batch})",
             "Keras/TensorFlow train_on_batch, compiled as the runner compiles it",
@@ -474,7 +490,8 @@ def bench_models(sizes: Sizes, args) -> list[Row]:
                    f"first step (trace/compile + run): kit {timing.fmt_seconds(first['kit'])}, "
                    f"PyTorch {timing.fmt_seconds(first['torch'])}",
                    f"PyTorch: SGD with the same momentum and weight decay on the kernels, "
-                   f"cross-entropy on logits, {torch.get_num_threads()} threads"]))
+                   f"cross-entropy on logits, {torch.get_num_threads()} threads",
+                   *profile_notes]))
         del net, tnet
     return rows
 
@@ -690,6 +707,10 @@ def parse_args(argv=None):
                         help=f"untimed warm-up calls per case in every section (default: "
                              f"{FULL.micro_warmup} for LRN/RCL, {FULL.model_warmup} for models "
                              f"(the first step), {FULL.pipeline_warmup} epoch for the pipeline)")
+    parser.add_argument("--profile-steps", type=int, default=None,
+                        help="training steps of each model to profile (TensorFlow profiler "
+                             "and torch.profiler) after timing, for the op-time breakdown in "
+                             "the details; 0 turns profiling off (default: 2, 0 with --quick)")
     parser.add_argument("--torch-compile", action="store_true",
                         help="run the PyTorch models through torch.compile (minutes of "
                              "compilation per model on a small CPU)")
@@ -711,6 +732,11 @@ def parse_args(argv=None):
     if args.torch_threads is not None and args.torch_threads < 1:
         parser.error(f"--torch-threads must be >= 1. Received: --torch-threads "
                      f"{args.torch_threads}")
+    if args.profile_steps is None:
+        args.profile_steps = 0 if args.quick else 2
+    if args.profile_steps < 0:
+        parser.error(f"--profile-steps must be >= 0. Received: --profile-steps "
+                     f"{args.profile_steps}")
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1. Received: --repeats {args.repeats}")
     if args.warmup is not None and args.warmup < 1:

@@ -197,3 +197,105 @@ def fmt_duration(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} d"
+
+
+def summarize_op_times(op_seconds: dict[str, float], top: int = 6) -> str:
+    """One line of shares: convolution kernels (forward / backward), then the ``top`` largest
+    other ops, each as a percentage of all op time.
+
+    ``op_seconds`` maps an op name (a TensorFlow op type such as
+    ``_MklNativeConv2DBackpropInput``, or a PyTorch one such as ``aten::convolution_backward``)
+    to the seconds spent in it, summed over threads.
+    """
+    total = sum(op_seconds.values())
+    if total <= 0:
+        raise ValueError("no op time to summarise (was the profiled function empty?)")
+
+    def is_conv(name: str) -> bool:
+        lowered = name.lower()
+        return "conv2d" in lowered or "conv3d" in lowered or "convolution" in lowered
+
+    forward = backward = 0.0
+    others = {}
+    for name, seconds in op_seconds.items():
+        if not is_conv(name):
+            others[name] = others.get(name, 0.0) + seconds
+        elif "backprop" in name.lower() or "backward" in name.lower():
+            backward += seconds
+        else:
+            forward += seconds
+
+    def pct(seconds: float) -> str:
+        return f"{100 * seconds / total:.0f}%"
+
+    text = (f"convolution kernels {pct(forward + backward)} (forward {pct(forward)}, "
+            f"backward {pct(backward)})")
+    largest = [(n, s) for n, s in sorted(others.items(), key=lambda kv: -kv[1])[:top]
+               if s >= 0.005 * total]
+    if largest:
+        text += "; then " + ", ".join(f"{name} {pct(s)}" for name, s in largest)
+    return text
+
+
+def torch_op_times(fn: Callable[[], object], *, calls: int) -> dict[str, float]:
+    """Run ``fn`` ``calls`` times under ``torch.profiler``; self CPU seconds per op.
+
+    Self time (time in the op minus its children) so that nested ops are not counted twice.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(calls):
+            fn()
+    seconds = {e.key: e.self_cpu_time_total * 1e-6 for e in prof.key_averages()
+               if e.self_cpu_time_total > 0}
+    if not seconds:
+        raise RuntimeError("torch.profiler recorded no op time")
+    return seconds
+
+
+def tf_op_times(fn: Callable[[], object], *, calls: int, logdir: str | Path) -> dict[str, float]:
+    """Run ``fn`` ``calls`` times under the TensorFlow profiler; seconds per op type.
+
+    Times are the op events of TensorFlow's compute threads, summed over threads (so on two
+    cores they can add up to twice the wall time). Raises ``RuntimeError`` when the profiler
+    wrote no trace.
+    """
+    import tensorflow as tf
+
+    try:
+        from tsl.profiler.protobuf import xplane_pb2
+    except ImportError:
+        from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    logdir = Path(logdir)
+    tf.profiler.experimental.start(str(logdir))
+    try:
+        for _ in range(calls):
+            fn()
+    finally:
+        tf.profiler.experimental.stop()
+    traces = sorted(logdir.glob("**/*.xplane.pb"), key=lambda p: p.stat().st_mtime)
+    if not traces:
+        raise RuntimeError(f"the TensorFlow profiler wrote no trace under {logdir}")
+    space = xplane_pb2.XSpace()
+    space.ParseFromString(traces[-1].read_bytes())
+    seconds: dict[str, float] = {}
+    for plane in space.planes:
+        names = {key: meta.name for key, meta in plane.event_metadata.items()}
+        for line in plane.lines:
+            if not line.name.startswith("tf_Compute"):
+                continue
+            for event in line.events:
+                name = names.get(event.metadata_id, "")
+                # Op events are named "node:OpType"; "Process" spans whole steps and helper
+                # spans such as "ParallelFor" nest inside ops: counting either would double up.
+                if ":" not in name:
+                    continue
+                op_type = name.rsplit(":", 1)[-1]
+                if op_type == "Process":
+                    continue
+                seconds[op_type] = seconds.get(op_type, 0.0) + event.duration_ps * 1e-12
+    if not seconds:
+        raise RuntimeError(f"the trace under {logdir} has no TensorFlow op events")
+    return seconds

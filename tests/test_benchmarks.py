@@ -204,3 +204,62 @@ def test_gpu_py_without_gpu_refuses_to_run_without_cpu_smoke():
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "--cpu-smoke" in proc.stderr
+
+
+def test_summarize_op_times_splits_convolutions_and_ranks_the_rest():
+    ops = {"_MklNativeFusedConv2D": 2.0, "_MklNativeConv2DBackpropInput": 3.0,
+           "_MklNativeConv2DBackpropFilterWithBias": 3.0, "Mul": 1.5, "Relu": 0.5,
+           "NoOp": 0.001}
+    text = timing.summarize_op_times(ops, top=2)
+    assert text == ("convolution kernels 80% (forward 20%, backward 60%); then Mul 15%, Relu 5%")
+    torch_ops = {"aten::mkldnn_convolution": 1.0, "aten::convolution_backward": 1.0,
+                 "aten::relu": 2.0}
+    assert timing.summarize_op_times(torch_ops).startswith(
+        "convolution kernels 50% (forward 25%, backward 25%); then aten::relu 50%")
+    with pytest.raises(ValueError, match="no op time"):
+        timing.summarize_op_times({})
+
+
+def _conv_grad_inputs():
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((4, 16, 16, 8)).astype("float32"),
+            rng.standard_normal((3, 3, 8, 8)).astype("float32"))
+
+
+def test_tf_op_times_finds_the_convolutions_of_a_training_step(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    x, w = (tf.constant(a) for a in _conv_grad_inputs())
+    w = tf.Variable(w)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")))
+        return tape.gradient(loss, w)
+
+    step()
+    ops = timing.tf_op_times(step, calls=2, logdir=tmp_path)
+    assert any("Conv2D" in name and "Backprop" not in name for name in ops), ops
+    assert any("Conv2DBackpropFilter" in name for name in ops), ops
+    assert "Process" not in ops and all(seconds >= 0 for seconds in ops.values())
+
+
+def test_torch_op_times_counts_self_time_of_the_convolutions():
+    torch = pytest.importorskip("torch")
+    x_nhwc, w_hwio = _conv_grad_inputs()
+    x = torch.from_numpy(x_nhwc).permute(0, 3, 1, 2).contiguous()  # NCHW
+    w = torch.from_numpy(w_hwio).permute(3, 2, 0, 1).contiguous().requires_grad_(True)  # OIHW
+
+    def step():
+        torch.relu(torch.nn.functional.conv2d(x, w, padding=1)).sum().backward()
+
+    ops = timing.torch_op_times(step, calls=2)
+    assert "aten::convolution_backward" in ops, sorted(ops)
+    assert timing.summarize_op_times(ops).startswith("convolution kernels")
+
+
+def test_run_py_rejects_negative_profile_steps():
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--profile-steps", "-1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--profile-steps must be >= 0" in proc.stderr
