@@ -556,7 +556,7 @@ per_layer = per_layer[per_layer["type"].isin(["Conv2D", "Dense", "MaxPooling2D"]
 long = pd.concat([
     pd.DataFrame({"layer": per_layer["layer"], "MiB": per_layer["activations"] * 4 / 2**20, "what": "activations (1 image)"}),
     pd.DataFrame({"layer": per_layer["layer"], "MiB": per_layer["params"] * 4 / 2**20, "what": "parameters"}),
-])
+], ignore_index=True)
 fig, ax = plt.subplots(figsize=(11, 3.5))
 sns.barplot(data=long, x="layer", y="MiB", hue="what", ax=ax)
 ax.set_yscale("log")

@@ -136,7 +136,7 @@ print(rf_vgg[["layer", "type", "kernel", "stride", "padding", "size", "rf", "jum
 curves = pd.concat([
     rf_alex.assign(model="AlexNet"),
     rf_vgg.assign(model="VGG-16"),
-])
+], ignore_index=True)
 curves = curves[curves["type"].isin(["Conv2D", "MaxPooling2D"])].copy()
 curves["depth"] = curves.groupby("model").cumcount() + 1
 fig, ax = plt.subplots(figsize=(8, 3.5))

@@ -255,7 +255,7 @@ both = pd.concat([
                   "what": f"ours: {dataset}, {BUDGET}"}),
     pd.DataFrame({"config": paper.index, "top-1 error %": paper["top1_error_pct"].values,
                   "what": "paper: ImageNet, S=Q=256 (seed 001 Table 1)"}),
-])
+], ignore_index=True)
 grid = sns.catplot(data=both, x="config", y="top-1 error %", col="what", kind="bar",
                    order=list(VGG_CONFIGS), sharey=False, height=3.3, aspect=1.4, color="C0")
 grid.set_titles("{col_name}")
