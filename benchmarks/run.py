@@ -648,6 +648,10 @@ def report(rows: list[Row], info: dict, args, suite: dict | None, wall: float) -
                 "eagerly: `torch.compile` works offline on this CPU but took about 6 minutes "
                 "to compile CNN-A2 on the 2 shared cores, longer than this whole script may "
                 "take (`--torch-compile` turns it on).")
+             + (f" After its timing, {args.profile_steps} training steps of each model are "
+                "profiled on both sides (TensorFlow profiler: op time summed over threads; "
+                "torch.profiler: self CPU time); the details give the shares, which show "
+                "where a ratio comes from." if args.profile_steps else "")
              + (" **--quick sizes: these numbers only show the script works.**"
                 if args.quick else ""),
              "", f"Total time of this run: {timing.fmt_duration(wall)}.", "",
