@@ -49,9 +49,9 @@ BUDGET = setup(expected_version="0.1.0")
 # The budget picks what is trained. `smoke`: two principles (gradual expansion and strided
 # conv vs max pool, three networks) and the slim 300K SimpNet, one epoch on 128 images of `fashion_mnist32` — this proves the
 # pipeline runs; **its numbers are not evidence**. `quick`: every principle network (30 runs)
-# and the three CIFAR-10 SimpNets for 3 epochs on 2,048 images (about an hour on a 2-core
-# CPU: from half a minute for a 53K Arch3 net to 8 minutes for an 8M Arch2 net, 2M after the
-# budget's x0.5). `full`: the same on CIFAR-10 with the full schedule (a GPU job; CIFAR-10 is
+# and the three CIFAR-10 SimpNets for 3 epochs on 2,048 images (23 minutes for the whole
+# notebook on an idle 2-core CPU when we measured it: from 15 s for a 15K Arch3 net to
+# 2.3 minutes for a 10-layer Arch2 net, 2M after the budget's x0.5). `full`: the same on CIFAR-10 with the full schedule (a GPU job; CIFAR-10 is
 # downloaded by tensorflow-datasets on first use).
 
 # %%
