@@ -263,3 +263,23 @@ def test_run_py_rejects_negative_profile_steps():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "--profile-steps must be >= 0" in proc.stderr
+
+
+def test_run_py_quick_models_and_pipeline_write_a_report(tmp_path):
+    # The real script end to end at --quick sizes: a model row with both op-time profiles and
+    # the pipeline rows with the input-side-alone measurement.
+    pytest.importorskip("torch")
+    report_path = tmp_path / "report.md"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "models", "pipeline",
+         "--models", "CNN-A2", "--profile-steps", "1", "--output", str(report_path)],
+        capture_output=True, text=True, timeout=600, env={**os.environ,
+                                                          "KERAS_BACKEND": "tensorflow"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = report_path.read_text()
+    assert "--quick sizes: these numbers only show the script works" in text
+    assert "training throughput, CNN-A2 (batch 4)" in text
+    assert "kit (TensorFlow profiler, summed over threads): convolution kernels" in text
+    assert "PyTorch (torch.profiler, self CPU time): convolution kernels" in text
+    assert "training epoch, kit tf.data pipeline vs tensors in memory" in text
+    assert "The input side alone (one epoch of batches, no training): kit pipeline" in text
