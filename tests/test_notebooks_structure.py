@@ -1,10 +1,11 @@
 """Structure of the course notebooks, and the tool that builds them (tools/notebooks.py).
 
 The first tests run ``tools/notebooks.py check`` on every notebook of the kit (Colab badge,
-learning goals, install and version cells, exercises, outputs only on NBVAL_CHECK_OUTPUT cells,
-ipynb in sync with its percent script). Executing the notebooks is ``pytest --nbval-lax
+learning goals, install and version cells, exercises, outputs only on NBVAL_CHECK_OUTPUT cells
+in the built form or lean outputs everywhere in the executed form, ipynb in sync with its percent
+script). Executing the notebooks is ``pytest --nbval-lax
 notebooks`` (``make test``); the tests below build a small notebook with a real kernel to pin
-down what the build keeps and what it rejects.
+down what ``build`` and ``execute`` keep and what they reject.
 """
 
 from __future__ import annotations
@@ -224,3 +225,106 @@ def test_execute_rejects_unknown_budget():
     nb = nbformat.v4.new_notebook()
     with pytest.raises(ValueError, match="Received: budget='huge'"):
         nbtool.execute(nb, budget="huge")
+
+
+# ------------------------------------------------------------------------------------------
+# execute: every result kept, lean (figures as PNG, no logs), written in place
+
+NOISY_BODY = (
+    "# %%\n# NBVAL_CHECK_OUTPUT\nprint(6 * 7)\n\n"
+    "# %%\nimport sys\nprint('Epoch 1/3')\n"
+    "print('\\r 1/32 \\x1b[32m━━━━\\x1b[0m 0s 5ms/step - loss: 1.0', end='')\n"
+    "print('\\r32/32 \\x1b[32m━━━━━━━━\\x1b[0m 1s 6ms/step - loss: 0.9')\n"
+    "print('test error 12.5%')\nprint('a TensorFlow log line', file=sys.stderr)\n\n"
+    "# %%\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(4, 2))\n"
+    "ax.plot([0, 1], [1, 0]); ax.set_title('loss'); plt.show()\nprint(fig.dpi)\n\n"
+)
+
+
+def _png_size(b64: str) -> tuple[int, int]:
+    import base64
+    import struct
+
+    data = base64.b64decode(b64)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def executed_demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nbexec")
+    (root / "src").mkdir()
+    (root / "src" / "01_demo.py").write_text(_demo_source(NOISY_BODY), encoding="utf-8")
+    nbtool.build(src_dir=root / "src", nb_dir=root, timeout=120)
+    timings, problems = nbtool.execute_in_place(budget="quick", src_dir=root / "src", nb_dir=root,
+                                                timeout=120)
+    return root, timings, problems
+
+
+def test_execute_keeps_results_and_drops_logs(executed_demo):
+    root, timings, problems = executed_demo
+    assert problems == [] and [(t.name, t.budget) for t in timings] == [("01_demo", "quick")]
+    nb = nbformat.read(str(root / "01_demo.ipynb"), as_version=4)
+    assert nb.metadata.course_kit == {"budget": "quick"}
+    assert nb.metadata.language_info == {"name": "python"}
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code)
+    install, setup_cell, checked, noisy, figure = code
+    assert checked.outputs[0]["text"] == "42\n"
+    # Only the result line survives: no epoch header, no progress bar, no stderr.
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in noisy.outputs] == [
+        ("stream", "stdout", "test error 12.5%\n")]
+    pngs = [o["data"]["image/png"] for o in figure.outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 1 and not any("image/svg+xml" in o.get("data", {}) for o in figure.outputs)
+    assert figure.outputs[-1]["text"] == f"{float(nbtool.FIGURE_DPI)}\n"
+    width, height = _png_size(pngs[0])
+    # 4 x 2 inches at FIGURE_DPI, give or take what bbox_inches="tight" trims or adds around
+    # the axes; retina (or the default 100 dpi with a 2x device ratio) would double it.
+    assert 0.8 * 4 * nbtool.FIGURE_DPI <= width <= 1.2 * 4 * nbtool.FIGURE_DPI
+    assert 0.8 * 2 * nbtool.FIGURE_DPI <= height <= 1.2 * 2 * nbtool.FIGURE_DPI
+    assert nbtool.check_notebook(root / "01_demo.ipynb", root / "src" / "01_demo.py") == []
+
+
+def test_execute_flags_a_budget_dependent_check_cell(tmp_path):
+    (tmp_path / "src").mkdir()
+    # GOOD_BODY prints the budget in a check cell: smoke's reference says "smoke 42".
+    (tmp_path / "src" / "01_demo.py").write_text(_demo_source(GOOD_BODY), encoding="utf-8")
+    nbtool.build(src_dir=tmp_path / "src", nb_dir=tmp_path, timeout=120)
+    _, problems = nbtool.execute_in_place(budget="quick", src_dir=tmp_path / "src",
+                                          nb_dir=tmp_path, timeout=120)
+    assert len(problems) == 1 and "cell 3" in problems[0] and "budget" in problems[0]
+    nb = nbformat.read(str(tmp_path / "01_demo.ipynb"), as_version=4)
+    assert nb.cells[3].outputs[0]["text"] == "quick 42\n"  # written anyway, then reported
+
+
+def test_check_of_executed_form_flags_logs_unexecuted_cells_and_size(executed_demo, tmp_path):
+    root, _, _ = executed_demo
+
+    def logs(data):
+        data["cells"][4]["outputs"].append(
+            {"output_type": "stream", "name": "stdout", "text": ["Epoch 2/3\n"]})
+        data["cells"][4]["outputs"].append(
+            {"output_type": "stream", "name": "stderr", "text": ["W0000 a log\n"]})
+
+    problems = _mutated(root, tmp_path, "01_demo.ipynb", logs)
+    assert any("progress lines" in p for p in problems) and any("stderr" in p for p in problems)
+
+    def unexecuted(data):
+        data["cells"][4]["execution_count"] = None
+
+    problems = _mutated(root, tmp_path, "01_demo.ipynb", unexecuted)
+    assert len(problems) == 1 and "was not executed" in problems[0]
+
+    def huge(data):
+        data["cells"][4]["outputs"][0]["text"] = ["x" * (nbtool.MAX_NOTEBOOK_BYTES + 1)]
+
+    problems = _mutated(root, tmp_path, "01_demo.ipynb", huge)
+    assert len(problems) == 1 and "MB limit" in problems[0]
+
+
+def test_clean_stream_text_keeps_results_and_drops_progress():
+    text = ("Epoch 1/2\n\r 1/8 ━━━━ 0s 4ms/step\r8/8 ━━━━━━━━ 0s 5ms/step - loss: 2.3\n"
+            "CNN-A2: test error 15.9%\n 40%|████      | 4/10 [00:01<00:02]\n"
+            "epochs 4/4 done\n")
+    cleaned, dropped = nbtool._clean_stream_text(text)
+    assert cleaned == "CNN-A2: test error 15.9%\nepochs 4/4 done\n" and dropped == 3

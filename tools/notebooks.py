@@ -8,6 +8,8 @@ Commands (run from anywhere; paths are relative to the repository)::
 
     python tools/notebooks.py build [NAMES...]   # py -> ipynb, execute (COURSE_BUDGET=smoke),
                                                  # keep only `# NBVAL_CHECK_OUTPUT` outputs
+    python tools/notebooks.py execute --budget quick [NAMES...]  # py -> ipynb, execute, keep
+                                                 # every result (lean), write in place, time it
     python tools/notebooks.py check [NAMES...]   # structural checks, src/ipynb in sync
     python tools/notebooks.py run --budget quick [NAMES...]  # execute and time, save nothing
     python tools/notebooks.py run --budget smoke --output-dir /tmp/nb 03  # keep every output
@@ -16,13 +18,25 @@ Commands (run from anywhere; paths are relative to the repository)::
 NAMES are notebook stems (``02_cnn_building_blocks``), their number prefix (``02``) or paths;
 no NAMES means every notebook.
 
-``build`` executes each notebook with nbclient under ``COURSE_BUDGET=smoke`` (working directory
-``notebooks/``, a timeout per cell), fails on the first cell error, then strips every output and
-execution count except those of cells whose source contains ``# NBVAL_CHECK_OUTPUT``: those keep
-their outputs and execution count, which ``pytest --nbval-lax`` compares on every test run (nbval
-skips the comparison of a cell whose stored execution count is empty, so the count is kept on
-purpose). A check cell must not write to stderr (nbval compares stderr too, and TensorFlow's log
-lines are not stable); the build fails if one does.
+A notebook is committed in one of two forms, both rebuilt from its script:
+
+* *built* (``build``): the fast form to produce while writing: executed under smoke, outputs
+  kept only on the ``# NBVAL_CHECK_OUTPUT`` cells (below).
+* *executed* (``execute --budget quick``): what a student should see before running anything.
+  Every result is kept: figures as PNG at ``FIGURE_DPI`` dpi (the kernel is started with that
+  inline-backend configuration), tables, printed numbers; what is not a result is dropped
+  (stderr, i.e. TensorFlow logs and warnings; Keras progress bars and epoch headers; tqdm bars;
+  widget views). ``metadata.course_kit.budget`` records the budget. It prints the time, the
+  size and what was dropped for each notebook, and exits with 1 when a notebook is over
+  ``MAX_NOTEBOOK_BYTES`` or when a check cell whose source did not change now prints
+  something else than the notebook held before (a budget-dependent check cell: ``pytest
+  --nbval-lax`` at smoke would fail on it). Runs whose record is already in ``results/`` are
+  read back, not retrained (the notebook then shows "already done" instead of curves): move
+  ``results/`` away first for a fresh execution. ``build`` after ``execute`` goes back to the
+  built form.
+
+``pytest --nbval-lax`` compares only the check cells, so it passes on either form as long as
+those cells print the same under every budget.
 
 ``check`` (also run by ``tests/test_notebooks_structure.py``) requires of every notebook:
 
@@ -32,8 +46,10 @@ lines are not stable); the build fails if one does.
 4. first code cell: the guarded install cell (runs only on Colab, clones and pip-installs the kit);
 5. second code cell: ``BUDGET = setup(expected_version="<course_lib.__version__>")``;
 6. exercises (练习) in a markdown cell in the second half of the notebook;
-7. no error outputs; outputs and execution counts only on ``# NBVAL_CHECK_OUTPUT`` cells, each of
-   which was executed (has an execution count) and wrote nothing to stderr;
+7. no error outputs and no stderr anywhere; every ``# NBVAL_CHECK_OUTPUT`` cell executed (has an
+   execution count). Built form: outputs and execution counts only on check cells. Executed
+   form (``metadata.course_kit.budget`` set): every code cell executed, no progress lines or
+   widget views. Either form: the file at most ``MAX_NOTEBOOK_BYTES``;
 8. ``notebooks/src/<name>.py`` exists and its cells equal the notebook's cells (type and source).
 """
 
@@ -62,6 +78,26 @@ BUDGETS = ("smoke", "quick", "full")
 DEFAULT_CELL_TIMEOUT = 600
 _NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+#: An executed notebook larger than this is flagged by ``check`` (a figure drawn too often or
+#: at too high a resolution, a forgotten log): the repository carries every committed byte.
+MAX_NOTEBOOK_BYTES = 2_000_000
+#: Inline figures: PNG (no retina doubling, no SVG) at this resolution, whatever the local
+#: IPython or Matplotlib configuration says (kernel command-line configuration).
+FIGURE_DPI = 96
+KERNEL_FIGURE_ARGS = (
+    "--InlineBackend.figure_formats=png",
+    f"--InlineBackend.rc={{'figure.dpi': {FIGURE_DPI}}}",
+)
+#: Stream lines that are training progress, not results: Keras progress bars and epoch
+#: headers, tqdm bars. ``lean`` drops them from executed notebooks.
+_PROGRESS_RE = re.compile(
+    r"^\s*(Epoch \d+/\d+\s*$"          # Keras epoch header
+    r"|\d+/\d+ .*(━|\[=*>?\.*\]|step)"  # Keras progress bar / per-step line
+    r"|.*\d+%\|.*\|"                    # tqdm bar
+    r")"
+)
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -176,7 +212,8 @@ def execute(
 ) -> float:
     """Execute ``nb`` in place with a fresh kernel; return the wall time in seconds.
 
-    The kernel runs with ``COURSE_BUDGET=budget`` and ``TF_CPP_MIN_LOG_LEVEL=2`` in ``cwd``.
+    The kernel runs with ``COURSE_BUDGET=budget`` and ``TF_CPP_MIN_LOG_LEVEL=2`` in ``cwd``, and
+    draws inline figures as PNG at ``FIGURE_DPI`` dots per inch (``KERNEL_FIGURE_ARGS``).
 
     Raises:
         ValueError: ``budget`` is not smoke, quick or full.
@@ -194,6 +231,7 @@ def execute(
         kernel_name=KERNEL_NAME,
         allow_errors=False,
         record_timing=False,
+        extra_arguments=list(KERNEL_FIGURE_ARGS),
         resources={"metadata": {"path": str(cwd)}},
     )
     start = time.perf_counter()
@@ -234,6 +272,97 @@ def strip(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
     return nb
 
 
+def _clean_stream_text(text: str) -> tuple[str, int]:
+    """Text as a terminal shows it, without ANSI codes and progress lines; (text, lines dropped)."""
+    kept, dropped = [], 0
+    for line in _ANSI_RE.sub("", text).split("\n"):
+        line = line.rstrip("\r").rsplit("\r", 1)[-1]  # a carriage return overwrites the line
+        if _PROGRESS_RE.match(line):
+            dropped += 1
+        else:
+            kept.append(line)
+    return "\n".join(kept), dropped
+
+
+def lean(nb: NotebookNode, *, budget: str, name: str = "notebook") -> dict[str, int]:
+    """Keep every result of an executed notebook, minus what is not a result (in place).
+
+    Drops stderr streams (TensorFlow and Python warnings), progress lines from stdout (Keras
+    progress bars and epoch headers, tqdm bars; see ``_PROGRESS_RE``), widget views (their
+    state is not saved, so they would render as nothing) and per-cell timing metadata; merges
+    consecutive stdout streams; records ``metadata.course_kit.budget``. Figures stay as PNG
+    (``execute`` draws them at ``FIGURE_DPI``). Returns counts of what was dropped.
+
+    Raises:
+        NotebookError: a cell stores an error, or a ``# NBVAL_CHECK_OUTPUT`` cell wrote to
+            stderr or printed progress lines (nbval would compare that unstable text).
+    """
+    dropped = {"stderr": 0, "progress lines": 0, "widgets": 0}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        merged: list = []  # consecutive streams of one name joined: the text as printed
+        for out in cell.outputs:
+            if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1].text += out.get("text", "")
+            else:
+                merged.append(out)
+        outputs = []
+        for out in merged:
+            kind = out.output_type
+            if kind == "error":
+                raise NotebookError(f"{name}, cell {i} stores an error ({out.get('ename')}).")
+            if kind == "stream":
+                noisy = out.get("name") == "stderr"
+                text, lines = ("", 0) if noisy else _clean_stream_text(out.get("text", ""))
+                if is_check_cell(cell) and (noisy or lines):
+                    raise NotebookError(
+                        f"{name}, cell {i} is marked {CHECK_MARK} but wrote to stderr or printed "
+                        "progress lines; nbval would compare that text. Move the noisy call "
+                        "(training, TensorFlow logging, warnings) to an unmarked cell.")
+                dropped["stderr"] += noisy
+                dropped["progress lines"] += lines
+                if text.strip("\n"):
+                    out.text = text
+                    outputs.append(out)
+                continue
+            if kind in ("display_data", "execute_result") and _WIDGET_MIME in out.get("data", {}):
+                dropped["widgets"] += 1
+                continue
+            outputs.append(out)
+        cell.outputs = outputs
+    nb.metadata.pop("widgets", None)
+    nb.metadata["language_info"] = {"name": "python"}  # no interpreter version: stable diffs
+    nb.metadata["course_kit"] = {"budget": budget}
+    return dropped
+
+
+def _check_outputs(nb: NotebookNode) -> dict[int, tuple[str, list]]:
+    """``{cell index: (source, outputs)}`` of the ``# NBVAL_CHECK_OUTPUT`` cells."""
+    return {i: (c.source, _comparable(c.outputs)) for i, c in enumerate(nb.cells)
+            if is_check_cell(c)}
+
+
+def _comparable(outputs) -> list:
+    """What nbval compares of a cell's outputs: streams merged by name (as nbval's
+    ``coalesce_streams``), display data without images; no ids, counts or metadata."""
+    keep: list = []
+    streams: dict[str, list] = {}
+    for out in outputs:
+        if out.output_type == "stream":
+            if out.get("name") in streams:
+                streams[out.get("name")][1] += out.get("text", "")
+            else:
+                streams[out.get("name")] = entry = ["stream", out.get("text", "")]
+                keep.append(entry)
+        elif out.output_type in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            keep.append(["data", {k: v for k, v in data.items() if not k.startswith("image/")}])
+    return keep
+
+
 def write(nb: NotebookNode, path: Path) -> None:
     nbformat.validate(nb)
     text = nbformat.writes(nb, version=4)
@@ -269,6 +398,53 @@ def build(
         print(f"built {out.relative_to(nb_dir.parent) if nb_dir.parent in out.parents else out} "
               f"({seconds:.1f} s, smoke)", flush=True)
     return timings
+
+
+def execute_in_place(
+    names: Sequence[str] | None = None,
+    *,
+    budget: str = "quick",
+    timeout: int = DEFAULT_CELL_TIMEOUT,
+    src_dir: Path = SRC_DIR,
+    nb_dir: Path = NB_DIR,
+) -> tuple[list[Timing], list[str]]:
+    """Execute each selected script under ``budget`` and write it, outputs kept, in place.
+
+    The notebook is rebuilt from its script (so it is in sync), executed top to bottom, made
+    ``lean`` and written to ``notebooks/<name>.ipynb``; the time, size and what was dropped are
+    printed. Returns the timings and the problems found, which do not stop the other
+    notebooks: the written notebook fails ``check_notebook`` (e.g. it is over
+    ``MAX_NOTEBOOK_BYTES``), or a ``# NBVAL_CHECK_OUTPUT`` cell whose source is unchanged now
+    prints something else than the notebook held before (``pytest --nbval-lax`` at smoke
+    would fail: that cell's output depends on the budget).
+
+    Raises:
+        NotebookError: a cell failed (the notebook is left as it was).
+    """
+    timings, problems = [], []
+    for src in sources(names, src_dir):
+        out = ipynb_for(src, nb_dir)
+        before = _check_outputs(nbformat.read(str(out), as_version=4)) if out.exists() else {}
+        nb = read_source(src)
+        seconds = execute(nb, budget=budget, cwd=nb_dir, timeout=timeout, name=src.stem)
+        dropped = lean(nb, budget=budget, name=src.stem)
+        for i, (source, outputs) in _check_outputs(nb).items():
+            if i in before and before[i][0] == source and before[i][1] != outputs:
+                problems.append(
+                    f"{src.stem}, cell {i} ({CHECK_MARK}) printed something else under budget "
+                    f"{budget!r} than the notebook held before: its output depends on the budget "
+                    "(or on chance), so `pytest --nbval-lax` at smoke would fail on it. Make it "
+                    "budget-independent or remove the mark.")
+        write(nb, out)
+        problems += [f"{src.stem}: {p}" for p in check_notebook(out, src)]
+        size = out.stat().st_size
+        timings.append(Timing(src.stem, seconds, budget))
+        figures = sum("image/png" in o.get("data", {}) for c in nb.cells
+                      if c.cell_type == "code" for o in c.outputs)
+        gone = ", ".join(f"{v} {k}" for k, v in dropped.items() if v) or "nothing"
+        print(f"executed {src.stem} ({seconds:.1f} s, {budget}): {size / 1e6:.2f} MB, "
+              f"{figures} figure(s); dropped {gone}", flush=True)
+    return timings, problems
 
 
 def run(
@@ -370,23 +546,42 @@ def check_notebook(path: Path, src: Path | None = None) -> list[str]:
                         "near the end.")
 
     # 7. outputs
+    executed_under = nb.metadata.get("course_kit", {}).get("budget")
+    if executed_under is not None and executed_under not in BUDGETS:
+        problems.append(f"metadata.course_kit.budget must be one of {', '.join(BUDGETS)}. "
+                        f"Received: {executed_under!r}")
     for i, cell in code:
         errors = [o for o in cell.outputs if o.output_type == "error"]
         if errors:
             problems.append(f"cell {i} stores an error output ({errors[0].get('ename')}).")
-        if is_check_cell(cell):
+        if any(o.output_type == "stream" and o.get("name") == "stderr" for o in cell.outputs):
+            problems.append(f"cell {i} stores stderr output (warnings, logs): re-execute with "
+                            "`tools/notebooks.py execute` or `build`.")
+        if is_check_cell(cell) or executed_under:
             if cell.execution_count is None:
-                problems.append(f"cell {i} is marked {CHECK_MARK} but was not executed "
-                                "(nbval skips it): rebuild with `tools/notebooks.py build`.")
-            if any(o.output_type == "stream" and o.get("name") == "stderr" for o in cell.outputs):
-                problems.append(f"cell {i} is marked {CHECK_MARK} but stores stderr output.")
-        else:
+                problems.append(f"cell {i} was not executed (marked {CHECK_MARK}: nbval skips "
+                                "it; or the notebook is stored executed): rebuild with "
+                                "`tools/notebooks.py build` or `execute`.")
+        if executed_under:
+            for out in cell.outputs:
+                if out.output_type == "stream" and _clean_stream_text(out.get("text", ""))[1]:
+                    problems.append(f"cell {i} stores progress lines (training logs): "
+                                    "re-execute with `tools/notebooks.py execute`.")
+                if _WIDGET_MIME in out.get("data", {}):
+                    problems.append(f"cell {i} stores a widget view (no saved state).")
+        elif not is_check_cell(cell):
             if cell.outputs:
                 problems.append(f"cell {i} stores outputs but is not marked {CHECK_MARK}: "
-                                "rebuild with `tools/notebooks.py build`.")
+                                "rebuild with `tools/notebooks.py build`, or `execute` to "
+                                "store every output.")
             if cell.execution_count is not None:
                 problems.append(f"cell {i} stores an execution count but is not marked "
                                 f"{CHECK_MARK}.")
+
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        problems.append(f"{path.name} is {size / 1e6:.1f} MB, over the {MAX_NOTEBOOK_BYTES / 1e6:.0f} "
+                        "MB limit: draw fewer or smaller figures, print less.")
 
     # 8. sync with the percent script
     src = Path(src) if src is not None else SRC_DIR / f"{stem}.py"
@@ -437,6 +632,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     p_build.add_argument("names", nargs="*")
     p_build.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
                          help="seconds per cell (default %(default)s)")
+    p_exec = sub.add_parser("execute", help="execute under a budget, keep lean outputs, write "
+                            "the notebook in place")
+    p_exec.add_argument("names", nargs="*")
+    p_exec.add_argument("--budget", choices=BUDGETS, default="quick")
+    p_exec.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
+                        help="seconds per cell (default %(default)s)")
     p_check = sub.add_parser("check", help="structural checks and src/ipynb sync")
     p_check.add_argument("names", nargs="*")
     p_run = sub.add_parser("run", help="execute under a budget and time it; saves nothing")
@@ -462,14 +663,20 @@ def main(argv: Iterable[str] | None = None) -> int:
                 for problem in problems:
                     print(f"     - {problem}")
             return 1 if bad else 0
+        problems: list[str] = []
         if args.command == "build":
             timings = build(args.names, timeout=args.timeout)
+        elif args.command == "execute":
+            timings, problems = execute_in_place(args.names, budget=args.budget,
+                                                 timeout=args.timeout)
         else:
             timings = run(args.names, budget=args.budget, timeout=args.timeout,
                           output_dir=args.output_dir)
         total = sum(t.seconds for t in timings)
         print(f"{len(timings)} notebook(s), {total:.1f} s in all")
-        return 0
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        return 1 if problems else 0
     except NotebookError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
