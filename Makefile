@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.course-kit-installed
 TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*cp3*.whl))
 PYTEST_ARGS ?=
 
-.PHONY: lab test test-fast venv assignments benchmark clean-venv
+.PHONY: lab test test-fast venv assignments benchmark book clean-venv
 
 venv: $(STAMP)
 
@@ -30,6 +30,11 @@ test: $(STAMP)
 
 assignments: $(STAMP)
 	$(BIN)/python -m course_lib.grading build
+
+# The course site (README, notebooks with their stored outputs, assignments) -> build/book/.
+# Nothing is executed; open build/book/index.html (works offline).
+book: $(STAMP)
+	$(BIN)/python tools/book.py --out build/book
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py --suite
