@@ -285,14 +285,21 @@ def test_execute_keeps_results_and_drops_logs(executed_demo):
     assert nbtool.check_notebook(root / "01_demo.ipynb", root / "src" / "01_demo.py") == []
 
 
-def test_execute_flags_a_budget_dependent_check_cell(tmp_path):
+CJK_FIGURE = ("# %%\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1))\n"
+              "ax.set_title('感受野'); plt.show()\n\n")
+
+
+def test_execute_flags_a_budget_dependent_check_cell_and_cjk_figure_text(tmp_path):
     (tmp_path / "src").mkdir()
     # GOOD_BODY prints the budget in a check cell: smoke's reference says "smoke 42".
-    (tmp_path / "src" / "01_demo.py").write_text(_demo_source(GOOD_BODY), encoding="utf-8")
+    (tmp_path / "src" / "01_demo.py").write_text(_demo_source(GOOD_BODY + CJK_FIGURE),
+                                                 encoding="utf-8")
     nbtool.build(src_dir=tmp_path / "src", nb_dir=tmp_path, timeout=120)
     _, problems = nbtool.execute_in_place(budget="quick", src_dir=tmp_path / "src",
                                           nb_dir=tmp_path, timeout=120)
-    assert len(problems) == 1 and "cell 3" in problems[0] and "budget" in problems[0]
+    assert len(problems) == 2, problems
+    assert "cell 3" in problems[0] and "budget" in problems[0]
+    assert "missing from font" in problems[1] and "English" in problems[1]
     nb = nbformat.read(str(tmp_path / "01_demo.ipynb"), as_version=4)
     assert nb.cells[3].outputs[0]["text"] == "quick 42\n"  # written anyway, then reported
 
@@ -328,3 +335,53 @@ def test_clean_stream_text_keeps_results_and_drops_progress():
             "epochs 4/4 done\n")
     cleaned, dropped = nbtool._clean_stream_text(text)
     assert cleaned == "CNN-A2: test error 15.9%\nepochs 4/4 done\n" and dropped == 3
+
+
+# Matplotlib text calls (and keywords) whose strings end up drawn in a figure.
+_FIGURE_TEXT_CALLS = {"set_title", "set_xlabel", "set_ylabel", "suptitle", "title", "xlabel",
+                      "ylabel", "text", "annotate", "legend", "set_xticklabels",
+                      "set_yticklabels", "figtext", "supxlabel", "supylabel", "bar_label"}
+_FIGURE_TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "labels", "suptitle"}
+
+
+def _cjk_figure_text(tree) -> list[tuple[int, str]]:
+    import ast
+    import re as _re
+
+    cjk = _re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        args = list(node.args) if name in _FIGURE_TEXT_CALLS else []
+        args += [k.value for k in node.keywords if k.arg in _FIGURE_TEXT_KEYWORDS
+                 or name in _FIGURE_TEXT_CALLS]
+        for arg in args:
+            for const in ast.walk(arg):
+                if isinstance(const, ast.Constant) and isinstance(const.value, str) \
+                        and cjk.search(const.value):
+                    found.append((node.lineno, const.value))
+    return found
+
+
+def test_figure_text_stays_in_english():
+    """Colab's Matplotlib has no CJK font: Chinese in a title or label draws as empty boxes.
+
+    Chinese key terms belong in the markdown; this scans the notebooks and the library for
+    Matplotlib text calls with CJK strings (``execute`` also reports Matplotlib's missing-glyph
+    warnings, which catches text that comes from data).
+    """
+    import ast
+
+    files = SOURCES + sorted((ROOT / "course_lib").rglob("*.py"))
+    offenders = {}
+    for path in files:
+        hits = _cjk_figure_text(ast.parse(path.read_text(encoding="utf-8")))
+        if hits:
+            offenders[str(path.relative_to(ROOT))] = hits
+    assert offenders == {}
+    # The scan itself finds what it must.
+    assert _cjk_figure_text(ast.parse("ax.set_title('感受野 (receptive field)')\n"
+                                      "ax.plot(x, label=f'{n} 层')\nax.set(xlabel='x')")) == [
+        (1, "感受野 (receptive field)"), (2, " 层")]

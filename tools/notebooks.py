@@ -98,6 +98,9 @@ _PROGRESS_RE = re.compile(
     r")"
 )
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: Matplotlib's warning for text it drew as empty boxes (e.g. Chinese with no CJK font, as on
+#: Colab): figure text must stay in English (``execute`` reports it).
+_MISSING_GLYPH_RE = re.compile(r"Glyph \d+ .*missing from (?:current )?font")
 
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -291,13 +294,14 @@ def lean(nb: NotebookNode, *, budget: str, name: str = "notebook") -> dict[str, 
     progress bars and epoch headers, tqdm bars; see ``_PROGRESS_RE``), widget views (their
     state is not saved, so they would render as nothing) and per-cell timing metadata; merges
     consecutive stdout streams; records ``metadata.course_kit.budget``. Figures stay as PNG
-    (``execute`` draws them at ``FIGURE_DPI``). Returns counts of what was dropped.
+    (``execute`` draws them at ``FIGURE_DPI``). Returns counts of what was dropped, including
+    Matplotlib's "Glyph ... missing from font" warnings (text drawn as empty boxes).
 
     Raises:
         NotebookError: a cell stores an error, or a ``# NBVAL_CHECK_OUTPUT`` cell wrote to
             stderr or printed progress lines (nbval would compare that unstable text).
     """
-    dropped = {"stderr": 0, "progress lines": 0, "widgets": 0}
+    dropped = {"stderr": 0, "progress lines": 0, "widgets": 0, "missing-glyph warnings": 0}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -323,6 +327,9 @@ def lean(nb: NotebookNode, *, budget: str, name: str = "notebook") -> dict[str, 
                         "progress lines; nbval would compare that text. Move the noisy call "
                         "(training, TensorFlow logging, warnings) to an unmarked cell.")
                 dropped["stderr"] += noisy
+                if noisy:
+                    dropped["missing-glyph warnings"] += len(
+                        _MISSING_GLYPH_RE.findall(out.get("text", "")))
                 dropped["progress lines"] += lines
                 if text.strip("\n"):
                     out.text = text
@@ -435,6 +442,12 @@ def execute_in_place(
                     f"{budget!r} than the notebook held before: its output depends on the budget "
                     "(or on chance), so `pytest --nbval-lax` at smoke would fail on it. Make it "
                     "budget-independent or remove the mark.")
+        if dropped["missing-glyph warnings"]:
+            problems.append(
+                f"{src.stem}: a figure drew characters its font lacks (Matplotlib warned "
+                f"{dropped['missing-glyph warnings']} time(s) 'Glyph ... missing from font'): "
+                "they show as empty boxes here and on Colab. Keep figure text in English "
+                "(Chinese terms belong in the markdown).")
         write(nb, out)
         problems += [f"{src.stem}: {p}" for p in check_notebook(out, src)]
         size = out.stat().st_size
