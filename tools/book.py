@@ -20,6 +20,7 @@ the site is a local file and the site works offline. The site opens at ``<out>/i
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import shutil
 import sys
@@ -42,12 +43,20 @@ class BookError(RuntimeError):
     """The site cannot be built."""
 
 
+def _notebook_tool():
+    """tools/notebooks.py, loaded from its file (tools/ is not a package)."""
+    name = "course_notebook_tool"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("notebooks.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def repo_url() -> str:
-    text = (ROOT / "course_lib" / "notebook.py").read_text(encoding="utf-8")
-    match = re.search(r'^REPO_URL\s*=\s*"([^"]+)"', text, re.MULTILINE)
-    if not match:
-        raise BookError('course_lib/notebook.py does not define REPO_URL = "...".')
-    return match.group(1).rstrip("/")
+    """The kit's GitHub address (``REPO_URL`` of course_lib/notebook.py)."""
+    return _notebook_tool().repo_url()
 
 
 def pages(root: Path = ROOT) -> dict[str, list[Path]]:
