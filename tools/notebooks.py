@@ -76,6 +76,7 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 KERNEL_NAME = "python3"
 BUDGETS = ("smoke", "quick", "full")
 DEFAULT_CELL_TIMEOUT = 600
+LONG_CELL_TIMEOUT = 3600  # `execute` under quick/full: a cell may train several models
 _NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -649,8 +650,10 @@ def main(argv: Iterable[str] | None = None) -> int:
                             "the notebook in place")
     p_exec.add_argument("names", nargs="*")
     p_exec.add_argument("--budget", choices=BUDGETS, default="quick")
-    p_exec.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
-                        help="seconds per cell (default %(default)s)")
+    p_exec.add_argument("--timeout", type=int, default=None,
+                        help=f"seconds per cell (default {DEFAULT_CELL_TIMEOUT} under smoke, "
+                             f"{LONG_CELL_TIMEOUT} under quick and full: one cell may train "
+                             "several models)")
     p_check = sub.add_parser("check", help="structural checks and src/ipynb sync")
     p_check.add_argument("names", nargs="*")
     p_run = sub.add_parser("run", help="execute under a budget and time it; saves nothing")
@@ -680,8 +683,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         if args.command == "build":
             timings = build(args.names, timeout=args.timeout)
         elif args.command == "execute":
-            timings, problems = execute_in_place(args.names, budget=args.budget,
-                                                 timeout=args.timeout)
+            timeout = args.timeout or (DEFAULT_CELL_TIMEOUT if args.budget == "smoke"
+                                       else LONG_CELL_TIMEOUT)
+            timings, problems = execute_in_place(args.names, budget=args.budget, timeout=timeout)
         else:
             timings = run(args.names, budget=args.budget, timeout=args.timeout,
                           output_dir=args.output_dir)
