@@ -1,5 +1,7 @@
 # Two commands for everything:  make lab   |   make test
-# Both create .venv on first use (Python 3.10-3.12 with venv), and are no-ops for setup afterwards.
+# Both create .venv on first use (Python 3.10-3.13 with venv), and are no-ops for setup afterwards.
+#   make lab PORT=8890 LAB_ARGS="--no-browser --ip=0.0.0.0"   (as root, --allow-root is added)
+#   make test-fast PYTHON=python3.13 VENV=.venv313            (layers, models, data, notebook 02)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,13 +10,20 @@ STAMP  := $(VENV)/.course-kit-installed
 # comparison tests (torch reference, Keras torch backend) and the benchmarks use it; they skip without it.
 TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*cp3*.whl))
 PYTEST_ARGS ?=
+# make lab: the port JupyterLab must use (no silent fallback to another one) and extra arguments
+PORT     ?= 8888
+LAB_ARGS ?=
+ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root)
+# make test-fast: a few minutes' subset, for a second Python version
+FAST_TESTS ?= $(wildcard tests/test_layers_*.py tests/test_models_*.py tests/test_data_*.py) \
+              notebooks/02_cnn_building_blocks.ipynb
 
 .PHONY: lab test test-fast venv assignments benchmark book clean-venv
 
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; assert (3,10)<=v<=(3,12), f"Python 3.10-3.12 needed, found {v[0]}.{v[1]}: set PYTHON=python3.X"' 
+	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; assert (3,10)<=v<=(3,13), f"Python 3.10-3.13 needed, found {v[0]}.{v[1]}: set PYTHON=python3.X"' 
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
@@ -23,10 +32,14 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	@echo "JupyterLab on port $(PORT): open http://localhost:$(PORT)/lab with the token from the URL printed below (Ctrl-C stops it)"
+	$(BIN)/jupyter lab notebooks/ --port=$(PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	COURSE_BUDGET=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	COURSE_BUDGET=smoke $(BIN)/python -m pytest $(FAST_TESTS) --nbval-lax -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
 
 assignments: $(STAMP)
 	$(BIN)/python -m course_lib.grading build

@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's and absl's C++ log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="{list,run,report}", parser_class=_Parser)
     sub.required = True
 
@@ -135,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_report.add_argument("--budget", metavar="{smoke,quick,full}",
                           help="only records of this budget")
     p_report.add_argument("--no-figures", action="store_true", help="print the table only")
+    for p in (p_list, p_run, p_report):
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="show TensorFlow's and absl's C++ log lines (hidden by default)")
     parser.commands = {"list": p_list, "run": p_run, "report": p_report}
     return parser
 
@@ -229,19 +234,42 @@ def _validate_run(parser, args):
     return exp
 
 
+def _quiet_logs(verbose: bool) -> None:
+    """Hide TensorFlow's C++ (absl) log lines and absl's Python warnings unless ``verbose``.
+
+    Must run before TensorFlow is imported: its C++ logging reads ``TF_CPP_MIN_LOG_LEVEL`` once,
+    at load time (3 hides INFO, WARNING and ERROR lines such as ``I0000 ... oneDNN custom
+    operations`` or ``E0000 ... failed call to cuInit`` on a machine without a GPU). Python
+    errors and the kit's own warnings still print. With ``--verbose`` the environment's setting
+    (TensorFlow's default: everything) is left alone.
+    """
+    if verbose:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    import logging
+
+    for name in ("absl", "tensorflow", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m course_lib`` (and the ``course-lib`` script)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window, no display
     parser = build_parser()
     args = parser.parse_args(argv)
+    verbose = bool(getattr(args, "verbose", False))
+    _quiet_logs(verbose)
     _one_line_warnings()
     if args.command == "list":
         return _cmd_list(args)
     exp = _validate_run(parser, args)
+    if not verbose:
+        # TensorFlow's import-time lines ("All log messages before absl::InitializeLog()...",
+        # oneDNN, CUDA) ignore TF_CPP_MIN_LOG_LEVEL: import it once with stderr silenced
+        _import_quietly("tensorflow")
     try:
         if args.command == "run":
-            _import_quietly("tensorflow")  # spare the user TensorFlow's import-time INFO lines
             from course_lib.data import DatasetUnavailableError
             from course_lib.train.runner import run_experiment
 

@@ -13,6 +13,7 @@ import tensorflow_datasets as tfds
 
 from course_lib.data import DatasetUnavailableError, load, network
 from course_lib.data import fashion_mnist as fm
+from course_lib.data import shipped
 from course_lib.data import tfds_source
 
 
@@ -20,6 +21,7 @@ from course_lib.data import tfds_source
 def empty_machine(tmp_path, monkeypatch):
     """Empty data dir, tfds default dir, Keras home and no system Fashion-MNIST folder."""
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
+    monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(fm, "SYSTEM_DIRS", (tmp_path / "usr_share_fashion_mnist",))
     root = tmp_path / "data"
@@ -90,6 +92,7 @@ def test_unprepared_folder_is_reported(empty_machine, monkeypatch):
 
 def test_fashion_mnist_error_lists_every_place(empty_machine, monkeypatch, tmp_path):
     _offline(monkeypatch)
+    monkeypatch.setattr(shipped, "SHIPPED_DIR", tmp_path / "no_checkout" / "fashion-mnist")
     with pytest.raises(DatasetUnavailableError) as info:
         load("fashion_mnist32", data_dir=empty_machine)
     err = info.value
@@ -167,3 +170,13 @@ def test_download_goes_to_data_dir_tfds(empty_machine, monkeypatch):
     with pytest.raises(DatasetUnavailableError):
         tfds_source.find_or_download("cifar10", empty_machine, dataset="cifar10")
     assert targets and targets[0].startswith(str(empty_machine / "tfds" / "cifar10"))
+
+
+def test_fashion_mnist_falls_back_to_the_shipped_subset(empty_machine, monkeypatch):
+    _offline(monkeypatch)
+    with pytest.warns(UserWarning, match="subset shipped in the repository"):
+        train, val, test, info = load("fashion_mnist32", data_dir=empty_machine,
+                                      mean_subtract=False)
+    assert info.data_source == "repository"
+    assert info.num_examples == {"train": 20_000, "val": 0, "test": 10_000}
+    assert info.source == str(shipped.SHIPPED_DIR)

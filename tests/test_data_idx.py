@@ -108,6 +108,7 @@ def test_read_fashion_mnist_idx_checks_consistency(tmp_path):
 def isolated(tmp_path, monkeypatch):
     """No system folder, an empty Keras home and tfds folder: only what a test writes exists."""
     monkeypatch.setattr(fm, "SYSTEM_DIRS", (tmp_path / "system",))
+    monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
     monkeypatch.delenv("COURSE_LIB_DATA_DIR", raising=False)

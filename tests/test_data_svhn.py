@@ -67,6 +67,7 @@ N = 4400
 def mock_svhn(tmp_path, monkeypatch):
     monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
+    monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     with tfds.testing.mock_data(num_examples=N):
         yield tmp_path / "data"
 

@@ -38,6 +38,7 @@ def _synthetic(seed):
 def machine(tmp_path, monkeypatch):
     """Empty caches; tfds' MNIST builders sized for the synthetic files."""
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
+    monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(fm, "SYSTEM_DIRS", ())
     monkeypatch.setattr(tfds_mnist, "_TRAIN_EXAMPLES", N_TRAIN)

@@ -132,7 +132,7 @@ _MIRRORED = textwrap.dedent("""
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tmp_path, fashion_mnist_dir):
+def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tmp_path):
     """Two replicas, each half of every batch, gradients all-reduced: the same training."""
     out = subprocess.run(
         [sys.executable, "-c", _MIRRORED, str(tmp_path)], cwd=REPO, capture_output=True,

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def run_data(fashion_mnist_dir):
+def run_data():
     from course_lib.train.pipeline import load_run_data
 
     return load_run_data("fashion_mnist32", batch_size=16, augment=True, seed=3,
@@ -19,12 +19,12 @@ def _batches(stream):
 
 
 def test_sizes_and_file_order(run_data):
-    from course_lib.data import load_fashion_mnist_arrays
+    from course_lib.data.fashion_mnist import read_shipped_fashion_mnist
 
     assert (run_data.num_train, run_data.num_test, run_data.steps_per_epoch) == (40, 20, 3)
     assert run_data.flip is True  # Fashion-MNIST flips in augmentation (data module default)
     labels = np.array([int(y) for _, y in run_data.examples])
-    arrays = load_fashion_mnist_arrays()
+    arrays = read_shipped_fashion_mnist()  # small limits read the shipped files
     np.testing.assert_array_equal(labels, arrays.y_train[:40])  # file order, no shuffle
     test_labels = np.concatenate([y.numpy() for _, y in run_data.test])
     np.testing.assert_array_equal(test_labels, arrays.y_test[:20])

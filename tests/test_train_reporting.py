@@ -16,7 +16,7 @@ MODELS = ["CNN-A1", "CNN-A2", "CNN-A3"]
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory, fashion_mnist_dir):
+def results(tmp_path_factory):
     from course_lib.train import run_experiment
 
     out = tmp_path_factory.mktemp("results")

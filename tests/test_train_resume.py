@@ -33,7 +33,7 @@ def _env():
     return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
 
 
-def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, fashion_mnist_dir):
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     from course_lib.train import run_model
     from course_lib.train.results import load_record
 

@@ -25,6 +25,10 @@ class DatasetInfo:
             is false.
         mean_subtracted: whether ``mean`` is subtracted from every split.
         source: where the images were read from (a tfds folder or the idx folder).
+        data_source: which kind of place that was: ``"repository"`` (the Fashion-MNIST
+            subset shipped in ``data/fashion-mnist``), ``"system"`` (the Debian package),
+            ``"data_dir"`` (idx files in ``<data_dir>/fashion-mnist``), ``"tfds"`` (a prepared
+            tensorflow-datasets copy), ``"keras"`` (the Keras cache) or ``"download"``.
         splits: how each split was made from the source's splits, e.g.
             ``{"train": "train[:55000]", "val": "train[55000:]", "test": "test"}``.
         preprocessing: the preprocessing steps in order, as text.
@@ -43,6 +47,7 @@ class DatasetInfo:
     mean: tuple | None
     mean_subtracted: bool
     source: str
+    data_source: str = ""
     splits: dict = field(default_factory=dict)
     preprocessing: str = ""
     batch_size: int = 128

@@ -62,7 +62,8 @@ class DatasetUnavailableError(RuntimeError):
             "folder that already has it (tfds data under <folder>/tfds, e.g. the data/ folder "
             "of a machine that downloaded it).\n"
             "  3. Use the offline set: course_lib.data.load('fashion_mnist32') (real "
-            "Fashion-MNIST images as 32x32x3, from the Debian package dataset-fashion-mnist)."
+            "Fashion-MNIST images as 32x32x3: the full set from the Debian package "
+            "dataset-fashion-mnist, else the 20,000-image subset shipped in data/fashion-mnist)."
         )
 
     def __reduce__(self):

@@ -36,7 +36,12 @@ import tensorflow as tf
 
 from course_lib.data import tfds_source
 from course_lib.data.dataset_info import DatasetInfo
-from course_lib.data.fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist_arrays
+from course_lib.data import shipped
+from course_lib.data.fashion_mnist import (
+    FASHION_MNIST_CLASSES,
+    load_fashion_mnist_arrays,
+    read_shipped_fashion_mnist,
+)
 from course_lib.data.paths import cache_dir, resolve_data_dir
 from course_lib.data.preprocess import (
     cached_channel_mean,
@@ -118,6 +123,7 @@ class _Source:
     splits: dict
     location: str
     in_memory: bool
+    data_source: str = "tfds"
 
 
 # --------------------------------------------------------------------------- validation
@@ -199,93 +205,220 @@ def _val_count(val_size, n_train: int) -> int:
 # --------------------------------------------------------------------------- sources
 
 
-def _tfds_source(spec: _Spec, root: Path, val_size) -> _Source:
-    builder = tfds_source.find_or_download(spec.tfds_name, root, dataset=spec.name)
-    n_train = tfds_source.split_size(builder, "train")
-    n_test = tfds_source.split_size(builder, "test")
-    n_val = _val_count(val_size, n_train)
-    full = tfds_source.read_split(builder, "train")
-    cut = n_train - n_val
-    return _Source(
-        train=full.take(cut),
-        val=full.skip(cut) if n_val else None,
-        test=tfds_source.read_split(builder, "test"),
-        counts={"train": cut, "val": n_val, "test": n_test},
-        splits={
-            "train": f"train[:{cut}]" if n_val else "train",
-            "val": f"train[{cut}:]" if n_val else None,
-            "test": "test",
-        },
-        location=str(builder.data_dir),
-        in_memory=False,
+def _builder(spec: _Spec, root: Path):
+    """A prepared tfds builder and where it came from (``"tfds"`` or ``"download"``)."""
+    searched: list = []
+    builder = tfds_source.find_prepared(spec.tfds_name, root, searched)
+    if builder is not None:
+        return builder, "tfds"
+    return tfds_source.download(spec.tfds_name, root, dataset=spec.name, searched=searched), (
+        "download"
     )
 
 
-def _svhn_source(spec: _Spec, root: Path, val_size, extra: bool) -> _Source:
+def _stratified(labels, train_limit, num_classes: int, data_source: str) -> np.ndarray | None:
+    """Indices of the first-N-per-class selection, or None when it keeps the whole split."""
+    if train_limit is None:
+        return None
+    if data_source == "repository" and train_limit > len(labels):
+        raise ValueError(
+            f"`train_limit` asks for {train_limit} training images, but the full Fashion-MNIST "
+            f"training set is not on this machine and the subset shipped in the repository has "
+            f"{len(labels)} ({shipped.SUBSET_PER_CLASS} per class). Use train_limit <= "
+            f"{len(labels)}, or install the Debian package dataset-fashion-mnist (or connect to "
+            f"the internet) for all 60,000. Received: train_limit={train_limit!r}"
+        )
+    if train_limit >= len(labels):
+        return None
+    try:
+        return shipped.stratified_indices(labels, train_limit, num_classes)
+    except ValueError as err:
+        hint = (
+            " Only the subset shipped in the repository was found; install the Debian package "
+            "dataset-fashion-mnist or connect to the internet for the full training set."
+            if data_source == "repository" else ""
+        )
+        raise ValueError(
+            f"`train_limit` asks for more images of a class than the training split has: "
+            f"{err}.{hint} Received: train_limit={train_limit!r}"
+        ) from None
+
+
+def _tfds_source(spec: _Spec, root: Path, val_size, train_limit) -> _Source:
+    builder, data_source = _builder(spec, root)
+    n_train = tfds_source.split_size(builder, "train")
+    n_test = tfds_source.split_size(builder, "test")
+    test = tfds_source.read_split(builder, "test")
+    location = str(builder.data_dir)
+    chosen = None
+    if train_limit is not None and train_limit < n_train:
+        labels = tfds_source.split_labels(builder, "train")
+        chosen = _stratified(labels, train_limit, spec.num_classes, data_source)
+    if chosen is None:
+        n_val = _val_count(val_size, n_train)
+        full = tfds_source.read_split(builder, "train")
+        cut = n_train - n_val
+        return _Source(
+            train=full.take(cut),
+            val=full.skip(cut) if n_val else None,
+            test=test,
+            counts={"train": cut, "val": n_val, "test": n_test},
+            splits={
+                "train": f"train[:{cut}]" if n_val else "train",
+                "val": f"train[{cut}:]" if n_val else None,
+                "test": "test",
+            },
+            location=location,
+            in_memory=False,
+            data_source=data_source,
+        )
+    n_val = _val_count(val_size, len(chosen))
+    cut = len(chosen) - n_val
+    rule = _rule(train_limit, spec.num_classes)
+
+    def mask(idx):
+        keep = np.zeros(n_train, bool)
+        keep[idx] = True
+        return keep
+
+    return _Source(
+        train=tfds_source.read_split(builder, "train", keep=mask(chosen[:cut])),
+        val=tfds_source.read_split(builder, "train", keep=mask(chosen[cut:])) if n_val else None,
+        test=test,
+        counts={"train": cut, "val": n_val, "test": n_test},
+        splits={
+            "train": f"train, {rule}" + (f", its first {cut}" if n_val else ""),
+            "val": f"train, {rule}, its last {n_val}" if n_val else None,
+            "test": "test",
+        },
+        location=location,
+        in_memory=False,
+        data_source=data_source,
+    )
+
+
+def _rule(train_limit: int, num_classes: int) -> str:
+    quotas = shipped.stratified_quotas(train_limit, num_classes)
+    per = f"{quotas.max()}" if quotas.min() == quotas.max() else f"{quotas.min()}-{quotas.max()}"
+    return f"first {per} per class in file order ({train_limit} images, train_limit)"
+
+
+def _svhn_source(spec: _Spec, root: Path, val_size, extra: bool, train_limit) -> _Source:
     if val_size not in (None, 0) or isinstance(val_size, bool):
         raise ValueError(
             "`val_size` for 'svhn' must be None (seed 000's validation split: 400 images per "
             "class from train + 200 per class from extra, 6,000 in all) or 0 (no validation). "
             f"Received: val_size={val_size!r}"
         )
-    builder = tfds_source.find_or_download(spec.tfds_name, root, dataset=spec.name)
+    builder, data_source = _builder(spec, root)
     parts = ["train", "extra"] if extra else ["train"]
     sizes = {p: tfds_source.split_size(builder, p) for p in parts + ["test"]}
     test = tfds_source.read_split(builder, "test")
     location = str(builder.data_dir)
-    if val_size == 0:
-        train = tfds_source.read_split(builder, "train")
+    val_masks = {p: np.zeros(sizes[p], bool) for p in parts}
+    if val_size is None:
+        key = {"source": location, "version": str(builder.version), "sizes": sizes}
+        train_idx, extra_idx = cached_svhn_validation_indices(
+            cache_dir(root),
+            key,
+            lambda: tfds_source.split_labels(builder, "train"),
+            (lambda: tfds_source.split_labels(builder, "extra")) if extra else None,
+        )
+        val_masks["train"][train_idx] = True
         if extra:
-            train = train.concatenate(tfds_source.read_split(builder, "extra"))
-        n = sum(sizes[p] for p in parts)
-        return _Source(
-            train, None, test, {"train": n, "val": 0, "test": sizes["test"]},
-            {"train": "+".join(parts), "val": None, "test": "test"}, location, False,
-        )  # fmt: skip
-
-    key = {"source": location, "version": str(builder.version), "sizes": sizes}
-    train_idx, extra_idx = cached_svhn_validation_indices(
-        cache_dir(root),
-        key,
-        lambda: tfds_source.split_labels(builder, "train"),
-        (lambda: tfds_source.split_labels(builder, "extra")) if extra else None,
-    )
-    masks = {"train": np.zeros(sizes["train"], bool)}
-    masks["train"][train_idx] = True
-    if extra:
-        masks["extra"] = np.zeros(sizes["extra"], bool)
-        masks["extra"][extra_idx] = True
+            val_masks["extra"][extra_idx] = True
+    train_masks = {p: ~val_masks[p] for p in parts}
+    pool = sum(int(m.sum()) for m in train_masks.values())
+    if train_limit is not None and train_limit < pool:
+        # first-N-per-class over the training pool in order: train first, then extra
+        quotas = shipped.stratified_quotas(train_limit, spec.num_classes)
+        for p in parts:
+            labels = tfds_source.split_labels(builder, p) if quotas.sum() else None
+            chosen = np.zeros(sizes[p], bool)
+            if labels is not None:
+                avail = np.flatnonzero(train_masks[p])
+                picked = avail[shipped.first_per_class(labels[avail], quotas)]
+                chosen[picked] = True
+                quotas = quotas - np.bincount(labels[picked], minlength=spec.num_classes)
+            train_masks[p] = chosen
+        if quotas.sum():
+            raise ValueError(
+                f"`train_limit` asks for more images of a class than the SVHN training pool "
+                f"has ({quotas.tolist()} missing per class). Received: train_limit={train_limit!r}"
+            )
     train = val = None
     for p in parts:
-        t = tfds_source.read_split(builder, p, keep=~masks[p])
-        v = tfds_source.read_split(builder, p, keep=masks[p])
+        keep = None if train_masks[p].all() else train_masks[p]
+        t = tfds_source.read_split(builder, p, keep=keep)
         train = t if train is None else train.concatenate(t)
-        val = v if val is None else val.concatenate(v)
-    n_val = sum(int(masks[p].sum()) for p in parts)
+        if val_size is None:
+            v = tfds_source.read_split(builder, p, keep=val_masks[p])
+            val = v if val is None else val.concatenate(v)
+    n_train = sum(int(m.sum()) for m in train_masks.values())
+    n_val = sum(int(m.sum()) for m in val_masks.values())
     per_train, per_extra = SVHN_VALIDATION_PER_CLASS
     rule = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra else "")
+    pool_text = " + ".join(f"{p} minus validation" for p in parts) if n_val else "+".join(parts)
+    if n_train < pool:
+        pool_text += f", {_rule(train_limit, spec.num_classes)}"
     return _Source(
         train=train,
         val=val,
         test=test,
-        counts={"train": sum(sizes[p] for p in parts) - n_val, "val": n_val, "test": sizes["test"]},
+        counts={"train": n_train, "val": n_val, "test": sizes["test"]},
         splits={
-            "train": " + ".join(f"{p} minus validation" for p in parts),
-            "val": f"seed-000 validation split ({rule}, fixed seed)",
+            "train": pool_text,
+            "val": f"seed-000 validation split ({rule}, fixed seed)" if n_val else None,
             "test": "test",
         },
         location=location,
         in_memory=False,
+        data_source=data_source,
     )
 
 
-def _fashion_source(spec: _Spec, root: Path, val_size) -> _Source:
-    arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
+def _shipped_if_enough(train_limit, limit, val_size):
+    """The shipped subset when it holds exactly what was asked for, else None.
+
+    ``train_limit`` up to 2,000 per class is a first-N-per-class selection, the same images
+    from the shipped subset as from the full set; ``limit`` (no validation split) takes the
+    first images of the file, the same while they lie in the subset's identical prefix. The
+    test set is shipped complete.
+    """
+    if train_limit is not None:
+        if shipped.stratified_quotas(train_limit, 10).max() > shipped.SUBSET_PER_CLASS:
+            return None
+        return read_shipped_fashion_mnist()
+    if limit is None or val_size not in (None, 0):
+        return None
+    arrays = read_shipped_fashion_mnist()
+    if arrays is None or limit > shipped.identical_prefix(arrays.y_train):
+        return None
+    return arrays
+
+
+def _fashion_source(spec: _Spec, root: Path, val_size, train_limit, limit) -> _Source:
+    arrays = _shipped_if_enough(train_limit, limit, val_size)
+    if arrays is None:
+        arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
     x_train, y_train = arrays.x_train[..., None], arrays.y_train.astype(np.int32)
     x_test, y_test = arrays.x_test[..., None], arrays.y_test.astype(np.int32)
+    base = "train"
+    if arrays.data_source == "repository":
+        base = f"train, first {shipped.SUBSET_PER_CLASS} per class (shipped subset)"
+    chosen = _stratified(y_train, train_limit, spec.num_classes, arrays.data_source)
+    if chosen is not None:
+        x_train, y_train = x_train[chosen], y_train[chosen]
+        base = f"train, {_rule(train_limit, spec.num_classes)}"
     n_train = len(x_train)
     n_val = _val_count(val_size, n_train)
     cut = n_train - n_val
+    if base == "train":
+        train_text = f"train[:{cut}]" if n_val else "train"
+        val_text = f"train[{cut}:]" if n_val else None
+    else:
+        train_text = base + (f", its first {cut}" if n_val else "")
+        val_text = f"{base}, its last {n_val}" if n_val else None
 
     def ds(x, y):
         return tf.data.Dataset.from_tensor_slices((x, y))
@@ -295,13 +428,10 @@ def _fashion_source(spec: _Spec, root: Path, val_size) -> _Source:
         val=ds(x_train[cut:], y_train[cut:]) if n_val else None,
         test=ds(x_test, y_test),
         counts={"train": cut, "val": n_val, "test": len(x_test)},
-        splits={
-            "train": f"train[:{cut}]" if n_val else "train",
-            "val": f"train[{cut}:]" if n_val else None,
-            "test": "test",
-        },
+        splits={"train": train_text, "val": val_text, "test": "test"},
         location=arrays.source,
         in_memory=True,
+        data_source=arrays.data_source,
     )
 
 
@@ -334,6 +464,8 @@ def load(
     data_dir=None,
     seed: int = 0,
     limit: int | None = None,
+    train_limit: int | None = None,
+    test_limit: int | None = None,
     flip: bool | None = None,
     val_size=None,
     extra: bool = True,
@@ -364,8 +496,17 @@ def load(
         data_dir: data folder (default ``data_dir()``: ``$COURSE_LIB_DATA_DIR`` or
             ``<repo>/data``); tfds data lives in ``<data_dir>/tfds``.
         seed: seed of shuffling and augmentation.
-        limit: keep at most this many images of every split (the first ones), for smoke
-            runs. The mean is computed over the images the training pipeline uses.
+        limit: keep at most this many images of every split (the first ones in file order).
+            The mean is computed over the images the training pipeline uses.
+        train_limit: a stratified training subset: the first ``train_limit // num_classes``
+            images of each class in file order (one more for the lowest ``train_limit %
+            num_classes`` labels), file order kept, taken before the validation split (which
+            then comes from its end). For Fashion-MNIST up to 20,000 (2,000 per class) this
+            reads the subset shipped in the repository, and the images are the same, byte
+            for byte, as from the full set, so results do not depend on what the machine has.
+            Not together with ``limit``.
+        test_limit: keep the first ``test_limit`` test images (file order). Not together
+            with ``limit``.
         flip: horizontal flips during augmentation. None: on for CIFAR and Fashion-MNIST,
             off for the digit sets (``mnist``, ``svhn``), where a flip changes the class.
         val_size: None for the dataset's default (``svhn``: seed 000's validation split of
@@ -385,6 +526,9 @@ def load(
 
     Returns:
         ``Splits(train, val, test, info)``; ``val`` is None when there is no validation split.
+        ``info.data_source`` says where the images came from (``"repository"``, ``"system"``,
+        ``"data_dir"``, ``"tfds"``, ``"keras"`` or ``"download"``; see
+        ``course_lib.data.fashion_mnist``).
 
     Raises:
         ValueError: a bad argument (the message names it and what is accepted).
@@ -402,6 +546,14 @@ def load(
     spec = _spec(name)
     batch_size = _positive_int(batch_size, "batch_size")
     limit = _positive_int(limit, "limit", allow_none=True)
+    train_limit = _positive_int(train_limit, "train_limit", allow_none=True)
+    test_limit = _positive_int(test_limit, "test_limit", allow_none=True)
+    if limit is not None and (train_limit is not None or test_limit is not None):
+        raise ValueError(
+            "Pass either `limit` (the first images of every split) or `train_limit`/`test_limit`"
+            f" (a stratified training subset, the first test images), not both. Received: "
+            f"limit={limit!r}, train_limit={train_limit!r}, test_limit={test_limit!r}"
+        )
     shuffle_buffer = _positive_int(shuffle_buffer, "shuffle_buffer", allow_none=True)
     resize = _resize_arg(resize)
     augment = _bool_arg(augment, "augment")
@@ -422,11 +574,11 @@ def load(
     root = resolve_data_dir(data_dir)
 
     if spec.name == "svhn":
-        src = _svhn_source(spec, root, val_size, extra)
+        src = _svhn_source(spec, root, val_size, extra, train_limit)
     elif spec.name.startswith("fashion_mnist"):
-        src = _fashion_source(spec, root, val_size)
+        src = _fashion_source(spec, root, val_size, train_limit, limit)
     else:
-        src = _tfds_source(spec, root, val_size)
+        src = _tfds_source(spec, root, val_size, train_limit)
 
     datasets = {"train": src.train, "val": src.val, "test": src.test}
     counts = dict(src.counts)
@@ -436,6 +588,10 @@ def load(
                 datasets[part] = ds.take(limit)
                 counts[part] = limit
                 src.splits[part] = f"{src.splits[part]}, first {limit}"
+    if test_limit is not None and counts["test"] > test_limit:
+        datasets["test"] = datasets["test"].take(test_limit)
+        counts["test"] = test_limit
+        src.splits["test"] = f"test, first {test_limit}"
 
     # Cache decoded uint8 images before the mean pass, so that pass fills the cache.
     for part, ds in datasets.items():
@@ -513,6 +669,7 @@ def load(
         mean=None if mean is None else tuple(mean),
         mean_subtracted=mean_subtract,
         source=src.location,
+        data_source=src.data_source,
         splits=src.splits,
         preprocessing="; ".join(s for s in steps if s),
         batch_size=batch_size,

@@ -20,12 +20,30 @@ __all__ = [
     "cache_dir",
     "tfds_default_dir",
     "keras_datasets_dir",
+    "HIDE_ENV_VAR",
+    "system_data_hidden",
+    "REPO_ROOT",
 ]
 
 #: Environment variable that moves the data directory.
 ENV_VAR = "COURSE_LIB_DATA_DIR"
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Environment variable that hides every dataset location outside the repository and the data
+#: directory (the Debian folder, tfds' and Keras' caches) and disables downloads: set it to 1
+#: to see what a fresh clone on an offline machine sees.
+HIDE_ENV_VAR = "COURSE_LIB_HIDE_SYSTEM_DATA"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def system_data_hidden() -> bool:
+    """True when ``$COURSE_LIB_HIDE_SYSTEM_DATA`` is ``1``/``true``/``yes``.
+
+    The loaders then search only the data directory and the files shipped in the repository:
+    not ``/usr/share/datasets``, ``~/tensorflow_datasets`` (``$TFDS_DATA_DIR``) or
+    ``~/.keras/datasets``, and they do not download.
+    """
+    return os.environ.get(HIDE_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
 
 
 def data_dir() -> Path:
@@ -44,7 +62,7 @@ def data_dir() -> Path:
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
         return Path(env).expanduser().resolve()
-    return _REPO_ROOT / "data"
+    return REPO_ROOT / "data"
 
 
 def resolve_data_dir(data_dir_arg: str | os.PathLike | None = None) -> Path:

@@ -3,7 +3,9 @@
 Search order for a tfds dataset: ``<data_dir>/tfds`` (the course cache), then tfds' own
 default folder (``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``, read-only). If neither has a
 prepared copy, the data is downloaded into ``<data_dir>/tfds`` after a short reachability
-check; every failure becomes one ``DatasetUnavailableError``.
+check; every failure becomes one ``DatasetUnavailableError``. With
+``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` only ``<data_dir>/tfds`` is searched and nothing is
+downloaded.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tensorflow_datasets as tfds
 
 from course_lib.data import network
 from course_lib.data.errors import DatasetUnavailableError
-from course_lib.data.paths import tfds_default_dir, tfds_dir
+from course_lib.data.paths import HIDE_ENV_VAR, system_data_hidden, tfds_default_dir, tfds_dir
 
 __all__ = [
     "find_prepared",
@@ -33,7 +35,8 @@ NETWORK_TIMEOUT_S = 5.0
 
 def _locations(root: Path) -> list[Path]:
     out = []
-    for loc in (tfds_dir(root), tfds_default_dir()):
+    places = (tfds_dir(root),) if system_data_hidden() else (tfds_dir(root), tfds_default_dir())
+    for loc in places:
         loc = Path(loc).expanduser().resolve()
         if loc not in out:
             out.append(loc)
@@ -84,6 +87,10 @@ def download(tfds_name: str, root: Path, *, dataset: str, searched=()):
     builder = tfds.builder(tfds_name, data_dir=str(target))
     if builder.is_prepared():  # prepared by a concurrent process meanwhile
         return builder
+    if system_data_hidden():
+        raise DatasetUnavailableError(
+            dataset, searched, f"downloads are disabled ({HIDE_ENV_VAR}=1)", download_dir=target
+        )
     try:
         urls = sorted(str(u) for u in (builder.url_infos or {}))
     except Exception:  # noqa: BLE001 - metadata problems surface in the download below

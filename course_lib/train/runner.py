@@ -326,6 +326,9 @@ def run_model(
         "label": settings.label,
         "dataset": settings.dataset,
         "budget": settings.budget,
+        # where the images came from: "repository" (the shipped Fashion-MNIST subset),
+        # "system" (Debian package), "data_dir", "tfds", "keras" or "download"
+        "data_source": info.data_source,
         "source": {"seed": exp.source.seed, "tables": exp.source.tables,
                    "citation": exp.source.citation, "model_source": spec.source},
         "test_error_pct": scores[headline_mode]["error_pct"],
@@ -357,6 +360,8 @@ def run_model(
             **fingerprint(exp, settings),
             "num_train": data.num_train,
             "num_test": data.num_test,
+            "data_location": info.source,
+            "data_splits": dict(info.splits),
             "steps_per_epoch": steps,
             "input_shape": list(info.input_shape),
             "num_classes": info.num_classes,
