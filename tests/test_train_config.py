@@ -27,6 +27,7 @@ def _experiment(**changes):
         models=(ModelRun("CNN-A2"), ModelRun("CNN-A2", {"dropout": 0.0}, label="CNN-A2-nodrop")),
         datasets=("cifar10", "svhn"), optimizer=OptimizerConfig(), schedule=ScheduleConfig(),
         epochs=50, batch_size=128, seed=7, augment=True, no_augment=("svhn",),
+        svhn_extra=True,
     )
     base.update(changes)
     return Experiment(**base)

@@ -67,7 +67,8 @@ def test_trained_model_is_saved_beside_its_record(smoke):
     # the reloaded model reproduces the recorded test error on the run's own test images
     config = record["config"]
     test = load_run_data("fashion_mnist32", batch_size=64, augment=False, seed=0,
-                         train_limit=config["num_train"], test_limit=config["num_test"]).test
+                         extra=None, train_limit=config["num_train"],
+                         test_limit=config["num_test"]).test
     correct = total = 0
     for images, labels in test:
         predicted = np.argmax(model.predict(images, verbose=0), axis=-1)

@@ -83,6 +83,9 @@ register_experiment(Experiment(
     epochs=100,
     batch_size=128,
     augment=False,
+    # Seed 000 follows Maxout (Goodfellow et al. 2013) on SVHN: train + extra minus 6,000
+    # validation images (400/class from train, 200/class from extra).
+    svhn_extra=True,
     paper="seed000_param_distribution",
     # The RCNNs unroll 3 recurrent steps with LRN on every state: about 9x the compute of the
     # CNNs. At the global quick widths (x0.5) the 12 models take about an hour on a 2-core CPU;
@@ -194,6 +197,8 @@ register_experiment(Experiment(
     batch_size=100,
     augment=True,
     no_augment=("mnist", "svhn"),
+    # Section 5.C.3: "we only used the training and testing sets" (73,257 training images).
+    svhn_extra=False,
     paper="simpnet",
     notes=(
         "Seed 002 section 5.C: zero-padding + mirroring augmentation on CIFAR-10/100, none on "
