@@ -28,7 +28,7 @@ __all__ = [
     "resolve",
 ]
 
-EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense")
+EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense", "multi_crop_dense")
 SCHEDULE_KINDS = ("constant", "step", "cosine")
 OPTIMIZERS = ("sgd",)
 _LABEL = re.compile(r"^[A-Za-z0-9._+-]+$")
@@ -206,7 +206,9 @@ class EvalConfig:
             posteriors averaged) and ``"dense"`` (the network made fully convolutional with
             ``course_lib.models.dense_eval`` and run on the whole image rescaled to each size of
             ``dense_scales``; score maps averaged over space, scales and flips; seed 001
-            section 3.2). The first mode is the run's headline test error.
+            section 3.2) and ``"multi_crop_dense"`` (the average of the multi-crop and the
+            dense posteriors: Table 3's "dense + multi-crop"). The first mode is the run's
+            headline test error.
         crop_padding: zero padding (pixels) around the image for the multi-crop views.
         dense_scales: smallest-side sizes ``Q`` for dense evaluation.
     """

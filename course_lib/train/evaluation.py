@@ -1,4 +1,4 @@
-"""Test-time evaluation modes: standard, single centre crop, multi-crop, dense (seed 001, 3.2).
+"""Test-time evaluation modes: standard, centre crop, multi-crop, dense, both (seed 001, 3.2).
 
 VGG (seed 001, section 3.2 and Table 3) compares ways of scoring a test image: crops fed to
 the network as trained, and *dense* evaluation, where the fully connected layers become
@@ -11,7 +11,11 @@ course's versions are:
   horizontal mirrors (when the dataset is flipped in training): 10 views, posteriors averaged;
 * ``dense``: :func:`course_lib.models.dense_eval.to_fully_convolutional` on the image rescaled
   to each size ``Q`` of ``dense_scales`` (and mirrored), score maps averaged (the paper's
-  multi-scale dense evaluation with flips).
+  multi-scale dense evaluation with flips);
+* ``multi_crop_dense``: the average of the multi-crop and the dense posteriors, the
+  combination of Table 3's best rows ("dense + multi-crop").
+
+Every mode averages class posteriors (softmax outputs), never logits.
 """
 
 from __future__ import annotations
@@ -70,39 +74,66 @@ def _error_pct(scores: np.ndarray, labels: np.ndarray) -> float:
 def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) -> dict:
     """Test error (%) of ``model`` under every mode of ``config`` (an ``EvalConfig``).
 
+    Every mode but ``standard`` scores an image by the average of the class *posteriors* of
+    its views (softmax outputs; a model that outputs logits is put through a softmax per
+    view, and per position of a dense score map, before averaging), as seed 001 section 3.2
+    averages "the soft-max class posteriors". ``multi_crop_dense`` averages the multi-crop and
+    the dense posteriors (Table 3's best rows).
+
     Returns:
         ``{mode: {"error_pct": float, "views": int, ...}}`` in the order of ``config.modes``;
         ``"standard"`` also has ``"loss"``.
     """
     probabilities = outputs_probabilities(model)
     results: dict = {}
-    arrays = None
+    posteriors: dict = {}  # mode -> (N, classes) averaged posteriors, computed once
+    state: dict = {}
+
+    def arrays():
+        if "arrays" not in state:
+            state["arrays"] = collect_arrays(test_dataset)
+        return state["arrays"]
+
+    def multi_crop():
+        if "multi_crop" not in posteriors:
+            views = crop_views(arrays()[0], config.crop_padding, flip=flip)
+            total = sum(_probabilities(model, v, batch_size, probabilities) for v in views)
+            posteriors["multi_crop"] = (total / len(views), len(views))
+        return posteriors["multi_crop"]
+
+    def dense():
+        if "dense" not in posteriors:
+            from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
+
+            fully_conv = to_fully_convolutional(model)
+            scores = dense_scores(fully_conv, arrays()[0], scales=config.dense_scales,
+                                  flip=flip, batch_size=batch_size,
+                                  from_logits=not probabilities)
+            posteriors["dense"] = (scores, len(config.dense_scales) * (2 if flip else 1))
+        return posteriors["dense"]
+
     for mode in config.modes:
         if mode == "standard":
             loss, accuracy = _loss_accuracy(model, test_dataset)
             results[mode] = {"error_pct": 100.0 * (1.0 - accuracy), "loss": loss, "views": 1}
             continue
-        if arrays is None:
-            arrays = collect_arrays(test_dataset)
-        images, labels = arrays
+        images, labels = arrays()
         if mode == "single_crop":
             view = crop_views(images, config.crop_padding, flip=False)[4]  # the centre crop
             scores = _probabilities(model, view, batch_size, probabilities)
             results[mode] = {"error_pct": _error_pct(scores, labels), "views": 1}
         elif mode == "multi_crop":
-            views = crop_views(images, config.crop_padding, flip=flip)
-            scores = sum(_probabilities(model, v, batch_size, probabilities) for v in views)
-            results[mode] = {"error_pct": _error_pct(scores, labels), "views": len(views),
+            scores, n_views = multi_crop()
+            results[mode] = {"error_pct": _error_pct(scores, labels), "views": n_views,
                              "padding": config.crop_padding}
         elif mode == "dense":
-            from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
-
-            fully_conv = to_fully_convolutional(model)
-            # Averaged posteriors (softmax heads) or averaged logits: argmax is what counts.
-            scores = dense_scores(fully_conv, images, scales=config.dense_scales, flip=flip,
-                                  batch_size=batch_size)
-            results[mode] = {"error_pct": _error_pct(scores, labels),
-                             "views": len(config.dense_scales) * (2 if flip else 1),
+            scores, n_views = dense()
+            results[mode] = {"error_pct": _error_pct(scores, labels), "views": n_views,
+                             "scales": list(config.dense_scales)}
+        elif mode == "multi_crop_dense":
+            (crops, n_crops), (maps, n_dense) = multi_crop(), dense()
+            results[mode] = {"error_pct": _error_pct((crops + maps) / 2.0, labels),
+                             "views": n_crops + n_dense, "padding": config.crop_padding,
                              "scales": list(config.dense_scales)}
         else:  # EvalConfig validates modes; this guards against a new mode left unhandled
             raise ValueError(f"Unknown evaluation mode {mode!r}.")

@@ -77,7 +77,7 @@ def _seed001(exp) -> pd.DataFrame:
         "paper_error_pct": t["top1_error_pct"].astype(float), "source": t["source"],
     })
     d = load_table("seed001_dense_vs_multicrop")
-    d = d[d["evaluation"].isin(["dense", "multi-crop"])]
+    d = d[d["evaluation"].isin(["dense", "multi-crop", "multi-crop & dense"])]
     modes = pd.DataFrame({
         "model": "VGG-" + d["config"] + "-CIFAR", "dataset": "imagenet",
         "metric": "ImageNet top-1 error %, " + d["evaluation"] + " evaluation",
@@ -231,7 +231,8 @@ def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: 
 
     # 1. error by model (per evaluation mode when there are several)
     mode_cols = [c for c in group.columns if c.endswith(" %") and c.split(" ")[0] in
-                 ("standard", "single_crop", "multi_crop", "dense")]
+                 ("standard", "single_crop", "multi_crop", "dense",
+                  "multi_crop_dense")]
     fig, ax = plt.subplots(figsize=(width, 4))
     if len(mode_cols) > 1:
         long = group.melt(id_vars=["label"], value_vars=mode_cols, var_name="evaluation",
@@ -363,7 +364,7 @@ def report(
     figure_paths: list[Path] = []
     show_cols = ["label", "test error %"]
     show_cols += [c for c in table.columns if c.endswith(" %") and c.split(" ")[0] in
-                  ("single_crop", "multi_crop", "dense")]
+                  ("single_crop", "multi_crop", "dense", "multi_crop_dense")]
     show_cols += ["train error %"]
     show_cols += [c for c in table.columns if c.startswith("paper ")]
     show_cols += ["params (M)", "low (M)", "high (M)", "epochs", "wall (s)", "img/s"]
