@@ -69,3 +69,30 @@ def test_vgg_depth_dense_scales_are_near_the_training_scale():
     # 28 (S - 12.5%) is below the smallest input the net accepts: a clear error, not a crash
     with pytest.raises(ValueError, match=r"`scales`: Q=28 .* smaller than the network accepts"):
         dense_scores(fc, images, scales=(28, 32))
+
+
+# ---- fix 10: the strided-convolution stand-in for Table 6 has the pooled net's parameters ---
+def test_strided_stand_in_has_the_pooled_nets_parameters():
+    pytest.importorskip("tensorflow")
+    from course_lib import models
+    from course_lib.train import get_experiment
+    from course_lib.train.config import get_budget, scale_width_kwargs
+    from course_lib.train.experiments import STRIDED_WIDTH
+
+    exp = get_experiment("simpnet-principles")
+    strided = exp.model("Arch1-13L-strided")
+    assert strided.kwargs == {"downsample": "strided", "width_multiplier": STRIDED_WIDTH}
+    assert "x0.92" in exp.notes and "equal parameters" in exp.notes
+    # unequalised, the two extra 3x3 convs add 17.6% (the gap the source does not have)
+    pooled_full = models.build("Arch1-13L").count_params()
+    assert pooled_full == 302_316
+    plain = models.build("Arch1-13L", downsample="strided").count_params()
+    assert plain / pooled_full == pytest.approx(1.176, abs=1e-3)
+    # each budget narrows both nets the same way (the runner's own width scaling)
+    for budget, tolerance in (("full", 0.01), ("quick", 0.01), ("smoke", 0.06)):
+        multiplier = get_budget(budget).width_multiplier
+        kwargs, _ = scale_width_kwargs(strided.kwargs, multiplier)
+        pooled = models.build("Arch1-13L", width_multiplier=multiplier).count_params()
+        ratio = models.build("Arch1-13L", **kwargs).count_params() / pooled
+        assert ratio == pytest.approx(1.0, abs=tolerance), (budget, ratio)
+    assert models.build("Arch1-13L", **strided.kwargs).count_params() == 300_545
