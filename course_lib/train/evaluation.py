@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["outputs_probabilities", "evaluate_modes", "collect_arrays", "crop_views"]
+__all__ = ["outputs_probabilities", "evaluate_modes", "collect_arrays", "crop_views",
+           "verify_record", "RecordMismatchError"]
 
 
 def outputs_probabilities(model) -> bool:
@@ -143,3 +144,115 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
 def _loss_accuracy(model, test_dataset) -> tuple[float, float]:
     values = model.evaluate(test_dataset, verbose=0, return_dict=True)
     return float(values["loss"]), float(values["accuracy"])
+
+
+class RecordMismatchError(ValueError):
+    """A result record and the model saved beside it disagree."""
+
+
+def _record_model_path(record: dict):
+    from pathlib import Path
+
+    candidates = []
+    if record.get("_path"):
+        candidates.append(Path(record["_path"]).with_suffix(".keras"))  # beside the record
+    if record.get("model_path"):
+        candidates.append(Path(record["model_path"]))
+    for path in candidates:
+        if path.is_file():
+            return path
+    where = ", ".join(str(p) for p in candidates) or "no model_path or _path in the record"
+    raise FileNotFoundError(
+        f"No saved model for this record (looked at: {where}). The runner saves one beside "
+        "each record unless save_model=False; run again with rerun=True to make it."
+    )
+
+
+def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6) -> dict:
+    """Check a result record against the model saved beside it, as the runner scored it.
+
+    Reloads ``<record>.keras``, rebuilds the run's test split exactly as the runner did (same
+    dataset, seed, limits, SVHN ``extra`` choice and batch size, from the record's
+    fingerprint) and scores it in every evaluation mode of the record. A notebook calls this
+    after training, so a record edited by hand, or a model replaced after the run, is caught.
+
+    Args:
+        record: a record dict (from ``run_model`` / ``load_records``) or the path of one.
+        data_dir: dataset folder, as given to the runner (default ``course_lib.data.data_dir()``).
+        tolerance_pct: largest accepted difference in percentage points. The default asks for
+            the same numbers (seeded CPU runs are deterministic); a record made on a GPU and
+            checked on a CPU may need half an image, ``50 / record["config"]["num_test"]``.
+
+    Returns:
+        ``{mode: error_pct}`` as recomputed, for every mode of the record.
+
+    Raises:
+        RecordMismatchError: a recomputed error, the headline error or the parameter count
+            differs from the record's; the message gives both numbers.
+        FileNotFoundError: no saved model beside the record.
+        ValueError: the record lacks the fields the runner writes (``fingerprint``, ...).
+    """
+    import keras
+
+    from course_lib.train import results as results_lib
+    from course_lib.train.config import EvalConfig
+    from course_lib.train.pipeline import load_run_data
+
+    if not isinstance(record, dict):
+        path = record
+        record = results_lib.load_record(path)
+        record["_path"] = str(path)
+    if not isinstance(tolerance_pct, (int, float)) or isinstance(tolerance_pct, bool) or not (
+        tolerance_pct >= 0
+    ):
+        raise ValueError(
+            f"`tolerance_pct` must be a number >= 0. Received: tolerance_pct={tolerance_pct!r}"
+        )
+    try:
+        settings = record["fingerprint"]["settings"]
+        evaluation = record["fingerprint"]["evaluation"]
+        recorded = {mode: float(v["error_pct"]) for mode, v in record["test_errors"].items()}
+        headline_mode = record["test_error_mode"]
+        headline = float(record["test_error_pct"])
+    except (KeyError, TypeError) as error:
+        raise ValueError(
+            f"The record lacks {error} (not a record written by course_lib.train.run_model?)."
+        ) from None
+    name = f"{record.get('label', '?')} on {settings['dataset']} ({settings['budget']})"
+    where = f" [{record['_path']}]" if record.get("_path") else ""
+
+    model_path = _record_model_path(record)
+    model = keras.models.load_model(model_path)
+    params = record.get("params", {}).get("total")
+    if params is not None and model.count_params() != params:
+        raise RecordMismatchError(
+            f"{name}{where}: the record says {params:,} parameters, the saved model "
+            f"{model_path} has {model.count_params():,}: they are not from the same run."
+        )
+    dataset = settings["dataset"]
+    extra = settings.get("extra", True if dataset == "svhn" else None)  # records before `extra`
+    data = load_run_data(
+        dataset, batch_size=settings["batch_size"], augment=settings["augment"],
+        seed=settings["seed"], extra=extra, train_limit=settings["train_limit"],
+        test_limit=settings["test_limit"], data_dir=data_dir,
+    )
+    config = EvalConfig(modes=tuple(evaluation["modes"]), crop_padding=evaluation["crop_padding"],
+                        dense_scales=tuple(evaluation["dense_scales"]))
+    scores = evaluate_modes(model, data.test, config, batch_size=settings["batch_size"],
+                            flip=data.flip)
+    got = {mode: float(v["error_pct"]) for mode, v in scores.items()}
+    problems = [
+        f"{mode}: record {recorded.get(mode, float('nan')):.4f}%, saved model {value:.4f}%"
+        for mode, value in got.items()
+        if not abs(recorded.get(mode, float("nan")) - value) <= tolerance_pct
+    ]
+    if not abs(headline - got.get(headline_mode, float("nan"))) <= tolerance_pct:
+        problems.insert(0, f"headline test_error_pct ({headline_mode}): record {headline:.4f}%, "
+                           f"saved model {got.get(headline_mode, float('nan')):.4f}%")
+    if problems:
+        raise RecordMismatchError(
+            f"{name}{where}: the record's test errors differ from its saved model's on the "
+            f"same {data.num_test} test images -- " + "; ".join(problems) + ". The record or "
+            "the model was changed after the run; run it again with rerun=True."
+        )
+    return got
