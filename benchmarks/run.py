@@ -536,7 +536,7 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
     batched = tf.data.Dataset.from_tensor_slices((x_mem, y_mem)).batch(batch).prefetch(
         tf.data.AUTOTUNE)
     run_data = load_run_data("fashion_mnist32", batch_size=batch, augment=False, seed=0,
-                             train_limit=n)
+                             extra=None, train_limit=n)
     steps = run_data.steps_per_epoch
     epoch = {"n": 0}
 

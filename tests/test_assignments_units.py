@@ -441,7 +441,7 @@ def _unrebuildable_net():
 
 
 @pytest.fixture(scope="module")
-def fixed_training_runs():
+def fixed_training_runs(fashion_mnist_dir):
     """Three fixed trainings at once (each is its own process): the tiny net twice with a
     small schedule (same code path as grading, fewer images and epochs), and a model whose
     custom layer the training process cannot rebuild. Values are results or exceptions."""
@@ -449,8 +449,6 @@ def fixed_training_runs():
 
     from course_lib.grading.fixed_training import fixed_training
 
-    if not Path("/usr/share/datasets/fashion-mnist").is_dir():
-        pytest.skip("needs the offline Fashion-MNIST files (Debian package dataset-fashion-mnist)")
     net, broken = _tiny_net(), _unrebuildable_net()
     jobs = {
         "first": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),

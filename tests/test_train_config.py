@@ -27,6 +27,7 @@ def _experiment(**changes):
         models=(ModelRun("CNN-A2"), ModelRun("CNN-A2", {"dropout": 0.0}, label="CNN-A2-nodrop")),
         datasets=("cifar10", "svhn"), optimizer=OptimizerConfig(), schedule=ScheduleConfig(),
         epochs=50, batch_size=128, seed=7, augment=True, no_augment=("svhn",),
+        svhn_extra=True,
     )
     base.update(changes)
     return Experiment(**base)
@@ -192,7 +193,8 @@ def test_sources_optimisers_as_printed():
     assert res.schedule.boundaries == (0.5, 0.75)
     assert EXPERIMENTS["param-distribution"].augment is False  # seed 000: no augmentation
     assert set(EXPERIMENTS["simpnet"].no_augment) == {"mnist", "svhn"}  # seed 002 5.C
-    assert vgg.evaluation.modes == ("single_crop", "multi_crop", "dense")
+    assert vgg.evaluation.modes == ("single_crop", "multi_crop", "dense", "multi_crop_dense")
+    assert vgg.evaluation.dense_scales == (32, 36)  # seed 001 4.2: Q near the training S
 
 
 def test_config_module_does_not_import_tensorflow():

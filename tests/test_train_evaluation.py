@@ -117,3 +117,114 @@ def test_logit_models_are_scored_by_posteriors(data):
         total = total + tf.nn.softmax(logits).numpy()
     assert got["multi_crop"]["error_pct"] == pytest.approx(
         100.0 * np.mean(np.argmax(total, -1) != labels))
+
+
+# ---- views that disagree, scored against hand-computed numbers ------------------------------
+# A linear 3-class model on 2x2 one-channel images, with hand-chosen integer weights, so its
+# output depends on where the image sits in a crop and on a mirror flip. The six images and
+# labels were picked so that every evaluation mode predicts differently from the modes a wrong
+# implementation would fall back to: multi-crop vs its centre crop only, averaged posteriors vs
+# averaged logits, dense at two scales with flips vs one scale without flip, and the
+# multi-crop + dense combination vs either part. The references below are plain NumPy
+# (slicing, a 4x2 bilinear matrix, an explicit softmax), independent of the kit's code.
+W = np.array([[-2, -3, 3], [3, -3, 1], [-3, 0, -3], [-1, 0, -2]], "float64")
+X = np.array([[[-2, 1], [-1, 1]], [[-2, -2], [-1, 0]], [[2, 2], [0, 0]],
+              [[0, 1], [-1, 1]], [[0, -1], [-1, -1]], [[1, -2], [-1, -1]]], "float64")
+Y = np.array([2, 1, 0, 2, 1, 1])
+# Bilinear 2 -> 4 upsampling (half-pixel centres): rows are the output pixels' weights.
+UP = np.array([[1, 0], [0.75, 0.25], [0.25, 0.75], [0, 1]])
+
+
+def _softmax(z):
+    z = np.exp(z - z.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
+def _logits(x):
+    return x.reshape(len(x), -1) @ W
+
+
+def _crops(x, flip):
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    views = [padded[:, dy:dy + 2, dx:dx + 2] for dy, dx in ((0, 0), (0, 2), (2, 0), (2, 2), (1, 1))]
+    return views + ([v[:, :, ::-1] for v in views] if flip else [])
+
+
+def _dense(x, scales, flip, average_logits=False):
+    views = []
+    for q in scales:
+        image = x if q == 2 else np.einsum("ai,nij,bj->nab", UP, x, UP)
+        for v in ([image, image[:, :, ::-1]] if flip else [image]):
+            h, w = v.shape[1:]
+            maps = [_logits(v[:, i:i + 2, j:j + 2]) for i in range(h - 1) for j in range(w - 1)]
+            views.append(np.mean([m if average_logits else _softmax(m) for m in maps], axis=0))
+    return np.mean(views, axis=0)
+
+
+def _multi_crop(x, flip, average_logits=False):
+    return np.mean([_logits(v) if average_logits else _softmax(_logits(v))
+                    for v in _crops(x, flip)], axis=0)
+
+
+def _err(scores):
+    return 100.0 * np.mean(np.argmax(scores, -1) != Y)
+
+
+def _hand_model(softmax_head: bool):
+    inputs = keras.Input((2, 2, 1))
+    x = keras.layers.Flatten()(inputs)
+    dense = keras.layers.Dense(3, activation="softmax" if softmax_head else None)
+    model = keras.Model(inputs, dense(x))
+    dense.set_weights([W.astype("float32"), np.zeros(3, "float32")])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not softmax_head),
+                  metrics=["accuracy"])
+    return model
+
+
+def _hand_data():
+    images = X[..., None].astype("float32")
+    return tf.data.Dataset.from_tensor_slices((images, Y.astype("int32"))).batch(4)
+
+
+def test_hand_references_tell_the_modes_apart():
+    """The data is discriminating: every wrong variant gives a different error by hand."""
+    single = _err(_softmax(_logits(X)))
+    multi = _err(_multi_crop(X, flip=True))
+    dense = _err(_dense(X, (2, 4), flip=True))
+    assert (single, multi, dense) == (pytest.approx(500 / 6), 50.0, 50.0)
+    assert _err(_multi_crop(X, flip=True, average_logits=True)) == pytest.approx(100 / 3)
+    assert _err(_dense(X, (2, 4), flip=True, average_logits=True)) == pytest.approx(100 / 3)
+    assert _err(_dense(X, (2,), flip=False)) == single  # one scale, no flip = the plain image
+    assert _err(_dense(X, (2,), flip=True)) == pytest.approx(200 / 3)
+    assert _err(_dense(X, (2, 4), flip=False)) == pytest.approx(200 / 3)
+    assert _err((_multi_crop(X, True) + _dense(X, (2, 4), True)) / 2) == pytest.approx(100 / 3)
+
+
+@pytest.mark.parametrize("softmax_head", [True, False], ids=["softmax", "logits"])
+def test_every_mode_matches_the_hand_computation(softmax_head):
+    model = _hand_model(softmax_head)
+    config = EvalConfig(modes=("standard", "single_crop", "multi_crop", "dense",
+                               "multi_crop_dense"), crop_padding=1, dense_scales=(2, 4))
+    got = evaluate_modes(model, _hand_data(), config, batch_size=4, flip=True)
+    errors = {mode: got[mode]["error_pct"] for mode in got}
+    assert errors == pytest.approx({
+        "standard": 500 / 6,
+        "single_crop": 500 / 6,
+        "multi_crop": 50.0,  # 10 views, posteriors averaged (centre crop only: 83.33)
+        "dense": 50.0,  # Q = 2 and 4, flipped: posteriors averaged (logits: 33.33)
+        "multi_crop_dense": 100 / 3,  # the mean of the two posteriors
+    })
+    assert got["multi_crop"]["views"] == 10 and got["dense"]["views"] == 4
+    assert got["multi_crop_dense"]["views"] == 14
+
+
+@pytest.mark.parametrize("scales, flip, expected", [
+    ((2,), True, 200 / 3),  # the flip alone changes the answer
+    ((2, 4), False, 200 / 3),  # the second scale alone changes it
+    ((2,), False, 500 / 6),  # one scale, no flip: the plain image
+])
+def test_dense_uses_every_scale_and_the_flip(scales, flip, expected):
+    config = EvalConfig(modes=("dense",), crop_padding=1, dense_scales=scales)
+    got = evaluate_modes(_hand_model(False), _hand_data(), config, batch_size=4, flip=flip)
+    assert got["dense"]["error_pct"] == pytest.approx(expected)
+    assert got["dense"]["views"] == len(scales) * (2 if flip else 1)

@@ -11,7 +11,7 @@ def run_data():
     from course_lib.train.pipeline import load_run_data
 
     return load_run_data("fashion_mnist32", batch_size=16, augment=True, seed=3,
-                         train_limit=40, test_limit=20)
+                         extra=None, train_limit=40, test_limit=20)
 
 
 def _batches(stream):

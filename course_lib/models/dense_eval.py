@@ -138,13 +138,36 @@ def to_fully_convolutional(model: keras.Model, name: str | None = None) -> keras
     return keras.Model(inputs, x, name=name or f"{model.name}-fully-conv")
 
 
+def _smallest_side_size(h: int, w: int, q: int) -> tuple[int, int]:
+    scale = q / min(h, w)
+    return max(1, int(round(h * scale))), max(1, int(round(w * scale)))
+
+
 def _resize_smallest_side(images, q: int):
     h, w = int(images.shape[1]), int(images.shape[2])
-    scale = q / min(h, w)
-    size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
+    size = _smallest_side_size(h, w, q)
     if size == (h, w):
         return images
     return keras.ops.image.resize(images, size, interpolation="bilinear")
+
+
+def _check_scale(fc_model, h: int, w: int, q) -> None:
+    """Raise a clear error when the net cannot run on the image rescaled to ``q``."""
+    size = (h, w) if q is None else _smallest_side_size(h, w, q)
+    try:
+        fc_model.compute_output_shape((1, *size, int(fc_model.inputs[0].shape[-1])))
+    except ValueError as error:
+        raise ValueError(
+            f"`scales`: Q={q} rescales the images to {size[0]}x{size[1]}, smaller than the "
+            "network accepts (its pooling leaves no map for the converted FC1 kernel); use "
+            "sizes at least the training input size. Received: "
+            f"scales containing {q!r}. ({error})"
+        ) from None
+
+
+def _softmax(maps: np.ndarray) -> np.ndarray:
+    maps = np.exp(maps - maps.max(axis=-1, keepdims=True))
+    return maps / maps.sum(axis=-1, keepdims=True)
 
 
 def dense_scores(
@@ -154,6 +177,7 @@ def dense_scores(
     scales: Iterable[int] | None = None,
     flip: bool = False,
     batch_size: int = 32,
+    from_logits: bool = False,
 ) -> np.ndarray:
     """Class scores by dense evaluation: spatially averaged score maps (seed 001, 3.2).
 
@@ -162,7 +186,9 @@ def dense_scores(
     space; the results are then averaged over scales and, with ``flip=True``, over the image
     and its horizontal mirror -- the paper's multi-scale, flip-augmented dense evaluation.
     When the source model ended in softmax the maps are class posteriors, so the averages
-    are posteriors too.
+    are posteriors too; for a model that outputs logits pass ``from_logits=True``, and every
+    position of the score map is turned into posteriors (softmax) before the averaging, so
+    the result is again an average of posteriors (the paper averages soft-max outputs).
 
     Args:
         fc_model: a model from :func:`to_fully_convolutional`.
@@ -170,9 +196,14 @@ def dense_scores(
         scales: smallest-side sizes ``Q`` to evaluate at; ``None`` uses the images as given.
         flip: also evaluate the horizontally flipped images and average.
         batch_size: images per forward pass.
+        from_logits: the maps are logits: apply a softmax at every position first.
 
     Returns:
         NumPy array ``(N, num_classes)``.
+
+    Raises:
+        ValueError: a scale rescales the images below the smallest size the network accepts
+            (for the CIFAR VGGs, 32: five 2x2 poolings must leave a 1x1 map).
 
     Example:
 
@@ -193,6 +224,13 @@ def dense_scores(
     scales = [None] if scales is None else [int(q) for q in scales]
     if not scales or any(q is not None and q < 1 for q in scales):
         raise ValueError(f"`scales` must hold positive sizes. Received: scales={scales!r}")
+    if from_logits not in (True, False):
+        raise ValueError(
+            f"`from_logits` must be True or False. Received: from_logits={from_logits!r}"
+        )
+    h, w = int(images.shape[1]), int(images.shape[2])
+    for q in scales:
+        _check_scale(fc_model, h, w, q)
     images = keras.ops.cast(images, fc_model.inputs[0].dtype)
 
     total = None
@@ -207,7 +245,8 @@ def dense_scores(
                 keras.ops.convert_to_numpy(fc_model(batch[i:i + batch_size], training=False))
                 for i in range(0, int(batch.shape[0]), batch_size)
             ])
-            scores = maps.reshape(maps.shape[0], -1, maps.shape[-1]).mean(axis=1)
+            maps = maps.reshape(maps.shape[0], -1, maps.shape[-1]).astype(np.float64)
+            scores = (_softmax(maps) if from_logits else maps).mean(axis=1)
             total = scores if total is None else total + scores
             n_views += 1
     return total / n_views

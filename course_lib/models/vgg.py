@@ -1,12 +1,16 @@
 """Seed 001: the VGG configurations A, A-LRN, B, C, D, E and a CIFAR-scale family.
 
-The paper (Simonyan & Zisserman, ICLR 2015; seed 001 is its translation, section 2 and
-Table 1) stacks 3x3 convolutions (stride 1, pad 1, ReLU) into five blocks separated by 2x2/2
+The paper (Simonyan & Zisserman, ICLR 2015, arXiv:1409.1556; seed 001 is its translation,
+section 2) stacks 3x3 convolutions (stride 1, pad 1, ReLU) into five blocks separated by 2x2/2
 max pools, then FC-4096, FC-4096 (each followed by dropout 0.5 in training) and FC-1000 with
 softmax, on 224x224 RGB input. The configurations differ only in depth:
 
 * A (11 weight layers), A-LRN (A plus LRN after the first conv), B (13), C (16: B plus a
   1x1 conv at the end of blocks 3, 4 and 5), D (16, "VGG-16"), E (19, "VGG-19").
+
+The layer lists are the original paper's Table 1 ("ConvNet configurations"). Seed 001
+describes them in its section 2.2 and refers to that table, but does not print it: the table
+it prints as 表1 holds single-scale test errors (the subject of the original's Table 3).
 
 :data:`VGG_CONFIGS` holds them as lists: an ``int`` is a 3x3 conv with that many filters,
 a tuple ``(k, filters)`` a kxk conv (C's 1x1 convs are ``(1, 256)`` / ``(1, 512)``), ``"M"`` a
@@ -27,7 +31,7 @@ alpha on the plain sum). Kernels use ``glorot_uniform`` (the paper's footnote: r
 "of Glorot & Bengio" works without pre-training); biases start at zero.
 
 Reference: K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale
-Image Recognition", ICLR 2015 (seed 001).
+Image Recognition", ICLR 2015, arXiv:1409.1556 (seed 001 is a translation).
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from course_lib.models import registry
 
 __all__ = ["VGG_CONFIGS", "vgg", "vgg_cifar"]
 
-SOURCE = "seed 001, Table 1 / section 2.2 (configurations A-E)"
+SOURCE = ("Simonyan & Zisserman 2015 (arXiv:1409.1556), Table 1 (configurations A-E), "
+          "described in seed 001 section 2.2")
 CIFAR_SOURCE = (
     "seed 001 configurations rebuilt at CIFAR scale (32x32 input, width x0.25, FC 512*width): "
     "course scale-down, not in the paper"
@@ -49,7 +54,8 @@ CIFAR_SOURCE = (
 
 _BLOCK_A = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
-#: Configurations of seed 001 Table 1 (ints: 3x3 convs; (k, f): kxk conv; "M": 2x2/2 max pool).
+#: The configurations of the original paper's Table 1 (seed 001 section 2.2 describes them)
+#: (ints: 3x3 convs; (k, f): kxk conv; "M": 2x2/2 max pool).
 VGG_CONFIGS: dict[str, list] = {
     "A": list(_BLOCK_A),
     "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -118,7 +124,7 @@ def vgg(
     classifier_activation: str | None = "softmax",
     name: str | None = None,
 ) -> keras.Model:
-    """Build a VGG network (seed 001, Table 1).
+    """Build a VGG network (Simonyan & Zisserman 2015, Table 1; seed 001 section 2.2).
 
     Args:
         config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (an optional ``"VGG-"``

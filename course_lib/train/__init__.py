@@ -44,6 +44,8 @@ _LAZY = {
     "report": "course_lib.train.reporting",
     "Report": "course_lib.train.reporting",
     "configure": "course_lib.train.gpu",
+    "verify_record": "course_lib.train.evaluation",
+    "RecordMismatchError": "course_lib.train.evaluation",
 }
 
 __all__ = [

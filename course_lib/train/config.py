@@ -28,7 +28,7 @@ __all__ = [
     "resolve",
 ]
 
-EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense")
+EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense", "multi_crop_dense")
 SCHEDULE_KINDS = ("constant", "step", "cosine")
 OPTIMIZERS = ("sgd",)
 _LABEL = re.compile(r"^[A-Za-z0-9._+-]+$")
@@ -206,7 +206,9 @@ class EvalConfig:
             posteriors averaged) and ``"dense"`` (the network made fully convolutional with
             ``course_lib.models.dense_eval`` and run on the whole image rescaled to each size of
             ``dense_scales``; score maps averaged over space, scales and flips; seed 001
-            section 3.2). The first mode is the run's headline test error.
+            section 3.2) and ``"multi_crop_dense"`` (the average of the multi-crop and the
+            dense posteriors: Table 3's "dense + multi-crop"). The first mode is the run's
+            headline test error.
         crop_padding: zero padding (pixels) around the image for the multi-crop views.
         dense_scales: smallest-side sizes ``Q`` for dense evaluation.
     """
@@ -257,6 +259,12 @@ class Experiment:
             horizontal flip on datasets where a flip keeps the class).
         no_augment: datasets the source trains without augmentation even so (SimpNet: MNIST
             and SVHN).
+        svhn_extra: whether runs on ``svhn`` add SVHN's 531,131-image ``extra`` split to the
+            training pool (``course_lib.data.load(..., extra=...)``). Seed 000 follows Maxout's
+            protocol (train + extra minus a 6,000-image validation set): True. SimpNet (seed
+            002, section 5.C.3) used the 73,257 training images only: False. Required (not
+            None) when ``"svhn"`` is one of ``datasets``; otherwise ``None`` means False (train
+            only) for an ``svhn`` run asked for by hand.
         evaluation: how the test set is scored.
         paper: where the source's own numbers are read from for the report (``None``: none).
         notes: what the source leaves open and what the course chose instead.
@@ -277,6 +285,7 @@ class Experiment:
     seed: int = 0
     augment: bool = False
     no_augment: tuple = ()
+    svhn_extra: bool | None = None
     evaluation: EvalConfig = field(default_factory=EvalConfig)
     paper: str | None = None
     notes: str = ""
@@ -305,6 +314,15 @@ class Experiment:
         _positive_int("batch_size", self.batch_size)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"`seed` must be a non-negative integer. Received: seed={self.seed!r}")
+        if self.svhn_extra not in (None, True, False) or (
+            self.svhn_extra is None and "svhn" in self.datasets
+        ):
+            raise ValueError(
+                f"Experiment {self.name!r}: `svhn_extra` must be True (train + extra, Maxout's "
+                "protocol) or False (the 73,257 training images only)"
+                + (" because 'svhn' is one of its datasets" if "svhn" in self.datasets else "")
+                + f". Received: svhn_extra={self.svhn_extra!r}"
+            )
 
     @property
     def labels(self) -> list[str]:
@@ -331,6 +349,10 @@ class Experiment:
     def augments(self, dataset: str) -> bool:
         """Whether runs on ``dataset`` train with augmentation."""
         return bool(self.augment) and dataset not in self.no_augment
+
+    def uses_extra(self, dataset: str) -> bool | None:
+        """SVHN's ``extra`` split for runs on ``dataset``: a bool for ``svhn``, else None."""
+        return bool(self.svhn_extra) if dataset == "svhn" else None
 
 
 @dataclass(frozen=True)
@@ -419,6 +441,8 @@ class RunSettings:
     seed: int
     augment: bool
     overrides: tuple = ()
+    #: ``svhn`` only: train + extra (True) or train only (False); None for other datasets.
+    extra: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -464,6 +488,7 @@ def resolve(
         seed=int(chosen_seed),
         augment=experiment.augments(chosen_dataset),
         overrides=run.overrides,
+        extra=experiment.uses_extra(chosen_dataset),
     )
 
 

@@ -1,4 +1,4 @@
-"""Test-time evaluation modes: standard, single centre crop, multi-crop, dense (seed 001, 3.2).
+"""Test-time evaluation modes: standard, centre crop, multi-crop, dense, both (seed 001, 3.2).
 
 VGG (seed 001, section 3.2 and Table 3) compares ways of scoring a test image: crops fed to
 the network as trained, and *dense* evaluation, where the fully connected layers become
@@ -11,14 +11,19 @@ course's versions are:
   horizontal mirrors (when the dataset is flipped in training): 10 views, posteriors averaged;
 * ``dense``: :func:`course_lib.models.dense_eval.to_fully_convolutional` on the image rescaled
   to each size ``Q`` of ``dense_scales`` (and mirrored), score maps averaged (the paper's
-  multi-scale dense evaluation with flips).
+  multi-scale dense evaluation with flips);
+* ``multi_crop_dense``: the average of the multi-crop and the dense posteriors, the
+  combination of Table 3's best rows ("dense + multi-crop").
+
+Every mode averages class posteriors (softmax outputs), never logits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["outputs_probabilities", "evaluate_modes", "collect_arrays", "crop_views"]
+__all__ = ["outputs_probabilities", "evaluate_modes", "collect_arrays", "crop_views",
+           "verify_record", "RecordMismatchError"]
 
 
 def outputs_probabilities(model) -> bool:
@@ -70,39 +75,66 @@ def _error_pct(scores: np.ndarray, labels: np.ndarray) -> float:
 def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) -> dict:
     """Test error (%) of ``model`` under every mode of ``config`` (an ``EvalConfig``).
 
+    Every mode but ``standard`` scores an image by the average of the class *posteriors* of
+    its views (softmax outputs; a model that outputs logits is put through a softmax per
+    view, and per position of a dense score map, before averaging), as seed 001 section 3.2
+    averages "the soft-max class posteriors". ``multi_crop_dense`` averages the multi-crop and
+    the dense posteriors (Table 3's best rows).
+
     Returns:
         ``{mode: {"error_pct": float, "views": int, ...}}`` in the order of ``config.modes``;
         ``"standard"`` also has ``"loss"``.
     """
     probabilities = outputs_probabilities(model)
     results: dict = {}
-    arrays = None
+    posteriors: dict = {}  # mode -> (N, classes) averaged posteriors, computed once
+    state: dict = {}
+
+    def arrays():
+        if "arrays" not in state:
+            state["arrays"] = collect_arrays(test_dataset)
+        return state["arrays"]
+
+    def multi_crop():
+        if "multi_crop" not in posteriors:
+            views = crop_views(arrays()[0], config.crop_padding, flip=flip)
+            total = sum(_probabilities(model, v, batch_size, probabilities) for v in views)
+            posteriors["multi_crop"] = (total / len(views), len(views))
+        return posteriors["multi_crop"]
+
+    def dense():
+        if "dense" not in posteriors:
+            from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
+
+            fully_conv = to_fully_convolutional(model)
+            scores = dense_scores(fully_conv, arrays()[0], scales=config.dense_scales,
+                                  flip=flip, batch_size=batch_size,
+                                  from_logits=not probabilities)
+            posteriors["dense"] = (scores, len(config.dense_scales) * (2 if flip else 1))
+        return posteriors["dense"]
+
     for mode in config.modes:
         if mode == "standard":
             loss, accuracy = _loss_accuracy(model, test_dataset)
             results[mode] = {"error_pct": 100.0 * (1.0 - accuracy), "loss": loss, "views": 1}
             continue
-        if arrays is None:
-            arrays = collect_arrays(test_dataset)
-        images, labels = arrays
+        images, labels = arrays()
         if mode == "single_crop":
             view = crop_views(images, config.crop_padding, flip=False)[4]  # the centre crop
             scores = _probabilities(model, view, batch_size, probabilities)
             results[mode] = {"error_pct": _error_pct(scores, labels), "views": 1}
         elif mode == "multi_crop":
-            views = crop_views(images, config.crop_padding, flip=flip)
-            scores = sum(_probabilities(model, v, batch_size, probabilities) for v in views)
-            results[mode] = {"error_pct": _error_pct(scores, labels), "views": len(views),
+            scores, n_views = multi_crop()
+            results[mode] = {"error_pct": _error_pct(scores, labels), "views": n_views,
                              "padding": config.crop_padding}
         elif mode == "dense":
-            from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
-
-            fully_conv = to_fully_convolutional(model)
-            # Averaged posteriors (softmax heads) or averaged logits: argmax is what counts.
-            scores = dense_scores(fully_conv, images, scales=config.dense_scales, flip=flip,
-                                  batch_size=batch_size)
-            results[mode] = {"error_pct": _error_pct(scores, labels),
-                             "views": len(config.dense_scales) * (2 if flip else 1),
+            scores, n_views = dense()
+            results[mode] = {"error_pct": _error_pct(scores, labels), "views": n_views,
+                             "scales": list(config.dense_scales)}
+        elif mode == "multi_crop_dense":
+            (crops, n_crops), (maps, n_dense) = multi_crop(), dense()
+            results[mode] = {"error_pct": _error_pct((crops + maps) / 2.0, labels),
+                             "views": n_crops + n_dense, "padding": config.crop_padding,
                              "scales": list(config.dense_scales)}
         else:  # EvalConfig validates modes; this guards against a new mode left unhandled
             raise ValueError(f"Unknown evaluation mode {mode!r}.")
@@ -112,3 +144,115 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
 def _loss_accuracy(model, test_dataset) -> tuple[float, float]:
     values = model.evaluate(test_dataset, verbose=0, return_dict=True)
     return float(values["loss"]), float(values["accuracy"])
+
+
+class RecordMismatchError(ValueError):
+    """A result record and the model saved beside it disagree."""
+
+
+def _record_model_path(record: dict):
+    from pathlib import Path
+
+    candidates = []
+    if record.get("_path"):
+        candidates.append(Path(record["_path"]).with_suffix(".keras"))  # beside the record
+    if record.get("model_path"):
+        candidates.append(Path(record["model_path"]))
+    for path in candidates:
+        if path.is_file():
+            return path
+    where = ", ".join(str(p) for p in candidates) or "no model_path or _path in the record"
+    raise FileNotFoundError(
+        f"No saved model for this record (looked at: {where}). The runner saves one beside "
+        "each record unless save_model=False; run again with rerun=True to make it."
+    )
+
+
+def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6) -> dict:
+    """Check a result record against the model saved beside it, as the runner scored it.
+
+    Reloads ``<record>.keras``, rebuilds the run's test split exactly as the runner did (same
+    dataset, seed, limits, SVHN ``extra`` choice and batch size, from the record's
+    fingerprint) and scores it in every evaluation mode of the record. A notebook calls this
+    after training, so a record edited by hand, or a model replaced after the run, is caught.
+
+    Args:
+        record: a record dict (from ``run_model`` / ``load_records``) or the path of one.
+        data_dir: dataset folder, as given to the runner (default ``course_lib.data.data_dir()``).
+        tolerance_pct: largest accepted difference in percentage points. The default asks for
+            the same numbers (seeded CPU runs are deterministic); a record made on a GPU and
+            checked on a CPU may need half an image, ``50 / record["config"]["num_test"]``.
+
+    Returns:
+        ``{mode: error_pct}`` as recomputed, for every mode of the record.
+
+    Raises:
+        RecordMismatchError: a recomputed error, the headline error or the parameter count
+            differs from the record's; the message gives both numbers.
+        FileNotFoundError: no saved model beside the record.
+        ValueError: the record lacks the fields the runner writes (``fingerprint``, ...).
+    """
+    import keras
+
+    from course_lib.train import results as results_lib
+    from course_lib.train.config import EvalConfig
+    from course_lib.train.pipeline import load_run_data
+
+    if not isinstance(record, dict):
+        path = record
+        record = results_lib.load_record(path)
+        record["_path"] = str(path)
+    if not isinstance(tolerance_pct, (int, float)) or isinstance(tolerance_pct, bool) or not (
+        tolerance_pct >= 0
+    ):
+        raise ValueError(
+            f"`tolerance_pct` must be a number >= 0. Received: tolerance_pct={tolerance_pct!r}"
+        )
+    try:
+        settings = record["fingerprint"]["settings"]
+        evaluation = record["fingerprint"]["evaluation"]
+        recorded = {mode: float(v["error_pct"]) for mode, v in record["test_errors"].items()}
+        headline_mode = record["test_error_mode"]
+        headline = float(record["test_error_pct"])
+    except (KeyError, TypeError) as error:
+        raise ValueError(
+            f"The record lacks {error} (not a record written by course_lib.train.run_model?)."
+        ) from None
+    name = f"{record.get('label', '?')} on {settings['dataset']} ({settings['budget']})"
+    where = f" [{record['_path']}]" if record.get("_path") else ""
+
+    model_path = _record_model_path(record)
+    model = keras.models.load_model(model_path)
+    params = record.get("params", {}).get("total")
+    if params is not None and model.count_params() != params:
+        raise RecordMismatchError(
+            f"{name}{where}: the record says {params:,} parameters, the saved model "
+            f"{model_path} has {model.count_params():,}: they are not from the same run."
+        )
+    dataset = settings["dataset"]
+    extra = settings.get("extra", True if dataset == "svhn" else None)  # records before `extra`
+    data = load_run_data(
+        dataset, batch_size=settings["batch_size"], augment=settings["augment"],
+        seed=settings["seed"], extra=extra, train_limit=settings["train_limit"],
+        test_limit=settings["test_limit"], data_dir=data_dir,
+    )
+    config = EvalConfig(modes=tuple(evaluation["modes"]), crop_padding=evaluation["crop_padding"],
+                        dense_scales=tuple(evaluation["dense_scales"]))
+    scores = evaluate_modes(model, data.test, config, batch_size=settings["batch_size"],
+                            flip=data.flip)
+    got = {mode: float(v["error_pct"]) for mode, v in scores.items()}
+    problems = [
+        f"{mode}: record {recorded.get(mode, float('nan')):.4f}%, saved model {value:.4f}%"
+        for mode, value in got.items()
+        if not abs(recorded.get(mode, float("nan")) - value) <= tolerance_pct
+    ]
+    if not abs(headline - got.get(headline_mode, float("nan"))) <= tolerance_pct:
+        problems.insert(0, f"headline test_error_pct ({headline_mode}): record {headline:.4f}%, "
+                           f"saved model {got.get(headline_mode, float('nan')):.4f}%")
+    if problems:
+        raise RecordMismatchError(
+            f"{name}{where}: the record's test errors differ from its saved model's on the "
+            f"same {data.num_test} test images -- " + "; ".join(problems) + ". The record or "
+            "the model was changed after the run; run it again with rerun=True."
+        )
+    return got

@@ -68,20 +68,38 @@ def load_run_data(
     batch_size: int,
     augment: bool,
     seed: int,
+    extra: bool | None,
     train_limit: int | None = None,
     test_limit: int | None = None,
     data_dir=None,
 ) -> RunData:
-    """Load ``dataset`` with ``course_lib.data.load`` in file order, for :func:`epoch_stream`."""
+    """Load ``dataset`` with ``course_lib.data.load`` in file order, for :func:`epoch_stream`.
+
+    Args:
+        extra: ``svhn``: True adds the 531,131-image ``extra`` split to the training pool
+            (seed 000, Maxout's protocol), False uses the 73,257 training images only (SimpNet).
+            No default, so no experiment inherits one silently (``Experiment.svhn_extra``).
+            Other datasets have no extra split: pass None.
+    """
     import tensorflow as tf
 
     from course_lib import data
 
+    if dataset == "svhn" and extra not in (True, False):
+        raise ValueError(
+            "`extra` must be True (train + extra) or False (train only) for 'svhn'. "
+            f"Received: extra={extra!r}"
+        )
+    if dataset != "svhn" and extra is not None:
+        raise ValueError(
+            f"`extra` applies to 'svhn' only; pass None for {dataset!r}. Received: extra={extra!r}"
+        )
+    extra_kwargs = {"extra": extra} if dataset == "svhn" else {}
     limits = [v for v in (train_limit, test_limit) if v is not None]
     limit = max(limits) if limits else None
     splits = data.load(
         dataset, batch_size=batch_size, augment=False, seed=seed, limit=limit,
-        data_dir=data_dir, shuffle_buffer=1,
+        data_dir=data_dir, shuffle_buffer=1, **extra_kwargs,
     )
     info = splits.info
     num_train = info.num_examples["train"]

@@ -259,7 +259,7 @@ def run_model(
     with gpu.op_determinism(acc.deterministic), gpu.mixed_precision_scope(acc.mixed_precision):
         data = load_run_data(
             settings.dataset, batch_size=settings.batch_size, augment=settings.augment,
-            seed=settings.seed, train_limit=settings.train_limit,
+            seed=settings.seed, extra=settings.extra, train_limit=settings.train_limit,
             test_limit=settings.test_limit, data_dir=data_dir,
         )
         info = data.info
