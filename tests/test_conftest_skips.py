@@ -41,7 +41,7 @@ def test_passes():
 def _run(tmp_path, **env):
     shutil.copy(CONFTEST, tmp_path / "conftest.py")
     (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
-    clean = {k: v for k, v in os.environ.items() if k not in ("CI", "COURSE_OPTIONAL_CHECKS")}
+    clean = {k: v for k, v in os.environ.items() if k not in ("CI", "COURSE_OPTIONAL_CHECKS", "COURSE_LIB_HIDE_SYSTEM_DATA")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rN", str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**clean, **env},
@@ -84,6 +84,16 @@ def test_ci_can_declare_a_required_check_optional(tmp_path):
     assert " failed" not in _summary(out)  # ("xfailed" is the expected failure)
     assert ("[required, declared optional by COURSE_OPTIONAL_CHECKS (torch)] "
             "test_sample.py::test_torch_comparison") in out.stdout
+
+
+def test_hidden_system_data_makes_the_full_set_optional_but_not_torch(tmp_path):
+    # CI's offline pass (COURSE_LIB_HIDE_SYSTEM_DATA=1) hides the full Fashion-MNIST on purpose
+    out = _run(tmp_path, CI="true", COURSE_LIB_HIDE_SYSTEM_DATA="1")
+    assert out.returncode == 1  # torch is still required
+    summary = _summary(out)
+    assert "1 failed" in summary and " error" not in summary and "3 skipped" in summary
+    assert ("[required, declared optional by COURSE_OPTIONAL_CHECKS (fashion-mnist)] "
+            "test_sample.py::test_real_data") in out.stdout
 
 
 @pytest.mark.parametrize("reason, category", [
