@@ -38,10 +38,106 @@ from course_lib.train.config import (
 )
 from course_lib.train.experiments import get_experiment
 
-__all__ = ["run_model", "run_experiment", "fingerprint", "DEFAULT_RESULTS_DIR"]
+__all__ = [
+    "run_model", "run_experiment", "fingerprint", "grid", "parse_shard", "multi_worker_strategy",
+    "DEFAULT_RESULTS_DIR",
+]
 
-#: Where records go unless told otherwise (relative to the working directory).
+#: Where records go unless told otherwise (relative to the working directory); see
+#: :func:`course_lib.train.results.results_dir` for ``COURSE_RESULTS_DIR`` and Google Drive.
 DEFAULT_RESULTS_DIR = "results"
+
+_MULTI_WORKER = None  # the process's MultiWorkerMirroredStrategy (TensorFlow allows one)
+
+
+def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
+    """``"I/N"`` (1 <= I <= N) as ``(I, N)``; a pair passes through the same checks.
+
+    Raises:
+        ValueError: not of the form I/N with 1 <= I <= N.
+    """
+    if isinstance(text, tuple):
+        index, count = text
+    else:
+        parts = str(text).strip().split("/")
+        try:
+            index, count = (int(p) for p in parts) if len(parts) == 2 else (0, 0)
+        except ValueError:
+            index, count = 0, 0
+    if not (isinstance(index, int) and isinstance(count, int) and 1 <= index <= count):
+        raise ValueError(
+            "`shard` must be I/N with 1 <= I <= N, e.g. 2/3 for the second of three machines. "
+            f"Received: shard={text!r}"
+        )
+    return index, count
+
+
+def grid(
+    experiment: str | Experiment,
+    *,
+    models: Iterable[str] | None = None,
+    datasets: Iterable[str | None] | None = None,
+    seeds: Iterable[int | None] | None = None,
+    shard: str | tuple[int, int] | None = None,
+) -> list[tuple[str, str | None, int | None]]:
+    """The (model label, dataset, seed) runs of an experiment, or shard ``I/N`` of them.
+
+    The full grid is models (in the experiment's order, or as given) x datasets x seeds, in
+    that nesting; shard ``I/N`` takes every N-th run starting at the I-th, so N machines given
+    the same selection and shards 1/N .. N/N run every run exactly once, each a mix of cheap
+    and costly models. ``None`` as a dataset or seed stands for the experiment's default.
+    """
+    exp = get_experiment(experiment)
+    labels = [exp.model(m).label for m in models] if models else exp.labels
+    runs = [(label, ds, seed) for label in labels for ds in (list(datasets or ()) or [None])
+            for seed in (list(seeds or ()) or [None])]
+    if shard is None:
+        return runs
+    index, count = parse_shard(shard)
+    return runs[index - 1::count]
+
+
+def multi_worker_strategy():
+    """A ``tf.distribute.MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` is set, else ``None``.
+
+    ``TF_CONFIG`` (JSON: ``{"cluster": {"worker": ["host:port", ...]}, "task": {"type":
+    "worker", "index": i}}``) describes the cluster; every worker runs the same command. The
+    strategy is created once per process (TensorFlow allows one) and reused.
+    """
+    global _MULTI_WORKER
+    if not os.environ.get("TF_CONFIG", "").strip():
+        return None
+    if _MULTI_WORKER is None:
+        import tensorflow as tf
+
+        _MULTI_WORKER = tf.distribute.MultiWorkerMirroredStrategy()
+    return _MULTI_WORKER
+
+
+def _worker_role(strategy) -> tuple[bool, str]:
+    """(is this the chief, a folder name for this worker) under a multi-worker strategy."""
+    resolver = strategy.cluster_resolver
+    task_type, task_id = resolver.task_type, int(resolver.task_id or 0)
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    chief = task_type in (None, "chief") or (task_type == "worker" and task_id == 0
+                                             and not has_chief)
+    return chief, f".worker-{task_type}-{task_id}"
+
+
+def _use_multi_worker(acc, strategy) -> None:
+    """Train under ``strategy``: replicas across workers, no XLA (as Keras under tf.distribute)."""
+    workers = len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) or 1
+    acc.strategy = strategy
+    acc.replicas = int(strategy.num_replicas_in_sync)
+    acc.jit_compile = False
+    acc.description += f"; MultiWorkerMirroredStrategy, {workers} workers from TF_CONFIG"
+
+
+def _shard_by_data(tf, dataset):
+    """Split every global batch across workers (not whole files), so the step is the same."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
 
 
 def fingerprint(experiment: Experiment, settings: RunSettings) -> dict:
@@ -188,7 +284,7 @@ def run_model(
     *,
     dataset: str | None = None,
     budget: str = "quick",
-    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    results_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
     seed: int | None = None,
     data_dir: str | os.PathLike | None = None,
@@ -209,11 +305,17 @@ def run_model(
         model: the label of one of its model runs (usually the zoo name, e.g. ``"CNN-A2"``).
         dataset: a ``course_lib.data`` dataset; default: the experiment's first (the source's).
         budget: ``"smoke"``, ``"quick"`` or ``"full"`` (see ``BUDGETS``).
-        results_dir: folder of the records and backups.
+        results_dir: folder of the records and backups; ``None``: ``COURSE_RESULTS_DIR``, the
+            Drive folder on Colab once mounted, else ``results`` (see
+            :func:`course_lib.train.results.results_dir`).
         epochs: override the budget's number of epochs.
         seed: override the experiment's seed.
         data_dir: dataset folder (default ``course_lib.data.data_dir()``).
-        devices: devices to mirror across (default: all GPUs, else the CPU).
+        devices: devices to mirror across (default: all GPUs, else the CPU). When
+            ``TF_CONFIG`` is set, the run uses ``MultiWorkerMirroredStrategy`` across the
+            workers it names instead (each worker runs the same call; every global batch is
+            split between them); the chief writes the record, the other workers write theirs
+            under ``<results_dir>/.worker-<type>-<index>/``.
         mixed_precision: ``"auto"`` (float16 compute on tensor-core GPUs), ``True``, ``False``.
         jit_compile: ``"auto"`` (XLA on one GPU), ``True``, ``False``.
         deterministic: ``"auto"`` (op determinism on CPU), ``True``, ``False``.
@@ -232,8 +334,15 @@ def run_model(
     exp = get_experiment(experiment)
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
     fp = fingerprint(exp, settings)
+    results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
+    mirrored = multi_worker_strategy()
+    if mirrored is not None:
+        chief, worker_folder = _worker_role(mirrored)
+        if not chief:
+            results_dir = results_dir / worker_folder
+    seed_tag = None if settings.seed == exp.seed else settings.seed
     path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
-                                   settings.budget)
+                                   settings.budget, seed=seed_tag)
     if not rerun:
         done = _done_record(path, fp)
         if done is not None:
@@ -255,6 +364,8 @@ def run_model(
     spec = zoo.spec(settings.model)
     acc = gpu.configure(mixed_precision=mixed_precision, jit_compile=jit_compile,
                         deterministic=deterministic, devices=devices)
+    if mirrored is not None:
+        _use_multi_worker(acc, mirrored)
     keras.utils.set_random_seed(settings.seed)
     with gpu.op_determinism(acc.deterministic), gpu.mixed_precision_scope(acc.mixed_precision):
         data = load_run_data(
@@ -287,7 +398,8 @@ def run_model(
 
         backup_dir = (Path(results_dir) / results_lib.safe_name(exp.name)
                       / results_lib.safe_name(settings.label) / "backup"
-                      / f"{results_lib.safe_name(settings.dataset)}__{settings.budget}")
+                      / (f"{results_lib.safe_name(settings.dataset)}__{settings.budget}"
+                         + ("" if seed_tag is None else f"__seed{seed_tag}")))
         backup = ResumableBackup(backup_dir, fingerprint=fp)
         start_epoch, history = backup.restore(net)
         title = f"{settings.label} on {settings.dataset} ({settings.budget})"
@@ -298,12 +410,17 @@ def run_model(
         if start_epoch < settings.epochs:
             stream = epoch_stream(data, seed=settings.seed, start_epoch=start_epoch,
                                   epochs=settings.epochs)
+            validation = data.test
+            if mirrored is not None:
+                import tensorflow as tf
+
+                stream, validation = _shard_by_data(tf, stream), _shard_by_data(tf, data.test)
             net.fit(
                 stream,
                 epochs=settings.epochs,
                 initial_epoch=start_epoch,
                 steps_per_epoch=steps,
-                validation_data=data.test,
+                validation_data=validation,
                 callbacks=[EpochReseed(settings.seed), backup,
                            LiveCurves(title, history=history, enabled=live), *callbacks],
                 verbose=_verbose(verbose),
@@ -393,8 +510,11 @@ def run_experiment(
     models: Iterable[str] | None = None,
     dataset: str | None = None,
     budget: str = "quick",
-    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    results_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
+    datasets: Iterable[str] | None = None,
+    seeds: Iterable[int] | None = None,
+    shard: str | tuple[int, int] | None = None,
     **kwargs,
 ) -> list[dict]:
     """Run every model of an experiment (or the given ones), one after the other.
@@ -403,24 +523,50 @@ def run_experiment(
     an interrupted run resumes from its last completed epoch. Keyword arguments are those of
     :func:`run_model`.
 
+    Args:
+        datasets: several datasets (the grid's second axis); ``dataset`` is one of them.
+        seeds: several seeds (the grid's third axis); ``seed=`` in ``kwargs`` is one of them.
+            Records of a seed other than the experiment's own end in ``__seed<S>.json``.
+        shard: ``"I/N"``: only the I-th of N interleaved shares of the (model, dataset, seed)
+            grid (see :func:`grid`), so N machines or Colab sessions split an experiment;
+            copy their result folders together (or pass them all to ``report``) afterwards.
+
     Returns:
-        The records, in the order of the models.
+        The records, in grid order.
     """
     exp = get_experiment(experiment)
     labels = list(models) if models else exp.labels
     for label in labels:  # validate all names before training anything
         exp.model(label)
-    if dataset is not None:
-        from course_lib.data import names as dataset_names
+    if dataset is not None and datasets is not None:
+        raise ValueError("Pass `dataset` or `datasets`, not both. "
+                         f"Received: dataset={dataset!r}, datasets={datasets!r}")
+    if "seed" in kwargs and seeds is not None:
+        raise ValueError("Pass `seed` or `seeds`, not both. "
+                         f"Received: seed={kwargs['seed']!r}, seeds={seeds!r}")
+    chosen = list(datasets) if datasets is not None else [dataset]
+    chosen_seeds = list(seeds) if seeds is not None else [kwargs.pop("seed", None)]
+    known = None
+    for name in chosen:
+        if name is None:
+            continue
+        if known is None:
+            from course_lib.data import names as dataset_names
 
-        if dataset not in dataset_names():
-            raise ValueError(
-                f"Unknown dataset {dataset!r}. Choose from: {', '.join(dataset_names())}"
-            )
+            known = dataset_names()
+        if name not in known:
+            raise ValueError(f"Unknown dataset {name!r}. Choose from: {', '.join(known)}")
     exp.budget(budget)
+    runs = grid(exp, models=labels, datasets=chosen, seeds=chosen_seeds, shard=shard)
+    if shard is not None:
+        index, count = parse_shard(shard)
+        print(f"[{exp.name}] shard {index}/{count}: {len(runs)} of "
+              f"{len(grid(exp, models=labels, datasets=chosen, seeds=chosen_seeds))} runs: "
+              + ", ".join(f"{label}/{ds or exp.datasets[0]}"
+                          + ("" if s is None else f"/seed {s}") for label, ds, s in runs))
     records = []
-    for label in labels:
-        records.append(run_model(exp, label, dataset=dataset, budget=budget,
+    for label, ds, seed in runs:
+        records.append(run_model(exp, label, dataset=ds, budget=budget, seed=seed,
                                  results_dir=results_dir, epochs=epochs, **kwargs))
         gc.collect()  # a long experiment should not accumulate the previous models' memory
     return records
