@@ -142,7 +142,7 @@ def check_version(expected: str) -> str:
     return installed
 
 
-def use_drive(enabled: bool = True, *, mount_point: str = DRIVE_MOUNT) -> str:
+def use_drive(enabled: bool = True) -> str:
     """On Colab, keep results on Google Drive so a run resumes after the runtime is recycled.
 
     With ``enabled``, mounts Drive (Colab asks for permission once) and prints the results
@@ -161,7 +161,7 @@ def use_drive(enabled: bool = True, *, mount_point: str = DRIVE_MOUNT) -> str:
     if enabled:
         from google.colab import drive  # only importable on Colab
 
-        drive.mount(mount_point)
+        drive.mount(DRIVE_MOUNT)
         where = results_dir()
         print(f"results go to {where} (Google Drive): a run interrupted by a recycled runtime "
               "resumes when you run the same cell again.")

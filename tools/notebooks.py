@@ -14,6 +14,7 @@ Commands (run from anywhere; paths are relative to the repository)::
     python tools/notebooks.py list               # the notebooks the tool knows
     python tools/notebooks.py sync               # regenerate Colab badges + install cells
     python tools/notebooks.py retarget URL       # new address in pyproject.toml, then sync
+                                                 # (and rebuild the assignments' student notebooks)
 
 NAMES are notebook stems (``02_cnn_building_blocks``), their number prefix (``02``) or paths;
 no NAMES means every notebook.
@@ -687,6 +688,16 @@ def main(argv: Iterable[str] | None = None) -> int:
             for path in changed:
                 print(f"updated {path.relative_to(ROOT) if ROOT in path.parents else path}")
             print(f"{len(changed)} file(s) updated; address: {repo_url()}")
+            if any(ASSIGNMENTS_DIR in p.parents for p in changed):
+                # otter names the student notebooks' cells after their content: rebuild them
+                # so that the committed release equals a fresh build (make assignments)
+                print("rebuilding the assignments' student releases (make assignments)")
+                env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+                    [str(ROOT), os.environ.get("PYTHONPATH", "")]))
+                import subprocess
+
+                return subprocess.run([sys.executable, "-m", "course_lib.grading", "build"],
+                                      cwd=ROOT, env=env).returncode
             return 0
         if args.command == "check":
             report = check(args.names)
