@@ -48,8 +48,8 @@ examples:
 
 several machines: --shard I/N runs every N-th (model, dataset, seed) run of the grid, starting
 at the I-th; give every machine the same selection and shards 1/N .. N/N, then copy the result
-folders together or pass them all to `report --results-dir`. With TF_CONFIG set, one run
-trains on several workers (tf.distribute.MultiWorkerMirroredStrategy).
+folders together or pass them all to `report --results-dir`. One run on several workers
+(TF_CONFIG, MultiWorkerMirroredStrategy) is refused: Keras 3's fit does not support it yet.
 
 budgets:
 {{budgets}}
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             _import_quietly("tensorflow")  # spare the user TensorFlow's import-time INFO lines
             from course_lib.data import DatasetUnavailableError
-            from course_lib.train.runner import run_experiment
+            from course_lib.train.runner import MultiWorkerUnsupportedError, run_experiment
 
             try:
                 run_experiment(
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                     mixed_precision=False if args.no_mixed_precision else "auto",
                     verbose=2 if args.quiet else "auto",
                 )
-            except DatasetUnavailableError as err:
+            except (DatasetUnavailableError, MultiWorkerUnsupportedError) as err:
                 print(f"{_PROG} run: error: {err}", file=sys.stderr)
                 return 1
             return 0

@@ -39,15 +39,26 @@ from course_lib.train.config import (
 from course_lib.train.experiments import get_experiment
 
 __all__ = [
-    "run_model", "run_experiment", "fingerprint", "grid", "parse_shard", "multi_worker_strategy",
-    "DEFAULT_RESULTS_DIR",
+    "run_model", "run_experiment", "fingerprint", "grid", "parse_shard",
+    "MultiWorkerUnsupportedError", "DEFAULT_RESULTS_DIR",
 ]
 
 #: Where records go unless told otherwise (relative to the working directory); see
 #: :func:`course_lib.train.results.results_dir` for ``COURSE_RESULTS_DIR`` and Google Drive.
 DEFAULT_RESULTS_DIR = "results"
 
-_MULTI_WORKER = None  # the process's MultiWorkerMirroredStrategy (TensorFlow allows one)
+#: Why one run cannot span several machines here, said when TF_CONFIG asks for it.
+MULTI_WORKER_MESSAGE = (
+    "TF_CONFIG is set, but one run cannot be trained on several workers with this kit: "
+    "Keras {keras}'s Model.fit fails under tf.distribute.MultiWorkerMirroredStrategy (its "
+    "symbolic build and its metric reduction both reject the per-worker values; "
+    "keras-team/keras#20585). Unset TF_CONFIG, and split the experiment across machines with "
+    "`python -m course_lib run EXPERIMENT --shard I/N` (README: Running on several machines)."
+)
+
+
+class MultiWorkerUnsupportedError(RuntimeError):
+    """TF_CONFIG asks for multi-worker training, which Keras 3's ``fit`` cannot do yet."""
 
 
 def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
@@ -95,49 +106,6 @@ def grid(
         return runs
     index, count = parse_shard(shard)
     return runs[index - 1::count]
-
-
-def multi_worker_strategy():
-    """A ``tf.distribute.MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` is set, else ``None``.
-
-    ``TF_CONFIG`` (JSON: ``{"cluster": {"worker": ["host:port", ...]}, "task": {"type":
-    "worker", "index": i}}``) describes the cluster; every worker runs the same command. The
-    strategy is created once per process (TensorFlow allows one) and reused.
-    """
-    global _MULTI_WORKER
-    if not os.environ.get("TF_CONFIG", "").strip():
-        return None
-    if _MULTI_WORKER is None:
-        import tensorflow as tf
-
-        _MULTI_WORKER = tf.distribute.MultiWorkerMirroredStrategy()
-    return _MULTI_WORKER
-
-
-def _worker_role(strategy) -> tuple[bool, str]:
-    """(is this the chief, a folder name for this worker) under a multi-worker strategy."""
-    resolver = strategy.cluster_resolver
-    task_type, task_id = resolver.task_type, int(resolver.task_id or 0)
-    has_chief = "chief" in resolver.cluster_spec().as_dict()
-    chief = task_type in (None, "chief") or (task_type == "worker" and task_id == 0
-                                             and not has_chief)
-    return chief, f".worker-{task_type}-{task_id}"
-
-
-def _use_multi_worker(acc, strategy) -> None:
-    """Train under ``strategy``: replicas across workers, no XLA (as Keras under tf.distribute)."""
-    workers = len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) or 1
-    acc.strategy = strategy
-    acc.replicas = int(strategy.num_replicas_in_sync)
-    acc.jit_compile = False
-    acc.description += f"; MultiWorkerMirroredStrategy, {workers} workers from TF_CONFIG"
-
-
-def _shard_by_data(tf, dataset):
-    """Split every global batch across workers (not whole files), so the step is the same."""
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options)
 
 
 def fingerprint(experiment: Experiment, settings: RunSettings) -> dict:
@@ -311,11 +279,7 @@ def run_model(
         epochs: override the budget's number of epochs.
         seed: override the experiment's seed.
         data_dir: dataset folder (default ``course_lib.data.data_dir()``).
-        devices: devices to mirror across (default: all GPUs, else the CPU). When
-            ``TF_CONFIG`` is set, the run uses ``MultiWorkerMirroredStrategy`` across the
-            workers it names instead (each worker runs the same call; every global batch is
-            split between them); the chief writes the record, the other workers write theirs
-            under ``<results_dir>/.worker-<type>-<index>/``.
+        devices: devices to mirror across (default: all GPUs, else the CPU).
         mixed_precision: ``"auto"`` (float16 compute on tensor-core GPUs), ``True``, ``False``.
         jit_compile: ``"auto"`` (XLA on one GPU), ``True``, ``False``.
         deterministic: ``"auto"`` (op determinism on CPU), ``True``, ``False``.
@@ -335,11 +299,10 @@ def run_model(
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
     fp = fingerprint(exp, settings)
     results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
-    mirrored = multi_worker_strategy()
-    if mirrored is not None:
-        chief, worker_folder = _worker_role(mirrored)
-        if not chief:
-            results_dir = results_dir / worker_folder
+    if os.environ.get("TF_CONFIG", "").strip():
+        from importlib.metadata import version
+
+        raise MultiWorkerUnsupportedError(MULTI_WORKER_MESSAGE.format(keras=version("keras")))
     seed_tag = None if settings.seed == exp.seed else settings.seed
     path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
                                    settings.budget, seed=seed_tag)
@@ -364,8 +327,6 @@ def run_model(
     spec = zoo.spec(settings.model)
     acc = gpu.configure(mixed_precision=mixed_precision, jit_compile=jit_compile,
                         deterministic=deterministic, devices=devices)
-    if mirrored is not None:
-        _use_multi_worker(acc, mirrored)
     keras.utils.set_random_seed(settings.seed)
     with gpu.op_determinism(acc.deterministic), gpu.mixed_precision_scope(acc.mixed_precision):
         data = load_run_data(
@@ -410,17 +371,12 @@ def run_model(
         if start_epoch < settings.epochs:
             stream = epoch_stream(data, seed=settings.seed, start_epoch=start_epoch,
                                   epochs=settings.epochs)
-            validation = data.test
-            if mirrored is not None:
-                import tensorflow as tf
-
-                stream, validation = _shard_by_data(tf, stream), _shard_by_data(tf, data.test)
             net.fit(
                 stream,
                 epochs=settings.epochs,
                 initial_epoch=start_epoch,
                 steps_per_epoch=steps,
-                validation_data=validation,
+                validation_data=data.test,
                 callbacks=[EpochReseed(settings.seed), backup,
                            LiveCurves(title, history=history, enabled=live), *callbacks],
                 verbose=_verbose(verbose),
