@@ -62,7 +62,9 @@ BUDGET = setup(expected_version="0.1.0")
 
 # %% [markdown]
 # The two cells above start every notebook. The first does something only on Colab: it
-# clones the kit and installs it (`pip install -e`), then moves into its `notebooks/` folder.
+# clones the kit and installs it (`pip install -e`) unless it is already installed, moves into
+# its `notebooks/` folder and keeps results on Google Drive (`USE_DRIVE`), so that a run
+# continues after Colab recycles the runtime.
 # The second checks that the installed `course_lib` is the version the notebook was written
 # for (if not, it tells you how to reinstall), prints whether TensorFlow sees a GPU, and
 # returns the **budget**.
