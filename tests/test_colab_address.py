@@ -139,3 +139,12 @@ def test_retarget_command_line_is_documented():
     assert "retarget" in out and "sync" in out
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "python tools/notebooks.py retarget" in readme
+
+
+def test_python_310_reads_the_same_address_without_tomllib(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # as on Python 3.10
+    assert notebook.read_repo_url(REPO / "pyproject.toml") == _pyproject_url()
+    other = tmp_path / "pyproject.toml"
+    other.write_text('[project.urls]\nHomepage = "https://a.example"\n"Repository" = '
+                     '"https://github.com/o/r/"\n[tool.x]\nRepository = "https://no.example"\n')
+    assert notebook.read_repo_url(other) == "https://github.com/o/r"
