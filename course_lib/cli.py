@@ -7,6 +7,9 @@ Examples::
     python -m course_lib run vgg-depth --models VGG-A-CIFAR VGG-E-CIFAR --budget smoke \\
         --dataset fashion_mnist32 --epochs 2
     python -m course_lib report param-distribution
+    python -m course_lib run param-distribution --dataset cifar10 cifar100 svhn --budget full \\
+        --shard 2/3            # the second of three machines: a third of the grid
+    python -m course_lib report param-distribution --results-dir machine1 machine2 machine3
 
 Bad arguments (an unknown experiment, model, dataset or budget) print one line and exit with
 status 2; no traceback. An interrupted ``run`` (Ctrl-C, a closed laptop, a kill) continues from
@@ -32,6 +35,8 @@ examples:
 
 Each finished run writes results/<experiment>/<model>__<dataset>__<budget>.json; a run that
 was interrupted resumes from its last completed epoch when the same command is run again.
+The results folder is --results-dir, else $COURSE_RESULTS_DIR, else Google Drive on Colab once
+mounted, else results/.
 """
 
 _RUN_EPILOG = f"""\
@@ -39,6 +44,12 @@ examples:
   {_PROG} run param-distribution --dataset fashion_mnist32 --budget quick
   {_PROG} run resnet-degradation --models Plain-20 Plain-56 --budget full
   {_PROG} run vgg-depth --models VGG-A-CIFAR --dataset fashion_mnist32 --budget smoke --epochs 2
+  {_PROG} run param-distribution --dataset cifar10 cifar100 svhn --seed 0 1 --shard 1/4
+
+several machines: --shard I/N runs every N-th (model, dataset, seed) run of the grid, starting
+at the I-th; give every machine the same selection and shards 1/N .. N/N, then copy the result
+folders together or pass them all to `report --results-dir`. One run on several workers
+(TF_CONFIG, MultiWorkerMirroredStrategy) is refused: Keras 3's fit does not support it yet.
 
 budgets:
 {{budgets}}
@@ -48,6 +59,7 @@ _REPORT_EPILOG = f"""\
 examples:
   {_PROG} report param-distribution
   {_PROG} report resnet-degradation --dataset fashion_mnist32 --budget quick
+  {_PROG} report param-distribution --results-dir lab-pc-1/results colab-run/results
 
 Prints the paper-vs-ours table (paper numbers are labelled with their source) and saves PNG
 figures next to the results: error by model, low/high parameter split vs error, training curves.
@@ -100,18 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--models", nargs="+", metavar="MODEL",
                        help="only these models of the experiment, e.g. --models CNN-A1 CNN-A3 "
                             "(default: all)")
-    p_run.add_argument("--dataset", metavar="NAME",
-                       help="dataset, e.g. fashion_mnist32 (offline) or cifar10 "
+    p_run.add_argument("--dataset", nargs="+", metavar="NAME",
+                       help="dataset(s), e.g. fashion_mnist32 (offline) or cifar10 cifar100 "
                             "(default: the source's first dataset)")
     p_run.add_argument("--budget", default="quick", metavar="{smoke,quick,full}",
                        help="how much to run: smoke (seconds, tests), quick (minutes on a CPU), "
                             "full (the source's schedule, for a GPU); default: quick")
-    p_run.add_argument("--results-dir", default="results", metavar="DIR",
-                       help="where records and resume backups go (default: results)")
+    p_run.add_argument("--results-dir", default=None, metavar="DIR",
+                       help="where records and resume backups go (default: $COURSE_RESULTS_DIR, "
+                            "else Google Drive on Colab once mounted, else results)")
     p_run.add_argument("--epochs", type=_positive_int, metavar="N",
                        help="override the budget's number of epochs, e.g. --epochs 3")
-    p_run.add_argument("--seed", type=_non_negative_int, metavar="S",
-                       help="override the experiment's random seed, e.g. --seed 1")
+    p_run.add_argument("--seed", type=_non_negative_int, nargs="+", metavar="S",
+                       help="override the experiment's random seed, e.g. --seed 1; several "
+                            "seeds run one after the other (--seed 0 1 2)")
+    p_run.add_argument("--shard", type=_shard, metavar="I/N",
+                       help="run only the I-th of N interleaved shares of the (model, dataset, "
+                            "seed) grid, e.g. --shard 2/3 on the second of three machines")
     p_run.add_argument("--data-dir", metavar="DIR",
                        help="dataset folder (default: $COURSE_LIB_DATA_DIR or <repo>/data)")
     p_run.add_argument("--rerun", action="store_true",
@@ -130,8 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_report.add_argument("experiment", metavar="EXPERIMENT",
                           help="experiment name, e.g. param-distribution (see `list`)")
-    p_report.add_argument("--results-dir", default="results", metavar="DIR",
-                          help="folder the records are in (default: results)")
+    p_report.add_argument("--results-dir", nargs="+", default=None, metavar="DIR",
+                          help="folder(s) the records are in, e.g. one per machine (default: "
+                               "$COURSE_RESULTS_DIR, else Google Drive on Colab once mounted, "
+                               "else results); figures go to the first")
     p_report.add_argument("--dataset", metavar="NAME",
                           help="only records of this dataset, e.g. fashion_mnist32")
     p_report.add_argument("--budget", metavar="{smoke,quick,full}",
@@ -162,6 +181,16 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return value
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from course_lib.train.runner import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected I/N with 1 <= I <= N (e.g. 2/3), got {text!r}") from None
 
 
 def _one_line_warnings() -> None:
@@ -229,8 +258,9 @@ def _validate_run(parser, args):
         sub.error(f"unknown budget {args.budget!r}; choose from: {', '.join(BUDGETS)}")
     if args.dataset is not None:
         dataset_names = _import_quietly("course_lib.data").names()
-        if args.dataset not in dataset_names:
-            sub.error(f"unknown dataset {args.dataset!r}; choose from: {', '.join(dataset_names)}")
+        for name in args.dataset if isinstance(args.dataset, list) else [args.dataset]:
+            if name not in dataset_names:
+                sub.error(f"unknown dataset {name!r}; choose from: {', '.join(dataset_names)}")
     return exp
 
 
@@ -271,23 +301,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             from course_lib.data import DatasetUnavailableError
-            from course_lib.train.runner import run_experiment
+            from course_lib.train.runner import MultiWorkerUnsupportedError, run_experiment
 
             try:
                 run_experiment(
-                    exp, models=args.models, dataset=args.dataset, budget=args.budget,
-                    results_dir=args.results_dir, epochs=args.epochs, seed=args.seed,
-                    data_dir=args.data_dir, rerun=args.rerun,
+                    exp, models=args.models, datasets=args.dataset, budget=args.budget,
+                    results_dir=args.results_dir, epochs=args.epochs, seeds=args.seed,
+                    shard=args.shard, data_dir=args.data_dir, rerun=args.rerun,
                     mixed_precision=False if args.no_mixed_precision else "auto",
                     verbose=2 if args.quiet else "auto",
                 )
-            except DatasetUnavailableError as err:
+            except (DatasetUnavailableError, MultiWorkerUnsupportedError) as err:
                 print(f"{_PROG} run: error: {err}", file=sys.stderr)
                 return 1
             return 0
         from course_lib.train.reporting import report
+        from course_lib.train.results import results_dir
 
-        result = report(exp, results_dir=args.results_dir, dataset=args.dataset,
+        folders = [str(results_dir(d)) for d in (args.results_dir or [None])]
+        result = report(exp, results_dir=folders if len(folders) > 1 else folders[0],
+                        dataset=args.dataset,
                         budget=args.budget, figures=not args.no_figures)
         return 0 if result.records else 1
     except KeyboardInterrupt:

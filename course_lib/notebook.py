@@ -15,29 +15,109 @@ hardware (GPU 图形处理器 or CPU), and returns the compute budget chosen thr
 from __future__ import annotations
 
 import os
+import re
 import sys
+from pathlib import Path
 
 import course_lib
 
 __all__ = [
     "BUDGETS",
+    "DRIVE_MOUNT",
     "REPO_URL",
     "VersionMismatchError",
     "budget",
     "check_version",
     "device_summary",
     "on_colab",
+    "read_repo_url",
+    "repo_url",
     "setup",
+    "use_drive",
 ]
 
-#: Where the kit lives; the Colab badge and install cell of every notebook point here.
-REPO_URL = "https://github.com/cnn-course-kit/cnn-course-kit"
+#: The label of the kit's address in ``[project.urls]`` of pyproject.toml.
+URL_LABEL = "Repository"
+
+#: Where Colab mounts Google Drive (``google.colab.drive.mount``).
+DRIVE_MOUNT = "/content/drive"
 
 BUDGETS = ("smoke", "quick", "full")
 
 
 class VersionMismatchError(RuntimeError):
     """The installed ``course_lib`` is not the version a notebook was written for."""
+
+
+def read_repo_url(pyproject: str | os.PathLike) -> str:
+    """The ``Repository`` entry of ``[project.urls]`` in the pyproject.toml at ``pyproject``.
+
+    Raises:
+        ValueError: the file has no such entry, or it is not an ``https://`` address.
+    """
+    text = Path(pyproject).read_text(encoding="utf-8")
+    try:
+        import tomllib  # Python >= 3.11
+    except ImportError:  # Python 3.10: read the one line we need
+        section = re.search(r"^\[project\.urls\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+        found = section and re.search(
+            rf'^\s*"?{URL_LABEL}"?\s*=\s*"([^"]*)"', section.group(1), re.M | re.I)
+        url = found.group(1) if found else None
+    else:
+        urls = tomllib.loads(text).get("project", {}).get("urls", {})
+        url = next((v for k, v in urls.items() if k.lower() == URL_LABEL.lower()), None)
+    if not url or not str(url).startswith("https://"):
+        raise ValueError(
+            f"{pyproject} must give the kit's address as `{URL_LABEL} = \"https://...\"` under "
+            f"[project.urls]. Received: {URL_LABEL}={url!r}"
+        )
+    return str(url).rstrip("/")
+
+
+def _checkout_pyproject() -> Path | None:
+    """pyproject.toml of the checkout course_lib is imported from, if it is one (not a wheel)."""
+    candidate = Path(course_lib.__file__).resolve().parents[1] / "pyproject.toml"
+    if candidate.is_file() and re.search(r'^name\s*=\s*"course_lib"', candidate.read_text(
+            encoding="utf-8"), re.M):
+        return candidate
+    return None
+
+
+def repo_url() -> str:
+    """The kit's address: the one value every Colab badge and install cell is generated from.
+
+    In a checkout (the usual case, also after ``pip install -e``), it is read from
+    ``[project.urls]`` of the checkout's pyproject.toml, so a retarget takes effect without
+    reinstalling; an installed wheel reads the same entry from its metadata
+    (``importlib.metadata``). Retarget with ``python tools/notebooks.py retarget URL``.
+
+    Raises:
+        RuntimeError: neither a checkout nor installed metadata gives the address.
+    """
+    pyproject = _checkout_pyproject()
+    if pyproject is not None:
+        return read_repo_url(pyproject)
+    from importlib import metadata
+
+    try:
+        entries = metadata.metadata("course_lib").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        entries = []
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == URL_LABEL.lower() and url.strip():
+            return url.strip().rstrip("/")
+    raise RuntimeError(
+        "course_lib's address is unknown: it is neither imported from a checkout with "
+        "pyproject.toml nor installed with package metadata. Install the kit with "
+        "`pip install -e <kit folder>`."
+    )
+
+
+def __getattr__(name: str):
+    if name == "REPO_URL":  # the address, as a constant for older code; read on each access
+        return repo_url()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def on_colab() -> bool:
@@ -60,6 +140,36 @@ def check_version(expected: str) -> str:
             "the kernel. On Colab: Runtime > Restart session, then run the install cell again."
         )
     return installed
+
+
+def use_drive(enabled: bool = True) -> str:
+    """On Colab, keep results on Google Drive so a run resumes after the runtime is recycled.
+
+    With ``enabled``, mounts Drive (Colab asks for permission once) and prints the results
+    folder :func:`course_lib.train.results.results_dir` then picks:
+    ``MyDrive/cnn-course-kit/results``, unless ``COURSE_RESULTS_DIR`` names another. Without,
+    prints where results go instead and that a recycled runtime loses them. Does nothing
+    outside Colab.
+
+    Returns:
+        The results folder runs will use (``""`` outside Colab).
+    """
+    if not on_colab():
+        return ""
+    from course_lib.train.results import results_dir
+
+    if enabled:
+        from google.colab import drive  # only importable on Colab
+
+        drive.mount(DRIVE_MOUNT)
+        where = results_dir()
+        print(f"results go to {where} (Google Drive): a run interrupted by a recycled runtime "
+              "resumes when you run the same cell again.")
+    else:
+        where = results_dir()
+        print(f"results go to {where}: a recycled runtime wipes them. Set USE_DRIVE = True in "
+              "the first cell to keep them on Google Drive.")
+    return str(where)
 
 
 def budget(default: str = "quick") -> str:

@@ -83,7 +83,7 @@ def test_master_colab_cell_points_at_the_kit(name):
 
     colab = _src(_cells(name)[2])
     assert REPO_URL in colab and f"assignments/{name}/student" in colab
-    assert colab.index('if "google.colab" in sys.modules:') < colab.index("!git clone")
+    assert colab.index('if "google.colab" in sys.modules:') < colab.index('"git", "clone"')
 
 
 def test_grading_requirements_pin_course_lib_dependencies_like_the_kit():

@@ -63,13 +63,7 @@ def test_notebooks_never_download_cifar_or_imagenet_in_smoke():
 # The tool itself, on a small notebook executed by a real kernel
 
 BADGE = nbtool.colab_badge("01_demo")
-INSTALL = '''import sys, subprocess, os
-if "google.colab" in sys.modules:
-    if not os.path.isdir("/content/cnn-course-kit"):
-        subprocess.run(["git", "clone", "--depth", "1", "REPO", "/content/cnn-course-kit"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/cnn-course-kit"], check=True)
-    sys.path.insert(0, "/content/cnn-course-kit"); os.chdir("/content/cnn-course-kit/notebooks")
-'''.replace("REPO", nbtool.repo_url())
+INSTALL = nbtool.install_cell("notebooks")  # generated from pyproject.toml
 
 
 def _demo_source(body: str, version: str | None = None) -> str:

@@ -14,6 +14,9 @@ Commands (run from anywhere; paths are relative to the repository)::
     python tools/notebooks.py run --budget quick [NAMES...]  # execute and time, save nothing
     python tools/notebooks.py run --budget smoke --output-dir /tmp/nb 03  # keep every output
     python tools/notebooks.py list               # the notebooks the tool knows
+    python tools/notebooks.py sync               # regenerate Colab badges + install cells
+    python tools/notebooks.py retarget URL       # new address in pyproject.toml, then sync
+                                                 # (and rebuild the assignments' student notebooks)
 
 NAMES are notebook stems (``02_cnn_building_blocks``), their number prefix (``02``) or paths;
 no NAMES means every notebook.
@@ -38,12 +41,23 @@ A notebook is committed in one of two forms, both rebuilt from its script:
 ``pytest --nbval-lax`` compares only the check cells, so it passes on either form as long as
 those cells print the same under every budget.
 
+The kit's address lives in one place, ``[project.urls] Repository`` of ``pyproject.toml``
+(read by :func:`course_lib.notebook.repo_url`). Every notebook's Colab badge and install cell,
+and every assignment notebook's (master and student) badge and install cell, are generated
+from it (:func:`colab_badge`, :func:`install_cell`): ``sync`` rewrites them in place in
+``notebooks/src/*.py``, ``notebooks/*.ipynb`` and ``assignments/*/**.ipynb`` without executing
+anything; ``retarget URL`` writes the new address to ``pyproject.toml`` and then syncs, e.g.
+``python tools/notebooks.py retarget https://github.com/<owner>/<repo>`` once the kit is
+published. ``check`` fails when any of them disagrees with ``pyproject.toml``.
+
 ``check`` (also run by ``tests/test_notebooks_structure.py``) requires of every notebook:
 
 1. a valid nbformat 4 document with the ``python3`` kernelspec;
 2. first cell: markdown with the "Open in Colab" badge pointing at this very notebook;
 3. a markdown cell with the learning goals (学习目标) among the first three cells;
-4. first code cell: the guarded install cell (runs only on Colab, clones and pip-installs the kit);
+4. first code cell: exactly the generated install cell (runs only on Colab; clones the kit unless
+   it is importable, pip-installs it, says what to do if either fails; offers Google Drive for
+   the results);
 5. second code cell: ``BUDGET = setup(expected_version="<course_lib.__version__>")``;
 6. exercises (练习) in a markdown cell in the second half of the notebook;
 7. no error outputs and no stderr anywhere; every ``# NBVAL_CHECK_OUTPUT`` cell executed (has an
@@ -71,6 +85,9 @@ from nbformat import NotebookNode
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 SRC_DIR = NB_DIR / "src"
+ASSIGNMENTS_DIR = ROOT / "assignments"
+PYPROJECT = ROOT / "pyproject.toml"
+KIT_DIR_ON_COLAB = "/content/cnn-course-kit"
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 KERNEL_NAME = "python3"
@@ -114,13 +131,21 @@ class NotebookError(RuntimeError):
 # Facts the checks compare against
 
 
-def repo_url() -> str:
-    """The kit's GitHub address, as course_lib/notebook.py declares it (read, not imported)."""
-    text = (ROOT / "course_lib" / "notebook.py").read_text(encoding="utf-8")
-    match = re.search(r'^REPO_URL\s*=\s*"([^"]+)"', text, re.MULTILINE)
-    if not match:
-        raise NotebookError("course_lib/notebook.py does not define REPO_URL = \"...\".")
-    return match.group(1).rstrip("/")
+def _notebook_module():
+    """course_lib.notebook of this checkout (imported from ROOT, not from elsewhere)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from course_lib import notebook
+
+    return notebook
+
+
+def repo_url(pyproject: Path | None = None) -> str:
+    """The kit's address: ``[project.urls] Repository`` of this checkout's pyproject.toml."""
+    try:
+        return _notebook_module().read_repo_url(pyproject or PYPROJECT)
+    except (OSError, ValueError) as err:
+        raise NotebookError(str(err)) from None
 
 
 def library_version() -> str:
@@ -132,13 +157,86 @@ def library_version() -> str:
     return match.group(1)
 
 
-def colab_badge(stem: str) -> str:
-    """The markdown of the "Open in Colab" badge for ``notebooks/<stem>.ipynb``."""
+def colab_badge(stem: str, folder: str = "notebooks") -> str:
+    """The markdown of the "Open in Colab" badge for ``<folder>/<stem>.ipynb`` in the kit."""
     url = repo_url().replace("https://github.com/", "https://colab.research.google.com/github/")
     return (
         "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-        f"({url}/blob/main/notebooks/{stem}.ipynb)"
+        f"({url}/blob/main/{folder}/{stem}.ipynb)"
     )
+
+
+_BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+
+
+def install_cell(workdir: str = "notebooks", extra: Sequence[str] = (), drive: bool = True) -> str:
+    """The source of the Colab install cell of a notebook that works from ``<kit>/<workdir>``.
+
+    On Colab only: clones the kit (from :func:`repo_url`) unless ``course_lib`` (and the
+    modules of ``extra``) are already importable or the clone is already there; pip-installs
+    it with ``extra``; stops with one message saying what failed and what to do when the clone
+    or the install fails; moves into ``workdir``; with ``drive``, offers Google Drive for the
+    results (``USE_DRIVE``; :func:`course_lib.notebook.use_drive`).
+    """
+    url = repo_url()
+    kit = KIT_DIR_ON_COLAB
+    modules = ["course_lib"] + [re.split(r"[^A-Za-z0-9_.-]", p)[0].split("-")[0] for p in extra]
+    pip_extra = "".join(f", {p!r}".replace("'", '"') for p in extra)
+    lines = [
+        "# Google Colab only (does nothing elsewhere): install the course kit unless it is already",
+        f"# importable and work from its {workdir}/ folder."
+        + (" Results go to Google Drive (Colab asks" if drive else ""),
+    ]
+    if drive:
+        lines += [
+            "# once) so that a run resumes after the runtime is recycled; USE_DRIVE = False keeps",
+            "# them in /content, which a recycle wipes. Generated by tools/notebooks.py from",
+            "# pyproject.toml ([project.urls]): edit it there, not here.",
+        ]
+    else:
+        lines[-1] += " Generated by"
+        lines += ["# tools/notebooks.py from pyproject.toml ([project.urls]): edit it there, not here."]
+    lines += [
+        "import importlib.util, os, subprocess, sys",
+        'if "google.colab" in sys.modules:',
+    ]
+    if drive:
+        lines.append("    USE_DRIVE = True")
+    lines += [
+        f'    KIT, KIT_URL = "{kit}", "{url}"',
+        "    def _kit_step(command, failed, fix):",
+        "        done = subprocess.run(command, capture_output=True, text=True)",
+        "        if done.returncode != 0:",
+        '            raise SystemExit(f"{failed}: {(done.stderr or done.stdout).strip()[-800:]}\\n{fix}")',
+        f"    if any(importlib.util.find_spec(m) is None for m in {modules!r}):".replace("'", '"'),
+        "        if not os.path.isdir(KIT):",
+        '            _kit_step(["git", "clone", "-q", "--depth", "1", KIT_URL, KIT],',
+        '                      f"Could not download the course kit from {KIT_URL}",',
+        '                      "Fix: check that the runtime is online and that this address opens in a "',
+        '                      "browser (if the kit has moved, put its new address in KIT_URL), then "',
+        '                      "run this cell again.")',
+        f'        _kit_step([sys.executable, "-m", "pip", "install", "-q", "-e", KIT{pip_extra}],',
+        '                  f"Could not install the course kit from {KIT}",',
+        '                  f"Fix: delete the copy (!rm -rf {KIT}), choose Runtime > Restart session and "',
+        '                  "run this cell again.")',
+        "        sys.path.insert(0, KIT)",
+        f'    if os.path.isdir(f"{{KIT}}/{workdir}"):',
+        f'        os.chdir(f"{{KIT}}/{workdir}")',
+    ]
+    if drive:
+        lines += [
+            "    from course_lib.notebook import use_drive",
+            "    use_drive(USE_DRIVE)",
+        ]
+    return "\n".join(lines)
+
+
+def _with_badge(markdown: str, badge: str) -> str:
+    """``markdown`` with its Colab badge replaced by ``badge`` (added after the title if none)."""
+    if _BADGE_RE.search(markdown):
+        return _BADGE_RE.sub(lambda _: badge, markdown, count=1)
+    title, _, rest = markdown.partition("\n")
+    return f"{title}\n\n{badge}\n" + (f"\n{rest.lstrip(chr(10))}" if rest.strip() else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,13 +632,10 @@ def check_notebook(path: Path, src: Path | None = None) -> list[str]:
         problems.append("the notebook needs at least the install cell and the setup cell.")
     else:
         install = code[0][1].source
-        needed = ['"google.colab" in sys.modules', repo_url(), '"pip", "install"']
-        missing = [s for s in needed if s not in install]
-        if missing:
+        if install != install_cell("notebooks"):
             problems.append(
-                "the first code cell must be the guarded Colab install cell (`if \"google.colab\" "
-                "in sys.modules:` then git clone of the kit and `pip install -e`); missing: "
-                + ", ".join(missing)
+                "the first code cell must be the guarded Colab install cell generated from "
+                f"pyproject.toml (address {repo_url()}): run `python tools/notebooks.py sync`"
             )
         setup_src = code[1][1].source
         version = library_version()
@@ -636,6 +731,135 @@ def check(
 
 
 # --------------------------------------------------------------------------------------------
+# Colab badges and install cells: generated from pyproject.toml, checked, retargeted
+
+#: What assignment notebooks install on Colab besides the kit.
+ASSIGNMENT_EXTRA = ("otter-grader~=7.0",)
+_COLAB_GUARD = 'if "google.colab" in sys.modules:'
+
+
+def assignment_notebooks(root: Path = ASSIGNMENTS_DIR) -> list[tuple[Path, str]]:
+    """``(notebook, folder of its student version relative to the kit)`` for every assignment
+    master (``assignments/<n>-<name>/<name>.ipynb``) and student notebook."""
+    found = []
+    for folder in sorted(p for p in Path(root).glob("*") if p.is_dir()):
+        student = f"assignments/{folder.name}/student"
+        for nb_path in sorted(folder.glob("*.ipynb")) + sorted((folder / "student").glob("*.ipynb")):
+            found.append((nb_path, student))
+    return found
+
+
+def _assignment_cells(nb: NotebookNode) -> tuple[int | None, int | None]:
+    """Indices of an assignment's intro markdown cell and of its Colab install cell."""
+    intro = next((i for i, c in enumerate(nb.cells)
+                  if c.cell_type == "markdown" and c.source.startswith("# Assignment")), None)
+    install = next((i for i, c in enumerate(nb.cells)
+                    if c.cell_type == "code" and _COLAB_GUARD in c.source), None)
+    return intro, install
+
+
+def check_assignments(root: Path = ASSIGNMENTS_DIR) -> dict[str, list[str]]:
+    """``{notebook path: problems}``: badge and install cell of every assignment notebook must
+    equal what pyproject.toml generates."""
+    report: dict[str, list[str]] = {}
+    for nb_path, student in assignment_notebooks(root):
+        nb = nbformat.read(str(nb_path), as_version=4)
+        intro, install = _assignment_cells(nb)
+        problems = []
+        badge = colab_badge(nb_path.stem, student)
+        if intro is None or badge not in nb.cells[intro].source:
+            problems.append(f"the intro cell (# Assignment ...) must hold the Colab badge {badge}: "
+                            "run `python tools/notebooks.py sync`")
+        want = install_cell(student, ASSIGNMENT_EXTRA, drive=False)
+        if install is None or nb.cells[install].source != want:
+            problems.append("the Colab install cell is not the one generated from pyproject.toml "
+                            f"(address {repo_url()}): run `python tools/notebooks.py sync`")
+        key = nb_path.relative_to(root.parent) if root.parent in nb_path.parents else nb_path
+        report[str(key)] = problems
+    return report
+
+
+def _sync_script(src: Path) -> bool:
+    """Rewrite the badge and the install cell of a percent script; True if it changed."""
+    text = Path(src).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = lines.index("# %%")  # the first code cell: the install cell
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("# %%"))
+    new_lines = lines[:start + 1] + install_cell("notebooks").split("\n") + [""] + lines[end:]
+    new = _BADGE_RE.sub(lambda _: colab_badge(Path(src).stem), "\n".join(new_lines), count=1)
+    if new != text:
+        Path(src).write_text(new, encoding="utf-8")
+    return new != text
+
+
+def _sync_ipynb(path: Path, badge: str, install: str, intro: int | None,
+                install_at: int | None) -> bool:
+    """Set the badge and install cell of a notebook file in place; True if it changed."""
+    nb = nbformat.read(str(path), as_version=4)
+    before = nbformat.writes(nb, version=4)
+    if intro is not None:
+        nb.cells[intro].source = _with_badge(nb.cells[intro].source, badge)
+    if install_at is not None:
+        nb.cells[install_at].source = install
+    if nbformat.writes(nb, version=4) == before:
+        return False
+    write(nb, path)
+    return True
+
+
+def sync(*, src_dir: Path = SRC_DIR, nb_dir: Path = NB_DIR,
+         assignments_dir: Path | None = ASSIGNMENTS_DIR) -> list[Path]:
+    """Regenerate every Colab badge and install cell from pyproject.toml; the changed files.
+
+    Notebooks: ``notebooks/src/*.py`` and the built ``notebooks/*.ipynb`` (the install cell
+    stores no output, so nothing is executed). Assignments: masters and student notebooks.
+    """
+    changed = []
+    for src in sources(None, src_dir):
+        if _sync_script(src):
+            changed.append(src)
+        out = ipynb_for(src, nb_dir)
+        if out.exists():
+            nb = nbformat.read(str(out), as_version=4)
+            first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
+            if _sync_ipynb(out, colab_badge(src.stem), install_cell("notebooks"), 0, first_code):
+                changed.append(out)
+    if assignments_dir is not None:
+        for nb_path, student in assignment_notebooks(assignments_dir):
+            nb = nbformat.read(str(nb_path), as_version=4)
+            intro, install = _assignment_cells(nb)
+            if _sync_ipynb(nb_path, colab_badge(nb_path.stem, student),
+                           install_cell(student, ASSIGNMENT_EXTRA, drive=False), intro, install):
+                changed.append(nb_path)
+    return changed
+
+
+def retarget(url: str, *, pyproject: Path = PYPROJECT, **sync_kwargs) -> list[Path]:
+    """Point the kit at ``url`` (``https://github.com/<owner>/<repo>``): write it to
+    ``[project.urls] Repository`` in pyproject.toml, then :func:`sync`. The changed files.
+
+    Raises:
+        NotebookError: ``url`` is not a GitHub repository address (Colab opens notebooks from
+            GitHub only), or pyproject.toml has no ``Repository`` entry to rewrite.
+    """
+    url = str(url).strip().rstrip("/")
+    if url.endswith(".git"):
+        url = url[:-4]
+    if not re.fullmatch(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", url):
+        raise NotebookError(
+            "the address must be a GitHub repository, https://github.com/<owner>/<repo> (Colab "
+            f"badges open notebooks from GitHub). Received: url={url!r}"
+        )
+    text = Path(pyproject).read_text(encoding="utf-8")
+    pattern = re.compile(r'^(\[project\.urls\][^\[]*?^Repository\s*=\s*)"[^"]*"', re.M | re.S)
+    if not pattern.search(text):
+        raise NotebookError(f"{pyproject} has no `Repository = \"...\"` under [project.urls].")
+    Path(pyproject).write_text(pattern.sub(lambda m: f'{m.group(1)}"{url}"', text, count=1),
+                               encoding="utf-8")
+    return [Path(pyproject)] + sync(**sync_kwargs)
+
+
+# --------------------------------------------------------------------------------------------
 # CLI
 
 
@@ -663,6 +887,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     p_run.add_argument("--output-dir", type=Path, default=None,
                        help="save the executed notebooks (with every output) here for review")
     sub.add_parser("list", help="the notebook sources")
+    sub.add_parser("sync", help="regenerate every Colab badge and install cell (notebooks and "
+                                "assignments) from pyproject.toml")
+    p_retarget = sub.add_parser("retarget", help="write a new kit address to pyproject.toml "
+                                                 "([project.urls]), then sync")
+    p_retarget.add_argument("url", help="https://github.com/<owner>/<repo>")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     try:
@@ -671,8 +900,26 @@ def main(argv: Iterable[str] | None = None) -> int:
                 built = "built" if ipynb_for(src).exists() else "not built"
                 print(f"{src.stem}  ({built})")
             return 0
+        if args.command in ("sync", "retarget"):
+            changed = sync() if args.command == "sync" else retarget(args.url)
+            for path in changed:
+                print(f"updated {path.relative_to(ROOT) if ROOT in path.parents else path}")
+            print(f"{len(changed)} file(s) updated; address: {repo_url()}")
+            if any(ASSIGNMENTS_DIR in p.parents for p in changed):
+                # otter names the student notebooks' cells after their content: rebuild them
+                # so that the committed release equals a fresh build (make assignments)
+                print("rebuilding the assignments' student releases (make assignments)")
+                env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+                    [str(ROOT), os.environ.get("PYTHONPATH", "")]))
+                import subprocess
+
+                return subprocess.run([sys.executable, "-m", "course_lib.grading", "build"],
+                                      cwd=ROOT, env=env).returncode
+            return 0
         if args.command == "check":
             report = check(args.names)
+            if not args.names:
+                report.update(check_assignments())
             bad = {k: v for k, v in report.items() if v}
             for stem, problems in report.items():
                 print(f"{'FAIL' if problems else 'ok  '} {stem}")

@@ -320,7 +320,7 @@ def _save(fig, path: Path) -> Path:
 def report(
     experiment,
     *,
-    results_dir: str | os.PathLike = "results",
+    results_dir: str | os.PathLike | list = "results",
     dataset: str | None = None,
     budget: str | None = None,
     figures: bool = True,
@@ -330,7 +330,8 @@ def report(
 
     Args:
         experiment: experiment name or ``Experiment``.
-        results_dir: folder of the records.
+        results_dir: folder of the records, or a list of folders (one per machine or Colab
+            session; a run found in several counts once); figures go to the first.
         dataset: only records of this dataset.
         budget: only records of this budget.
         figures: save the PNG figures.
@@ -345,12 +346,15 @@ def report(
     >>> r.table[["label", "test error %", "paper cifar10 %"]]  # doctest: +SKIP
     """
     exp = get_experiment(experiment)
+    folders = ([results_dir] if isinstance(results_dir, (str, os.PathLike))
+               else list(results_dir))
     records = load_records(results_dir, exp.name, datasets=[dataset] if dataset else None,
                            budgets=[budget] if budget else None)
     paper = paper_numbers(exp)
     lines = [f"== {exp.name}: {exp.title}", f"source: {exp.source}"]
     if not records:
-        lines.append(f"no readable results in {Path(results_dir) / safe_name(exp.name)}; "
+        lines.append(f"no readable results in "
+                     f"{', '.join(str(Path(f) / safe_name(exp.name)) for f in folders)}; "
                      f"run `python -m course_lib run {exp.name} ...` first")
         text = "\n".join(lines)
         if verbose:
@@ -385,7 +389,7 @@ def report(
         lines.extend(claims)
         if figures:
             group_records = [r for r in records if r["dataset"] == ds and r["budget"] == bud]
-            folder = Path(results_dir) / safe_name(exp.name) / "figures"
+            folder = Path(folders[0]) / safe_name(exp.name) / "figures"
             figure_paths += _figures(exp, group, group_records, folder,
                                      f"{safe_name(ds)}__{safe_name(bud)}")
     if not paper.empty:

@@ -1,7 +1,10 @@
 """Result records: one JSON file per finished run, written atomically, read defensively.
 
-A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json``. It is written
-to a temporary file in the same folder and moved into place with ``os.replace``, so a reader
+A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json`` (plus
+``__seed<S>`` before ``.json`` when the run's seed is not the experiment's own). Records of one
+experiment from several machines merge by copying their result folders into one, or by reading
+several folders at once (:func:`load_records` takes a list). Which folder is used is decided in
+one place, :func:`results_dir`. A record is written to a temporary file in the same folder and moved into place with ``os.replace``, so a reader
 never sees half a record, even if the writer is killed mid-write. Reading tolerates whatever
 is there anyway: a corrupt or partial file (someone else's editor, a full disk, an older
 schema) produces one :class:`CorruptRecordWarning` line and is skipped.
@@ -23,7 +26,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "load_record",
     "load_records",
+    "RESULTS_ENV",
     "record_path",
+    "results_dir",
     "safe_name",
     "write_json_atomic",
 ]
@@ -35,6 +40,13 @@ REQUIRED_KEYS = (
     "schema", "experiment", "model", "label", "dataset", "budget", "test_error_pct",
     "params", "epochs_completed", "history", "config",
 )
+
+#: Environment variable that sets the results folder anywhere (a Drive folder, a shared disk).
+RESULTS_ENV = "COURSE_RESULTS_DIR"
+
+#: The results folder on Google Drive, relative to the Drive mount point, used on Colab once
+#: Drive is mounted (``course_lib.notebook.use_drive``).
+DRIVE_RESULTS = os.path.join("MyDrive", "cnn-course-kit", "results")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
@@ -51,10 +63,44 @@ def safe_name(text: str) -> str:
     return cleaned
 
 
+def results_dir(path: str | os.PathLike | None = None, *, default: str | os.PathLike = "results"
+                ) -> Path:
+    """The results folder (records and resume backups), decided in this one place.
+
+    In order: ``path`` when given (an argument, ``--results-dir``); else the
+    ``COURSE_RESULTS_DIR`` environment variable when set; else, on Colab with Google Drive
+    mounted at ``/content/drive`` (``course_lib.notebook.use_drive``),
+    ``/content/drive/MyDrive/cnn-course-kit/results``, which survives a recycled runtime; else
+    ``default`` (``results`` in the working directory).
+
+    Example:
+
+    >>> import os
+    >>> os.environ["COURSE_RESULTS_DIR"] = "/tmp/my-results"
+    >>> str(results_dir())
+    '/tmp/my-results'
+    >>> str(results_dir("elsewhere"))
+    'elsewhere'
+    >>> del os.environ["COURSE_RESULTS_DIR"]
+    """
+    if path is not None and str(path) != "":
+        return Path(path)
+    env = os.environ.get(RESULTS_ENV, "").strip()
+    if env:
+        return Path(os.path.expanduser(env))
+    from course_lib import notebook
+
+    drive = Path(notebook.DRIVE_MOUNT)
+    if notebook.on_colab() and (drive / "MyDrive").is_dir():
+        return drive / DRIVE_RESULTS
+    return Path(default)
+
+
 def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dataset: str,
-                budget: str) -> Path:
-    """Where the record of one run lives."""
-    name = f"{safe_name(label)}__{safe_name(dataset)}__{safe_name(budget)}.json"
+                budget: str, seed: int | None = None) -> Path:
+    """Where the record of one run lives (``seed``: only when not the experiment's own)."""
+    tail = "" if seed is None else f"__seed{int(seed)}"
+    name = f"{safe_name(label)}__{safe_name(dataset)}__{safe_name(budget)}{tail}.json"
     return Path(results_dir) / safe_name(experiment) / name
 
 
@@ -109,7 +155,7 @@ def load_record(path: str | os.PathLike) -> dict:
 
 
 def load_records(
-    results_dir: str | os.PathLike,
+    results_dir: str | os.PathLike | Iterable[str | os.PathLike],
     experiment: str | None = None,
     *,
     datasets: Iterable[str] | None = None,
@@ -121,33 +167,43 @@ def load_records(
     this function never raises because of a bad file.
 
     Args:
-        results_dir: the results folder (``results/`` by default in the CLI).
+        results_dir: the results folder (``results/`` by default in the CLI), or a list of
+            them (e.g. one per machine or Colab session). The same run found in several
+            folders (same experiment and file name) counts once: the one finished last.
         experiment: only this experiment's folder; ``None`` reads every folder.
         datasets: keep only these datasets.
         budgets: keep only these budgets.
     """
-    root = Path(results_dir)
-    folders = [root / safe_name(experiment)] if experiment else sorted(
-        p for p in root.glob("*") if p.is_dir()
-    )
+    roots = ([Path(results_dir)] if isinstance(results_dir, (str, os.PathLike))
+             else [Path(r) for r in results_dir])
     keep_ds = set(datasets) if datasets else None
     keep_b = set(budgets) if budgets else None
-    records = []
-    for folder in folders:
-        for path in sorted(folder.glob("*.json"), key=lambda p: (p.stat().st_mtime, p.name)):
-            try:
-                record = load_record(path)
-            except (OSError, ValueError, TypeError, KeyError) as err:
-                warnings.warn(
-                    f"skipping unreadable result record {path}: {err}",
-                    CorruptRecordWarning,
-                    stacklevel=2,
-                )
-                continue
-            if keep_ds is not None and record["dataset"] not in keep_ds:
-                continue
-            if keep_b is not None and record["budget"] not in keep_b:
-                continue
-            record["_path"] = str(path)
-            records.append(record)
-    return records
+    found: dict[tuple[str, str], tuple[dict, float]] = {}
+    for root in roots:
+        folders = [root / safe_name(experiment)] if experiment else sorted(
+            p for p in root.glob("*") if p.is_dir()
+        )
+        for folder in folders:
+            for path in sorted(folder.glob("*.json")):
+                try:
+                    record = load_record(path)
+                    mtime = path.stat().st_mtime
+                except (OSError, ValueError, TypeError, KeyError) as err:
+                    warnings.warn(
+                        f"skipping unreadable result record {path}: {err}",
+                        CorruptRecordWarning,
+                        stacklevel=2,
+                    )
+                    continue
+                if keep_ds is not None and record["dataset"] not in keep_ds:
+                    continue
+                if keep_b is not None and record["budget"] not in keep_b:
+                    continue
+                record["_path"] = str(path)
+                key = (folder.name, path.name)
+                if key in found and (found[key][0].get("finished_at") or "") > (
+                        record.get("finished_at") or ""):
+                    continue
+                found[key] = (record, mtime)
+    ordered = sorted(found.items(), key=lambda item: (item[0][0], item[1][1], item[0][1]))
+    return [record for _, (record, _) in ordered]

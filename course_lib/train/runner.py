@@ -38,10 +38,74 @@ from course_lib.train.config import (
 )
 from course_lib.train.experiments import get_experiment
 
-__all__ = ["run_model", "run_experiment", "fingerprint", "DEFAULT_RESULTS_DIR"]
+__all__ = [
+    "run_model", "run_experiment", "fingerprint", "grid", "parse_shard",
+    "MultiWorkerUnsupportedError", "DEFAULT_RESULTS_DIR",
+]
 
-#: Where records go unless told otherwise (relative to the working directory).
+#: Where records go unless told otherwise (relative to the working directory); see
+#: :func:`course_lib.train.results.results_dir` for ``COURSE_RESULTS_DIR`` and Google Drive.
 DEFAULT_RESULTS_DIR = "results"
+
+#: Why one run cannot span several machines here, said when TF_CONFIG asks for it.
+MULTI_WORKER_MESSAGE = (
+    "TF_CONFIG is set, but one run cannot be trained on several workers with this kit: "
+    "Keras {keras}'s Model.fit fails under tf.distribute.MultiWorkerMirroredStrategy (its "
+    "symbolic build and its metric reduction both reject the per-worker values; "
+    "keras-team/keras#20585). Unset TF_CONFIG, and split the experiment across machines with "
+    "`python -m course_lib run EXPERIMENT --shard I/N` (README: Running on several machines)."
+)
+
+
+class MultiWorkerUnsupportedError(RuntimeError):
+    """TF_CONFIG asks for multi-worker training, which Keras 3's ``fit`` cannot do yet."""
+
+
+def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
+    """``"I/N"`` (1 <= I <= N) as ``(I, N)``; a pair passes through the same checks.
+
+    Raises:
+        ValueError: not of the form I/N with 1 <= I <= N.
+    """
+    if isinstance(text, tuple):
+        index, count = text
+    else:
+        parts = str(text).strip().split("/")
+        try:
+            index, count = (int(p) for p in parts) if len(parts) == 2 else (0, 0)
+        except ValueError:
+            index, count = 0, 0
+    if not (isinstance(index, int) and isinstance(count, int) and 1 <= index <= count):
+        raise ValueError(
+            "`shard` must be I/N with 1 <= I <= N, e.g. 2/3 for the second of three machines. "
+            f"Received: shard={text!r}"
+        )
+    return index, count
+
+
+def grid(
+    experiment: str | Experiment,
+    *,
+    models: Iterable[str] | None = None,
+    datasets: Iterable[str | None] | None = None,
+    seeds: Iterable[int | None] | None = None,
+    shard: str | tuple[int, int] | None = None,
+) -> list[tuple[str, str | None, int | None]]:
+    """The (model label, dataset, seed) runs of an experiment, or shard ``I/N`` of them.
+
+    The full grid is models (in the experiment's order, or as given) x datasets x seeds, in
+    that nesting; shard ``I/N`` takes every N-th run starting at the I-th, so N machines given
+    the same selection and shards 1/N .. N/N run every run exactly once, each a mix of cheap
+    and costly models. ``None`` as a dataset or seed stands for the experiment's default.
+    """
+    exp = get_experiment(experiment)
+    labels = [exp.model(m).label for m in models] if models else exp.labels
+    runs = [(label, ds, seed) for label in labels for ds in (list(datasets or ()) or [None])
+            for seed in (list(seeds or ()) or [None])]
+    if shard is None:
+        return runs
+    index, count = parse_shard(shard)
+    return runs[index - 1::count]
 
 
 def fingerprint(experiment: Experiment, settings: RunSettings) -> dict:
@@ -188,7 +252,7 @@ def run_model(
     *,
     dataset: str | None = None,
     budget: str = "quick",
-    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    results_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
     seed: int | None = None,
     data_dir: str | os.PathLike | None = None,
@@ -209,7 +273,9 @@ def run_model(
         model: the label of one of its model runs (usually the zoo name, e.g. ``"CNN-A2"``).
         dataset: a ``course_lib.data`` dataset; default: the experiment's first (the source's).
         budget: ``"smoke"``, ``"quick"`` or ``"full"`` (see ``BUDGETS``).
-        results_dir: folder of the records and backups.
+        results_dir: folder of the records and backups; ``None``: ``COURSE_RESULTS_DIR``, the
+            Drive folder on Colab once mounted, else ``results`` (see
+            :func:`course_lib.train.results.results_dir`).
         epochs: override the budget's number of epochs.
         seed: override the experiment's seed.
         data_dir: dataset folder (default ``course_lib.data.data_dir()``).
@@ -232,8 +298,14 @@ def run_model(
     exp = get_experiment(experiment)
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
     fp = fingerprint(exp, settings)
+    results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
+    if os.environ.get("TF_CONFIG", "").strip():
+        from importlib.metadata import version
+
+        raise MultiWorkerUnsupportedError(MULTI_WORKER_MESSAGE.format(keras=version("keras")))
+    seed_tag = None if settings.seed == exp.seed else settings.seed
     path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
-                                   settings.budget)
+                                   settings.budget, seed=seed_tag)
     if not rerun:
         done = _done_record(path, fp)
         if done is not None:
@@ -287,7 +359,8 @@ def run_model(
 
         backup_dir = (Path(results_dir) / results_lib.safe_name(exp.name)
                       / results_lib.safe_name(settings.label) / "backup"
-                      / f"{results_lib.safe_name(settings.dataset)}__{settings.budget}")
+                      / (f"{results_lib.safe_name(settings.dataset)}__{settings.budget}"
+                         + ("" if seed_tag is None else f"__seed{seed_tag}")))
         backup = ResumableBackup(backup_dir, fingerprint=fp)
         start_epoch, history = backup.restore(net)
         title = f"{settings.label} on {settings.dataset} ({settings.budget})"
@@ -398,8 +471,11 @@ def run_experiment(
     models: Iterable[str] | None = None,
     dataset: str | None = None,
     budget: str = "quick",
-    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    results_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
+    datasets: Iterable[str] | None = None,
+    seeds: Iterable[int] | None = None,
+    shard: str | tuple[int, int] | None = None,
     **kwargs,
 ) -> list[dict]:
     """Run every model of an experiment (or the given ones), one after the other.
@@ -408,24 +484,50 @@ def run_experiment(
     an interrupted run resumes from its last completed epoch. Keyword arguments are those of
     :func:`run_model`.
 
+    Args:
+        datasets: several datasets (the grid's second axis); ``dataset`` is one of them.
+        seeds: several seeds (the grid's third axis); ``seed=`` in ``kwargs`` is one of them.
+            Records of a seed other than the experiment's own end in ``__seed<S>.json``.
+        shard: ``"I/N"``: only the I-th of N interleaved shares of the (model, dataset, seed)
+            grid (see :func:`grid`), so N machines or Colab sessions split an experiment;
+            copy their result folders together (or pass them all to ``report``) afterwards.
+
     Returns:
-        The records, in the order of the models.
+        The records, in grid order.
     """
     exp = get_experiment(experiment)
     labels = list(models) if models else exp.labels
     for label in labels:  # validate all names before training anything
         exp.model(label)
-    if dataset is not None:
-        from course_lib.data import names as dataset_names
+    if dataset is not None and datasets is not None:
+        raise ValueError("Pass `dataset` or `datasets`, not both. "
+                         f"Received: dataset={dataset!r}, datasets={datasets!r}")
+    if "seed" in kwargs and seeds is not None:
+        raise ValueError("Pass `seed` or `seeds`, not both. "
+                         f"Received: seed={kwargs['seed']!r}, seeds={seeds!r}")
+    chosen = list(datasets) if datasets is not None else [dataset]
+    chosen_seeds = list(seeds) if seeds is not None else [kwargs.pop("seed", None)]
+    known = None
+    for name in chosen:
+        if name is None:
+            continue
+        if known is None:
+            from course_lib.data import names as dataset_names
 
-        if dataset not in dataset_names():
-            raise ValueError(
-                f"Unknown dataset {dataset!r}. Choose from: {', '.join(dataset_names())}"
-            )
+            known = dataset_names()
+        if name not in known:
+            raise ValueError(f"Unknown dataset {name!r}. Choose from: {', '.join(known)}")
     exp.budget(budget)
+    runs = grid(exp, models=labels, datasets=chosen, seeds=chosen_seeds, shard=shard)
+    if shard is not None:
+        index, count = parse_shard(shard)
+        print(f"[{exp.name}] shard {index}/{count}: {len(runs)} of "
+              f"{len(grid(exp, models=labels, datasets=chosen, seeds=chosen_seeds))} runs: "
+              + ", ".join(f"{label}/{ds or exp.datasets[0]}"
+                          + ("" if s is None else f"/seed {s}") for label, ds, s in runs))
     records = []
-    for label in labels:
-        records.append(run_model(exp, label, dataset=dataset, budget=budget,
+    for label, ds, seed in runs:
+        records.append(run_model(exp, label, dataset=ds, budget=budget, seed=seed,
                                  results_dir=results_dir, epochs=epochs, **kwargs))
         gc.collect()  # a long experiment should not accumulate the previous models' memory
     return records
