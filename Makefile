@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.course-kit-installed
 TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*cp3*.whl))
 PYTEST_ARGS ?=
 
-.PHONY: lab test test-fast venv assignments benchmark clean-venv
+.PHONY: lab test test-fast venv assignments release benchmark clean-venv
 
 venv: $(STAMP)
 
@@ -30,6 +30,11 @@ test: $(STAMP)
 
 assignments: $(STAMP)
 	$(BIN)/python -m course_lib.grading build
+
+# The student release (no masters, hidden tests or grader): make release DEST=../cnn-course-kit-student
+release: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make release DEST=<empty folder>"; exit 2; }
+	$(BIN)/python -m course_lib.grading release "$(DEST)"
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py --suite

@@ -302,4 +302,4 @@ def test_reference_full_marks_and_honest_partial_work_unchanged(graded, request)
     _table(grades, graded)
     assert (grades["reference"].total, grades["reference"].status) == (30, "ok"), grades["reference"].message
     partial = grades["partial"]
-    assert partial.status == "ok" and partial.points["q6"] == 1.5 and partial.total == 28.5, partial.message
+    assert partial.status == "ok" and partial.points["q6"] == 1.5 and partial.total == 30 - 3.5, partial.message

@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "q3"
 points = 4
 
-@test_case(points=1, hidden=False)
+@test_case(points=1.5, hidden=False)
 def test_q3_public(conv_forward_naive):
     import numpy as np
     from course_lib.grading import time_limit
@@ -19,4 +19,17 @@ def test_q3_public(conv_forward_naive):
     with time_limit(10, 'conv_forward_naive'):
         out, _ = conv_forward_naive(x, np.ones((2, 2, 1, 1)), np.zeros(1), stride=2, pad=0)
     assert np.allclose(out[0, :, :, 0], [[10, 18], [42, 50]]), 'stride 2: sums of the four 2x2 blocks'
+
+@test_case(points=0.5, hidden=False, 
+    failure_message="channel mismatch and sizes that do not fit must raise ValueError")
+def test_q3_rejects_bad_shapes(conv_forward_naive):
+    import numpy as np
+    from course_lib.grading import time_limit
+    for x, w, s, p in [(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)), 1, 0), (np.zeros((1, 8, 8, 1)), np.zeros((3, 3, 1, 1)), 2, 0)]:
+        try:
+            with time_limit(10, 'conv_forward_naive'):
+                conv_forward_naive(x, w, np.zeros(w.shape[3]), s, p)
+        except ValueError:
+            continue
+        raise AssertionError(f'x {x.shape}, w {w.shape}, stride {s}, pad {p} should raise ValueError')
 

@@ -22,3 +22,19 @@ def test_q5_public(im2col, conv_forward_im2col):
         out = conv_forward_im2col(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), np.array([0.5]), 1, 1)
     assert np.allclose(out[0, :, :, 0], np.array([[4, 6, 4], [6, 9, 6], [4, 6, 4]]) + 0.5)
 
+@test_case(points=1, hidden=False, 
+    failure_message="conv_forward_im2col must equal conv_forward_naive for strides and paddings")
+def test_q5_conv_im2col_matches(conv_forward_im2col):
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+    from course_lib.grading import time_limit
+    rng = np.random.default_rng(51)
+    for xs, ws, s, p in [((2, 5, 5, 3), (3, 3, 3, 4), 1, 1), ((2, 7, 7, 3), (3, 3, 3, 2), 2, 1), ((1, 7, 6, 2), (3, 2, 2, 3), 2, 0)]:
+        x, w, b = (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[3]))
+        xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        win = sliding_window_view(xp, ws[:2], axis=(1, 2))[:, ::s, ::s]
+        want = np.einsum('nhwcij,ijck->nhwk', win, w) + b
+        with time_limit(10, 'conv_forward_im2col'):
+            out = conv_forward_im2col(x, w, b, s, p)
+        assert np.shape(out) == want.shape and np.allclose(out, want, rtol=1e-10, atol=1e-10), f'x {xs}, w {ws}, stride {s}, pad {p}: conv_forward_im2col differs from the convolution'
+

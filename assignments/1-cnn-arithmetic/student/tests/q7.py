@@ -13,3 +13,12 @@ def test_q7_public(receptive_field, stack_vs_single_params):
         assert receptive_field([]) == 1
         assert tuple(stack_vs_single_params(1)) == (27, 49)
 
+@test_case(points=1.5, hidden=False, 
+    failure_message="27 C^2 versus 49 C^2 weights; and 384 / 32 = 12 before the 7x7 conv")
+def test_q7_params_and_score_map(stack_vs_single_params, SCORE_MAP_SIDE_384):
+    from course_lib.grading import time_limit
+    with time_limit(10, 'stack_vs_single_params'):
+        assert tuple(stack_vs_single_params(64)) == (110592, 200704)
+        assert tuple(stack_vs_single_params(3)) == (243, 441)
+    assert SCORE_MAP_SIDE_384 == 6, '384 / 32 = 12 positions, a 7x7 valid conv leaves 12 - 7 + 1'
+
