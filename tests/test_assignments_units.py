@@ -4,6 +4,7 @@ assignment 3 and its fixed training. The end-to-end grading tests are in test_as
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -488,3 +489,20 @@ def test_fixed_training_reports_a_model_it_cannot_rebuild(fixed_training_runs):
     error = fixed_training_runs["broken"]
     assert isinstance(error, RuntimeError) and "fixed training failed" in str(error), repr(error)
     assert "Unregistered" in str(error), "the message shows the training process's error"
+
+
+@pytest.mark.parametrize("name", ["1-cnn-arithmetic", "2-custom-keras-layers", "3-design-under-budget"])
+def test_public_tests_are_worth_at_least_half_of_every_question(name):
+    """Students can check at least half of each question's points themselves with grader.check."""
+    nb = json.loads(find_assignment(name, REPO / "assignments").master.read_text(encoding="utf-8"))
+    public, total, question = {}, {}, None
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        match = re.search(r"# BEGIN QUESTION\nname: (\w+)\npoints: ([\d.]+)", src)
+        if cell["cell_type"] == "raw" and match:
+            question = match[1]
+            total[question], public[question] = float(match[2]), 0.0
+        elif "BEGIN TEST CONFIG" in src and "hidden: true" not in src:
+            public[question] += float(re.search(r"points: ([\d.]+)", src)[1])
+    assert total and all(public[q] >= total[q] / 2 for q in total), (public, total)
+    assert sum(public.values()) >= sum(total.values()) / 2

@@ -27,6 +27,7 @@ import argparse
 import ast
 import builtins
 import json
+import linecache
 import os
 import sys
 import time
@@ -183,7 +184,11 @@ def judge(notebook_path: str, autograder_zip: str, cell_timeout: int, result_fd:
     transformer = TransformerManager()
     for index, source in _cells(notebook):
         try:
-            code = compile(transformer.transform_cell(source), f"<cell {index}>", "exec")
+            python = transformer.transform_cell(source)
+            filename = f"<cell {index}>"
+            # As IPython does: inspect.getsource works on the notebook's classes and functions.
+            linecache.cache[filename] = (len(python), None, python.splitlines(True), filename)
+            code = compile(python, filename, "exec")
             with time_limit(cell_timeout, "this cell"):
                 exec(code, namespace)  # noqa: S102 - the point of this process
         except BaseException as e:  # noqa: BLE001 - a failing cell is reported, the next one runs

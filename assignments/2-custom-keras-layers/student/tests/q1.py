@@ -7,6 +7,8 @@ points = 6
 
 @test_case(points=1, hidden=False)
 def test_q1_public(LRN):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(LRN, 'LRN')
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
@@ -21,6 +23,8 @@ def test_q1_public(LRN):
 @test_case(points=2, hidden=False, 
     failure_message="check both alpha modes, the window at the channel edges and even window sizes")
 def test_q1_matches_reference_on_hidden_inputs(LRN):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(LRN, 'LRN')
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit

@@ -7,6 +7,8 @@ points = 8
 
 @test_case(points=1, hidden=False)
 def test_q2_public(RecurrentConv2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
@@ -21,6 +23,8 @@ def test_q2_public(RecurrentConv2D):
 @test_case(points=2, hidden=False, 
     failure_message="one kernel, one recurrent kernel and one bias, whatever the number of iterations")
 def test_q2_parameter_counts(RecurrentConv2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
@@ -40,6 +44,8 @@ def test_q2_parameter_counts(RecurrentConv2D):
 @test_case(points=1, hidden=False, 
     failure_message="get_config must hold every argument (lrn_size resolved); a saved .keras model must load with the same weights")
 def test_q2_serialisation(RecurrentConv2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import os
     import tempfile
     import numpy as np

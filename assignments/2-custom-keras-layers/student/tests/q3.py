@@ -7,6 +7,8 @@ points = 6
 
 @test_case(points=1, hidden=False)
 def test_q3_public(SAFPooling2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(SAFPooling2D, 'SAFPooling2D')
     import numpy as np
     import keras
     import course_lib.layers as ref
@@ -21,6 +23,8 @@ def test_q3_public(SAFPooling2D):
 @test_case(points=1.5, hidden=False, 
     failure_message="at inference (predict, training=False) SAF-pooling is exactly MaxPooling2D for any pool size, stride and padding")
 def test_q3_inference_is_max_pooling(SAFPooling2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(SAFPooling2D, 'SAFPooling2D')
     import numpy as np
     import keras
     import course_lib.layers as ref
@@ -42,6 +46,8 @@ def test_q3_inference_is_max_pooling(SAFPooling2D):
 @test_case(points=0.5, hidden=False, 
     failure_message="rate in [0, 1), pool_size and strides >= 1, padding valid or same, else ValueError naming the argument")
 def test_q3_validation(SAFPooling2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(SAFPooling2D, 'SAFPooling2D')
     import course_lib.layers as ref
     from course_lib.grading import time_limit
     assert getattr(SAFPooling2D, '__module__', '') == '__main__' and (not issubclass(SAFPooling2D, ref.SAFPooling2D))

@@ -7,6 +7,8 @@ points = 5
 
 @test_case(points=1, hidden=False)
 def test_q4_public(build_mini_rcnn):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(build_mini_rcnn, 'build_mini_rcnn')
     import numpy as np
     from course_lib.grading import time_limit
     with time_limit(120, 'build_mini_rcnn'):
@@ -20,6 +22,8 @@ def test_q4_public(build_mini_rcnn):
 @test_case(points=1, hidden=False, 
     failure_message="the model must survive model.save / keras.models.load_model with identical predictions")
 def test_q4_save_and_reload(build_mini_rcnn):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(build_mini_rcnn, 'build_mini_rcnn')
     import os
     import tempfile
     import numpy as np
@@ -36,6 +40,8 @@ def test_q4_save_and_reload(build_mini_rcnn):
 @test_case(points=1, hidden=False, 
     failure_message="the model must train with a finite loss, predict deterministically, and differ in training mode")
 def test_q4_training_and_inference_behaviour(build_mini_rcnn):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(build_mini_rcnn, 'build_mini_rcnn')
     import numpy as np
     import keras
     from course_lib.grading import time_limit
