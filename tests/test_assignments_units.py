@@ -506,3 +506,18 @@ def test_public_tests_are_worth_at_least_half_of_every_question(name):
             public[question] += float(re.search(r"points: ([\d.]+)", src)[1])
     assert total and all(public[q] >= total[q] / 2 for q in total), (public, total)
     assert sum(public.values()) >= sum(total.values()) / 2
+
+
+@pytest.mark.parametrize("name", ["1-cnn-arithmetic", "2-custom-keras-layers", "3-design-under-budget"])
+def test_master_intro_has_the_colab_badge_and_the_notebooks_that_prepare_for_it(name):
+    from course_lib.grading.assignments import colab_badge, colab_url, student_repo_url
+
+    spec = find_assignment(name, REPO / "assignments")
+    intro = "".join(json.loads(spec.master.read_text(encoding="utf-8"))["cells"][1]["source"])
+    assert colab_badge(spec) in intro
+    assert colab_url(spec).endswith(f"/blob/main/assignments/{name}/student/{spec.name}.ipynb")
+    assert student_repo_url().removeprefix("https://github.com/") in colab_url(spec)
+    prepared = re.search(r"\*\*Prepared by:\*\*(.*?)\n\n", intro, re.S)
+    assert prepared, "the intro names the notebooks that prepare for the assignment"
+    named = re.findall(r"`(\d\d_\w+)`", prepared[1])
+    assert named and all((REPO / "notebooks" / f"{n}.ipynb").is_file() for n in named), named
