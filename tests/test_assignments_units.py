@@ -441,11 +441,25 @@ def _unrebuildable_net():
     return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalMaxPooling2D()(x)))
 
 
+def _on_one_core(job):
+    """Run ``job`` with this thread (and the training process it starts) pinned to one core."""
+    import os
+
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})  # Linux: this thread only; children inherit it
+    try:
+        return job()
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 @pytest.fixture(scope="module")
 def fixed_training_runs():
-    """Three fixed trainings at once (each is its own process): the tiny net twice with a
-    small schedule (same code path as grading, fewer images and epochs), and a model whose
-    custom layer the training process cannot rebuild. Values are results or exceptions."""
+    """Four fixed trainings at once (each is its own process, so they load each other): the
+    tiny net three times with a small schedule (same code path as grading, fewer images and
+    epochs), once of them pinned to a single core (another thread count and speed than the
+    others get), and a model whose custom layer the training process cannot rebuild. Values
+    are results or exceptions."""
     import concurrent.futures
 
     from course_lib.grading.fixed_training import fixed_training
@@ -456,6 +470,7 @@ def fixed_training_runs():
     jobs = {
         "first": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),
         "second": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),
+        "one_core": lambda: _on_one_core(lambda: fixed_training(net, limit=512, epochs=2, batch_size=64)),
         "broken": lambda: fixed_training(broken, limit=64, epochs=1),
     }
 
@@ -481,6 +496,18 @@ def test_fixed_training_is_deterministic_and_learns(fixed_training_runs):
     assert first.train_accuracy == second.train_accuracy
     assert first.test_accuracy > 0.3 and first.params == net.count_params()
     assert first.schedule["limit"] == 512 and first.schedule["seed"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_fixed_training_gives_the_same_score_on_one_core_under_load(fixed_training_runs):
+    """The same design trained on one core (next to three other trainings) gives bit-identical
+    numbers, so a design at any threshold scores the same whatever the machine's cores and load
+    (the training fixes float32, its thread counts and oneDNN off)."""
+    first, pinned = fixed_training_runs["first"], fixed_training_runs["one_core"]
+    assert not isinstance(pinned, Exception), pinned
+    assert (pinned.test_accuracy, pinned.test_loss) == (first.test_accuracy, first.test_loss)
+    assert pinned.schedule["threads"] == 2
 
 
 @pytest.mark.slow
