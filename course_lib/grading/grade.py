@@ -19,12 +19,20 @@ The first two limits count CPU time, not time on the clock, so a correct noteboo
 same score on a busy machine (or with ``jobs`` above the number of cores) as on an idle one;
 only the whole-submission limit depends on the machine, and it is meant to be generous.
 
-What the grader reports per submission (points per question, why points were lost) comes
-from otter's results; points possible come from the autograder zip itself, so a submission
-that rewrites its tests cannot raise them. Outputs in ``out_dir``:
+The scores themselves are not taken from the student's kernel, which the notebook's code can
+change. Before anything runs, a static scan (:mod:`course_lib.grading.scan`) flags code that
+reaches into the grading machinery; after otter has graded the notebook, the tests are run
+again in a clean process (:mod:`course_lib.grading._judge`) that loaded the tests and the
+libraries they use before any student code and checks that none of them was replaced. Its
+scores are the grades; a question that scored higher in the kernel than there, a changed
+machinery or a changed protected test file makes the submission ``flagged`` (0 for the
+affected questions, the reason in the summary, the feedback and the record). Points possible
+come from the autograder zip itself, so a submission that rewrites its tests cannot raise
+them. Outputs in ``out_dir``:
 
 * ``gradebook.csv``: one row per student and question: ``student, question, points, total``;
-* ``summary.csv``: one row per student: total points, status, grading seconds, message;
+* ``summary.csv``: one row per student: total points, status (``ok``, ``flagged``, ``error``,
+  ``timeout``), grading seconds, message;
 * ``feedback/<student>.md``: per-question scores and reasons, for the student (hidden test
   code is not shown);
 * ``results/<student>.json``: the raw record for instructors (hidden test messages included);
