@@ -12,12 +12,12 @@ def test_q6_public(max_pool_forward, max_pool_backward):
     x = np.array([[1.0, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [9, 0, 2, 3]]).reshape(1, 4, 4, 1)
     with time_limit(10, 'max_pool_forward / max_pool_backward'):
         out, cache = max_pool_forward(x, 2, 2)
-        assert out.shape == (1, 2, 2, 1)
-        assert np.array_equal(out[0, :, :, 0], [[4, 5], [9, 3]])
+        assert out.shape == (1, 2, 2, 1), f'expected shape (1, 2, 2, 1), got {out.shape}'
+        assert np.array_equal(out[0, :, :, 0], [[4, 5], [9, 3]]), f'window maxima: expected [[4, 5], [9, 3]], got {out[0, :, :, 0].tolist()}'
         dx = max_pool_backward(np.array([1.0, 2, 3, 4]).reshape(1, 2, 2, 1), cache)
     want = np.zeros((4, 4))
     want[1, 1], want[0, 2], want[3, 0], want[3, 3] = (1, 2, 3, 4)
-    assert np.array_equal(np.asarray(dx)[0, :, :, 0], want), "each gradient goes to its window's maximum"
+    assert np.array_equal(np.asarray(dx)[0, :, :, 0], want), f"each gradient goes to its window's maximum: expected\n{want}\ngot\n{np.asarray(dx)[0, :, :, 0]}"
 
 @test_case(points=1.5, hidden=False, 
     failure_message="check overlapping windows (3x3 stride 2), stride 1, non-square inputs and sizes that do not fit")
