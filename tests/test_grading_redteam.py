@@ -154,6 +154,11 @@ def test_static_scan_flags_every_technique(technique):
         "from course_lib.grading.grade import _score",
         "from course_lib.grading import _judge",
         "import otter\notter.test_files = None",
+        # an answer that returns an object equal to everything changes no machinery
+        "class Any:\n    def __eq__(self, other):\n        return True\n"
+        "def conv_output_size(*args):\n    return Any()",
+        "class Any(float):\n    __eq__ = lambda self, other: True",
+        "class Fake:\n    def __getattr__(self, name):\n        return 0",
     ],
 )
 def test_static_scan_flags_more_spellings(source):

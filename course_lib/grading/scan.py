@@ -22,7 +22,11 @@ assignments, so :func:`scan_notebook` flags it before the notebook runs:
   ``__builtins__``, frame attributes (``f_back``, ``f_globals``...);
 * ``sys`` beyond reading ``sys.path``/``sys.version``/``sys.platform`` and testing
   ``"name" in sys.modules`` (what the Colab install cell does);
-* ``os`` functions that start or signal processes (``os.system``, ``os.kill``, ``os.fork``...).
+* ``os`` functions that start or signal processes (``os.system``, ``os.kill``, ``os.fork``...);
+* classes that define comparison or conversion methods (``__eq__``, ``__bool__``,
+  ``__array_ufunc__``, ``__getattr__``...): an answer that returns an "equal to everything"
+  object would pass ``==`` checks without touching the machinery, so no layer but this one
+  would see it.
 
 The scan is one layer: the grader also re-runs the tests in a clean process and checks that
 the machinery is intact there (:mod:`course_lib.grading._judge`), so a trick the scan misses
@@ -67,6 +71,13 @@ _SYS_ALLOWED = {"path", "version", "version_info", "platform", "stdout", "stderr
 _OS_FORBIDDEN_PREFIXES = ("system", "popen", "spawn", "exec", "fork", "kill", "posix_spawn",
                           "setpgid", "setsid", "dup", "putenv", "unsetenv", "chroot", "register_at_fork")
 _OTTER_ALLOWED = {"Notebook"}
+# Special methods that make an object pass comparisons it should fail (an answer that returns
+# an "equal to everything" object instead of a number or an array).
+_FAKE_VALUE_METHODS = {
+    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__float__", "__int__",
+    "__index__", "__abs__", "__array__", "__array_ufunc__", "__array_function__", "__instancecheck__",
+    "__subclasscheck__", "__getattr__", "__getattribute__",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +190,16 @@ class _Scanner(ast.NodeVisitor):
     def visit_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:
             self._check_target(target, "deletes")
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in _FAKE_VALUE_METHODS:
+                self.flag(item, f"class `{node.name}` defines `{item.name}`: answers return plain numbers, "
+                                "arrays and layers, not objects that decide how comparisons come out")
+            elif isinstance(item, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id in _FAKE_VALUE_METHODS for t in item.targets):
+                self.flag(item, f"class `{node.name}` sets a comparison method")
         self.generic_visit(node)
 
     # calls, names, attributes --------------------------------------------------------------
