@@ -18,7 +18,7 @@ ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root)
 FAST_TESTS ?= $(wildcard tests/test_layers_*.py tests/test_models_*.py tests/test_data_*.py) \
               notebooks/02_cnn_building_blocks.ipynb
 
-.PHONY: lab test test-fast venv assignments benchmark book clean-venv
+.PHONY: lab test test-fast venv assignments release benchmark book clean-venv
 
 venv: $(STAMP)
 
@@ -48,6 +48,11 @@ assignments: $(STAMP)
 # Nothing is executed; open build/book/index.html (works offline).
 book: $(STAMP)
 	$(BIN)/python tools/book.py --out build/book
+
+# The student release (no masters, hidden tests or grader): make release DEST=../cnn-course-kit-student
+release: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make release DEST=<empty folder>"; exit 2; }
+	$(BIN)/python -m course_lib.grading release "$(DEST)"
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py --suite

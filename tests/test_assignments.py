@@ -163,7 +163,7 @@ def test_student_release_contains_no_solution_and_no_hidden_test(built, name):
     assert not leaked, f"solution lines in the student release: {leaked[:5]}"
 
     hidden = _hidden_cases(spec.autograder_zip)
-    assert len(hidden) >= 5, "every assignment has hidden tests"
+    assert len(hidden) >= 4, "every assignment has hidden tests (public ones are worth at least half)"
     for case in hidden:
         name_line = next(line for line in case.splitlines() if line.startswith("def "))
         assert name_line.split("(")[0] not in student_text, f"hidden test {name_line} is in the release"

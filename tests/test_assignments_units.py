@@ -4,6 +4,7 @@ assignment 3 and its fixed training. The end-to-end grading tests are in test_as
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -440,11 +441,25 @@ def _unrebuildable_net():
     return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalMaxPooling2D()(x)))
 
 
+def _on_one_core(job):
+    """Run ``job`` with this thread (and the training process it starts) pinned to one core."""
+    import os
+
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})  # Linux: this thread only; children inherit it
+    try:
+        return job()
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 @pytest.fixture(scope="module")
-def fixed_training_runs(fashion_mnist_dir):
-    """Three fixed trainings at once (each is its own process): the tiny net twice with a
-    small schedule (same code path as grading, fewer images and epochs), and a model whose
-    custom layer the training process cannot rebuild. Values are results or exceptions."""
+def fixed_training_runs():
+    """Four fixed trainings at once (each is its own process, so they load each other): the
+    tiny net three times with a small schedule (same code path as grading, fewer images and
+    epochs), once of them pinned to a single core (another thread count and speed than the
+    others get), and a model whose custom layer the training process cannot rebuild. Values
+    are results or exceptions."""
     import concurrent.futures
 
     from course_lib.grading.fixed_training import fixed_training
@@ -453,6 +468,7 @@ def fixed_training_runs(fashion_mnist_dir):
     jobs = {
         "first": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),
         "second": lambda: fixed_training(net, limit=512, epochs=2, batch_size=64),
+        "one_core": lambda: _on_one_core(lambda: fixed_training(net, limit=512, epochs=2, batch_size=64)),
         "broken": lambda: fixed_training(broken, limit=64, epochs=1),
     }
 
@@ -482,7 +498,51 @@ def test_fixed_training_is_deterministic_and_learns(fixed_training_runs):
 
 @pytest.mark.slow
 @pytest.mark.realdata
+def test_fixed_training_gives_the_same_score_on_one_core_under_load(fixed_training_runs):
+    """The same design trained on one core (next to three other trainings) gives bit-identical
+    numbers, so a design at any threshold scores the same whatever the machine's cores and load
+    (the training fixes float32, its thread counts and oneDNN off)."""
+    first, pinned = fixed_training_runs["first"], fixed_training_runs["one_core"]
+    assert not isinstance(pinned, Exception), pinned
+    assert (pinned.test_accuracy, pinned.test_loss) == (first.test_accuracy, first.test_loss)
+    assert pinned.schedule["threads"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
 def test_fixed_training_reports_a_model_it_cannot_rebuild(fixed_training_runs):
     error = fixed_training_runs["broken"]
     assert isinstance(error, RuntimeError) and "fixed training failed" in str(error), repr(error)
     assert "Unregistered" in str(error), "the message shows the training process's error"
+
+
+@pytest.mark.parametrize("name", ["1-cnn-arithmetic", "2-custom-keras-layers", "3-design-under-budget"])
+def test_public_tests_are_worth_at_least_half_of_every_question(name):
+    """Students can check at least half of each question's points themselves with grader.check."""
+    nb = json.loads(find_assignment(name, REPO / "assignments").master.read_text(encoding="utf-8"))
+    public, total, question = {}, {}, None
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        match = re.search(r"# BEGIN QUESTION\nname: (\w+)\npoints: ([\d.]+)", src)
+        if cell["cell_type"] == "raw" and match:
+            question = match[1]
+            total[question], public[question] = float(match[2]), 0.0
+        elif "BEGIN TEST CONFIG" in src and "hidden: true" not in src:
+            public[question] += float(re.search(r"points: ([\d.]+)", src)[1])
+    assert total and all(public[q] >= total[q] / 2 for q in total), (public, total)
+    assert sum(public.values()) >= sum(total.values()) / 2
+
+
+@pytest.mark.parametrize("name", ["1-cnn-arithmetic", "2-custom-keras-layers", "3-design-under-budget"])
+def test_master_intro_has_the_colab_badge_and_the_notebooks_that_prepare_for_it(name):
+    from course_lib.grading.assignments import colab_badge, colab_url, student_repo_url
+
+    spec = find_assignment(name, REPO / "assignments")
+    intro = "".join(json.loads(spec.master.read_text(encoding="utf-8"))["cells"][1]["source"])
+    assert colab_badge(spec) in intro
+    assert colab_url(spec).endswith(f"/blob/main/assignments/{name}/student/{spec.name}.ipynb")
+    assert student_repo_url().removeprefix("https://github.com/") in colab_url(spec)
+    prepared = re.search(r"\*\*Prepared by:\*\*(.*?)\n\n", intro, re.S)
+    assert prepared, "the intro names the notebooks that prepare for the assignment"
+    named = re.findall(r"`(\d\d_\w+)`", prepared[1])
+    assert named and all((REPO / "notebooks" / f"{n}.ipynb").is_file() for n in named), named

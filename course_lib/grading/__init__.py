@@ -5,6 +5,7 @@ Command line (``make assignments`` runs the first)::
     python -m course_lib.grading build [ASSIGNMENT ...] [--check-solutions]
     python -m course_lib.grading grade ASSIGNMENT SUBMISSIONS_DIR --out OUT_DIR
         [--timeout SECONDS] [--cell-timeout SECONDS] [--jobs N]
+    python -m course_lib.grading release DEST        # = make release DEST=...
 
 Python::
 

@@ -1,4 +1,4 @@
-"""``python -m course_lib.grading build|grade``: see :mod:`course_lib.grading`."""
+"""``python -m course_lib.grading build|grade|release``: see :mod:`course_lib.grading`."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def _grade(args) -> int:
     return 0
 
 
+def _release(args) -> int:
+    from course_lib.grading.release import write_release
+
+    written = write_release(args.dest)
+    print(f"student release: {len(written)} files in {args.dest}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib.grading",
@@ -79,6 +87,10 @@ def main(argv=None) -> int:
     g.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
     g.add_argument("--autograder", default=None, help="autograder zip (default: the assignment's dist/ zip)")
     g.set_defaults(func=_grade)
+
+    r = sub.add_parser("release", help="write the student release (no masters, hidden tests or grader) into DEST")
+    r.add_argument("dest", help="an empty folder (or a checkout of the student repository holding only .git)")
+    r.set_defaults(func=_release)
 
     args = parser.parse_args(argv)
     try:

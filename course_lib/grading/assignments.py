@@ -19,7 +19,10 @@ from pathlib import Path
 
 import course_lib
 
-__all__ = ["AssignmentSpec", "assignments_root", "find_assignment", "list_assignments"]
+__all__ = [
+    "AssignmentSpec", "assignments_root", "colab_badge", "colab_url", "find_assignment", "list_assignments",
+    "student_repo_url",
+]
 
 _FOLDER = re.compile(r"^(?P<number>\d+)-(?P<name>[a-z0-9][a-z0-9-]*)$")
 
@@ -116,3 +119,22 @@ def find_assignment(key: str, root: str | os.PathLike | None = None) -> Assignme
         what = "No assignment" if not hits else "More than one assignment"
         raise ValueError(f"{what} matches {key!r}. Known assignments: {known}.")
     return hits[0]
+
+
+def student_repo_url() -> str:
+    """The public (student) repository students clone: the one place the grader reads it from."""
+    from course_lib.notebook import REPO_URL
+
+    return REPO_URL
+
+
+def colab_url(spec: AssignmentSpec) -> str:
+    """Open ``spec``'s student notebook from the student repository in Colab."""
+    repo = student_repo_url().rstrip("/").removeprefix("https://github.com/")
+    rel = spec.student_notebook.relative_to(spec.folder.parent).as_posix()
+    return f"https://colab.research.google.com/github/{repo}/blob/main/assignments/{rel}"
+
+
+def colab_badge(spec: AssignmentSpec) -> str:
+    """The *Open in Colab* badge (Markdown) each assignment's intro carries."""
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(spec)})"

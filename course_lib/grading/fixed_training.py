@@ -6,7 +6,13 @@ test accuracy. It runs in a fresh Python process (``python -m
 course_lib.grading.fixed_training``), so the result depends on the architecture and the
 schedule only: not on what the notebook did before (global seeds, a dtype policy, patched
 functions), and two runs give the same number. Randomness is fixed by
-``keras.utils.set_random_seed(seed)`` and TensorFlow's op determinism.
+``keras.utils.set_random_seed(seed)`` and TensorFlow's op determinism. So that the number does
+not depend on the machine either, the training process also fixes what TensorFlow would pick
+from it: float32 everywhere (``keras.config.set_floatx`` and the dtype policy), a fixed number
+of threads (``SCHEDULE["threads"]`` intra-op threads, one inter-op thread, whatever the number
+of cores, so reductions are split the same way everywhere) and no oneDNN kernels
+(``TF_ENABLE_ONEDNN_OPTS=0``: they are chosen by the CPU's instruction set and round
+differently). The data come from the kit's offline Fashion-MNIST files.
 
 Only the architecture travels (``model.to_json()``); weights are initialised anew from the
 seed. The model may use Keras' built-in layers and ``course_lib.layers``.
@@ -34,6 +40,7 @@ SCHEDULE = {
     "batch_size": 64,
     "learning_rate": 2e-3,
     "seed": 0,
+    "threads": 2,
 }
 
 
@@ -108,6 +115,10 @@ def fixed_training(
     env["PYTHONPATH"] = os.pathsep.join(p for p in [package_parent, env.get("PYTHONPATH", "")] if p)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONHASHSEED"] = str(seed)
+    env["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    env["OMP_NUM_THREADS"] = str(schedule["threads"])
+    env["TF_NUM_INTRAOP_THREADS"] = str(schedule["threads"])
+    env["TF_NUM_INTEROP_THREADS"] = "1"
     with tempfile.TemporaryDirectory(prefix="fixed-training-") as tmp:
         spec = Path(tmp) / "spec.json"
         out = Path(tmp) / "result.json"
@@ -137,6 +148,10 @@ def _train(spec: dict) -> dict:
     from course_lib.data import load
 
     schedule = spec["schedule"]
+    tf.config.threading.set_intra_op_parallelism_threads(int(schedule.get("threads", 2)))
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy("float32")
     keras.utils.set_random_seed(schedule["seed"])
     tf.config.experimental.enable_op_determinism()
     model = keras.models.model_from_json(spec["architecture"])

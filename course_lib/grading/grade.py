@@ -19,12 +19,20 @@ The first two limits count CPU time, not time on the clock, so a correct noteboo
 same score on a busy machine (or with ``jobs`` above the number of cores) as on an idle one;
 only the whole-submission limit depends on the machine, and it is meant to be generous.
 
-What the grader reports per submission (points per question, why points were lost) comes
-from otter's results; points possible come from the autograder zip itself, so a submission
-that rewrites its tests cannot raise them. Outputs in ``out_dir``:
+The scores themselves are not taken from the student's kernel, which the notebook's code can
+change. Before anything runs, a static scan (:mod:`course_lib.grading.scan`) flags code that
+reaches into the grading machinery; after otter has graded the notebook, the tests are run
+again in a clean process (:mod:`course_lib.grading._judge`) that loaded the tests and the
+libraries they use before any student code and checks that none of them was replaced. Its
+scores are the grades; a question that scored higher in the kernel than there, a changed
+machinery or a changed protected test file makes the submission ``flagged`` (0 for the
+affected questions, the reason in the summary, the feedback and the record). Points possible
+come from the autograder zip itself, so a submission that rewrites its tests cannot raise
+them. Outputs in ``out_dir``:
 
 * ``gradebook.csv``: one row per student and question: ``student, question, points, total``;
-* ``summary.csv``: one row per student: total points, status, grading seconds, message;
+* ``summary.csv``: one row per student: total points, status (``ok``, ``flagged``, ``error``,
+  ``timeout``), grading seconds, message;
 * ``feedback/<student>.md``: per-question scores and reasons, for the student (hidden test
   code is not shown);
 * ``results/<student>.json``: the raw record for instructors (hidden test messages included);
@@ -38,7 +46,9 @@ import csv
 import dataclasses
 import json
 import os
+import io
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -65,7 +75,7 @@ class SubmissionGrade:
     """The grade of one submission."""
 
     student: str
-    status: str  # ok | error | timeout
+    status: str  # ok | flagged | error | timeout
     points: dict[str, float]
     possible: dict[str, float]
     message: str
@@ -119,6 +129,17 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
+def _grading_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONHASHSEED", "0")
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")] if p
+    )
+    return env
+
+
 def _run_worker(
     student: str,
     data: bytes,
@@ -145,13 +166,7 @@ def _run_worker(
             sys.executable, "-m", "course_lib.grading._worker",
             str(submission), str(autograder), str(result), "--cell-timeout", str(cell_timeout),
         ]
-        env = dict(os.environ)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        env.setdefault("PYTHONHASHSEED", "0")
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")] if p
-        )
+        env = _grading_env()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
@@ -182,15 +197,111 @@ def _run_worker(
         return record.get("status", "error"), record, seconds
 
 
+def _notebook_json(data: bytes, suffix: str) -> bytes | None:
+    """The notebook of a submission (an ``.ipynb``, or the one ``.ipynb`` of an otter zip)."""
+    if suffix != ".zip":
+        return data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [n for n in zf.namelist() if n.endswith(".ipynb")]
+            return zf.read(names[0]) if len(names) == 1 else None
+    except (zipfile.BadZipFile, OSError):
+        return None
+
+
+def _static_flags(notebook: bytes | None) -> list[str]:
+    """What :func:`course_lib.grading.scan.scan_notebook` finds (nothing for a non-notebook)."""
+    from course_lib.grading.scan import scan_notebook
+
+    if notebook is None:
+        return []
+    try:
+        nb = json.loads(notebook.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return []
+    return [str(f) for f in scan_notebook(nb)]
+
+
+def _run_judge(
+    notebook: bytes, autograder_bytes: bytes, timeout: float, cell_timeout: int, log_path: Path
+) -> tuple[dict | None, str]:
+    """Re-run the tests in a clean process (:mod:`course_lib.grading._judge`).
+
+    Returns (its record, "") or (None, why there is none). The record only counts when it
+    carries the random token this function hands the process before any student code runs.
+    """
+    token = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="judge-", ignore_cleanup_errors=True) as tmp:
+        tmp = Path(tmp)
+        (tmp / "submission.ipynb").write_bytes(notebook)
+        (tmp / "autograder.zip").write_bytes(autograder_bytes)
+        (tmp / "work").mkdir()
+        cmd = [sys.executable, "-m", "course_lib.grading._judge", str(tmp / "submission.ipynb"),
+               str(tmp / "autograder.zip"), "--cell-timeout", str(cell_timeout)]
+        with open(log_path, "ab") as log:
+            log.write(b"\n---- clean re-run of the tests (course_lib.grading._judge) ----\n")
+            log.flush()
+            proc = subprocess.Popen(
+                cmd, cwd=tmp / "work", env=_grading_env(), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+            )
+            try:
+                out, _ = proc.communicate((token + "\n").encode(), timeout=max(timeout, 1))
+            except subprocess.TimeoutExpired:
+                _kill_tree(proc.pid)
+                proc.communicate()
+                return None, "timeout"
+            finally:
+                if proc.poll() is None:  # pragma: no cover - defensive
+                    _kill_tree(proc.pid)
+    for line in reversed(out.decode("utf-8", errors="replace").splitlines()):
+        if line.startswith(token):
+            return json.loads(line[len(token):]), ""
+    return None, f"the clean re-run of the tests ended without a result (exit code {proc.returncode})"
+
+
+def _combine(kernel: dict, judge: dict) -> dict:
+    """One record: the clean process's results count; every way the two disagree is a flag.
+
+    * the judge saw the machinery change: every question is affected;
+    * a question scored higher in the notebook's kernel than in the clean process: that
+      question is affected (the kernel's grading was changed; the clean one was not).
+    """
+    record = dict(kernel)
+    record["kernel_questions"] = kernel.get("questions", {})
+    record["questions"] = judge.get("questions", {})
+    record["judge_errors"] = judge.get("errors", [])
+    flags = list(judge.get("flags", []))
+    affected = set(record["questions"]) if flags else set()
+    for name, ran in sorted(record["kernel_questions"].items()):
+        clean = record["questions"].get(name)
+        if clean is not None and ran.get("score", 0) > clean["score"] + 1e-9:
+            flags.append(
+                f"{name} scored {ran['score']:g} inside the notebook's kernel but {clean['score']:g} "
+                "when its code was re-run in a clean process: the notebook changed the grading"
+            )
+            affected.add(name)
+    record["flags"] = flags
+    record["flagged_questions"] = sorted(affected)
+    return record
+
+
 def _score(record: dict, questions: list[QuestionSpec]) -> tuple[dict, dict, dict]:
     """Points per question from a worker record, checked against the zip's questions."""
     tampered = {t["file"] for t in record.get("tampered", []) if t.get("used_for_grading")}
+    flagged = set(record.get("flagged_questions", []))
     got = record.get("questions", {})
     points, possible, notes = {}, {}, {}
     for q in questions:
         possible[q.name] = q.possible
         result = got.get(q.name)
-        if f"tests/{q.name}.py" in tampered:
+        if q.name in flagged:
+            points[q.name] = 0.0
+            notes[q.name] = (
+                "0 points: the submission was flagged for changing the grading (see the grading "
+                "note above); this question's results cannot be trusted."
+            )
+        elif f"tests/{q.name}.py" in tampered:
             points[q.name] = 0.0
             notes[q.name] = (
                 f"0 points: the submission changed or deleted the grader's protected copy of "
@@ -213,6 +324,8 @@ def _score(record: dict, questions: list[QuestionSpec]) -> tuple[dict, dict, dic
 def _summary_message(record: dict) -> str:
     """One line for summary.csv: the grading error, if any, and any change to test files."""
     parts = [record.get("message", "")]
+    if record.get("flags"):
+        parts.append("flagged: " + "; ".join(record["flags"][:5]) + ("; ..." if len(record["flags"]) > 5 else ""))
     tampered = record.get("tampered", [])
     changed = [f"{t['change']} {t['file']}" for t in tampered if not t.get("used_for_grading")]
     if changed:
@@ -237,6 +350,10 @@ def _feedback(student: str, assignment: str, grade: SubmissionGrade, notes: dict
     ]
     if grade.message:
         lines += [f"**Grading note:** {grade.message}", ""]
+    if record.get("flags"):
+        lines += ["**Flagged.** The grader found code that changes the grading machinery:", ""]
+        lines += [f"- {flag}" for flag in record["flags"]]
+        lines += ["", "Flagged questions score 0; ask your instructor if you think this is a mistake.", ""]
     for entry in record.get("tampered", []):
         where = "the grader's protected copy of" if entry.get("used_for_grading") else "its working folder's copy of"
         lines.append(f"- The notebook {entry['change']} {where} `{entry['file']}` while it ran.")
@@ -297,6 +414,7 @@ def grade_submissions(
     timeout: float = 1200,
     cell_timeout: int = 300,
     jobs: int = 1,
+    static_scan: bool = True,
 ) -> list[SubmissionGrade]:
     """Grade every ``*.ipynb`` (or otter-exported ``*.zip``) in ``submissions_dir``.
 
@@ -310,6 +428,9 @@ def grade_submissions(
             integer; the wall-clock ceiling is ``3 * cell_timeout + 30``); the cells that run
             tests are not limited by it.
         jobs: Submissions graded in parallel (positive integer).
+        static_scan: Flag (and do not run) submissions whose code the static scan
+            (:mod:`course_lib.grading.scan`) finds reaching into the grader. Turn it off only to
+            test the other layers: the clean re-run still catches what the scan would.
 
     Returns:
         One :class:`SubmissionGrade` per submission, sorted by student.
@@ -354,11 +475,39 @@ def grade_submissions(
     def one(student: str) -> SubmissionGrade:
         data, suffix = submissions[student]
         start = time.perf_counter()
+        log_path = out_dir / "logs" / f"{student}.log"
         try:
-            status, record, seconds = _run_worker(
-                student, data, suffix, autograder_bytes, timeout, cell_timeout,
-                out_dir / "logs" / f"{student}.log",
-            )
+            notebook = _notebook_json(data, suffix)
+            static = _static_flags(notebook) if static_scan else []
+            if static:
+                status, seconds = "flagged", time.perf_counter() - start
+                record = {
+                    "status": "flagged", "message": "not run: the static scan found code that changes the grading",
+                    "flags": [f"static scan: {f}" for f in static],
+                    "flagged_questions": [q.name for q in questions],
+                }
+            else:
+                status, record, seconds = _run_worker(
+                    student, data, suffix, autograder_bytes, timeout, cell_timeout, log_path,
+                )
+            if status == "ok" and notebook is not None:
+                left = timeout - (time.perf_counter() - start)
+                clean, why = _run_judge(notebook, autograder_bytes, left, cell_timeout, log_path)
+                if clean is None and why == "timeout":
+                    status = "timeout"
+                    record = {"status": "timeout", "message": (
+                        f"grading was stopped after the time limit of {timeout:g} s for the whole "
+                        "notebook, while its tests were re-run in a clean process; nothing could be scored")}
+                elif clean is None:
+                    status = "error"
+                    record = {**record, "status": "error", "message": why, "questions": {}}
+                else:
+                    record = _combine(record, clean)
+                seconds = time.perf_counter() - start
+            if status == "ok" and (record.get("flags") or any(
+                    t.get("used_for_grading") for t in record.get("tampered", []))):
+                status = "flagged"
+                record["status"] = "flagged"
         except Exception as e:  # never let one submission stop the batch
             status, seconds = "error", time.perf_counter() - start
             record = {"status": "error", "message": f"the grader failed on this submission: {type(e).__name__}: {e}"}

@@ -217,41 +217,43 @@ print(shown.to_string(index=False))
 
 # %%
 def pad(x, P):
-    """Zero-pad a batch of images (N, H, W, C) by P on each side of H and W."""
-    return np.pad(x, ((0, 0), (P, P), (P, P), (0, 0)))
+    """Zero-pad a batch of channels-first images (N, C, H, W) by P on each side of H and W."""
+    return np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
 
 
 def conv_naive(x, w, b, S=1, P=0):
-    """Loops of the definition. x: (N, H, W, C); w: (F, F, C, K); b: (K,)."""
-    N, H, W_, C = x.shape
-    F, _, _, K = w.shape
+    """Loops of the definition over output positions, in the notes' channels-first layout.
+
+    Takes Keras' layout (x: (N, H, W, C); w: (F, F, C, K); b: (K,)) and returns (N, Ho, Wo, K).
+    """
+    xc, wc = x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1)          # (N, C, H, W), (K, C, F, F)
+    N, C, H, W_ = xc.shape
+    K, _, F, _ = wc.shape
     Ho, Wo = conv_output_size(H, F, P=P, S=S), conv_output_size(W_, F, P=P, S=S)
-    xp = pad(x, P)
-    out = np.zeros((N, Ho, Wo, K), dtype=np.float32)
+    xp = pad(xc, P)
+    out = np.zeros((N, K, Ho, Wo), dtype=np.float32)
     for i in range(Ho):
         for j in range(Wo):
-            patch = xp[:, i * S:i * S + F, j * S:j * S + F, :]        # (N, F, F, C)
-            out[:, i, j, :] = np.tensordot(patch, w, axes=3) + b      # dot with every filter
-    return out
+            field = xp[:, :, i * S:i * S + F, j * S:j * S + F]          # (N, C, F, F)
+            out[:, :, i, j] = np.einsum("ncij,kcij->nk", field, wc) + b  # every filter at once
+    return out.transpose(0, 2, 3, 1)
 
 
 def im2col(x, F, S=1, P=0):
-    """Every receptive field of every image as one column: (F*F*C, N*Ho*Wo)."""
-    N, H, W_, C = x.shape
-    Ho, Wo = conv_output_size(H, F, P=P, S=S), conv_output_size(W_, F, P=P, S=S)
-    xp = pad(x, P)
-    i = (np.arange(Ho) * S)[:, None] + np.arange(F)[None, :]            # (Ho, F) row indices
-    j = (np.arange(Wo) * S)[:, None] + np.arange(F)[None, :]            # (Wo, F) column indices
-    patches = xp[:, i[:, None, :, None], j[None, :, None, :], :]        # (N, Ho, Wo, F, F, C)
-    return patches.reshape(N * Ho * Wo, F * F * C).T, (N, Ho, Wo)
+    """Every receptive field as one column, laid out as the CS231n notes' code does:
+    rows in (channel, row, column) order, columns in (i, j, n) order: (C*F*F, Ho*Wo*N)."""
+    xp = pad(x.transpose(0, 3, 1, 2), P)                                # (N, C, H+2P, W+2P)
+    fields = np.lib.stride_tricks.sliding_window_view(xp, (F, F), axis=(2, 3))[:, :, ::S, ::S]
+    N, C, Ho, Wo = fields.shape[:4]                                     # fields: (N, C, Ho, Wo, F, F)
+    return fields.transpose(1, 4, 5, 2, 3, 0).reshape(C * F * F, Ho * Wo * N), (N, Ho, Wo)
 
 
 def conv_im2col(x, w, b, S=1, P=0):
     F, _, C, K = w.shape
     X_col, (N, Ho, Wo) = im2col(x, F, S=S, P=P)
-    W_row = w.reshape(F * F * C, K).T                                   # (K, F*F*C)
-    out = W_row @ X_col + b[:, None]                                    # (K, N*Ho*Wo)
-    return out.T.reshape(N, Ho, Wo, K)
+    W_row = w.transpose(3, 2, 0, 1).reshape(K, C * F * F)               # (K, C*F*F), rows like X_col
+    out = W_row @ X_col + b[:, None]                                    # (K, Ho*Wo*N)
+    return out.reshape(K, Ho, Wo, N).transpose(3, 1, 2, 0)
 
 
 # %% [markdown]

@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "q3"
 points = 4
 
-@test_case(points=1, hidden=False)
+@test_case(points=1.5, hidden=False)
 def test_q3_public(conv_forward_naive):
     import numpy as np
     from course_lib.grading import time_limit
@@ -13,10 +13,23 @@ def test_q3_public(conv_forward_naive):
         out, cache = conv_forward_naive(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), np.array([0.5]), 1, 1)
     want = np.array([[4, 6, 4], [6, 9, 6], [4, 6, 4]]) + 0.5
     assert out.shape == (1, 3, 3, 1), f'shape {out.shape}, expected (1, 3, 3, 1)'
-    assert np.allclose(out[0, :, :, 0], want), 'ones * ones with pad 1: corners see 4 ones, edges 6, the centre 9'
-    assert len(cache) == 5
+    assert np.allclose(out[0, :, :, 0], want), f'ones * ones with pad 1: corners see 4 ones, edges 6, the centre 9; expected\n{want}\ngot\n{out[0, :, :, 0]}'
+    assert len(cache) == 5, f'cache must be (x, w, b, stride, pad): expected 5 items, got {len(cache)}'
     x = np.arange(16, dtype=np.float64).reshape(1, 4, 4, 1)
     with time_limit(10, 'conv_forward_naive'):
         out, _ = conv_forward_naive(x, np.ones((2, 2, 1, 1)), np.zeros(1), stride=2, pad=0)
-    assert np.allclose(out[0, :, :, 0], [[10, 18], [42, 50]]), 'stride 2: sums of the four 2x2 blocks'
+    assert np.allclose(out[0, :, :, 0], [[10, 18], [42, 50]]), f'stride 2: sums of the four 2x2 blocks, expected [[10, 18], [42, 50]], got {out[0, :, :, 0].tolist()}'
+
+@test_case(points=0.5, hidden=False, 
+    failure_message="channel mismatch and sizes that do not fit must raise ValueError")
+def test_q3_rejects_bad_shapes(conv_forward_naive):
+    import numpy as np
+    from course_lib.grading import time_limit
+    for x, w, s, p in [(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)), 1, 0), (np.zeros((1, 8, 8, 1)), np.zeros((3, 3, 1, 1)), 2, 0)]:
+        try:
+            with time_limit(10, 'conv_forward_naive'):
+                conv_forward_naive(x, w, np.zeros(w.shape[3]), s, p)
+        except ValueError:
+            continue
+        raise AssertionError(f'x {x.shape}, w {w.shape}, stride {s}, pad {p} should raise ValueError')
 

@@ -36,3 +36,26 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
             err = rel(got, num_grad(f, arr, dout))
             assert err < 1e-07, f'{name}: relative error {err:.2e} against the numerical gradient'
 
+@test_case(points=1.5, hidden=False, 
+    failure_message="dx is wrong with stride > 1 or padding: scatter into the padded input, then crop")
+def test_q4_strided_padded_against_reference(conv_forward_naive, conv_backward_naive):
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+    from course_lib.grading import time_limit
+    rng = np.random.default_rng(42)
+    for xs, ws, s, p in [((2, 7, 7, 3), (3, 3, 3, 4), 2, 1), ((1, 7, 6, 2), (3, 2, 2, 3), 2, 0), ((2, 9, 9, 2), (3, 3, 2, 2), 3, 0), ((1, 4, 4, 3), (1, 1, 3, 2), 1, 0)]:
+        x, w, b = (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[3]))
+        with time_limit(20, 'conv_forward_naive / conv_backward_naive'):
+            out, cache = conv_forward_naive(x, w, b, s, p)
+            dout = rng.normal(size=out.shape)
+            dx = conv_backward_naive(dout, cache)[0]
+        HH, WW = ws[:2]
+        N, Ho, Wo, _ = out.shape
+        dxp = np.zeros((xs[0], xs[1] + 2 * p, xs[2] + 2 * p, xs[3]))
+        for i in range(HH):
+            for j in range(WW):
+                dxp[:, i:i + s * Ho:s, j:j + s * Wo:s, :] += np.einsum('nhwk,ck->nhwc', dout, w[i, j])
+        want = dxp[:, p:p + xs[1], p:p + xs[2], :]
+        assert np.shape(dx) == x.shape, f'dx shape {np.shape(dx)} != {x.shape}'
+        assert np.allclose(dx, want, rtol=1e-09, atol=1e-10), f'dx is wrong for x {xs}, w {ws}, stride {s}, pad {p}'
+

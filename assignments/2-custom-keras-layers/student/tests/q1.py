@@ -7,6 +7,8 @@ points = 6
 
 @test_case(points=1, hidden=False)
 def test_q1_public(LRN):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(LRN, 'LRN')
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
@@ -17,4 +19,23 @@ def test_q1_public(LRN):
     assert got.shape == x.shape, f'LRN must keep the shape: {got.shape} != {x.shape}'
     want = np.asarray(ref.LRN()(x))
     assert np.allclose(got, want, rtol=1e-05, atol=1e-06), 'default LRN (size 5, alpha 1e-4, beta 0.75, k 2, sum) differs from the reference'
+
+@test_case(points=2, hidden=False, 
+    failure_message="check both alpha modes, the window at the channel edges and even window sizes")
+def test_q1_matches_reference_on_hidden_inputs(LRN):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(LRN, 'LRN')
+    import numpy as np
+    import course_lib.layers as ref
+    from course_lib.grading import time_limit
+    assert getattr(LRN, '__module__', '') == '__main__' and (not issubclass(LRN, ref.LRN))
+    rng = np.random.default_rng(101)
+    configs = [dict(size=5, alpha=0.0001, beta=0.75, k=2.0, alpha_mode='sum'), dict(size=3, alpha=0.5, beta=0.5, k=1.0, alpha_mode='sum'), dict(size=7, alpha=2.0, beta=0.75, k=1.0, alpha_mode='mean'), dict(size=1, alpha=1.0, beta=1.0, k=0.5, alpha_mode='sum'), dict(size=4, alpha=0.3, beta=0.6, k=1.5, alpha_mode='mean'), dict(size=9, alpha=1.0, beta=0.75, k=1.0, alpha_mode='sum')]
+    for cfg in configs:
+        for shape in [(2, 3, 5, 6), (1, 2, 2, 3)]:
+            x = (3 * rng.normal(size=shape)).astype('float32')
+            with time_limit(60, 'LRN'):
+                got = np.asarray(LRN(**cfg)(x))
+            want = np.asarray(ref.LRN(**cfg)(x))
+            assert np.allclose(got, want, rtol=1e-05, atol=1e-06), f'LRN({cfg}) on shape {shape} differs from the reference'
 

@@ -7,6 +7,8 @@ points = 8
 
 @test_case(points=1, hidden=False)
 def test_q2_public(RecurrentConv2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
@@ -17,4 +19,50 @@ def test_q2_public(RecurrentConv2D):
     assert y.shape == (2, 8, 8, 16), f'output shape {y.shape}, expected (2, 8, 8, 16)'
     shapes = {w.name: tuple(w.shape) for w in layer.weights}
     assert shapes == {'kernel': (3, 3, 4, 16), 'recurrent_kernel': (3, 3, 16, 16), 'bias': (16,)}, shapes
+
+@test_case(points=2, hidden=False, 
+    failure_message="one kernel, one recurrent kernel and one bias, whatever the number of iterations")
+def test_q2_parameter_counts(RecurrentConv2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
+    import numpy as np
+    import course_lib.layers as ref
+    from course_lib.grading import time_limit
+    assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D))
+    for c_in, filters, k in [(3, 8, 3), (16, 24, 5), (7, 5, 1)]:
+        counts = set()
+        for iterations in (0, 1, 5):
+            with time_limit(60, 'RecurrentConv2D'):
+                layer = RecurrentConv2D(filters, kernel_size=k, iterations=iterations)
+                layer(np.zeros((1, 6, 6, c_in), 'float32'))
+            assert len(layer.trainable_weights) == 3, f'{len(layer.trainable_weights)} trainable weights: expected kernel, recurrent_kernel, bias'
+            counts.add(layer.count_params())
+        reference = ref.RecurrentConv2D(filters, kernel_size=k, iterations=3)
+        reference(np.zeros((1, 6, 6, c_in), 'float32'))
+        assert counts == {reference.count_params()}, f'in={c_in}, filters={filters}, k={k}: parameter counts {sorted(counts)} for iterations 0, 1, 5; expected {reference.count_params()} for every number of iterations'
+
+@test_case(points=1, hidden=False, 
+    failure_message="get_config must hold every argument (lrn_size resolved); a saved .keras model must load with the same weights")
+def test_q2_serialisation(RecurrentConv2D):
+    from course_lib.grading.answer_rules import assert_own_code
+    assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
+    import os
+    import tempfile
+    import numpy as np
+    import keras
+    import course_lib.layers as ref
+    from course_lib.grading import time_limit
+    assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D))
+    x = np.random.default_rng(203).normal(size=(2, 5, 5, 3)).astype('float32')
+    with time_limit(120, 'RecurrentConv2D serialisation'):
+        layer = RecurrentConv2D(10, kernel_size=3, iterations=2, lrn_alpha=0.01, name='rcl')
+        cfg = layer.get_config()
+        for key, value in dict(filters=10, kernel_size=3, iterations=2, lrn_size=2, lrn_alpha=0.01, name='rcl').items():
+            assert cfg.get(key) == value, f'get_config()[{key!r}] = {cfg.get(key)!r}, expected {value!r}'
+        assert tuple(layer.compute_output_shape((None, 5, 5, 3))) == (None, 5, 5, 10)
+        model = keras.Sequential([keras.Input((5, 5, 3)), RecurrentConv2D(6, iterations=2)])
+        path = os.path.join(tempfile.mkdtemp(), 'rcl.keras')
+        model.save(path)
+        loaded = keras.models.load_model(path)
+        assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-05, atol=1e-06)
 

@@ -19,3 +19,14 @@ def test_q1_public_interface(build_model):
     assert np.allclose(p.sum(axis=1), 1, atol=0.0001) and (p >= 0).all(), 'the outputs must be softmax probabilities'
     assert model.count_params() <= 60000, f'{model.count_params():,} parameters > 60,000'
 
+@test_case(points=1, hidden=False, 
+    failure_message="at most 60,000 parameters and 15 M multiply-accumulates per image, with layers whose cost can be counted")
+def test_q1_budget(build_model):
+    from course_lib.grading import time_limit
+    from course_lib.grading.design_rules import check_design
+    with time_limit(180, 'build_model and the budget check'):
+        report = check_design(build_model())
+    for rule in ('parameters', 'compute'):
+        failed = report.failed(rule)
+        assert not failed, failed[0].message if failed else ''
+

@@ -19,3 +19,16 @@ def test_q3_public_trains(build_model):
         loss = model.train_on_batch(x, y)
     assert np.isfinite(np.asarray(loss)).all(), f'training loss {loss} is not finite'
 
+@test_case(points=1.5, hidden=False, 
+    failure_message="the test accuracy after the fixed training must reach 0.75 within the budget")
+def test_q3_accuracy_075(build_model):
+    from course_lib.grading.design_rules import check_design
+    from course_lib.grading.fixed_training import fixed_training
+    model = build_model()
+    report = check_design(model)
+    over = report.failed('parameters') + report.failed('compute')
+    assert not over, 'over budget, not trained: ' + '; '.join((r.message for r in over))
+    result = fixed_training(model, timeout=600)
+    globals()['_q3_fixed_training_result'] = result
+    assert result.test_accuracy >= 0.75, f'test accuracy {result.test_accuracy:.4f} < 0.75'
+

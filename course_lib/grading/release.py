@@ -1,0 +1,128 @@
+"""The student release: the tree students get (what the public student repository holds).
+
+This (instructor) repository holds the master notebooks with every solution and hidden test,
+the autograder builds and the grader. :func:`write_release` copies out what students need and
+nothing else:
+
+* ``README.md``: the student README (``assignments/STUDENT_README.md``);
+* ``pyproject.toml``, ``requirements.txt``: so that ``pip install -e .`` (the Colab install
+  cell) works;
+* ``notebooks/`` (the ``.ipynb`` and their jupytext sources) and ``data/`` (tables, README);
+* ``course_lib/`` without the grader: of ``course_lib/grading`` only the helpers that public
+  tests and notebooks import (``time_limit``, ``design_rules``, ``fixed_training``, ``answer_rules``) with an
+  ``__init__`` that exposes just those;
+* ``assignments/<n>-<name>/student/``: each student notebook and its public tests.
+
+No master notebook, no hidden test, no autograder zip, no reference solution. Files are taken
+from ``git ls-files`` when the source is a git checkout (so build outputs never leak), else
+from the folder as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+__all__ = ["STUDENT_GRADING_MODULES", "release_files", "write_release"]
+
+# The parts of course_lib.grading that students' notebooks and public tests import.
+STUDENT_GRADING_MODULES = ("time_limit.py", "design_rules.py", "fixed_training.py", "answer_rules.py")
+
+_STUDENT_GRADING_INIT = '''"""Helpers used by the assignments' public tests and notebooks (student release).
+
+The grader itself is not part of the student release.
+"""
+
+from course_lib.grading.time_limit import CallTimeoutError, CellTimeoutError, time_limit
+
+__all__ = ["CallTimeoutError", "CellTimeoutError", "time_limit"]
+'''
+
+_TOP_FILES = ("pyproject.toml", "requirements.txt", "LICENSE")
+
+
+def _tracked(root: Path) -> list[str]:
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True, timeout=60
+        ).stdout.decode("utf-8")
+        files = [f for f in out.split("\0") if f]
+        if files:
+            return files
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return [
+        str(p.relative_to(root)) for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts
+    ]
+
+
+def _wanted(rel: str) -> bool:
+    parts = rel.split("/")
+    if rel in _TOP_FILES:
+        return True
+    if parts[0] == "notebooks":
+        return rel.endswith((".ipynb", ".py")) and "/." not in rel
+    if parts[0] == "data":
+        return True
+    if parts[0] == "course_lib":
+        if parts[1:2] == ["grading"]:
+            return len(parts) == 3 and parts[2] in STUDENT_GRADING_MODULES
+        return not rel.endswith(".pyc")
+    if parts[0] == "assignments":
+        return len(parts) >= 4 and parts[2] == "student"
+    return False
+
+
+def release_files(root: str | os.PathLike) -> list[str]:
+    """The files of ``root`` (the instructor repository) that go into the student release."""
+    root = Path(root)
+    return sorted(rel for rel in _tracked(root) if _wanted(rel) and (root / rel).is_file())
+
+
+def write_release(dest: str | os.PathLike, root: str | os.PathLike | None = None) -> list[Path]:
+    """Write the student release into ``dest`` (created; must be empty if it exists).
+
+    Args:
+        dest: Target folder, e.g. a checkout of the student repository (its ``.git`` is kept).
+        root: The instructor repository (default: the one this ``course_lib`` lives in).
+
+    Returns:
+        The files written.
+
+    Raises:
+        ValueError: ``dest`` holds files other than ``.git``, or lies inside ``root``'s
+            ``course_lib``/``assignments``.
+        FileNotFoundError: ``root`` has no student README or no built student assignments.
+    """
+    root = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    root, dest = root.resolve(), Path(dest).resolve()
+    for inner in ("course_lib", "assignments", "notebooks"):
+        if dest == root or (root / inner) in (dest, *dest.parents):
+            raise ValueError(f"Argument `dest` must lie outside the kit's sources. Received: dest={dest}")
+    if dest.exists() and any(p.name != ".git" for p in dest.iterdir()):
+        raise ValueError(
+            f"Argument `dest` must be an empty folder (or hold only .git). Received: dest={dest}, "
+            "which has files: remove them or pick another folder."
+        )
+    readme = root / "assignments" / "STUDENT_README.md"
+    if not readme.is_file():
+        raise FileNotFoundError(f"No student README at {readme}.")
+    files = release_files(root)
+    if not any(f.startswith("assignments/") for f in files):
+        raise FileNotFoundError(f"No assignments/*/student/ in {root}: run `make assignments` first.")
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rel in files:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / rel, target)
+        written.append(target)
+    init = dest / "course_lib" / "grading" / "__init__.py"
+    init.parent.mkdir(parents=True, exist_ok=True)
+    init.write_text(_STUDENT_GRADING_INIT, encoding="utf-8")
+    (dest / "README.md").write_text(readme.read_text(encoding="utf-8"), encoding="utf-8")
+    written += [init, dest / "README.md"]
+    return sorted(written)
