@@ -70,7 +70,7 @@ def _read(path):
 
 def test_release_holds_what_students_need_and_no_grader(release):
     dest, files = release
-    for name in ("README.md", "pyproject.toml", "requirements.txt", "course_lib/__init__.py",
+    for name in ("README.md", "SOURCES.md", "pyproject.toml", "requirements.txt", "course_lib/__init__.py",
                  "course_lib/layers/__init__.py", "course_lib/grading/time_limit.py", "data/README.md"):
         assert name in files, name
     for spec in list_assignments(ASSIGNMENTS):

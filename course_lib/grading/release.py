@@ -5,7 +5,7 @@ the autograder builds and the grader. :func:`write_release` copies out what stud
 nothing else:
 
 * ``README.md``: the student README (``assignments/STUDENT_README.md``);
-* ``pyproject.toml``, ``requirements.txt``: so that ``pip install -e .`` (the Colab install
+* ``SOURCES.md`` (the original works); ``pyproject.toml``, ``requirements.txt``: so that ``pip install -e .`` (the Colab install
   cell) works;
 * ``notebooks/`` (the ``.ipynb`` and their jupytext sources) and ``data/`` (tables, README);
 * ``course_lib/`` without the grader: of ``course_lib/grading`` only the helpers that public
@@ -40,7 +40,7 @@ from course_lib.grading.time_limit import CallTimeoutError, CellTimeoutError, ti
 __all__ = ["CallTimeoutError", "CellTimeoutError", "time_limit"]
 '''
 
-_TOP_FILES = ("pyproject.toml", "requirements.txt", "LICENSE")
+_TOP_FILES = ("pyproject.toml", "requirements.txt", "LICENSE", "SOURCES.md")
 
 
 def _tracked(root: Path) -> list[str]:
