@@ -261,8 +261,9 @@ pd.DataFrame(record["history"])
 from course_lib import analysis
 
 exp = get_experiment("param-distribution")
+SOURCE_DATASET = exp.datasets[0]  # the source's own dataset (CIFAR-10)
 printed = analysis.load_table("seed000_param_distribution")
-printed = printed[(printed["model"] == "CNN-A2") & (printed["dataset"] == "cifar10")].iloc[0]
+printed = printed[(printed["model"] == "CNN-A2") & (printed["dataset"] == SOURCE_DATASET)].iloc[0]
 source_epochs = exp.epochs
 print(f"source: CNN-A2 on CIFAR-10, widths {printed['widths']}, {source_epochs} epochs, "
       f"test error printed {printed['test_error_pct']}%")
@@ -271,7 +272,7 @@ print(f"source: CNN-A2 on CIFAR-10, widths {printed['widths']}, {source_epochs} 
 arch = record["architecture"]
 comparison = pd.DataFrame({
     "source (seed 000, Table 1)": {
-        "dataset": "cifar10", "training images": 50_000, "width multiplier": 1.0,
+        "dataset": SOURCE_DATASET, "training images": 50_000, "width multiplier": 1.0,
         "epochs": source_epochs, "test images": 10_000,
         "test error (%)": float(printed["test_error_pct"])},
     "ours (this record)": {
@@ -284,7 +285,7 @@ comparison = pd.DataFrame({
 assert comparison.loc["test error (%)", "ours (this record)"] == record["test_error_pct"]
 assert comparison.loc["epochs", "ours (this record)"] == len(record["history"])
 HUMAN_ERROR = 16.5  # Fashion-MNIST README: crowd of non-expert humans, 83.5% accuracy
-same_setting = (record["dataset"] == "cifar10" and arch["width_multiplier"] == 1.0
+same_setting = (record["dataset"] == SOURCE_DATASET and arch["width_multiplier"] == 1.0
                 and record["epochs_completed"] >= source_epochs)
 if same_setting:
     verdict = (f"same setting as the source: {record['test_error_pct']:.2f}% vs "
