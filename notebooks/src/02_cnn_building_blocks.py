@@ -53,8 +53,9 @@ BUDGET = setup(expected_version="0.1.0")
 
 # %% [markdown]
 # Nothing in this notebook trains a new model: the budget changes the size of the timing
-# benchmark in section 2 and which saved run section 8 looks at (the `CNN-A2` run of notebook
-# 01 at the same budget; if it is not there yet, it is trained once, like in notebook 01).
+# benchmark in section 2 and which saved run section 8 looks at (the `CNN-A2` run on
+# `fashion_mnist32` that notebooks 01 and 03 use too; if it is not there yet, it is trained
+# once).
 
 # %%
 import time
@@ -735,8 +736,8 @@ plt.tight_layout()
 # (oriented edges, blobs of colour), later layers more complex ones; section 3.2: each filter,
 # slid over the image, gives an **activation map** (激活映射) that is high where the image
 # looks like the filter. The notes show AlexNet's 96 first-layer filters, learned on ImageNet.
-# Here we look at a network the course trained: seed 000's `CNN-A2`, first layer 5x5, run by
-# notebook 01 on `fashion_mnist32` at this notebook's budget. The runner saved the trained model
+# Here we look at a network the course trained: seed 000's `CNN-A2`, first layer 5x5, on
+# `fashion_mnist32` at this notebook's budget (with `full`, 10 epochs on the whole training set). The runner saved the trained model
 # next to its record (`<record>.keras`); if the run is not there yet it is trained now, once.
 #
 # **Think first.** Fashion-MNIST images are grey and `fashion_mnist32` repeats them over three
@@ -751,7 +752,7 @@ from course_lib.train import run_model, verify_record
 
 RESULTS_DIR = os.path.join("..", "results")  # the kit's results/ folder (this notebook runs in notebooks/)
 run = run_model("param-distribution", "CNN-A2", dataset="fashion_mnist32", budget=BUDGET,
-                results_dir=RESULTS_DIR)
+                results_dir=RESULTS_DIR, epochs=10 if BUDGET == "full" else None)
 verify_record(run)  # reloads the saved .keras, re-evaluates it, raises if the error differs
 trained = keras.models.load_model(Path(run["_path"]).with_suffix(".keras"))
 untrained = keras.models.clone_model(trained)  # same architecture, fresh random weights
