@@ -737,8 +737,9 @@ plt.tight_layout()
 # slid over the image, gives an **activation map** (激活映射) that is high where the image
 # looks like the filter. The notes show AlexNet's 96 first-layer filters, learned on ImageNet.
 # Here we look at a network the course trained: seed 000's `CNN-A2`, first layer 5x5, on
-# `fashion_mnist32` at this notebook's budget (with `full`, 10 epochs on the whole training set). The runner saved the trained model
-# next to its record (`<record>.keras`); if the run is not there yet it is trained now, once.
+# `fashion_mnist32` at this notebook's budget (with `full`, 10 epochs on the whole training
+# set). The runner saved the trained model next to its record (`<record>.keras`); if the run is
+# not there yet it is trained now, once.
 #
 # **Think first.** Fashion-MNIST images are grey and `fashion_mnist32` repeats them over three
 # channels. What can the three colour channels of a first-layer filter learn, then? (The cell
