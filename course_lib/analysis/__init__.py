@@ -9,6 +9,10 @@
   the CS231n closed forms (seed 003).
 - :func:`load_table` / :func:`available_tables`: the seeds' printed tables (``data/tables``);
   :func:`paper_vs_computed`: seed 000's printed parameter counts vs the built models.
+- :func:`plot_filters`, :func:`plot_filters_and_maps`, :func:`plot_receptive_fields`,
+  :func:`plot_architecture` and the numbers behind them (:func:`filter_grid`,
+  :func:`activation_maps`, :func:`receptive_field_box`, :func:`architecture_column`): pictures
+  drawn from a model (``course_lib.analysis.visualize``).
 """
 
 from course_lib.analysis.arithmetic import (
@@ -26,19 +30,39 @@ from course_lib.analysis.receptive_field import (
     rf_bounds,
 )
 from course_lib.analysis.tables import available_tables, load_table, paper_vs_computed, tables_dir
+from course_lib.analysis.visualize import (
+    ArchitectureBox,
+    activation_maps,
+    architecture_column,
+    filter_grid,
+    plot_architecture,
+    plot_filters,
+    plot_filters_and_maps,
+    plot_receptive_fields,
+    receptive_field_box,
+)
 
 __all__ = [
+    "ArchitectureBox",
     "OPTIMIZER_SLOTS",
     "MemoryEstimate",
+    "activation_maps",
+    "architecture_column",
     "available_tables",
     "conv_output_size",
     "conv_params",
+    "filter_grid",
     "layer_macs",
     "layer_table",
     "load_table",
     "memory_bytes",
     "model_memory",
     "paper_vs_computed",
+    "plot_architecture",
+    "plot_filters",
+    "plot_filters_and_maps",
+    "plot_receptive_fields",
+    "receptive_field_box",
     "receptive_field_arithmetic",
     "receptive_fields",
     "rf_bounds",

@@ -3,9 +3,21 @@
 #
 # # 01 — Start here: how the course kit works
 #
-# This course rebuilds the experiments of five sources on CNN architectures (the CS231n notes,
-# chapter 3 of 《解析卷积神经网络》, the VGG and SimpNet papers, and a study of how parameters
-# should be distributed between low and high layers). Each notebook reads one source and runs
+# This course rebuilds the experiments of five sources on CNN architectures. Each is linked
+# where a notebook cites it:
+#
+# * the Stanford CS231n notes on convolutional networks
+#   (<https://cs231n.github.io/convolutional-networks/>, read in a Chinese translation);
+# * chapter 3 of the book 《解析卷积神经网络》 (*Analysing Convolutional Neural Networks*) by
+#   魏秀参 (Wei Xiu-Shen);
+# * the VGG paper, Simonyan & Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
+#   Recognition* ([arXiv:1409.1556](https://arxiv.org/abs/1409.1556));
+# * the SimpNet paper, Hasanpour et al.
+#   ([arXiv:1802.06205](https://arxiv.org/abs/1802.06205));
+# * a study of how parameters should be distributed between the low and high layers of CNNs and
+#   recurrent CNNs (notebook 05).
+#
+# Each notebook reads one source and runs
 # its experiments with a small library, `course_lib`, which holds everything worth reusing:
 # layers, models, data pipelines, the experiment runner and analysis tools. The notebooks
 # call it; they never copy a training loop or a model definition.
@@ -19,6 +31,8 @@
 # 4. Run an experiment from a notebook and from the command line, find its result record, and
 #    resume an interrupted run.
 # 5. Find a model in the zoo and build it by name.
+# 6. Read a quick result honestly: how far its setting is from the source's, and what it can
+#    and cannot tell you.
 #
 # **Key terms.** compute budget 计算预算 · experiment 实验 · result record 结果记录 ·
 # resume / checkpoint 断点续训 / 检查点 · model zoo 模型库 · feature map 特征图 ·
@@ -91,8 +105,8 @@ BUDGET = setup(expected_version="0.1.0")
 # | notebook | source | topic |
 # |---|---|---|
 # | 01 | — | this tour |
-# | 02 | seed 003, CS231n notes | conv arithmetic, im2col, pooling, 1x1/dilated conv, FC as conv, memory |
-# | 03 | seed 004, 《解析卷积神经网络》 ch. 3 | receptive fields, AlexNet, VGG-16, NIN, highway and residual nets |
+# | 02 | seed 003, CS231n notes | conv arithmetic, im2col, pooling, 1x1/dilated conv, locally connected and all-conv nets, filter visualisation, FC as conv, memory, case studies |
+# | 03 | seed 004, 《解析卷积神经网络》 ch. 3 | receptive fields, distributed representation, AlexNet and LRN, VGG-16, NIN, highway and residual nets |
 # | 04 | seed 001, VGG | depth A–E at CIFAR scale, LRN, 1x1 vs 3x3, dense evaluation |
 # | 05 | seed 000 | parameters in low vs high layers, CNN vs RCNN |
 # | 06 | seed 002, SimpNet | design principles, SAF-pooling |
@@ -144,9 +158,15 @@ pd.DataFrame([{"budget": name, "epochs": b.epochs or "the source's",
 # can be compared with the papers. The datasets follow the budget: with `smoke` and `quick`
 # the notebooks use **`fashion_mnist32`**, the Fashion-MNIST images (read offline from the
 # Debian package `dataset-fashion-mnist`, or downloaded once by tensorflow-datasets)
-# resized to 32x32 and repeated over 3 channels, so that every CIFAR model runs on them
+# **zero-padded** from 28x28 to 32x32 (2 black pixels on every side; nothing is resized or
+# interpolated) and repeated over 3 channels, so that every CIFAR model runs on them
 # unchanged. With `full` they use the source's dataset (CIFAR-10 here), which
 # tensorflow-datasets downloads on first use.
+#
+# **Think first.** A 28x28 image can be made 32x32 by resizing (interpolating new pixels) or
+# by padding (adding a border). Which one keeps every original pixel value, and what does the
+# border look like after the training mean is subtracted? The next cell prints the loader's
+# own description of its preprocessing and checks the border.
 
 # %%
 dataset = "cifar10" if BUDGET == "full" else "fashion_mnist32"
@@ -169,10 +189,16 @@ from course_lib.data import load
 sns.set_theme()
 splits = load("fashion_mnist32", batch_size=16, limit=256)
 images, labels = next(iter(splits.test))
-print("batch:", tuple(images.shape), "| classes:", splits.info.num_classes, "|", splits.info.preprocessing)
+print("batch:", tuple(images.shape), "| classes:", splits.info.num_classes)
+print("preprocessing:", splits.info.preprocessing)
+raw = images.numpy() + np.array(splits.info.mean)  # undo the mean subtraction
+border = np.ones(raw.shape[1:3], bool)
+border[2:-2, 2:-2] = False
+print(f"largest pixel in the 2-pixel border, over the batch: {np.abs(raw[:, border]).max():.1e} "
+      "(zero padding: 0 up to float round-off)")
 fig, axes = plt.subplots(2, 8, figsize=(12, 3.4))
 for ax, image, label in zip(axes.flat, images.numpy(), labels.numpy()):
-    ax.imshow(np.clip(image + np.array(splits.info.mean), 0, 1))  # undo the mean subtraction
+    ax.imshow(np.clip(image + np.array(splits.info.mean), 0, 1))
     ax.set_title(splits.info.class_names[label], fontsize=8)
     ax.axis("off")
 plt.tight_layout()
@@ -194,6 +220,11 @@ for family, members in families.items():
     print(f"{family} ({len(members)}):")
     print("   ", ", ".join(members))
 
+# %% [markdown]
+# **Think first.** Seed 000 prints 0.95M parameters for `CNN-A2` (five conv layers of 160
+# maps). Before running the next cell, estimate the count of its largest layer, a 3x3 conv
+# from 160 to 160 maps (`F·F·C·K + K`).
+
 # %%
 # NBVAL_CHECK_OUTPUT
 spec = models.spec("CNN-A2")
@@ -211,10 +242,13 @@ print(f"{model.name}: {model.count_params():,} parameters")
 # Here is one model of seed 000's experiment at this notebook's budget:
 
 # %%
-from course_lib.train import run_experiment
+from course_lib.train import get_experiment, run_experiment, verify_record
 
 records = run_experiment("param-distribution", models=["CNN-A2"], dataset=dataset,
                          budget=BUDGET, results_dir=RESULTS_DIR)
+record = records[0]
+verify_record(record)  # reloads the saved .keras, re-evaluates it, raises if the error differs
+print("the saved model reproduces the record's test error:", record["test_error_pct"], "%")
 
 # %% [markdown]
 # ## 6. Where the results go
@@ -225,7 +259,6 @@ records = run_experiment("param-distribution", models=["CNN-A2"], dataset=datase
 # and which source and table the run rebuilds.
 
 # %%
-record = records[0]
 print("record file:", os.path.relpath(record["_path"]))
 summary = {key: record[key] for key in ("experiment", "model", "dataset", "budget",
                                         "test_error_pct", "epochs_completed", "wall_time_s")}
@@ -235,6 +268,64 @@ pd.Series(summary, dtype=object)
 # %%
 pd.DataFrame(record["history"])
 
+# %% [markdown]
+# ### How far is this run from the source, and what did the source print?
+#
+# **Think first.** Seed 000 prints 10.37% test error for `CNN-A2` on CIFAR-10. Can the number
+# above agree or disagree with it? List what differs between the two runs before reading the
+# table.
+#
+# The table is built from the record and the experiment's definition, so it is true for
+# whatever run produced it. What the source printed is on CIFAR-10 (its own dataset); ours, at
+# `smoke` and `quick`, is on `fashion_mnist32`, a different and easier-looking but not
+# comparable task. The only yardstick on the same data is Fashion-MNIST's own benchmark: in
+# its README (<https://github.com/zalandoresearch/fashion-mnist>) a crowd of non-expert humans
+# labels the test images with 83.5% accuracy, i.e. **16.5% error**; a CNN that does worse has
+# not yet learned the task.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from course_lib import analysis
+
+exp = get_experiment("param-distribution")
+SOURCE_DATASET = exp.datasets[0]  # the source's own dataset (CIFAR-10)
+printed = analysis.load_table("seed000_param_distribution")
+printed = printed[(printed["model"] == "CNN-A2") & (printed["dataset"] == SOURCE_DATASET)].iloc[0]
+source_epochs = exp.epochs
+print(f"source: CNN-A2 on CIFAR-10, widths {printed['widths']}, {source_epochs} epochs, "
+      f"test error printed {printed['test_error_pct']}%")
+
+# %%
+arch = record["architecture"]
+comparison = pd.DataFrame({
+    "source (seed 000, Table 1)": {
+        "dataset": SOURCE_DATASET, "training images": 50_000, "width multiplier": 1.0,
+        "epochs": source_epochs, "test images": 10_000,
+        "test error (%)": float(printed["test_error_pct"])},
+    "ours (this record)": {
+        "dataset": record["dataset"], "training images": record["config"]["num_train"],
+        "width multiplier": arch["width_multiplier"], "epochs": record["epochs_completed"],
+        "test images": record["config"]["num_test"],
+        "test error (%)": record["test_error_pct"]},
+})
+# the table must hold the record's own numbers (a self-check, not a comparison)
+assert comparison.loc["test error (%)", "ours (this record)"] == record["test_error_pct"]
+assert comparison.loc["epochs", "ours (this record)"] == len(record["history"])
+HUMAN_ERROR = 16.5  # Fashion-MNIST README: crowd of non-expert humans, 83.5% accuracy
+same_setting = (record["dataset"] == SOURCE_DATASET and arch["width_multiplier"] == 1.0
+                and record["epochs_completed"] >= source_epochs)
+if same_setting:
+    verdict = (f"same setting as the source: {record['test_error_pct']:.2f}% vs "
+               f"{printed['test_error_pct']}% printed")
+elif record["dataset"].startswith("fashion_mnist"):
+    verdict = (f"different dataset: not comparable with the source's number. Against the human "
+               f"line on Fashion-MNIST ({HUMAN_ERROR}% error) this run is "
+               + ("better" if record["test_error_pct"] < HUMAN_ERROR else "worse")
+               + f" ({record['test_error_pct']:.1f}% on {record['config']['num_test']:,} test images)")
+else:
+    verdict = "a reduced setting on the source's dataset: a first look, not a reproduction"
+print("verdict:", verdict)
+comparison
 # %% [markdown]
 # ## 7. Resuming (断点续训)
 #
@@ -277,13 +368,66 @@ print(listing.stdout)
 # * `COURSE_BUDGET` = `smoke` (tests) / `quick` (CPU) / `full` (GPU, the source's schedule).
 # * Records land in `results/<experiment>/`; rerunning a cell resumes or reuses a run.
 # * `python -m course_lib list | run | report` does the same from a shell.
+# * A number from `smoke` or `quick` is read next to its setting: dataset, widths, epochs. On
+#   `fashion_mnist32` it cannot agree or disagree with a CIFAR-10 number from a paper.
 #
 # ## 练习 (exercises, ungraded)
 #
+# Answers are at the end of the notebook; try first. The graded work is in `assignments/`.
+#
 # 1. Build `"VGG-D"` and `"VGG-D-CIFAR"` and compare their parameter counts. Where does the
-#    difference come from? (`course_lib.analysis.layer_table` will tell you.)
+#    difference come from?
+#    *Hint:* `course_lib.analysis.layer_table(model)` has a `params` column; sort it.
 # 2. Run the cell of section 5 again with `models=["CNN-A2", "CNN-A3"]`. Which run is
 #    trained, which one is read back?
+#    *Hint:* look for "already done" in the printed lines, and at the record files.
 # 3. Start a `quick` run from a terminal, interrupt it with Ctrl-C after the first epoch,
 #    and run the same command again. What does the runner print, and at which epoch does it
 #    continue?
+#    *Hint:* section 7; the backup lives in `results/<experiment>/<model>/backup/`.
+# 4. Load the model saved next to the record and evaluate it yourself on the test split.
+#    *Hint:* `keras.models.load_model(record["model_path"])` (run from `notebooks/`), and
+#    `course_lib.data.load("fashion_mnist32", limit=...)`; mind how many test images the record
+#    used (`record["config"]["num_test"]`).
+# 5. What fraction of the pixels of a `fashion_mnist32` image comes from the zero padding? What
+#    does a 5x5 filter of `conv1` see at the image's corner?
+#    *Hint:* 28² of the 32² pixels are real; the corner unit's receptive field is in
+#    `course_lib.analysis.receptive_fields(model)`.
+# 6. Rerun section 5 with `COURSE_BUDGET=quick` (set it before the setup cell with
+#    `%env COURSE_BUDGET=quick`, then restart). Is the verdict better or worse than the human
+#    line?
+#    *Hint:* the verdict line prints it; note the run time in the record (`wall_time_s`).
+#
+# ## Next
+#
+# Notebook 02 works through the CS231n arithmetic (output sizes, parameter counts, im2col,
+# pooling gradients) that the graded assignment
+# [`assignments/1-cnn-arithmetic`](../assignments/1-cnn-arithmetic/student/cnn-arithmetic.ipynb)
+# asks you to implement in NumPy.
+#
+# <details>
+# <summary><b>Answers</b> (ungraded; open after trying)</summary>
+#
+# 1. `VGG-D` (224x224, 1000 classes) has about 138M parameters, `VGG-D-CIFAR` far fewer: the
+#    CIFAR version has 32x32 inputs (the last map is 1x1 instead of 7x7, so `fc1` shrinks by 49x),
+#    narrower convs (widths x0.25) and a smaller FC head. In VGG-D, `fc1` alone
+#    (7·7·512·4096 + 4096 ≈ 103M) holds three quarters of the parameters.
+# 2. `CNN-A2` is read back ("already done"): a record with the same fingerprint exists.
+#    `CNN-A3` is trained and gets its own record and `.keras` file.
+# 3. The runner prints "resuming after epoch 1/N from .../backup/..." and continues with epoch 2;
+#    the data order and augmentation are those of an uninterrupted run.
+# 4. `model = keras.models.load_model(record["model_path"])`, then
+#    `model.evaluate(load("fashion_mnist32", limit=record["config"]["num_test"]).test)` (the
+#    loader's `limit` must select the same test images the runner used); the error is
+#    `100 * (1 - accuracy)` and equals `record["test_error_pct"]`. `verify_record` does exactly
+#    this.
+# 5. `1 - 28²/32² = 23.4%` of the pixels are padding. `conv1` of `CNN-A2` is 5x5 with padding 2,
+#    so the corner unit sees rows and columns -2..2: two of them are the conv's own zero padding,
+#    the other three are the loader's 2-pixel border and the first row/column of the item. After
+#    mean subtraction the border is `-mean`, not 0, so the network can tell the two paddings
+#    apart.
+# 6. It depends on the budget's definition at the time you run it: the verdict line compares
+#    the record with 16.5% error; the record's `epochs_completed` and `config.num_train` say
+#    how much training it got.
+#
+# </details>

@@ -3,9 +3,11 @@
 #
 # # 02 — CNN building blocks: convolution, pooling, 1x1 and dilated convs, FC as conv, memory
 #
-# Source: the CS231n notes on convolutional networks (seed 003, Chinese translation by
-# ShowMeAI). Every number the notes work out by hand is recomputed here, with
-# `course_lib.analysis`, with Keras layers, or with both, and put next to the printed value.
+# Source: the Stanford CS231n notes on convolutional networks
+# (<https://cs231n.github.io/convolutional-networks/>; the course read them as seed 003, the
+# Chinese translation by ShowMeAI). Every number the notes work out by hand is recomputed here,
+# with `course_lib.analysis`, with Keras layers, or with both, and put next to the printed
+# value. Papers the notes point to are linked where they come up.
 #
 # ## 学习目标 (learning goals)
 #
@@ -21,13 +23,20 @@
 # 5. use 1x1 and dilated convolutions and compute their receptive fields;
 # 6. turn a fully connected layer into a convolution and run a network on a larger image in
 #    one pass;
-# 7. estimate the memory of a network (VGG-16) from its activations and parameters.
+# 7. estimate the memory of a network (VGG-16) from its activations and parameters;
+# 8. look at the filters and activation maps of a trained network, and say what a locally
+#    connected layer and an all-convolutional net change;
+# 9. place LeNet, AlexNet, ZFNet, GoogLeNet, VGGNet and ResNet by their parameters and layers.
 #
 # **Key terms.** convolution 卷积 · filter / kernel 滤波器 / 卷积核 · feature map (activation map)
 # 特征图 (激活映射) · local connectivity 局部连接 · receptive field 感受野 ·
 # parameter sharing 参数共享 · depth slice 深度切片 · stride 步长 · zero-padding 零填充 ·
-# pooling 池化 (汇合) · switches 道岔 (argmax 位置) · 1x1 convolution 1x1 卷积 ·
-# dilated convolution 扩张卷积 · fully connected layer 全连接层 · im2col 图像块展开为列
+# pooling 池化 (also 汇聚 in the notes, e.g. overlapping pooling 重叠汇聚; notebook 03's book
+# says 汇合) · switches 道岔 (argmax 位置) · 1x1 convolution 1x1 卷积 ·
+# dilated convolution 扩张卷积 · fully connected layer 全连接层 · im2col 图像块展开为列 ·
+# locally connected layer 局部连接层 · filter visualisation 卷积核可视化 ·
+# activation map 激活映射 · Inception module 奠基模块 · skip connection 跳跃链接 ·
+# batch size 批尺寸
 
 # %%
 # Google Colab only (does nothing elsewhere): install the course kit unless it is already
@@ -66,8 +75,10 @@ from course_lib.notebook import setup
 BUDGET = setup(expected_version="0.1.0")
 
 # %% [markdown]
-# Nothing in this notebook trains, so the budget only changes the size of the timing
-# benchmark in section 2.
+# Nothing in this notebook trains a new model: the budget changes the size of the timing
+# benchmark in section 2 and which saved run section 8 looks at (the `CNN-A2` run on
+# `fashion_mnist32` that notebooks 01 and 03 use too; if it is not there yet, it is trained
+# once).
 
 # %%
 import time
@@ -127,6 +138,62 @@ except ValueError as err:
 layer = keras.layers.Conv2D(10, 5, padding="same")
 out = layer(np.zeros((1, 32, 32, 3), "float32"))
 print("output shape:", tuple(out.shape), "| parameters:", layer.count_params())
+
+# %% [markdown]
+# ### Explore: output size and receptive field of a stack
+#
+# **Think first.** Three identical layers with `F = 3, S = 2, P = 1` on a 33-pixel input: what
+# size comes out of each, and how many input pixels does one unit of the third layer see?
+# What goes wrong with a 32-pixel input?
+#
+# The function below answers for any `W, F, S, P` and depth, with `conv_output_size` (which
+# refuses a stride that does not tile) and `analysis.receptive_field_arithmetic`. The table is
+# the static version (it renders on GitHub and on the course site); the sliders under it let
+# you change the numbers when the notebook runs in Jupyter or Colab.
+
+# %%
+def stack_sizes(W, F, S, P, depth=3):
+    """Output size, receptive field and jump after each of `depth` identical layers."""
+    rows, size = [], W
+    rf = analysis.receptive_field_arithmetic([(F, S, P)] * depth)
+    for i in range(1, depth + 1):
+        try:
+            size = conv_output_size(size, F, P=P, S=S)
+        except ValueError:
+            rows.append({"layer": i, "output size": f"does not tile: ({size} - {F} + 2*{P})/{S} + 1 "
+                         f"= {(size - F + 2 * P) / S + 1:g}", "receptive field": None, "jump": None})
+            break
+        rows.append({"layer": i, "output size": size, "receptive field": int(rf["rf"].iloc[i]),
+                     "jump": int(rf["jump"].iloc[i])})
+    return pd.DataFrame(rows).set_index("layer")
+
+
+def summary(W, F, S, P, depth=3):
+    t = stack_sizes(W, F, S, P, depth)
+    return {"W": W, "F, S, P": f"{F}, {S}, {P}",
+            "output sizes": " -> ".join(str(v) for v in t["output size"]),
+            "receptive fields": ", ".join(str(int(v)) for v in t["receptive field"].dropna())}
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+settings = [(32, 3, 1, 1), (32, 5, 1, 2), (32, 2, 2, 0), (33, 3, 2, 1), (32, 3, 2, 1), (35, 7, 2, 3)]
+print(pd.DataFrame([summary(*args) for args in settings]).to_string(index=False))
+
+# %%
+try:  # one optional widget; everything above works without it
+    import ipywidgets as widgets
+    from IPython.display import display
+except ImportError:
+    widgets = None
+if widgets is not None:
+    controls = {name: widgets.IntSlider(value=value, min=low, max=high, description=name,
+                                        continuous_update=False)
+                for name, value, low, high in [("W", 32, 4, 256), ("F", 3, 1, 11), ("S", 2, 1, 4),
+                                               ("P", 1, 0, 5), ("depth", 3, 1, 8)]}
+    shown_table = widgets.interactive_output(lambda **kw: display(stack_sizes(**kw)), controls)
+    display(widgets.HBox(list(controls.values())[:3]), widgets.HBox(list(controls.values())[3:]),
+            shown_table)
 
 # %% [markdown]
 # ### Parameter sharing (参数共享)
@@ -346,6 +413,54 @@ print("dL/dx shape:", tuple(dx.shape), "| equals conv(padded dL/dy, flipped w):"
       bool(np.allclose(dx, dx_as_conv, atol=1e-4)))
 
 # %% [markdown]
+# ### Locally connected layers (局部连接层): sharing switched off
+#
+# Parameter sharing assumes that a pattern worth detecting at one place is worth detecting
+# everywhere. The notes (section 4.1, 4)) point out where that fails: in face images centred in
+# the frame, eyes and hair appear at known places and may deserve different filters there. A
+# **locally connected layer** keeps the local `F x F x C` window but gives every output
+# position its own weights. Keras 3 has no such layer (Keras 2's `LocallyConnected2D` was
+# removed), so here it is in NumPy: gather every window once, then one weight matrix per
+# position.
+#
+# **Think first.** How many parameters does a locally connected version of the 32x32x3 ->
+# 32x32x10 layer of section 1 (5x5, `P = 2`) have? And if all positions happened to hold the
+# same weights, what would the layer compute?
+
+# %%
+def windows(x, F, S=1, P=0):
+    """Every F x F x C window: (N, Ho, Wo, F*F*C), rows in Keras' kernel order (fh, fw, c)."""
+    xp = np.pad(x, ((0, 0), (P, P), (P, P), (0, 0)))
+    view = np.lib.stride_tricks.sliding_window_view(xp, (F, F), axis=(1, 2))[:, ::S, ::S]
+    return view.transpose(0, 1, 2, 4, 5, 3).reshape(*view.shape[:3], -1)  # (.., C, F, F) -> (.., F, F, C)
+
+
+def locally_connected(x, w, b, S=1, P=0):
+    """w: (Ho, Wo, F*F*C, K), one weight matrix per output position; b: (Ho, Wo, K)."""
+    F = int(round((w.shape[2] / x.shape[-1]) ** 0.5))
+    return np.einsum("nijr,ijrk->nijk", windows(x, F, S, P), w) + b
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x = rng.standard_normal((2, 32, 32, 3)).astype("float32")
+shared = keras.layers.Conv2D(10, 5, padding="same")
+y_conv = keras.ops.convert_to_numpy(shared(x))
+k, bias = shared.get_weights()
+w_tied = np.broadcast_to(k.reshape(1, 1, -1, 10), (32, 32, 5 * 5 * 3, 10))   # same weights everywhere
+y_local = locally_connected(x, w_tied, np.broadcast_to(bias, (32, 32, 10)), P=2)
+print("locally connected with tied weights == Conv2D:", np.allclose(y_local, y_conv, atol=1e-4))
+lc_params = 32 * 32 * (conv_params(5, 3, 10))
+print(f"parameters: conv {conv_params(5, 3, 10):,} | locally connected {lc_params:,} "
+      f"({lc_params // conv_params(5, 3, 10)}x: one filter bank per output position)")
+
+# %% [markdown]
+# So a locally connected layer is a convolution whose weights are *untied* across positions:
+# it keeps locality, drops sharing, and costs `Ho·Wo` times the parameters (for AlexNet's
+# conv1, the 105,705,600 of the sharing example above). It can also no longer run on a larger
+# image: it has weights only for the positions it was built for.
+
+# %% [markdown]
 # ## 3. Pooling (池化) and where its gradient goes
 #
 # Pooling down-samples every depth slice on its own, with a window `F` and stride `S`
@@ -397,6 +512,55 @@ with tf.GradientTape() as tape:
     out = keras.layers.MaxPooling2D(3, strides=2)(x)
 print("pooled (2x2):", out.numpy()[0, :, :, 0].astype(int).tolist())
 print("gradient:\n", tape.gradient(out, x).numpy()[0, :, :, 0].astype(int))
+
+# %% [markdown]
+# ### Doing without pooling: the all-convolutional net
+#
+# The notes (end of section 4.2) mention that many practitioners drop pooling altogether:
+# Springenberg et al., *Striving for Simplicity: The All Convolutional Net*
+# ([arXiv:1412.6806](https://arxiv.org/abs/1412.6806)), replace each max-pooling layer by a
+# convolution with stride 2, so that the network learns its own down-sampling. The notes add
+# that generative models (VAEs, GANs) train better without pooling.
+#
+# **Think first.** Replace a 3x3/2 max pool by a 3x3/2 convolution with the same number of
+# maps. Do the output size and the receptive field change? What does it cost?
+#
+# Two small nets that differ only in that layer (widths 32/64, 32x32x3 input, global average
+# pooling and a 10-way classifier):
+
+# %%
+def small_net(downsample, name):
+    inputs = keras.Input((32, 32, 3))
+    x = inputs
+    for block, width in enumerate((32, 64), start=1):
+        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{block}a")(x)
+        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{block}b")(x)
+        if downsample == "pool":
+            x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{block}")(x)
+        else:
+            x = keras.layers.Conv2D(width, 3, strides=2, padding="same", activation="relu",
+                                    name=f"down{block}")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    return keras.Model(inputs, keras.layers.Dense(10, name="fc")(x), name=name)
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+rows = []
+for net in (small_net("pool", "with_max_pooling"), small_net("conv", "all_convolutional")):
+    rf = analysis.receptive_fields(net).set_index("layer")
+    down = "pool2" if "pool2" in rf.index else "down2"
+    rows.append({"net": net.name, "params": net.count_params(),
+                 "MACs per image": int(analysis.layer_table(net)["macs"].sum()),
+                 "last map": int(rf.loc[down, "size"]), "rf after block 2": int(rf.loc[down, "rf"])})
+print(pd.DataFrame(rows).to_string(index=False))
+print("extra parameters of the two stride-2 convs:", conv_params(3, 32, 32) + conv_params(3, 64, 64))
+
+# %% [markdown]
+# Same output sizes and the same receptive fields: a 3x3/2 convolution covers the same window
+# as a 3x3/2 pool. The price is the weights and multiply-adds of the new convolutions; what it
+# buys is a learned, and differentiable everywhere, down-sampling. Notebook 06 (SimpNet)
+# measures the same trade on CIFAR-scale networks.
 
 # %% [markdown]
 # ## 4. 1x1 and dilated convolutions
@@ -591,6 +755,187 @@ ax.tick_params(axis="x", rotation=75)
 plt.tight_layout()
 
 # %% [markdown]
+# ## 8. What a trained network's filters look like (卷积核可视化)
+#
+# Section 3.1 of the notes: after training, the first layers' filters match simple patterns
+# (oriented edges, blobs of colour), later layers more complex ones; section 3.2: each filter,
+# slid over the image, gives an **activation map** (激活映射) that is high where the image
+# looks like the filter. The notes show AlexNet's 96 first-layer filters, learned on ImageNet.
+# Here we look at a network the course trained: seed 000's `CNN-A2`, first layer 5x5, on
+# `fashion_mnist32` at this notebook's budget (with `full`, 10 epochs on the whole training
+# set). The runner saved the trained model next to its record (`<record>.keras`); if the run is
+# not there yet it is trained now, once.
+#
+# **Think first.** Fashion-MNIST images are grey and `fashion_mnist32` repeats them over three
+# channels. What can the three colour channels of a first-layer filter learn, then? (The cell
+# after the next answers it by showing each filter as the sum of its three channels, which is
+# what the network actually applies to a grey image.)
+
+# %%
+from pathlib import Path
+
+from course_lib.train import run_model, verify_record
+
+RESULTS_DIR = os.path.join("..", "results")  # the kit's results/ folder (this notebook runs in notebooks/)
+run = run_model("param-distribution", "CNN-A2", dataset="fashion_mnist32", budget=BUDGET,
+                results_dir=RESULTS_DIR, epochs=10 if BUDGET == "full" else None)
+verify_record(run)  # reloads the saved .keras, re-evaluates it, raises if the error differs
+trained = keras.models.load_model(Path(run["_path"]).with_suffix(".keras"))
+untrained = keras.models.clone_model(trained)  # same architecture, fresh random weights
+print(f"CNN-A2 on fashion_mnist32 ({BUDGET}): {run['epochs_completed']} epoch(s) on "
+      f"{run['config']['num_train']:,} images, widths x{run['architecture']['width_multiplier']}, "
+      f"test error {run['test_error_pct']:.1f}% on {run['config']['num_test']:,} images")
+
+# %% [markdown]
+# How can we tell a learned filter from a random one without trusting our eyes? Learned
+# first-layer filters are smooth: neighbouring taps have similar weights (an edge detector is
+# a run of positive weights next to a run of negative ones). Random initial filters have
+# independent taps. The cell measures the correlation between horizontally and vertically
+# neighbouring taps, over all filters, for the trained model and for its untrained twin, and
+# calls them different only if the gap exceeds twice its standard error.
+
+# %%
+def neighbour_correlation(model):
+    """Per filter: correlation of neighbouring taps of conv1 (channels summed)."""
+    k = keras.ops.convert_to_numpy(model.get_layer("conv1").kernel).sum(axis=2)  # (F, F, K)
+    values = []
+    for f in np.moveaxis(k, -1, 0):
+        pairs = np.concatenate([np.stack([f[:, :-1].ravel(), f[:, 1:].ravel()]),
+                                np.stack([f[:-1, :].ravel(), f[1:, :].ravel()])], axis=1)
+        values.append(np.corrcoef(pairs)[0, 1])
+    return np.array(values)
+
+
+smooth = {name: neighbour_correlation(m) for name, m in (("trained", trained), ("untrained", untrained))}
+gap = smooth["trained"].mean() - smooth["untrained"].mean()
+se = np.sqrt(sum(v.var(ddof=1) / len(v) for v in smooth.values()))
+for name, v in smooth.items():
+    print(f"{name:9s}: neighbour correlation {v.mean():+.3f} ± {v.std(ddof=1) / np.sqrt(len(v)):.3f} "
+          f"(mean ± s.e., {len(v)} filters)")
+if abs(gap) <= 2 * se:
+    verdict = "not distinguishable from random filters at this budget (gap within 2 standard errors)"
+else:
+    verdict = f"the trained filters are {'smoother' if gap > 0 else 'rougher'} than random ones"
+print("verdict:", verdict)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+analysis.plot_filters(untrained, "conv1", channels="sum", max_filters=32, ax=axes[0],
+                      title="CNN-A2 conv1, untrained (random init)")
+analysis.plot_filters(trained, "conv1", channels="sum", max_filters=32, ax=axes[1],
+                      title=f"CNN-A2 conv1, trained ({BUDGET})")
+plt.tight_layout()
+
+# %% [markdown]
+# Now section 3.2: eight filters (top row, the channel sum again) and the activation maps they
+# compute on one test image (bottom row, after the ReLU). Bright means a strong response; a
+# filter with a dark-to-light horizontal step lights up along horizontal edges of the item.
+
+# %%
+from course_lib.data import load
+
+test_split = load("fashion_mnist32", batch_size=16, limit=64)
+batch, batch_labels = next(iter(test_split.test))
+example = batch.numpy()[0]
+strongest = np.argsort(analysis.activation_maps(trained, example[None], "conv1")["conv1"][0]
+                       .mean(axis=(0, 1)))[::-1][:8]
+analysis.plot_filters_and_maps(trained, example, "conv1", channels=sorted(strongest.tolist()),
+                               filter_channels="sum",
+                               display_image=example + np.array(test_split.info.mean))
+plt.suptitle(f"{test_split.info.class_names[int(batch_labels[0])]}: conv1 filters and their "
+             "activation maps", y=1.02, fontsize=10);
+
+# %% [markdown]
+# With the `smoke` budget the network has seen 128 images once, so its filters are still close
+# to their random start, and the verdict above says whether the measurement can tell. With a
+# longer run the first-layer filters become the smooth edge and blob detectors the notes
+# describe. Deeper layers are shown in notebook 03 (section 6), as the image patches that
+# excite them most: a deep filter is too small and too abstract to read by eye.
+#
+# ## 9. Case studies (经典案例)
+#
+# Section 6 of the notes lists the networks that shaped the field. Where the zoo has the
+# network, the table below is computed from the built model; the last column is what the notes
+# (or the paper they link) print.
+#
+# * **LeNet** (LeCun et al. 1998) — the first successful CNN, on digits.
+# * **AlexNet** ([Krizhevsky, Sutskever & Hinton, NeurIPS 2012](https://papers.nips.cc/paper/2012/hash/c399862d3b9d6b76c8436e924a68c45b-Abstract.html))
+#   — won ILSVRC 2012 with 16% top-5 error against 26% for the runner-up.
+# * **ZFNet** ([Zeiler & Fergus, arXiv:1311.2901](https://arxiv.org/abs/1311.2901)) — AlexNet
+#   with a smaller first-layer filter and stride, wider middle layers (exercise 1).
+# * **GoogLeNet** ([Szegedy et al., arXiv:1409.4842](https://arxiv.org/abs/1409.4842)) — won
+#   ILSVRC 2014 with the **Inception module** (奠基模块) and average pooling instead of FC layers:
+#   about 4M parameters against AlexNet's 60M.
+# * **VGGNet** ([Simonyan & Zisserman, arXiv:1409.1556](https://arxiv.org/abs/1409.1556)) — 2nd in
+#   ILSVRC 2014; 16 conv/FC layers of 3x3 convs and 2x2 pools only (notebook 04).
+# * **ResNet** ([He et al., arXiv:1512.03385](https://arxiv.org/abs/1512.03385)) — won ILSVRC 2015
+#   with **skip connections** (跳跃链接) and batch normalisation, and no FC layers at the end
+#   (notebook 03).
+#
+# **Think first.** GoogLeNet is deeper than AlexNet (22 layers with weights against 8), yet
+# has 15 times fewer parameters. Where did AlexNet's parameters go?
+
+# %%
+def weight_layers(model):
+    kinds = analysis.layer_table(model)["type"]
+    return int(kinds.isin(["Conv2D", "Dense"]).sum()), int((kinds == "Dense").sum())
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+cases = []
+for label, zoo_name, printed in [("LeNet-5", "LeNet-5", "first CNN in use (digits)"),
+                                 ("AlexNet (one tower)", "AlexNet", "60M parameters"),
+                                 ("VGGNet (VGG-16)", "VGG-D", "16 conv/FC layers"),
+                                 ("ResNet-56 (CIFAR)", "ResNet-56", "no FC hidden layers")]:
+    m = build(zoo_name)
+    layers_, dense = weight_layers(m)
+    fc_share = analysis.layer_table(m).query("type == 'Dense'")["params"].sum() / m.count_params()
+    cases.append({"network": label, "zoo model": zoo_name, "params": f"{m.count_params():,}",
+                  "conv+FC layers": layers_, "FC layers": dense,
+                  "share of params in FC": f"{fc_share:.0%}", "notes / paper print": printed})
+print(pd.DataFrame(cases).to_string(index=False))
+
+# %% [markdown]
+# The zoo has no GoogLeNet, but its building block is small enough to build here. Inception
+# (3a), the first module of GoogLeNet (its Table 1), runs four branches in parallel on a
+# 28x28x192 map and concatenates them: 64 1x1 convs; 96 1x1 convs reducing the depth before
+# 128 3x3 convs; 16 1x1 before 32 5x5; a 3x3 max pool followed by 32 1x1 convs. The 1x1
+# "reduce" convs are what keeps it cheap.
+
+# %%
+def inception(x, n1, n3r, n3, n5r, n5, pool_proj, name):
+    conv = lambda y, k, f, tag: keras.layers.Conv2D(f, k, padding="same", activation="relu",  # noqa: E731
+                                                    name=f"{name}_{tag}")(y)
+    b1 = conv(x, 1, n1, "1x1")
+    b3 = conv(conv(x, 1, n3r, "3x3_reduce"), 3, n3, "3x3")
+    b5 = conv(conv(x, 1, n5r, "5x5_reduce"), 5, n5, "5x5")
+    bp = conv(keras.layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x), 1,
+              pool_proj, "pool_proj")
+    return keras.layers.Concatenate(name=f"{name}_concat")([b1, b3, b5, bp])
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+inputs = keras.Input((28, 28, 192))
+module = keras.Model(inputs, inception(inputs, 64, 96, 128, 16, 32, 32, "inception_3a"))
+table3a = analysis.layer_table(module)
+weights = sum(int(np.prod(l.kernel.shape)) for l in module.layers
+              if isinstance(l, keras.layers.Conv2D))
+print(f"output: {tuple(module.output.shape[1:])} (printed: 28x28x256)")
+print(f"weights (no biases): {weights:,} = {weights / 1024:.1f}K with K = 1024 (printed: 159K)")
+print(f"multiply-adds: {int(table3a['macs'].sum()) / 1e6:.0f}M (printed: 128M)")
+naive = conv_params(3, 192, 128, bias=False) + conv_params(5, 192, 32, bias=False)
+print(f"without the 1x1 reductions the 3x3 and 5x5 branches alone would need {naive:,} weights")
+
+# %% [markdown]
+# The output shape and the multiply-adds match GoogLeNet's Table 1; the printed "159K"
+# parameters match the weight count when K means 1024 (163,328 / 1024 = 159.5). The last line
+# answers the think-first question for one module: the 1x1 reductions cut the 3x3 and 5x5
+# branches by more than half, and the end of the network has no FC layer to hold tens of
+# millions of weights — AlexNet keeps most of its parameters in its FC layers (the table
+# above).
+#
 # ## Summary
 #
 # * Output size `(W - F + 2P)/S + 1` must be an integer; `P = (F-1)/2` keeps the size at
@@ -602,15 +947,75 @@ plt.tight_layout()
 # * FC layers are convs whose kernel covers the whole map, so a classifier can slide over a
 #   bigger image in one pass.
 # * Memory = activations (+ gradients) × batch + parameters × (2 + optimizer slots), × 4 bytes.
+# * A locally connected layer unties the weights (`Ho·Wo` times the parameters); an
+#   all-convolutional net learns its down-sampling with stride-2 convs.
+# * Trained first-layer filters are smooth edge and blob detectors; each makes one activation
+#   map. GoogLeNet and ResNet end without FC layers, which is where AlexNet and VGG keep most
+#   of their parameters.
 #
 # ## 练习 (exercises, ungraded)
+#
+# Answers are at the end of the notebook; try first.
 #
 # 1. ZFNet's first layer uses 7x7 filters with stride 2 on a 224x224x3 image (notes, section
 #    5.2). Which padding makes the output size an integer? How many parameters does it have
 #    with 96 filters, and how does that compare with AlexNet's conv1?
-# 2. Extend `conv_im2col` to dilated filters (hint: only the index arrays `i` and `j`
-#    change) and check it against `keras.layers.Conv2D(..., dilation_rate=2)`.
+#    *Hint:* `conv_output_size(224, 7, P=..., S=2)` raises until `P` fits; `conv_params`.
+# 2. Extend `conv_im2col` to dilated filters and check it against
+#    `keras.layers.Conv2D(..., dilation_rate=2)`.
+#    *Hint:* only the index arrays `i` and `j` change: the taps are `d` pixels apart.
 # 3. Repeat the pooling-gradient experiment with `keras.layers.AveragePooling2D(3, strides=2)`
 #    on the 5x5 example. Which pixels receive the largest gradient, and why?
+#    *Hint:* each window passes `1/9` to each of its pixels; count the windows per pixel.
 # 4. Using `analysis.model_memory`, find the largest batch of VGG-16 that fits in 16 GiB when
-#    training with Adam. Which term would you cut next (hint: the notes' test-time remark)?
+#    training with Adam. Which term would you cut next?
+#    *Hint:* the notes' test-time remark (section 6.7): which activations must be kept?
+# 5. How many parameters does a locally connected layer need for 32x32x3 -> 28x28x6 with 5x5
+#    windows and no padding (LeNet's first layer on a colour image)? Check your number with
+#    `locally_connected`.
+#    *Hint:* one `5·5·3 + 1` filter per output position and map.
+# 6. In `small_net`, replace the 3x3/2 pools by 2x2/2 pools and the stride-2 convs by 2x2/2
+#    convs. Which receptive field do they give now, and which net has more parameters?
+#    *Hint:* `analysis.receptive_fields`; a 2x2/2 window adds `1·jump` to the field.
+# 7. In the widget (or with `stack_sizes`), find the smallest depth of `F = 3, S = 2` layers
+#    whose receptive field covers a whole 32x32 image.
+#    *Hint:* the field grows by `2·jump` per layer and the jump doubles; the field does not
+#    depend on `W` or `P`, but the sizes must tile (try `W = 65, P = 1`).
+#
+# ## Next
+#
+# The graded assignment
+# [`assignments/1-cnn-arithmetic`](../assignments/1-cnn-arithmetic/student/cnn-arithmetic.ipynb)
+# asks you to write sections 1–3 yourself in NumPy: output sizes and parameter counts, the naive
+# convolution forward and backward, im2col, max pooling and its switches, with numerical
+# gradient checks. Notebook 03 continues with receptive fields, AlexNet's normalisation (LRN,
+# which the notes' section 4.3 calls out of favour) and the residual nets; the LRN layer is
+# also part of
+# [`assignments/2-custom-keras-layers`](../assignments/2-custom-keras-layers/student/custom-keras-layers.ipynb).
+#
+# <details>
+# <summary><b>Answers</b> (ungraded; open after trying)</summary>
+#
+# 1. None: `(224 - 7 + 2P)/2 + 1` needs `217 + 2P` to be even, and `217` is odd, so
+#    `conv_output_size` refuses every `P`. ZFNet's paper reports a 110x110 map, which is the
+#    frameworks' floor rule with `P = 1`: `(224 - 7 + 2)/2 + 1 = 110.5`, floored (one column of
+#    the input is never used). Parameters with
+#    96 filters: `96·(7·7·3 + 1) = 14,208` against AlexNet's `34,944`.
+# 2. With dilation `d`, use `i = (arange(Ho)·S)[:, None] + d·arange(F)[None, :]` (same for `j`)
+#    and the output size `conv_output_size(H, F, P=P, S=S, dilation=d)`; the result equals
+#    `Conv2D(K, F, dilation_rate=d)` with the same weights.
+# 3. The gradient of each output is `1/9` to each pixel of its window; the centre pixel lies in
+#    all four windows and gets `4/9`, the pixels on the middle row/column between two windows
+#    `2/9`, the corners `1/9`. Average pooling spreads the gradient; max pooling routes it.
+# 4. `model_memory(vgg16, batch_size=b, optimizer="adam")` grows linearly in `b`; the largest
+#    `b` with `total <= 16 * 2**30` is 122 by this estimate (float32; real frameworks also need
+#    workspace memory, so less in practice). Next cut: the activations kept for the backward
+#    pass — at test time only the current layer's are needed.
+# 5. `28·28·6·(5·5·3 + 1) = 357,504` parameters, against `6·76 = 456` for the convolution.
+# 6. After block 2 the receptive field is 16 with 2x2/2 windows against 19 with 3x3/2 (pool or
+#    conv alike: the window, not the operation, sets it); the 2x2 stride-2 convs add
+#    `32·32·4 + 32 + 64·64·4 + 64 = 20,576` parameters, the pools none.
+# 7. Receptive fields 3, 7, 15, 31, 63 (jumps 2, 4, 8, 16, 32): five layers cover 32 pixels
+#    (four reach 31, one short). With `W = 65, P = 1` the sizes tile: 33, 17, 9, 5, 3.
+#
+# </details>

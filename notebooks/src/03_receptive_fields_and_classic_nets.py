@@ -3,28 +3,46 @@
 #
 # # 03 — Receptive fields, distributed representations and the classic networks
 #
-# Source: chapter 3 of 《解析卷积神经网络》 (Wei Xiu-Shen; seed 004) — receptive fields,
-# distributed representation, the hierarchy of deep features, and four classic designs:
-# AlexNet, VGG-Nets, Network-in-Network and residual networks (with highway networks on the
-# way). The book's tables 3.1 and 3.2 are data here (`data/tables/`), and every table is
-# regenerated from the models in `course_lib.models` and compared with the book row by row.
+# Source: chapter 3 of the book 《解析卷积神经网络》 (*Analysing Convolutional Neural Networks*)
+# by 魏秀参 (Wei Xiu-Shen); the course read it as seed 004 — receptive fields, distributed
+# representation, the hierarchy of deep features, and four classic designs: AlexNet, VGG-Nets,
+# Network-in-Network and residual networks (with highway networks on the way). The book's
+# tables 3.1 and 3.2 are data here (`data/tables/`), every table is regenerated from the models
+# in `course_lib.models` and compared with the book row by row, and the book's figures 3.2 and
+# 3.11 are redrawn from code.
+#
+# The papers the chapter discusses, linked where they come up: AlexNet
+# ([Krizhevsky, Sutskever & Hinton, NeurIPS 2012](https://papers.nips.cc/paper/2012/hash/c399862d3b9d6b76c8436e924a68c45b-Abstract.html)),
+# VGG ([Simonyan & Zisserman, arXiv:1409.1556](https://arxiv.org/abs/1409.1556)),
+# Network-in-Network ([Lin, Chen & Yan, arXiv:1312.4400](https://arxiv.org/abs/1312.4400)),
+# highway networks ([Srivastava, Greff & Schmidhuber, arXiv:1505.00387](https://arxiv.org/abs/1505.00387)),
+# ResNet ([He, Zhang, Ren & Sun, arXiv:1512.03385](https://arxiv.org/abs/1512.03385)),
+# GoogLeNet ([Szegedy et al., arXiv:1409.4842](https://arxiv.org/abs/1409.4842)) and Zeiler &
+# Fergus's visualisation ([arXiv:1311.2901](https://arxiv.org/abs/1311.2901)).
 #
 # ## 学习目标 (learning goals)
 #
 # 1. Compute the receptive field, jump and output size of every layer of AlexNet and VGG-16,
 #    and explain why three 3x3 convs replace one 7x7 (same field, 27C² vs 49C² parameters).
 # 2. Regenerate the book's AlexNet and VGG-16 tables from built models and spot where the
-#    printed tables are inconsistent.
+#    printed tables are inconsistent; compute LRN (eq. 3.1) in two conventions and show that
+#    it contains L2 normalisation (eq. 3.2); know which training tricks AlexNet reported and
+#    what each was worth *in its paper*.
 # 3. Explain mlpconv (1x1 convs) and global average pooling in NIN, the gates of a highway
 #    block, and the shortcut of a residual block — and check each numerically.
 # 4. Reproduce, at a small budget, the degradation experiment: a deeper *plain* network trains
 #    worse, its residual twin does not.
-# 5. See distributed representation and the feature hierarchy on the feature maps of a model
-#    you trained.
+# 5. Contrast a bag-of-words representation (Fig. 3.2) with the distributed representation
+#    and the feature hierarchy of a model you trained, and draw receptive fields on an image.
+# 6. Redraw Fig. 3.11 (VGG-19 vs a 34-layer plain and residual net) from built models and
+#    compare their cost.
 #
 # **Key terms.** receptive field 感受野 · jump (effective stride) 跳跃 (等效步长) ·
 # distributed representation 分布式表示 · hierarchy of features 特征的层次性 ·
 # feature map / channel 特征图 / 通道 · local response normalization 局部响应归一化 (规范化) ·
+# L2 normalisation L2规范化 · bag-of-words model 词包模型 · visual word 视觉单词 ·
+# vocabulary 词典 · representation vector 表示向量 · data augmentation 数据增广 ·
+# dropout 随机失活 · max pooling 最大值汇合 (the book's term; 池化 elsewhere) ·
 # mlpconv 多层感知机卷积 · global average pooling 全局平均汇合 (池化) ·
 # highway network 高速公路网络 · transform gate / carry gate 变换门 / 携带门 ·
 # residual block 残差模块 · shortcut (skip) connection 近路连接 · bottleneck 瓶颈 ·
@@ -241,8 +259,8 @@ print(f"\nAlexNet (single tower, 1000 classes): {alexnet.count_params():,} param
 
 # %% [markdown]
 # Every AlexNet row agrees, LRN hyper-parameters included (the zoo's LRN puts `alpha` on the
-# plain sum, as the AlexNet paper and the book's eq. 3.1 do; notebook 05 compares the
-# conventions). Our AlexNet is one tower: the original split conv2, conv4 and
+# plain sum, as the AlexNet paper and the book's eq. 3.1 do; section 2.1 below compares this
+# with the other convention). Our AlexNet is one tower: the original split conv2, conv4 and
 # conv5 across two GPUs, so each saw only half of the previous maps and the original has
 # fewer parameters (about 61M; the book does not print a total). The book's row 22 prints
 # `d = 4096` for the last FC layer but an output of `1 x 1 x C`; the model has `C` units.
@@ -269,6 +287,117 @@ for _, r in book_vgg[book_vgg["note"].notna() & book_vgg["note"].str.startswith(
     print(f'row {r["row"]}: {r["note"]}')
 
 # %% [markdown]
+# ### 2.1 Local response normalisation (局部响应规范化): eq. 3.1, its two conventions, eq. 3.2
+#
+# AlexNet normalises each activation by the activity of its neighbours *across channels* at the
+# same position. With `a^d_{i,j}` the (ReLU'd) response of channel `d` at `(i, j)` and `N`
+# channels, the book writes (eq. 3.1)
+#
+# $$ b^d_{i,j} = a^d_{i,j} \Big/ \Big(k + \alpha \sum_{d'=\max(0,\, d-n/2)}^{\min(N-1,\, d+n/2)} (a^{d'}_{i,j})^2\Big)^{\beta} $$
+#
+# with AlexNet's `k = 2, n = 5, α = 1e-4, β = 0.75` (table 3.1). Below, the formula is written
+# as NumPy loops that follow the equation's index limits literally, and compared with the kit's
+# layer `course_lib.layers.LocalResponseNormalization` and with TensorFlow's kernel.
+
+# %%
+import tensorflow as tf
+
+from course_lib.layers import LocalResponseNormalization
+
+
+def lrn_book(a, n, k, alpha, beta, alpha_over_n=False):
+    """Eq. 3.1 with explicit loops over channels; a: (..., N)."""
+    N = a.shape[-1]
+    scale = alpha / n if alpha_over_n else alpha
+    b = np.empty_like(a)
+    for d in range(N):
+        lo, hi = max(0, d - n // 2), min(N - 1, d + n // 2)
+        b[..., d] = a[..., d] / (k + scale * np.sum(a[..., lo:hi + 1] ** 2, axis=-1)) ** beta
+    return b
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+a = np.maximum(np.random.default_rng(4).normal(0, 20, (2, 6, 6, 32)), 0).astype("float32")  # ReLU'd
+alexnet_lrn = dict(n=5, k=2.0, alpha=1e-4, beta=0.75)
+ours = keras.ops.convert_to_numpy(LocalResponseNormalization(size=5, alpha=1e-4, beta=0.75, k=2.0)(a))
+tf_lrn = tf.nn.local_response_normalization(a, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75).numpy()
+ours_mean = keras.ops.convert_to_numpy(
+    LocalResponseNormalization(size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="mean")(a))
+book = lrn_book(a, **alexnet_lrn)
+book_over_n = lrn_book(a, **alexnet_lrn, alpha_over_n=True)
+print("alpha on the sum (AlexNet, the book, TensorFlow):")
+print("   layer == eq. 3.1 loops:", np.allclose(ours, book, rtol=1e-5),
+      "| tf.nn.local_response_normalization == eq. 3.1:", np.allclose(tf_lrn, book, rtol=1e-5))
+print("alpha / n (Caffe, PyTorch's nn.LocalResponseNorm), alpha_mode='mean':")
+print("   layer == loops with alpha/n:", np.allclose(ours_mean, book_over_n, rtol=1e-5))
+print(f"the two conventions differ by up to {np.max(np.abs(ours - ours_mean) / np.abs(ours).max()):.1%} "
+      "of the largest output on this input")
+
+# %% [markdown]
+# The two conventions give the same layer only if `α` is rescaled by `n`: copying AlexNet's
+# `α = 1e-4` into PyTorch's `nn.LocalResponseNorm(size=5, alpha=1e-4)` normalises five times
+# more weakly than the paper. The kit's layer names the choice (`alpha_mode="sum"` or `"mean"`).
+#
+# **Eq. 3.2: L2 normalisation is a special case.** The book notes that with `k = 0, n = N,
+# α = 1, β = 0.5` LRN becomes the classic L2 normalisation `b = a / ||a||_2` over the channels.
+#
+# **Think first.** Eq. 3.1 sums from `max(0, d - n/2)` to `min(N-1, d + n/2)`. With `n = N`,
+# which channels does the window of the first channel (`d = 0`) cover? Is that every channel?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+C = a.shape[-1]
+l2 = a / np.sqrt(np.sum(a ** 2, axis=-1, keepdims=True))  # NumPy: a / ||a||_2 over channels
+for n in (C, 2 * C - 1):
+    b = keras.ops.convert_to_numpy(LocalResponseNormalization(size=n, alpha=1.0, beta=0.5, k=0.0)(a))
+    same = np.isclose(b, l2, rtol=1e-5).all(axis=(0, 1, 2))
+    print(f"n = {n:2d}: equals a/||a||_2 in {same.sum():2d} of {C} channels "
+          f"(those whose window covers all {C}: {np.flatnonzero(same).tolist()[:4]}...)")
+b = keras.ops.convert_to_numpy(LocalResponseNormalization(size=2 * C - 1, alpha=1.0, beta=0.5, k=0.0)(a))
+print("unit L2 norm over channels at every position:", np.allclose(np.linalg.norm(b, axis=-1), 1.0, atol=1e-5))
+
+# %% [markdown]
+# Read literally, `n = N` centres the window on `d` and clips it at the edges, so it covers
+# all channels only for the channel in the middle (the cell prints which; the layer's window is
+# `[d - n//2, d + (n-1)//2]`). Eq. 3.2 holds for every channel once the window reaches all of
+# them from any `d`: `n ≥ 2N - 1`. The book's "`n = N`" means "the sum runs over all
+# channels", which is what eq. 3.2 writes.
+#
+# ### 2.2 AlexNet's training tricks and what they were reported to be worth
+#
+# The book credits AlexNet's success partly to its training techniques — ReLU, LRN, data
+# augmentation (数据增广) and dropout (随机失活) — and gives the gain of one of them (LRN).
+# The AlexNet paper reports the others. These are **the sources' numbers, on ImageNet
+# (ILSVRC-2010/2012, 1.2M images, two GPUs, about 90 epochs)**; the kit does not re-measure them
+# (an ImageNet run is out of reach here), and notebook 04 tests LRN's value at CIFAR scale (VGG's
+# A vs A-LRN).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+tricks = pd.DataFrame([
+    ("ReLU instead of tanh", "AlexNet paper §3.1 (Fig. 1)",
+     "a 4-layer CNN reaches 25% training error on CIFAR-10 six times faster"),
+    ("two GPUs (twice the kernels)", "AlexNet paper §3.2",
+     "top-1 / top-5 error -1.7 / -1.2 points vs half the kernels on one GPU"),
+    ("local response normalisation", "book §3.2.1 and AlexNet paper §3.3",
+     "top-1 / top-5 error -1.4 / -1.2 points; a 4-layer CNN on CIFAR-10: 13% -> 11% error"),
+    ("overlapping pooling (3x3, stride 2)", "AlexNet paper §3.4",
+     "top-1 / top-5 error -0.4 / -0.3 points vs 2x2, stride 2"),
+    ("data augmentation: crops and flips", "AlexNet paper §4.1",
+     "without it, 'substantial overfitting' (no number)"),
+    ("data augmentation: PCA colour shift", "AlexNet paper §4.1", "top-1 error -1 point or more"),
+    ("dropout 0.5 in the two FC layers", "AlexNet paper §4.2",
+     "without it, 'substantial overfitting'; it doubles the iterations to converge"),
+], columns=["technique", "reported by", "reported effect (ImageNet unless noted)"])
+print(tricks.to_string(index=False))
+
+# %% [markdown]
+# The gains were measured one at a time on the full model, so they need not add up, and each is
+# one run of a network that took five to six days to train: no spread is reported. The
+# overlapping pooling is visible in the zoo's AlexNet (`f=3 s=2` pools in the table above), LRN
+# in its `lrn1`/`lrn2` layers, dropout after `fc1`/`fc2`.
+#
 # ## 3. Network-in-Network: mlpconv and global average pooling
 #
 # NIN replaces each linear conv by a small MLP applied at every position — a conv followed by
@@ -359,6 +488,86 @@ print(f"bottleneck block, 256 channels: {bottleneck_256:,} weights")
 print(f"basic block, 256 channels:      {basic_256:,} weights")
 
 # %% [markdown]
+# ### 4.1 A residual net is a deeper VGG without the FC layers (book Fig. 3.11)
+#
+# The book's Fig. 3.11 (He et al.'s Fig. 3) puts three networks side by side: VGG-19, a
+# 34-layer plain net and the same net with shortcuts. Without its shortcuts the residual net
+# is a deeper VGG; and it ends with global average pooling (全局平均汇合) and one FC layer
+# instead of VGG's three, which removes most of the parameters.
+#
+# **Think first.** VGG-19 has 19 weight layers, the residual net 34. Which one do you expect to
+# have more parameters, and which more multiply-adds per image?
+#
+# VGG-19 is the zoo's `VGG-E`. The zoo's residual nets are the CIFAR ones, so the two ImageNet
+# 34-layer nets of the figure are written out here from He et al.'s Table 1: a 7x7/2 conv with
+# 64 maps, a 3x3/2 max pool, then 3, 4, 6 and 3 blocks of two 3x3 convs with 64, 128, 256 and
+# 512 maps (stride 2 in the first conv of the last three stages), global average pooling and a
+# 1000-way FC layer; batch normalisation after every conv. Where the shape changes, the
+# shortcut subsamples and pads with zeros (option A, the dotted shortcuts of the figure; the
+# zoo's `ZeroPadShortcut`).
+
+# %%
+from course_lib.models.resnet import ZeroPadShortcut
+
+
+def imagenet_34(residual):
+    """He et al.'s 34-layer plain or residual ImageNet net (Table 1), option-A shortcuts."""
+    def conv_bn(x, filters, kernel, strides, name, relu=True):
+        x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
+                                name=f"{name}_conv")(x)
+        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+        return keras.layers.ReLU(name=f"{name}_relu")(x) if relu else x
+
+    inputs = keras.Input((224, 224, 3))
+    x = conv_bn(inputs, 64, 7, 2, "conv1")
+    x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
+    for stage, (width, blocks) in enumerate(zip((64, 128, 256, 512), (3, 4, 6, 3)), start=2):
+        for b in range(1, blocks + 1):
+            stride = 2 if (b == 1 and stage > 2) else 1
+            y = conv_bn(x, width, 3, stride, f"conv{stage}_{b}a")
+            y = conv_bn(y, width, 3, 1, f"conv{stage}_{b}b", relu=False)
+            if residual:
+                shortcut = x if stride == 1 else ZeroPadShortcut(width, strides=stride,
+                                                                 name=f"conv{stage}_{b}_short")(x)
+                y = keras.layers.Add(name=f"conv{stage}_{b}_add")([y, shortcut])
+            x = keras.layers.ReLU(name=f"conv{stage}_{b}_out")(y)
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = keras.layers.Dense(1000, name="fc1000")(x)
+    return keras.Model(inputs, outputs, name=f"{'residual' if residual else 'plain'}-34")
+
+
+vgg19, plain34, resnet34 = build("VGG-E"), imagenet_34(False), imagenet_34(True)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+printed_gflops = {"VGG-E": 19.6, "plain-34": 3.6, "residual-34": 3.6}  # He et al., Fig. 3 / Table 1
+cost = []
+for model in (vgg19, plain34, resnet34):
+    t = analysis.layer_table(model)
+    weight_layers = int(t["type"].isin(["Conv2D", "Dense"]).sum())
+    cost.append({"model": model.name, "weight layers": weight_layers,
+                 "params (M)": round(model.count_params() / 1e6, 1),
+                 "in FC layers (M)": round(t.query("type == 'Dense'")["params"].sum() / 1e6, 1),
+                 "multiply-adds (G)": round(int(t["macs"].sum()) / 1e9, 2),
+                 "printed by He et al. (G)": printed_gflops[model.name]})
+print(pd.DataFrame(cost).to_string(index=False))
+print("shortcuts in residual-34:", len(analysis.architecture_column(resnet34)[1]),
+      "| of them dashed (shape changes):", sum(d for *_, d in analysis.architecture_column(resnet34)[1]))
+
+# %% [markdown]
+# He et al. count "FLOPs" as multiply-adds: VGG-19 19.6 billion, the 34-layer nets 3.6 billion
+# — both agree with the computed column to the printed precision. The residual net has almost
+# twice the weight layers of VGG-19 at under a fifth of its multiply-adds and less than a sixth
+# of its parameters, and VGG-19 keeps
+# most of its parameters in the FC layers. The shortcuts themselves cost nothing: the plain and
+# residual nets have exactly the same parameters. The figure, drawn from the three models
+# (`analysis.plot_architecture`; solid arcs are identity shortcuts, dashed ones subsample and
+# pad; the grey numbers are the output sizes):
+
+# %%
+analysis.plot_architecture([vgg19, plain34, resnet34], box_height=0.2);
+
+# %% [markdown]
 # ## 5. The degradation experiment (book Fig. 3.8)
 #
 # He et al. trained plain nets of 20 and 56 layers on CIFAR-10: the 56-layer net had *higher*
@@ -371,7 +580,7 @@ print(f"basic block, 256 channels:      {basic_256:,} weights")
 # completed epoch.
 
 # %%
-from course_lib.train import run_experiment, run_model
+from course_lib.train import get_experiment, run_experiment, run_model, verify_record
 
 from course_lib.train.results import results_dir
 # $COURSE_RESULTS_DIR if set, Google Drive on Colab once mounted, else the kit's results/
@@ -380,6 +589,9 @@ RESULTS_DIR = str(results_dir(default=os.path.join("..", "results")))
 models = ["Plain-20", "ResNet-20"] if BUDGET == "smoke" else None  # None: all four
 records = run_experiment("resnet-degradation", models=models, dataset=dataset, budget=BUDGET,
                          results_dir=RESULTS_DIR)
+for r in records:
+    verify_record(r)  # reloads the saved .keras, re-evaluates it, raises if the error differs
+print("every saved model reproduces its record's test error")
 
 # %% [markdown]
 # Each record holds the per-epoch history: the running training error of the epoch and the
@@ -408,14 +620,138 @@ summary = pd.DataFrame([{"model": r["label"], "params": r["params"]["total"],
 summary
 
 # %% [markdown]
-# What to look for: in He et al.'s runs (full CIFAR-10, 164 epochs) the 56-layer *plain* net
-# ends with a higher training error than the 20-layer one, while ResNet-56 ends below
-# ResNet-20. With `BUDGET = "smoke"` (one epoch on 128 images, widths x0.25, 20-layer nets
-# only) these numbers only prove the pipeline runs. `quick` (3 epochs on 2,048 images, widths
-# x0.5) is far too short to reproduce the figure — at best the first epochs of it; `full` is
-# the experiment of the figure, on a GPU.
+# ### Ours next to the source, and what the numbers allow
+#
+# He et al. trained on all of CIFAR-10 (45k/5k train/validation split for tuning, then 50,000
+# images) for 64k iterations at batch 128 (about 164 epochs), full widths (16/32/64 maps), with
+# flips and 4-pixel shifts. Their Table 6 prints the test error of the residual nets
+# (ResNet-20 8.75%, ResNet-56 6.97%); the plain nets appear only as curves (Fig. 6, the book's
+# Fig. 3.8), where plain-56 ends above plain-20 in both training and test error. The table
+# below puts each of our records next to that setting; it is built from the records, so it
+# describes whatever run produced them.
+
+# %%
+exp = get_experiment("resnet-degradation")
+he_table6 = {"ResNet-20": 8.75, "ResNet-32": 7.51, "ResNet-56": 6.97}  # He et al., Table 6 (CIFAR-10)
+ours_vs_source = pd.DataFrame([{
+    "model": r["label"], "dataset": r["dataset"], "train images": r["config"]["num_train"],
+    "epochs": r["epochs_completed"], "width x": r["architecture"]["width_multiplier"],
+    "test images": r["config"]["num_test"], "test error (%)": r["test_error_pct"],
+    "He et al. test error (%)": he_table6.get(r["label"], "curve only (Fig. 6)"),
+} for r in records]).set_index("model")
+for r in records:  # the table holds the records' own numbers
+    assert ours_vs_source.loc[r["label"], "test error (%)"] == r["test_error_pct"]
+    assert ours_vs_source.loc[r["label"], "epochs"] == len(r["history"])
+print(f"source setting: cifar10, 50,000 train images, ~164 epochs ({exp.epochs} in the "
+      "experiment's definition), widths x1")
+ours_vs_source
+
+# %% [markdown]
+# **Think first.** One seed per model and a few thousand test images: how large must the gap
+# between plain-20 and plain-56 be before it means anything?
+#
+# A lower bound on the noise is the sampling error of an error rate measured on `n` images,
+# `sqrt(p(1-p)/n)`; seed-to-seed variation (not measured here: one seed per model) adds to it.
+# The cell calls an ordering "seen" only when the gap exceeds twice the combined sampling
+# error, and says so when a model the comparison needs was not run at this budget.
+
+# %%
+by_label = {r["label"]: r for r in records}
+
+
+def ordering(deeper, shallower, split):
+    """Verdict on 'deeper has the higher error' from two records, with the sampling noise."""
+    if deeper not in by_label or shallower not in by_label:
+        return f"{deeper} vs {shallower} ({split}): not run at this budget"
+    key = "test_error_pct" if split == "test" else "train_error_pct"
+    n_key = "num_test" if split == "test" else "num_train"
+    errs = [by_label[m][key] for m in (deeper, shallower)]
+    ns = [by_label[m]["config"][n_key] for m in (deeper, shallower)]
+    noise = 2 * np.sqrt(sum(p / 100 * (1 - p / 100) / n for p, n in zip(errs, ns))) * 100
+    gap = errs[0] - errs[1]
+    if abs(gap) <= noise:
+        what = "no ordering beyond the sampling noise"
+    else:
+        what = f"{deeper if gap > 0 else shallower} is worse"
+    return (f"{deeper} {errs[0]:.1f}% vs {shallower} {errs[1]:.1f}% ({split}): gap {gap:+.1f}, "
+            f"2x sampling error {noise:.1f} -> {what}")
+
+
+for pair in (("Plain-56", "Plain-20"), ("ResNet-56", "ResNet-20")):
+    for split in ("train", "test"):
+        print(ordering(*pair, split))
+
+# %% [markdown]
+# He et al.'s claim is the pair of orderings "plain-56 worse than plain-20" and "ResNet-56
+# better than ResNet-20", at the end of a long schedule. A short run that stops in the first
+# epochs of their curves can show the opposite without contradicting them (deeper nets start
+# slower); `smoke` runs only the 20-layer pair and proves the pipeline runs. Only a run on the
+# source's setting (`full`, a GPU) — and with several seeds, the ordering's spread — tests the
+# claim.
 #
 # ## 6. Distributed representation and the hierarchy of features
+#
+# ### Before deep learning: the bag-of-words model (book Fig. 3.2)
+#
+# The book introduces distributed representation by contrast with the **bag-of-words model**
+# (词包模型) of classic computer vision: cut each image into local patches, cluster the patches
+# of many images into a **vocabulary** (词典) of **visual words** (视觉单词), and describe an
+# image by how often each word occurs — a **representation vector** (表示向量) in which every
+# dimension is one explicit visual pattern. The book calls this a discrete representation
+# (离散式表示). Its Fig. 3.2 is a schematic; here the pipeline runs on `fashion_mnist32` with
+# NumPy: 6x6 patches every 3 pixels, k-means with 16 words.
+#
+# **Think first.** If a dimension of the vector is "how many patches look like word 7", what can
+# the representation say about *where* in the image word 7 occurs?
+
+# %%
+from course_lib.data import load
+
+bow_data = load("fashion_mnist32", batch_size=256, limit=512)
+bow_images, bow_labels = next(iter(bow_data.test))
+grey = (bow_images.numpy() + np.array(bow_data.info.mean)).mean(axis=-1)  # (N, 32, 32), [0, 1]
+P, STEP, WORDS = 6, 3, 16
+patches = np.lib.stride_tricks.sliding_window_view(grey, (P, P), axis=(1, 2))[:, ::STEP, ::STEP]
+per_image = patches.shape[1] * patches.shape[2]
+flat_patches = patches.reshape(-1, P * P)
+
+rng_bow = np.random.default_rng(0)
+centres = flat_patches[rng_bow.choice(len(flat_patches), WORDS, replace=False)]
+for _ in range(15):  # k-means (Lloyd's algorithm)
+    assign = ((flat_patches[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+    centres = np.stack([flat_patches[assign == w].mean(0) if np.any(assign == w) else centres[w]
+                        for w in range(WORDS)])
+histograms = np.stack([np.bincount(a, minlength=WORDS) for a in assign.reshape(-1, per_image)]) / per_image
+print(f"{len(flat_patches):,} patches of {P}x{P} from {len(grey)} images ({per_image} per image), "
+      f"{WORDS} visual words; each image -> a {WORDS}-dimensional vector")
+
+# %%
+picks = [int(np.flatnonzero(bow_labels.numpy() == c)[0]) for c in (1, 7) if np.any(bow_labels.numpy() == c)]
+fig = plt.figure(figsize=(12, 3.2))
+ax_img = fig.add_subplot(1, 4, 1)
+ax_img.imshow(grey[picks[0]], cmap="gray")
+for r in range(0, 32 - P + 1, STEP):
+    for c in range(0, 32 - P + 1, STEP):
+        ax_img.add_patch(plt.Rectangle((c - 0.5, r - 0.5), P, P, fill=False, lw=0.3, ec="tab:orange"))
+ax_img.set_title(f"(a) local patches ({per_image} per image)", fontsize=9)
+ax_img.axis("off")
+ax_words = fig.add_subplot(1, 4, 2)
+vocab = analysis.filter_grid(centres.T.reshape(P, P, 1, WORDS), channels="mean", columns=4)
+ax_words.imshow(vocab, interpolation="nearest")
+ax_words.set_title(f"(b) vocabulary: {WORDS} visual words", fontsize=9)
+ax_words.axis("off")
+for k, idx in enumerate(picks):
+    ax = fig.add_subplot(1, 4, 3 + k)
+    ax.bar(range(WORDS), histograms[idx], color="tab:blue")
+    ax.set(xlabel="visual word", ylabel="share of patches" if k == 0 else None, ylim=(0, histograms[picks].max() * 1.1))
+    ax.set_title(f"({'cd'[k]}) vector of a {bow_data.info.class_names[int(bow_labels[idx])]}", fontsize=9)
+plt.tight_layout()
+
+# %% [markdown]
+# Each bar is one named pattern, counted over the whole image: the vector says *what* occurs
+# and how often, not where, and one word is one pattern. In a CNN the relation is many-to-many.
+#
+# ### Distributed representation in a trained CNN
 #
 # The book (section 3.1.2, Fig. 3.3) shows that one channel of a deep layer responds to
 # different parts of different images (the paws of one bird, the background of another), and
@@ -424,48 +760,53 @@ summary
 # **hierarchy**: shallow layers respond to edges and textures, deeper ones to larger, more
 # semantic patterns (Zeiler & Fergus).
 #
-# To look at this we need a trained model. We train seed 000's `CNN-A2` (five conv layers,
-# `conv1` at 32x32, `conv2`/`conv3` at 16x16, `conv4`/`conv5` at 8x8) on `fashion_mnist32`
-# with this notebook's budget, through the same runner. The runner keeps records, not
-# weights, so a small callback hands us the trained model; if the run had already finished,
-# it is trained again to get the weights into memory.
+# To look at this we need a trained model: seed 000's `CNN-A2` (five conv layers, `conv1` at
+# 32x32, `conv2`/`conv3` at 16x16, `conv4`/`conv5` at 8x8) on `fashion_mnist32` at this
+# notebook's budget — the run of notebook 01 (and 02), which the runner finds by its record.
+# The runner saves the trained model beside each record (`<record>.keras`), so we load it;
+# only if the run does not exist yet is it trained now.
 
 # %%
-class KeepTrainedModel(keras.callbacks.Callback):
-    """Keeps a reference to the model when training ends."""
+from pathlib import Path
 
-    trained = None
-
-    def on_train_end(self, logs=None):
-        self.trained = self.model
-
-
-keep = KeepTrainedModel()
 feature_run = dict(dataset="fashion_mnist32", budget=BUDGET, results_dir=RESULTS_DIR,
                    epochs=10 if BUDGET == "full" else None)
-run = run_model("param-distribution", "CNN-A2", callbacks=[keep], **feature_run)
-if keep.trained is None:  # finished earlier: its record was read back, train again for the weights
-    run = run_model("param-distribution", "CNN-A2", callbacks=[keep], rerun=True, **feature_run)
-net = keep.trained
-print(f"CNN-A2 on fashion_mnist32 ({BUDGET}): test error {run['test_error_pct']:.1f}% "
-      f"after {run['epochs_completed']} epoch(s)")
+run = run_model("param-distribution", "CNN-A2", **feature_run)
+verify_record(run)  # reloads the saved .keras, re-evaluates it, raises if the error differs
+net = keras.models.load_model(Path(run["_path"]).with_suffix(".keras"))
+print(f"CNN-A2 on fashion_mnist32 ({BUDGET}): test error {run['test_error_pct']:.1f}% on "
+      f"{run['config']['num_test']:,} test images, after {run['epochs_completed']} epoch(s) on "
+      f"{run['config']['num_train']:,} images at widths x{run['architecture']['width_multiplier']} "
+      f"(seed 000's CIFAR-10 setting: 50,000 images, widths x1; the book's Fig. 3.3 uses a network "
+      "pre-trained on ImageNet, pool5 maps of 7x7x512)")
 
 # %% [markdown]
-# A probe model returns the feature maps of `conv1`, `conv3` and `conv5` for a batch of test
-# images (preprocessed exactly as in training by `course_lib.data.load`).
+# `analysis.activation_maps` returns the feature maps of `conv1`, `conv3` and `conv5` for a batch
+# of test images (preprocessed exactly as in training by `course_lib.data.load`; the same
+# images as the bag-of-words above).
 
 # %%
-from course_lib.data import load
-
 LAYERS = ("conv1", "conv3", "conv5")
-probe = keras.Model(net.input, [net.get_layer(name).output for name in LAYERS])
-test = load("fashion_mnist32", batch_size=256, limit=512).test
-images, labels = next(iter(test))
-feature_maps = {name: keras.ops.convert_to_numpy(keras.ops.cast(fm, "float32"))
-                for name, fm in zip(LAYERS, probe(images, training=False))}
-shown = np.clip(images.numpy() + np.array(load("fashion_mnist32", limit=512).info.mean), 0, 1)
+images, labels = bow_images, bow_labels
+feature_maps = analysis.activation_maps(net, images.numpy(), LAYERS)
+shown = np.clip(images.numpy() + np.array(bow_data.info.mean), 0, 1)
 for name, fm in feature_maps.items():
     print(f"{name}: {fm.shape[1]}x{fm.shape[2]} maps x {fm.shape[3]} channels")
+
+# %% [markdown]
+# **What does one unit see?** Section 1 computed receptive fields as numbers; here they are
+# drawn on a test image for the unit at the centre of each layer's map
+# (`analysis.plot_receptive_fields`, from `analysis.receptive_fields`). A `conv5` unit's field
+# is larger than the 32x32 image: part of what it "sees" is padding.
+#
+# **Think first.** `conv1` is 5x5 and there are two 3x3/2 pools on the way to `conv5`. Before
+# running the cell, estimate the field of a `conv3` unit.
+
+# %%
+centre_units = [(name, (feature_maps[name].shape[1] // 2, feature_maps[name].shape[2] // 2))
+                for name in LAYERS]
+analysis.plot_receptive_fields(shown[0], net, centre_units,
+                               title="CNN-A2: receptive fields of centre units on a test image");
 
 # %% [markdown]
 # **Distributed representation.** Four `conv5` channels (columns, chosen as the channels with
@@ -478,7 +819,7 @@ fm5 = feature_maps["conv5"]
 channels = np.argsort(fm5.mean(axis=(0, 1, 2)))[::-1][:4]
 rows_ = [int(np.flatnonzero(labels.numpy() == c)[0]) for c in (0, 5, 7, 9)
          if np.any(labels.numpy() == c)][:4]
-class_names = load("fashion_mnist32", limit=64).info.class_names
+class_names = bow_data.info.class_names
 fig, axes = plt.subplots(len(rows_), len(channels) + 1, figsize=(2.1 * (len(channels) + 1), 2.1 * len(rows_)))
 for i, idx in enumerate(rows_):
     axes[i, 0].imshow(shown[idx])
@@ -540,15 +881,87 @@ plt.tight_layout()
 # heel), and `conv5` rows dominated by one or two classes.
 
 # %% [markdown]
+# ## Summary
+#
+# * Receptive fields grow by `(k-1)·jump` per layer; three 3x3 convs see 7x7 with 27C² instead
+#   of 49C² weights and three non-linearities instead of one.
+# * The zoo's AlexNet and VGG-16 reproduce the book's tables 3.1 and 3.2 (whose row 31 is
+#   inconsistent). LRN's `α` multiplies the sum (AlexNet, TensorFlow) or the mean (Caffe,
+#   PyTorch); with `k = 0, α = 1, β = 0.5` and a window over all channels it is L2
+#   normalisation. AlexNet's tricks were each worth about a point of ImageNet error *in its
+#   paper*.
+# * NIN's global average pooling and the residual nets' single FC layer remove the parameters
+#   that AlexNet and VGG keep in their FC layers; shortcuts cost nothing.
+# * A bag-of-words vector has one named pattern per dimension; a CNN's channels and concepts
+#   map many-to-many, and deeper layers see larger fields and more abstract patterns.
+# * A quick or smoke result is read against its setting, with its noise; only the source's
+#   setting tests the source's claim.
+#
 # ## 练习 (exercises, ungraded)
 #
-# 1. Using `analysis.receptive_fields`, find the smallest number of 3x3 stride-1 convs (no
-#    pooling) whose receptive field covers a whole 32x32 CIFAR image. How many would you need
-#    with one 2x2 stride-2 pool after every second conv?
+# Answers are at the end of the notebook; try first.
+#
+# 1. Using `analysis.receptive_fields` (or `analysis.receptive_field_arithmetic`), find the
+#    smallest number of 3x3 stride-1 convs (no pooling) whose receptive field covers a whole
+#    32x32 CIFAR image. How many would you need with one 2x2 stride-2 pool after every second
+#    conv?
+#    *Hint:* without pooling the field is `1 + 2L`; a pool doubles the jump.
 # 2. Build VGG-16 with `build("VGG-D", input_shape=(384, 384, 3))` and compare the parameters
 #    of its `fc1` with those of the 224x224 model. Why does the fully convolutional version of
 #    notebook 02, section 5, run on 384x384 images without any new parameters?
+#    *Hint:* what does `Flatten` produce from a 12x12x512 map?
 # 3. Set the highway gate bias to `-3` (`highway_block(..., gate_bias=-3.0)`): what is the mean
 #    gate now, and what does that mean for the gradient reaching the block's input?
+#    *Hint:* `sigmoid(-3)`; differentiate `H·T + x·(1 - T)` with respect to `x` at fixed `T`.
 # 4. Rerun section 5 with `BUDGET = "quick"` (or `full` on a GPU). Does the 56-layer plain
-#    net end with a higher *training* error than the 20-layer one?
+#    net end with a higher *training* error than the 20-layer one — beyond the noise?
+#    *Hint:* read the verdict lines, not the bare numbers.
+# 5. PyTorch's `nn.LocalResponseNorm(size, alpha, beta, k)` divides `alpha` by `size`. Which
+#    `alpha` reproduces AlexNet's LRN there? Check it with `LocalResponseNormalization(...,
+#    alpha_mode="mean")` against the `ours` output of section 2.1.
+#    *Hint:* the two conventions agree when `alpha_mean / n == alpha_sum`.
+# 6. Cut a `fashion_mnist32` image into a 2x2 grid of 16x16 tiles and swap the tiles. How much
+#    does its bag-of-words vector change? And the `conv5` feature maps of `CNN-A2`?
+#    *Hint:* patches that cross the tile borders change; count them, or just compute both.
+# 7. Give `imagenet_34(True)` projection shortcuts (He et al.'s option B: a 1x1 conv with stride
+#    2 and batch normalisation where the shape changes). How many parameters does that add?
+#    *Hint:* `conv_params(1, C_in, C_out, bias=False)` for the three stage changes, plus
+#    `4·C_out` per batch normalisation (2 of them trainable).
+#
+# ## Next
+#
+# The graded assignment
+# [`assignments/2-custom-keras-layers`](../assignments/2-custom-keras-layers/student/custom-keras-layers.ipynb)
+# has you write the LRN of section 2.1 (and the recurrent convolutional layer of notebook 05)
+# as Keras 3 layers, tested against reference formulas like `lrn_book` above. Notebook 04 takes
+# up VGG's experiments, including whether LRN helps (configuration A vs A-LRN).
+#
+# <details>
+# <summary><b>Answers</b> (ungraded; open after trying)</summary>
+#
+# 1. Without pooling, `1 + 2L ≥ 32` gives `L = 16` (field 33; 15 convs reach 31). With a 2x2/2
+#    pool after every second conv the fields are 3, 5, (pool) 6, 10, 14, (pool) 16, 24, 32: six
+#    convs suffice.
+# 2. At 384x384 the last map is 12x12x512, so `fc1` has `12·12·512·4096 + 4096 = 301,993,984`
+#    parameters instead of `102,764,544`: a different model. The fully convolutional version
+#    keeps `fc1` as a 7x7 conv with the *same* `7·7·512·4096` weights and slides it over the
+#    12x12 map (a 6x6 grid of scores): the kernel does not depend on the input size.
+# 3. `sigmoid(-3) ≈ 0.047`: the block starts as `y ≈ 0.05·H + 0.95·x`, nearly the identity. The
+#    gradient reaching `x` through the carry path is `(1 - T) ≈ 0.95` times the upstream
+#    gradient (plus the small part through `H` and `T`), so deep stacks of such blocks pass
+#    gradients almost unchanged at the start of training.
+# 4. It depends on the run: the cell prints each ordering with the gap and twice the sampling
+#    error. At `quick` the schedule ends in the first part of He et al.'s curves, where no
+#    ordering is expected yet; one seed per model gives no seed-to-seed spread.
+# 5. `alpha = 5 · 1e-4 = 5e-4` with `size = 5`, `beta = 0.75`, `k = 2`:
+#    `LocalResponseNormalization(size=5, alpha=5e-4, beta=0.75, k=2.0, alpha_mode="mean")(a)`
+#    equals `ours`.
+# 6. Only the patches that straddle the tile borders change (with 6x6 patches every 3 pixels,
+#    those whose window crosses row or column 16), so the vector moves a little and most of it
+#    is unchanged: it cannot tell the arrangement apart. The `conv5` maps change everywhere the
+#    moved parts are, and in where they respond: the CNN keeps the layout in its maps.
+# 7. `conv_params(1, 64, 128, bias=False) + conv_params(1, 128, 256, bias=False) +
+#    conv_params(1, 256, 512, bias=False) = 172,032` weights, plus `2·(128 + 256 + 512) = 1,792`
+#    trainable (`3,584` in all) batch-normalisation parameters: about 21.8M parameters in all.
+#
+# </details>
