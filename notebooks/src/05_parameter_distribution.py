@@ -534,9 +534,9 @@ plt.tight_layout()
 #    trained networks.
 # 3. At `quick`, the seed-to-seed spread of one model is typically a point or more, as large
 #    as the differences between the models, so one run per model decides nothing.
-# 4. Removing the FC (a few thousand parameters at 10 classes, ten times that at 100) lowers
-#    every high fraction a little; the ordering of the fractions within a group does not
-#    change, because the FC grows with `C5`, which grows with the high share anyway.
+# 4. Removing the FC (1–2 thousand parameters at 10 classes, ten times that at 100) lowers
+#    every high fraction by at most half a point; the ordering of the fractions within a group
+#    does not change, because the FC grows with `C5`, which grows with the high share anyway.
 # 5. `3 + 2T ≥ 15` gives T = 6: seven convolutions deep, with the same two kernels; the
 #    parameter count is unchanged and the compute per position is about 7/4 of T = 3's.
 # 6. With T = 3 the gradient is the sum of three steps' contributions, with T = 1 of one; the
