@@ -459,7 +459,8 @@ side.pivot_table(index=["source", "model"], columns="dataset", values="test_erro
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
-cifar = side[(side["dataset"] == "cifar10") & ~side["source"].str.startswith("ours")]
+table1 = experiment.datasets[0]  # the seed's Table 1 dataset (CIFAR-10): a label, nothing is loaded
+cifar = side[(side["dataset"] == table1) & ~side["source"].str.startswith("ours")]
 sns.barplot(data=cifar, x="model", y="test_error_pct", hue="source", dodge=False, ax=axes[0])
 axes[0].set(title="source numbers: CIFAR-10 test error (seed 000, Table 1)", xlabel="",
             ylabel="test error %")

@@ -452,7 +452,8 @@ print(family[["name", "widths", "params_printed", "params_computed", "params_tra
 same = ARCHS["Arch1-13L"]
 slim = ARCHS["SimpNet-Slim-300K"]
 print("same widths:", same.widths == slim.widths, "| same pools:", same.pool_after == slim.pool_after)
-for row in paper_results(zoo_name="Arch1-13L") + paper_results(zoo_name="SimpNet-Slim-300K", dataset="cifar10"):
+table2_row = paper_results(zoo_name="Arch1-13L")[0]
+for row in [table2_row] + paper_results(zoo_name="SimpNet-Slim-300K", dataset=table2_row.dataset):
     print(f"  {row.accuracy_printed:.2f}%  {row.table}")
 
 # %% [markdown]
