@@ -69,3 +69,8 @@ __all__ = [
     "seed000_groups",
     "tables_dir",
 ]
+
+# Architecture pictures drawn from the models (analysis.diagrams.plot_rcl_unrolled, ...).
+from course_lib.analysis import diagrams  # noqa: E402
+
+__all__.append("diagrams")

@@ -3,8 +3,12 @@
 #
 # # 05 — Where should the parameters go? Low vs high layers in CNNs and RCNNs
 #
-# Source: seed 000 (岳喜斌 et al., a study of the parameter distribution of convolutional and
-# recurrent convolutional networks). Its claim: **at a fixed total number of parameters near
+# Source: seed 000, a Chinese journal paper by 岳喜斌 et al. on the distribution of parameters
+# between the low and high layers of convolutional (CNN) and recurrent convolutional (RCNN)
+# networks (the seed carries the authors' names and the page numbers, not the title). Its RCNN
+# is the network of M. Liang and X. Hu, ["Recurrent Convolutional Neural Network for Object
+# Recognition"](https://openaccess.thecvf.com/content_cvpr_2015/html/Liang_Recurrent_Convolutional_Neural_2015_CVPR_paper.html),
+# CVPR 2015 (its reference [8]). Its claim: **at a fixed total number of parameters near
 # saturation, moving parameters from the low layers to the high layers lowers the test error,
 # and moving them the other way raises it.** It tests the claim with 6 CNNs and 6 RCNNs whose
 # only difference is the width list `(conv1, L2, L3, L4, L5)`, on CIFAR-10, CIFAR-100 and SVHN
@@ -23,12 +27,19 @@
 # 3. Check the premise "equal total budget" within each group of three models.
 # 4. Run the experiment, plot test error against the high-layer fraction, and judge whether
 #    our data at our budget supports the claim.
+# 5. Draw the recurrent convolutional layer unrolled in time (the seed's Fig. 3) from the
+#    layer itself, and say why its parameter count does not grow with the number of steps.
+# 6. Put our runs beside the baselines the seed prints (Maxout, NIN, DSN, PReLU, Highway) and
+#    say what may and may not be compared.
 #
-# **Key terms.** parameter budget 参数预算 · low / high layers 低层 / 高层 · width (feature
-# maps per layer) 宽度 (每层特征图数) · recurrent convolutional layer (RCL) 递归 (循环) 卷积层 ·
-# weight sharing over time 时间上的权值共享 · local response normalization 局部响应归一化 ·
-# global max pooling 全局最大池化 · saturation 饱和 · confound 混杂因素 ·
-# run-to-run noise 运行间噪声
+# **Key terms** (the seed's own words first, other common terms as aliases). parameter budget
+# 参数数量 (alias 参数预算) · low / high layers 低层 / 高层 · feature maps per layer 各层特征图数
+# (alias 宽度) · recurrent convolutional layer (RCL) 递归卷积层 (RC 层; alias 循环卷积层) ·
+# unrolled in time 按时间迭代展开 · iterations 迭代次数 · feed-forward / recurrent input 前馈输入 /
+# 递归输入 · weight sharing 权值共享 · pooling / downsampling 降采样 (alias 池化) · local response
+# normalization 局部归一化 (LRN; alias 局部响应归一化) · global max pooling 全局降采样 (GP; alias
+# 全局最大池化) · saturation 饱和 (the seed: 饱和的临界值) · baseline model 基准模型 · overfitting
+# 过拟合 · confound 混杂因素 · run-to-run noise 运行间噪声
 
 # %%
 # Google Colab only (does nothing elsewhere): install the course kit unless it is already
@@ -90,9 +101,11 @@ import pandas as pd
 import seaborn as sns
 
 from course_lib import analysis
+from course_lib.analysis import diagrams
+from course_lib.layers import RecurrentConv2D
 from course_lib.models import build, param_groups
 from course_lib.models.param_distribution import WIDTHS
-from course_lib.train import get_experiment, report, run_experiment
+from course_lib.train import get_experiment, report, run_experiment, verify_record
 
 sns.set_theme()
 pd.set_option("display.width", 160)
@@ -134,6 +147,52 @@ for name, table in tables.items():
 # `C_out` outputs has `9·C_in·C_out + C_out` parameters, so conv2 of A1 (256→256) costs
 # 590K while conv1 (3→256, 5x5) costs only 19K. The recurrent layers cost twice a conv —
 # two 3x3 kernels:
+
+# %% [markdown]
+# ### The RCL unrolled in time (the seed's Fig. 3)
+#
+# **Think first.** An RCL with T = 3 computes four states `x(0)..x(3)`, each a convolution of
+# its predecessor. Does it have four times the weights of a conv layer? How much of the input
+# does `x(3)` see, if every kernel is 3x3?
+#
+# The picture is drawn from the layer object (its `iterations`, kernel sizes and filters), so
+# it shows exactly what `RecurrentConv2D` computes: every dashed arrow is the *same*
+# feed-forward kernel `w_f`, every solid arrow the *same* recurrent kernel `w_r`. The
+# receptive field grows by `k_r − 1` per step. With ipywidgets (Jupyter, Colab) a slider
+# changes T; elsewhere, and under the tests, the static picture for T = 3 is drawn.
+
+# %%
+rcl = build("RCNN-A2").get_layer("rcl1")
+print({k: rcl.get_config()[k] for k in ("filters", "kernel_size", "recurrent_kernel_size", "iterations")})
+
+
+def draw_rcl(iterations=3):
+    layer = RecurrentConv2D.from_config({**rcl.get_config(), "iterations": iterations})
+    diagrams.plot_rcl_unrolled(layer, in_channels=rcl.kernel.shape[2])
+    plt.show()
+
+
+try:
+    import ipywidgets
+except ImportError:
+    ipywidgets = None
+if ipywidgets is not None and BUDGET != "smoke":
+    ipywidgets.interact(draw_rcl, iterations=ipywidgets.IntSlider(value=3, min=0, max=6))
+else:
+    draw_rcl(3)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+unrolled = diagrams.rcl_unrolled(rcl)
+print(f"rcl1: T = {unrolled.iterations}, states x(0)..x({unrolled.iterations}), "
+      f"receptive fields {unrolled.receptive_fields}")
+print("kernels on the arrows:", sorted(unrolled.kernels))
+print("parameters from the picture:", f"{unrolled.params:,}", "| Keras:", f"{rcl.count_params():,}")
+
+# %% [markdown]
+# Whatever T is, the layer has one `w_f`, one `w_r` and one bias; unrolling adds depth
+# (T + 1 convolutions on the longest path) and compute, not parameters. That is why the
+# seed's parameter budget can treat an RCL like "two convolutions". In the whole RCNN:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -255,6 +314,22 @@ for data_name in datasets:
                               budget=BUDGET, results_dir=RESULTS_DIR)
 
 # %% [markdown]
+# Self-check: `verify_record` reloads the `.keras` saved beside each record, scores it again on
+# the same test images and raises if its error differs from the record's. Then, how far is
+# each run from the seed's setting (the seed: CIFAR-10/100 and SVHN, full data, the printed
+# widths, cuda-convnet2 training to convergence)?
+
+# %%
+for r in records:
+    verify_record(r)
+for r in records:
+    arch = r["architecture"]
+    print(f"{r['label']:8s} {r['dataset']}: {r['config']['num_train']:,} train / "
+          f"{r['config']['num_test']:,} test images, {r['epochs_completed']} epochs (the course's "
+          f"full schedule: {experiment.epochs}), widths x{arch['width_multiplier']:g}"
+          + (" (narrowed by the budget)" if arch["changed_by_budget"] else ""))
+
+# %% [markdown]
 # The experiment's report: every record at this budget (also runs made elsewhere, e.g. CNN-A2
 # in notebook 01) next to the paper's three tables, and the paper's ordering claim checked on
 # ours (`figures=True`, the default, also saves its seaborn figures under
@@ -283,6 +358,11 @@ ours = ours.merge(paper[["model", "dataset", "test_error_pct"]].rename(
     columns={"test_error_pct": "paper error %"}), on=["model", "dataset"], how="left")
 print(f"ours: budget {BUDGET!r}; 'paper error %' only where the dataset is one of the paper's")
 ours
+
+# %%
+# Self-check: the table holds the numbers the records hold.
+assert ours["test error %"].tolist() == [round(r["test_error_pct"], 2) for r in records]
+assert ours["total"].tolist() == [r["params"]["total"] for r in records]
 
 # %% [markdown]
 # The report: test error against the fraction of parameters in the high layers, one line per
@@ -341,13 +421,13 @@ for data_name in datasets:
 # * **`smoke`** trains for one epoch on 128 images: the errors are near chance (about 90% on 10
 #   classes) and their differences are noise. These numbers are **not evidence** for or
 #   against the claim; they only show that the pipeline runs end to end.
-# * **`quick`** gives a first look on Fashion-MNIST after 3 epochs on 2,048 images. Even so,
-#   differences of a point or two between models are within run-to-run noise: rerun with
-#   another seed (`run_experiment(..., seed=1)`) before believing an ordering. Fashion-MNIST is
-#   also not the paper's data, and the networks are far from "saturation", which is where the
-#   claim is made. When we ran `quick` while writing this notebook (seed 0), no group showed
-#   the predicted ordering and RCNN-A2 was still at 82% error: after 3 epochs on 2,048 images
-#   the differences say more about how fast each network starts to learn than about where its
+# * **`quick`** gives a first look on Fashion-MNIST after a few epochs on a few thousand
+#   images, with narrowed widths (the setting lines of section 4 say exactly how far from the
+#   seed's). With one seed per model there is no spread to compare a gap with: rerun with
+#   another seed (`run_experiment(..., seed=1)`) before believing an ordering (the cell below
+#   counts the seeds). Fashion-MNIST is also not the paper's data, and the networks are far
+#   from "saturation", which is where the claim is made; after a short training the
+#   differences may say more about how fast each network starts to learn than about where its
 #   parameters sit.
 # * **The paper's own evidence** is one number per model (no repeats or error bars
 #   reported). For several CNN pairs the differences are 0.05–0.1 points (CIFAR-10 A2→A3:
@@ -358,21 +438,134 @@ for data_name in datasets:
 #   the largest). For the RCNNs, section 3 showed that the winners are also the bigger
 #   networks if the printed widths are right.
 #
+# %%
+seeds = pd.Series([r["config"]["settings"].get("seed") for r in records]).groupby(
+    [r["label"] for r in records]).nunique()
+if seeds.min() < 2:
+    print(f"runs per model: {seeds.min()} seed(s): no spread is known, so no ordering above "
+          "is a finding; the ordering table is one draw")
+else:
+    print(f"{seeds.min()}+ seeds per model: compare each gap with the seed-to-seed spread "
+          "(report(...) prints it) before reading an ordering")
+
+# %% [markdown]
 # So: the direction "too much width in the first layers hurts" has support in the seed's CNN
 # tables; "more in the high layers always helps at a fixed budget" rests on small differences
 # and, for the RCNN, on unequal budgets. Our measurement at `quick` or `full` — with several
 # seeds — is what can add to that.
 #
+# ## 6. Beside the baselines the seed prints
+#
+# Tables 1–3 also print other published networks (Maxout, NIN, DSN, PReLU, Highway) with
+# their sizes. They were trained by their own authors with their own recipes, some with data
+# augmentation; the seed compares its RCNN-A3 with them. **Think first:** which rows of the
+# table below may be compared with which, and which not at all?
+#
+# Papers: Maxout ([arXiv:1302.4389](https://arxiv.org/abs/1302.4389)), NIN
+# ([arXiv:1312.4400](https://arxiv.org/abs/1312.4400)), DSN
+# ([arXiv:1409.5185](https://arxiv.org/abs/1409.5185)), PReLU
+# ([arXiv:1502.01852](https://arxiv.org/abs/1502.01852)), Highway
+# ([arXiv:1505.00387](https://arxiv.org/abs/1505.00387)).
+
+# %%
+baselines = analysis.load_table("seed000_baselines")
+side = pd.concat([
+    baselines.assign(source="seed 000 (baseline, as printed)")[
+        ["model", "dataset", "total_M", "test_error_pct", "source"]],
+    paper.loc[paper["model"].isin(["CNN-A3", "RCNN-A3"])].assign(source="seed 000 (its own model)")[
+        ["model", "dataset", "total_M", "test_error_pct", "source"]],
+    pd.DataFrame([{"model": r["label"], "dataset": r["dataset"], "total_M": r["params"]["total"] / 1e6,
+                   "test_error_pct": round(r["test_error_pct"], 2), "source": f"ours ({BUDGET})"}
+                  for r in records]),
+], ignore_index=True)
+assert side.loc[side["source"].str.startswith("ours"), "test_error_pct"].tolist() == \
+    [round(r["test_error_pct"], 2) for r in records]
+side.pivot_table(index=["source", "model"], columns="dataset", values="test_error_pct", sort=False)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+table1 = experiment.datasets[0]  # the seed's Table 1 dataset (CIFAR-10): a label, nothing is loaded
+cifar = side[(side["dataset"] == table1) & ~side["source"].str.startswith("ours")]
+sns.barplot(data=cifar, x="model", y="test_error_pct", hue="source", dodge=False, ax=axes[0])
+axes[0].set(title="source numbers: CIFAR-10 test error (seed 000, Table 1)", xlabel="",
+            ylabel="test error %")
+mine = side[side["source"].str.startswith("ours")]
+sns.barplot(data=mine, x="model", y="test_error_pct", color="C2", ax=axes[1])
+axes[1].set(title=f"ours: {', '.join(sorted(set(mine['dataset'])))}, budget {BUDGET}", xlabel="",
+            ylabel="test error %")
+for ax in axes:
+    ax.tick_params(axis="x", rotation=30)
+plt.tight_layout()
+
+# %% [markdown]
+# The two panels share no axis on purpose. Below `full` our dataset is Fashion-MNIST, not
+# CIFAR-10: our numbers cannot be set against the baselines at all. At `full` (CIFAR-10, same
+# widths, no augmentation as in the seed) the CNN and RCNN rows become comparable with the
+# seed's own rows; the baselines stay a rough reference (other recipes; Maxout, for one, is
+# printed as "> 5M" parameters, and Table 3 prints 1.98M for NIN and DSN where Tables 1 and 2
+# print 0.98M).
+#
 # ## 练习 (exercises, ungraded)
 #
-# 1. Design a CNN group at a really fixed total: choose widths `(a, a, b, b, b)` with
-#    `a ∈ {96, 160, 224}` and solve for `b` so that every total is within 1% of CNN-A2's
-#    (`course_lib.models.param_distribution.param_net(widths)` builds any width list;
-#    `recurrent=True` gives the RCNN).
-# 2. Find RCNN width lists (multiples of 32, as cuda-convnet2 required) whose counts match the
-#    printed low/high/total of RCNN-B1 and RCNN-A3. Is there one?
-# 3. With `BUDGET = "quick"`, run group A of the CNN with seeds 0, 1 and 2
-#    (`run_experiment(..., models=["CNN-A1", "CNN-A2", "CNN-A3"], seed=s)`). How large is the
-#    seed-to-seed spread compared with the differences between the models?
-# 4. The high group includes the FC layer. Does the CIFAR-100 ordering change if you leave the
-#    FC out of the high fraction?
+# 1. **A really fixed total.** Design a CNN group at a fixed total: choose widths
+#    `(a, a, b, b, b)` with `a ∈ {96, 160, 224}` and solve for `b` so that every total is within
+#    1% of CNN-A2's (`course_lib.models.param_distribution.param_net(widths)` builds any width
+#    list; `recurrent=True` gives the RCNN).
+#    *Hint:* conv2 costs `9a² + a`, conv3 `9ab + b`, conv4 and conv5 `9b² + b` each: the total
+#    is a quadratic in `b`; solve it, round, and check with `count_params()`.
+# 2. **Which widths did the paper train?** Find RCNN width lists (multiples of 32, as
+#    cuda-convnet2 required) whose counts match the printed low/high/total of RCNN-B1 and
+#    RCNN-A3. Is there one?
+#    *Hint:* loop over widths in `range(32, 321, 32)` for the low pair and the high triple and
+#    compare `param_groups(param_net(widths, recurrent=True))` with the printed values within
+#    0.05M.
+# 3. **Seed-to-seed spread.** With `BUDGET = "quick"`, run group A of the CNN with seeds 0, 1
+#    and 2 (`run_experiment(..., models=["CNN-A1", "CNN-A2", "CNN-A3"], seed=s,
+#    results_dir=f"../results-seed{s}")`). How large is the spread compared with the
+#    differences between the models?
+#    *Hint:* a record is filed by experiment, model, dataset and budget, not by seed: give each
+#    seed its own `results_dir`, or the second run overwrites the first.
+# 4. **The FC layer.** The high group includes the FC layer. Does the CIFAR-100 ordering of the
+#    high fraction change if you leave the FC out?
+#    *Hint:* `group_table(name, num_classes=100)` lists the layers; subtract the `fc` row from
+#    the high sum before dividing.
+# 5. **Unrolling.** With the widget (or `draw_rcl(T)`), find the smallest T for which `x(T)` of
+#    an RCL with 3x3 kernels sees a 15x15 window. What does that cost in parameters, and in
+#    multiply-adds per position?
+#    *Hint:* the field is `3 + 2T`; parameters do not depend on T, the compute grows with
+#    T + 1 convolutions (`analysis.layer_table` counts MACs).
+# 6. **Weight sharing for real.** Build `RecurrentConv2D(8, 3, iterations=3)` on a
+#    `(1, 8, 8, 8)` input and take the gradient of its output's sum with respect to
+#    `layer.recurrent_kernel`. Then set `iterations=1`: how does the gradient change?
+#    *Hint:* `tf.GradientTape`; one shared variable collects the contributions of all T steps.
+#
+# **Graded work:** [assignment 2](../assignments/2-custom-keras-layers/student/custom-keras-layers.ipynb)
+# asks you to write the recurrent convolutional layer (and LRN, SAF-pooling) yourself;
+# [assignment 3](../assignments/3-design-under-budget/student/design-under-budget.ipynb) to
+# spend a fixed parameter budget well — this notebook's question, with your own network.
+#
+# ## Answers (ungraded)
+#
+# <details>
+# <summary>Show the answers</summary>
+#
+# 1. With 10 classes CNN-A2 has 936,010 parameters. `a = 96` gives
+#    `18b² + 877b + 90,346 = 936,010`, so `b ≈ 194`; `a = 224` gives `b ≈ 114`; `a = 160`
+#    gives `b = 160` (CNN-A2 itself). The seed's groups (A1: 256/96, A3: 96/192) are only
+#    roughly at equal totals (section 3).
+# 2. No list of the seed's form `(a, a, b, b, b)` in multiples of 32 reproduces the printed
+#    low/high/total of RCNN-B1 or RCNN-A3 (not even within 0.05M each). A few irregular lists
+#    do (e.g. 64-288-96-96-320 for RCNN-B1), which shows that three printed numbers cannot
+#    identify the widths: either the widths or the counts of those rows are not those of the
+#    trained networks.
+# 3. At `quick`, the seed-to-seed spread of one model is typically a point or more, as large
+#    as the differences between the models, so one run per model decides nothing.
+# 4. Removing the FC (1–2 thousand parameters at 10 classes, ten times that at 100) lowers
+#    every high fraction by at most half a point; the ordering of the fractions within a group
+#    does not change, because the FC grows with `C5`, which grows with the high share anyway.
+# 5. `3 + 2T ≥ 15` gives T = 6: seven convolutions deep, with the same two kernels; the
+#    parameter count is unchanged and the compute per position is about 7/4 of T = 3's.
+# 6. With T = 3 the gradient is the sum of three steps' contributions, with T = 1 of one; the
+#    layer has one recurrent kernel in both cases (`len(layer.weights)` is 3).
+#
+# </details>
