@@ -80,6 +80,7 @@ class _StopAfter(keras.callbacks.Callback):
 
 @pytest.fixture
 def mock_source(tmp_path, monkeypatch):
+    """No network check, a private TFDS folder, and one batch of test images."""
     monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
     import course_lib.train.pipeline as pipeline
@@ -91,8 +92,12 @@ def mock_source(tmp_path, monkeypatch):
         return dataclasses.replace(data, test=data.test.take(1))
 
     monkeypatch.setattr(pipeline, "load_run_data", one_test_batch)
-    with tfds.testing.mock_data(num_examples=2 * 256):  # two steps of the largest full batch
-        yield tmp_path / "data"
+    return tmp_path / "data"
+
+
+#: Mock examples per split: two steps of the largest full batch (256); SVHN's loader holds out
+#: a validation set of 400 + 200 images per class from 'train', so it needs more.
+MOCK_EXAMPLES = {"svhn": 8000}
 
 
 @pytest.mark.slow
@@ -101,11 +106,12 @@ def mock_source(tmp_path, monkeypatch):
 def test_full_configuration_runs(experiment, model, dataset, gpu_path, mock_source, tmp_path):
     exp = get_experiment(experiment)
     stop = _StopAfter(STEPS)
-    record = run_model(
-        exp, model, dataset=dataset, budget="full", results_dir=tmp_path / "results",
-        data_dir=mock_source, mixed_precision=gpu_path.mixed_precision,
-        jit_compile=gpu_path.jit_compile, deterministic=gpu_path.deterministic,
-        verbose=0, live=False, save_model=False, callbacks=[stop])
+    with tfds.testing.mock_data(num_examples=MOCK_EXAMPLES.get(dataset, 2 * 256)):
+        record = run_model(
+            exp, model, dataset=dataset, budget="full", results_dir=tmp_path / "results",
+            data_dir=mock_source, mixed_precision=gpu_path.mixed_precision,
+            jit_compile=gpu_path.jit_compile, deterministic=gpu_path.deterministic,
+            verbose=0, live=False, save_model=False, callbacks=[stop])
     settings = resolve(exp, model, dataset=dataset, budget="full")
     assert (settings.batch_size, settings.epochs, settings.width_multiplier, settings.train_limit) \
         == (exp.batch_size, exp.epochs, 1.0, None)
