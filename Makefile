@@ -18,7 +18,7 @@ ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root)
 FAST_TESTS ?= $(wildcard tests/test_layers_*.py tests/test_models_*.py tests/test_data_*.py) \
               notebooks/02_cnn_building_blocks.ipynb
 
-.PHONY: lab test test-fast venv assignments release benchmark book clean-venv
+.PHONY: lab test test-fast test-rehearsal venv assignments release benchmark book clean-venv
 
 venv: $(STAMP)
 
@@ -36,7 +36,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ --port=$(PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
-	COURSE_BUDGET=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider $(PYTEST_ARGS)
+	COURSE_BUDGET=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider -m "not rehearsal" $(PYTEST_ARGS)
+
+# The GPU path (full widths, batch, schedule, mixed_float16, XLA) rehearsed on CPU: two training
+# steps per experiment's heaviest model (tests/test_full_rehearsal.py; several minutes; CI runs it).
+test-rehearsal: $(STAMP)
+	$(BIN)/python -m pytest tests/test_full_rehearsal.py -p no:cacheprovider -m rehearsal $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	COURSE_BUDGET=smoke $(BIN)/python -m pytest $(FAST_TESTS) --nbval-lax -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
