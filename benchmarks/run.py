@@ -379,7 +379,7 @@ def _kit_trainer(name: str, batch: int):
     import tensorflow as tf
 
     from course_lib import models as zoo
-    from course_lib.train import get_experiment, gpu, runner
+    from course_lib.train import get_experiment, gpu, resolve, runner
     from course_lib.train.evaluation import outputs_probabilities
 
     exp = get_experiment(MODEL_EXPERIMENT[name])
@@ -389,7 +389,8 @@ def _kit_trainer(name: str, batch: int):
         net = zoo.build(name)
         runner._apply_weight_decay(net, exp.optimizer.weight_decay)
         optimizer = keras.optimizers.SGD(
-            learning_rate=runner._learning_rate(exp, 1000), momentum=exp.optimizer.momentum,
+            learning_rate=runner._learning_rate(resolve(exp, name, budget="full"), 1000),
+            momentum=exp.optimizer.momentum,
             nesterov=exp.optimizer.nesterov)
         probabilities = outputs_probabilities(net)
         net.compile(optimizer=optimizer,

@@ -24,6 +24,7 @@ from course_lib.train.config import (
     EvalConfig,
     Experiment,
     ModelRun,
+    QUICK_SCHEDULE,
     OptimizerConfig,
     ScheduleConfig,
     SourceRef,
@@ -65,6 +66,31 @@ def get_experiment(name: str | Experiment) -> Experiment:
     return EXPERIMENTS[key]
 
 
+#: What every experiment's quick budget changes from its source, and why (measured on a 2-core
+#: CPU; the README's table gives the results).
+_QUICK_NOTE = (
+    "Quick (fashion_mnist32, a CPU): the first 1,200 training images of each class (12,000), "
+    "the whole 10,000-image test set, batch 64, 4 epochs, learning rate 0.05 with a linear "
+    "warm-up over the first 10% of the steps and cosine decay to 0 (the source's step points "
+    "would cut the rate before a 4-epoch run has learnt anything; warm-up keeps the first "
+    "steps of the un-normalised nets stable), models narrowed as the budget says and "
+    "recorded. Every model a quick run trains is meant to end below 16.5% test error, "
+    "better than Fashion-MNIST's human line (83.5% accuracy)."
+)
+
+
+def _quick(description: str, *, models: tuple, seeds: int = 2, width: float = 0.25,
+           learning_rate: float = 0.05, epochs: int = 4, train_limit: int = 12000,
+           model_overrides: dict | None = None) -> Budget:
+    """An experiment's quick budget: the shared recipe, its own models, widths and seeds."""
+    return Budget(
+        "quick", epochs=epochs, train_limit=train_limit, test_limit=None, batch_size=64,
+        width_multiplier=width, learning_rate=learning_rate, schedule=QUICK_SCHEDULE,
+        models=models, seeds=seeds, description=description,
+        model_overrides=model_overrides or {},
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # seed 000: parameter distribution across low and high layers
 # ---------------------------------------------------------------------------------------------
@@ -84,22 +110,23 @@ register_experiment(Experiment(
     batch_size=128,
     augment=False,
     paper="seed000_param_distribution",
-    # The RCNNs unroll 3 recurrent steps with LRN on every state: about 9x the compute of the
-    # CNNs. At the global quick widths (x0.5) the 12 models take about an hour on a 2-core CPU;
-    # x0.25 keeps every width ratio (so every low/high split) and fits in 10-20 minutes.
-    # Batch 16 gives these LRN/dropout nets enough SGD steps in 3 short epochs to get well
-    # above chance (measured on fashion_mnist32: ~65% accuracy for CNN-A2 vs ~20% at batch 64).
-    budgets=(("quick", Budget(
-        "quick", epochs=3, train_limit=2000, test_limit=1000, batch_size=16,
-        width_multiplier=0.25,
-        description="minutes per run on a laptop CPU: 3 epochs, 2000 train / 1000 test "
-        "images, batch <= 16, widths x0.25 (all 12 models in about 10-20 min)",
+    budgets=(("quick", _quick(
+        "CNN-A1/A3/B1/B3 x 2 seeds: 4 epochs, 12,000 train images, full test set, batch 64, "
+        "widths x0.25, lr 0.05 warm-up + cosine",
+        models=("CNN-A1", "CNN-A3", "CNN-B1", "CNN-B3"), model_overrides={"dropout": 0.0},
     )),),
     notes=(
         "Seed 000 trains with cuda-convnet2 on two GPUs, per-channel mean subtraction and no "
         "augmentation (section 3), but prints no optimiser, batch size or schedule. The course "
         "uses cuda-convnet2's usual recipe: SGD, momentum 0.9, L2 weight decay 5e-4, batch 128, "
-        "learning rate 0.01 divided by 10 at 50% and 75% of 100 epochs."
+        "learning rate 0.01 divided by 10 at 50% and 75% of 100 epochs. "
+        + _QUICK_NOTE + " Quick trains the extremes of the two CNN groups (X1: parameters in "
+        "the low layers, X3: in the high layers), two seeds each; add CNN-A2/CNN-B2 with "
+        "models=[...] (about 40 s a seed each on an idle 2-core CPU). The RCNNs cost 5-9x a "
+        "CNN (3 unrolled steps, LRN on every state) and learn more slowly: RCNN-A2 with this "
+        "recipe reached 21% test error in 282 s, so quick does not train them; a pair "
+        "(models=['RCNN-A1', 'RCNN-A3']) costs about 10 minutes a seed and does not reach the "
+        "16.5% line in 4 epochs."
     ),
 ))
 
@@ -129,8 +156,68 @@ register_experiment(Experiment(
         "be used here, so the configurations are rebuilt at CIFAR scale (32x32 inputs, widths "
         "x0.25 by default, see course_lib.models.vgg.vgg_cifar); scale jittering is replaced by "
         "pad-4 random crops + flips. The paper's numbers are ImageNet top-1 errors, shown for "
-        "the ordering only."
+        "the ordering only. " + _QUICK_NOTE + " Quick trains the shallowest and the deepest "
+        "configuration (A, 11 layers; E, 19 layers) at their registered CIFAR widths (x0.25 "
+        "of the paper; the budget narrows them no further), two seeds each; add B, C, D or "
+        "A-LRN with models=[...] (B/C/D cost between A and E, about 1-2 min a seed each on an "
+        "idle 2-core CPU, mostly the multi-crop and dense evaluation)."
     ),
+    budgets=(("quick", _quick(
+        "VGG A and E x 2 seeds: 4 epochs, 12,000 train images, full test set, batch 64, the "
+        "registered CIFAR widths, lr 0.05 warm-up + cosine",
+        models=("VGG-A-CIFAR", "VGG-E-CIFAR"), width=1.0,
+    )),),
+))
+
+# ---------------------------------------------------------------------------------------------
+# seed 001, section 3.1: why deep plain nets need a good start (an experiment of the course)
+# ---------------------------------------------------------------------------------------------
+#: The paper's initialisation: weights from N(0, 0.01) (biases zero, the builders' default).
+_VGG_NORMAL = {"kernel_initializer": {"class_name": "RandomNormal",
+                                      "config": {"mean": 0.0, "stddev": 0.01}}}
+#: Net A's first four conv layers and three FC layers, named as in net E (same shapes).
+_FROM_A = ("block1_conv1", "block2_conv1", "block3_conv1", "block3_conv2", "fc1", "fc2",
+           "predictions")
+
+register_experiment(Experiment(
+    name="vgg-init",
+    title="VGG-E from N(0, 0.01) vs the paper's two remedies: start from net A, Glorot init",
+    source=SourceRef("001", "section 3.1 (initialisation of the deep configurations)",
+                     "Simonyan & Zisserman, ICLR 2015"),
+    models=(
+        ModelRun("VGG-A-CIFAR"),
+        ModelRun("VGG-E-CIFAR", _VGG_NORMAL, label="VGG-E-normal"),
+        ModelRun("VGG-E-CIFAR", label="VGG-E-fromA", init_from="VGG-A-CIFAR",
+                 init_layers=_FROM_A),
+        ModelRun("VGG-E-CIFAR", label="VGG-E-glorot"),
+    ),
+    datasets=("cifar10",),
+    optimizer=OptimizerConfig("sgd", learning_rate=0.01, momentum=0.9, weight_decay=5e-4),
+    schedule=ScheduleConfig("step", boundaries=(0.5, 0.75, 0.9), factor=0.1),
+    epochs=74,
+    batch_size=256,
+    augment=True,
+    paper=None,
+    notes=(
+        "Seed 001 section 3.1: 'The initialisation of the network weights is important, since "
+        "bad initialisation can stall learning due to the instability of gradient in deep "
+        "nets.' The paper trained net A from N(0, 0.01) weights, then started the deeper nets "
+        "with A's first four conv layers and last three FC layers (the others from N(0, "
+        "0.01)), and notes after submission that Glorot & Bengio's initialisation works "
+        "without pre-training. The course trains E from N(0, 0.01) (VGG-E-normal, expected to "
+        "stall: at these widths its logits start about 1e-17 in size, measured), E with A's "
+        "layers copied in (VGG-E-fromA, the other layers Glorot: at x0.25 widths N(0, 0.01) "
+        "layers shrink the signal about 10x each, so the paper's mix would stall as well) and "
+        "E with Glorot (VGG-E-glorot, the kit's default). Net A itself uses Glorot for the "
+        "same reason (its logits start at about 1e-10 from N(0, 0.01)). Same recipe as "
+        "vgg-depth, scored on the test images as given. " + _QUICK_NOTE + " VGG-E-normal is "
+        "the run whose point is to fail: its record sits near chance (90% error) by design."
+    ),
+    budgets=(("quick", _quick(
+        "net A, then E three ways x 2 seeds: 4 epochs, 12,000 train images, full test set, "
+        "batch 64, the registered CIFAR widths, lr 0.05 warm-up + cosine",
+        models=("VGG-A-CIFAR", "VGG-E-normal", "VGG-E-fromA", "VGG-E-glorot"), width=1.0,
+    )),),
 ))
 
 # ---------------------------------------------------------------------------------------------
@@ -174,8 +261,18 @@ register_experiment(Experiment(
         "learning rate 0.1 with cosine decay over 100 epochs, pad-4 crops + flips. Table 6's "
         "networks are not specified in the seed; Arch1-13L with max pooling vs strided "
         "convolution stands in for them, and the slim 600K SimpNet with/without SAF-pooling "
-        "for the SAF table."
+        "for the SAF table. " + _QUICK_NOTE + " Quick trains three principles' extreme pairs "
+        "at widths x0.25, two seeds each: depth (Arch1-8L vs Arch1-13L), kernel size "
+        "(Arch4-3x3-300K vs Arch4-7x7-300K-v1) and SAF-pooling (SimpNet-Slim-600K with and "
+        "without); the other 24 networks cost 20-60 s a seed each on an idle 2-core CPU "
+        "(models=[...])."
     ),
+    budgets=(("quick", _quick(
+        "3 principle pairs x 2 seeds: 4 epochs, 12,000 train images, full test set, batch 64, "
+        "widths x0.25, lr 0.05 warm-up + cosine",
+        models=("Arch1-8L", "Arch1-13L", "Arch4-3x3-300K", "Arch4-7x7-300K-v1",
+                "SimpNet-Slim-600K-SAF", "SimpNet-Slim-600K-noSAF"),
+    )),),
 ))
 
 register_experiment(Experiment(
@@ -199,8 +296,15 @@ register_experiment(Experiment(
         "Seed 002 section 5.C: zero-padding + mirroring augmentation on CIFAR-10/100, none on "
         "MNIST and SVHN; one configuration for all datasets. It prints no optimiser; the course "
         "uses SGD, momentum 0.9, L2 weight decay 5e-4, batch 100, learning rate 0.1 with cosine "
-        "decay over 200 epochs."
+        "decay over 200 epochs. " + _QUICK_NOTE + " Quick trains the two slim models at widths "
+        "x0.25, two seeds each; SimpNet itself costs about 4 minutes a seed at x0.25 on an "
+        "idle 2-core CPU (models=['SimpNet'])."
     ),
+    budgets=(("quick", _quick(
+        "the slim models x 2 seeds: 4 epochs, 12,000 train images, full test set, batch 64, "
+        "widths x0.25, lr 0.05 warm-up + cosine",
+        models=("SimpNet-Slim-300K", "SimpNet-Slim-600K"),
+    )),),
 ))
 
 # ---------------------------------------------------------------------------------------------
@@ -224,6 +328,15 @@ register_experiment(Experiment(
         "momentum 0.9, weight decay 1e-4, learning rate 0.1 divided by 10 at 32k and 48k "
         "iterations, stopped at 64k (164 epochs of 50k images), pad-4 crops + flips. They hold "
         "out 5k images for validation; the course trains on all 50k. Train error per epoch is "
-        "the running error of the epoch (dropout/BN in training mode), as in the figure's curves."
+        "the running error of the epoch (dropout/BN in training mode), as in the figure's curves. "
+        + _QUICK_NOTE + " Quick trains Plain-20, Plain-56 and ResNet-56 at widths x0.5 (8, 16, "
+        "32 channels), two seeds each: the two orderings of the figure (plain 56 worse than "
+        "plain 20; residual 56 better than plain 56); add ResNet-20 with models=[...] (about "
+        "1 minute a seed on an idle 2-core CPU)."
     ),
+    budgets=(("quick", _quick(
+        "Plain-20, Plain-56, ResNet-56 x 2 seeds: 4 epochs, 12,000 train images, full test "
+        "set, batch 64, widths x0.5, lr 0.05 warm-up + cosine",
+        models=("Plain-20", "Plain-56", "ResNet-56"), width=0.5,
+    )),),
 ))

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunData", "load_run_data", "epoch_stream"]
+__all__ = ["RunData", "load_run_data", "epoch_stream", "stratified_indices"]
 
 STEP_SPACE = 2**20  # batches per epoch before two epochs' augmentation seeds could collide
 MAX_SHUFFLE_BUFFER = 50_000  # as course_lib.data.loaders: bounded memory on huge splits
@@ -72,27 +72,59 @@ def load_run_data(
     test_limit: int | None = None,
     data_dir=None,
 ) -> RunData:
-    """Load ``dataset`` with ``course_lib.data.load`` in file order, for :func:`epoch_stream`."""
+    """Load ``dataset`` with ``course_lib.data.load`` in file order, for :func:`epoch_stream`.
+
+    ``train_limit`` selects a stratified subset (:func:`stratified_indices`: the first images
+    of each class in file order, equal counts), held in memory; the per-channel mean is then
+    that of the selected images, so the same selection gives the same numbers whichever copy
+    of the dataset (the whole split or a shipped subset of it) it is read from.
+    ``test_limit`` keeps the first test images in file order.
+    """
+    import dataclasses
+
+    import numpy as np
     import tensorflow as tf
 
     from course_lib import data
 
-    limits = [v for v in (train_limit, test_limit) if v is not None]
-    limit = max(limits) if limits else None
-    splits = data.load(
-        dataset, batch_size=batch_size, augment=False, seed=seed, limit=limit,
-        data_dir=data_dir, shuffle_buffer=1,
-    )
-    info = splits.info
-    num_train = info.num_examples["train"]
-    num_test = info.num_examples["test"]
-    examples = splits.train.unbatch()
-    test = splits.test
-    if train_limit is not None and num_train > train_limit:
-        examples = examples.take(train_limit)
-        num_train = train_limit
-    if test_limit is not None and num_test > test_limit:
-        test = test.unbatch().take(test_limit).batch(batch_size)
+    if train_limit is None:
+        splits = data.load(
+            dataset, batch_size=batch_size, augment=False, seed=seed, limit=test_limit,
+            data_dir=data_dir, shuffle_buffer=1,
+        )
+        info = splits.info
+        examples, test = splits.train.unbatch(), splits.test
+        num_train, num_test = info.num_examples["train"], info.num_examples["test"]
+    else:
+        splits = data.load(
+            dataset, batch_size=batch_size, augment=False, seed=seed, data_dir=data_dir,
+            shuffle_buffer=1, mean_subtract=False,
+        )
+        info = splits.info
+        images, labels = _stratified_arrays(splits.train, train_limit, info.num_classes)
+        mean = images.mean(axis=(0, 1, 2), dtype=np.float64)
+        mean_t = tf.constant(mean, tf.float32)
+        images -= mean.astype(np.float32)
+        examples = tf.data.Dataset.from_tensor_slices((images, labels))
+        test = splits.test
+        num_test = info.num_examples["test"]
+        if test_limit is not None and num_test > test_limit:
+            test = test.unbatch().take(test_limit).batch(batch_size)
+            num_test = test_limit
+        test = test.map(lambda x, y: (x - mean_t, y))
+        num_train = len(labels)
+        per_class = np.bincount(labels, minlength=info.num_classes)
+        info = dataclasses.replace(
+            info, mean=tuple(float(m) for m in mean), mean_subtracted=True,
+            num_examples={**info.num_examples, "train": num_train, "test": num_test},
+            splits={**info.splits, "train": f"{info.splits['train']}, first "
+                    f"{int(per_class.max())} per class in file order ({num_train} images)"},
+            preprocessing=info.preprocessing.replace(
+                "scale uint8 to [0, 1] (x / 255)",
+                "scale uint8 to [0, 1] (x / 255); subtract the per-channel mean of the "
+                "selected training images"),
+        )
+    if train_limit is None and test_limit is not None and num_test > test_limit:
         num_test = test_limit
     # A known length lets Keras size the progress bar and spares it an "ran out of data"
     # warning at the end of every evaluation.
@@ -101,6 +133,50 @@ def load_run_data(
         examples=examples, test=test, num_train=int(num_train), num_test=int(num_test),
         info=info, batch_size=int(batch_size), augment=bool(augment), flip=bool(info.flip),
     )
+
+
+def stratified_indices(labels, limit: int, num_classes: int, counts=None):
+    """Indices of the stratified subset of ``limit`` examples, in file order.
+
+    Walking ``labels`` in order, an example is kept while its class has fewer than
+    ``ceil(limit / num_classes)`` kept examples, until ``limit`` are kept. With ``limit`` a
+    multiple of ``num_classes`` and enough examples of every class this is exactly the first
+    ``limit / num_classes`` examples of each class. ``counts`` (per-class counts kept so
+    far, updated in place) lets a stream be selected batch by batch.
+    """
+    import numpy as np
+
+    labels = np.asarray(labels)
+    quota = math.ceil(limit / num_classes)
+    counts = np.zeros(num_classes, dtype=np.int64) if counts is None else counts
+    keep = []
+    for i, label in enumerate(labels):
+        if int(counts.sum()) >= limit:
+            break
+        if counts[label] < quota:
+            counts[label] += 1
+            keep.append(i)
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _stratified_arrays(train, limit: int, num_classes: int):
+    """The stratified subset of a batched, preprocessed training pipeline, as arrays.
+
+    Reads batches only until the subset is complete and keeps only the chosen images.
+    """
+    import numpy as np
+
+    counts = np.zeros(num_classes, dtype=np.int64)
+    images, labels = [], []
+    for x, y in train:
+        y = np.asarray(y, dtype=np.int32)
+        keep = stratified_indices(y, limit, num_classes, counts=counts)
+        if len(keep):
+            images.append(np.asarray(x, dtype=np.float32)[keep])
+            labels.append(y[keep])
+        if int(counts.sum()) >= limit:
+            break
+    return np.concatenate(images), np.concatenate(labels)
 
 
 def _epoch_seed(tf, seed: int, epoch):

@@ -1,6 +1,7 @@
 """Result records: one JSON file per finished run, written atomically, read defensively.
 
-A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json``. It is written
+A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json`` (plus
+``__seed<k>`` for a run with another seed than the experiment's). It is written
 to a temporary file in the same folder and moved into place with ``os.replace``, so a reader
 never sees half a record, even if the writer is killed mid-write. Reading tolerates whatever
 is there anyway: a corrupt or partial file (someone else's editor, a full disk, an older
@@ -52,10 +53,16 @@ def safe_name(text: str) -> str:
 
 
 def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dataset: str,
-                budget: str) -> Path:
-    """Where the record of one run lives."""
-    name = f"{safe_name(label)}__{safe_name(dataset)}__{safe_name(budget)}.json"
-    return Path(results_dir) / safe_name(experiment) / name
+                budget: str, seed_suffix: int | None = None) -> Path:
+    """Where the record of one run lives.
+
+    ``seed_suffix``: the seed of a run with another seed than the experiment's own, filed as
+    ``<label>__<dataset>__<budget>__seed<k>.json`` beside the default-seed record.
+    """
+    name = f"{safe_name(label)}__{safe_name(dataset)}__{safe_name(budget)}"
+    if seed_suffix is not None:
+        name += f"__seed{int(seed_suffix)}"
+    return Path(results_dir) / safe_name(experiment) / f"{name}.json"
 
 
 def write_json_atomic(path: str | os.PathLike, data: Any) -> Path:

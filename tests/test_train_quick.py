@@ -1,0 +1,103 @@
+"""The quick budgets' machinery: stratified subsets, initialising a run from another one."""
+
+import numpy as np
+import pytest
+
+
+def test_stratified_indices_take_the_first_of_each_class_in_file_order():
+    from course_lib.train.pipeline import stratified_indices
+
+    labels = np.array([0, 0, 1, 0, 2, 1, 1, 2, 0, 2, 2])
+    keep = stratified_indices(labels, 6, 3)
+    assert list(keep) == [0, 1, 2, 4, 5, 7]  # two of each class, in file order
+    assert np.bincount(labels[keep]).tolist() == [2, 2, 2]
+    # not a multiple of the classes: at most ceil(limit / classes) per class, limit in all
+    keep = stratified_indices(labels, 4, 3)
+    assert len(keep) == 4 and max(np.bincount(labels[keep])) == 2
+    # batch by batch with shared counts gives the same selection as all at once
+    counts = np.zeros(3, dtype=np.int64)
+    first = stratified_indices(labels[:5], 6, 3, counts=counts)
+    rest = stratified_indices(labels[5:], 6, 3, counts=counts) + 5
+    assert list(first) + list(rest) == [0, 1, 2, 4, 5, 7]
+
+
+@pytest.mark.realdata
+def test_stratified_subset_is_balanced_and_its_own_mean_is_subtracted(fashion_mnist_dir):
+    from course_lib.data import load_fashion_mnist_arrays
+    from course_lib.data.preprocess import pad_and_tile
+    from course_lib.train.pipeline import load_run_data, stratified_indices
+
+    run = load_run_data("fashion_mnist32", batch_size=64, augment=False, seed=0,
+                        train_limit=200, test_limit=None)
+    assert run.num_train == 200 and run.num_test == 10000
+    images = np.stack([x.numpy() for x, _ in run.examples])
+    labels = np.array([int(y) for _, y in run.examples])
+    assert np.bincount(labels, minlength=10).tolist() == [20] * 10
+    raw = load_fashion_mnist_arrays()
+    keep = stratified_indices(raw.y_train, 200, 10)
+    assert labels.tolist() == raw.y_train[keep].astype(int).tolist()
+    expected = pad_and_tile(raw.x_train[keep][..., None]).numpy() / 255.0
+    mean = expected.mean(axis=(0, 1, 2))
+    assert np.allclose(run.info.mean, mean, atol=1e-6)
+    np.testing.assert_allclose(images, expected - mean, atol=1e-6)
+    assert abs(images.mean()) < 1e-5  # the subset's own mean, not the whole split's
+    assert "first 20 per class" in run.info.splits["train"]
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_vgg_init_copies_net_a_into_e_at_smoke(tmp_path, fashion_mnist_dir):
+    import keras
+
+    from course_lib.train import run_experiment, run_model
+
+    with pytest.raises(ValueError, match="Train it first"):
+        run_model("vgg-init", "VGG-E-fromA", dataset="fashion_mnist32", budget="smoke",
+                  results_dir=tmp_path, verbose=0)
+    records = run_experiment("vgg-init", models=["VGG-E-fromA", "VGG-E-normal"],
+                             dataset="fashion_mnist32", budget="smoke", results_dir=tmp_path,
+                             verbose=0, save_model=True)
+    # the source run is trained first, then the two asked for
+    assert [r["label"] for r in records] == ["VGG-A-CIFAR", "VGG-E-fromA", "VGG-E-normal"]
+    source, from_a, normal = records
+    assert from_a["initialised_from"]["label"] == "VGG-A-CIFAR"
+    assert from_a["initialised_from"]["layers"] == ["block1_conv1", "block2_conv1",
+                                                    "block3_conv1", "block3_conv2", "fc1",
+                                                    "fc2", "predictions"]
+    assert from_a["fingerprint"]["init_from"]["fingerprint"] == source["fingerprint"]
+    assert normal["initialised_from"] is None
+    assert normal["config"]["settings"]["overrides"]["kernel_initializer"]["config"][
+        "stddev"] == 0.01
+    # N(0, 0.01) kernels really are that small, Glorot's are not
+    e_normal = keras.models.load_model(normal["model_path"])
+    assert float(np.std(e_normal.get_layer("block4_conv3").kernel.numpy())) < 0.02
+    # a rerun with the same source is read back; a retrained source invalidates it
+    again = run_model("vgg-init", "VGG-E-fromA", dataset="fashion_mnist32", budget="smoke",
+                      results_dir=tmp_path, verbose=0)
+    assert again["finished_at"] == from_a["finished_at"]
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_copied_layers_start_equal_to_the_source(tmp_path, fashion_mnist_dir):
+    import keras
+
+    from course_lib import models as zoo
+    from course_lib.train import run_model, runner
+    from course_lib.train.config import resolve
+    from course_lib.train.experiments import get_experiment
+
+    source = run_model("vgg-init", "VGG-A-CIFAR", dataset="fashion_mnist32", budget="smoke",
+                       results_dir=tmp_path, verbose=0)
+    settings = resolve(get_experiment("vgg-init"), "VGG-E-fromA", dataset="fashion_mnist32",
+                       budget="smoke")
+    net = zoo.build("VGG-E-CIFAR", num_classes=10, input_shape=(32, 32, 3), width=0.0625)
+    copied = runner._copy_layers(source, net, settings)
+    a = keras.models.load_model(source["model_path"])
+    for name in copied:
+        for w_a, w_e in zip(a.get_layer(name).get_weights(), net.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(w_a, w_e)
+    bad = resolve(get_experiment("vgg-init"), "VGG-E-fromA", budget="smoke")
+    wrong = zoo.build("VGG-E-CIFAR", num_classes=10, input_shape=(32, 32, 3), width=0.125)
+    with pytest.raises(ValueError, match="only layers of equal shape"):
+        runner._copy_layers(source, wrong, bad)
