@@ -111,9 +111,9 @@ register_experiment(Experiment(
     augment=False,
     paper="seed000_param_distribution",
     budgets=(("quick", _quick(
-        "CNN-A1/A3/B1/B3 x 2 seeds: 4 epochs, 12,000 train images, full test set, batch 64, "
+        "CNN-A1 and CNN-A3 x 2 seeds: 6 epochs, 20,000 train images, full test set, batch 64, "
         "widths x0.25, lr 0.05 warm-up + cosine",
-        models=("CNN-A1", "CNN-A3", "CNN-B1", "CNN-B3"), model_overrides={"dropout": 0.0},
+        models=("CNN-A1", "CNN-A3"), epochs=6, train_limit=20000,
     )),),
     notes=(
         "Seed 000 trains with cuda-convnet2 on two GPUs, per-channel mean subtraction and no "
