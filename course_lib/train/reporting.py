@@ -214,7 +214,7 @@ def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
 #: ``lower`` ends with a lower ``split`` error than ``higher``.
 _ORDERINGS = {
     "param-distribution": [
-        (f"{f}3 < {f}1 (more parameters in the high layers, seed 000 section 4)",
+        (f"{f}3 < {f}1 (X3 < X1: more parameters in the high layers, seed 000 section 4)",
          f"{f}3", f"{f}1", "test")
         for f in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B")
     ] + [
