@@ -57,9 +57,9 @@ def test_vgg_init_copies_net_a_into_e_at_smoke(tmp_path, fashion_mnist_dir):
     records = run_experiment("vgg-init", models=["VGG-E-fromA", "VGG-E-normal"],
                              dataset="fashion_mnist32", budget="smoke", results_dir=tmp_path,
                              verbose=0, save_model=True)
-    # the source run is trained first, then the two asked for
-    assert [r["label"] for r in records] == ["VGG-A-CIFAR", "VGG-E-fromA", "VGG-E-normal"]
-    source, from_a, normal = records
+    # the source run comes along and is trained first; then the experiment's order
+    assert [r["label"] for r in records] == ["VGG-A-CIFAR", "VGG-E-normal", "VGG-E-fromA"]
+    source, normal, from_a = records
     assert from_a["initialised_from"]["label"] == "VGG-A-CIFAR"
     assert from_a["initialised_from"]["layers"] == ["block1_conv1", "block2_conv1",
                                                     "block3_conv1", "block3_conv2", "fc1",

@@ -429,13 +429,18 @@ class Experiment:
     def default_models(self, budget: str | Budget) -> list[str]:
         """The labels a run of the whole experiment trains under ``budget``, in order.
 
-        The budget's ``models`` (if any) plus the runs they are initialised from, in the
-        experiment's order, so that a source run is always trained before its users.
+        The budget's ``models`` (if any) plus the runs they are initialised from (see
+        :meth:`with_sources`).
         """
         chosen = self.budget(budget).models
-        if chosen is None:
-            return self.labels
-        wanted = {m.lower() for m in chosen}
+        return self.labels if chosen is None else self.with_sources(chosen)
+
+    def with_sources(self, labels) -> list[str]:
+        """``labels`` plus the runs they are initialised from, in the experiment's order.
+
+        A source run is therefore always trained before the runs that start from it.
+        """
+        wanted = {self.model(label).label.lower() for label in labels}
         added = True
         while added:  # close over init_from chains
             added = False

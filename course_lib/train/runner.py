@@ -32,6 +32,7 @@ from course_lib.train import results as results_lib
 from course_lib.train.config import (
     WIDTH_ARGUMENTS,
     Experiment,
+    FrozenMapping,
     RunSettings,
     resolve,
     scale_width_kwargs,
@@ -336,8 +337,9 @@ def run_model(
             test_limit=settings.test_limit, data_dir=data_dir,
         )
         info = data.info
-        kwargs, width_change = _model_kwargs(spec, dict(settings.overrides),
-                                             settings.width_multiplier)
+        overrides = {k: v.thaw() if isinstance(v, FrozenMapping) else v
+                     for k, v in settings.overrides}
+        kwargs, width_change = _model_kwargs(spec, overrides, settings.width_multiplier)
         steps = data.steps_per_epoch
         with acc.strategy.scope():
             net = zoo.build(settings.model, num_classes=info.num_classes,
@@ -483,6 +485,7 @@ def run_experiment(
 
     ``models=None`` trains the budget's default set (``Experiment.default_models``: e.g. the
     extremes of each group at ``quick``); name any other model of the experiment to add it.
+    A run initialised from another (``ModelRun.init_from``) brings that run along, first.
     ``seeds=None`` trains each model with the budget's seeds (``Experiment.seeds``); give a
     seed or a list to choose. Runs that already finished with the same settings are skipped
     (their records returned); an interrupted run resumes from its last completed epoch. Other
@@ -493,7 +496,7 @@ def run_experiment(
     """
     exp = get_experiment(experiment)
     if models:
-        labels = [exp.model(label).label for label in models]  # validate before training
+        labels = exp.with_sources(models)  # validates every name before training
     else:
         labels = exp.default_models(budget)
     seed = kwargs.pop("seed", None)  # run_model's single seed: that seed only
