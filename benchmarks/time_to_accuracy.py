@@ -78,7 +78,14 @@ def run_kit(settings, target_pct: float, max_epochs: int) -> dict:
                            epochs=max_epochs, results_dir=results, save_model=False, rerun=True,
                            verbose=0, live=False, callbacks=[StopAtTarget()])
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
-    history = record["history"]
+    return {**_summary(record["history"], target_pct, wall, cpu),
+            "num_train": record["config"]["num_train"],
+            "num_test": record["config"]["num_test"],
+            "params": record["params"]["total"]}
+
+
+def _summary(history: list[dict], target_pct: float, wall: float, cpu: float) -> dict:
+    """Seconds of training up to the first epoch at the target, and the run's totals."""
     reached = _first_reaching(history, target_pct)
     upto = history[:reached] if reached else history
     return {
@@ -88,9 +95,6 @@ def run_kit(settings, target_pct: float, max_epochs: int) -> dict:
         "test_accuracy_pct": [round(100.0 - e["test_error_pct"], 2) for e in history],
         "wall_seconds_total": wall,
         "cpu_seconds_total": cpu,
-        "num_train": record["config"]["num_train"],
-        "num_test": record["config"]["num_test"],
-        "params": record["params"]["total"],
     }
 
 
@@ -182,15 +186,8 @@ def run_torch(settings, widths, target_pct: float, max_epochs: int, threads: int
         if 100.0 * correct / len(yv) >= target_pct - 1e-9:
             break
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
-    reached = _first_reaching(history, target_pct)
-    upto = history[:reached] if reached else history
     return {
-        "reached_epoch": reached,
-        "train_seconds": sum(e["seconds"] for e in upto),
-        "epochs_run": len(history),
-        "test_accuracy_pct": [round(100.0 - e["test_error_pct"], 2) for e in history],
-        "wall_seconds_total": wall,
-        "cpu_seconds_total": cpu,
+        **_summary(history, target_pct, wall, cpu),
         "num_train": len(yt),
         "num_test": len(yv),
         "params": int(sum(p.numel() for p in net.parameters())),

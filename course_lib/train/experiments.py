@@ -195,11 +195,12 @@ register_experiment(Experiment(
         ModelRun("VGG-E-CIFAR", label="VGG-E-glorot"),
     ),
     datasets=("cifar10",),
-    optimizer=OptimizerConfig("sgd", learning_rate=0.01, momentum=0.9, weight_decay=5e-4),
-    schedule=ScheduleConfig("step", boundaries=(0.5, 0.75, 0.9), factor=0.1),
-    epochs=74,
-    batch_size=256,
-    augment=True,
+    # vgg-depth's recipe (seed 001 section 3.1), by construction
+    optimizer=EXPERIMENTS["vgg-depth"].optimizer,
+    schedule=EXPERIMENTS["vgg-depth"].schedule,
+    epochs=EXPERIMENTS["vgg-depth"].epochs,
+    batch_size=EXPERIMENTS["vgg-depth"].batch_size,
+    augment=EXPERIMENTS["vgg-depth"].augment,
     paper=None,
     notes=(
         "Seed 001 section 3.1: 'The initialisation of the network weights is important, since "
