@@ -242,9 +242,12 @@ def report(settings, widths, kit: dict, torch_side: dict, target_pct: float, inf
         f"Machine: {info['machine']}; load average (1, 5, 15 min) at start "
         f"{', '.join(f'{v:.2f}' for v in info['load_average_start'])}, at end "
         f"{', '.join(f'{v:.2f}' for v in info['load_average_end'])}"
-        + (" -- **measured under load** (other processes shared the cores), so both "
-           "sides' seconds are inflated and the ratio is the meaningful number."
+        + (" -- **measured under load** (other processes shared the cores): both sides' "
+           "seconds are inflated, and as the sides ran one after the other, a change of load "
+           "moves the wall-time ratio; the CPU-second ratio below is the steadier number."
            if loaded else "."),
+        f"Whole runs (training, evaluation, setup), CPU seconds kit / PyTorch: "
+        f"{kit['cpu_seconds_total'] / torch_side['cpu_seconds_total']:.2f}x.",
         "",
     ]
     return "\n".join(lines)
