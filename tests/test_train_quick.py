@@ -101,3 +101,29 @@ def test_copied_layers_start_equal_to_the_source(tmp_path, fashion_mnist_dir):
     wrong = zoo.build("VGG-E-CIFAR", num_classes=10, input_shape=(32, 32, 3), width=0.125)
     with pytest.raises(ValueError, match="only layers of equal shape"):
         runner._copy_layers(source, wrong, bad)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_saved_model_reproduces_the_full_test_set_error_exactly(tmp_path, fashion_mnist_dir):
+    import keras
+
+    import course_lib.layers  # noqa: F401  (registers the custom layers for loading)
+    from course_lib.train import Budget, run_model
+    from course_lib.train.pipeline import load_run_data
+
+    tiny = Budget("smoke", epochs=1, train_limit=200, test_limit=None, batch_size=32,
+                  width_multiplier=0.25)
+    record = run_model("param-distribution", "CNN-A3", dataset="fashion_mnist32", budget=tiny,
+                       results_dir=tmp_path, verbose=0)
+    assert record["config"]["num_test"] == 10000  # the whole test set
+    model = keras.models.load_model(record["model_path"])
+    test = load_run_data("fashion_mnist32", batch_size=256, augment=False, seed=0,
+                         train_limit=200).test  # another batch size: same predictions
+    wrong = total = 0
+    for images, labels in test:
+        predicted = np.argmax(model.predict(images, verbose=0), axis=-1)
+        wrong += int(np.sum(predicted != labels.numpy()))
+        total += int(labels.shape[0])
+    assert total == 10000
+    assert 100.0 * wrong / total == record["test_error_pct"]  # exactly, not approximately

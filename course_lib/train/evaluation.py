@@ -64,7 +64,9 @@ def _probabilities(model, images: np.ndarray, batch_size: int, probabilities: bo
 
 
 def _error_pct(scores: np.ndarray, labels: np.ndarray) -> float:
-    return float(100.0 * np.mean(np.argmax(scores, axis=-1) != labels))
+    # 100 * wrong / total from integers: the number anyone recounting the errors gets.
+    wrong = int(np.sum(np.argmax(scores, axis=-1) != labels))
+    return 100.0 * wrong / int(labels.shape[0])
 
 
 def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) -> dict:
