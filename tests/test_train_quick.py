@@ -127,3 +127,34 @@ def test_saved_model_reproduces_the_full_test_set_error_exactly(tmp_path, fashio
         total += int(labels.shape[0])
     assert total == 10000
     assert 100.0 * wrong / total == record["test_error_pct"]  # exactly, not approximately
+
+
+def test_budget_model_overrides_reach_builders_that_forward_kwargs(tmp_path):
+    """vgg_cifar takes **kwargs (forwarded to vgg): a budget's batch_norm must reach it."""
+    import dataclasses
+    import inspect
+
+    from course_lib import models as zoo
+    from course_lib.train.experiments import get_experiment
+
+    vgg = get_experiment("vgg-depth")
+    assert "batch_norm" not in inspect.signature(zoo.spec("VGG-E-CIFAR").builder).parameters
+    quick = dataclasses.replace(vgg.budget("quick"), model_overrides={"batch_norm": True})
+    exp = dataclasses.replace(vgg, name="vgg-depth-bn", budgets=(("quick", quick),))
+    from course_lib.train import runner
+
+    seen = {}
+
+    def fake_fingerprint(experiment, settings):
+        seen["overrides"] = dict(settings.overrides)
+        raise RuntimeError("stop before training")
+
+    original = runner.fingerprint
+    runner.fingerprint = fake_fingerprint
+    try:
+        with pytest.raises(RuntimeError, match="stop before training"):
+            runner.run_model(exp, "VGG-E-CIFAR", dataset="fashion_mnist32", budget="quick",
+                             results_dir=tmp_path)
+    finally:
+        runner.fingerprint = original
+    assert seen["overrides"] == {"batch_norm": True}

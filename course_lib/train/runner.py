@@ -296,7 +296,10 @@ def run_model(
 
         from course_lib import models as zoo
 
-        accepted = inspect.signature(zoo.spec(settings.model).builder).parameters
+        params = inspect.signature(zoo.spec(settings.model).builder).parameters
+        # A builder with **kwargs (e.g. vgg_cifar, which forwards them to vgg) takes any name.
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        accepted = {k for k, _ in budget_overrides} if takes_any else set(params)
         settings = replace(settings, overrides=exp.model(settings.label).with_defaults(
             budget_overrides, accepted))
     fp = fingerprint(exp, settings)
