@@ -158,7 +158,7 @@ def measure(name: str, precision: str, compiled: bool, *, batch_size: int, steps
     import numpy as np
 
     from course_lib import models as zoo
-    from course_lib.train import get_budget, get_experiment, runner
+    from course_lib.train import get_budget, get_experiment, resolve, runner
     from course_lib.train.evaluation import outputs_probabilities
 
     exp = get_experiment(EXPERIMENT)
@@ -175,7 +175,7 @@ def measure(name: str, precision: str, compiled: bool, *, batch_size: int, steps
         epochs = get_budget("full").epochs or exp.epochs
         total_steps = epochs * -(-TRAIN_IMAGES[exp.datasets[0]] // batch_size)
         optimizer = keras.optimizers.SGD(
-            learning_rate=runner._learning_rate(exp, total_steps),
+            learning_rate=runner._learning_rate(resolve(exp, name, budget="full"), total_steps),
             momentum=exp.optimizer.momentum, nesterov=exp.optimizer.nesterov)
         net.compile(optimizer=optimizer,
                     loss=keras.losses.SparseCategoricalCrossentropy(

@@ -379,7 +379,7 @@ def _kit_trainer(name: str, batch: int):
     import tensorflow as tf
 
     from course_lib import models as zoo
-    from course_lib.train import get_experiment, gpu, runner
+    from course_lib.train import get_experiment, gpu, resolve, runner
     from course_lib.train.evaluation import outputs_probabilities
 
     exp = get_experiment(MODEL_EXPERIMENT[name])
@@ -389,7 +389,8 @@ def _kit_trainer(name: str, batch: int):
         net = zoo.build(name)
         runner._apply_weight_decay(net, exp.optimizer.weight_decay)
         optimizer = keras.optimizers.SGD(
-            learning_rate=runner._learning_rate(exp, 1000), momentum=exp.optimizer.momentum,
+            learning_rate=runner._learning_rate(resolve(exp, name, budget="full"), 1000),
+            momentum=exp.optimizer.momentum,
             nesterov=exp.optimizer.nesterov)
         probabilities = outputs_probabilities(net)
         net.compile(optimizer=optimizer,
@@ -819,7 +820,15 @@ def main(argv=None) -> int:
     output = args.output if args.output is not None else (None if args.quick
                                                           else HERE / "RESULTS.md")
     if output is not None:
-        output.write_text(text)
+        # benchmarks/time_to_accuracy.py writes its own section of the same file: keep it.
+        kept = ""
+        if output.is_file():
+            old = output.read_text()
+            start = old.find("\n## Time to accuracy")
+            if start >= 0:
+                end = old.find("\n## ", start + 1)
+                kept = old[start:end if end >= 0 else len(old)]
+        output.write_text(text.rstrip("\n") + "\n" + kept if kept else text)
         print(f"[benchmark] report written to {output}", file=sys.stderr)
     if args.json is not None:
         args.json.write_text(json.dumps({"machine": info, "rows": [r.to_dict() for r in rows],

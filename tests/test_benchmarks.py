@@ -283,3 +283,33 @@ def test_run_py_quick_models_and_pipeline_write_a_report(tmp_path):
     assert "PyTorch (torch.profiler, self CPU time): convolution kernels" in text
     assert "training epoch, kit tf.data pipeline vs tensors in memory" in text
     assert "The input side alone (one epoch of batches, no training): kit pipeline" in text
+
+
+def test_time_to_accuracy_schedule_mirrors_the_runner():
+    pytest.importorskip("torch")
+    import time_to_accuracy
+
+    from course_lib.train import get_experiment, resolve, runner
+
+    exp = get_experiment("param-distribution")
+    for budget in ("quick", "full"):
+        settings = resolve(exp, "CNN-A2", budget=budget)
+        keras_schedule = runner._learning_rate(settings, 400)
+        factor = time_to_accuracy._schedule_factor(settings, 400)
+        for step in (0, 1, 20, 39, 40, 41, 200, 299, 300, 399):
+            expected = float(keras_schedule(step)) / settings.optimizer.learning_rate
+            assert factor(step) == pytest.approx(expected, rel=1e-5, abs=1e-7), (budget, step)
+
+
+def test_time_to_accuracy_section_replaces_only_itself(tmp_path):
+    import time_to_accuracy
+
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Benchmarks\n\n## Results\n\nold rows\n")
+    time_to_accuracy.write_section(path, "## Time to accuracy\n\nfirst\n")
+    time_to_accuracy.write_section(path, "## Time to accuracy\n\nsecond\n")
+    text = path.read_text()
+    assert text.count("## Time to accuracy") == 1 and "second" in text and "first" not in text
+    assert text.startswith("# Benchmarks\n\n## Results\n\nold rows\n")
+    assert time_to_accuracy._first_reaching(
+        [{"epoch": 1, "test_error_pct": 20.0}, {"epoch": 2, "test_error_pct": 15.0}], 85.0) == 2

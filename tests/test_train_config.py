@@ -145,11 +145,12 @@ def test_width_scaling_leaves_other_models_alone():
 
 def test_registry_has_the_five_experiments_tied_to_sources():
     assert experiment_names() == [
-        "param-distribution", "vgg-depth", "simpnet-principles", "simpnet", "resnet-degradation",
+        "param-distribution", "vgg-depth", "vgg-init", "simpnet-principles", "simpnet",
+        "resnet-degradation",
     ]
     seeds = {name: EXPERIMENTS[name].source.seed for name in EXPERIMENTS}
-    assert seeds == {"param-distribution": "000", "vgg-depth": "001", "simpnet-principles": "002",
-                     "simpnet": "002", "resnet-degradation": "004"}
+    assert seeds == {"param-distribution": "000", "vgg-depth": "001", "vgg-init": "001",
+                     "simpnet-principles": "002", "simpnet": "002", "resnet-degradation": "004"}
     assert get_experiment("Param_Distribution").name == "param-distribution"
     with pytest.raises(ValueError, match="Did you mean 'vgg-depth'"):
         get_experiment("vgg-deep")
@@ -161,6 +162,7 @@ def test_registry_models_exist_in_the_zoo_with_the_right_family():
     families = {
         "param-distribution": "param-distribution",
         "vgg-depth": "vgg-cifar",
+        "vgg-init": "vgg-cifar",
         "resnet-degradation": "resnet",
     }
     for exp in EXPERIMENTS.values():
@@ -222,4 +224,100 @@ def test_an_experiment_can_redefine_a_budget():
     with pytest.raises(ValueError, match="budgets"):
         _experiment(budgets=(("smoke", quick),))  # Budget.name must match
     pd_quick = EXPERIMENTS["param-distribution"].budget("quick")
-    assert pd_quick.width_multiplier == 0.25 and pd_quick.epochs == 3
+    assert pd_quick.width_multiplier == 0.25 and pd_quick.seeds == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# the quick budgets: schedule, model sets, seeds, budget overrides, initialisation from a run
+# ---------------------------------------------------------------------------------------------
+def test_warmup_cosine_schedule_is_validated_and_sized_by_the_run():
+    sched = ScheduleConfig("cosine", warmup_fraction=0.1)
+    assert sched.warmup_steps(750) == 75
+    assert sched.warmup_steps(3) == 1 and sched.warmup_steps(1) == 0  # tiny runs stay valid
+    assert ScheduleConfig("cosine").warmup_steps(750) == 0
+    for bad, message in [(dict(kind="cosine", warmup_fraction=1.0), "warmup_fraction"),
+                         (dict(kind="cosine", warmup_fraction=-0.1), "warmup_fraction"),
+                         (dict(kind="step", warmup_fraction=0.1), "cosine schedule only")]:
+        with pytest.raises(ValueError, match=message) as info:
+            ScheduleConfig(**bad)
+        assert "Received" in str(info.value)
+
+
+def test_warmup_cosine_learning_rate_values():
+    pytest.importorskip("keras")
+    from course_lib.train.runner import _learning_rate
+
+    settings = resolve(get_experiment("param-distribution"), "CNN-A1", budget="quick")
+    assert settings.optimizer.learning_rate == 0.05  # the budget's, not the source's 0.01
+    assert get_experiment("param-distribution").optimizer.learning_rate == 0.01
+    schedule = _learning_rate(settings, 1000)
+    lr = [float(schedule(step)) for step in (0, 50, 100, 550, 1000)]
+    assert lr[0] == 0.0 and lr[1] == pytest.approx(0.025) and lr[2] == pytest.approx(0.05)
+    assert lr[3] == pytest.approx(0.025, rel=1e-4)  # half-way through the cosine part
+    assert lr[4] == pytest.approx(0.0, abs=1e-9)
+    full = resolve(get_experiment("param-distribution"), "CNN-A1", budget="full")
+    assert full.schedule.kind == "step" and full.optimizer.learning_rate == 0.01
+
+
+def test_budget_fields_are_validated():
+    for kwargs, message in [(dict(seeds=0), "seeds"), (dict(learning_rate=0.0), "learning_rate"),
+                            (dict(models=()), "models"), (dict(schedule="cosine"), "schedule")]:
+        with pytest.raises(ValueError, match=message) as info:
+            Budget("quick", epochs=1, train_limit=None, test_limit=None, **kwargs)
+        assert "Received" in str(info.value)
+    assert Budget("quick", 1, None, None, models="CNN-A2").models == ("CNN-A2",)
+    with pytest.raises(ValueError, match="labels of its model runs"):
+        _experiment(budgets=(("quick", Budget("quick", 1, None, None, models=("VGG-Z",))),))
+
+
+def test_default_models_and_seeds_follow_the_budget():
+    quick = Budget("quick", 1, None, None, models=("cnn-a2-nodrop",), seeds=3)
+    exp = _experiment(budgets=(("quick", quick),))
+    assert exp.default_models("quick") == ["CNN-A2-nodrop"]
+    assert exp.default_models("smoke") == ["CNN-A2", "CNN-A2-nodrop"]
+    assert exp.seeds("quick") == [7, 8, 9] and exp.seeds("smoke") == [7]
+    # a run initialised from another brings that run along, trained first
+    init = _experiment(models=(ModelRun("CNN-A2"), ModelRun("CNN-A3", label="A3-fromA2",
+                                                             init_from="CNN-A2",
+                                                             init_layers=("conv1",))),
+                       budgets=(("quick", Budget("quick", 1, None, None,
+                                                 models=("A3-fromA2",))),))
+    assert init.default_models("quick") == ["CNN-A2", "A3-fromA2"]
+    settings = resolve(init, "A3-fromA2", budget="quick")
+    assert settings.init_from == "CNN-A2" and settings.init_layers == ("conv1",)
+
+
+def test_init_from_is_validated():
+    with pytest.raises(ValueError, match="go together"):
+        ModelRun("VGG-E-CIFAR", init_from="VGG-A-CIFAR")
+    with pytest.raises(ValueError, match="another model run"):
+        ModelRun("VGG-E-CIFAR", init_from="VGG-E-CIFAR", init_layers=("fc1",))
+    with pytest.raises(ValueError, match="init_from"):
+        _experiment(models=(ModelRun("CNN-A2", label="x", init_from="nowhere",
+                                     init_layers=("fc",)),))
+
+
+def test_mapping_overrides_are_frozen_and_given_back_as_dicts():
+    import json
+
+    init = {"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.01}}
+    run = ModelRun("VGG-E-CIFAR", {"kernel_initializer": init}, label="E-normal")
+    hash(run)
+    assert run.kwargs == {"kernel_initializer": init}
+    exp = get_experiment("vgg-init")
+    settings = resolve(exp, "VGG-E-normal", budget="quick")
+    as_dict = settings.to_dict()
+    assert as_dict["overrides"] == {"kernel_initializer": init}
+    assert json.loads(json.dumps(as_dict)) == as_dict  # a record's fingerprint round-trips
+
+
+def test_every_quick_budget_is_the_learning_recipe():
+    for exp in EXPERIMENTS.values():
+        quick = exp.budget("quick")
+        assert quick is not BUDGETS["quick"], exp.name  # each experiment sizes its own
+        assert quick.test_limit is None, exp.name  # the whole test set
+        assert quick.schedule.kind == "cosine" and quick.schedule.warmup_fraction > 0
+        assert quick.seeds >= 2, exp.name  # every experiment compares models
+        assert quick.train_limit <= 20000  # what the shipped subset holds
+        assert quick.models and set(quick.models) <= set(exp.labels)
+        assert "Quick" in exp.notes, exp.name  # says what quick changes and why

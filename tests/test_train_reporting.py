@@ -114,3 +114,96 @@ def test_report_command_line(results):
     warning_lines = [l for l in out.stderr.splitlines() if l.startswith("warning:")]
     assert len(warning_lines) == 1 and "broken__fashion_mnist32__smoke.json" in warning_lines[0]
     assert "Traceback" not in out.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# seeds: mean and spread, and whether a claimed ordering's gap exceeds the spread
+# ---------------------------------------------------------------------------------------------
+def _frame(errors: dict) -> "pd.DataFrame":
+    rows = [{"dataset": "fashion_mnist32", "budget": "quick", "label": label, "seed": seed,
+             "test error %": test, "train error %": test - 1.0}
+            for label, values in errors.items() for seed, test in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+def test_seed_summary_gives_mean_and_spread():
+    import statistics
+
+    from course_lib.train.reporting import seed_summary
+
+    summary = seed_summary(_frame({"CNN-A1": [15.0, 16.0, 17.5], "CNN-A3": [14.0]}))
+    a1 = summary.set_index("label").loc["CNN-A1"]
+    assert a1["seeds"] == 3 and a1["test mean %"] == pytest.approx(16.166666666)
+    assert a1["test std %"] == pytest.approx(statistics.stdev([15.0, 16.0, 17.5]))
+    assert (a1["test min %"], a1["test max %"]) == (15.0, 17.5)
+    assert a1["train mean %"] == pytest.approx(15.166666666)
+    a3 = summary.set_index("label").loc["CNN-A3"]
+    assert a3["seeds"] == 1 and pd.isna(a3["test std %"]) and a3["test mean %"] == 14.0
+    assert list(summary["label"]) == ["CNN-A1", "CNN-A3"]  # first-seen order
+
+
+@pytest.mark.parametrize(
+    "lower, higher, holds, exceeds, words",
+    [
+        ([14.0, 14.5], [15.0, 15.2], True, True, "exceeds the spread"),
+        ([14.0, 15.1], [15.0, 15.2], True, False, "within the spread"),
+        ([15.0, 15.6], [15.1, 15.2], False, False, "within the spread"),
+        ([16.0, 16.5], [15.0, 15.2], False, True, "reversed, beyond the spread"),
+        ([14.0], [15.0, 15.2], True, None, "one seed"),
+    ],
+)
+def test_compare_ordering_judges_the_gap_against_the_spread(lower, higher, holds, exceeds, words):
+    from course_lib.train.reporting import compare_ordering, seed_summary
+
+    summary = seed_summary(_frame({"lo": lower, "hi": higher})).set_index("label")
+    out = compare_ordering(summary.loc["lo"], summary.loc["hi"])
+    assert out["holds"] is holds and out["exceeds spread"] is exceeds
+    assert out["gap"] == pytest.approx(sum(higher) / len(higher) - sum(lower) / len(lower))
+    assert words in out["verdict"]
+
+
+def test_claimed_orderings_only_name_models_of_the_experiment():
+    from course_lib.train import EXPERIMENTS
+    from course_lib.train.reporting import claimed_orderings
+
+    assert ("CNN-A3", "CNN-A1") in {(o[1], o[2]) for o in claimed_orderings("param-distribution")}
+    for name, exp in EXPERIMENTS.items():
+        for claim, lower, higher, split in claimed_orderings(name):
+            assert {lower, higher} <= set(exp.labels) and split in ("test", "train")
+    # every quick run of an experiment with claims can check at least one of them
+    for name in ("param-distribution", "vgg-depth", "vgg-init", "resnet-degradation",
+                 "simpnet-principles"):
+        quick = set(EXPERIMENTS[name].default_models("quick"))
+        assert any({o[1], o[2]} <= quick for o in claimed_orderings(name)), name
+
+
+def test_report_gives_mean_spread_and_ordering_verdicts(tmp_path, capsys):
+    import json
+    import shutil
+
+    from course_lib.train import report, run_experiment
+
+    out = tmp_path / "results"
+    run_experiment("param-distribution", models=["CNN-A1", "CNN-A3"], seeds=[0, 1],
+                   dataset="fashion_mnist32", budget="smoke", results_dir=out, verbose=0)
+    folder = out / "param-distribution"
+    names = sorted(p.name for p in folder.glob("*.json"))
+    assert names == ["CNN-A1__fashion_mnist32__smoke.json",
+                     "CNN-A1__fashion_mnist32__smoke__seed1.json",
+                     "CNN-A3__fashion_mnist32__smoke.json",
+                     "CNN-A3__fashion_mnist32__smoke__seed1.json"]
+    rep = report("param-distribution", results_dir=out, figures=False)
+    text = capsys.readouterr().out
+    errors = {}
+    for name in names:
+        record = json.loads((folder / name).read_text())
+        errors.setdefault(record["label"], []).append(record["test_error_pct"])
+        assert record["seed"] == (1 if "seed1" in name else 0)
+    summary = rep.summary.set_index("label")
+    for label, values in errors.items():
+        assert summary.loc[label, "seeds"] == 2
+        assert summary.loc[label, "test mean %"] == pytest.approx(sum(values) / 2)
+    (row,) = rep.orderings[rep.orderings["lower"] == "CNN-A3"].to_dict("records")
+    assert row["higher"] == "CNN-A1" and row["seeds"] == 2
+    assert row["verdict"] in text and "mean and spread over seeds" in text
+    shutil.rmtree(out)

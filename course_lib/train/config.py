@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = [
@@ -19,8 +19,10 @@ __all__ = [
     "Budget",
     "EvalConfig",
     "Experiment",
+    "FrozenMapping",
     "ModelRun",
     "OptimizerConfig",
+    "QUICK_SCHEDULE",
     "RunSettings",
     "ScheduleConfig",
     "SourceRef",
@@ -42,8 +44,47 @@ def _positive_int(name: str, value: Any, *, allow_none: bool = False) -> None:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
 
 
+class FrozenMapping(tuple):
+    """A mapping stored as sorted ``(key, value)`` pairs, so that it is hashable.
+
+    Builder overrides may be mappings, e.g. a Keras initializer config
+    ``{"class_name": "RandomNormal", "config": {"stddev": 0.01}}``; :attr:`ModelRun.kwargs`
+    gives them back as dicts.
+    """
+
+    __slots__ = ()
+
+    def thaw(self) -> dict:
+        return {k: _thaw(v) for k, v in self}
+
+
+def _freeze_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return FrozenMapping(sorted((str(k), _freeze_value(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze_value(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, FrozenMapping):
+        return value.thaw()
+    return value
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with frozen mappings as dicts and tuples as lists (JSON round-trips equal)."""
+    if isinstance(value, FrozenMapping):
+        return {k: jsonable(v) for k, v in value}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
 def _freeze(mapping: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> tuple:
-    """A hashable, ordered form of keyword arguments (lists become tuples)."""
+    """A hashable, ordered form of keyword arguments (lists become tuples, dicts frozen)."""
     if mapping is None:
         return ()
     items = mapping.items() if isinstance(mapping, Mapping) else mapping
@@ -51,9 +92,7 @@ def _freeze(mapping: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> tu
     for key, value in items:
         if not isinstance(key, str):
             raise ValueError(f"Override names must be strings. Received: {key!r}")
-        if isinstance(value, list):
-            value = tuple(value)
-        frozen.append((key, value))
+        frozen.append((key, _freeze_value(value)))
     return tuple(sorted(frozen))
 
 
@@ -85,14 +124,24 @@ class ModelRun:
             dataclass stays hashable; read them back with :attr:`kwargs`.
         label: the name results are filed under; defaults to ``name``. Give one when the same
             zoo model appears twice with different overrides (``Arch1-13L-strided``).
+        init_from: the label of another model run of the same experiment whose trained
+            weights start some layers of this one (VGG's remedy for deep nets: "we
+            initialised the first four convolutional layers and the last three
+            fully-connected layers with the layers of net A"). That run is trained first, with
+            the same dataset, budget and seed.
+        init_layers: the layer names copied from ``init_from`` (same names, same shapes in
+            both networks); required with ``init_from``.
     """
 
     name: str
     overrides: tuple = ()
     label: str = ""
+    init_from: str = ""
+    init_layers: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "overrides", _freeze(self.overrides))
+        object.__setattr__(self, "init_layers", tuple(self.init_layers))
         label = self.label or self.name
         if not _LABEL.match(label):
             raise ValueError(
@@ -100,10 +149,26 @@ class ModelRun:
                 f"Received: label={label!r}"
             )
         object.__setattr__(self, "label", label)
+        if bool(self.init_from) != bool(self.init_layers):
+            raise ValueError(
+                "`init_from` and `init_layers` go together: name the run to copy from and the "
+                f"layers to copy. Received: init_from={self.init_from!r}, "
+                f"init_layers={self.init_layers!r}"
+            )
+        if self.init_from and self.init_from.lower() == label.lower():
+            raise ValueError(
+                f"`init_from` must name another model run. Received: init_from={self.init_from!r}"
+            )
 
     @property
     def kwargs(self) -> dict[str, Any]:
-        return dict(self.overrides)
+        return {k: _thaw(v) for k, v in self.overrides}
+
+    def with_defaults(self, defaults: tuple, accepted) -> tuple:
+        """The overrides plus ``defaults`` pairs the builder ``accepted`` and this run lacks."""
+        own = dict(self.overrides)
+        extra = [(k, v) for k, v in defaults if k in accepted and k not in own]
+        return tuple(sorted(self.overrides + tuple(extra)))
 
 
 @dataclass(frozen=True)
@@ -151,12 +216,16 @@ class ScheduleConfig:
         boundaries: for ``"step"``, increasing fractions in (0, 1) of the total steps.
         factor: for ``"step"``, the multiplier applied at each boundary.
         final_fraction: for ``"cosine"``, the final rate as a fraction of the initial one.
+        warmup_fraction: for ``"cosine"``, the fraction of the run over which the rate rises
+            linearly from 0 to its initial value before the cosine decay (over the rest of the
+            run) starts; 0 starts at the initial rate. Short runs at a high rate need it.
     """
 
     kind: str = "step"
     boundaries: tuple = (0.5, 0.75)
     factor: float = 0.1
     final_fraction: float = 0.0
+    warmup_fraction: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "boundaries", tuple(float(b) for b in self.boundaries))
@@ -179,6 +248,22 @@ class ScheduleConfig:
                 "`final_fraction` must be in [0, 1). "
                 f"Received: final_fraction={self.final_fraction!r}"
             )
+        if not 0 <= self.warmup_fraction < 1:
+            raise ValueError(
+                "`warmup_fraction` must be in [0, 1). "
+                f"Received: warmup_fraction={self.warmup_fraction!r}"
+            )
+        if self.warmup_fraction and self.kind != "cosine":
+            raise ValueError(
+                "`warmup_fraction` applies to the cosine schedule only. "
+                f"Received: warmup_fraction={self.warmup_fraction!r} with kind={self.kind!r}"
+            )
+
+    def warmup_steps(self, total_steps: int) -> int:
+        """Linear warm-up steps for a run of ``total_steps`` (0 without warm-up)."""
+        if not self.warmup_fraction:
+            return 0
+        return min(total_steps - 1, max(1, int(round(self.warmup_fraction * total_steps))))
 
     def step_boundaries(self, total_steps: int) -> list[int]:
         """The step boundaries for a run of ``total_steps`` optimiser steps.
@@ -306,6 +391,19 @@ class Experiment:
         labels = [m.label.lower() for m in models]
         if len(set(labels)) != len(labels):
             raise ValueError(f"Experiment {self.name!r} has two model runs with the same label.")
+        for m in models:
+            if m.init_from and m.init_from.lower() not in labels:
+                raise ValueError(
+                    f"Model run {m.label!r} of experiment {self.name!r}: `init_from` must be "
+                    f"the label of one of its model runs. Received: init_from={m.init_from!r}"
+                )
+        for key, value in self.budgets:
+            unknown = [m for m in value.models or () if m.lower() not in labels]
+            if unknown:
+                raise ValueError(
+                    f"Budget {key!r} of experiment {self.name!r}: `models` must be labels of "
+                    f"its model runs. Received: models={value.models!r} ({unknown} unknown)"
+                )
         if not models:
             raise ValueError(f"Experiment {self.name!r} needs at least one model.")
         if not self.datasets:
@@ -346,6 +444,34 @@ class Experiment:
         base = get_budget(name)
         return dict(self.budgets).get(base.name, base)
 
+    def default_models(self, budget: str | Budget) -> list[str]:
+        """The labels a run of the whole experiment trains under ``budget``, in order.
+
+        The budget's ``models`` (if any) plus the runs they are initialised from (see
+        :meth:`with_sources`).
+        """
+        chosen = self.budget(budget).models
+        return self.labels if chosen is None else self.with_sources(chosen)
+
+    def with_sources(self, labels) -> list[str]:
+        """``labels`` plus the runs they are initialised from, in the experiment's order.
+
+        A source run is therefore always trained before the runs that start from it.
+        """
+        wanted = {self.model(label).label.lower() for label in labels}
+        added = True
+        while added:  # close over init_from chains
+            added = False
+            for m in self.models:
+                if m.label.lower() in wanted and m.init_from and m.init_from.lower() not in wanted:
+                    wanted.add(m.init_from.lower())
+                    added = True
+        return [m.label for m in self.models if m.label.lower() in wanted]
+
+    def seeds(self, budget: str | Budget) -> list[int]:
+        """The seeds a run of the whole experiment uses under ``budget``."""
+        return [self.seed + i for i in range(self.budget(budget).seeds)]
+
     def augments(self, dataset: str) -> bool:
         """Whether runs on ``dataset`` train with augmentation."""
         return bool(self.augment) and dataset not in self.no_augment
@@ -362,13 +488,29 @@ class Budget:
     Attributes:
         name: ``smoke``, ``quick`` or ``full``.
         epochs: epochs per run; ``None`` keeps the experiment's.
-        train_limit: training images used; ``None`` uses all.
-        test_limit: test images scored; ``None`` uses all.
+        train_limit: training images used; ``None`` uses all. The selection is stratified:
+            walking the training split in file order, the first ``ceil(train_limit /
+            num_classes)`` images of each class are kept until ``train_limit`` are chosen
+            (for 12,000 Fashion-MNIST images: the first 1,200 of each class), so that every
+            class is equally represented and a subset of the data holds the same images.
+        test_limit: test images scored (the first ones in file order); ``None`` uses all.
         batch_size: cap on the batch size; ``None`` keeps the experiment's.
         width_multiplier: channel-width multiplier applied to models that take a width argument
             (``widths`` or ``width``); 1.0 keeps the architecture. Every run records what was
             applied, so a shrunk model is never reported as the source's.
         description: one line for ``--help``.
+        learning_rate: initial learning rate for this budget; ``None`` keeps the experiment's.
+        schedule: the learning-rate schedule for this budget; ``None`` keeps the experiment's.
+            A run of a few epochs needs one that fits it (e.g. warm-up + cosine) rather than
+            the source's step points.
+        models: the labels ``run_experiment`` trains by default under this budget (a subset of
+            the experiment's, e.g. the extremes of each group); ``None``: all. Any other model
+            of the experiment can still be asked for by name.
+        seeds: how many seeds each model is trained with by default (the experiment's seed,
+            then the next ones); the report gives their mean and spread.
+        model_overrides: builder arguments this budget sets on every model whose builder
+            takes them (e.g. ``{"dropout": 0.0}`` for runs too short to need regularising),
+            unless the model run sets them itself; recorded with the run's overrides.
     """
 
     name: str
@@ -378,22 +520,51 @@ class Budget:
     batch_size: int | None = None
     width_multiplier: float = 1.0
     description: str = ""
+    learning_rate: float | None = None
+    schedule: ScheduleConfig | None = None
+    models: tuple | None = None
+    seeds: int = 1
+    model_overrides: tuple = ()
 
     def __post_init__(self):
+        object.__setattr__(self, "model_overrides", _freeze(self.model_overrides))
         _positive_int("epochs", self.epochs, allow_none=True)
         _positive_int("train_limit", self.train_limit, allow_none=True)
         _positive_int("test_limit", self.test_limit, allow_none=True)
         _positive_int("batch_size", self.batch_size, allow_none=True)
+        _positive_int("seeds", self.seeds)
         if not 0 < self.width_multiplier <= 1:
             raise ValueError(
                 "`width_multiplier` must be in (0, 1]. "
                 f"Received: width_multiplier={self.width_multiplier!r}"
             )
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise ValueError(
+                f"`learning_rate` must be > 0 or None. Received: learning_rate={self.learning_rate!r}"
+            )
+        if self.schedule is not None and not isinstance(self.schedule, ScheduleConfig):
+            raise ValueError(
+                "`schedule` must be a ScheduleConfig or None. "
+                f"Received: schedule={self.schedule!r}"
+            )
+        if self.models is not None:
+            models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
+            if not models or not all(isinstance(m, str) and m for m in models):
+                raise ValueError(
+                    "`models` must be a non-empty sequence of model labels or None. "
+                    f"Received: models={self.models!r}"
+                )
+            object.__setattr__(self, "models", models)
 
 
-#: The three budgets. Small batches in ``smoke``/``quick`` give more SGD steps per image, which
-#: is what a few CPU minutes need; experiments may redefine a budget (``Experiment.budgets``),
-#: e.g. ``param-distribution`` narrows its costly RCNNs further for ``quick``.
+#: The quick budgets' schedule: a linear warm-up over the first 10% of the steps, then cosine
+#: decay to 0 -- a schedule that fits a run of a few epochs (the sources' step points at 50/75%
+#: of their 100+ epochs would cut the rate before a short run has learnt anything).
+QUICK_SCHEDULE = ScheduleConfig("cosine", warmup_fraction=0.1)
+
+#: The three budgets. Experiments redefine ``quick`` from measurements on a 2-core CPU
+#: (``Experiment.budgets``); the global one is the recipe they start from: CNN-A2 at widths
+#: x0.25 reaches about 16% test error on fashion_mnist32 with it.
 BUDGETS: dict[str, Budget] = {
     "smoke": Budget(
         "smoke", epochs=1, train_limit=128, test_limit=64, batch_size=32, width_multiplier=0.25,
@@ -401,9 +572,11 @@ BUDGETS: dict[str, Budget] = {
         "batch <= 32, widths x0.25; its numbers are not evidence",
     ),
     "quick": Budget(
-        "quick", epochs=3, train_limit=2048, test_limit=1000, batch_size=32, width_multiplier=0.5,
-        description="minutes per run on a laptop CPU: 3 epochs, 2048 train / 1000 test images, "
-        "batch <= 32, widths x0.5",
+        "quick", epochs=4, train_limit=12000, test_limit=None, batch_size=64,
+        width_multiplier=0.25, learning_rate=0.05, schedule=QUICK_SCHEDULE,
+        description="minutes per run on a laptop CPU: 4 epochs, 12,000 train images (1,200 "
+        "per class) / the whole test set, batch <= 64, widths x0.25, learning rate 0.05 with "
+        "warm-up + cosine; experiments adjust it",
     ),
     "full": Budget(
         "full", epochs=None, train_limit=None, test_limit=None,
@@ -443,10 +616,19 @@ class RunSettings:
     overrides: tuple = ()
     #: ``svhn`` only: train + extra (True) or train only (False); None for other datasets.
     extra: bool | None = None
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    init_from: str = ""
+    init_layers: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["overrides"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.overrides}
+        out["overrides"] = {k: jsonable(v) for k, v in self.overrides}
+        out["optimizer"] = asdict(self.optimizer)
+        out["schedule"] = jsonable(asdict(self.schedule))
+        out["init_layers"] = list(self.init_layers)
         return out
 
 
@@ -461,7 +643,9 @@ def resolve(
 ) -> RunSettings:
     """Combine an experiment, one of its model runs, a dataset and a budget into a run's settings.
 
-    ``epochs`` and ``seed`` override the budget's and the experiment's values.
+    ``epochs`` and ``seed`` override the budget's and the experiment's values. The optimiser
+    and schedule are the experiment's, with the budget's ``learning_rate`` and ``schedule``
+    where it sets them.
     """
     b = experiment.budget(budget)
     run = experiment.model(label)
@@ -489,6 +673,11 @@ def resolve(
         augment=experiment.augments(chosen_dataset),
         overrides=run.overrides,
         extra=experiment.uses_extra(chosen_dataset),
+        optimizer=(experiment.optimizer if b.learning_rate is None else
+                   replace(experiment.optimizer, learning_rate=b.learning_rate)),
+        schedule=b.schedule or experiment.schedule,
+        init_from=experiment.model(run.init_from).label if run.init_from else "",
+        init_layers=run.init_layers,
     )
 
 

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunData", "load_run_data", "epoch_stream"]
+__all__ = ["RunData", "load_run_data", "epoch_stream", "stratified_indices"]
 
 STEP_SPACE = 2**20  # batches per epoch before two epochs' augmentation seeds could collide
 MAX_SHUFFLE_BUFFER = 50_000  # as course_lib.data.loaders: bounded memory on huge splits
@@ -75,6 +75,12 @@ def load_run_data(
 ) -> RunData:
     """Load ``dataset`` with ``course_lib.data.load`` in file order, for :func:`epoch_stream`.
 
+    ``train_limit`` selects the stratified subset that :func:`course_lib.data.load` defines
+    (the first images of each class in file order, equal counts) and the per-channel mean is
+    that of the selected images, so the same selection gives the same numbers whichever copy of
+    the dataset (the whole split, or the subset shipped in ``data/``) it is read from.
+    ``test_limit`` keeps the first test images in file order.
+
     Args:
         extra: ``svhn``: True adds the 531,131-image ``extra`` split to the training pool
             (seed 000, Maxout's protocol), False uses the 73,257 training images only (SimpNet).
@@ -95,23 +101,15 @@ def load_run_data(
             f"`extra` applies to 'svhn' only; pass None for {dataset!r}. Received: extra={extra!r}"
         )
     extra_kwargs = {"extra": extra} if dataset == "svhn" else {}
-    limits = [v for v in (train_limit, test_limit) if v is not None]
-    limit = max(limits) if limits else None
     splits = data.load(
-        dataset, batch_size=batch_size, augment=False, seed=seed, limit=limit,
-        data_dir=data_dir, shuffle_buffer=1, **extra_kwargs,
+        dataset, batch_size=batch_size, augment=False, seed=seed, train_limit=train_limit,
+        test_limit=test_limit, data_dir=data_dir, shuffle_buffer=1, **extra_kwargs,
     )
     info = splits.info
     num_train = info.num_examples["train"]
     num_test = info.num_examples["test"]
     examples = splits.train.unbatch()
     test = splits.test
-    if train_limit is not None and num_train > train_limit:
-        examples = examples.take(train_limit)
-        num_train = train_limit
-    if test_limit is not None and num_test > test_limit:
-        test = test.unbatch().take(test_limit).batch(batch_size)
-        num_test = test_limit
     # A known length lets Keras size the progress bar and spares it an "ran out of data"
     # warning at the end of every evaluation.
     test = test.apply(tf.data.experimental.assert_cardinality(math.ceil(num_test / batch_size)))

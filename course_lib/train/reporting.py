@@ -25,7 +25,10 @@ import pandas as pd
 from course_lib.train.experiments import get_experiment
 from course_lib.train.results import load_records, safe_name
 
-__all__ = ["Report", "report", "paper_numbers", "records_frame"]
+__all__ = [
+    "Report", "report", "paper_numbers", "records_frame", "seed_summary", "claimed_orderings",
+    "compare_ordering",
+]
 
 
 @dataclass
@@ -39,6 +42,10 @@ class Report:
         figures: paths of the PNG files written.
         text: the printed report.
         records: the records read.
+        summary: one row per (dataset, budget, model run): seeds, mean, spread (sample
+            standard deviation, min, max) of the test and train error (:func:`seed_summary`).
+        orderings: one row per claimed ordering of the source checked on ours
+            (:func:`compare_ordering`): the means, the gap, and whether it exceeds the spread.
     """
 
     experiment: str
@@ -47,6 +54,8 @@ class Report:
     figures: list = field(default_factory=list)
     text: str = ""
     records: list = field(default_factory=list)
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    orderings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,6 +152,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
         row = {
             "label": r["label"], "model": r["model"], "dataset": r["dataset"],
             "budget": r["budget"],
+            "seed": r.get("seed", r.get("config", {}).get("settings", {}).get("seed")),
             "test error %": r["test_error_pct"],
             "train error %": r.get("train_error_pct"),
             "params (M)": params.get("total", 0) / 1e6,
@@ -177,43 +187,169 @@ def _with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # claims of the sources, checked on our numbers
 # ---------------------------------------------------------------------------------------------
-def _claims(name: str, group: pd.DataFrame, paper: pd.DataFrame) -> list[str]:
-    err = dict(zip(group["label"], group["test error %"]))
-    train = dict(zip(group["label"], group["train error %"]))
+def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread over seeds of each model run, per dataset and budget.
+
+    Args:
+        table: :func:`records_frame` rows (one per record; several seeds per label).
+
+    Returns:
+        One row per ``(dataset, budget, label)`` in first-seen order, with ``seeds`` (how
+        many), ``test mean %``, ``test std %`` (sample standard deviation, NaN for one seed),
+        ``test min %``, ``test max %``, and the same four for the train error.
+    """
+    columns = ["dataset", "budget", "label", "seeds"] + [
+        f"{split} {stat} %" for split in ("test", "train") for stat in ("mean", "std", "min", "max")
+    ]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (ds, bud, label), g in table.groupby(["dataset", "budget", "label"], sort=False):
+        row = {"dataset": ds, "budget": bud, "label": label, "seeds": len(g)}
+        for split in ("test", "train"):
+            values = pd.to_numeric(g[f"{split} error %"], errors="coerce").dropna()
+            row[f"{split} mean %"] = values.mean() if len(values) else float("nan")
+            row[f"{split} std %"] = values.std(ddof=1) if len(values) > 1 else float("nan")
+            row[f"{split} min %"] = values.min() if len(values) else float("nan")
+            row[f"{split} max %"] = values.max() if len(values) else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+#: The orderings each source claims, as ``(claim, lower, higher, split)``: the source says
+#: ``lower`` ends with a lower ``split`` error than ``higher``.
+_ORDERINGS = {
+    "param-distribution": [
+        (f"{f}3 < {f}1 (X3 < X1: more parameters in the high layers, seed 000 section 4)",
+         f"{f}3", f"{f}1", "test")
+        for f in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B")
+    ] + [
+        (f"{f}2 < {f}1", f"{f}2", f"{f}1", "test") for f in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B")
+    ] + [
+        (f"{f}3 < {f}2", f"{f}3", f"{f}2", "test") for f in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B")
+    ],
+    "vgg-depth": [
+        ("E < A (error falls with depth, seed 001 Table 3)", "VGG-E-CIFAR", "VGG-A-CIFAR", "test"),
+        ("D < A", "VGG-D-CIFAR", "VGG-A-CIFAR", "test"),
+    ],
+    "vgg-init": [
+        ("E from net A < E from N(0, 0.01) (seed 001 section 3.1: deep nets need a "
+         "better start)", "VGG-E-fromA", "VGG-E-normal", "test"),
+        ("E Glorot < E from N(0, 0.01) (seed 001 section 3.1, footnote)", "VGG-E-glorot",
+         "VGG-E-normal", "test"),
+    ],
+    "resnet-degradation": [
+        ("Plain-20 < Plain-56 in train error (degradation, fig. 3.8)", "Plain-20", "Plain-56",
+         "train"),
+        ("Plain-20 < Plain-56 in test error (degradation, fig. 3.8)", "Plain-20", "Plain-56",
+         "test"),
+        ("ResNet-56 < Plain-56 (residual learning, fig. 3.8)", "ResNet-56", "Plain-56", "test"),
+    ],
+    "simpnet-principles": [
+        ("Arch1-13L < Arch1-8L (depth helps up to a point, Table 2)", "Arch1-13L", "Arch1-8L",
+         "test"),
+        ("SimpNet-Slim-600K-SAF < SimpNet-Slim-600K-noSAF (SAF-pooling helps)",
+         "SimpNet-Slim-600K-SAF", "SimpNet-Slim-600K-noSAF", "test"),
+    ],
+}
+
+
+def claimed_orderings(experiment) -> list[tuple[str, str, str, str]]:
+    """The orderings the experiment's source claims, ``(claim, lower, higher, split)``."""
+    exp = get_experiment(experiment)
+    labels = set(exp.labels)
+    return [o for o in _ORDERINGS.get(exp.name, []) if o[1] in labels and o[2] in labels]
+
+
+def compare_ordering(lower: pd.Series | dict, higher: pd.Series | dict, split: str = "test"
+                     ) -> dict:
+    """Check "``lower`` has the lower error" on ours, against the spread over seeds.
+
+    Args:
+        lower, higher: :func:`seed_summary` rows of the two model runs.
+        split: ``"test"`` or ``"train"``.
+
+    Returns:
+        ``{"lower mean %", "higher mean %", "gap", "holds", "exceeds spread", "verdict"}``.
+        ``gap`` is ``higher mean - lower mean`` (points); the ordering ``holds`` when it is
+        positive. The gap ``exceeds the spread`` when both runs have at least two seeds and
+        their seed ranges do not overlap (every seed of ``lower`` below every seed of
+        ``higher``); with one seed there is no spread to compare with.
+    """
+    lo_mean, hi_mean = float(lower[f"{split} mean %"]), float(higher[f"{split} mean %"])
+    gap = hi_mean - lo_mean
+    holds = gap > 0
+    seeds = min(int(lower["seeds"]), int(higher["seeds"]))
+    if seeds < 2:
+        exceeds = None
+        verdict = ("holds in the means" if holds else "does NOT hold in the means") + (
+            "; one seed, no spread to judge the gap against")
+    else:
+        separated = float(lower[f"{split} max %"]) < float(higher[f"{split} min %"])
+        reversed_ = float(higher[f"{split} max %"]) < float(lower[f"{split} min %"])
+        exceeds = separated or reversed_
+        if holds:
+            verdict = ("holds, and the gap exceeds the spread (seed ranges separate)"
+                       if separated else "holds in the means, but the gap is within the spread "
+                       "over seeds: not evidence either way")
+        else:
+            verdict = ("does NOT hold: reversed, beyond the spread" if reversed_ else
+                       "does not hold in the means, within the spread over seeds: not evidence "
+                       "either way")
+    return {"lower mean %": lo_mean, "higher mean %": hi_mean, "gap": gap, "holds": holds,
+            "exceeds spread": exceeds, "verdict": verdict}
+
+
+def _orderings(name: str, summary: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (ds, bud), group in summary.groupby(["dataset", "budget"], sort=False):
+        by_label = group.set_index("label")
+        for claim, lower, higher, split in claimed_orderings(name):
+            if lower not in by_label.index or higher not in by_label.index:
+                continue
+            result = compare_ordering(by_label.loc[lower], by_label.loc[higher], split)
+            rows.append({"dataset": ds, "budget": bud, "claim": claim, "lower": lower,
+                         "higher": higher, "split": split,
+                         "seeds": int(min(by_label.loc[lower, "seeds"],
+                                          by_label.loc[higher, "seeds"])), **result})
+    return pd.DataFrame(rows)
+
+
+def _fmt_mean(row: pd.Series, split: str) -> str:
+    mean, std = row[f"{split} mean %"], row[f"{split} std %"]
+    return f"{mean:.2f}" + (f" ± {std:.2f}" if pd.notna(std) else "")
+
+
+def _claims(name: str, summary: pd.DataFrame, orderings: pd.DataFrame) -> list[str]:
+    """The claim lines of one (dataset, budget) group."""
     lines = []
-
-    def verdict(ok):
-        return "holds in ours" if ok else "does NOT hold in ours"
-
     if name == "param-distribution":
         lines.append("paper claim (seed 000, section 4): at a similar budget, moving parameters "
                      "to the high layers lowers the error (X3 < X2 < X1 in each group)")
+        by_label = summary.set_index("label")
         for family in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B"):
-            trio = [f"{family}{i}" for i in (1, 2, 3)]
-            if all(t in err for t in trio):
-                e1, e2, e3 = (err[t] for t in trio)
-                lines.append(f"  {family}: ours {e1:.2f} / {e2:.2f} / {e3:.2f} % (X1/X2/X3) -> "
-                             f"X3 < X1 {verdict(e3 < e1)}")
+            present = [f"{family}{i}" for i in (1, 2, 3) if f"{family}{i}" in by_label.index]
+            if len(present) >= 2:
+                lines.append(f"  {family}: ours " + " / ".join(
+                    f"{label[-2:]} {_fmt_mean(by_label.loc[label], 'test')}" for label in present)
+                    + " % (mean ± std over seeds)")
     elif name == "resnet-degradation":
         lines.append("book claim (seed 004, fig. 3.8): the 56-layer plain net has higher train "
                      "AND test error than the 20-layer one; residual nets do not degrade")
-        if "Plain-20" in err and "Plain-56" in err:
-            degrades = train["Plain-56"] > train["Plain-20"] and err["Plain-56"] > err["Plain-20"]
-            lines.append(
-                f"  plain: train {train['Plain-20']:.2f} -> {train['Plain-56']:.2f} %, test "
-                f"{err['Plain-20']:.2f} -> {err['Plain-56']:.2f} % (20 -> 56 layers): "
-                f"degradation {verdict(degrades)}"
-            )
-        if "ResNet-20" in err and "ResNet-56" in err:
-            fine = err["ResNet-56"] <= err["ResNet-20"]
-            lines.append(f"  residual: test {err['ResNet-20']:.2f} -> {err['ResNet-56']:.2f} % "
-                         f"(20 -> 56 layers): no degradation {verdict(fine)}")
     elif name == "vgg-depth":
         lines.append("paper claim (seed 001): error falls with depth A -> E; LRN does not help "
                      "(A vs A-LRN); multi-crop and dense evaluation beat a single crop")
-        if "VGG-A-CIFAR" in err and "VGG-E-CIFAR" in err:
-            a, e = err["VGG-A-CIFAR"], err["VGG-E-CIFAR"]
-            lines.append(f"  depth: A {a:.2f} % vs E {e:.2f} % -> {verdict(e < a)}")
+    elif name == "vgg-init":
+        lines.append("paper (seed 001, section 3.1): deep nets from N(0, 0.01) stall; "
+                     "initialising from net A, or Glorot initialisation, fixes it")
+    elif name == "simpnet-principles":
+        lines.append("paper claims (seed 002): the principles' orderings, where the runs exist")
+    for _, o in orderings.iterrows():
+        lower = summary.set_index("label").loc[o["lower"]]
+        higher = summary.set_index("label").loc[o["higher"]]
+        lines.append(f"  {o['claim']}: ours {o['split']} {_fmt_mean(lower, o['split'])} vs "
+                     f"{_fmt_mean(higher, o['split'])} % ({o['seeds']} seed(s)), gap "
+                     f"{o['gap']:+.2f} points -> {o['verdict']}")
     return lines
 
 
@@ -363,10 +499,12 @@ def report(
 
     table = _with_paper(records_frame(records), paper)
     rank = {label: i for i, label in enumerate(exp.labels)}
-    table = table.sort_values(["dataset", "budget", "label"],
+    table = table.sort_values(["dataset", "budget", "label", "seed"],
                               key=lambda s: s.map(rank) if s.name == "label" else s)
+    summary = seed_summary(table)
+    orderings = _orderings(exp.name, summary)
     figure_paths: list[Path] = []
-    show_cols = ["label", "test error %"]
+    show_cols = ["label", "seed", "test error %"]
     show_cols += [c for c in table.columns if c.endswith(" %") and c.split(" ")[0] in
                   ("single_crop", "multi_crop", "dense", "multi_crop_dense")]
     show_cols += ["train error %"]
@@ -380,12 +518,21 @@ def report(
                      + (" (models narrowed by the budget: not the sources' architectures)"
                         if narrowed else ""))
         lines.append(group[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        claims = _claims(exp.name, group, paper)
+        group_summary = summary[(summary["dataset"] == ds) & (summary["budget"] == bud)]
+        if (group_summary["seeds"] > 1).any():
+            lines.append("")
+            lines.append("-- mean and spread over seeds (std: sample standard deviation)")
+            lines.append(group_summary[["label", "seeds", "test mean %", "test std %",
+                                        "test min %", "test max %", "train mean %"]].to_string(
+                index=False, float_format=lambda v: f"{v:.2f}"))
+        group_orderings = (orderings[(orderings["dataset"] == ds) & (orderings["budget"] == bud)]
+                           if not orderings.empty else orderings)
+        claims = _claims(exp.name, group_summary, group_orderings)
         if claims and bud != "full":
-            claims.append(f"  (budget {bud}: few epochs on few images"
+            claims.append(f"  (budget {bud}: a short schedule on part of the data"
                           + (", narrowed models" if narrowed else "")
-                          + "; differences this size are within run-to-run noise, so this is "
-                          "not evidence for or against the claim -- use the full budget)")
+                          + "; a gap within the spread over seeds is not evidence for or "
+                          "against the claim)")
         lines.extend(claims)
         if figures:
             group_records = [r for r in records if r["dataset"] == ds and r["budget"] == bud]
@@ -407,4 +554,5 @@ def report(
     text = "\n".join(lines)
     if verbose:
         print(text)
-    return Report(exp.name, table.reset_index(drop=True), paper, figure_paths, text, records)
+    return Report(exp.name, table.reset_index(drop=True), paper, figure_paths, text, records,
+                  summary, orderings)

@@ -32,6 +32,7 @@ from course_lib.train import results as results_lib
 from course_lib.train.config import (
     WIDTH_ARGUMENTS,
     Experiment,
+    FrozenMapping,
     RunSettings,
     resolve,
     scale_width_kwargs,
@@ -112,15 +113,16 @@ def fingerprint(experiment: Experiment, settings: RunSettings) -> dict:
     """Everything that determines a run's numbers; backups and records count only if equal."""
     from dataclasses import asdict
 
-    return {
+    out = {
         "settings": settings.to_dict(),
-        "optimizer": asdict(experiment.optimizer),
-        "schedule": {**asdict(experiment.schedule),
-                     "boundaries": list(experiment.schedule.boundaries)},
+        "optimizer": asdict(settings.optimizer),
+        "schedule": {**asdict(settings.schedule),
+                     "boundaries": list(settings.schedule.boundaries)},
         "evaluation": {**asdict(experiment.evaluation),
                        "modes": list(experiment.evaluation.modes),
                        "dense_scales": list(experiment.evaluation.dense_scales)},
     }
+    return out
 
 
 def _versions() -> dict:
@@ -172,17 +174,25 @@ def _apply_weight_decay(model, weight_decay: float) -> int:
     return count
 
 
-def _learning_rate(experiment: Experiment, total_steps: int):
+def _learning_rate(settings: RunSettings, total_steps: int):
+    """The run's learning rate: a float or a Keras schedule over ``total_steps`` steps."""
     import keras
 
-    lr0 = experiment.optimizer.learning_rate
-    sched = experiment.schedule
+    lr0 = settings.optimizer.learning_rate
+    sched = settings.schedule
     if sched.kind == "constant":
         return lr0
     if sched.kind == "step":
         bounds = sched.step_boundaries(total_steps)
         values = [lr0 * sched.factor**i for i in range(len(bounds) + 1)]
         return keras.optimizers.schedules.PiecewiseConstantDecay(bounds, values)
+    warmup = sched.warmup_steps(total_steps)
+    if warmup:
+        # Linear from 0 to lr0 over `warmup` steps, then cosine over the remaining steps.
+        return keras.optimizers.schedules.CosineDecay(
+            0.0, decay_steps=max(1, total_steps - warmup), alpha=sched.final_fraction,
+            warmup_target=lr0, warmup_steps=warmup,
+        )
     return keras.optimizers.schedules.CosineDecay(
         lr0, decay_steps=max(1, total_steps), alpha=sched.final_fraction
     )
@@ -246,6 +256,54 @@ def _done_record(path: Path, fp: dict) -> dict | None:
     return record if record.get("fingerprint") == fp else None
 
 
+def _init_source(exp: Experiment, settings: RunSettings, results_dir, seed_tag) -> dict:
+    """The finished record (with its saved model) of the run ``settings.init_from`` names."""
+    path = results_lib.record_path(results_dir, exp.name, settings.init_from, settings.dataset,
+                                   settings.budget, seed=seed_tag)
+    source_settings = resolve(exp, settings.init_from, dataset=settings.dataset,
+                              budget=settings.budget, epochs=settings.epochs, seed=settings.seed)
+    record = _done_record(path, fingerprint(exp, source_settings))
+    if record is None or not Path(record.get("model_path", "")).is_file():
+        raise ValueError(
+            f"Model run {settings.label!r} starts from the trained {settings.init_from!r} "
+            f"(same dataset, budget, epochs and seed), which has no finished record with a "
+            f"saved model at {path}. Train it first: run_model({exp.name!r}, "
+            f"{settings.init_from!r}, dataset={settings.dataset!r}, budget={settings.budget!r}, "
+            f"seed={settings.seed}), or run_experiment, which orders the runs."
+        )
+    record["_path"] = str(path)
+    return record
+
+
+def _copy_layers(source_record: dict, net, settings: RunSettings) -> list[str]:
+    """Copy the weights of ``settings.init_layers`` from the source run's saved model."""
+    import keras
+
+    source = keras.models.load_model(source_record["model_path"], compile=False)
+    copied = []
+    for name in settings.init_layers:
+        try:
+            src, dst = source.get_layer(name), net.get_layer(name)
+        except ValueError:
+            raise ValueError(
+                f"`init_layers` names layer {name!r}, which is not in both "
+                f"{settings.init_from!r} and {settings.label!r}. Received: "
+                f"init_layers={list(settings.init_layers)!r}"
+            ) from None
+        weights = src.get_weights()
+        shapes = [tuple(w.shape) for w in weights]
+        expected = [tuple(w.shape) for w in dst.get_weights()]
+        if shapes != expected:
+            raise ValueError(
+                f"Layer {name!r} has weight shapes {shapes} in {settings.init_from!r} but "
+                f"{expected} in {settings.label!r}; only layers of equal shape can be copied."
+            )
+        dst.set_weights(weights)
+        copied.append(name)
+    del source
+    return copied
+
+
 def run_model(
     experiment: str | Experiment,
     model: str,
@@ -277,7 +335,8 @@ def run_model(
             Drive folder on Colab once mounted, else ``results`` (see
             :func:`course_lib.train.results.results_dir`).
         epochs: override the budget's number of epochs.
-        seed: override the experiment's seed.
+        seed: override the experiment's seed; a run with another seed than the
+            experiment's is filed as ``<label>__<dataset>__<budget>__seed<k>.json``.
         data_dir: dataset folder (default ``course_lib.data.data_dir()``).
         devices: devices to mirror across (default: all GPUs, else the CPU).
         mixed_precision: ``"auto"`` (float16 compute on tensor-core GPUs), ``True``, ``False``.
@@ -297,6 +356,18 @@ def run_model(
     """
     exp = get_experiment(experiment)
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
+    budget_overrides = exp.budget(budget).model_overrides
+    if budget_overrides:
+        from dataclasses import replace
+
+        from course_lib import models as zoo
+
+        params = inspect.signature(zoo.spec(settings.model).builder).parameters
+        # A builder with **kwargs (e.g. vgg_cifar, which forwards them to vgg) takes any name.
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        accepted = {k for k, _ in budget_overrides} if takes_any else set(params)
+        settings = replace(settings, overrides=exp.model(settings.label).with_defaults(
+            budget_overrides, accepted))
     fp = fingerprint(exp, settings)
     results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
     if os.environ.get("TF_CONFIG", "").strip():
@@ -306,6 +377,11 @@ def run_model(
     seed_tag = None if settings.seed == exp.seed else settings.seed
     path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
                                    settings.budget, seed=seed_tag)
+    source_record = None
+    if settings.init_from:
+        source_record = _init_source(exp, settings, results_dir, seed_tag)
+        fp["init_from"] = {"label": settings.init_from, "layers": list(settings.init_layers),
+                           "fingerprint": source_record["fingerprint"]}
     if not rerun:
         done = _done_record(path, fp)
         if done is not None:
@@ -335,19 +411,22 @@ def run_model(
             test_limit=settings.test_limit, data_dir=data_dir,
         )
         info = data.info
-        kwargs, width_change = _model_kwargs(spec, dict(settings.overrides),
-                                             settings.width_multiplier)
+        overrides = {k: v.thaw() if isinstance(v, FrozenMapping) else v
+                     for k, v in settings.overrides}
+        kwargs, width_change = _model_kwargs(spec, overrides, settings.width_multiplier)
         steps = data.steps_per_epoch
         with acc.strategy.scope():
             net = zoo.build(settings.model, num_classes=info.num_classes,
                             input_shape=info.input_shape, **kwargs)
             if acc.mixed_precision != "float32":
                 net = _float32_outputs(net)
-            decayed = _apply_weight_decay(net, exp.optimizer.weight_decay)
+            decayed = _apply_weight_decay(net, settings.optimizer.weight_decay)
             optimizer = keras.optimizers.SGD(
-                learning_rate=_learning_rate(exp, steps * settings.epochs),
-                momentum=exp.optimizer.momentum, nesterov=exp.optimizer.nesterov,
+                learning_rate=_learning_rate(settings, steps * settings.epochs),
+                momentum=settings.optimizer.momentum, nesterov=settings.optimizer.nesterov,
             )
+            if source_record is not None:
+                copied = _copy_layers(source_record, net, settings)
             probabilities = outputs_probabilities(net)
             net.compile(
                 optimizer=optimizer,
@@ -420,6 +499,11 @@ def run_model(
             if later and sum(e["seconds"] for e in later) else None
         ),
         "resumed_from_epoch": start_epoch,
+        "seed": settings.seed,
+        "initialised_from": ({"label": settings.init_from, "record": source_record["_path"],
+                              "layers": copied,
+                              "source_test_error_pct": source_record["test_error_pct"]}
+                             if source_record is not None else None),
         "architecture": {
             "changed_by_budget": bool(width_change),
             "width_multiplier": settings.width_multiplier if width_change else 1.0,
@@ -474,15 +558,19 @@ def run_experiment(
     results_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
     datasets: Iterable[str] | None = None,
-    seeds: Iterable[int] | None = None,
+    seeds: int | Iterable[int] | None = None,
     shard: str | tuple[int, int] | None = None,
     **kwargs,
 ) -> list[dict]:
-    """Run every model of an experiment (or the given ones), one after the other.
+    """Run the models of an experiment, one after the other, each with the budget's seeds.
 
-    Runs that already finished with the same settings are skipped (their records returned);
-    an interrupted run resumes from its last completed epoch. Keyword arguments are those of
-    :func:`run_model`.
+    ``models=None`` trains the budget's default set (``Experiment.default_models``: e.g. the
+    extremes of each group at ``quick``); name any other model of the experiment to add it.
+    A run initialised from another (``ModelRun.init_from``) brings that run along, first.
+    ``seeds=None`` trains each model with the budget's seeds (``Experiment.seeds``); give a
+    seed or a list to choose. Runs that already finished with the same settings are skipped
+    (their records returned); an interrupted run resumes from its last completed epoch. Other
+    keyword arguments are those of :func:`run_model`.
 
     Args:
         datasets: several datasets (the grid's second axis); ``dataset`` is one of them.
@@ -493,20 +581,33 @@ def run_experiment(
             copy their result folders together (or pass them all to ``report``) afterwards.
 
     Returns:
-        The records, in grid order.
+        The records, in grid order (model by model, each model's datasets and seeds in order).
     """
     exp = get_experiment(experiment)
-    labels = list(models) if models else exp.labels
-    for label in labels:  # validate all names before training anything
-        exp.model(label)
+    if models:
+        labels = exp.with_sources(models)  # validates every name before training
+    else:
+        labels = exp.default_models(budget)
     if dataset is not None and datasets is not None:
         raise ValueError("Pass `dataset` or `datasets`, not both. "
                          f"Received: dataset={dataset!r}, datasets={datasets!r}")
-    if "seed" in kwargs and seeds is not None:
-        raise ValueError("Pass `seed` or `seeds`, not both. "
-                         f"Received: seed={kwargs['seed']!r}, seeds={seeds!r}")
+    seed = kwargs.pop("seed", None)  # run_model's single seed: that seed only
+    if seed is not None:
+        if seeds is not None:
+            raise ValueError(f"Pass `seed` or `seeds`, not both. Received: seed={seed!r}, "
+                             f"seeds={seeds!r}")
+        seeds = seed
+    if seeds is None:
+        seed_list = exp.seeds(budget)
+    else:
+        seed_list = [seeds] if isinstance(seeds, int) else list(seeds)
+        for value in seed_list:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(
+                    "`seeds` must be a non-negative integer or a list of them. "
+                    f"Received: seeds={seeds!r}"
+                )
     chosen = list(datasets) if datasets is not None else [dataset]
-    chosen_seeds = list(seeds) if seeds is not None else [kwargs.pop("seed", None)]
     known = None
     for name in chosen:
         if name is None:
@@ -518,11 +619,11 @@ def run_experiment(
         if name not in known:
             raise ValueError(f"Unknown dataset {name!r}. Choose from: {', '.join(known)}")
     exp.budget(budget)
-    runs = grid(exp, models=labels, datasets=chosen, seeds=chosen_seeds, shard=shard)
+    runs = grid(exp, models=labels, datasets=chosen, seeds=seed_list, shard=shard)
     if shard is not None:
         index, count = parse_shard(shard)
         print(f"[{exp.name}] shard {index}/{count}: {len(runs)} of "
-              f"{len(grid(exp, models=labels, datasets=chosen, seeds=chosen_seeds))} runs: "
+              f"{len(grid(exp, models=labels, datasets=chosen, seeds=seed_list))} runs: "
               + ", ".join(f"{label}/{ds or exp.datasets[0]}"
                           + ("" if s is None else f"/seed {s}") for label, ds, s in runs))
     records = []
