@@ -191,9 +191,45 @@ def _answer_and_release_cells():
         yield f"{spec.folder.name} student", json.loads(spec.student_notebook.read_text(encoding="utf-8"))
 
 
+def _provided(spec) -> frozenset[str]:
+    """What ``make assignments`` stores in the autograder zip: the student notebook's code."""
+    nb = json.loads(spec.student_notebook.read_text(encoding="utf-8"))
+    return frozenset(_source(c) for c in nb["cells"] if c["cell_type"] == "code")
+
+
 def test_static_scan_passes_the_reference_solutions_and_the_release():
+    provided = frozenset().union(*(_provided(spec) for spec in list_assignments(ASSIGNMENTS)))
     for label, nb in _answer_and_release_cells():
-        assert [str(f) for f in scan_notebook(nb)] == [], label
+        assert [str(f) for f in scan_notebook(nb, provided)] == [], label
+
+
+def test_static_scan_reports_a_changed_provided_cell_and_uses_of_what_it_imported():
+    spec = list_assignments(ASSIGNMENTS)[0]
+    provided = _provided(spec)
+    nb = json.loads(spec.student_notebook.read_text(encoding="utf-8"))
+    install = next(i for i, c in enumerate(nb["cells"]) if "subprocess" in _source(c))
+    assert _source(nb["cells"][install]) in provided  # the kit's Colab install cell
+    assert scan_notebook(nb, provided) == []  # as given: not reported
+    assert scan_notebook(nb) != []  # it imports subprocess: reported when not provided
+    changed_nb = copy.deepcopy(nb)
+    changed_nb["cells"][install]["source"] = _source(nb["cells"][install]) + "\nimport gc\n"
+    assert any("gc" in str(f) for f in scan_notebook(changed_nb, provided))
+    later = copy.deepcopy(nb)  # a later cell uses the module the provided cell imported
+    later["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                           "execution_count": None, "source": "subprocess.run(['true'])"})
+    assert [f.cell for f in scan_notebook(later, provided)] == [len(later["cells"]) - 1]
+
+
+def test_autograder_zip_carries_the_provided_cells():
+    import zipfile
+
+    from course_lib.grading.build import PROVIDED_CELLS
+
+    for spec in list_assignments(ASSIGNMENTS):
+        if not spec.autograder_zip.is_file():
+            build_assignment(spec)
+        with zipfile.ZipFile(spec.autograder_zip) as zf:
+            assert frozenset(json.loads(zf.read(PROVIDED_CELLS))) == _provided(spec)
 
 
 def test_fingerprint_sees_replaced_functions_modules_and_class_members():

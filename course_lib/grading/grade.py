@@ -209,7 +209,17 @@ def _notebook_json(data: bytes, suffix: str) -> bytes | None:
         return None
 
 
-def _static_flags(notebook: bytes | None) -> list[str]:
+def _provided_cells(autograder_zip: Path) -> frozenset[str]:
+    """The student notebook's own code cells, which ``make assignments`` stores in the zip."""
+    from course_lib.grading.build import PROVIDED_CELLS
+
+    with zipfile.ZipFile(autograder_zip) as zf:
+        if PROVIDED_CELLS not in zf.namelist():
+            return frozenset()
+        return frozenset(json.loads(zf.read(PROVIDED_CELLS).decode("utf-8")))
+
+
+def _static_flags(notebook: bytes | None, provided: frozenset[str] = frozenset()) -> list[str]:
     """What :func:`course_lib.grading.scan.scan_notebook` finds (nothing for a non-notebook)."""
     from course_lib.grading.scan import scan_notebook
 
@@ -219,7 +229,7 @@ def _static_flags(notebook: bytes | None) -> list[str]:
         nb = json.loads(notebook.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return []
-    return [str(f) for f in scan_notebook(nb)]
+    return [str(f) for f in scan_notebook(nb, provided)]
 
 
 def _run_judge(
@@ -455,6 +465,7 @@ def grade_submissions(
     if not submissions_dir.is_dir():
         raise FileNotFoundError(f"Submissions folder {submissions_dir} not found.")
     questions = expected_questions(autograder_zip)
+    provided = _provided_cells(autograder_zip)
     autograder_bytes = autograder_zip.read_bytes()
 
     # Read every submission into memory first: a submission that deletes files elsewhere on
@@ -478,7 +489,7 @@ def grade_submissions(
         log_path = out_dir / "logs" / f"{student}.log"
         try:
             notebook = _notebook_json(data, suffix)
-            static = _static_flags(notebook) if static_scan else []
+            static = _static_flags(notebook, provided) if static_scan else []
             if static:
                 status, seconds = "flagged", time.perf_counter() - start
                 record = {

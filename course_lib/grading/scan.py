@@ -221,6 +221,10 @@ class _Scanner(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in _FORBIDDEN_NAMES:
             self.flag(node, f"uses `{node.id}`")
+        module = self.imported.get(node.id)
+        if module is not None and isinstance(node.ctx, ast.Load) and _module_forbidden(module):
+            # e.g. `subprocess` imported by an earlier cell (the kit's install cell) and used here
+            self.flag(node, f"uses `{node.id}` (the module `{module}`, which answers do not need)")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         attr = node.attr
@@ -284,8 +288,15 @@ def scan_source(source: str, *, cell: int = -1, imported: dict | None = None) ->
     return out
 
 
-def scan_notebook(nb: dict) -> list[Finding]:
-    """Findings for every code cell of a notebook (a parsed ``.ipynb``), in order."""
+def scan_notebook(nb: dict, provided: frozenset[str] | set[str] = frozenset()) -> list[Finding]:
+    """Findings for every code cell of a notebook (a parsed ``.ipynb``), in order.
+
+    ``provided``: the sources of the code cells the kit itself gives students (the student
+    notebook's cells, e.g. the Colab install cell, which imports ``subprocess``). A cell whose
+    source is exactly one of them is the kit's own code: its findings are not reported, but its
+    imports are still tracked, so later cells that use what it imported are judged by them. A
+    changed copy of a provided cell is scanned like any other cell.
+    """
     imported: dict[str, str] = {}
     out = []
     for index, cell in enumerate(nb.get("cells", []) if isinstance(nb, dict) else []):
@@ -293,5 +304,7 @@ def scan_notebook(nb: dict) -> list[Finding]:
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        out.extend(scan_source(source, cell=index, imported=imported))
+        findings = scan_source(source, cell=index, imported=imported)
+        if source not in provided:
+            out.extend(findings)
     return out
