@@ -416,6 +416,7 @@ def test_a1_dead_kernel_corrupt_file_and_wrong_assignment_get_zero_with_reasons(
     assert s["corrupt"]["points"] == "0" and s["corrupt"]["status"] == "error"
     assert s["wrong_assignment"]["points"] == "0"
     assert "custom-keras-layers" in s["wrong_assignment"]["message"]
+    assert s["wrong_assignment"]["status"] == "error"  # a wrong notebook is no tampering
 
 
 def test_grading_the_same_submission_twice_gives_the_same_scores(a1_batch):

@@ -219,6 +219,35 @@ def _provided_cells(autograder_zip: Path) -> frozenset[str]:
         return frozenset(json.loads(zf.read(PROVIDED_CELLS).decode("utf-8")))
 
 
+def _assignment_name(autograder_zip: Path) -> str:
+    """The assignment the zip grades (``assignment_name`` in otter's config)."""
+    with zipfile.ZipFile(autograder_zip) as zf:
+        try:
+            return str(json.loads(zf.read("otter_config.json")).get("assignment_name") or "")
+        except KeyError:
+            return ""
+
+
+def _other_assignment(notebook: bytes | None, name: str) -> str | None:
+    """The assignment a notebook was released for, when it is not ``name`` (its
+    ``otter.Notebook("<assignment>.ipynb")`` cell names it); None if it is ``name`` or unknown."""
+    if notebook is None or not name:
+        return None
+    try:
+        nb = json.loads(notebook.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        match = re.search(r"""otter\.Notebook\(\s*["']([^"']+)\.ipynb["']""", source)
+        if match:
+            return match[1] if match[1] != name else None
+    return None
+
+
 def _static_flags(notebook: bytes | None, provided: frozenset[str] = frozenset()) -> list[str]:
     """What :func:`course_lib.grading.scan.scan_notebook` finds (nothing for a non-notebook)."""
     from course_lib.grading.scan import scan_notebook
@@ -466,6 +495,7 @@ def grade_submissions(
         raise FileNotFoundError(f"Submissions folder {submissions_dir} not found.")
     questions = expected_questions(autograder_zip)
     provided = _provided_cells(autograder_zip)
+    assignment_name = _assignment_name(autograder_zip)
     autograder_bytes = autograder_zip.read_bytes()
 
     # Read every submission into memory first: a submission that deletes files elsewhere on
@@ -489,8 +519,15 @@ def grade_submissions(
         log_path = out_dir / "logs" / f"{student}.log"
         try:
             notebook = _notebook_json(data, suffix)
-            static = _static_flags(notebook, provided) if static_scan else []
-            if static:
+            other = _other_assignment(notebook, assignment_name)
+            static = _static_flags(notebook, provided) if static_scan and not other else []
+            if other:
+                status, seconds = "error", time.perf_counter() - start
+                record = {"status": "error", "message": (
+                    f"this is the notebook of assignment {other!r} (its otter.Notebook cell opens "
+                    f"{other}.ipynb), not of {assignment_name!r}: submit the {assignment_name} "
+                    "notebook"), "questions": {}}
+            elif static:
                 status, seconds = "flagged", time.perf_counter() - start
                 record = {
                     "status": "flagged", "message": "not run: the static scan found code that changes the grading",
