@@ -152,6 +152,23 @@ pd.DataFrame([{"budget": name, "epochs": b.epochs or "the source's",
               for name, b in BUDGETS.items()]).set_index("budget")
 
 # %% [markdown]
+# Each experiment refines `quick` for its own models: which of them a plain run trains (the
+# *default set*, e.g. the two extremes of a group), their epochs and training images, and
+# **two seeds per model**, so that a difference between two models can be read against the
+# difference between two runs of the same model. Name any other model with `models=[...]` and
+# any seeds with `seeds=[...]`.
+
+# %%
+from course_lib.train import experiment_names, get_experiment
+
+pd.DataFrame([{"experiment": name, "default models": ", ".join(e.default_models("quick")),
+               "seeds": len(e.seeds("quick")), "epochs": e.budget("quick").epochs,
+               "train images": e.budget("quick").train_limit,
+               "width x": e.budget("quick").width_multiplier}
+              for name in experiment_names() for e in [get_experiment(name)]]
+             ).set_index("experiment")
+
+# %% [markdown]
 # `smoke` exists so that `make test` can execute every cell of every notebook in a few
 # minutes on a CPU; its numbers prove that the pipeline runs and nothing else. `quick`
 # gives a first, noisy picture on a laptop; only `full` (the source's schedule, on a GPU)
@@ -173,7 +190,8 @@ dataset = "cifar10" if BUDGET == "full" else "fashion_mnist32"
 from course_lib.train.results import results_dir
 # $COURSE_RESULTS_DIR if set, Google Drive on Colab once mounted, else the kit's results/
 RESULTS_DIR = str(results_dir(default=os.path.join("..", "results")))
-print(f"budget {BUDGET!r}: dataset {dataset!r}, records under {os.path.abspath(RESULTS_DIR)}")
+# printed relative to this notebook's folder (an absolute path would name your own machine)
+print(f"budget {BUDGET!r}: dataset {dataset!r}, records under {os.path.relpath(RESULTS_DIR)}")
 
 # %% [markdown]
 # A look at the data the smoke and quick runs use (`course_lib.data.load` returns `tf.data`
@@ -238,16 +256,23 @@ print(f"{model.name}: {model.count_params():,} parameters")
 #
 # Experiments are data (`course_lib.train.experiments`): which zoo models, which dataset, the
 # optimiser and schedule of the source, and the source's table to compare with.
-# `run_experiment` trains the models one after the other; `models=[...]` picks some of them.
-# Here is one model of seed 000's experiment at this notebook's budget:
+# `run_experiment` trains the models one after the other, each with the budget's seeds;
+# `models=None` trains the budget's default set, `models=[...]` picks some models.
+# Here is **one** model of seed 000's experiment, `CNN-A2`, at this notebook's budget, with
+# **one seed** (the experiment's own, `seeds=[exp.seed]`) to keep this first run short (about
+# 2-4 minutes at `quick` on a laptop CPU; `quick`'s default would train two seeds). Notebooks
+# 02 and 03 ask for exactly this run and read it back instead of training it again.
 
 # %%
-from course_lib.train import get_experiment, run_experiment, verify_record
+from course_lib.train import run_experiment, verify_record
 
-records = run_experiment("param-distribution", models=["CNN-A2"], dataset=dataset,
-                         budget=BUDGET, results_dir=RESULTS_DIR)
+exp = get_experiment("param-distribution")
+records = run_experiment("param-distribution", models=["CNN-A2"], seeds=[exp.seed],
+                         dataset=dataset, budget=BUDGET, results_dir=RESULTS_DIR)
+for r in records:  # one record here (one model, one seed); check every one
+    verify_record(r)  # reloads the saved .keras, re-evaluates it, raises if the error differs
 record = records[0]
-verify_record(record)  # reloads the saved .keras, re-evaluates it, raises if the error differs
+assert len(records) == 1 and record["seed"] == exp.seed
 print("the saved model reproduces the record's test error:", record["test_error_pct"], "%")
 
 # %% [markdown]
@@ -287,7 +312,6 @@ pd.DataFrame(record["history"])
 # NBVAL_CHECK_OUTPUT
 from course_lib import analysis
 
-exp = get_experiment("param-distribution")
 SOURCE_DATASET = exp.datasets[0]  # the source's own dataset (CIFAR-10)
 printed = analysis.load_table("seed000_param_distribution")
 printed = printed[(printed["model"] == "CNN-A2") & (printed["dataset"] == SOURCE_DATASET)].iloc[0]
@@ -338,8 +362,8 @@ comparison
 # shows the first case:
 
 # %%
-again = run_experiment("param-distribution", models=["CNN-A2"], dataset=dataset,
-                       budget=BUDGET, results_dir=RESULTS_DIR)
+again = run_experiment("param-distribution", models=["CNN-A2"], seeds=[exp.seed],
+                       dataset=dataset, budget=BUDGET, results_dir=RESULTS_DIR)
 print("same record:", again[0]["_path"] == record["_path"])
 
 # %% [markdown]
@@ -378,8 +402,9 @@ print(listing.stdout)
 # 1. Build `"VGG-D"` and `"VGG-D-CIFAR"` and compare their parameter counts. Where does the
 #    difference come from?
 #    *Hint:* `course_lib.analysis.layer_table(model)` has a `params` column; sort it.
-# 2. Run the cell of section 5 again with `models=["CNN-A2", "CNN-A3"]`. Which run is
-#    trained, which one is read back?
+# 2. Run the cell of section 5 again with `models=["CNN-A2", "CNN-A3"]` (keep
+#    `seeds=[exp.seed]`). Which run is trained, which one is read back? What changes without
+#    `seeds=...` at `quick`?
 #    *Hint:* look for "already done" in the printed lines, and at the record files.
 # 3. Start a `quick` run from a terminal, interrupt it with Ctrl-C after the first epoch,
 #    and run the same command again. What does the runner print, and at which epoch does it
@@ -387,8 +412,8 @@ print(listing.stdout)
 #    *Hint:* section 7; the backup lives in `results/<experiment>/<model>/backup/`.
 # 4. Load the model saved next to the record and evaluate it yourself on the test split.
 #    *Hint:* `keras.models.load_model(record["model_path"])` (run from `notebooks/`), and
-#    `course_lib.data.load("fashion_mnist32", limit=...)`; mind how many test images the record
-#    used (`record["config"]["num_test"]`).
+#    `course_lib.data.load("fashion_mnist32", test_limit=...)`; mind how many test images the
+#    record used (`record["config"]["num_test"]`).
 # 5. What fraction of the pixels of a `fashion_mnist32` image comes from the zero padding? What
 #    does a 5x5 filter of `conv1` see at the image's corner?
 #    *Hint:* 28² of the 32² pixels are real; the corner unit's receptive field is in
@@ -413,12 +438,14 @@ print(listing.stdout)
 #    narrower convs (widths x0.25) and a smaller FC head. In VGG-D, `fc1` alone
 #    (7·7·512·4096 + 4096 ≈ 103M) holds three quarters of the parameters.
 # 2. `CNN-A2` is read back ("already done"): a record with the same fingerprint exists.
-#    `CNN-A3` is trained and gets its own record and `.keras` file.
+#    `CNN-A3` is trained and gets its own record and `.keras` file. Without `seeds=...`,
+#    `quick` trains the experiment's two seeds: seed 1 of each model is trained as well and
+#    filed as `<model>__<dataset>__quick__seed1.json`.
 # 3. The runner prints "resuming after epoch 1/N from .../backup/..." and continues with epoch 2;
 #    the data order and augmentation are those of an uninterrupted run.
 # 4. `model = keras.models.load_model(record["model_path"])`, then
-#    `model.evaluate(load("fashion_mnist32", limit=record["config"]["num_test"]).test)` (the
-#    loader's `limit` must select the same test images the runner used); the error is
+#    `model.evaluate(load("fashion_mnist32", test_limit=record["config"]["num_test"]).test)`
+#    (the loader's `test_limit` must select the same test images the runner used); the error is
 #    `100 * (1 - accuracy)` and equals `record["test_error_pct"]`. `verify_record` does exactly
 #    this.
 # 5. `1 - 28²/32² = 23.4%` of the pixels are padding. `conv1` of `CNN-A2` is 5x5 with padding 2,

@@ -762,9 +762,12 @@ plt.tight_layout()
 # slid over the image, gives an **activation map** (激活映射) that is high where the image
 # looks like the filter. The notes show AlexNet's 96 first-layer filters, learned on ImageNet.
 # Here we look at a network the course trained: seed 000's `CNN-A2`, first layer 5x5, on
-# `fashion_mnist32` at this notebook's budget (with `full`, 10 epochs on the whole training
-# set). The runner saved the trained model next to its record (`<record>.keras`); if the run is
-# not there yet it is trained now, once.
+# `fashion_mnist32` at this notebook's budget, seed 0: at `smoke` and `quick` exactly the run
+# notebook 01 trained (same experiment, model, dataset, budget and seed), so the runner finds
+# its record and reads it back instead of training again. (With `full`, notebook 01 trains on
+# CIFAR-10; this cell then trains `CNN-A2` on the whole of `fashion_mnist32` with the source's
+# schedule, once, on a GPU.) The runner saved the trained model next to its record
+# (`<record>.keras`); if the run is not there yet it is trained now, once.
 #
 # **Think first.** Fashion-MNIST images are grey and `fashion_mnist32` repeats them over three
 # channels. What can the three colour channels of a first-layer filter learn, then? (The cell
@@ -774,11 +777,15 @@ plt.tight_layout()
 # %%
 from pathlib import Path
 
-from course_lib.train import run_model, verify_record
+from course_lib.train import get_experiment, run_model, verify_record
+from course_lib.train.results import results_dir
 
-RESULTS_DIR = os.path.join("..", "results")  # the kit's results/ folder (this notebook runs in notebooks/)
+# the same folder as notebook 01: $COURSE_RESULTS_DIR if set, Google Drive on Colab once
+# mounted, else the kit's results/ (this notebook runs in notebooks/)
+RESULTS_DIR = str(results_dir(default=os.path.join("..", "results")))
+# notebook 01's run: one seed, the experiment's own (seed=None would mean the same)
 run = run_model("param-distribution", "CNN-A2", dataset="fashion_mnist32", budget=BUDGET,
-                results_dir=RESULTS_DIR, epochs=10 if BUDGET == "full" else None)
+                results_dir=RESULTS_DIR, seed=get_experiment("param-distribution").seed)
 verify_record(run)  # reloads the saved .keras, re-evaluates it, raises if the error differs
 trained = keras.models.load_model(Path(run["_path"]).with_suffix(".keras"))
 untrained = keras.models.clone_model(trained)  # same architecture, fresh random weights
