@@ -80,11 +80,15 @@ BUDGET = setup(expected_version="0.1.0")
 # %% [markdown]
 # The budget picks what is trained. `smoke`: two principles (gradual expansion and strided
 # conv vs max pool, three networks) and the slim 300K SimpNet, one epoch on 128 images of `fashion_mnist32` — this proves the
-# pipeline runs; **its numbers are not evidence**. `quick`: every principle network (30 runs)
-# and the three CIFAR-10 SimpNets for 3 epochs on 2,048 images (23 minutes for the whole
-# notebook on an idle 2-core CPU when we measured it: from 15 s for a 15K Arch3 net to
-# 2.3 minutes for a 10-layer Arch2 net, 2M after the budget's x0.5). `full`: the same on CIFAR-10 with the full schedule (a GPU job; CIFAR-10 is
-# downloaded by tensorflow-datasets on first use).
+# pipeline runs; **its numbers are not evidence**. `quick`: each experiment's quick default set
+# (`PRINCIPLE_MODELS = SIMPNET_MODELS = None`), two seeds per network, 4 epochs on 12,000
+# training images (1,200 per class), scored on the whole 10,000-image test set, widths x0.25,
+# learning rate 0.05 with a warm-up and cosine decay: two principles' pairs, depth (Arch1-8L
+# vs Arch1-13L) and SAF-pooling (SimpNet-Slim-600K with and without), and the two slim
+# SimpNets (about 12 minutes in all on an idle 2-core CPU; the experiments' notes in sections
+# 3 and 4 give the recipe and what each further network costs, to add with `models=[...]`).
+# `full`: every principle network and every SimpNet on CIFAR-10 with the full schedule (a GPU
+# job; CIFAR-10 is downloaded by tensorflow-datasets on first use).
 
 # %%
 dataset = "cifar10" if BUDGET == "full" else "fashion_mnist32"
@@ -106,17 +110,23 @@ PRINCIPLES = {
 if BUDGET == "smoke":
     # Two principles that share a network (Arch1-13L), as the full set does, so that the smoke
     # run exercises every table and figure below in the shape the other budgets produce.
-    TRAIN_PRINCIPLES = {"gradual expansion": ["Arch1-8L", "Arch1-13L"],
-                        "strided conv vs max pool": ["Arch1-13L", "Arch1-13L-strided"]}
+    PRINCIPLE_MODELS = ["Arch1-8L", "Arch1-13L", "Arch1-13L-strided"]
     SIMPNET_MODELS = ["SimpNet-Slim-300K"]
 else:
-    TRAIN_PRINCIPLES = PRINCIPLES
-    SIMPNET_MODELS = ["SimpNet-Slim-300K", "SimpNet-Slim-600K", "SimpNet"]
+    PRINCIPLE_MODELS = SIMPNET_MODELS = None  # None: the budget's default set
+from course_lib.train import get_experiment as _get
+
+_principles, _simpnet = _get("simpnet-principles"), _get("simpnet")
+_trained = PRINCIPLE_MODELS or _principles.default_models(BUDGET)
+# The principles of which at least two networks are trained, with those networks.
+TRAIN_PRINCIPLES = {p: [m for m in group if m in _trained] for p, group in PRINCIPLES.items()
+                    if sum(m in _trained for m in group) >= 2}
 from course_lib.train.results import results_dir
 # $COURSE_RESULTS_DIR if set, Google Drive on Colab once mounted, else the kit's results/
 RESULTS_DIR = str(results_dir(default=os.path.join("..", "results")))
-print(f"budget {BUDGET!r}: dataset {dataset!r}; training {sum(map(len, TRAIN_PRINCIPLES.values()))} "
-      f"principle runs and {SIMPNET_MODELS}")
+print(f"budget {BUDGET!r}: dataset {dataset!r}; principles {list(TRAIN_PRINCIPLES)}: {_trained}, "
+      f"seeds {_principles.seeds(BUDGET)}; SimpNets {SIMPNET_MODELS or _simpnet.default_models(BUDGET)}, "
+      f"seeds {_simpnet.seeds(BUDGET)}")
 
 # %%
 import keras
@@ -133,6 +143,7 @@ from course_lib.models.simpnet import param_comparison
 from course_lib.models import simpnet_archs
 from course_lib.models.simpnet_archs import ARCHS, PAPER_RESULTS, format_widths, parse_widths, paper_results
 from course_lib.train import get_experiment, report, run_experiment, verify_record
+from course_lib.train.reporting import claimed_orderings, compare_ordering, records_frame, seed_summary
 
 sns.set_theme()
 pd.set_option("display.width", 160)
@@ -226,9 +237,10 @@ for principle, group in capacity.groupby("principle", sort=False):
 # * **strided conv vs max pool** — the seed's Table 6 compares 360K SimpNets on CIFAR-100 and
 #   ResNet-32 on CIFAR-10, at equal parameters, without giving their widths. The course's
 #   stand-in is Arch1-13L with each 2x2 pool replaced by a 3x3 stride-2 conv
-#   (`downsample="strided"`): two more conv layers, and the parameter counts in the table
-#   above (the cell below prints their ratio). Read a result of this pair with that
-#   difference in mind: the source's comparison is at equal parameters.
+#   (`downsample="strided"`): two more conv layers (17.6% more parameters at equal widths),
+#   so every width of the strided net is narrowed by x0.92 to compare at equal parameters, as
+#   the source does (the cell below prints the ratio of the two counts). The two nets still
+#   differ in depth (15 vs 13 layers), as in the source's table.
 # * **SAF-pooling on/off** — the seed's table names "our slim architecture" without its size.
 #   The course uses the slim 600K SimpNet, whose official configuration uses SAF-pooling,
 #   with and without it: same parameters (dropout has none).
@@ -350,16 +362,24 @@ print(experiment.source)
 print(experiment.notes)
 
 # %% [markdown]
-# The runs of `TRAIN_PRINCIPLES` (two principles in `smoke`, all of them otherwise). The budget
-# narrows the networks in `smoke` and `quick` (widths x0.25, x0.5; the records say so), which
+# The runs of `TRAIN_PRINCIPLES` (two principles in `smoke` and `quick`, all of them at
+# `full`), each with the budget's seeds (two at `quick`; a record of a seed other than the
+# experiment's own ends in `__seed<S>.json`). The budget narrows the networks in `smoke` and
+# `quick` (widths x0.25; the records say so), which
 # keeps each group's comparison at equal capacity. A finished run is read back, an
 # interrupted one resumes from its last epoch: **to resume, run the cell again**.
 
 # %%
-labels = list(dict.fromkeys(label for group in TRAIN_PRINCIPLES.values() for label in group))
-records = {r["label"]: r for r in run_experiment("simpnet-principles", models=labels,
-                                                  dataset=dataset, budget=BUDGET,
-                                                  results_dir=RESULTS_DIR)}
+records = run_experiment("simpnet-principles", models=PRINCIPLE_MODELS, dataset=dataset,
+                         budget=BUDGET, results_dir=RESULTS_DIR)
+
+
+def seed_of(record):
+    return record.get("seed", record["config"]["settings"].get("seed"))
+
+
+by_run = {(r["label"], seed_of(r)): r for r in records}  # one record per (network, seed)
+assert len(by_run) == len(records)
 
 # %% [markdown]
 # Self-check: `verify_record` reloads each saved `.keras` model, scores it again on the same
@@ -376,15 +396,15 @@ def setting_gap(record, experiment):
             + (" (narrowed by the budget)" if arch["changed_by_budget"] else ""))
 
 
-for r in records.values():
+for r in records:
     verify_record(r)
-    print(setting_gap(r, experiment))
+    print(f"seed {seed_of(r)}:", setting_gap(r, experiment))
 
 # %% [markdown]
 # The experiment's report prints every record at this budget next to the paper's number for
 # the same network (as an error, 100 − accuracy; `figures=True`, the default, also saves
 # seaborn figures under `results/simpnet-principles/figures/`). The table below regroups ours
-# by principle.
+# by principle, one row per run (network and seed).
 
 # %%
 report("simpnet-principles", results_dir=RESULTS_DIR, dataset=dataset, budget=BUDGET, figures=False);
@@ -393,26 +413,31 @@ report("simpnet-principles", results_dir=RESULTS_DIR, dataset=dataset, budget=BU
 ours = pd.DataFrame([{
     "principle": principle,
     "model": label,
-    "params (trained)": records[label]["params"]["total"],
-    "narrowed by budget": records[label]["architecture"]["changed_by_budget"],
-    "epochs": records[label]["epochs_completed"],
-    "our acc %": round(100 - records[label]["test_error_pct"], 2),
-} for principle, group in TRAIN_PRINCIPLES.items() for label in group])
+    "seed": seed,
+    "params (trained)": r["params"]["total"],
+    "narrowed by budget": r["architecture"]["changed_by_budget"],
+    "epochs": r["epochs_completed"],
+    "our acc %": round(100 - r["test_error_pct"], 2),
+} for principle, group in TRAIN_PRINCIPLES.items() for label in group
+    for (run_label, seed), r in by_run.items() if run_label == label])
 ours = ours.merge(capacity[["model", "paper acc %"]].drop_duplicates("model"), on="model", how="left")
 print(f"ours: {dataset}, budget {BUDGET!r}; paper: CIFAR-10")
 ours
 
 # %%
 # Self-check: the table holds the numbers the records hold.
-assert ours["our acc %"].tolist() == [round(100 - records[m]["test_error_pct"], 2) for m in ours["model"]]
+assert ours["our acc %"].tolist() == [round(100 - by_run[(m, s)]["test_error_pct"], 2)
+                                      for m, s in zip(ours["model"], ours["seed"])]
 
 # %%
 long = pd.concat([
     ours.assign(source=f"ours ({dataset}, {BUDGET})", accuracy=ours["our acc %"]),
-    ours.assign(source="paper (CIFAR-10)", accuracy=ours["paper acc %"]),
-], ignore_index=True)[["principle", "model", "source", "accuracy"]].dropna()
+    ours.drop_duplicates(["principle", "model"]).assign(source="paper (CIFAR-10)",
+                                                         accuracy=ours["paper acc %"]),
+], ignore_index=True)  # our bars: the mean over seeds (the black line: their range)[["principle", "model", "source", "accuracy"]].dropna()
 grid = sns.catplot(data=long, x="model", y="accuracy", hue="source", col="principle",
                    col_wrap=min(2, len(TRAIN_PRINCIPLES)), kind="bar", sharex=False, height=3.2,
+                   errorbar=("pi", 100),
                    aspect=1.6)
 grid.set_titles("{col_name}")
 for ax in grid.axes.flat:
@@ -425,9 +450,11 @@ plt.tight_layout()
 # Reading the results. **With `BUDGET = "smoke"` these numbers only prove that the pipeline
 # runs** (one epoch on 128 images: every network is near chance). At `quick` the setting lines
 # above say how far each run is from the source's. The paper's own differences are often a
-# few tenths of a point, one number per network with no error bars (Table 8: 88.16 vs 88.51);
-# with one seed per network here there is no spread, so the cell below compares each group's
-# ordering with the paper's but draws no conclusion from a gap it cannot size. A short
+# few tenths of a point, one number per network with no error bars (Table 8: 88.16 vs 88.51).
+# Ours has two seeds per network at `quick` (one at `smoke`): the cells below compare each
+# group's winner (on the mean over seeds) with the paper's, and check the orderings the source
+# claims among the networks trained, with the verdict "the gap exceeds the spread over seeds"
+# or not; with one seed there is no spread and no verdict. A short
 # training also favours networks that start learning fast, and Fashion-MNIST is easier than
 # CIFAR-10, and grey. What a `quick` run can hope to show is a large effect among networks of
 # one size — e.g. 7x7 kernels at 300K (paper: 86.09% vs 90.21% for 3x3); `full` is the
@@ -435,15 +462,26 @@ plt.tight_layout()
 
 # %%
 for principle, group in ours.groupby("principle", sort=False):
-    g = group.dropna(subset=["paper acc %"])
+    g = group.dropna(subset=["paper acc %"]).groupby("model", sort=False)[
+        ["paper acc %", "our acc %"]].mean()  # the mean over seeds
     if len(g) < 2:
-        print(f"{principle}: fewer than two runs with a paper number, no ordering to compare")
+        print(f"{principle}: fewer than two networks with a paper number, no ordering to compare")
         continue
-    best_paper = g.loc[g["paper acc %"].idxmax(), "model"]
-    best_ours = g.loc[g["our acc %"].idxmax(), "model"]
-    print(f"{principle}: paper's best {best_paper}, ours {best_ours} -> "
-          f"{'same' if best_paper == best_ours else 'different'} winner (one seed each: "
-          "not a finding either way)")
+    best_paper, best_ours = g["paper acc %"].idxmax(), g["our acc %"].idxmax()
+    print(f"{principle}: paper's best {best_paper}, ours {best_ours} (mean over seeds) -> "
+          f"{'same' if best_paper == best_ours else 'different'} winner")
+
+# %%
+summary = seed_summary(records_frame(records))
+assert summary["seeds"].sum() == len(records)
+print(summary[["label", "seeds", "test mean %", "test std %", "test min %", "test max %"]]
+      .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+by_label = summary.set_index("label")
+for claim, lower, higher, split in claimed_orderings("simpnet-principles"):
+    if lower in by_label.index and higher in by_label.index:
+        verdict = compare_ordering(by_label.loc[lower], by_label.loc[higher], split)
+        print(f"{claim}: {verdict['lower mean %']:.2f} vs {verdict['higher mean %']:.2f} % error "
+              f"-> {verdict['verdict']}")
 
 # %% [markdown]
 # ## 4. SimpNet and its slim versions
@@ -489,7 +527,8 @@ for row in [table2_row] + paper_results(zoo_name="SimpNet-Slim-300K", dataset=ta
 # %%
 pd.DataFrame([{"table": r.table, "model": r.model, "params": r.params_printed,
                "dataset": r.dataset, "acc %": r.accuracy_printed, "printed": r.printed}
-              for r in PAPER_RESULTS if r.zoo_name in SIMPNET_MODELS + ["SimpNet-8.9M"]])
+              for r in PAPER_RESULTS if r.zoo_name in (SIMPNET_MODELS or _simpnet.default_models(BUDGET))
+              + ["SimpNet", "SimpNet-8.9M"]])
 
 # %% [markdown]
 # The `simpnet` experiment trains them with the paper's augmentation (zero-pad + crop +
@@ -500,9 +539,10 @@ simpnet_records = run_experiment("simpnet", models=SIMPNET_MODELS, dataset=datas
                                  budget=BUDGET, results_dir=RESULTS_DIR)
 for r in simpnet_records:
     verify_record(r)
-    print(setting_gap(r, get_experiment("simpnet")))
+    print(f"seed {seed_of(r)}:", setting_gap(r, get_experiment("simpnet")))
 simpnet_table = pd.DataFrame([{
     "model": r["label"],
+    "seed": seed_of(r),
     "dataset": r["dataset"],
     "params (trained)": r["params"]["total"],
     "narrowed by budget": r["architecture"]["changed_by_budget"],
@@ -513,9 +553,17 @@ simpnet_table = pd.DataFrame([{
 assert simpnet_table["test acc %"].tolist() == [round(100 - r["test_error_pct"], 2) for r in simpnet_records]
 simpnet_table
 
+# %%
+simpnet_summary = seed_summary(records_frame(simpnet_records))
+assert simpnet_summary["seeds"].sum() == len(simpnet_records)
+print(simpnet_summary[["label", "seeds", "test mean %", "test std %", "test min %", "test max %"]]
+      .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
 # %% [markdown]
 # Again: at `smoke` the accuracy says nothing about SimpNet; it shows that the model builds,
-# trains, is scored and is filed under `results/simpnet/`. The paper's 95.56% on CIFAR-10
+# trains, is scored and is filed under `results/simpnet/`. At `quick` the slim models are
+# trained at x0.25 widths for 4 epochs on Fashion-MNIST: the mean and spread above are about
+# that setting only. The paper's 95.56% on CIFAR-10
 # (with augmentation) took the 5.48M-parameter network and a full training schedule (`full`,
 # on a GPU).
 #
@@ -649,16 +697,16 @@ print(f"{convs['group'].max()} groups of the same kind among {len(convs)} conv l
 # activations sit near zero, i.e. the code is sparser (figure 5). Those statistics can be
 # measured on any trained model: for the first conv layer, the share of channels that never
 # fire on a batch of test images, and the share of zero outputs. We measure them on the models
-# trained above; they differ in more than dropout (width, depth, SAF), so this illustrates the
-# measurement, it does not test the claim (exercise 6 builds the controlled pair).
+# trained above (the first seed's run of each); they differ in more than dropout (width, depth,
+# SAF), so this illustrates the measurement, it does not test the claim (exercise 6 builds the controlled pair).
 
 # %%
 from course_lib.train.evaluation import collect_arrays
 from course_lib.train.pipeline import load_run_data
 
-probe_record = next(iter(records.values()))
+probe_record = records[0]
 probe_images, _ = collect_arrays(load_run_data(
-    dataset, batch_size=128, augment=False, seed=0, train_limit=128,
+    dataset, batch_size=128, augment=False, seed=0, extra=experiment.uses_extra(dataset), train_limit=128,
     test_limit=min(256, probe_record["config"]["num_test"])).test)
 
 
@@ -674,7 +722,8 @@ def first_layer_statistics(record):
             "zero activations %": round(100 * float((out <= 0).mean()), 1)}
 
 
-pd.DataFrame([first_layer_statistics(r) for r in list(records.values()) + simpnet_records])
+first_seed = min(seed_of(r) for r in records + simpnet_records)
+pd.DataFrame([first_layer_statistics(r) for r in records + simpnet_records if seed_of(r) == first_seed])
 
 # %% [markdown]
 #
@@ -703,19 +752,23 @@ pd.DataFrame([first_layer_statistics(r) for r in list(records.values()) + simpne
 #    group and train both at `quick`.
 #    *Hint:* a 3x3 conv from `a` to `b` maps costs `9ab + b` plus `4b` for batch norm; start
 #    from `C96{3}, C64{4}, C48{3}` and adjust.
-# 2. **Make the strided comparison fair.** Narrow the strided Arch1-13L
-#    (`build("Arch1-13L", downsample="strided", width_multiplier=m)`) until its parameter
-#    count matches the pooled one. Which `m` does it take?
+# 2. **Where does x0.92 come from?** The experiment narrows the strided Arch1-13L by
+#    `course_lib.train.experiments.STRIDED_WIDTH` so that the comparison is at equal
+#    parameters. Build it at `m = 1` (`build("Arch1-13L", downsample="strided",
+#    width_multiplier=1.0)`), compute its ratio to the pooled net, and find the `m` that makes
+#    the counts equal. Which `m` does it take?
 #    *Hint:* parameters grow roughly with the square of the width, so start from
-#    `m = 1 / sqrt(ratio)` with the ratio printed in section 1.
+#    `m = 1 / sqrt(ratio)` with the ratio at `m = 1`.
 # 3. **Dropout before the pool.** Put the dropout *before* the max pool in the 4x4 example of
 #    section 2 (a `keras.layers.Dropout(0.5, seed=5)` then `MaxPooling2D`). How often does a
 #    window output its second-strongest value instead of 0?
 #    *Hint:* a window outputs 0 only if all four of its values are dropped; simulate many
 #    masks with different seeds, or compute the probabilities.
-# 4. **SAF on/off vs seeds.** At `quick`, train `SimpNet-Slim-600K` with SAF-pooling twice with
-#    different seeds (`seed=1`, and a separate `results_dir`, since records are filed without
-#    the seed). Is the SAF on/off difference larger than the seed-to-seed difference?
+# 4. **SAF on/off vs seeds.** At `quick`, section 3 trains `SimpNet-Slim-600K` with and
+#    without SAF-pooling, two seeds each. Add a third seed (`run_experiment(
+#    "simpnet-principles", models=["SimpNet-Slim-600K-SAF", "SimpNet-Slim-600K-noSAF"],
+#    seeds=[0, 1, 2], dataset=dataset, budget="quick", results_dir=RESULTS_DIR)`: the first two
+#    are read back). Is the SAF on/off difference larger than the seed-to-seed difference?
 #    *Hint:* the source's own gap is 0.08 points (94.76 vs 94.68); compare with 100 / the
 #    number of test images, the size of one image.
 # 5. **Test principle B.** Design the experiment the source does not print: SimpNet-Slim-300K
@@ -750,7 +803,7 @@ pd.DataFrame([first_layer_statistics(r) for r in list(records.values()) + simpne
 #    1/8, the weakest with 1/16, and 0 with 1/16. SAF-pooling instead outputs the strongest
 #    (scaled) with probability 1/2 and 0 otherwise.
 # 4. At `quick` the seed-to-seed difference is typically larger than the source's 0.08 points,
-#    so one run per setting cannot detect an effect of the printed size.
+#    so a few runs per setting cannot detect an effect of the printed size.
 # 5. Equal depth, pool positions, total parameters, training recipe, data and evaluation;
 #    several seeds each. Evidence: a gap in favour of the grouped network that exceeds the
 #    spread of both, on more than one dataset or budget.
