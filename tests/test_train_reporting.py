@@ -207,3 +207,21 @@ def test_report_gives_mean_spread_and_ordering_verdicts(tmp_path, capsys):
     assert row["higher"] == "CNN-A1" and row["seeds"] == 2
     assert row["verdict"] in text and "mean and spread over seeds" in text
     shutil.rmtree(out)
+
+
+def test_simpnet_claimed_orderings_agree_with_the_printed_accuracies():
+    """A claimed ordering (lower test error first) must be the one the source prints: SimpNet's
+    tables print accuracy, so the lower-error model is the one with the higher printed number."""
+    from course_lib.models.simpnet_archs import PAPER_RESULTS
+    from course_lib.train.reporting import claimed_orderings
+
+    printed = {}
+    for row in PAPER_RESULTS:  # the first printed CIFAR-10 accuracy of each zoo model
+        if row.dataset == "cifar10" and row.zoo_name and row.accuracy_printed is not None:
+            printed.setdefault(row.zoo_name, row.accuracy_printed)
+    checked = 0
+    for claim, lower, higher, split in claimed_orderings("simpnet-principles"):
+        if lower in printed and higher in printed:
+            assert printed[lower] > printed[higher], (claim, printed[lower], printed[higher])
+            checked += 1
+    assert checked >= 1
