@@ -76,7 +76,7 @@ def test_strided_stand_in_has_the_pooled_nets_parameters():
     pytest.importorskip("tensorflow")
     from course_lib import models
     from course_lib.train import get_experiment
-    from course_lib.train.config import get_budget, scale_width_kwargs
+    from course_lib.train.config import scale_width_kwargs
     from course_lib.train.experiments import STRIDED_WIDTH
 
     exp = get_experiment("simpnet-principles")
@@ -88,9 +88,11 @@ def test_strided_stand_in_has_the_pooled_nets_parameters():
     assert pooled_full == 302_316
     plain = models.build("Arch1-13L", downsample="strided").count_params()
     assert plain / pooled_full == pytest.approx(1.176, abs=1e-3)
-    # each budget narrows both nets the same way (the runner's own width scaling)
-    for budget, tolerance in (("full", 0.01), ("quick", 0.01), ("smoke", 0.06)):
-        multiplier = get_budget(budget).width_multiplier
+    # each budget of the experiment narrows both nets the same way (the runner's own width
+    # scaling); rounding narrowed widths to whole channels leaves a few percent at x0.25
+    for budget in ("full", "quick", "smoke"):
+        multiplier = exp.budget(budget).width_multiplier
+        tolerance = 0.01 if multiplier >= 0.5 else 0.06
         kwargs, _ = scale_width_kwargs(strided.kwargs, multiplier)
         pooled = models.build("Arch1-13L", width_multiplier=multiplier).count_params()
         ratio = models.build("Arch1-13L", **kwargs).count_params() / pooled

@@ -33,6 +33,9 @@ from course_lib.train.runner import fingerprint, run_model
 HEAVIEST = {
     "param-distribution": "RCNN-B2",
     "vgg-depth": "VGG-E-CIFAR",
+    # vgg-init's VGG-E nets are vgg-depth's VGG-E with another start; the N(0, 0.01) one goes
+    # through the builder-override path (VGG-E-fromA needs a finished VGG-A run first)
+    "vgg-init": "VGG-E-normal",
     "simpnet-principles": "Arch2-10L-Balanced",
     "simpnet": "SimpNet-8.9M",
     "resnet-degradation": "Plain-56",
