@@ -73,11 +73,18 @@ def test_every_notebook_and_assignment_agrees_with_pyproject():
     for path, student in found:
         text = path.read_text(encoding="utf-8")
         assert f"{colab}/blob/main/{student}/{path.stem}.ipynb" in text
-    # no other address anywhere in the notebooks and assignments
+    # no other address of the kit anywhere in the notebooks and assignments: every Colab link
+    # and every clone address is the configured one (links to other projects, such as
+    # Fashion-MNIST's own repository, are citations, not the kit's address)
     for path in [*REPO.glob("notebooks/**/*.py"), *REPO.glob("notebooks/*.ipynb"),
                  *REPO.glob("assignments/**/*.ipynb")]:
-        for other in re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", path.read_text("utf-8")):
-            assert other == url, f"{path} names {other}"
+        text = path.read_text("utf-8")
+        for other in re.findall(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+", text):
+            assert other == colab, f"{path} opens {other} in Colab"
+        for other in re.findall(r'KIT_URL = \\?"[^"\\]*\\?", \\?"([^"\\]+)', text):
+            assert other == url, f"{path} clones {other}"
+        for other in re.findall(r"https://github\.com/([\w.-]+)/(cnn-course-kit[\w.-]*)", text):
+            assert f"https://github.com/{other[0]}/{other[1]}" == url, f"{path} names {other}"
 
 
 def _copy_kit(tmp_path: Path) -> Path:

@@ -121,7 +121,7 @@ _MIRRORED = textwrap.dedent("""
     from course_lib.train import ModelRun, get_experiment, run_model
     exp = dataclasses.replace(
         get_experiment("param-distribution"), name="param-distribution-nodrop",
-        models=(ModelRun("CNN-A2", {"dropout": 0.0}),))
+        models=(ModelRun("CNN-A2", {"dropout": 0.0}),), budgets=())  # the global budgets
     common = dict(dataset="fashion_mnist32", budget="smoke", epochs=2, verbose=0)
     one = run_model(exp, "CNN-A2", results_dir=sys.argv[1] + "/one", **common)
     two = run_model(exp, "CNN-A2", results_dir=sys.argv[1] + "/two",

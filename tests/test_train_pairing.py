@@ -44,6 +44,7 @@ def _fake_as_dataset(self, split, decoders=None, read_config=None, **kwargs):
 def label_svhn(tmp_path, monkeypatch):
     monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
+    monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     with tfds.testing.mock_data(num_examples=N, as_dataset_fn=_fake_as_dataset):
         yield tmp_path / "data"
 
