@@ -1,0 +1,172 @@
+"""Small low-level helpers every package of the kit shares (no TensorFlow, no Keras import).
+
+- :func:`atomic_write`: write a file so that a reader (or a killed run) never sees half of it.
+- :func:`write_json_atomic`: the JSON case of it, used for every record the kit writes.
+- :class:`Registry`: a name -> object table with forgiving keys and close-match suggestions,
+  used for models, experiments, datasets and budgets.
+- :func:`repo_root`: the checkout the kit runs from, where one is really needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Generic, Iterator, TypeVar
+
+__all__ = ["atomic_write", "write_json_atomic", "Registry", "normalize_key", "repo_root"]
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success move it onto ``path``.
+
+    The temporary file lives in the destination folder (same file system, so the rename is
+    atomic) and keeps the destination's suffix (``model.save`` insists on ``.keras``). It is
+    fsynced before the rename. If the block raises, the temporary file is removed and the
+    previous ``path``, if any, is left untouched.
+
+    Example:
+    >>> with atomic_write("results/run.png") as tmp:   # doctest: +SKIP
+    ...     figure.savefig(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}",
+                                    dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_json_atomic(path: str | os.PathLike, data: Any) -> Path:
+    """Write ``data`` as indented JSON to ``path`` with :func:`atomic_write`; return the path."""
+    with atomic_write(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1, sort_keys=False, allow_nan=True)
+            handle.write("\n")
+    return Path(path)
+
+
+def normalize_key(name: Any) -> str:
+    """The lookup key of a name: case, surrounding spaces, ``_``/space vs ``-`` do not matter."""
+    return str(name).strip().lower().replace("_", "-").replace(" ", "-")
+
+
+class Registry(Generic[T]):
+    """Names -> objects, looked up forgivingly, with suggestions for a misspelt name.
+
+    Args:
+        kind: what the entries are, for messages (``"model"``, ``"experiment"``...).
+        hint: what to call for the full list, appended to the unknown-name message.
+
+    Example:
+    >>> budgets = Registry("budget")
+    >>> budgets.register("quick", 1)
+    1
+    >>> budgets.get("QUICK")
+    1
+    >>> budgets.get("quik")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown budget 'quik'. Did you mean 'quick'? Choose from: quick.
+    """
+
+    def __init__(self, kind: str, *, hint: str = "") -> None:
+        self.kind = kind
+        self.hint = hint
+        self._entries: dict[str, tuple[str, T]] = {}
+        self._aliases: dict[str, str] = {}
+
+    def register(self, name: str, item: T, *, aliases: tuple[str, ...] = ()) -> T:
+        """Add ``item`` under ``name`` (and ``aliases``). Raises ``ValueError`` if taken."""
+        key = normalize_key(name)
+        if key in self._entries or key in self._aliases:
+            raise ValueError(f"A {self.kind} named {name!r} is already registered.")
+        self._entries[key] = (str(name), item)
+        for alias in aliases:
+            self._aliases[normalize_key(alias)] = key
+        return item
+
+    def decorator(self, name: str, **kwargs) -> Callable[[T], T]:
+        """``@registry.decorator("name")`` registers the decorated object (as timm does)."""
+        def wrap(item: T) -> T:
+            self.register(name, item, **kwargs)
+            return item
+        return wrap
+
+    def _key(self, name: Any) -> str | None:
+        key = normalize_key(name)
+        key = self._aliases.get(key, key)
+        return key if key in self._entries else None
+
+    def __contains__(self, name: Any) -> bool:
+        return self._key(name) is not None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def names(self) -> list[str]:
+        """The registered names, as they were spelt at registration, in registration order."""
+        return [display for display, _ in self._entries.values()]
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._entries.values())
+
+    def canonical(self, name: Any) -> str:
+        """The registered spelling of ``name`` (raises like :meth:`get`)."""
+        key = self._key(name)
+        if key is None:
+            raise self._unknown(name)
+        return self._entries[key][0]
+
+    def get(self, name: Any) -> T:
+        """The object registered as ``name``.
+
+        Raises:
+            ValueError: unknown name; the message suggests the closest names and lists all.
+        """
+        key = self._key(name)
+        if key is None:
+            raise self._unknown(name)
+        return self._entries[key][1]
+
+    def _unknown(self, name: Any) -> ValueError:
+        keys = list(self._entries) + list(self._aliases)
+        close = difflib.get_close_matches(normalize_key(name), keys, n=3, cutoff=0.5)
+        shown = []
+        for key in close:
+            display = self._entries[self._aliases.get(key, key)][0]
+            if display not in shown:
+                shown.append(display)
+        hint = f" Did you mean {' or '.join(repr(s) for s in shown)}?" if shown else ""
+        listing = ", ".join(self.names())
+        if len(self._entries) > 20:
+            listing = ", ".join(self.names()[:20]) + f", ... ({len(self._entries)} in all)"
+        tail = f" {self.hint}" if self.hint else ""
+        return ValueError(f"Unknown {self.kind} {name!r}.{hint} Choose from: {listing}.{tail}")
+
+
+def repo_root() -> Path | None:
+    """The git checkout the kit is imported from, or ``None`` for an installed copy.
+
+    Only things that exist in a checkout (notebooks, assignments, the shipped data) need it.
+    """
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() else None
