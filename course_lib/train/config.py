@@ -511,6 +511,8 @@ class Budget:
         model_overrides: builder arguments this budget sets on every model whose builder
             takes them (e.g. ``{"dropout": 0.0}`` for runs too short to need regularising),
             unless the model run sets them itself; recorded with the run's overrides.
+        augment: ``False`` trains without the experiment's augmentation (a run of a few
+            epochs can underfit the augmented task); ``None`` keeps the experiment's choice.
     """
 
     name: str
@@ -525,6 +527,7 @@ class Budget:
     models: tuple | None = None
     seeds: int = 1
     model_overrides: tuple = ()
+    augment: bool | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "model_overrides", _freeze(self.model_overrides))
@@ -538,6 +541,8 @@ class Budget:
                 "`width_multiplier` must be in (0, 1]. "
                 f"Received: width_multiplier={self.width_multiplier!r}"
             )
+        if self.augment not in (None, True, False):
+            raise ValueError(f"`augment` must be None, True or False. Received: augment={self.augment!r}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise ValueError(
                 f"`learning_rate` must be > 0 or None. Received: learning_rate={self.learning_rate!r}"
@@ -670,7 +675,7 @@ def resolve(
         test_limit=b.test_limit,
         width_multiplier=float(b.width_multiplier),
         seed=int(chosen_seed),
-        augment=experiment.augments(chosen_dataset),
+        augment=experiment.augments(chosen_dataset) and b.augment is not False,
         overrides=run.overrides,
         extra=experiment.uses_extra(chosen_dataset),
         optimizer=(experiment.optimizer if b.learning_rate is None else

@@ -237,6 +237,8 @@ _ORDERINGS = {
          "better start)", "VGG-E-fromA", "VGG-E-normal", "test"),
         ("E Glorot < E from N(0, 0.01) (seed 001 section 3.1, footnote)", "VGG-E-glorot",
          "VGG-E-normal", "test"),
+        ("E He < E from N(0, 0.01) (He et al. 2015, section 2.2; not a claim of seed 001)",
+         "VGG-E-he", "VGG-E-normal", "test"),
     ],
     "resnet-degradation": [
         ("Plain-20 < Plain-56 in train error (degradation, fig. 3.8)", "Plain-20", "Plain-56",
