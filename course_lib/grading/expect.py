@@ -22,6 +22,7 @@ import numpy as np
 __all__ = ["describe", "expect_close", "expect_equal", "expect_rel_error", "expect_shape", "rel_error"]
 
 _MAX_REPR = 400
+_MAX_SHOWN = 16  # arrays with more elements are summarised: shape, dtype, first values
 
 
 def rel_error(got, want) -> float:
@@ -42,16 +43,27 @@ def _as_array(value):
 
 
 def describe(value) -> str:
-    """A short description of ``value``: shape, dtype and (abbreviated) values for arrays, the
-    type and ``repr`` otherwise."""
+    """A short description of ``value``: shape, dtype and values for arrays (the first few of
+    a large one), the type and ``repr`` otherwise."""
     array = _as_array(value)
     if array is not None and not isinstance(value, (bool, int, float, np.generic)):
-        text = np.array2string(array, threshold=24, edgeitems=3, precision=4, max_line_width=100)
+        if array.size <= _MAX_SHOWN:
+            text = np.array2string(array, precision=4, max_line_width=100)
+        else:
+            first = np.array2string(array.ravel()[:6], precision=4, separator=", ")
+            text = f"first values {first[:-1]}, ...]"
         return f"{array.shape} {array.dtype}: {text}"
     text = repr(value)
     if len(text) > _MAX_REPR:
         text = text[:_MAX_REPR] + " ..."
     return f"{text} ({type(value).__name__})"
+
+
+def _number(value) -> str:
+    try:
+        return f"{value:.6g}"
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _fail(what: str, detail: str, want, got) -> AssertionError:
@@ -95,8 +107,12 @@ def expect_close(what: str, got, want, *, rtol: float = 1e-5, atol: float = 1e-8
     allowed = "exact equality" if rtol == 0 and atol == 0 else f"allowed {atol:g} + {rtol:g} * |expected|"
     detail = (f"values differ, rel_error {rel_error(array, want):.2e} "
               f"(max abs difference {np.nanmax(diff, initial=0.0):.3g}, {allowed})")
+    if want.ndim:
+        worst = np.unravel_index(np.argmax(np.where(np.isnan(diff), np.inf, diff)), want.shape)
+        index = tuple(int(i) for i in worst)
+        detail += f"; at index {index}: expected {_number(want[worst])}, got {_number(array[worst])}"
     if not np.isfinite(array).all():
-        detail += f"; {int((~np.isfinite(array)).sum())} values are not finite"
+        detail += f"; not finite: {int((~np.isfinite(array)).sum())} of {array.size} values"
     raise _fail(what, detail, want, got)
 
 

@@ -10,7 +10,7 @@ def test_q1_examples_from_the_notes(conv_output_size, conv_params):
     from course_lib.grading import time_limit
     with time_limit(10, 'conv_output_size / conv_params'):
         got = conv_output_size(227, 11, 4, 0)
-        assert got == 55, f'conv_output_size(227, 11, 4, 0), AlexNet conv1: (227 - 11)/4 + 1 = 55 expected, got {got!r}'
+        assert got == 55, f'conv_output_size(227, 11, 4, 0) for AlexNet conv1, (227 - 11)/4 + 1: expected 55, got {got!r}'
         got = conv_output_size(32, 5, 1, 2)
         assert got == 32, f'conv_output_size(32, 5, 1, 2): a 32x32 input, 5x5 filters, P=2, S=1 keeps 32: expected 32, got {got!r}'
         got = conv_params(5, 3, 10)

@@ -18,7 +18,7 @@ def test_q1_public(LRN):
     with time_limit(60, 'LRN'):
         got = LRN()(x)
     want = np.asarray(ref.LRN()(x))
-    expect_close('LRN() (size 5, alpha 1e-4, beta 0.75, k 2, sum) on x of shape (2, 4, 4, 8): LRN keeps the shape; output', got, want, rtol=1e-05, atol=1e-06)
+    expect_close('LRN() output (size 5, alpha 1e-4, beta 0.75, k 2, sum) on x of shape (2, 4, 4, 8), same shape as x', got, want, rtol=1e-05, atol=1e-06)
 
 @test_case(points=2, hidden=False, 
     failure_message="check both alpha modes, the window at the channel edges and even window sizes")
