@@ -3,6 +3,7 @@ assignment 3 and its fixed training. The end-to-end grading tests are in test_as
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import signal
@@ -283,6 +284,26 @@ def test_cell_time_limit_spares_only_the_cells_that_run_tests(source, exempt):
     # nbconvert's timeout is only a backstop: 30 s after the in-kernel ceiling 3 * 7 + 30.
     assert _cell_timeout({"source": source}, 7) == (None if exempt else 81)
     assert _is_grading_cell(_source({"source": source})) is exempt
+
+
+def test_clean_rerun_skips_the_cells_otter_skips_in_the_kernel():
+    """The clean re-run runs the cells otter's runner runs in the kernel: assignment 3's local
+    fixed-training cell (tagged otter_ignore) would otherwise train a second time there."""
+    import nbformat
+    from otter.execute.preprocessor import GradingPreprocessor
+
+    from course_lib.grading._judge import _cells
+
+    metadata = [{}, {"tags": ["otter_ignore"]}, {"tags": ["otter_answer_cell", "otter_ignore"]},
+                {"otter": {"ignore": True}}, {"otter": {"ignore": False}}, {"tags": ["otter_answer_cell"]}]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(f"x{i} = {i}", metadata=m) for i, m in enumerate(metadata)])
+    kept_by_otter = copy.deepcopy(nb)
+    GradingPreprocessor.filter_ignored_cells(None, kept_by_otter)
+    want = [c.source for c in kept_by_otter.cells]
+    assert [source for _, source in _cells(json.loads(nbformat.writes(nb)))] == want == ["x0 = 0", "x4 = 4", "x5 = 5"]
+    student = json.loads(find_assignment("3", REPO / "assignments").student_notebook.read_text(encoding="utf-8"))
+    assert not [s for _, s in _cells(student) if "fixed_training(" in s], "the local training cell runs again"
 
 
 def test_setup_cell_loads_this_graders_time_limit_and_exempts_the_grading_cells():

@@ -120,12 +120,24 @@ def _message(exc: BaseException, path: str, source: str) -> str:
     return ("❌ Test case failed\n" + text)[:_MAX_MESSAGE]
 
 
+def _ignored(cell: dict) -> bool:
+    """Cells otter's runner skips in the kernel (``otter.execute.preprocessor``'s
+    ``filter_ignored_cells``): tagged ``otter_ignore`` or with ``metadata.otter.ignore``.
+    Assignment 3's local run of the fixed training is one; running it here would train again."""
+    metadata = cell.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    tags = metadata.get("tags")
+    otter_meta = metadata.get("otter")
+    return (isinstance(tags, list) and "otter_ignore" in tags) or (
+        isinstance(otter_meta, dict) and bool(otter_meta.get("ignore", False)))
+
+
 def _cells(notebook: dict) -> list[tuple[int, str]]:
     from course_lib.grading._worker import _is_grading_cell, _source
 
     out = []
     for index, cell in enumerate(notebook.get("cells", [])):
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and not _ignored(cell):
             source = _source(cell)
             if not _is_grading_cell(source):
                 out.append((index, source))

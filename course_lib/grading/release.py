@@ -9,7 +9,7 @@ nothing else:
   cell) works;
 * ``notebooks/`` (the ``.ipynb`` and their jupytext sources) and ``data/`` (tables, README);
 * ``course_lib/`` without the grader: of ``course_lib/grading`` only the helpers that public
-  tests and notebooks import (``time_limit``, ``design_rules``, ``fixed_training``, ``answer_rules``) with an
+  tests and notebooks import (``time_limit``, ``design_rules``, ``fixed_training``, ``answer_rules``, ``expect``) with an
   ``__init__`` that exposes just those;
 * ``assignments/<n>-<name>/student/``: each student notebook and its public tests.
 
@@ -28,7 +28,8 @@ from pathlib import Path
 __all__ = ["STUDENT_GRADING_MODULES", "release_files", "write_release"]
 
 # The parts of course_lib.grading that students' notebooks and public tests import.
-STUDENT_GRADING_MODULES = ("time_limit.py", "design_rules.py", "fixed_training.py", "answer_rules.py")
+STUDENT_GRADING_MODULES = ("time_limit.py", "design_rules.py", "fixed_training.py", "answer_rules.py",
+                           "expect.py")
 
 _STUDENT_GRADING_INIT = '''"""Helpers used by the assignments' public tests and notebooks (student release).
 

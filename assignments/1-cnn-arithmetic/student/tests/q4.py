@@ -9,6 +9,7 @@ points = 5
 def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
     import numpy as np
     from course_lib.grading import time_limit
+    from course_lib.grading.expect import expect_rel_error, expect_shape
 
     def num_grad(f, a, df, h=1e-06):
         g = np.zeros_like(a)
@@ -21,9 +22,6 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
             a[i] = old
             g[i] = np.sum((plus - minus) * df) / (2 * h)
         return g
-
-    def rel(a, b):
-        return np.max(np.abs(a - b) / np.maximum(1e-08, np.abs(a) + np.abs(b)))
     rng = np.random.default_rng(40)
     x, w, b = (rng.normal(size=(1, 4, 4, 2)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=3))
     with time_limit(20, 'conv_forward_naive / conv_backward_naive'):
@@ -32,9 +30,8 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
         dx, dw, db = conv_backward_naive(dout, cache)
         f = lambda: conv_forward_naive(x, w, b, 1, 1)[0]
         for name, got, arr in [('dx', dx, x), ('dw', dw, w), ('db', db, b)]:
-            assert np.shape(got) == arr.shape, f'{name} has shape {np.shape(got)}, expected {arr.shape}'
-            err = rel(got, num_grad(f, arr, dout))
-            assert err < 1e-07, f'{name}: relative error {err:.2e} against the numerical gradient'
+            got = expect_shape(f'{name}, the gradient with respect to {name[1]},', got, arr.shape)
+            expect_rel_error(f'{name} against the numerical gradient', got, num_grad(f, arr, dout), below=1e-07)
 
 @test_case(points=1.5, hidden=False, 
     failure_message="dx is wrong with stride > 1 or padding: scatter into the padded input, then crop")
@@ -42,6 +39,7 @@ def test_q4_strided_padded_against_reference(conv_forward_naive, conv_backward_n
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
     from course_lib.grading import time_limit
+    from course_lib.grading.expect import expect_close
     rng = np.random.default_rng(42)
     for xs, ws, s, p in [((2, 7, 7, 3), (3, 3, 3, 4), 2, 1), ((1, 7, 6, 2), (3, 2, 2, 3), 2, 0), ((2, 9, 9, 2), (3, 3, 2, 2), 3, 0), ((1, 4, 4, 3), (1, 1, 3, 2), 1, 0)]:
         x, w, b = (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[3]))
@@ -56,6 +54,6 @@ def test_q4_strided_padded_against_reference(conv_forward_naive, conv_backward_n
             for j in range(WW):
                 dxp[:, i:i + s * Ho:s, j:j + s * Wo:s, :] += np.einsum('nhwk,ck->nhwc', dout, w[i, j])
         want = dxp[:, p:p + xs[1], p:p + xs[2], :]
-        assert np.shape(dx) == x.shape, f'dx shape {np.shape(dx)} != {x.shape}'
-        assert np.allclose(dx, want, rtol=1e-09, atol=1e-10), f'dx is wrong for x {xs}, w {ws}, stride {s}, pad {p}'
+        what = f'dx for x {xs}, w {ws}, stride {s}, pad {p}'
+        expect_close(what, dx, want, rtol=1e-09, atol=1e-10)
 

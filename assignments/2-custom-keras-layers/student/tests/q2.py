@@ -12,13 +12,15 @@ def test_q2_public(RecurrentConv2D):
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
-    assert RecurrentConv2D is not None and getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), 'write RecurrentConv2D yourself in this notebook'
+    from course_lib.grading.expect import expect_shape
+    assert RecurrentConv2D is not None and getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), f"write RecurrentConv2D yourself in this notebook: expected a class from module '__main__', got {RecurrentConv2D!r}"
     with time_limit(60, 'RecurrentConv2D'):
         layer = RecurrentConv2D(16, iterations=3)
-        y = np.asarray(layer(np.ones((2, 8, 8, 4), 'float32')))
-    assert y.shape == (2, 8, 8, 16), f'output shape {y.shape}, expected (2, 8, 8, 16)'
+        y = layer(np.ones((2, 8, 8, 4), 'float32'))
+    expect_shape("RecurrentConv2D(16, iterations=3) on ones (2, 8, 8, 4): 'same' padding keeps 8x8; output", y, (2, 8, 8, 16))
     shapes = {w.name: tuple(w.shape) for w in layer.weights}
-    assert shapes == {'kernel': (3, 3, 4, 16), 'recurrent_kernel': (3, 3, 16, 16), 'bias': (16,)}, shapes
+    want = {'kernel': (3, 3, 4, 16), 'recurrent_kernel': (3, 3, 16, 16), 'bias': (16,)}
+    assert shapes == want, f'RecurrentConv2D(16) on 4 channels: expected the weights (name: shape) {want}, got {shapes}'
 
 @test_case(points=2, hidden=False, 
     failure_message="one kernel, one recurrent kernel and one bias, whatever the number of iterations")
@@ -28,14 +30,14 @@ def test_q2_parameter_counts(RecurrentConv2D):
     import numpy as np
     import course_lib.layers as ref
     from course_lib.grading import time_limit
-    assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D))
+    assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), f"RecurrentConv2D must be a class written in this notebook (module '__main__'), got {RecurrentConv2D!r} from module {getattr(RecurrentConv2D, '__module__', None)!r}"
     for c_in, filters, k in [(3, 8, 3), (16, 24, 5), (7, 5, 1)]:
         counts = set()
         for iterations in (0, 1, 5):
             with time_limit(60, 'RecurrentConv2D'):
                 layer = RecurrentConv2D(filters, kernel_size=k, iterations=iterations)
                 layer(np.zeros((1, 6, 6, c_in), 'float32'))
-            assert len(layer.trainable_weights) == 3, f'{len(layer.trainable_weights)} trainable weights: expected kernel, recurrent_kernel, bias'
+            assert len(layer.trainable_weights) == 3, f'RecurrentConv2D({filters}, kernel_size={k}, iterations={iterations}): expected 3 trainable weights (kernel, recurrent_kernel, bias), got {len(layer.trainable_weights)}: {[w.name for w in layer.trainable_weights]}'
             counts.add(layer.count_params())
         reference = ref.RecurrentConv2D(filters, kernel_size=k, iterations=3)
         reference(np.zeros((1, 6, 6, c_in), 'float32'))
@@ -52,17 +54,19 @@ def test_q2_serialisation(RecurrentConv2D):
     import keras
     import course_lib.layers as ref
     from course_lib.grading import time_limit
-    assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D))
+    from course_lib.grading.expect import expect_close
+    assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), f"RecurrentConv2D must be a class written in this notebook (module '__main__'), got {RecurrentConv2D!r} from module {getattr(RecurrentConv2D, '__module__', None)!r}"
     x = np.random.default_rng(203).normal(size=(2, 5, 5, 3)).astype('float32')
     with time_limit(120, 'RecurrentConv2D serialisation'):
         layer = RecurrentConv2D(10, kernel_size=3, iterations=2, lrn_alpha=0.01, name='rcl')
         cfg = layer.get_config()
         for key, value in dict(filters=10, kernel_size=3, iterations=2, lrn_size=2, lrn_alpha=0.01, name='rcl').items():
             assert cfg.get(key) == value, f'get_config()[{key!r}] = {cfg.get(key)!r}, expected {value!r}'
-        assert tuple(layer.compute_output_shape((None, 5, 5, 3))) == (None, 5, 5, 10)
+        got = tuple(layer.compute_output_shape((None, 5, 5, 3)))
+        assert got == (None, 5, 5, 10), f'RecurrentConv2D(10).compute_output_shape((None, 5, 5, 3)): expected (None, 5, 5, 10), got {got}'
         model = keras.Sequential([keras.Input((5, 5, 3)), RecurrentConv2D(6, iterations=2)])
         path = os.path.join(tempfile.mkdtemp(), 'rcl.keras')
         model.save(path)
         loaded = keras.models.load_model(path)
-        assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-05, atol=1e-06)
+        expect_close('predictions of the model loaded from rcl.keras (expected: those of the saved model)', loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-05, atol=1e-06)
 

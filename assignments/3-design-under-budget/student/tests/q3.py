@@ -17,7 +17,7 @@ def test_q3_public_trains(build_model):
         model = build_model()
         model.compile(optimizer=keras.optimizers.Adam(0.002), loss='sparse_categorical_crossentropy')
         loss = model.train_on_batch(x, y)
-    assert np.isfinite(np.asarray(loss)).all(), f'training loss {loss} is not finite'
+    assert np.isfinite(np.asarray(loss)).all(), f'train_on_batch on 8 random images: expected a finite training loss, got {loss}'
 
 @test_case(points=1.5, hidden=False, 
     failure_message="the test accuracy after the fixed training must reach 0.75 within the budget")
@@ -27,8 +27,8 @@ def test_q3_accuracy_075(build_model):
     model = build_model()
     report = check_design(model)
     over = report.failed('parameters') + report.failed('compute')
-    assert not over, 'over budget, not trained: ' + '; '.join((r.message for r in over))
+    assert not over, 'not trained: expected at most 60,000 parameters and 15,000,000 multiply-accumulates per image, got ' + '; '.join((r.message for r in over))
     result = fixed_training(model, timeout=600)
     globals()['_q3_fixed_training_result'] = result
-    assert result.test_accuracy >= 0.75, f'test accuracy {result.test_accuracy:.4f} < 0.75'
+    assert result.test_accuracy >= 0.75, f'test accuracy after the fixed training: expected at least 0.75, got {result.test_accuracy:.4f}'
 
