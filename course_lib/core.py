@@ -131,6 +131,12 @@ class Registry(Generic[T]):
     def items(self) -> list[tuple[str, T]]:
         return list(self._entries.values())
 
+    def values(self) -> list[T]:
+        return [item for _, item in self._entries.values()]
+
+    def __getitem__(self, name: Any) -> T:
+        return self.get(name)
+
     def canonical(self, name: Any) -> str:
         """The registered spelling of ``name`` (raises like :meth:`get`)."""
         key = self._key(name)

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import course_lib
+from course_lib.train.config import BUDGET_NAMES
 
 __all__ = [
     "BUDGETS",
@@ -42,7 +43,7 @@ URL_LABEL = "Repository"
 #: Where Colab mounts Google Drive (``google.colab.drive.mount``).
 DRIVE_MOUNT = "/content/drive"
 
-BUDGETS = ("smoke", "quick", "full")
+BUDGETS = BUDGET_NAMES  # smoke, quick, full: defined once, in course_lib.train.config
 
 
 class VersionMismatchError(RuntimeError):
@@ -188,19 +189,15 @@ def budget(default: str = "quick") -> str:
 
 def device_summary() -> str:
     """One line naming the accelerator TensorFlow sees (or saying it runs on CPU)."""
-    import tensorflow as tf
+    from course_lib.train.gpu import gpu_details
 
-    gpus = tf.config.list_physical_devices("GPU")
+    gpus = gpu_details()
     if not gpus:
         return (
             "No GPU found: running on CPU. Use the 'smoke' or 'quick' budget here; on Colab "
             "choose Runtime > Change runtime type > GPU for 'full'."
         )
-    names = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        names.append(details.get("device_name", gpu.name))
-    return f"{len(gpus)} GPU(s): {', '.join(names)}"
+    return f"{len(gpus)} GPU(s): {', '.join(name for name, _ in gpus)}"
 
 
 def setup(expected_version: str, default_budget: str = "quick", verbose: bool = True) -> str:
