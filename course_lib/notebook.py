@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import course_lib
+from course_lib.core import repo_root
 from course_lib.train.config import BUDGET_NAMES
 
 __all__ = [
@@ -77,8 +78,9 @@ def read_repo_url(pyproject: str | os.PathLike) -> str:
 
 def _checkout_pyproject() -> Path | None:
     """pyproject.toml of the checkout course_lib is imported from, if it is one (not a wheel)."""
-    candidate = Path(course_lib.__file__).resolve().parents[1] / "pyproject.toml"
-    if candidate.is_file() and re.search(r'^name\s*=\s*"course_lib"', candidate.read_text(
+    root = repo_root()
+    candidate = root / "pyproject.toml" if root is not None else None
+    if candidate is not None and re.search(r'^name\s*=\s*"course_lib"', candidate.read_text(
             encoding="utf-8"), re.M):
         return candidate
     return None
@@ -133,7 +135,7 @@ def check_version(expected: str) -> str:
     """
     installed = course_lib.__version__
     if installed != expected:
-        where = os.path.dirname(os.path.dirname(os.path.abspath(course_lib.__file__)))
+        where = Path(course_lib.__file__).resolve().parent
         raise VersionMismatchError(
             f"This notebook was written for course_lib {expected}, but {installed} is installed "
             f"(from {where}). Fix: run `make lab` from the kit's folder (it reinstalls the "

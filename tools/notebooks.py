@@ -915,7 +915,7 @@ def main(argv: Iterable[str] | None = None) -> int:
                     [str(ROOT), os.environ.get("PYTHONPATH", "")]))
                 import subprocess
 
-                return subprocess.run([sys.executable, "-m", "course_lib.grading", "build"],
+                return subprocess.run([sys.executable, "-m", "course_lib", "build"],
                                       cwd=ROOT, env=env).returncode
             return 0
         if args.command == "check":
