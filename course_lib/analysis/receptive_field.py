@@ -29,7 +29,6 @@ section 3.1.1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from numbers import Integral
 
