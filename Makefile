@@ -47,7 +47,7 @@ test-fast: $(STAMP)
 	COURSE_BUDGET=smoke $(BIN)/python -m pytest $(FAST_TESTS) --nbval-lax -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
 
 assignments: $(STAMP)
-	$(BIN)/python -m course_lib.grading build
+	$(BIN)/python -m course_lib build
 
 # The course site (README, notebooks with their stored outputs, assignments) -> build/book/.
 # Nothing is executed; open build/book/index.html (works offline).
@@ -57,7 +57,7 @@ book: $(STAMP)
 # The student release (no masters, hidden tests or grader): make release DEST=../cnn-course-kit-student
 release: $(STAMP)
 	@test -n "$(DEST)" || { echo "usage: make release DEST=<empty folder>"; exit 2; }
-	$(BIN)/python -m course_lib.grading release "$(DEST)"
+	$(BIN)/python -m course_lib release "$(DEST)"
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py --suite

@@ -80,18 +80,15 @@ def find_gpus(backend: str) -> list[str]:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        names = []
-        for gpu in tf.config.list_physical_devices("GPU"):
+        from course_lib.train.gpu import gpu_details
+
+        gpus = tf.config.list_physical_devices("GPU")
+        for gpu in gpus:
             try:
                 tf.config.experimental.set_memory_growth(gpu, True)
             except (RuntimeError, ValueError):
                 pass
-            try:
-                names.append(tf.config.experimental.get_device_details(gpu).get("device_name",
-                                                                                gpu.name))
-            except (RuntimeError, ValueError):
-                names.append(gpu.name)
-        return names
+        return [name for name, _ in gpu_details(gpus)]
     if backend == "jax":
         import jax
 

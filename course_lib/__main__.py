@@ -1,4 +1,4 @@
-"""``python -m course_lib list | run | report`` (see :mod:`course_lib.cli`)."""
+"""``python -m course_lib``: the kit's command line (see :mod:`course_lib.cli`)."""
 
 import sys
 

@@ -1,4 +1,9 @@
-"""Command line: ``python -m course_lib list | run | report``.
+"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``).
+
+Experiments: ``list``, ``run``, ``report``. Assignments (instructors): ``build``, ``grade``,
+``release``. Each command is a thin wrapper over a library function; argparse's ``choices=``
+and ``type=`` check the arguments it can, the library checks the rest (with the messages it
+gives in Python too), and a bad argument prints one line and exits with status 2.
 
 Examples::
 
@@ -10,10 +15,12 @@ Examples::
     python -m course_lib run param-distribution --dataset cifar10 cifar100 svhn --budget full \\
         --shard 2/3            # the second of three machines: a third of the grid
     python -m course_lib report param-distribution --results-dir machine1 machine2 machine3
+    python -m course_lib build                      # = make assignments
+    python -m course_lib grade 1 submissions/ --out graded/
+    python -m course_lib release ../student-repo    # = make release DEST=...
 
-Bad arguments (an unknown experiment, model, dataset or budget) print one line and exit with
-status 2; no traceback. An interrupted ``run`` (Ctrl-C, a closed laptop, a kill) continues from
-its last completed epoch when the same command is run again.
+An interrupted ``run`` (Ctrl-C, a closed laptop, a kill) continues from its last completed
+epoch when the same command is run again. ``python -m course_lib.grading`` is an alias.
 """
 
 from __future__ import annotations
@@ -21,22 +28,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import warnings
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "COMMANDS"]
 
 _PROG = "python -m course_lib"
+
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS = ("list", "run", "report", "build", "grade", "release")
 
 _MAIN_EPILOG = f"""\
 examples:
   {_PROG} list
   {_PROG} run param-distribution --dataset fashion_mnist32 --budget quick
   {_PROG} report param-distribution
+  {_PROG} grade 1 submissions/ --out graded/
 
-Each finished run writes results/<experiment>/<model>__<dataset>__<budget>.json; a run that
-was interrupted resumes from its last completed epoch when the same command is run again.
-The results folder is --results-dir, else $COURSE_RESULTS_DIR, else Google Drive on Colab once
-mounted, else results/.
+`course-lib` (installed with the package) is the same command. Each finished run writes
+results/<experiment>/<model>__<dataset>__<budget>.json; a run that was interrupted resumes from
+its last completed epoch when the same command is run again. The results folder is
+--results-dir, else $COURSE_RESULTS_DIR, else Google Drive on Colab once mounted, else results/.
 """
 
 _RUN_EPILOG = f"""\
@@ -65,6 +77,17 @@ Prints the paper-vs-ours table (paper numbers are labelled with their source) an
 figures next to the results: error by model, low/high parameter split vs error, training curves.
 """
 
+_GRADING_EPILOG = f"""\
+examples:
+  {_PROG} build                       # every assignment (= make assignments)
+  {_PROG} build 2 --check-solutions   # one assignment, and let otter run its solution
+  {_PROG} grade 1-cnn-arithmetic submissions/ --out graded/ --jobs 2
+  {_PROG} release ../cnn-course-kit-student   # = make release DEST=...
+
+Assignments are the folders <n>-<name>/ of --assignments-dir (default: ./assignments, else the
+kit's assignments/); ASSIGNMENT is a folder name, a name or a number.
+"""
+
 
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line on stderr (exit status 2), no usage dump."""
@@ -79,54 +102,73 @@ def _budgets_text() -> str:
     return "\n".join(f"  {b.name:6s} {b.description}" for b in BUDGETS.values())
 
 
+def _experiment(name: str):
+    """argparse ``type=`` of EXPERIMENT: the registered spelling, or the registry's message."""
+    from course_lib.train.experiments import EXPERIMENTS
+
+    try:
+        return EXPERIMENTS.canonical(name)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m course_lib``."""
+    """The argument parser of ``course-lib`` / ``python -m course_lib`` (imports no TensorFlow)."""
+    from course_lib.train.config import BUDGET_NAMES
+    from course_lib.train.experiments import experiment_names
+
     parser = _Parser(
         prog=_PROG,
-        description="Run the course's experiments and report them against the sources.",
+        description="Run the course's experiments and report them against the sources; build, "
+                    "grade and release the assignments.",
         epilog=_MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--verbose", action="store_true",
                         help="show TensorFlow's and absl's C++ log lines (hidden by default)")
-    sub = parser.add_subparsers(dest="command", metavar="{list,run,report}", parser_class=_Parser)
+    # Also accepted before the command, as `python -m course_lib.grading` always has.
+    parser.add_argument("--assignments-dir", default=None, metavar="DIR", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}",
+                                parser_class=_Parser)
     sub.required = True
 
-    p_list = sub.add_parser(
-        "list", help="list the experiments, their models, datasets and budgets",
-        description="List the experiments with their source tables, models and datasets.",
-        epilog=f"example:\n  {_PROG} list --models",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    def command(name, help, description, epilog):
+        return sub.add_parser(name, help=help, description=description, epilog=epilog,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p_list = command("list", "list the experiments, their models, datasets and budgets",
+                     "List the experiments with their source tables, models and datasets.",
+                     f"example:\n  {_PROG} list --models")
     p_list.add_argument("--models", action="store_true",
                         help="also list every model of every experiment")
 
-    p_run = sub.add_parser(
-        "run", help="train the models of an experiment and write one result record per model",
-        description="Train the models of EXPERIMENT and write one JSON record per model run.",
-        epilog=_RUN_EPILOG.format(budgets=_budgets_text()),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p_run.add_argument("experiment", metavar="EXPERIMENT",
-                       help="experiment name, e.g. param-distribution (see `list`)")
+    p_run = command("run", "train the models of an experiment and write one result record per "
+                    "model", "Train the models of EXPERIMENT and write one JSON record per model "
+                    "run.", _RUN_EPILOG.format(budgets=_budgets_text()))
+    p_report = command("report", "print paper-vs-ours tables and save figures for an experiment",
+                       "Summarise the records of EXPERIMENT: a paper-vs-ours table and PNG "
+                       "figures.", _REPORT_EPILOG)
+    for p in (p_run, p_report):
+        p.add_argument("experiment", metavar="EXPERIMENT", type=_experiment,
+                       choices=experiment_names(), help="one of: %(choices)s (see `list`)")
     p_run.add_argument("--models", nargs="+", metavar="MODEL",
                        help="only these models of the experiment, e.g. --models CNN-A1 CNN-A3 "
                             "(default: all)")
     p_run.add_argument("--dataset", nargs="+", metavar="NAME",
                        help="dataset(s), e.g. fashion_mnist32 (offline) or cifar10 cifar100 "
                             "(default: the source's first dataset)")
-    p_run.add_argument("--budget", default="quick", metavar="{smoke,quick,full}",
+    p_run.add_argument("--budget", default="quick", choices=BUDGET_NAMES,
                        help="how much to run: smoke (seconds, tests), quick (minutes on a CPU), "
                             "full (the source's schedule, for a GPU); default: quick")
     p_run.add_argument("--results-dir", default=None, metavar="DIR",
                        help="where records and resume backups go (default: $COURSE_RESULTS_DIR, "
                             "else Google Drive on Colab once mounted, else results)")
-    p_run.add_argument("--epochs", type=_positive_int, metavar="N",
+    p_run.add_argument("--epochs", type=int, metavar="N",
                        help="override the budget's number of epochs, e.g. --epochs 3")
-    p_run.add_argument("--seed", type=_non_negative_int, nargs="+", metavar="S",
+    p_run.add_argument("--seed", type=int, nargs="+", metavar="S",
                        help="override the experiment's random seed, e.g. --seed 1; several "
                             "seeds run one after the other (--seed 0 1 2)")
-    p_run.add_argument("--shard", type=_shard, metavar="I/N",
+    p_run.add_argument("--shard", metavar="I/N",
                        help="run only the I-th of N interleaved shares of the (model, dataset, "
                             "seed) grid, e.g. --shard 2/3 on the second of three machines")
     p_run.add_argument("--data-dir", metavar="DIR",
@@ -139,58 +181,62 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--quiet", action="store_true",
                        help="one line per epoch instead of a progress bar")
 
-    p_report = sub.add_parser(
-        "report", help="print paper-vs-ours tables and save figures for an experiment",
-        description="Summarise the records of EXPERIMENT: a paper-vs-ours table and PNG figures.",
-        epilog=_REPORT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p_report.add_argument("experiment", metavar="EXPERIMENT",
-                          help="experiment name, e.g. param-distribution (see `list`)")
     p_report.add_argument("--results-dir", nargs="+", default=None, metavar="DIR",
                           help="folder(s) the records are in, e.g. one per machine (default: "
                                "$COURSE_RESULTS_DIR, else Google Drive on Colab once mounted, "
                                "else results); figures go to the first")
     p_report.add_argument("--dataset", metavar="NAME",
                           help="only records of this dataset, e.g. fashion_mnist32")
-    p_report.add_argument("--budget", metavar="{smoke,quick,full}",
-                          help="only records of this budget")
+    p_report.add_argument("--budget", choices=BUDGET_NAMES, help="only records of this budget")
     p_report.add_argument("--no-figures", action="store_true", help="print the table only")
-    for p in (p_list, p_run, p_report):
+
+    p_build = command("build", "regenerate student notebooks and autograder zips (otter assign)",
+                      "Regenerate the student notebooks, public tests and autograder zips of "
+                      "the assignments.", _GRADING_EPILOG)
+    p_build.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                         help="assignments to build, e.g. 2 or 1-cnn-arithmetic (default: all)")
+    p_build.add_argument("--check-solutions", action="store_true",
+                         help="also let otter run the reference solution against every test "
+                              "(slow)")
+
+    p_grade = command("grade", "grade a folder of submitted notebooks, each in its own "
+                      "subprocess", "Grade a folder of submissions without Docker: "
+                      "gradebook.csv, summary.csv and feedback/ in --out.", _GRADING_EPILOG)
+    p_grade.add_argument("assignment", metavar="ASSIGNMENT",
+                         help="folder name, name or number, e.g. 1-cnn-arithmetic")
+    p_grade.add_argument("submissions", metavar="SUBMISSIONS",
+                         help="folder of .ipynb (or otter export .zip) submissions")
+    p_grade.add_argument("--out", required=True, metavar="DIR",
+                         help="output folder (gradebook.csv, summary.csv, feedback/, ...)")
+    p_grade.add_argument("--timeout", type=float, default=1200, metavar="SECONDS",
+                         help="seconds per submission (default 1200)")
+    p_grade.add_argument("--cell-timeout", type=int, default=300, metavar="SECONDS",
+                         help="CPU seconds per student cell (wall-clock ceiling 3x + 30 s), then "
+                              "the cell is stopped and the next one runs (default 300)")
+    p_grade.add_argument("--jobs", type=int, default=1, metavar="N",
+                         help="submissions graded in parallel (default 1)")
+    p_grade.add_argument("--autograder", default=None, metavar="ZIP",
+                         help="autograder zip (default: the assignment's dist/ zip)")
+    for p in (p_build, p_grade):
+        p.add_argument("--assignments-dir", default=argparse.SUPPRESS, metavar="DIR",
+                       help="folder holding the <n>-<name>/ assignments (default: ./assignments, "
+                            "else the kit's)")
+
+    p_release = command("release", "write the student release (no masters, hidden tests or "
+                        "grader) into DEST", "Write the student release into DEST: notebooks, "
+                        "course_lib without the grader, data, student assignments.",
+                        _GRADING_EPILOG)
+    p_release.add_argument("dest", metavar="DEST",
+                           help="an empty folder (or a checkout of the student repository "
+                                "holding only .git)")
+
+    commands = {"list": p_list, "run": p_run, "report": p_report, "build": p_build,
+                "grade": p_grade, "release": p_release}
+    for p in commands.values():
         p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                        help="show TensorFlow's and absl's C++ log lines (hidden by default)")
-    parser.commands = {"list": p_list, "run": p_run, "report": p_report}
+    parser.commands = commands
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def _shard(text: str) -> tuple[int, int]:
-    from course_lib.train.runner import parse_shard
-
-    try:
-        return parse_shard(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected I/N with 1 <= I <= N (e.g. 2/3), got {text!r}") from None
 
 
 def _one_line_warnings() -> None:
@@ -213,8 +259,7 @@ def _cmd_list(args) -> int:
         if args.models:
             print(f"{'':20s} models: {', '.join(exp.labels)}")
     print("\nbudgets:")
-    for b in BUDGETS.values():
-        print(f"  {b.name:6s} {b.description}")
+    print(_budgets_text())
     return 0
 
 
@@ -239,29 +284,27 @@ def _import_quietly(module: str):
         os.close(devnull)
 
 
-def _validate_run(parser, args):
-    from course_lib.train.config import BUDGETS
-    from course_lib.train.experiments import get_experiment
+def _check_selection(args) -> None:
+    """The library's own checks of a ``run``/``report`` selection, before anything is trained.
 
-    sub = parser.commands[args.command]
-    try:
-        exp = get_experiment(args.experiment)
-    except ValueError as err:
-        sub.error(str(err))
+    Raises:
+        ValueError: an unknown model or dataset, a bad shard, epochs or seed (the message is
+            the one the library gives in Python).
+    """
+    from course_lib.train.config import resolve
+    from course_lib.train.runner import grid
+
+    exp = args.experiment_spec
     if args.command == "run":
-        for label in args.models or ():
-            try:
-                exp.model(label)
-            except ValueError as err:
-                sub.error(str(err))
-    if args.budget is not None and args.budget not in BUDGETS:
-        sub.error(f"unknown budget {args.budget!r}; choose from: {', '.join(BUDGETS)}")
+        grid(exp, models=args.models, shard=args.shard)  # models and shard
+        label = exp.model(args.models[0]).label if args.models else exp.labels[0]
+        for seed in args.seed or [None]:  # epochs and seeds
+            resolve(exp, label, budget=args.budget, epochs=args.epochs, seed=seed)
     if args.dataset is not None:
-        dataset_names = _import_quietly("course_lib.data").names()
+        known = _import_quietly("course_lib.data").names()
         for name in args.dataset if isinstance(args.dataset, list) else [args.dataset]:
-            if name not in dataset_names:
-                sub.error(f"unknown dataset {name!r}; choose from: {', '.join(dataset_names)}")
-    return exp
+            if name not in known:
+                raise ValueError(f"Unknown dataset {name!r}. Choose from: {', '.join(known)}")
 
 
 def _quiet_logs(verbose: bool) -> None:
@@ -283,47 +326,117 @@ def _quiet_logs(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _cmd_run(args) -> int:
+    from course_lib.data import DatasetUnavailableError
+    from course_lib.train.runner import MultiWorkerUnsupportedError, run_experiment
+
+    try:
+        run_experiment(
+            args.experiment, models=args.models, datasets=args.dataset, budget=args.budget,
+            results_dir=args.results_dir, epochs=args.epochs, seeds=args.seed,
+            shard=args.shard, data_dir=args.data_dir, rerun=args.rerun,
+            mixed_precision=False if args.no_mixed_precision else "auto",
+            verbose=2 if args.quiet else "auto",
+        )
+    except (DatasetUnavailableError, MultiWorkerUnsupportedError) as err:
+        print(f"{_PROG} run: error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from course_lib.train.reporting import report
+    from course_lib.train.results import results_dir
+
+    folders = [str(results_dir(d)) for d in (args.results_dir or [None])]
+    result = report(args.experiment, results_dir=folders if len(folders) > 1 else folders[0],
+                    dataset=args.dataset, budget=args.budget, figures=not args.no_figures)
+    return 0 if result.records else 1
+
+
+def _cmd_build(args) -> int:
+    from course_lib.grading.assignments import find_assignment, list_assignments
+    from course_lib.grading.build import build_assignment
+
+    specs = ([find_assignment(key, args.assignments_dir) for key in args.assignments]
+             or list_assignments(args.assignments_dir))
+    if not specs:
+        print("No assignments found.", file=sys.stderr)
+        return 1
+    for spec in specs:
+        start = time.perf_counter()
+        result = build_assignment(spec, check_solutions=args.check_solutions)
+        print(f"{spec.folder.name}: {result.student_notebook.relative_to(spec.folder)} "
+              f"(+{len(result.public_tests)} public test files), "
+              f"{result.autograder_zip.relative_to(spec.folder)} "
+              f"[{time.perf_counter() - start:.1f} s]")
+    return 0
+
+
+def _cmd_grade(args) -> int:
+    from course_lib.grading.assignments import find_assignment
+    from course_lib.grading.grade import grade_submissions
+
+    spec = find_assignment(args.assignment, args.assignments_dir)
+    grades = grade_submissions(
+        args.autograder or spec.autograder_zip, args.submissions, args.out,
+        assignment=spec.folder.name, timeout=args.timeout, cell_timeout=args.cell_timeout,
+        jobs=args.jobs,
+    )
+    width = max(len(g.student) for g in grades)
+    for g in grades:
+        note = f"  ({g.message.splitlines()[0]})" if g.message else ""
+        print(f"{g.student:<{width}}  {g.total:g}/{g.total_possible:g}  {g.status}  "
+              f"{g.seconds:.1f} s{note}")
+    print(f"Gradebook: {args.out}/gradebook.csv  feedback: {args.out}/feedback/")
+    return 0
+
+
+def _cmd_release(args) -> int:
+    from course_lib.grading.release import write_release
+
+    written = write_release(args.dest)
+    print(f"student release: {len(written)} files in {args.dest}")
+    return 0
+
+
+_GRADING = {"build": _cmd_build, "grade": _cmd_grade, "release": _cmd_release}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m course_lib`` (and the ``course-lib`` script)."""
+    """Entry point of ``course-lib``, ``python -m course_lib`` and ``python -m course_lib.grading``."""
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window, no display
     parser = build_parser()
     args = parser.parse_args(argv)
+    sub = parser.commands[args.command]
+    if args.command in _GRADING:
+        try:
+            return _GRADING[args.command](args)
+        except ModuleNotFoundError as err:
+            if not (err.name or "").startswith("course_lib.grading"):
+                raise
+            sub.exit(1, f"{sub.prog}: error: the grader is not part of the student release\n")
+        except (ValueError, FileNotFoundError) as err:
+            sub.error(str(err))
     verbose = bool(getattr(args, "verbose", False))
     _quiet_logs(verbose)
     _one_line_warnings()
     if args.command == "list":
         return _cmd_list(args)
-    exp = _validate_run(parser, args)
+    from course_lib.train.experiments import get_experiment
+
+    args.experiment_spec = get_experiment(args.experiment)
+    try:
+        _check_selection(args)
+    except ValueError as err:
+        sub.error(str(err))
     if not verbose:
         # TensorFlow's import-time lines ("All log messages before absl::InitializeLog()...",
         # oneDNN, CUDA) ignore TF_CPP_MIN_LOG_LEVEL: import it once with stderr silenced
         _import_quietly("tensorflow")
     try:
-        if args.command == "run":
-            from course_lib.data import DatasetUnavailableError
-            from course_lib.train.runner import MultiWorkerUnsupportedError, run_experiment
-
-            try:
-                run_experiment(
-                    exp, models=args.models, datasets=args.dataset, budget=args.budget,
-                    results_dir=args.results_dir, epochs=args.epochs, seeds=args.seed,
-                    shard=args.shard, data_dir=args.data_dir, rerun=args.rerun,
-                    mixed_precision=False if args.no_mixed_precision else "auto",
-                    verbose=2 if args.quiet else "auto",
-                )
-            except (DatasetUnavailableError, MultiWorkerUnsupportedError) as err:
-                print(f"{_PROG} run: error: {err}", file=sys.stderr)
-                return 1
-            return 0
-        from course_lib.train.reporting import report
-        from course_lib.train.results import results_dir
-
-        folders = [str(results_dir(d)) for d in (args.results_dir or [None])]
-        result = report(exp, results_dir=folders if len(folders) > 1 else folders[0],
-                        dataset=args.dataset,
-                        budget=args.budget, figures=not args.no_figures)
-        return 0 if result.records else 1
+        return _cmd_run(args) if args.command == "run" else _cmd_report(args)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: run the same command again to continue from the last completed "
+        print("\ninterrupted: run the same command again to continue from the last completed "
               "epoch", file=sys.stderr)
         return 130

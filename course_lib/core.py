@@ -27,7 +27,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path``.
 
     The temporary file lives in the destination folder (same file system, so the rename is
-    atomic) and keeps the destination's suffix (``model.save`` insists on ``.keras``). It is
+    atomic) and ends with the destination's name (``model.save`` insists on ``.keras``, and
+    ``save_weights`` on ``.weights.h5``); its name starts with a dot. It is
     fsynced before the rename. If the block raises, the temporary file is removed and the
     previous ``path``, if any, is left untouched.
 
@@ -37,8 +38,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}",
-                                    dir=path.parent)
+    # The temporary name ends with the whole target name: Keras checks compound suffixes
+    # (``.weights.h5``) as well as ``.keras``.
+    fd, tmp_name = tempfile.mkstemp(prefix=".", suffix=f".partial.{path.name}", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -128,6 +130,12 @@ class Registry(Generic[T]):
 
     def items(self) -> list[tuple[str, T]]:
         return list(self._entries.values())
+
+    def values(self) -> list[T]:
+        return [item for _, item in self._entries.values()]
+
+    def __getitem__(self, name: Any) -> T:
+        return self.get(name)
 
     def canonical(self, name: Any) -> str:
         """The registered spelling of ``name`` (raises like :meth:`get`)."""

@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 import course_lib
+from course_lib.core import repo_root
+from course_lib.train.config import BUDGET_NAMES
 
 __all__ = [
     "BUDGETS",
@@ -42,7 +44,7 @@ URL_LABEL = "Repository"
 #: Where Colab mounts Google Drive (``google.colab.drive.mount``).
 DRIVE_MOUNT = "/content/drive"
 
-BUDGETS = ("smoke", "quick", "full")
+BUDGETS = BUDGET_NAMES  # smoke, quick, full: defined once, in course_lib.train.config
 
 
 class VersionMismatchError(RuntimeError):
@@ -76,8 +78,9 @@ def read_repo_url(pyproject: str | os.PathLike) -> str:
 
 def _checkout_pyproject() -> Path | None:
     """pyproject.toml of the checkout course_lib is imported from, if it is one (not a wheel)."""
-    candidate = Path(course_lib.__file__).resolve().parents[1] / "pyproject.toml"
-    if candidate.is_file() and re.search(r'^name\s*=\s*"course_lib"', candidate.read_text(
+    root = repo_root()
+    candidate = root / "pyproject.toml" if root is not None else None
+    if candidate is not None and re.search(r'^name\s*=\s*"course_lib"', candidate.read_text(
             encoding="utf-8"), re.M):
         return candidate
     return None
@@ -132,7 +135,7 @@ def check_version(expected: str) -> str:
     """
     installed = course_lib.__version__
     if installed != expected:
-        where = os.path.dirname(os.path.dirname(os.path.abspath(course_lib.__file__)))
+        where = Path(course_lib.__file__).resolve().parent
         raise VersionMismatchError(
             f"This notebook was written for course_lib {expected}, but {installed} is installed "
             f"(from {where}). Fix: run `make lab` from the kit's folder (it reinstalls the "
@@ -188,19 +191,15 @@ def budget(default: str = "quick") -> str:
 
 def device_summary() -> str:
     """One line naming the accelerator TensorFlow sees (or saying it runs on CPU)."""
-    import tensorflow as tf
+    from course_lib.train.gpu import gpu_details
 
-    gpus = tf.config.list_physical_devices("GPU")
+    gpus = gpu_details()
     if not gpus:
         return (
             "No GPU found: running on CPU. Use the 'smoke' or 'quick' budget here; on Colab "
             "choose Runtime > Change runtime type > GPU for 'full'."
         )
-    names = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        names.append(details.get("device_name", gpu.name))
-    return f"{len(gpus)} GPU(s): {', '.join(names)}"
+    return f"{len(gpus)} GPU(s): {', '.join(name for name, _ in gpus)}"
 
 
 def setup(expected_version: str, default_budget: str = "quick", verbose: bool = True) -> str:

@@ -1,5 +1,5 @@
-"""The seeds' tables (data/tables) and paper_vs_computed: transcription checks (internal sums,
-printed sizes vs the conv arithmetic), VGG parameter counts from the configurations, and the
+"""The seeds' tables (course_lib/tables, package data) and paper_vs_computed: transcription
+checks (internal sums, printed sizes vs the conv arithmetic), VGG parameter counts from the configurations, and the
 seed-000 printed counts vs closed forms from the printed widths."""
 
 import os
@@ -50,7 +50,7 @@ def test_unknown_table_lists_the_available_ones():
     with pytest.raises(ValueError) as info:
         load_table("seed000_param_distributon")
     msg = str(info.value)
-    assert "Did you mean seed000_param_distribution" in msg
+    assert "Did you mean 'seed000_param_distribution'" in msg
     assert "seed004_vgg16_table3_2" in msg  # the full list
 
 
@@ -64,7 +64,7 @@ def test_tables_dir_env_override(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="COURSE_LIB_TABLES_DIR"):
         load_table("mine")
     monkeypatch.delenv("COURSE_LIB_TABLES_DIR")
-    assert tables_dir() == Path(__file__).resolve().parents[1] / "data" / "tables"
+    assert tables_dir() == Path(__file__).resolve().parents[1] / "course_lib" / "tables"
 
 
 # --- seed 000 -------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_receptive_field_box_rejects_bad_positions_and_layers():
         receptive_field_box(model, "conv5", (8, 0))
     with pytest.raises(ValueError, match="no spatial output"):
         receptive_field_box(model, "fc", (0, 0))
-    with pytest.raises(ValueError, match="no layer 'conv9'"):
+    with pytest.raises(ValueError, match="Unknown layer 'conv9'"):
         receptive_field_box(model, "conv9", (0, 0))
 
 

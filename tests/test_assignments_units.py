@@ -333,7 +333,7 @@ def test_cli_reports_bad_input_in_one_line(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: No assignment matches 'no-such-assignment'")
+    assert "grade: error: No assignment matches 'no-such-assignment'" in proc.stderr
 
 
 # ------------------------------------------------------------------ assignment 3: design rules

@@ -1,4 +1,4 @@
-"""``python -m course_lib list | run | report``: help, listing, and one-line argument errors."""
+"""``course-lib`` / ``python -m course_lib``: help, listing, and one-line argument errors."""
 
 import os
 import subprocess
@@ -17,7 +17,8 @@ def _cli(*args, timeout=300):
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["report"], ["list"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["report"], ["list"], ["build"], ["grade"],
+                                     ["release"]])
 def test_help_explains_every_option_with_an_example(command):
     out = _cli(*command, "--help")
     assert out.returncode == 0 and out.stderr == ""
@@ -29,7 +30,11 @@ def test_help_explains_every_option_with_an_example(command):
                 "--rerun", "--data-dir"],
         "report": ["--results-dir", "--dataset", "--budget", "--no-figures"],
         "list": ["--models"],
-    }.get(command[0] if command else "", ["list", "run", "report"])
+        "build": ["ASSIGNMENT", "--check-solutions", "--assignments-dir"],
+        "grade": ["ASSIGNMENT", "SUBMISSIONS", "--out", "--timeout", "--cell-timeout", "--jobs",
+                  "--autograder", "--assignments-dir"],
+        "release": ["DEST"],
+    }.get(command[0] if command else "", ["list", "run", "report", "build", "grade", "release"])
     for option in options:
         assert option in text, option
     if command == ["run"]:
@@ -72,14 +77,27 @@ def test_list_does_not_import_tensorflow():
         (["run", "no-such-experiment"], ["Unknown experiment", "param-distribution"]),
         (["run", "vgg-deep"], ["Did you mean 'vgg-depth'"]),
         (["run", "vgg-depth", "--models", "VGG-A-CIFAR", "VGG-Z"], ["VGG-Z", "VGG-E-CIFAR"]),
-        (["run", "vgg-depth", "--budget", "huge"], ["unknown budget", "smoke, quick, full"]),
-        (["run", "vgg-depth", "--dataset", "imagenet"], ["unknown dataset", "fashion_mnist32"]),
-        (["run", "vgg-depth", "--epochs", "0"], ["--epochs", "positive integer"]),
+        (["run", "param-distributon"], ["Did you mean 'param-distribution'", "vgg-depth"]),
+        (["run", "vgg-depth", "--budget", "huge"], ["--budget", "invalid choice: 'huge'", "smoke",
+                                                    "full"]),
+        (["report", "vgg-depth", "--budget", "quik"], ["--budget", "invalid choice: 'quik'"]),
+        (["run", "vgg-depth", "--dataset", "imagenet"], ["Unknown dataset", "fashion_mnist32"]),
+        (["run", "vgg-depth", "--epochs", "0"], ["`epochs` must be a positive integer",
+                                                 "Received: epochs=0"]),
+        (["run", "vgg-depth", "--epochs", "two"], ["--epochs", "invalid int value: 'two'"]),
         (["run", "vgg-depth", "--seed", "x"], ["--seed"]),
+        (["run", "vgg-depth", "--seed", "0", "-1"], ["`seed` must be a non-negative integer"]),
+        (["run", "vgg-depth", "--shard", "4/3"], ["`shard` must be I/N", "Received: shard='4/3'"]),
         (["run"], ["EXPERIMENT"]),
         (["report", "nope"], ["Unknown experiment"]),
-        (["train", "vgg-depth"], ["invalid choice"]),
+        (["train", "vgg-depth"], ["invalid choice", "build", "grade", "release"]),
         ([], ["required"]),
+        (["grade", "no-such-assignment", "subs", "--out", "out"], ["No assignment matches",
+                                                                    "1-cnn-arithmetic"]),
+        (["grade", "1", "subs", "--out", "out", "--jobs", "two"], ["--jobs", "invalid int"]),
+        (["grade", "1", "subs"], ["--out"]),
+        (["build", "no-such-assignment"], ["No assignment matches"]),
+        (["release"], ["DEST"]),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args, words):
@@ -98,3 +116,39 @@ def test_report_without_results_says_what_to_run(tmp_path):
     assert out.returncode == 1
     assert "python -m course_lib run resnet-degradation" in out.stdout
     assert "Traceback" not in out.stderr
+
+
+def test_grading_alias_and_console_script_are_the_same_command():
+    """``python -m course_lib.grading`` (older scripts) and ``course-lib`` run the same parser."""
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"course-lib": "course_lib.cli:main"}
+    alias = subprocess.run(
+        [sys.executable, "-m", "course_lib.grading", "--assignments-dir", str(REPO / "assignments"),
+         "grade", "no-such-assignment", "subs", "--out", "out"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert alias.returncode == 2
+    assert "error: No assignment matches 'no-such-assignment'" in alias.stderr
+    assert _cli("grade", "no-such-assignment", "subs", "--out", "out",
+                "--assignments-dir", str(REPO / "assignments")).stderr == alias.stderr
+
+
+def test_parsing_imports_no_tensorflow():
+    """Building the parser and reading every command's --help loads no TensorFlow or Keras."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from course_lib.cli import COMMANDS, build_parser\n"
+        "parser = build_parser()\n"
+        "for argv in [['--help']] + [[c, '--help'] for c in COMMANDS]:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        parser.parse_args(argv)\n"
+        "args = parser.parse_args(['run', 'VGG_Depth', '--budget', 'smoke', '--epochs', '2'])\n"
+        "assert (args.experiment, args.epochs) == ('vgg-depth', 2), args\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY=", out.stdout

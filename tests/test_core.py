@@ -46,3 +46,10 @@ def test_normalize_key_and_repo_root():
     assert normalize_key(" VGG_A lrn ") == "vgg-a-lrn"
     root = repo_root()
     assert root is not None and (root / "course_lib" / "core.py").is_file()
+
+
+def test_atomic_write_keeps_compound_suffix_for_keras_weights(tmp_path):
+    with atomic_write(tmp_path / "epoch-00001.weights.h5") as tmp:
+        assert tmp.name.endswith(".weights.h5") and tmp.name.startswith(".")
+        tmp.write_bytes(b"w")
+    assert [p.name for p in tmp_path.iterdir()] == ["epoch-00001.weights.h5"]

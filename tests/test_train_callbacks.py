@@ -70,7 +70,6 @@ def test_restore_returns_the_newest_complete_epoch_and_the_weights(tmp_path):
     for a, b in zip(fresh.get_weights(), expected):
         np.testing.assert_array_equal(a, b)
     assert int(fresh.optimizer.iterations.numpy()) == expected_iterations  # optimizer state too
-    assert fresh._initial_epoch == 2  # what Model.fit reads, as with BackupAndRestore
 
 
 def test_interrupted_save_is_invisible(tmp_path):
@@ -82,10 +81,10 @@ def test_interrupted_save_is_invisible(tmp_path):
     folder = tmp_path / "b"
     # what a kill at the two dangerous instants of epoch 2's save leaves behind:
     (folder / "epoch-00002.history.json").write_text(json.dumps([{"epoch": 1}, {"epoch": 2}]))
-    (folder / ".tmp-123-00002.weights.h5").write_bytes(b"\x89HDF half written")
+    (folder / ".x1y2.partial.epoch-00002.weights.h5").write_bytes(b"\x89HDF half written")
     epoch, history = ResumableBackup(folder, fingerprint={}).restore(_model(seed=5))
     assert epoch == 1 and len(history) == 1
-    assert not list(folder.glob(".tmp-*"))  # the half-written weights are cleaned up
+    assert not list(folder.glob(".*"))  # the half-written weights are cleaned up
 
 
 def test_damaged_newest_weights_fall_back_to_an_older_epoch(tmp_path, capsys):
@@ -114,14 +113,24 @@ def test_backup_of_other_settings_is_discarded(tmp_path):
     assert not (tmp_path / "b").exists()
 
 
-def test_fit_resumes_through_on_train_begin(tmp_path):
-    """Used as a plain callback (no explicit restore), Model.fit starts after the backup."""
+def test_fit_resumes_with_initial_epoch_and_refuses_to_repeat_epochs(tmp_path):
+    """Resume is restore() + fit(initial_epoch=...); a fit that would redo epochs is refused."""
     model = _model()
-    _fit(model, 2, [ResumableBackup(tmp_path / "b", fingerprint={})])
+    backup = ResumableBackup(tmp_path / "b", fingerprint={})
+    backup.restore(model)
+    _fit(model, 2, [backup])
+    with pytest.raises(RuntimeError, match=r"call `restore\(model\)` before `fit`"):
+        _fit(_model(seed=3), 4, [ResumableBackup(tmp_path / "b", fingerprint={})])
+    resumed = ResumableBackup(tmp_path / "b", fingerprint={})
+    epoch, _ = resumed.restore(_model(seed=3))
+    with pytest.raises(ValueError, match="pass `initial_epoch=2`.*Received: initial_epoch=0"):
+        _fit(resumed.model, 4, [resumed])
     seen = []
     log = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seen.append(epoch))
-    _fit(_model(seed=3), 4, [ResumableBackup(tmp_path / "b", fingerprint={}), log])
+    _fit(resumed.model, 4, [resumed, log], initial_epoch=epoch)
     assert seen == [2, 3]
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]
+    assert resumed.completed_epochs() == [4]
 
 
 def test_clear_removes_the_backup(tmp_path):

@@ -148,3 +148,33 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tmp_path):
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
         assert b["test_loss"] == pytest.approx(a["test_loss"], rel=1e-4)
     assert two["test_error_pct"] == pytest.approx(one["test_error_pct"], abs=100 / 64 + 1e-9)
+
+
+def test_gpu_details_names_and_capabilities(monkeypatch):
+    """One function reads GPU names (runner, notebooks, benchmarks); fake devices, no GPU."""
+    import tensorflow as tf
+
+    from course_lib.train.gpu import _gpu_description, gpu_details
+
+    class Device:
+        def __init__(self, name):
+            self.name = name
+
+    details = {
+        "/physical_device:GPU:0": {"device_name": "NVIDIA A100", "compute_capability": (8, 0)},
+        "/physical_device:GPU:1": {"compute_capability": (6, 1)},
+    }
+
+    def fake(device):
+        if device.name not in details:
+            raise ValueError("no details")
+        return details[device.name]
+
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", fake)
+    gpus = [Device(name) for name in (*details, "/physical_device:GPU:2")]
+    assert gpu_details(gpus) == [("NVIDIA A100", (8, 0)), ("/physical_device:GPU:1", (6, 1)),
+                                 ("/physical_device:GPU:2", None)]
+    assert _gpu_description(gpus[:1]) == ("NVIDIA A100", True)
+    assert _gpu_description(gpus[:2])[1] is False  # a pre-Volta card: no mixed precision
+    if not tf.config.list_physical_devices("GPU"):
+        assert gpu_details() == []

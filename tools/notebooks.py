@@ -91,7 +91,6 @@ KIT_DIR_ON_COLAB = "/content/cnn-course-kit"
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 KERNEL_NAME = "python3"
-BUDGETS = ("smoke", "quick", "full")
 DEFAULT_CELL_TIMEOUT = 600
 LONG_CELL_TIMEOUT = 3600  # `execute` under quick/full: a cell may train several models
 _NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
@@ -138,6 +137,9 @@ def _notebook_module():
     from course_lib import notebook
 
     return notebook
+
+
+BUDGETS = _notebook_module().BUDGETS  # smoke, quick, full: defined once, in course_lib
 
 
 def repo_url(pyproject: Path | None = None) -> str:
@@ -913,7 +915,7 @@ def main(argv: Iterable[str] | None = None) -> int:
                     [str(ROOT), os.environ.get("PYTHONPATH", "")]))
                 import subprocess
 
-                return subprocess.run([sys.executable, "-m", "course_lib.grading", "build"],
+                return subprocess.run([sys.executable, "-m", "course_lib", "build"],
                                       cwd=ROOT, env=env).returncode
             return 0
         if args.command == "check":

@@ -7,8 +7,8 @@
   ``(kernel, stride, padding, dilation)`` tuples; :func:`rf_bounds` gives the pixels a unit sees.
 - :func:`conv_output_size`, :func:`conv_params`, :func:`memory_bytes`, :func:`model_memory`:
   the CS231n closed forms (seed 003).
-- :func:`load_table` / :func:`available_tables`: the seeds' printed tables (``data/tables``);
-  :func:`paper_vs_computed`: seed 000's printed parameter counts vs the built models.
+- :func:`load_table` / :func:`available_tables`: the seeds' printed tables (package data in
+  ``course_lib/tables``); :func:`paper_vs_computed`: seed 000's printed parameter counts vs the built models.
 - :func:`plot_filters`, :func:`plot_filters_and_maps`, :func:`plot_receptive_fields`,
   :func:`plot_architecture` and the numbers behind them (:func:`filter_grid`,
   :func:`activation_maps`, :func:`receptive_field_box`, :func:`architecture_column`): pictures

@@ -29,7 +29,6 @@ section 3.1.1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -309,17 +308,16 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
         name = "input" if len(model.inputs) == 1 else f"input_{i}"
         input_rows.append(_row(name, "InputLayer", None, None, None, None, dims[axis], init))
     for item in walk(model):
-        if isinstance(item, Enter):
-            outer = flat(keras.Operation.input.fget(item.sub))
-            for inner_t, outer_t in zip(flat(item.model.inputs), outer):
-                if id(outer_t) in states:
-                    states[id(inner_t)] = states[id(outer_t)]
-            continue
-        if isinstance(item, Exit):
-            outer = flat(keras.Operation.output.fget(item.sub))
-            for inner_t, outer_t in zip(flat(item.model.outputs), outer):
-                if id(inner_t) in states:
-                    states[id(outer_t)] = states[id(inner_t)]
+        if isinstance(item, (Enter, Exit)):  # carry the states into / out of a nested model
+            if isinstance(item, Enter):
+                sources = flat(keras.Operation.input.fget(item.sub))
+                targets = flat(item.model.inputs)
+            else:
+                sources = flat(item.model.outputs)
+                targets = flat(keras.Operation.output.fget(item.sub))
+            for source, target in zip(sources, targets):
+                if id(source) in states:
+                    states[id(target)] = states[id(source)]
             continue
         assert isinstance(item, Leaf)
         rows.append(_layer_row(item, states, axis))

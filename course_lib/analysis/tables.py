@@ -1,6 +1,6 @@
 """The seeds' printed tables as data, and seed 000's printed parameter counts vs computed ones.
 
-The CSV files in ``data/tables/`` hold numbers exactly as the source documents print them (one
+The CSV files in ``course_lib/tables/`` hold numbers exactly as the source documents print them (one
 file per table, every row with a ``source`` column naming the seed file and table); nothing in
 them is a result of this kit. :func:`load_table` reads one by its file stem.
 
@@ -8,21 +8,21 @@ them is a result of this kit. :func:`load_table` reads one by its file stem.
 Tables 1-3 next to the counts of the models this kit builds from the printed width lists,
 and flags the rows whose printed numbers cannot come from those widths.
 
-The folder is ``<repository>/data/tables`` (found from the installed package, which works for
-the editable install of ``make venv``); set the environment variable ``COURSE_LIB_TABLES_DIR``
+The folder ships inside the package (package data, read with ``importlib.resources``, so it works
+from a wheel as well as from a checkout); set the environment variable ``COURSE_LIB_TABLES_DIR``
 to use another folder.
 """
 
 from __future__ import annotations
 
-import difflib
+import importlib.resources
 import os
 from pathlib import Path
 
 import pandas as pd
 
-import course_lib
 from course_lib.analysis.layer_table import layer_table
+from course_lib.core import Registry
 from course_lib.models import build
 
 __all__ = ["available_tables", "load_table", "paper_vs_computed", "tables_dir"]
@@ -33,19 +33,19 @@ _DATASETS = {"cifar10": 10, "cifar100": 100, "svhn": 10}
 
 
 def tables_dir() -> Path:
-    """The folder holding the tables: ``$COURSE_LIB_TABLES_DIR`` or ``<repository>/data/tables``.
+    """The folder holding the tables: ``$COURSE_LIB_TABLES_DIR`` or the package's ``tables``.
 
     Raises:
-        FileNotFoundError: the folder does not exist (the message says how to point to it).
+        FileNotFoundError: ``$COURSE_LIB_TABLES_DIR`` names a folder that does not exist.
     """
     env = os.environ.get(ENV_VAR)
-    path = Path(env) if env else Path(course_lib.__file__).resolve().parents[1] / "data" / "tables"
+    if not env:
+        return Path(str(importlib.resources.files("course_lib") / "tables"))
+    path = Path(env)
     if not path.is_dir():
-        origin = f"${ENV_VAR}" if env else "the repository's data/tables (next to course_lib/)"
         raise FileNotFoundError(
-            f"Table folder {path} not found (from {origin}). Work from a checkout of the course "
-            f"repository with `pip install -e .` (as `make venv` does), or set {ENV_VAR} to the "
-            "folder holding the seed*.csv files."
+            f"Table folder {path} not found (from ${ENV_VAR}). Unset {ENV_VAR} to read the "
+            "tables shipped with course_lib, or set it to the folder holding the seed*.csv files."
         )
     return path
 
@@ -66,24 +66,19 @@ def load_table(name: str) -> pd.DataFrame:
         The table as a DataFrame; every row has a ``source`` column (seed file and table).
 
     Raises:
-        ValueError: unknown name; the message lists the available tables.
+        ValueError: unknown name; the message suggests close names and lists the tables.
 
     Example:
         >>> t = load_table("seed000_param_distribution")
         >>> t.loc[(t.model == "CNN-A2") & (t.dataset == "cifar10"), "test_error_pct"].item()
         10.37
     """
-    stem = str(name).strip()
-    if stem.endswith(".csv"):
-        stem = stem[:-4]
-    names = available_tables()
-    if stem not in names:
-        close = difflib.get_close_matches(stem, names, n=3, cutoff=0.4)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(
-            f"Unknown table {name!r}.{hint} Available tables: {', '.join(names)}."
-        )
-    return pd.read_csv(tables_dir() / f"{stem}.csv")
+    stem = str(name).strip().removesuffix(".csv")
+    folder = tables_dir()
+    tables = Registry("table", hint="See available_tables().")
+    for found in sorted(folder.glob("*.csv")):
+        tables.register(found.stem, found)
+    return pd.read_csv(tables.get(stem))
 
 
 def _decimals(text: str) -> int:

@@ -19,7 +19,6 @@ The computations (``filter_grid``, ``activation_maps``, ``receptive_field_box``,
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ import keras
 import numpy as np
 
 from course_lib.analysis._graph import flat, prepare_model
+from course_lib.core import Registry
 from course_lib.analysis.receptive_field import receptive_fields, rf_bounds
 
 __all__ = [
@@ -50,14 +50,16 @@ _CHANNEL_MODES = ("auto", "rgb", "sum", "mean")
 
 def _get_layer(model, name: str, caller: str):
     names = [layer.name for layer in model.layers]
-    if name not in names:
-        close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
-            f"{caller}: model {model.name!r} has no layer {name!r}.{hint} "
-            f"Layers: {', '.join(names)}. Received: layer={name!r}"
-        )
-    return model.get_layer(name)
+    if name in names:
+        return model.get_layer(name)
+    layers = Registry("layer")
+    for known in names:
+        if known not in layers:  # names differing only in case or "_" vs "-" are kept once
+            layers.register(known, known)
+    try:
+        return model.get_layer(layers.canonical(name))
+    except ValueError as err:
+        raise ValueError(f"{caller}: model {model.name!r}: {err} Received: layer={name!r}") from None
 
 
 def _first_conv(model, caller: str):

@@ -1,11 +1,12 @@
 """Assignments with otter-grader: build the student release and autograder, grade submissions.
 
-Command line (``make assignments`` runs the first)::
+Command line (the kit's one command, :mod:`course_lib.cli`; ``make assignments`` runs the
+first; ``python -m course_lib.grading`` is an alias)::
 
-    python -m course_lib.grading build [ASSIGNMENT ...] [--check-solutions]
-    python -m course_lib.grading grade ASSIGNMENT SUBMISSIONS_DIR --out OUT_DIR
+    course-lib build [ASSIGNMENT ...] [--check-solutions]
+    course-lib grade ASSIGNMENT SUBMISSIONS_DIR --out OUT_DIR
         [--timeout SECONDS] [--cell-timeout SECONDS] [--jobs N]
-    python -m course_lib.grading release DEST        # = make release DEST=...
+    course-lib release DEST        # = make release DEST=...
 
 Python::
 

@@ -18,7 +18,7 @@ the fingerprint, runs every test case against the namespace (otter's rules: a te
 when it raises nothing), compares the fingerprint again and prints ``TOKEN + JSON`` on the
 private stdout. Any change of the machinery is reported as a flag; the grader then gives 0.
 
-Not public API: the grading command is ``python -m course_lib.grading grade``.
+Not public API: the grading command is ``python -m course_lib grade``.
 """
 
 from __future__ import annotations

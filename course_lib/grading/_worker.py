@@ -29,7 +29,7 @@ Three adjustments to otter's runner, made by wrapping functions it calls:
   cells) have no cell limit: the tests' own ``time_limit`` calls and the whole submission's
   limit bound them, and interrupting them would lose the results of every test they run.
 
-Not public API: the grading command is ``python -m course_lib.grading grade``.
+Not public API: the grading command is ``python -m course_lib grade``.
 """
 
 from __future__ import annotations

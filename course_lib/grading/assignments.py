@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-import course_lib
+from course_lib.core import repo_root
 
 __all__ = [
     "AssignmentSpec", "assignments_root", "colab_badge", "colab_url", "find_assignment", "list_assignments",
@@ -68,14 +68,15 @@ def assignments_root(root: str | os.PathLike | None = None) -> Path:
     """The folder holding the assignments.
 
     ``root`` if given; else ``./assignments`` when the current folder has one; else the
-    ``assignments/`` folder next to the installed ``course_lib`` package (an editable install).
+    ``assignments/`` folder of the checkout ``course_lib`` is imported from
+    (:func:`course_lib.core.repo_root`).
     """
     if root is not None:
         path = Path(root)
     elif Path("assignments").is_dir():
         path = Path("assignments")
     else:
-        path = Path(course_lib.__file__).resolve().parents[1] / "assignments"
+        path = (repo_root() or Path.cwd()) / "assignments"
     if not path.is_dir():
         raise FileNotFoundError(
             f"No assignments folder at {path}. Run from the course kit's folder or pass "

@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 
 import course_lib
+from course_lib.core import repo_root
 from course_lib.grading.assignments import AssignmentSpec
 
 __all__ = ["BuildResult", "build_assignment", "grading_requirements"]
@@ -72,7 +73,8 @@ def _stage(spec: AssignmentSpec, staging: Path) -> Path:
     shutil.copytree(
         package, staging / "course_lib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
-    repo_requirements = package.parent / "requirements.txt"
+    root = repo_root()
+    repo_requirements = root / "requirements.txt" if root is not None else None
     (staging / "requirements.txt").write_text("\n".join(grading_requirements(repo_requirements)) + "\n")
     return master
 

@@ -458,7 +458,7 @@ def grade_submissions(
     """Grade every ``*.ipynb`` (or otter-exported ``*.zip``) in ``submissions_dir``.
 
     Args:
-        autograder_zip: The zip built by ``python -m course_lib.grading build``.
+        autograder_zip: The zip built by ``python -m course_lib build``.
         submissions_dir: Folder of submissions; the file name (without suffix) is the student.
         out_dir: Where the gradebook, summary, feedback, raw results and logs go.
         assignment: Name shown in the feedback files.

@@ -25,6 +25,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from course_lib.core import repo_root
+
 __all__ = ["STUDENT_GRADING_MODULES", "release_files", "write_release"]
 
 # The parts of course_lib.grading that students' notebooks and public tests import.
@@ -98,7 +100,13 @@ def write_release(dest: str | os.PathLike, root: str | os.PathLike | None = None
             ``course_lib``/``assignments``.
         FileNotFoundError: ``root`` has no student README or no built student assignments.
     """
-    root = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    if root is None:
+        root = repo_root()
+        if root is None:
+            raise FileNotFoundError(
+                "course_lib is not imported from a checkout of the kit: pass `root=` the kit's "
+                "folder (the one holding course_lib/, assignments/ and notebooks/).")
+    root = Path(root)
     root, dest = root.resolve(), Path(dest).resolve()
     for inner in ("course_lib", "assignments", "notebooks"):
         if dest == root or (root / inner) in (dest, *dest.parents):

@@ -1,11 +1,8 @@
 """SAF-pooling (SimpNet): max pooling immediately followed by dropout, as a Keras 3 layer."""
 
-import math
 import numbers
 
 import keras
-from keras import ops
-
 from course_lib.layers._validation import check_choice, check_float, check_pair, check_rank4
 
 
@@ -77,44 +74,34 @@ class SAFPooling2D(keras.layers.Layer):
         self.seed = None if seed is None else int(seed)
         if self.rate > 0:
             self.seed_generator = keras.random.SeedGenerator(self.seed)
+        # "Max pooling, then dropout": the pooling is Keras' own layer, shapes included.
+        self.pool = keras.layers.MaxPooling2D(
+            self.pool_size, self.strides, self.padding, data_format="channels_last",
+            dtype=self.dtype_policy, name="max_pooling2d",
+        )
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)  # checks the rank and the spatial size
         self.input_spec = keras.InputSpec(ndim=4)
 
     def call(self, inputs, training=False):
-        outputs = ops.max_pool(
-            inputs,
-            pool_size=self.pool_size,
-            strides=self.strides,
-            padding=self.padding,
-            data_format="channels_last",
-        )
+        outputs = self.pool(inputs)
         if training and self.rate > 0:
             outputs = keras.random.dropout(outputs, self.rate, seed=self.seed_generator)
         return outputs
 
     def compute_output_shape(self, input_shape):
-        batch, height, width, channels = check_rank4(self, input_shape, need_channels=False)
-        return (
-            batch,
-            self._pooled_length(height, 0),
-            self._pooled_length(width, 1),
-            channels,
-        )
-
-    def _pooled_length(self, length, axis):
-        if length is None:
-            return None
-        if self.padding == "same":
-            return math.ceil(length / self.strides[axis])
-        if length < self.pool_size[axis]:
-            raise ValueError(
-                f"SAFPooling2D with padding='valid' needs inputs at least as large as "
-                f"pool_size={self.pool_size} in height and width; use a smaller pool_size "
-                f"or padding='same'. Received: input spatial size {length} on axis {axis + 1}"
-            )
-        return (length - self.pool_size[axis]) // self.strides[axis] + 1
+        _, height, width, _ = check_rank4(self, input_shape, need_channels=False)
+        if self.padding == "valid":
+            for axis, length in enumerate((height, width)):
+                if length is not None and length < self.pool_size[axis]:
+                    raise ValueError(
+                        f"SAFPooling2D with padding='valid' needs inputs at least as large as "
+                        f"pool_size={self.pool_size} in height and width; use a smaller "
+                        f"pool_size or padding='same'. Received: input spatial size {length} "
+                        f"on axis {axis + 1}"
+                    )
+        return self.pool.compute_output_shape(input_shape)
 
     def get_config(self):
         return {

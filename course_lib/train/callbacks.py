@@ -1,8 +1,8 @@
 """Callbacks of the runner: resumable backups, per-epoch reseeding, live training curves.
 
-* :class:`ResumableBackup` -- ``keras.callbacks.BackupAndRestore`` made safe against a kill at any
-  instant and extended with the run's per-epoch history, so that a restarted run continues from
-  its last completed epoch and its final record covers every epoch.
+* :class:`ResumableBackup` -- per-epoch backups safe against a kill at any instant, with the
+  run's per-epoch history, so that a restarted run continues from its last completed epoch
+  (``fit(initial_epoch=...)``) and its final record covers every epoch.
 * :class:`EpochReseed` -- puts every ``keras.random.SeedGenerator`` (dropout, SAF-pooling) in a
   state that depends only on (seed, epoch), so a resumed epoch draws the same masks as it would
   have in an uninterrupted run (Keras does not save generator states in weight files).
@@ -24,7 +24,7 @@ from typing import Any
 
 import keras
 
-from course_lib.train.results import write_json_atomic
+from course_lib.core import atomic_write, write_json_atomic
 
 __all__ = ["EpochReseed", "LiveCurves", "ResumableBackup", "in_notebook"]
 
@@ -56,85 +56,77 @@ def _history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float 
     return entry
 
 
-class ResumableBackup(keras.callbacks.BackupAndRestore):
-    """``BackupAndRestore`` whose backups survive a kill at any instant, with the run's history.
+class ResumableBackup(keras.callbacks.Callback):
+    """Per-epoch backups that survive a kill at any instant, with the run's history.
 
-    Keras' callback writes ``latest.weights.h5`` and then ``training_metadata.json`` in place: a
-    kill between the two (or during the first) leaves weights and epoch counter out of step, and
-    the restarted run silently repeats or skips an epoch. Here each completed epoch ``e`` is
-    saved as ``epoch-<e>.weights.h5`` plus ``epoch-<e>.history.json``, each written to a
-    temporary file and renamed into place (the history first, the weights last), so the epoch
-    number of a backup is part of its file name and a backup either exists completely or not at
-    all. Restoring picks the newest epoch whose two files exist and whose weights load, and
-    older epochs are deleted only after a newer one is complete. The history holds one entry
-    per epoch (losses, errors, learning rate, seconds), so a resumed run's record covers the
-    epochs run before the interruption too.
+    A plain Keras callback (public hooks only): after each completed epoch ``e`` it saves
+    ``epoch-<e>.history.json`` and then ``epoch-<e>.weights.h5`` (weights and optimizer
+    state), each with :func:`course_lib.core.atomic_write`, so the epoch number of a backup is
+    part of its file name and a backup either exists completely or not at all.
+    :meth:`restore` loads the newest epoch whose two files exist and whose weights load; the
+    caller then resumes with ``model.fit(..., initial_epoch=epoch)``. Older epochs are deleted
+    only after a newer one is complete. The history holds one entry per epoch (losses, errors,
+    learning rate, seconds), so a resumed run's record covers the epochs run before the
+    interruption too. (``keras.callbacks.BackupAndRestore`` writes its weights and its epoch
+    counter in place, one after the other: a kill between the two leaves them out of step.)
 
     The backup folder also holds ``run.json``, a fingerprint of the run's settings: a backup
     made with different settings (another seed, another number of epochs) is discarded rather
     than resumed.
 
-    The backup is kept when training ends (``delete_checkpoint=False``); the runner calls
-    :meth:`clear` once the run's result record is safely written, so a kill between the end of
-    training and the record costs nothing either.
+    The backup is kept when training ends; the runner calls :meth:`clear` once the run's
+    result record is safely written, so a kill between the end of training and the record
+    costs nothing either.
 
     Args:
         backup_dir: folder for the backup files (created when needed).
         fingerprint: JSON-serialisable description of the run; must match to resume.
-
-    Call arguments (Keras callback hooks): standard.
 
     Example:
 
     >>> backup = ResumableBackup("results/exp/model/backup/run", fingerprint={"seed": 0})
     >>> start_epoch, history = backup.restore(model)  # doctest: +SKIP
     >>> model.fit(data, epochs=10, initial_epoch=start_epoch, callbacks=[backup])  # doctest: +SKIP
-
-    Reference: keras.callbacks.BackupAndRestore (Keras 3), whose hooks this class keeps.
     """
 
     def __init__(self, backup_dir: str | os.PathLike, fingerprint: dict | None = None):
-        super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=False)
+        super().__init__()
+        self.backup_dir = Path(backup_dir)
         self.fingerprint = json.loads(json.dumps(fingerprint or {}, sort_keys=True, default=str))
         self.history: list[dict] = []
         self.restored_epoch = 0
-        self._restored = False
-        self._epoch_start = None
-        self._eval_start = None
-        self._eval_seconds = 0.0
+        self.restored = False
+        self.epoch_start = None
+        self.eval_start = None
+        self.eval_seconds = 0.0
 
     # ---- files ---------------------------------------------------------------------------
-    @property
-    def _dir(self) -> Path:
-        return Path(self.backup_dir)
+    def weights_file(self, epoch: int) -> Path:
+        return self.backup_dir / f"epoch-{epoch:05d}.weights.h5"
 
-    def _weights_file(self, epoch: int) -> Path:
-        return self._dir / f"epoch-{epoch:05d}.weights.h5"
-
-    def _history_file(self, epoch: int) -> Path:
-        return self._dir / f"epoch-{epoch:05d}.history.json"
+    def history_file(self, epoch: int) -> Path:
+        return self.backup_dir / f"epoch-{epoch:05d}.history.json"
 
     def completed_epochs(self) -> list[int]:
         """Epochs with a complete backup (weights and history), newest first."""
-        if not self._dir.is_dir():
+        if not self.backup_dir.is_dir():
             return []
         found = []
-        for path in self._dir.iterdir():
+        for path in self.backup_dir.iterdir():
             match = _EPOCH_FILE.match(path.name)
-            if match and self._history_file(int(match.group(1))).is_file():
+            if match and self.history_file(int(match.group(1))).is_file():
                 found.append(int(match.group(1)))
         return sorted(found, reverse=True)
 
-    def _fingerprint_matches(self) -> bool:
-        path = self._dir / "run.json"
+    def fingerprint_matches(self) -> bool:
         try:
-            return json.loads(path.read_text()) == self.fingerprint
+            return json.loads((self.backup_dir / "run.json").read_text()) == self.fingerprint
         except (OSError, ValueError):
             return False
 
     def clear(self) -> None:
         """Delete the backup folder (after the run's record is written)."""
-        shutil.rmtree(self._dir, ignore_errors=True)
+        shutil.rmtree(self.backup_dir, ignore_errors=True)
 
     # ---- restore -------------------------------------------------------------------------
     def restore(self, model: keras.Model) -> tuple[int, list[dict]]:
@@ -142,79 +134,81 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
         Returns:
             ``(epochs_completed, history)``; ``(0, [])`` when there is nothing to resume.
+            Pass ``initial_epoch=epochs_completed`` to ``model.fit``.
         """
         self.set_model(model)
-        self._restored = True
+        self.restored = True
         self.restored_epoch, self.history = 0, []
-        if self._dir.is_dir() and not self._fingerprint_matches():
+        if self.backup_dir.is_dir() and not self.fingerprint_matches():
             # A backup of other settings (or an interrupted write of run.json): start afresh.
             self.clear()
-        if self._dir.is_dir():  # weights a kill or Ctrl-C interrupted mid-write
-            for stale in self._dir.glob(".tmp-*.weights.h5"):
+        if self.backup_dir.is_dir():  # temporaries a kill or Ctrl-C left mid-write
+            for stale in self.backup_dir.glob(".*"):
                 stale.unlink(missing_ok=True)
         for epoch in self.completed_epochs():
             try:
-                history = json.loads(self._history_file(epoch).read_text())
+                history = json.loads(self.history_file(epoch).read_text())
                 if not isinstance(history, list) or len(history) != epoch:
                     raise ValueError("history length does not match the epoch")
                 if model.optimizer is not None and not model.optimizer.built:
                     model.optimizer.build(model.trainable_variables)
-                model.load_weights(str(self._weights_file(epoch)))
+                model.load_weights(str(self.weights_file(epoch)))
             except (OSError, ValueError, KeyError) as err:
                 # A damaged file (disk full, foreign edit): fall back to the previous epoch.
-                print(f"warning: backup of epoch {epoch} in {self._dir} is unreadable ({err}); "
-                      "trying an older one")
+                print(f"warning: backup of epoch {epoch} in {self.backup_dir} is unreadable "
+                      f"({err}); trying an older one")
                 continue
             self.restored_epoch, self.history = epoch, history
-            model._initial_epoch = epoch  # what BackupAndRestore sets for Model.fit
             break
         return self.restored_epoch, list(self.history)
 
-    def _load_model(self):  # called by BackupAndRestore.on_train_begin
-        if not self._restored:
-            self.restore(self.model)
-        elif self.restored_epoch:
-            self.model._initial_epoch = self.restored_epoch
-
     # ---- save ----------------------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        if not self.restored and self.completed_epochs() and self.fingerprint_matches():
+            raise RuntimeError(
+                f"{self.backup_dir} holds a backup of this run: call `restore(model)` before "
+                "`fit` and pass `initial_epoch=` the epoch it returns (or `clear()` it to "
+                "start afresh).")
+
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = time.perf_counter()
-        self._eval_seconds = 0.0
+        if self.restored_epoch and epoch < self.restored_epoch:
+            raise ValueError(
+                f"The backup was restored after epoch {self.restored_epoch}, but fit starts at "
+                f"epoch {epoch}: pass `initial_epoch={self.restored_epoch}` to `model.fit`. "
+                f"Received: initial_epoch={epoch}")
+        self.epoch_start = time.perf_counter()
+        self.eval_seconds = 0.0
 
     # Validation inside fit runs between the last training step and on_epoch_end; timing it
     # separately gives the training-only seconds (and images/s) of each epoch.
     def on_test_begin(self, logs=None):
-        self._eval_start = time.perf_counter()
+        self.eval_start = time.perf_counter()
 
     def on_test_end(self, logs=None):
-        if self._eval_start is not None:
-            self._eval_seconds += time.perf_counter() - self._eval_start
-            self._eval_start = None
+        if self.eval_start is not None:
+            self.eval_seconds += time.perf_counter() - self.eval_start
+            self.eval_start = None
 
     def on_epoch_end(self, epoch, logs=None):
-        total = time.perf_counter() - (self._epoch_start or time.perf_counter())
+        total = time.perf_counter() - (self.epoch_start or time.perf_counter())
         lr = None
         if self.model.optimizer is not None:
             lr = _to_float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        entry = _history_entry(epoch + 1, logs, total - self._eval_seconds, lr)
-        entry["eval_seconds"] = round(self._eval_seconds, 4)
+        entry = _history_entry(epoch + 1, logs, total - self.eval_seconds, lr)
+        entry["eval_seconds"] = round(self.eval_seconds, 4)
         self.history = self.history[:epoch] + [entry]
-        self._current_epoch = epoch + 1
-        self._save_model()
+        self.save(epoch + 1)
 
-    def _save_model(self):
-        epoch = self._current_epoch
-        self._dir.mkdir(parents=True, exist_ok=True)
-        if not (self._dir / "run.json").is_file():
-            write_json_atomic(self._dir / "run.json", self.fingerprint)
-        write_json_atomic(self._history_file(epoch), self.history)
-        final = self._weights_file(epoch)
-        tmp = self._dir / f".tmp-{os.getpid()}-{epoch:05d}.weights.h5"
-        self.model.save_weights(str(tmp), overwrite=True)
-        os.replace(tmp, final)
+    def save(self, epoch: int) -> None:
+        """Write the backup of ``epoch`` (history first, weights last), drop older ones."""
+        if not (self.backup_dir / "run.json").is_file():
+            write_json_atomic(self.backup_dir / "run.json", self.fingerprint)
+        write_json_atomic(self.history_file(epoch), self.history)
+        with atomic_write(self.weights_file(epoch)) as tmp:
+            self.model.save_weights(str(tmp), overwrite=True)
         for old in self.completed_epochs():
             if old < epoch:
-                for path in (self._weights_file(old), self._history_file(old)):
+                for path in (self.weights_file(old), self.history_file(old)):
                     path.unlink(missing_ok=True)
 
 

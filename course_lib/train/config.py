@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from course_lib.core import Registry
+
 __all__ = [
     "BUDGETS",
     "Budget",
@@ -34,6 +36,7 @@ EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense", "multi_crop_dens
 SCHEDULE_KINDS = ("constant", "step", "cosine")
 OPTIMIZERS = ("sgd",)
 _LABEL = re.compile(r"^[A-Za-z0-9._+-]+$")
+#: The budget names, defined here once (notebooks, tools and the CLI import them).
 BUDGET_NAMES = ("smoke", "quick", "full")
 
 
@@ -570,36 +573,38 @@ QUICK_SCHEDULE = ScheduleConfig("cosine", warmup_fraction=0.1)
 #: The three budgets. Experiments redefine ``quick`` from measurements on a 2-core CPU
 #: (``Experiment.budgets``); the global one is the recipe they start from: CNN-A2 at widths
 #: x0.25 reaches about 16% test error on fashion_mnist32 with it.
-BUDGETS: dict[str, Budget] = {
-    "smoke": Budget(
+BUDGETS: Registry[Budget] = Registry("budget")
+for _budget in (
+    Budget(
         "smoke", epochs=1, train_limit=128, test_limit=64, batch_size=32, width_multiplier=0.25,
         description="seconds per run, for tests: 1 epoch, 128 train / 64 test images, "
         "batch <= 32, widths x0.25; its numbers are not evidence",
     ),
-    "quick": Budget(
+    Budget(
         "quick", epochs=4, train_limit=12000, test_limit=None, batch_size=64,
         width_multiplier=0.25, learning_rate=0.05, schedule=QUICK_SCHEDULE,
         description="minutes per run on a laptop CPU: 4 epochs, 12,000 train images (1,200 "
         "per class) / the whole test set, batch <= 64, widths x0.25, learning rate 0.05 with "
         "warm-up + cosine; experiments adjust it",
     ),
-    "full": Budget(
+    Budget(
         "full", epochs=None, train_limit=None, test_limit=None,
         description="the source's schedule on the whole dataset (meant for a GPU)",
     ),
-}
+):
+    BUDGETS.register(_budget.name, _budget)
+del _budget
+assert tuple(BUDGETS.names()) == BUDGET_NAMES
 
 
 def get_budget(name: str | Budget) -> Budget:
     """The :class:`Budget` called ``name`` (a ``Budget`` passes through)."""
     if isinstance(name, Budget):
         return name
-    key = str(name).strip().lower()
-    if key not in BUDGETS:
-        raise ValueError(
-            f"Unknown budget {name!r}. Choose from: {', '.join(BUDGETS)}. Received: budget={name!r}"
-        )
-    return BUDGETS[key]
+    try:
+        return BUDGETS.get(name)
+    except ValueError as err:
+        raise ValueError(f"{err} Received: budget={name!r}") from None
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ the offline ``fashion_mnist32`` view with any budget (``--dataset fashion_mnist3
 
 from __future__ import annotations
 
-import difflib
-
+from course_lib.core import Registry
 from course_lib.train.config import (
     Budget,
     EvalConfig,
@@ -32,38 +31,31 @@ from course_lib.train.config import (
 
 __all__ = ["EXPERIMENTS", "get_experiment", "experiment_names", "register_experiment"]
 
-EXPERIMENTS: dict[str, Experiment] = {}
+#: The registered experiments, in registration order (``EXPERIMENTS["vgg-depth"]``,
+#: ``EXPERIMENTS.values()``); names are looked up forgivingly, with suggestions.
+EXPERIMENTS: Registry[Experiment] = Registry(
+    "experiment", hint="`course-lib list` describes them.")
 
 
 def register_experiment(experiment: Experiment) -> Experiment:
     """Add an experiment to the registry (its name must be new)."""
-    if experiment.name in EXPERIMENTS:
-        raise ValueError(f"An experiment named {experiment.name!r} is already registered.")
-    EXPERIMENTS[experiment.name] = experiment
-    return experiment
+    return EXPERIMENTS.register(experiment.name, experiment)
 
 
 def experiment_names() -> list[str]:
     """Registered experiment names, in registration order."""
-    return list(EXPERIMENTS)
+    return EXPERIMENTS.names()
 
 
 def get_experiment(name: str | Experiment) -> Experiment:
     """The experiment called ``name`` (an ``Experiment`` passes through).
 
     Raises:
-        ValueError: unknown name; the message lists the registered ones.
+        ValueError: unknown name; the message suggests close names and lists the registered ones.
     """
     if isinstance(name, Experiment):
         return name
-    key = str(name).strip().lower().replace("_", "-")
-    if key not in EXPERIMENTS:
-        close = difflib.get_close_matches(key, list(EXPERIMENTS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown experiment {name!r}.{hint} Choose from: {', '.join(EXPERIMENTS)}"
-        )
-    return EXPERIMENTS[key]
+    return EXPERIMENTS.get(name)
 
 
 #: What every experiment's quick budget changes from its source, and why (measured on a 2-core

@@ -24,7 +24,7 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Accelerator", "configure", "mixed_precision_scope", "op_determinism"]
+__all__ = ["Accelerator", "configure", "gpu_details", "mixed_precision_scope", "op_determinism"]
 
 
 @dataclass
@@ -63,19 +63,34 @@ class Accelerator:
         }
 
 
-def _gpu_description(tf, gpus) -> tuple[str, bool]:
-    """Names of the GPUs and whether all of them have tensor cores (compute capability >= 7)."""
-    names, tensor_cores = [], True
+def gpu_details(gpus=None) -> list[tuple[str, tuple[int, ...] | None]]:
+    """``(name, compute capability)`` of each GPU TensorFlow sees (or of ``gpus``).
+
+    The name is the driver's (``"NVIDIA H100 80GB HBM3"``), or TensorFlow's device name when
+    the driver gives none; the capability is ``None`` when unknown. An empty list on a
+    CPU-only machine.
+    """
+    import tensorflow as tf
+
+    if gpus is None:
+        gpus = tf.config.list_physical_devices("GPU")
+    found = []
     for gpu in gpus:
         try:
             details = tf.config.experimental.get_device_details(gpu)
         except (ValueError, RuntimeError):
             details = {}
-        names.append(details.get("device_name", gpu.name))
         capability = details.get("compute_capability")
-        if not capability or tuple(capability) < (7, 0):
-            tensor_cores = False
-    return ", ".join(names), tensor_cores
+        found.append((details.get("device_name", gpu.name),
+                      tuple(capability) if capability else None))
+    return found
+
+
+def _gpu_description(gpus) -> tuple[str, bool]:
+    """Names of the GPUs and whether all of them have tensor cores (compute capability >= 7)."""
+    details = gpu_details(gpus)
+    tensor_cores = all(cap is not None and cap >= (7, 0) for _, cap in details)
+    return ", ".join(name for name, _ in details), tensor_cores
 
 
 def _enable_memory_growth(tf, gpus) -> None:
@@ -163,7 +178,7 @@ def configure(
     description = platform.processor() or platform.machine() or "CPU"
     tensor_cores = False
     if kind == "gpu" and gpus:
-        description, tensor_cores = _gpu_description(tf, gpus)
+        description, tensor_cores = _gpu_description(gpus)
     description = f"{len(devices)} x {kind.upper()} ({description})"
 
     if mixed_precision == "auto":

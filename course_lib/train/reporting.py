@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from course_lib.core import atomic_write
 from course_lib.train.experiments import get_experiment
 from course_lib.train.results import load_records, safe_name
 
@@ -445,10 +446,9 @@ def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: 
 def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    with atomic_write(path) as tmp:  # a reader never sees half a PNG
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)  # a reader never sees half a PNG
     return path
 
 

@@ -4,10 +4,10 @@ A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json
 ``__seed<S>`` before ``.json`` when the run's seed is not the experiment's own). Records of one
 experiment from several machines merge by copying their result folders into one, or by reading
 several folders at once (:func:`load_records` takes a list). Which folder is used is decided in
-one place, :func:`results_dir`. A record is written to a temporary file in the same folder and moved into place with ``os.replace``, so a reader
-never sees half a record, even if the writer is killed mid-write. Reading tolerates whatever
-is there anyway: a corrupt or partial file (someone else's editor, a full disk, an older
-schema) produces one :class:`CorruptRecordWarning` line and is skipped.
+one place, :func:`results_dir`. A record is written with :func:`course_lib.core.write_json_atomic`
+(a temporary file in the same folder, moved into place), so a reader never sees half a
+record, even if the writer is killed mid-write. Reading tolerates whatever is there anyway:
+a corrupt or partial file (someone else's editor, a full disk, an older schema) produces one :class:`CorruptRecordWarning` line and is skipped.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
+
+from course_lib.core import write_json_atomic  # re-exported: records are written with it
 
 __all__ = [
     "CorruptRecordWarning",
@@ -102,32 +103,6 @@ def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dat
     tail = "" if seed is None else f"__seed{int(seed)}"
     name = f"{safe_name(label)}__{safe_name(dataset)}__{safe_name(budget)}{tail}.json"
     return Path(results_dir) / safe_name(experiment) / name
-
-
-def write_json_atomic(path: str | os.PathLike, data: Any) -> Path:
-    """Write ``data`` as JSON to ``path`` atomically (temporary file + ``os.replace``).
-
-    The temporary file sits in the destination folder (same file system, so the rename is
-    atomic) and is flushed and fsynced before the rename. On any error it is removed and the
-    previous file, if any, is left untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=False, allow_nan=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
 
 
 def load_record(path: str | os.PathLike) -> dict:

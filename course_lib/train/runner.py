@@ -239,10 +239,10 @@ def _verbose(verbose) -> int:
 
 def _save_model_atomic(model, target: Path) -> Path:
     """``model.save`` to a temporary file, then rename: a kill never leaves half a model."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.stem}.partial.keras")
-    model.save(partial)
-    os.replace(partial, target)
+    from course_lib.core import atomic_write
+
+    with atomic_write(target) as partial:
+        model.save(partial)
     return target
 
 

@@ -92,10 +92,11 @@ BUDGET = setup(expected_version="0.1.0")
 #   analysis/        per-layer tables, receptive fields, CS231n arithmetic, the sources' tables
 #   data/            tf.data loaders (CIFAR-10/100, SVHN, MNIST, Fashion-MNIST and its 32x32x3 view)
 #   train/           experiments as data, the resumable runner, result records, reports
+#   tables/          the sources' printed tables as CSV (package data)
 #   notebook.py      the setup() of the first cell
 # notebooks/         this course, in order; notebooks/src/ holds each notebook as a Python script
 # assignments/       graded assignments (otter-grader)
-# data/              dataset cache, and data/tables/: the sources' printed tables as CSV
+# data/              real Fashion-MNIST and the dataset cache
 # results/           one JSON record per finished run, results/<experiment>/...json
 # tests/             the test suite (make test)
 # ```

@@ -216,7 +216,7 @@ print(f"with sharing:    {conv_params(11, 3, 96):,} parameters "
 
 # %% [markdown]
 # The notes work out about twenty such numbers. The kit keeps them as data
-# (`data/tables/seed003_worked_examples.csv`, with the section they come from); the cell below
+# (`course_lib/tables/seed003_worked_examples.csv`, with the section they come from); the cell below
 # recomputes every one from its `W, F, P, S, C_in, K` columns. The only row that disagrees is
 # the notes' own "unreasonable" example, whose printed value 2.333 is not a valid size.
 

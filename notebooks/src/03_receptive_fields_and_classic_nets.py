@@ -7,7 +7,7 @@
 # by 魏秀参 (Wei Xiu-Shen); the course read it as seed 004 — receptive fields, distributed
 # representation, the hierarchy of deep features, and four classic designs: AlexNet, VGG-Nets,
 # Network-in-Network and residual networks (with highway networks on the way). The book's
-# tables 3.1 and 3.2 are data here (`data/tables/`), every table is regenerated from the models
+# tables 3.1 and 3.2 are data here (`course_lib/tables/`), every table is regenerated from the models
 # in `course_lib.models` and compared with the book row by row, and the book's figures 3.2 and
 # 3.11 are redrawn from code.
 #

@@ -14,7 +14,7 @@
 # parameter counts, the layer shapes, the dense evaluation) and it rebuilds the paper's
 # **experiments at CIFAR scale** (32x32 input, narrower layers: `VGG-*-CIFAR`, a course
 # scale-down, not the paper's networks). Numbers from the paper are data with a source
-# (`data/tables/seed001_*.csv`); numbers from our runs are measured here.
+# (`course_lib/tables/seed001_*.csv`); numbers from our runs are measured here.
 #
 # ## 学习目标 (learning goals)
 #
@@ -185,7 +185,7 @@ plt.show()
 # ## 2. Counting the parameters
 #
 # The printed sizes (133/133/133/134/138/144M) are those of the original paper's Table 2; the
-# translation in seed 001 prints no configuration table, so `data/tables/seed001_vgg_configs.csv`
+# translation in seed 001 prints no configuration table, so `course_lib/tables/seed001_vgg_configs.csv`
 # records them with that source. We build each network at its real size (224x224x3, 1000
 # classes) and count. The counts do not depend on the weight values, so the cell builds with
 # `kernel_initializer="zeros"`: that skips drawing 130 million random numbers per model.
