@@ -13,7 +13,10 @@ import pytest
 
 from course_lib.data import fashion_mnist as fm
 from course_lib.data import load, read_idx, shipped
-from course_lib.data.paths import HIDE_ENV_VAR, REPO_ROOT
+from course_lib.core import repo_root
+from course_lib.data.paths import HIDE_ENV_VAR
+
+REPO_ROOT = repo_root()
 
 README = REPO_ROOT / "data" / "README.md"
 FILES = {**shipped.SUBSET_FILES, **shipped.TEST_FILES}
@@ -123,7 +126,7 @@ def test_fake_system_folder_is_the_debian_source(monkeypatch, tmp_path):
     system = tmp_path / "system"
     system.mkdir()
     rng = np.random.default_rng(0)
-    for key, (stem, _) in fm._STEMS.items():
+    for key, stem in fm._STEMS.items():
         n = 30 if key.endswith("train") else 10
         data = (rng.integers(0, 256, (n, 28, 28)) if key.startswith("x")
                 else np.arange(n) % 10).astype(np.uint8)

@@ -56,7 +56,7 @@ def test_batches_are_unchanged(seed, augment, tmp_path):
     import keras
 
     from course_lib import data
-    from course_lib.train.pipeline import epoch_stream, load_run_data
+    from course_lib.data import epoch_stream, load_run_data
 
     got = {}
     keras.utils.set_random_seed(seed)  # as the runner does before loading

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from course_lib.data import load, network, svhn_validation_indices
+from course_lib.data import load, svhn_validation_indices, tfds_source
 from course_lib.data.svhn import cached_svhn_validation_indices
 
 
@@ -65,7 +65,7 @@ N = 4400
 
 @pytest.fixture
 def mock_svhn(tmp_path, monkeypatch):
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
     monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     with tfds.testing.mock_data(num_examples=N):

@@ -1,28 +1,25 @@
 """The SVHN validation split of seed 000 (after Goodfellow et al.'s Maxout networks [11]).
 
 Seed 000, section 3: "采用与[11]相同的验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类
-随机抽取 200 张作为验证集" -- 400 images per class drawn at random from ``train`` and 200 per class
-from ``extra``: 6,000 validation images, removed from the training pool. The draw here uses a
-fixed NumPy seed (``SVHN_VALIDATION_SEED``) so every run and every machine gets the same split.
+随机抽取 200 张作为验证集": 400 images per class from ``train`` and 200 per class from ``extra``,
+6,000 in all, removed from the training pool; drawn with a fixed NumPy seed so every machine
+gets the same split.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-__all__ = [
-    "SVHN_VALIDATION_PER_CLASS",
-    "SVHN_VALIDATION_SEED",
-    "svhn_validation_indices",
-    "cached_svhn_validation_indices",
-]
+from course_lib.core import atomic_write
+
+__all__ = ["SVHN_VALIDATION_PER_CLASS", "SVHN_VALIDATION_SEED", "svhn_validation_indices",
+           "cached_svhn_validation_indices"]
 
 #: Validation images per class drawn from (train, extra).
 SVHN_VALIDATION_PER_CLASS = (400, 200)
@@ -47,16 +44,15 @@ def svhn_validation_indices(
         num_classes: number of classes.
 
     Returns:
-        ``(train_idx, extra_idx)``, sorted int64 arrays (``extra_idx`` empty when
-        ``extra_labels`` is None).
+        ``(train_idx, extra_idx)``, sorted int64 (``extra_idx`` empty without ``extra_labels``).
 
     Raises:
         ValueError: a class has fewer images than requested.
     """
     rng = np.random.default_rng(seed)
     out = []
-    draws = (("train", train_labels, per_class[0]), ("extra", extra_labels, per_class[1]))
-    for part, labels, k in draws:
+    for part, labels, k in (("train", train_labels, per_class[0]),
+                            ("extra", extra_labels, per_class[1])):
         if labels is None:
             out.append(np.zeros([0], np.int64))
             continue
@@ -82,10 +78,14 @@ def cached_svhn_validation_indices(
     extra_labels: Callable[[], np.ndarray] | None,
     per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``svhn_validation_indices`` computed once per ``key`` and kept in ``cache`` as npz.
+    """:func:`svhn_validation_indices`, computed once per ``key`` and kept as
+    ``<cache>/svhn_validation-<sha1 of key>.npz`` (reading 604,388 labels takes a while).
 
-    Reading the labels of SVHN's 604,388 train+extra images takes a while; the indices are
-    stored in ``<cache>/svhn_validation-<sha1 of key>.npz``.
+    Args:
+        cache: the loaders' cache folder.
+        key: JSON-serialisable description of the source (folder, version, split sizes).
+        train_labels, extra_labels: called on a cache miss (``extra_labels`` may be None).
+        per_class: as in :func:`svhn_validation_indices`.
     """
     key = {**key, "per_class": list(per_class), "seed": SVHN_VALIDATION_SEED}
     text = json.dumps(key, sort_keys=True)
@@ -101,10 +101,8 @@ def cached_svhn_validation_indices(
         train_labels(), None if extra_labels is None else extra_labels(), per_class
     )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npz")
-        np.savez(tmp, key=np.array(text), train_idx=train_idx, extra_idx=extra_idx)
-        os.replace(tmp, path)
+        with atomic_write(path) as tmp:
+            np.savez(tmp, key=np.array(text), train_idx=train_idx, extra_idx=extra_idx)
     except OSError as exc:
         warnings.warn(
             f"could not cache the SVHN validation split at {path} ({exc}); it will be "
