@@ -1,5 +1,7 @@
 """SVHN: seed 000's validation split (400/class from train + 200/class from extra, 6,000 images)."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -53,7 +55,7 @@ def test_split_is_cached(tmp_path):
     b = cached_svhn_validation_indices(tmp_path, key, labels, None)
     assert len(calls) == 1
     np.testing.assert_array_equal(a[0], b[0])
-    assert len(list(tmp_path.glob("svhn_validation-*.npz"))) == 1
+    assert len(list(tmp_path.glob("svhn_validation-*.json"))) == 1
     cached_svhn_validation_indices(tmp_path, {**key, "source": "y"}, labels, None)
     assert len(calls) == 2
 
@@ -93,9 +95,9 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     assert x_val.shape == (6000, 32, 32, 3)
     np.testing.assert_array_equal(np.bincount(y_val, minlength=10), [600] * 10)
 
-    (cached,) = list((mock_svhn / "cache").glob("svhn_validation-*.npz"))
-    with np.load(cached) as f:
-        t_idx, e_idx = f["train_idx"], f["extra_idx"]
+    (cached,) = list((mock_svhn / "cache").glob("svhn_validation-*.json"))
+    stored = json.loads(cached.read_text())
+    t_idx, e_idx = np.array(stored["train_idx"]), np.array(stored["extra_idx"])
     assert len(t_idx) == 4000 and len(e_idx) == 2000
     np.testing.assert_array_equal(np.bincount(raw_y[t_idx], minlength=10), [400] * 10)
     # val = the chosen train images, then the chosen extra images (mock extra == train)

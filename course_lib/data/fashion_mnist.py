@@ -1,24 +1,11 @@
-"""Fashion-MNIST as NumPy arrays, offline first.
+"""Fashion-MNIST as NumPy arrays, offline first (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747).
 
-Search order for the full set (first complete copy wins); ``data_source`` names the place:
-
-===  =============================================================  ===============
-1    idx files in ``<data_dir>/fashion-mnist/``                     ``"data_dir"``
-2    idx files in ``/usr/share/datasets/fashion-mnist/`` (Debian    ``"system"``
-     package ``dataset-fashion-mnist``)
-3    a prepared tensorflow-datasets copy (``<data_dir>/tfds``,      ``"tfds"``
-     then ``~/tensorflow_datasets``)
-4    idx files in the Keras cache (``~/.keras/datasets/             ``"keras"``
-     fashion-mnist/``)
-5    a tfds download into ``<data_dir>/tfds`` (needs the internet)  ``"download"``
-6    the subset shipped in the repository (``data/fashion-mnist``:  ``"repository"``
-     2,000 training images per class and the full test set)
-===  =============================================================  ===============
-
-With ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` steps 2, 4, the ``~/tensorflow_datasets`` part of 3
-and 5 are skipped. idx files are ``{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]``.
-Xiao, Rasul & Vollgraf (2017), arXiv:1708.07747: 60,000 training and 10,000 test images,
-28x28 grey, 10 classes.
+Search order for the full set; the first complete copy wins and ``data_source`` names it:
+idx files in ``<data_dir>/fashion-mnist`` (``"data_dir"``), in ``/usr/share/datasets/fashion-mnist``
+(the Debian package dataset-fashion-mnist, ``"system"``), a prepared tfds copy (``"tfds"``), idx
+files in ``~/.keras/datasets/fashion-mnist`` (``"keras"``), a tfds download (``"download"``), then
+the subset shipped in ``data/fashion-mnist`` (``"repository"``). ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``
+skips the Debian folder, ``~/tensorflow_datasets``, the Keras cache and the download.
 """
 
 from __future__ import annotations
@@ -52,53 +39,45 @@ _STEMS = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ub
 
 
 def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
-    """Read one uint8 idx file (MNIST's format, ``.gz`` decompressed) with ``np.frombuffer``.
+    """Read one uint8 idx file (MNIST's format; ``.gz`` is decompressed) with ``np.frombuffer``.
 
     Args:
         path: the file.
-        expected_magic: if given, the magic number it must have (``IDX_IMAGES_MAGIC`` or
-            ``IDX_LABELS_MAGIC``).
-
-    Returns:
-        A uint8 array of the shape in the file's header.
+        expected_magic: the magic number it must have (``IDX_IMAGES_MAGIC``/``IDX_LABELS_MAGIC``).
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not valid gzip, a wrong magic number, or a size that does not match the
-            header; the message names the file and how to restore it.
+        ValueError: bad gzip, magic number or size; the message names the file and the fix.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"idx file not found: {path}")
-
-    def corrupt(what: str) -> ValueError:
-        return ValueError(
-            f"{path} is not a valid idx file: {what}. The file is corrupt or truncated; delete "
-            "it and restore it (for /usr/share/datasets/fashion-mnist: `apt-get install "
-            "--reinstall dataset-fashion-mnist`; for the Keras or tfds caches: delete the file "
-            "so it is downloaded again).")
-
+    fix = ("The file is corrupt or truncated; delete it and restore it (for /usr/share/datasets/"
+           "fashion-mnist: `apt-get install --reinstall dataset-fashion-mnist`; for the Keras or "
+           "tfds caches: delete the file so it is downloaded again).")
     try:
         raw = bytearray(gzip.decompress(path.read_bytes()) if path.suffix == ".gz"
                         else path.read_bytes())
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
-        raise corrupt(f"cannot decompress it ({exc})") from exc
-    magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else -1
-    ndim = magic & 0xFF
+        raise ValueError(
+            f"{path} is not a valid idx file: cannot decompress it ({exc}). {fix}") from exc
+    magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else 0
+    ndim, problem = magic & 0xFF, None
     if magic >> 8 != 0x08 or ndim == 0 or len(raw) < 4 + 4 * ndim:
-        raise corrupt(f"magic number 0x{magic & 0xFFFFFFFF:08X} is not an idx magic number "
-                      "of uint8 data")
-    if expected_magic is not None and magic != expected_magic:
-        raise corrupt(f"magic number 0x{magic:08X}, expected 0x{expected_magic:08X}")
-    shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", ndim, offset=4))
-    if len(raw) != 4 + 4 * ndim + int(np.prod(shape)):
-        raise corrupt(f"header says shape {shape}, file has {len(raw)} bytes")
+        problem = f"magic number 0x{magic:08X} is not an idx magic number of uint8 data"
+    elif expected_magic is not None and magic != expected_magic:
+        problem = f"magic number 0x{magic:08X}, expected 0x{expected_magic:08X}"
+    else:
+        shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", ndim, offset=4))
+        if len(raw) != 4 + 4 * ndim + int(np.prod(shape)):
+            problem = f"header says shape {shape}, file has {len(raw)} bytes"
+    if problem:
+        raise ValueError(f"{path} is not a valid idx file: {problem}. {fix}")
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 class FashionMNISTArrays(NamedTuple):
-    """Fashion-MNIST in memory: uint8 images ``(n, 28, 28)`` and labels ``(n,)``; ``source``
-    is the folder read, ``data_source`` which kind of place (see the module docstring)."""
+    """uint8 images ``(n, 28, 28)`` and labels; the folder read and which kind of place."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -197,11 +176,9 @@ def read_shipped_fashion_mnist(
 def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
     out = {}
     for part in ("train", "test"):
-        batches = list(builder.as_dataset(split=part, shuffle_files=False).batch(10_000)
-                       .as_numpy_iterator())
-        out[f"x_{part}"] = np.concatenate([b["image"] for b in batches]).astype(np.uint8)
-        out[f"x_{part}"] = out[f"x_{part}"].reshape(-1, 28, 28)
-        out[f"y_{part}"] = np.concatenate([b["label"] for b in batches]).astype(np.uint8)
+        batch = builder.as_dataset(split=part, batch_size=-1, shuffle_files=False)
+        out[f"x_{part}"] = batch["image"].numpy().astype(np.uint8).reshape(-1, 28, 28)
+        out[f"y_{part}"] = batch["label"].numpy().astype(np.uint8)
     return FashionMNISTArrays(source=str(builder.data_dir), data_source=data_source, **out)
 
 

@@ -26,7 +26,8 @@ import tensorflow as tf
 from course_lib.core import write_json_atomic
 
 __all__ = ["MAX_SHUFFLE_BUFFER", "STEP_SPACE", "pad_and_tile", "scale_images",
-           "random_pad_crop_flip", "shuffled_batches", "channel_mean", "cached_channel_mean"]
+           "random_pad_crop_flip", "shuffled_batches", "channel_mean", "json_cache",
+           "cached_channel_mean"]
 
 #: Largest shuffle buffer (examples): bounded memory on huge splits.
 MAX_SHUFFLE_BUFFER = 50_000
@@ -156,36 +157,54 @@ def channel_mean(dataset: tf.data.Dataset,
     return total / (count * pixels * 255.0), count
 
 
+def json_cache(path: Path, key: dict, compute: Callable[[], dict], what: str
+               ) -> tuple[dict, bool]:
+    """``compute()``'s fields stored at ``path`` as JSON beside ``key``, or read back.
+
+    Args:
+        path: the cache file.
+        key: JSON-serialisable description of what was computed; a file with another key is
+            recomputed and overwritten.
+        compute: returns a dict of JSON-serialisable fields, called on a miss.
+        what: what is cached, for the warning when the cache cannot be written (which only
+            costs a recomputation next time).
+
+    Returns:
+        ``(fields, from_cache)``.
+    """
+    try:
+        stored = json.loads(Path(path).read_text())
+        if stored.pop("key") == key:
+            return stored, True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # missing, unreadable or foreign file
+    fields = compute()
+    try:
+        write_json_atomic(path, {"key": key, **fields})
+    except OSError as exc:
+        warnings.warn(f"could not cache {what} at {path} ({exc}); it will be recomputed next "
+                      "time. Set COURSE_LIB_DATA_DIR to a writable folder to keep it.",
+                      stacklevel=3)
+    return fields, False
+
+
 def cached_channel_mean(cache: Path, key: dict, compute: Callable[[], tuple[np.ndarray, int]]
                         ) -> tuple[tuple[float, ...], bool]:
-    """The channel mean for ``key``, read from ``cache`` or computed once and stored.
-
-    Stored as ``<cache>/means/<dataset>-<sha1 of key>.json``, repeating the key; an unwritable
-    cache only costs a recomputation next time (with a warning).
+    """The channel mean for ``key``, kept in ``<cache>/means/<dataset>-<sha1 of key>.json``.
 
     Args:
         cache: the loaders' cache folder (``<data_dir>/cache``).
         key: JSON-serialisable description of the training split.
-        compute: called on a cache miss; returns ``(mean, count)``.
+        compute: called on a miss; returns ``(mean, count)``.
 
     Returns:
         ``(mean, from_cache)``.
     """
+    def fields():
+        mean, count = compute()
+        return {"mean": [float(v) for v in mean], "num_examples": int(count)}
+
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     path = Path(cache) / "means" / f"{key.get('dataset', 'data')}-{digest}.json"
-    try:
-        stored = json.loads(path.read_text())
-        if stored.get("key") == key:
-            return tuple(float(v) for v in stored["mean"]), True
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # missing, unreadable or foreign file: recompute and overwrite
-    mean, count = compute()
-    try:
-        write_json_atomic(path, {"key": key, "mean": [float(v) for v in mean],
-                                 "num_examples": int(count)})
-    except OSError as exc:
-        warnings.warn(
-            f"could not cache the channel mean at {path} ({exc}); it will be recomputed "
-            "next time. Set COURSE_LIB_DATA_DIR to a writable folder to keep it.", stacklevel=3)
-    return tuple(float(v) for v in mean), False
-
+    stored, hit = json_cache(path, key, fields, "the channel mean")
+    return tuple(float(v) for v in stored["mean"]), hit

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from course_lib.core import atomic_write
+from course_lib.data.preprocess import json_cache
 
 __all__ = ["SVHN_VALIDATION_PER_CLASS", "SVHN_VALIDATION_SEED", "svhn_validation_indices",
            "cached_svhn_validation_indices"]
@@ -72,41 +71,27 @@ def svhn_validation_indices(
 
 
 def cached_svhn_validation_indices(
-    cache: Path,
-    key: dict,
-    train_labels: Callable[[], np.ndarray],
+    cache: Path, key: dict, train_labels: Callable[[], np.ndarray],
     extra_labels: Callable[[], np.ndarray] | None,
     per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`svhn_validation_indices`, computed once per ``key`` and kept as
-    ``<cache>/svhn_validation-<sha1 of key>.npz`` (reading 604,388 labels takes a while).
+    ``<cache>/svhn_validation-<sha1 of key>.json`` (reading 604,388 labels takes a while).
 
     Args:
         cache: the loaders' cache folder.
         key: JSON-serialisable description of the source (folder, version, split sizes).
-        train_labels, extra_labels: called on a cache miss (``extra_labels`` may be None).
+        train_labels: returns the ``train`` labels, called on a miss.
+        extra_labels: the same for ``extra``, or None.
         per_class: as in :func:`svhn_validation_indices`.
     """
     key = {**key, "per_class": list(per_class), "seed": SVHN_VALIDATION_SEED}
-    text = json.dumps(key, sort_keys=True)
-    path = Path(cache) / f"svhn_validation-{hashlib.sha1(text.encode()).hexdigest()[:16]}.npz"
-    if path.is_file():
-        try:
-            with np.load(path) as f:
-                if str(f["key"]) == text:
-                    return f["train_idx"].astype(np.int64), f["extra_idx"].astype(np.int64)
-        except (OSError, ValueError, KeyError):
-            pass
-    train_idx, extra_idx = svhn_validation_indices(
-        train_labels(), None if extra_labels is None else extra_labels(), per_class
-    )
-    try:
-        with atomic_write(path) as tmp:
-            np.savez(tmp, key=np.array(text), train_idx=train_idx, extra_idx=extra_idx)
-    except OSError as exc:
-        warnings.warn(
-            f"could not cache the SVHN validation split at {path} ({exc}); it will be "
-            "recomputed next time. Set COURSE_LIB_DATA_DIR to a writable folder to keep it.",
-            stacklevel=3,
-        )
-    return train_idx, extra_idx
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+    def compute():
+        idx = svhn_validation_indices(train_labels(), extra_labels and extra_labels(), per_class)
+        return {"train_idx": idx[0].tolist(), "extra_idx": idx[1].tolist()}
+
+    stored, _ = json_cache(Path(cache) / f"svhn_validation-{digest}.json", key, compute,
+                           "the SVHN validation split")
+    return tuple(np.asarray(stored[k], np.int64) for k in ("train_idx", "extra_idx"))

@@ -120,7 +120,7 @@ def read_split(builder, split: str, keep: np.ndarray | None = None) -> tf.data.D
     ds = _base(builder, split)
     if keep is not None:
         mask = tf.constant(np.asarray(keep, dtype=bool))
-        ds = ds.enumerate().filter(lambda i, e: tf.gather(mask, i)).map(lambda i, e: e)
+        ds = ds.enumerate().filter(lambda i, e: tf.gather(mask, i)).map(lambda _, ex: ex)
         ds = ds.apply(tf.data.experimental.assert_cardinality(int(np.sum(keep))))
     image = builder.info.features["image"]
     return ds.map(lambda e: (image.decode_example(e["image"]), tf.cast(e["label"], tf.int32)),
