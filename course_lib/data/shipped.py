@@ -3,7 +3,7 @@
 The folder (tracked in git) lets smoke runs, tests, notebooks at ``quick`` and the assignments
 work offline on a fresh clone: the published 10,000-image test set unchanged, and the first
 2,000 training images of each class in file order (20,000, file order kept), written by
-:func:`make_subset`. The selection rule (:func:`stratified_indices`) is "the first ``quota[c]``
+``tools/make_fashion_mnist_subset.py``. The selection rule (:func:`stratified_indices`) is "the first ``quota[c]``
 images of each class in file order", so any selection of up to 2,000 per class gives the same
 images, in the same order, from the shipped files as from the full set; the first
 :func:`identical_prefix` images of the subset are also the first of the full file.
@@ -11,20 +11,12 @@ images, in the same order, from the shipped files as from the full set; the firs
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import os
-import shutil
-from pathlib import Path
-
 import numpy as np
 
-from course_lib.core import atomic_write
 from course_lib.data.paths import shipped_root
 
 __all__ = ["SHIPPED_DIR", "SUBSET_PER_CLASS", "SUBSET_FILES", "TEST_FILES", "stratified_quotas",
-           "first_per_class", "stratified_indices", "identical_prefix", "write_idx_gz",
-           "make_subset", "sha256"]
+           "first_per_class", "stratified_indices", "identical_prefix"]
 
 #: Where the shipped files live: ``<repo>/data/fashion-mnist``.
 SHIPPED_DIR = shipped_root() / "fashion-mnist"
@@ -105,60 +97,3 @@ def identical_prefix(subset_labels, per_class: int = SUBSET_PER_CLASS) -> int:
     ends = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     complete = [e[per_class - 1] + 1 for e in ends if len(e) >= per_class]
     return int(min(complete)) if complete else int(labels.size)
-
-
-def write_idx_gz(path: str | os.PathLike, array: np.ndarray) -> Path:
-    """Write a uint8 array as a gzip idx file, the same bytes on every run.
-
-    Args:
-        path: the file to write (atomically).
-        array: uint8, at least one dimension; written as magic ``0x000008<ndim>``, big-endian
-            uint32 sizes, the data in C order, gzip level 9 with no name and mtime 0.
-    """
-    array = np.ascontiguousarray(array)
-    if array.dtype != np.uint8 or array.ndim < 1:
-        raise ValueError(f"`array` must be uint8 with at least one dimension. Received: "
-                         f"dtype={array.dtype}, shape={array.shape}")
-    header = np.array([0x0800 | array.ndim, *array.shape], ">u4").tobytes()
-    with atomic_write(path) as tmp, open(tmp, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0
-    ) as gz:
-        gz.write(header + array.tobytes())
-    return Path(path)
-
-
-def sha256(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file, as hex."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def make_subset(full_dir: str | os.PathLike, out_dir: str | os.PathLike = SHIPPED_DIR,
-                per_class: int = SUBSET_PER_CLASS) -> dict[str, Path]:
-    """Write the shipped files from a folder with the four published Fashion-MNIST idx files.
-
-    Args:
-        full_dir: the published files (``.gz`` or not).
-        out_dir: where to write; the test files are copied unchanged.
-        per_class: training images per class (the first of each class, file order kept).
-
-    Returns:
-        ``{array key: written path}``.
-    """
-    from course_lib.data.fashion_mnist import _idx_file, read_fashion_mnist_idx
-
-    per_class = _count(per_class, "per_class")
-    full_dir, out_dir = Path(full_dir), Path(out_dir)
-    full = read_fashion_mnist_idx(full_dir)
-    idx = first_per_class(full.y_train, np.full(10, per_class))
-    written = {key: write_idx_gz(out_dir / f"train-{per_class}-per-class-{kind}-ubyte.gz",
-                                 getattr(full, key)[idx])
-               for key, kind in (("x_train", "images-idx3"), ("y_train", "labels-idx1"))}
-    for key, name in TEST_FILES.items():
-        src, dst = _idx_file(full_dir, name[: -len(".gz")]), out_dir / name
-        if src.suffix != ".gz":
-            write_idx_gz(dst, getattr(full, key))
-        elif src.resolve() != dst.resolve():
-            shutil.copyfile(src, dst)
-        written[key] = dst
-    return written
