@@ -91,12 +91,13 @@ def _idx_file(folder: Path, stem: str) -> Path | None:
     return next((folder / n for n in (f"{stem}.gz", stem) if (folder / n).is_file()), None)
 
 
-def _idx_dirs(root: Path) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
-    """The idx folders searched before and after the tfds caches."""
+def _places(root: Path) -> list[tuple[Path | None, str]]:
+    """``(idx folder, data_source)`` in search order; ``None`` stands for the tfds caches."""
+    first = [(root / "fashion-mnist", "data_dir")]
     if system_data_hidden():
-        return [(root / "fashion-mnist", "data_dir")], []
-    return ([(root / "fashion-mnist", "data_dir"), *((d, "system") for d in SYSTEM_DIRS)],
-            [(keras_datasets_dir() / "fashion-mnist", "keras")])
+        return first + [(None, "tfds")]
+    return (first + [(d, "system") for d in SYSTEM_DIRS]
+            + [(None, "tfds"), (keras_datasets_dir() / "fashion-mnist", "keras")])
 
 
 def _missing(folder: Path) -> str | None:
@@ -108,17 +109,21 @@ def _missing(folder: Path) -> str | None:
 
 
 def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The first folder with all four idx files, or None.
+    """The first idx folder (of the search order) with all four files, or None.
 
     Args:
-        data_dir: the course data directory; searched: ``<data_dir>/fashion-mnist``, the Debian
-            folder, the Keras cache (only the first with ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``).
+        data_dir: the course data directory (default ``data_dir()``).
     """
-    before, after = _idx_dirs(resolve_data_dir(data_dir))
-    return next((folder for folder, _ in before + after if _missing(folder) is None), None)
+    return next((folder for folder, _ in _places(resolve_data_dir(data_dir))
+                 if folder is not None and _missing(folder) is None), None)
 
 
-def _check(arrays: dict, folder, data_source: str) -> FashionMNISTArrays:
+def _read(folder: Path, files: dict[str, Path | None], data_source: str) -> FashionMNISTArrays:
+    arrays = {}
+    for key, path in files.items():
+        if path is None:
+            raise FileNotFoundError(f"{folder / _STEMS[key]}[.gz] not found")
+        arrays[key] = read_idx(path, IDX_IMAGES_MAGIC if key[0] == "x" else IDX_LABELS_MAGIC)
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
         if x.shape[1:] != (28, 28):
@@ -130,16 +135,6 @@ def _check(arrays: dict, folder, data_source: str) -> FashionMNISTArrays:
         if y.size and int(y.max()) >= len(FASHION_MNIST_CLASSES):
             raise ValueError(f"{folder}: {part} labels go up to {int(y.max())}, expected 0..9")
     return FashionMNISTArrays(source=str(folder), data_source=data_source, **arrays)
-
-
-def _read(folder: Path, files: dict[str, Path | None], data_source: str) -> FashionMNISTArrays:
-    arrays = {}
-    for key, path in files.items():
-        if path is None:
-            raise FileNotFoundError(f"{folder / _STEMS[key]}[.gz] not found")
-        magic = IDX_IMAGES_MAGIC if key[0] == "x" else IDX_LABELS_MAGIC
-        arrays[key] = read_idx(path, expected_magic=magic)
-    return _check(arrays, folder, data_source)
 
 
 def read_fashion_mnist_idx(folder: str | os.PathLike,
@@ -199,22 +194,17 @@ def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
         ValueError: a copy exists but a file in it is corrupt.
     """
     root = resolve_data_dir(data_dir)
-    before, after = _idx_dirs(root)
     searched = []
-    for folder, kind in before:
-        if (note := _missing(folder)) is None:
-            return read_fashion_mnist_idx(folder, data_source=kind)
-        searched.append(note)
-
     from course_lib.data.tfds_source import download, find_prepared  # imports TensorFlow
 
-    builder = find_prepared("fashion_mnist", root, searched)
-    if builder is not None:
-        return _from_tfds(builder, "tfds")
-    for folder, kind in after:
-        if (note := _missing(folder)) is None:
+    for folder, kind in _places(root):
+        if folder is None:
+            if (builder := find_prepared("fashion_mnist", root, searched)) is not None:
+                return _from_tfds(builder, "tfds")
+        elif (note := _missing(folder)) is None:
             return read_fashion_mnist_idx(folder, data_source=kind)
-        searched.append(note)
+        else:
+            searched.append(note)
     try:
         return _from_tfds(download("fashion_mnist", root, dataset=dataset, searched=searched),
                           "download")

@@ -14,25 +14,17 @@ class DatasetInfo:
     """Facts about the pipelines returned by ``course_lib.data.load``.
 
     Attributes:
-        name: the name passed to ``load`` (``"cifar10"``, ``"svhn"``, ``"fashion_mnist32"``...).
-        num_classes: number of classes; labels are int32 in ``[0, num_classes)``.
+        name, num_classes, class_names: the dataset; labels are int32 in ``[0, num_classes)``.
         input_shape: one image as the model sees it, ``(height, width, channels)``.
-        class_names: one name per label.
-        num_examples: ``{"train": n, "val": n_or_0, "test": n}`` after splitting and limits.
-        mean: per-channel training mean on the [0, 1] scale, subtracted from every split;
-            None when ``mean_subtracted`` is false.
-        mean_subtracted: whether ``mean`` is subtracted.
-        source: the folder the images were read from.
-        data_source: which kind of place that was: ``"repository"`` (the shipped subset),
-            ``"system"`` (the Debian package), ``"data_dir"``, ``"tfds"``, ``"keras"`` or
-            ``"download"``.
+        num_examples: ``{"train": n, "val": n_or_0, "test": n}``.
+        mean: per-channel training mean on the [0, 1] scale, or None if not subtracted.
+        mean_subtracted: whether ``mean`` is subtracted from every split.
+        source: the folder read; data_source: which kind of place (``"repository"``: the
+            shipped subset, ``"system"``: Debian, ``"data_dir"``, ``"tfds"``, ``"keras"``,
+            ``"download"``).
         splits: how each split was made, e.g. ``{"train": "train[:55000]", ...}``.
-        preprocessing: the preprocessing steps in order, as text.
-        batch_size: the batch size of the three pipelines.
-        augment: whether the training pipeline augments (pad 4 + random crop [+ flip]).
-        flip: whether augmentation includes random horizontal flips.
-        resize: ``(height, width)`` the images are resized to, or None.
-        seed: the seed of shuffling and augmentation.
+        preprocessing: the steps in order, as text.
+        batch_size, augment, flip, resize, seed: as passed to ``load`` (flip resolved).
     """
 
     name: str
@@ -75,23 +67,14 @@ class Splits(NamedTuple):
 
 
 class DatasetUnavailableError(RuntimeError):
-    """A dataset is neither on this machine nor downloadable.
-
-    The message names the dataset, every place searched, why the download did not happen
-    and the three ways out (internet, ``COURSE_LIB_DATA_DIR``/``data_dir=``, or the offline
-    set ``fashion_mnist32``).
+    """A dataset is neither on this machine nor downloadable; the message names every place
+    searched, why the download did not happen, and the three ways out.
 
     Args:
         dataset: the name passed to ``course_lib.data.load``.
         searched: the paths looked at, each optionally followed by what was missing there.
         reason: why the data could not be downloaded.
         download_dir: where a download would have gone.
-
-    Example:
-
-    >>> err = DatasetUnavailableError("cifar10", ["/tmp/empty/tfds/cifar10"], "no network")
-    >>> "fashion_mnist32" in str(err)
-    True
     """
 
     def __init__(self, dataset: str, searched: Iterable[str], reason: str,

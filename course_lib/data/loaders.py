@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +32,7 @@ from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validati
 
 __all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
 
-# Typed out: tfds knows these names only once a dataset is prepared (offline, an unprepared
-# builder's label names are "0".."99").
+# Typed out: offline, an unprepared tfds builder's label names are "0".."99".
 #: CIFAR-10 class names in label order (Krizhevsky 2009, batches.meta).
 CIFAR10_CLASSES = tuple("airplane automobile bird cat deer dog frog horse ship truck".split())
 #: CIFAR-100 fine class names in label order (Krizhevsky 2009, meta: alphabetical).
@@ -52,17 +51,8 @@ _DIGITS = tuple(str(i) for i in range(10))
 CACHE_MEMORY_FRACTION = 0.25
 
 
-@dataclass(frozen=True)
-class _Spec:
-    name: str
-    tfds_name: str
-    num_classes: int
-    raw_shape: tuple
-    class_names: tuple
-    flip: bool
-    view: str | None = None
-
-
+_Spec = namedtuple("_Spec", "name tfds_name num_classes raw_shape class_names flip view",
+                   defaults=(None,))
 _DATASETS: Registry[_Spec] = Registry("dataset", hint="See course_lib.data.names().")
 for _s, _aliases in (
     (_Spec("cifar10", "cifar10", 10, (32, 32, 3), CIFAR10_CLASSES, True), ("cifar",)),
@@ -81,18 +71,8 @@ def names() -> tuple[str, ...]:
     return tuple(_DATASETS.names())
 
 
-@dataclass
-class _Source:
-    """Raw uint8 splits of a source, their sizes and provenance."""
-
-    train: tf.data.Dataset
-    val: tf.data.Dataset | None
-    test: tf.data.Dataset
-    counts: dict
-    splits: dict
-    location: str
-    in_memory: bool
-    data_source: str = "tfds"
+#: Raw uint8 splits of a source, their sizes and provenance.
+_Source = namedtuple("_Source", "train val test counts splits location in_memory data_source")
 
 
 def _is_int(value) -> bool:
@@ -128,21 +108,16 @@ def _val_count(val_size, n_train: int) -> int:
     """Validation images taken from the end of the training split."""
     if val_size is None or val_size == 0:
         return 0
-    if isinstance(val_size, float) and 0.0 < val_size < 1.0:
-        n = int(round(n_train * val_size))
-    elif _is_int(val_size) and val_size > 0:
-        n = int(val_size)
-    else:
+    if not ((isinstance(val_size, float) and 0.0 < val_size < 1.0)
+            or (_is_int(val_size) and val_size > 0)):
         raise ValueError(
             "`val_size` must be None (the dataset's default), 0 (no validation split), an int "
             "(that many images from the end of the training split) or a float in (0, 1) "
-            f"(that fraction). Received: val_size={val_size!r}"
-        )
+            f"(that fraction). Received: val_size={val_size!r}")
+    n = int(round(n_train * val_size)) if isinstance(val_size, float) else int(val_size)
     if n >= n_train:
-        raise ValueError(
-            f"`val_size` leaves no training images: the training split has {n_train} images. "
-            f"Received: val_size={val_size!r}"
-        )
+        raise ValueError(f"`val_size` leaves no training images: the training split has "
+                         f"{n_train} images. Received: val_size={val_size!r}")
     return n
 
 
@@ -160,7 +135,7 @@ def _split_texts(base: str, cut: int, n_val: int) -> tuple[str, str | None]:
 
 
 def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) -> _Source:
-    """A tfds dataset's splits as masks over its files: train (+ extra for svhn) and test."""
+    """A tfds dataset's splits, as masks over its train (+ svhn's extra) split."""
     svhn = spec.name == "svhn"
     if svhn and (val_size not in (None, 0) or isinstance(val_size, bool)):
         raise ValueError(
@@ -306,10 +281,7 @@ def _memory_bytes() -> int:
 def _prepare(name, batch_size, *, augment=False, resize=None, data_dir=None, seed=0,
              limit=None, train_limit=None, test_limit=None, flip=None, val_size=None,
              extra=True, mean_subtract=True, cache=None):
-    """The raw (uint8, unbatched) splits, the batch ``preprocess`` function and the info.
-
-    What ``load`` and ``course_lib.data.stream.load_run_data`` share; arguments as ``load``.
-    """
+    """Raw uint8 splits, the batch ``preprocess`` function and the info (``load``'s args)."""
     spec = _DATASETS.get(name)
     batch_size = _arg(batch_size, "batch_size")
     limit = _arg(limit, "limit", allow_none=True)
@@ -405,13 +377,10 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, resize=None
          test_limit: int | None = None, flip: bool | None = None, val_size=None,
          extra: bool = True, mean_subtract: bool = True, cache: bool | None = None,
          shuffle_buffer: int | None = None, drop_remainder: bool = False) -> Splits:
-    """Load a dataset as batched, preprocessed ``tf.data`` pipelines.
-
-    Each yields ``(images float32 (batch, *info.input_shape), labels int32 (batch,))``. Per
-    batch: the ``fashion_mnist32`` view, scaling to [0, 1], subtraction of the training mean,
-    augmentation (training only), resize. Training is shuffled with ``seed`` (a new order every
-    epoch, the same orders for the same seed); val and test keep file order. Splits whose uint8
-    images take at most a quarter of the memory are cached after the first pass.
+    """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32 images,
+    int32 labels)``. Training is shuffled with ``seed`` (a new order every epoch, the same orders
+    for the same seed); val and test keep file order. Splits whose uint8 images take at most a
+    quarter of the memory are cached after the first pass.
 
     Args:
         name: one of ``names()``.

@@ -29,22 +29,17 @@ def shipped_root() -> Path:
 
 
 def data_dir() -> Path:
-    """The default data directory: ``$COURSE_LIB_DATA_DIR`` if set, else ``<repo>/data``.
-
-    Not created here; loaders create the sub-folders they write to.
-
-    Example:
-
-    >>> from course_lib.data import data_dir
-    >>> data_dir().name  # doctest: +SKIP
-    'data'
-    """
+    """The default data directory: ``$COURSE_LIB_DATA_DIR`` if set, else ``<repo>/data``."""
     env = os.environ.get(ENV_VAR, "").strip()
     return Path(env).expanduser().resolve() if env else shipped_root()
 
 
 def resolve_data_dir(data_dir_arg: str | os.PathLike | None = None) -> Path:
-    """``data_dir_arg`` as an absolute path, or ``data_dir()`` when it is None."""
+    """``data_dir_arg`` as an absolute path, or ``data_dir()`` when it is None.
+
+    Args:
+        data_dir_arg: a folder, or None.
+    """
     if data_dir_arg is None:
         return data_dir()
     if not isinstance(data_dir_arg, (str, os.PathLike)) or not str(data_dir_arg).strip():

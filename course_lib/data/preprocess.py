@@ -1,15 +1,10 @@
 """Batched preprocessing, the one shuffle + augmentation of training data, the cached mean.
 
-Order applied to every batch (see ``course_lib.data.load``):
-
-1. view: ``fashion_mnist32`` pads 28x28 to 32x32 with 2 zero pixels per side and tiles the
-   grey channel to 3 channels (a CIFAR-shaped view of real images);
-2. scale uint8 to float32 in [0, 1] (``x / 255``);
-3. subtract the per-channel mean of the training split (computed on the [0, 1] scale);
-4. training only, if ``augment``: SimpNet's augmentation (seed 002, section 5): pad 4 zeros per
-   side, random crop of the original size, optional horizontal flip with probability 1/2.
-   Padding comes after mean subtraction, so padded pixels equal the mean colour;
-5. optional bilinear resize (e.g. to 224x224 for VGG-style inputs).
+Per batch: (1) ``fashion_mnist32``'s view: zero-pad 28x28 to 32x32, tile grey to 3 channels;
+(2) scale uint8 to float32 in [0, 1]; (3) subtract the training split's per-channel mean; (4)
+training only, if ``augment``: SimpNet's augmentation (seed 002, section 5): pad 4 zeros per
+side (after the mean subtraction, so they equal the mean colour), random crop, optional flip;
+(5) optional bilinear resize (e.g. to 224x224 for VGG-style inputs).
 """
 
 from __future__ import annotations
@@ -60,11 +55,9 @@ def scale_images(images: tf.Tensor) -> tf.Tensor:
 
 def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
                          flip: bool = True) -> tf.Tensor:
-    """SimpNet-style augmentation of a batch, one stateless random draw per image.
-
-    Pads ``padding`` zeros per side, crops a window of the input size at offsets uniform in
-    ``[0, 2 * padding]``, and flips horizontally with probability 1/2 when ``flip``. The same
-    ``seed`` gives the same result.
+    """Pad ``padding`` zeros per side, crop the input size at offsets uniform in ``[0, 2 *
+    padding]``, flip with probability 1/2 if ``flip``: per image, stateless (same seed, same
+    result).
 
     Args:
         images: ``(batch, h, w, c)`` float tensor.
@@ -97,7 +90,7 @@ def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
 def shuffled_batches(examples: tf.data.Dataset, preprocess: Callable, *, num_examples: int,
                      batch_size: int, seed: int, augment: bool, epoch=None,
                      buffer: int | None = None, drop_remainder: bool = False) -> tf.data.Dataset:
-    """Training batches: the one shuffle + batch + preprocess + augmentation of the kit.
+    """Training batches: the kit's one shuffle + batch + preprocess + augmentation.
 
     Args:
         examples: unbatched raw ``(image, label)`` pairs in file order.
@@ -107,11 +100,9 @@ def shuffled_batches(examples: tf.data.Dataset, preprocess: Callable, *, num_exa
         batch_size: examples per batch.
         seed: seed of the shuffle and the augmentation.
         augment: whether batches are augmented.
-        epoch: None: a new order every pass over the returned dataset (reshuffled each
-            iteration, augmentation seeds redrawn: ``data.load``). An int64 scalar tensor: the
-            order of epoch ``epoch`` only, shuffled with seed ``seed * 1000003 + epoch + 1`` and
-            batch ``b`` augmented with the stateless seed ``(seed, epoch * STEP_SPACE + b)``,
-            so a resumed run draws the same batches (the runner's stream).
+        epoch: None: a new order and new augmentation every pass (``load``). A scalar tensor:
+            that epoch only, shuffled with seed ``seed * 1000003 + epoch + 1``, batch ``b``
+            augmented with the stateless seed ``(seed, epoch * STEP_SPACE + b)`` (the runner).
         buffer: shuffle buffer (default: all examples, at most ``MAX_SHUFFLE_BUFFER``).
         drop_remainder: drop the last partial batch.
     """
@@ -137,14 +128,11 @@ def shuffled_batches(examples: tf.data.Dataset, preprocess: Callable, *, num_exa
 
 def channel_mean(dataset: tf.data.Dataset,
                  view: Callable[[tf.Tensor], tf.Tensor] | None = None) -> tuple[np.ndarray, int]:
-    """Per-channel mean of an image dataset on the [0, 1] scale, in float64.
+    """``(mean, count)``: the float64 per-channel mean on the [0, 1] scale, and the images.
 
     Args:
         dataset: unbatched ``(image_uint8, label)`` pairs.
         view: optional batched transform applied before averaging (e.g. ``pad_and_tile``).
-
-    Returns:
-        ``(mean, count)``: one float64 per channel, and the number of images.
     """
     total, count = 0.0, 0
     for images, _ in dataset.batch(2048):
@@ -159,18 +147,13 @@ def channel_mean(dataset: tf.data.Dataset,
 
 def json_cache(path: Path, key: dict, compute: Callable[[], dict], what: str
                ) -> tuple[dict, bool]:
-    """``compute()``'s fields stored at ``path`` as JSON beside ``key``, or read back.
+    """``(fields, from_cache)``: ``compute()``'s dict kept at ``path`` as JSON beside ``key``.
 
     Args:
-        path: the cache file.
-        key: JSON-serialisable description of what was computed; a file with another key is
-            recomputed and overwritten.
+        path: the cache file (one with another key is recomputed and overwritten).
+        key: JSON-serialisable description of what was computed.
         compute: returns a dict of JSON-serialisable fields, called on a miss.
-        what: what is cached, for the warning when the cache cannot be written (which only
-            costs a recomputation next time).
-
-    Returns:
-        ``(fields, from_cache)``.
+        what: what is cached, for the warning when it cannot be written.
     """
     try:
         stored = json.loads(Path(path).read_text())
@@ -190,15 +173,12 @@ def json_cache(path: Path, key: dict, compute: Callable[[], dict], what: str
 
 def cached_channel_mean(cache: Path, key: dict, compute: Callable[[], tuple[np.ndarray, int]]
                         ) -> tuple[tuple[float, ...], bool]:
-    """The channel mean for ``key``, kept in ``<cache>/means/<dataset>-<sha1 of key>.json``.
+    """``(mean, from_cache)``, kept in ``<cache>/means/<dataset>-<sha1 of key>.json``.
 
     Args:
         cache: the loaders' cache folder (``<data_dir>/cache``).
         key: JSON-serialisable description of the training split.
         compute: called on a miss; returns ``(mean, count)``.
-
-    Returns:
-        ``(mean, from_cache)``.
     """
     def fields():
         mean, count = compute()

@@ -1,11 +1,7 @@
-"""The runner's training stream: order and augmentation depend only on (seed, epoch).
-
-``load``'s training pipeline reshuffles on every pass with a generator that lives as long as the
-dataset object, so a restarted process would start that sequence again. The runner's stream
-instead shuffles epoch ``e`` with a seed from ``(seed, e)`` and augments its batch ``b`` with the
-stateless seed ``(seed, e * STEP_SPACE + b)`` (:func:`~course_lib.data.preprocess.shuffled_batches`,
-the same code as ``load``'s), so starting at epoch 3 yields exactly the batches an uninterrupted
-stream yields from its third epoch on.
+"""The runner's training stream: epoch ``e`` depends only on (seed, e), so a resumed run draws
+the same batches. ``load``'s training pipeline instead reshuffles with a generator that lives as
+long as the dataset object, so a restarted process would start its sequence again. Both use
+:func:`course_lib.data.preprocess.shuffled_batches`.
 """
 
 from __future__ import annotations
@@ -30,12 +26,8 @@ class RunData:
         raw: unbatched uint8 training ``(image, label)`` pairs in file order.
         preprocess: ``preprocess(images, labels, aug_seed=None)`` on a batch.
         test: batched test pipeline in file order, with a known length.
-        num_train: training images used.
-        num_test: test images used.
-        info: the ``DatasetInfo`` (of the unaugmented load).
-        batch_size: training and test batch size.
-        augment: whether the epoch stream augments.
-        flip: whether augmentation flips (the dataset's default).
+        num_train, num_test: images used; info: the ``DatasetInfo`` (unaugmented load).
+        batch_size, augment, flip: of the epoch stream (``flip``: the dataset's default).
     """
 
     raw: Any
@@ -62,9 +54,6 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
                   extra: bool | None, train_limit: int | None = None,
                   test_limit: int | None = None, data_dir=None) -> RunData:
     """Load ``dataset`` for :func:`epoch_stream` (arguments as ``course_lib.data.load``).
-
-    The mean is that of the selected training images, so the same ``train_limit`` gives the
-    same numbers whichever copy of the dataset it is read from.
 
     Args:
         dataset: a ``course_lib.data.names()`` entry.
@@ -113,9 +102,8 @@ def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> t
                          f"Received: start_epoch={start_epoch!r}")
 
     def one_epoch(epoch):
-        # Traced, so this sets this function's graph seed only. With a graph seed of 0 (after
-        # keras.utils.set_random_seed(0)) tf.data compares the tensor shuffle seed with 0 in
-        # Python and fails; any fixed non-zero value keeps the order a function of (seed, e).
+        # Traced: sets this function's graph seed only. With a graph seed of 0 (after
+        # keras.utils.set_random_seed(0)) tf.data fails on a tensor shuffle seed.
         tf.random.set_seed(seed + 1)
         return shuffled_batches(run.raw, run.preprocess, num_examples=run.num_train,
                                 batch_size=run.batch_size, seed=seed, augment=run.augment,

@@ -1,9 +1,6 @@
-"""The SVHN validation split of seed 000 (after Goodfellow et al.'s Maxout networks [11]).
-
-Seed 000, section 3: "采用与[11]相同的验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类
-随机抽取 200 张作为验证集": 400 images per class from ``train`` and 200 per class from ``extra``,
-6,000 in all, removed from the training pool; drawn with a fixed NumPy seed so every machine
-gets the same split.
+"""The SVHN validation split of seed 000, after Maxout networks [11] (section 3: "采用与[11]相同的
+验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类随机抽取 200 张作为验证集"): 400 images per
+class from ``train`` and 200 from ``extra``, drawn with a fixed NumPy seed, removed from training.
 """
 
 from __future__ import annotations
@@ -26,24 +23,19 @@ SVHN_VALIDATION_PER_CLASS = (400, 200)
 SVHN_VALIDATION_SEED = 0
 
 
-def svhn_validation_indices(
-    train_labels: np.ndarray,
-    extra_labels: np.ndarray | None,
-    per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
-    seed: int = SVHN_VALIDATION_SEED,
-    num_classes: int = 10,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted indices of the validation images in ``train`` and in ``extra``.
+def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray | None,
+                            per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
+                            seed: int = SVHN_VALIDATION_SEED, num_classes: int = 10
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted int64 indices of the validation images in ``train`` and in ``extra``.
 
     Args:
         train_labels: labels of the ``train`` split in file order.
-        extra_labels: labels of the ``extra`` split, or None to draw from ``train`` only.
+        extra_labels: labels of ``extra``, or None to draw from ``train`` only (then the extra
+            indices are empty).
         per_class: images per class drawn from train and from extra.
         seed: NumPy seed of the draw (classes in order 0..9, train first).
         num_classes: number of classes.
-
-    Returns:
-        ``(train_idx, extra_idx)``, sorted int64 (``extra_idx`` empty without ``extra_labels``).
 
     Raises:
         ValueError: a class has fewer images than requested.
@@ -52,19 +44,14 @@ def svhn_validation_indices(
     out = []
     for part, labels, k in (("train", train_labels, per_class[0]),
                             ("extra", extra_labels, per_class[1])):
-        if labels is None:
-            out.append(np.zeros([0], np.int64))
-            continue
-        labels = np.asarray(labels)
-        chosen = []
-        for c in range(num_classes):
-            members = np.flatnonzero(labels == c)
+        chosen = [np.zeros([0], np.int64)]
+        for c in range(num_classes if labels is not None else 0):
+            members = np.flatnonzero(np.asarray(labels) == c)
             if members.size < k:
                 raise ValueError(
                     f"SVHN validation split: class {c} has {members.size} images in '{part}', "
                     f"fewer than the {k} per class the split needs ({len(labels)} images in "
-                    f"'{part}'). Received: per_class={tuple(per_class)}"
-                )
+                    f"'{part}'). Received: per_class={tuple(per_class)}")
             chosen.append(rng.choice(members, size=k, replace=False))
         out.append(np.sort(np.concatenate(chosen)).astype(np.int64))
     return out[0], out[1]

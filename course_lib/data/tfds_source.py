@@ -1,9 +1,6 @@
-"""Finding, downloading and reading tensorflow-datasets data.
-
-Search order: ``<data_dir>/tfds``, then tfds' own folder (``$TFDS_DATA_DIR`` or
-``~/tensorflow_datasets``, read-only); else a download into ``<data_dir>/tfds``. Every failure
-becomes one ``DatasetUnavailableError``. With ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` only
-``<data_dir>/tfds`` is searched and nothing is downloaded.
+"""tensorflow-datasets data: ``<data_dir>/tfds``, then tfds' own folder (read-only), else a
+download into ``<data_dir>/tfds`` (none with ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``, which also skips
+tfds' folder). Every failure becomes one ``DatasetUnavailableError``.
 """
 
 from __future__ import annotations
@@ -45,11 +42,8 @@ def find_prepared(tfds_name: str, root: Path, searched: list | None = None):
 
 
 def _offline(urls) -> str | None:
-    """Why a download cannot work, when the first host's name does not resolve (no proxy).
-
-    tfds retries every URL ten times with backoff: about 3.5 minutes on a machine with no DNS
-    before it gives up (measured), against well under a second for this lookup.
-    """
+    """Why a download cannot work: the first host's name does not resolve (and no proxy is
+    set). tfds retries each URL ten times with backoff, 3.5 minutes offline (measured)."""
     host = urlparse(str(next(iter(urls), ""))).hostname
     if not host or urllib.request.getproxies():
         return None
@@ -96,7 +90,7 @@ def _base(builder, split: str) -> tf.data.Dataset:
 
 
 def split_size(builder, split: str) -> int:
-    """Number of examples in ``split`` (its cardinality, else by counting)."""
+    """Number of examples in ``split``."""
     ds = _base(builder, split)
     n = int(ds.cardinality())
     return n if n >= 0 else int(ds.reduce(np.int64(0), lambda c, _: c + 1))
