@@ -1,18 +1,7 @@
-"""Datasets as tf.data pipelines: ``load(name, ...) -> Splits(train, val, test, info)``, and the
-runner's per-epoch training stream (``load_run_data`` + ``epoch_stream``).
-
-Names: ``cifar10``, ``cifar100``, ``svhn`` (tfds ``svhn_cropped``), ``mnist``,
-``fashion_mnist`` and ``fashion_mnist32`` (the offline Fashion-MNIST images as 32x32x3).
-Data lives under ``data_dir()`` (``$COURSE_LIB_DATA_DIR`` or ``<repo>/data``; tfds data in
-``<data_dir>/tfds``). A dataset that is neither cached nor downloadable raises
-``DatasetUnavailableError`` naming where it looked and the ways out.
-
-Example:
-
->>> from course_lib.data import load
->>> train, val, test, info = load("fashion_mnist32", limit=256)  # doctest: +SKIP
->>> info.input_shape, info.num_classes  # doctest: +SKIP
-((32, 32, 3), 10)
+"""Datasets as tf.data pipelines: ``load(name, ...) -> Splits(train, val, test, info)`` for
+``names()`` (``cifar10``, ``cifar100``, ``svhn``, ``mnist``, ``fashion_mnist``, ``fashion_mnist32``,
+the offline Fashion-MNIST images as 32x32x3), from ``data_dir()`` (``$COURSE_LIB_DATA_DIR`` or
+``<repo>/data``); and the runner's per-epoch training stream (``load_run_data``, ``epoch_stream``).
 """
 
 from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, find_fashion_mnist_idx,
