@@ -189,9 +189,8 @@ def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
             ``UserWarning``) instead of raising.
 
     Raises:
-        DatasetUnavailableError: no copy anywhere (and no shipped subset, or
-            ``fallback=False``) and no download possible.
-        ValueError: a copy exists but a file in it is corrupt.
+        DatasetUnavailableError: no copy anywhere and no download possible (and no fallback).
+        ValueError: a file of a copy is corrupt.
     """
     root = resolve_data_dir(data_dir)
     searched = []

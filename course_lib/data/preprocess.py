@@ -94,8 +94,7 @@ def shuffled_batches(examples: tf.data.Dataset, preprocess: Callable, *, num_exa
 
     Args:
         examples: unbatched raw ``(image, label)`` pairs in file order.
-        preprocess: ``preprocess(images, labels, aug_seed=None)`` on a batch; augments when
-            given a seed.
+        preprocess: ``preprocess(images, labels, aug_seed=None)`` on a batch (augments with a seed).
         num_examples: examples in ``examples`` (sizes the shuffle buffer).
         batch_size: examples per batch.
         seed: seed of the shuffle and the augmentation.

@@ -3,10 +3,10 @@
 The folder (tracked in git) lets smoke runs, tests, notebooks at ``quick`` and the assignments
 work offline on a fresh clone: the published 10,000-image test set unchanged, and the first
 2,000 training images of each class in file order (20,000, file order kept), written by
-``tools/make_fashion_mnist_subset.py``. The selection rule (:func:`stratified_indices`) is "the first ``quota[c]``
-images of each class in file order", so any selection of up to 2,000 per class gives the same
-images, in the same order, from the shipped files as from the full set; the first
-:func:`identical_prefix` images of the subset are also the first of the full file.
+``tools/make_fashion_mnist_subset.py``. The rule (:func:`stratified_indices`) is "the first
+``quota[c]`` images of each class in file order", so any selection of up to 2,000 per class
+gives the same images, in the same order, from the shipped files as from the full set; the
+first :func:`identical_prefix` images of the subset are also the first of the full file.
 """
 
 from __future__ import annotations

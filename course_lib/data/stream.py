@@ -60,9 +60,8 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
         batch_size: training and test batch size.
         augment: whether :func:`epoch_stream` augments.
         seed: the run's seed (recorded in ``info``).
-        extra: ``svhn``: True adds the ``extra`` split to the training pool (seed 000), False
-            uses ``train`` only (SimpNet); no default, so no experiment inherits one silently.
-            Other datasets: None.
+        extra: ``svhn``: True (train + extra, seed 000) or False (train only, SimpNet), no
+            default so that no experiment inherits one silently; other datasets: None.
         train_limit: the stratified first-N-per-class training subset, or None.
         test_limit: the first test images, or None.
         data_dir: data folder (default ``course_lib.data.data_dir()``).

@@ -31,8 +31,7 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
 
     Args:
         train_labels: labels of the ``train`` split in file order.
-        extra_labels: labels of ``extra``, or None to draw from ``train`` only (then the extra
-            indices are empty).
+        extra_labels: labels of ``extra``, or None (then the extra indices are empty).
         per_class: images per class drawn from train and from extra.
         seed: NumPy seed of the draw (classes in order 0..9, train first).
         num_classes: number of classes.
