@@ -511,7 +511,7 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
     from course_lib import models as zoo
     from course_lib.train import get_experiment, gpu, runner
     from course_lib.train.evaluation import outputs_probabilities
-    from course_lib.train.pipeline import epoch_stream, load_run_data
+    from course_lib.data import epoch_stream, load_run_data
 
     batch, n = sizes.pipeline_batch, sizes.pipeline_images
     exp = get_experiment("param-distribution")
@@ -587,7 +587,7 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
             "mean subtraction per batch)", reference + " (from_tensor_slices, batch, prefetch)",
             times["pipeline"], times["memory"], target=1.05, notes=[model_note, alone_note]),
         Row("pipeline", "training epoch, the runner's epoch stream vs tensors in memory",
-            "course_lib.train.pipeline.epoch_stream (as run_model feeds fit)", reference,
+            "course_lib.data.epoch_stream (as run_model feeds fit)", reference,
             times["stream"], times["memory"],
             notes=[model_note, "the stream is rebuilt per timed epoch (run_model builds it once "
                                "per run), so its start-up is counted every time"]),

@@ -127,7 +127,7 @@ def run_torch(settings, widths, target_pct: float, max_epochs: int, threads: int
     import torch_models
     from torch.nn import functional as F
 
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     if threads:
         torch.set_num_threads(threads)

@@ -1,6 +1,6 @@
 """DatasetUnavailableError: one clear, fast error when data is neither cached nor downloadable.
 
-No test touches the network: the reachability check or the tfds download step is replaced by
+No test touches the network: the offline check (a DNS lookup) or the tfds download step is replaced by
 one that fails deterministically.
 """
 
@@ -11,7 +11,7 @@ import time
 import pytest
 import tensorflow_datasets as tfds
 
-from course_lib.data import DatasetUnavailableError, load, network
+from course_lib.data import DatasetUnavailableError, load
 from course_lib.data import fashion_mnist as fm
 from course_lib.data import shipped
 from course_lib.data import tfds_source
@@ -32,11 +32,11 @@ def empty_machine(tmp_path, monkeypatch):
 def _offline(monkeypatch):
     calls = []
 
-    def unreachable(urls, timeout=5.0):
+    def unreachable(urls):
         calls.append(list(urls))
-        return "cannot connect to www.cs.toronto.edu:443 ([Errno -2] Name or service not known)"
+        return "cannot resolve www.cs.toronto.edu ([Errno -2] Name or service not known): offline?"
 
-    monkeypatch.setattr(network, "check_reachable", unreachable)
+    monkeypatch.setattr(tfds_source, "_offline", unreachable)
     return calls
 
 
@@ -68,7 +68,7 @@ def test_offline_tfds_dataset_fails_fast(empty_machine, monkeypatch, name, tfds_
 
 
 def test_failed_download_becomes_the_error(empty_machine, monkeypatch):
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
 
     def broken_download(self, *args, **kwargs):
         raise ConnectionError("simulated: connection reset while downloading")
@@ -113,53 +113,29 @@ def test_error_survives_pickling():
     assert str(back) == str(err) and back.searched == ("/a", "/b")
 
 
-def test_check_reachable_reports_refused_connection(monkeypatch):
-    def refuse(address, timeout=None):
-        raise ConnectionRefusedError(111, "Connection refused")
+def test_offline_check_names_the_unresolvable_host(monkeypatch):
+    def no_dns(host, port, *args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
 
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(network.urllib.request, "getproxies", lambda: {})
-    msg = network.check_reachable(["https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"])
-    assert msg.startswith("cannot connect to www.cs.toronto.edu:443") and "refused" in msg
-
-
-def test_check_reachable_does_not_hang(monkeypatch):
-    def hang(address, timeout=None):
-        time.sleep(3)
-        raise OSError("too late")
-
-    monkeypatch.setattr(socket, "create_connection", hang)
-    monkeypatch.setattr(network.urllib.request, "getproxies", lambda: {})
-    start = time.monotonic()
-    msg = network.check_reachable(["http://ufldl.stanford.edu/housenumbers/train_32x32.mat"], 0.2)
-    assert time.monotonic() - start < 2.5
-    assert msg.startswith("no answer from ufldl.stanford.edu:80")
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(tfds_source.urllib.request, "getproxies", lambda: {})
+    msg = tfds_source._offline(["https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"])
+    assert msg.startswith("cannot resolve www.cs.toronto.edu") and "offline?" in msg
 
 
-def test_check_reachable_goes_through_proxy(monkeypatch):
-    seen = []
-
-    def record(address, timeout=None):
-        seen.append(address)
-
-        class _Conn:
-            def close(self):
-                pass
-
-        return _Conn()
-
-    monkeypatch.setattr(socket, "create_connection", record)
-    monkeypatch.setattr(
-        network.urllib.request, "getproxies", lambda: {"https": "http://proxy.local:3128"}
-    )
-    monkeypatch.setattr(network.urllib.request, "proxy_bypass", lambda host: False)
-    assert network.check_reachable(["https://a.example/x", "https://b.example/y"]) is None
-    assert seen == [("proxy.local", 3128)]
+def test_offline_check_leaves_proxies_and_resolvable_hosts_to_the_download(monkeypatch):
+    looked_up = []
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port: looked_up.append(host) or [])
+    monkeypatch.setattr(tfds_source.urllib.request, "getproxies",
+                        lambda: {"https": "http://proxy.local:3128"})
+    assert tfds_source._offline(["https://a.example/x"]) is None and looked_up == []
+    monkeypatch.setattr(tfds_source.urllib.request, "getproxies", lambda: {})
+    assert tfds_source._offline(["https://a.example/x"]) is None and looked_up == ["a.example"]
 
 
 def test_download_goes_to_data_dir_tfds(empty_machine, monkeypatch):
     """With the network up, the download is attempted into <data_dir>/tfds."""
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     targets = []
 
     def fake_download(self, *args, **kwargs):
@@ -168,7 +144,7 @@ def test_download_goes_to_data_dir_tfds(empty_machine, monkeypatch):
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", fake_download)
     with pytest.raises(DatasetUnavailableError):
-        tfds_source.find_or_download("cifar10", empty_machine, dataset="cifar10")
+        tfds_source.download("cifar10", empty_machine, dataset="cifar10")
     assert targets and targets[0].startswith(str(empty_machine / "tfds" / "cifar10"))
 
 

@@ -51,7 +51,7 @@ def test_names():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"name": "cifar11"}, r"`name` must be one of .*Did you mean 'cifar10'\?.*name='cifar11'"),
+        ({"name": "cifar11"}, r"Unknown dataset 'cifar11'\. Did you mean 'cifar10'.*Choose from"),
         ({"name": "fashion_mnist32", "batch_size": 0}, r"`batch_size` must be an int >= 1.*=0"),
         ({"name": "fashion_mnist32", "limit": -5}, r"`limit`.*Received: limit=-5"),
         ({"name": "fashion_mnist32", "resize": (224,)}, r"`resize`.*Received: resize=\(224,\)"),

@@ -1,10 +1,12 @@
 """SVHN: seed 000's validation split (400/class from train + 200/class from extra, 6,000 images)."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from course_lib.data import load, network, svhn_validation_indices
+from course_lib.data import load, svhn_validation_indices, tfds_source
 from course_lib.data.svhn import cached_svhn_validation_indices
 
 
@@ -53,7 +55,7 @@ def test_split_is_cached(tmp_path):
     b = cached_svhn_validation_indices(tmp_path, key, labels, None)
     assert len(calls) == 1
     np.testing.assert_array_equal(a[0], b[0])
-    assert len(list(tmp_path.glob("svhn_validation-*.npz"))) == 1
+    assert len(list(tmp_path.glob("svhn_validation-*.json"))) == 1
     cached_svhn_validation_indices(tmp_path, {**key, "source": "y"}, labels, None)
     assert len(calls) == 2
 
@@ -65,7 +67,7 @@ N = 4400
 
 @pytest.fixture
 def mock_svhn(tmp_path, monkeypatch):
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
     monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     with tfds.testing.mock_data(num_examples=N):
@@ -93,9 +95,9 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     assert x_val.shape == (6000, 32, 32, 3)
     np.testing.assert_array_equal(np.bincount(y_val, minlength=10), [600] * 10)
 
-    (cached,) = list((mock_svhn / "cache").glob("svhn_validation-*.npz"))
-    with np.load(cached) as f:
-        t_idx, e_idx = f["train_idx"], f["extra_idx"]
+    (cached,) = list((mock_svhn / "cache").glob("svhn_validation-*.json"))
+    stored = json.loads(cached.read_text())
+    t_idx, e_idx = np.array(stored["train_idx"]), np.array(stored["extra_idx"])
     assert len(t_idx) == 4000 and len(e_idx) == 2000
     np.testing.assert_array_equal(np.bincount(raw_y[t_idx], minlength=10), [400] * 10)
     # val = the chosen train images, then the chosen extra images (mock extra == train)

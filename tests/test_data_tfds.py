@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from course_lib.data import CIFAR10_CLASSES, CIFAR100_CLASSES, load, network
+from course_lib.data import CIFAR10_CLASSES, CIFAR100_CLASSES, load, tfds_source
 from course_lib.data import preprocess
 
 N = 200  # mock examples per split
@@ -18,7 +18,7 @@ N = 200  # mock examples per split
 
 @pytest.fixture
 def mock_tfds(tmp_path, monkeypatch):
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
     monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     with tfds.testing.mock_data(num_examples=N):

@@ -13,7 +13,7 @@ import pytest
 import tensorflow_datasets as tfds
 from tensorflow_datasets.image_classification import mnist as tfds_mnist
 
-from course_lib.data import load, network
+from course_lib.data import load, tfds_source
 from course_lib.data import fashion_mnist as fm
 
 N_TRAIN, N_TEST = 120, 40
@@ -62,7 +62,7 @@ def _forbid_download(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("no download expected: the data is prepared")
 
-    monkeypatch.setattr(network, "check_reachable", fail)
+    monkeypatch.setattr(tfds_source, "_offline", fail)
     monkeypatch.setattr(tfds.download.DownloadManager, "download_and_extract", fail)
 
 
@@ -84,7 +84,7 @@ def _uint8_from(ds, mean):
 def test_download_path_prepares_into_data_dir(machine, monkeypatch):
     arrays = _synthetic(0)
     _serve_locally(monkeypatch, machine / "server", arrays)
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     root = machine / "data"
     train, val, test, info = load("mnist", batch_size=32, data_dir=root)
     assert info.source == str(root / "tfds" / "mnist" / "3.0.1")

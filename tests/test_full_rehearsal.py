@@ -20,7 +20,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from course_lib.data import network
+from course_lib.data import tfds_source
 from course_lib.train import gpu
 from course_lib.train.config import resolve
 from course_lib.train.experiments import EXPERIMENTS, get_experiment
@@ -92,9 +92,9 @@ class _StopAfter(keras.callbacks.Callback):
 @pytest.fixture
 def mock_source(tmp_path, monkeypatch):
     """No network check, a private TFDS folder, and one batch of test images."""
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
-    import course_lib.train.pipeline as pipeline
+    import course_lib.data as pipeline
 
     real = pipeline.load_run_data
 

@@ -13,7 +13,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 tfds = pytest.importorskip("tensorflow_datasets")
 
-from course_lib.data import network  # noqa: E402
+from course_lib.data import tfds_source  # noqa: E402
 
 N = 4400  # per split; >= 400 images of every class, as the validation split needs
 LEVEL = 20  # channel 0 = LEVEL * label
@@ -42,7 +42,7 @@ def _fake_as_dataset(self, split, decoders=None, read_config=None, **kwargs):
 
 @pytest.fixture
 def label_svhn(tmp_path, monkeypatch):
-    monkeypatch.setattr(network, "check_reachable", lambda urls, timeout=5.0: None)
+    monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
     monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # a simulated machine
     with tfds.testing.mock_data(num_examples=N, as_dataset_fn=_fake_as_dataset):
@@ -60,7 +60,7 @@ def _read_labels(images: np.ndarray, mean) -> np.ndarray:
 @pytest.mark.parametrize("extra, num_train", [(True, 2 * N - 6000), (False, N - 4000)])
 def test_labels_follow_images_through_split_shuffle_augmentation_and_epochs(
         label_svhn, extra, num_train):
-    from course_lib.train.pipeline import epoch_stream, load_run_data
+    from course_lib.data import epoch_stream, load_run_data
 
     run = load_run_data("svhn", batch_size=256, augment=True, seed=5, extra=extra,
                         data_dir=label_svhn)
@@ -129,7 +129,7 @@ def test_an_svhn_experiment_must_choose():
 def test_load_run_data_has_no_default_for_extra():
     import inspect
 
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     assert inspect.signature(load_run_data).parameters["extra"].default is inspect.Parameter.empty
     with pytest.raises(ValueError, match=r"`extra` must be True .* for 'svhn'"):

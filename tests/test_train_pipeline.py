@@ -8,7 +8,7 @@ pytestmark = pytest.mark.realdata
 
 @pytest.fixture(scope="module")
 def run_data():
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     return load_run_data("fashion_mnist32", batch_size=16, augment=True, seed=3,
                          extra=None, train_limit=40, test_limit=20)
@@ -36,7 +36,7 @@ def test_sizes_and_file_order(run_data):
 
 
 def test_resumed_stream_equals_the_tail_of_the_full_stream(run_data):
-    from course_lib.train.pipeline import epoch_stream
+    from course_lib.data import epoch_stream
 
     full = _batches(epoch_stream(run_data, seed=3, start_epoch=0, epochs=3))
     tail = _batches(epoch_stream(run_data, seed=3, start_epoch=2, epochs=3))
@@ -47,7 +47,7 @@ def test_resumed_stream_equals_the_tail_of_the_full_stream(run_data):
 
 
 def test_every_epoch_is_a_permutation_of_the_data_and_epochs_differ(run_data):
-    from course_lib.train.pipeline import epoch_stream
+    from course_lib.data import epoch_stream
 
     batches = _batches(epoch_stream(run_data, seed=3, start_epoch=0, epochs=2))
     all_labels = np.array([int(y) for _, y in run_data.examples])
@@ -64,7 +64,7 @@ def test_augmentation_is_a_shifted_or_mirrored_crop_of_the_same_image(run_data):
     """Image i of an augmented batch is a pad-4 crop (maybe mirrored) of image i unaugmented."""
     import dataclasses
 
-    from course_lib.train.pipeline import epoch_stream
+    from course_lib.data import epoch_stream
 
     plain = dataclasses.replace(run_data, augment=False)  # same order: shuffle ignores augment
     (images, labels), *_ = _batches(epoch_stream(run_data, seed=3, start_epoch=1, epochs=2))
@@ -82,7 +82,7 @@ def test_augmentation_is_a_shifted_or_mirrored_crop_of_the_same_image(run_data):
 
 
 def test_start_epoch_must_be_inside_the_run(run_data):
-    from course_lib.train.pipeline import epoch_stream
+    from course_lib.data import epoch_stream
 
     with pytest.raises(ValueError, match="start_epoch"):
         epoch_stream(run_data, seed=3, start_epoch=3, epochs=3)

@@ -9,7 +9,7 @@ def test_stratified_subset_is_balanced_and_its_own_mean_is_subtracted(fashion_mn
     from course_lib.data import load_fashion_mnist_arrays
     from course_lib.data.preprocess import pad_and_tile
     from course_lib.data.shipped import stratified_indices
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     run = load_run_data("fashion_mnist32", batch_size=64, augment=False, seed=0, extra=None,
                         train_limit=200, test_limit=None)
@@ -94,7 +94,7 @@ def test_saved_model_reproduces_the_full_test_set_error_exactly(tmp_path, fashio
 
     import course_lib.layers  # noqa: F401  (registers the custom layers for loading)
     from course_lib.train import Budget, run_model
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     tiny = Budget("smoke", epochs=1, train_limit=200, test_limit=None, batch_size=32,
                   width_multiplier=0.25)

@@ -58,7 +58,7 @@ def test_every_experiment_runs_on_fashion_mnist32(smoke):
 def test_trained_model_is_saved_beside_its_record(smoke):
     import keras
 
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     _, records = smoke
     record = records["param-distribution"]

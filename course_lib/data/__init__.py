@@ -1,47 +1,20 @@
-"""Datasets as tf.data pipelines: ``load(name, ...) -> Splits(train, val, test, info)``.
-
-Names: ``cifar10``, ``cifar100``, ``svhn`` (tfds ``svhn_cropped``), ``mnist``,
-``fashion_mnist`` and ``fashion_mnist32`` (the offline Fashion-MNIST images as 32x32x3).
-Data lives under ``data_dir()`` (``$COURSE_LIB_DATA_DIR`` or ``<repo>/data``; tfds data in
-``<data_dir>/tfds``). A dataset that is neither cached nor downloadable raises
-``DatasetUnavailableError`` naming where it looked and the ways out.
-
-Example:
-
->>> from course_lib.data import load
->>> train, val, test, info = load("fashion_mnist32", limit=256)  # doctest: +SKIP
->>> info.input_shape, info.num_classes  # doctest: +SKIP
-((32, 32, 3), 10)
+"""Datasets as tf.data pipelines: ``load(name, ...) -> Splits(train, val, test, info)`` for
+``names()`` (``cifar10``, ``cifar100``, ``svhn``, ``mnist``, ``fashion_mnist``, ``fashion_mnist32``,
+the offline Fashion-MNIST images as 32x32x3), from ``data_dir()`` (``$COURSE_LIB_DATA_DIR`` or
+``<repo>/data``); and the runner's per-epoch training stream (``load_run_data``, ``epoch_stream``).
 """
 
-from course_lib.data.dataset_info import DatasetInfo
-from course_lib.data.errors import DatasetUnavailableError
-from course_lib.data.fashion_mnist import (
-    FASHION_MNIST_CLASSES,
-    find_fashion_mnist_idx,
-    load_fashion_mnist_arrays,
-)
-from course_lib.data.idx import read_idx
+from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, find_fashion_mnist_idx,
+                                           load_fashion_mnist_arrays, read_idx)
+from course_lib.data.info import DatasetInfo, DatasetUnavailableError, Splits
 from course_lib.data.loaders import CIFAR10_CLASSES, CIFAR100_CLASSES, load, names
 from course_lib.data.paths import ENV_VAR, data_dir
-from course_lib.data.preprocess import random_pad_crop_flip
-from course_lib.data.splits import Splits
+from course_lib.data.preprocess import MAX_SHUFFLE_BUFFER, random_pad_crop_flip
+from course_lib.data.stream import RunData, epoch_stream, load_run_data
 from course_lib.data.svhn import svhn_validation_indices
 
-__all__ = [
-    "load",
-    "names",
-    "Splits",
-    "DatasetInfo",
-    "DatasetUnavailableError",
-    "data_dir",
-    "ENV_VAR",
-    "read_idx",
-    "find_fashion_mnist_idx",
-    "load_fashion_mnist_arrays",
-    "random_pad_crop_flip",
-    "svhn_validation_indices",
-    "FASHION_MNIST_CLASSES",
-    "CIFAR10_CLASSES",
-    "CIFAR100_CLASSES",
-]
+__all__ = ["load", "names", "Splits", "DatasetInfo", "DatasetUnavailableError", "data_dir",
+           "ENV_VAR", "load_run_data", "epoch_stream", "RunData", "MAX_SHUFFLE_BUFFER",
+           "read_idx", "find_fashion_mnist_idx", "load_fashion_mnist_arrays",
+           "random_pad_crop_flip", "svhn_validation_indices", "FASHION_MNIST_CLASSES",
+           "CIFAR10_CLASSES", "CIFAR100_CLASSES"]

@@ -1,85 +1,83 @@
-"""Fashion-MNIST as NumPy arrays, offline first.
+"""Fashion-MNIST as NumPy arrays, offline first (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747).
 
-Search order for the full set (first complete copy wins); ``data_source`` names the place:
-
-===  =============================================================  ===============
-1    idx files in ``<data_dir>/fashion-mnist/``                     ``"data_dir"``
-2    idx files in ``/usr/share/datasets/fashion-mnist/`` (Debian    ``"system"``
-     package ``dataset-fashion-mnist``)
-3    a prepared tensorflow-datasets copy (``<data_dir>/tfds``,      ``"tfds"``
-     then ``~/tensorflow_datasets``)
-4    idx files in the Keras cache (``~/.keras/datasets/             ``"keras"``
-     fashion-mnist/``)
-5    a tfds download into ``<data_dir>/tfds`` (needs the internet)  ``"download"``
-6    the subset shipped in the repository (``data/fashion-mnist``:  ``"repository"``
-     2,000 training images per class and the full test set)
-===  =============================================================  ===============
-
-With ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` steps 2, 4, the ``~/tensorflow_datasets`` part of 3
-and 5 are skipped (what a fresh clone on an offline machine sees).
-
-idx files are ``{train,t10k}-{images-idx3,labels-idx1}-ubyte`` with or without ``.gz``.
-Xiao, Rasul & Vollgraf (2017), "Fashion-MNIST: a novel image dataset for benchmarking machine
-learning algorithms", arXiv:1708.07747: 60,000 training and 10,000 test images, 28x28 grey,
-10 classes of 6,000 + 1,000 images each.
+Search order for the full set; the first complete copy wins and ``data_source`` names it:
+idx files in ``<data_dir>/fashion-mnist`` (``"data_dir"``), in ``/usr/share/datasets/fashion-mnist``
+(the Debian package dataset-fashion-mnist, ``"system"``), a prepared tfds copy (``"tfds"``), idx
+files in ``~/.keras/datasets/fashion-mnist`` (``"keras"``), a tfds download (``"download"``), then
+the subset shipped in ``data/fashion-mnist`` (``"repository"``). ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``
+skips the Debian folder, ``~/tensorflow_datasets``, the Keras cache and the download.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import warnings
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from course_lib.data.idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
 from course_lib.data import shipped
-from course_lib.data.errors import DatasetUnavailableError
+from course_lib.data.info import DatasetUnavailableError
 from course_lib.data.paths import keras_datasets_dir, resolve_data_dir, system_data_hidden
 
-__all__ = [
-    "FASHION_MNIST_CLASSES",
-    "SYSTEM_DIRS",
-    "FashionMNISTArrays",
-    "find_fashion_mnist_idx",
-    "read_fashion_mnist_idx",
-    "load_fashion_mnist_arrays",
-    "read_shipped_fashion_mnist",
-]
+__all__ = ["FASHION_MNIST_CLASSES", "SYSTEM_DIRS", "IDX_IMAGES_MAGIC", "IDX_LABELS_MAGIC",
+           "FashionMNISTArrays", "read_idx", "find_fashion_mnist_idx", "read_fashion_mnist_idx",
+           "load_fashion_mnist_arrays", "read_shipped_fashion_mnist"]
 
 #: Class names in label order (Xiao et al. 2017, table 1).
-FASHION_MNIST_CLASSES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
-
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                         "Shirt", "Sneaker", "Bag", "Ankle boot")
 #: System folders with the idx files (the Debian package dataset-fashion-mnist).
 SYSTEM_DIRS = (Path("/usr/share/datasets/fashion-mnist"),)
+#: Magic numbers of uint8 idx files of images (3 dimensions) and labels (1 dimension).
+IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC = 0x00000803, 0x00000801
+_STEMS = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+          "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
 
-_STEMS = {
-    "x_train": ("train-images-idx3-ubyte", IDX_IMAGES_MAGIC),
-    "y_train": ("train-labels-idx1-ubyte", IDX_LABELS_MAGIC),
-    "x_test": ("t10k-images-idx3-ubyte", IDX_IMAGES_MAGIC),
-    "y_test": ("t10k-labels-idx1-ubyte", IDX_LABELS_MAGIC),
-}
+
+def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
+    """Read one uint8 idx file (MNIST's format; ``.gz`` is decompressed) with ``np.frombuffer``.
+
+    Args:
+        path: the file.
+        expected_magic: the magic number it must have (``IDX_IMAGES_MAGIC``/``IDX_LABELS_MAGIC``).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: bad gzip, magic number or size; the message names the file and the fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"idx file not found: {path}")
+    fix = ("The file is corrupt or truncated; delete it and restore it (for /usr/share/datasets/"
+           "fashion-mnist: `apt-get install --reinstall dataset-fashion-mnist`; for the Keras or "
+           "tfds caches: delete the file so it is downloaded again).")
+    try:
+        raw = bytearray(gzip.decompress(path.read_bytes()) if path.suffix == ".gz"
+                        else path.read_bytes())
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise ValueError(
+            f"{path} is not a valid idx file: cannot decompress it ({exc}). {fix}") from exc
+    magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else 0
+    ndim, problem = magic & 0xFF, None
+    if magic >> 8 != 0x08 or ndim == 0 or len(raw) < 4 + 4 * ndim:
+        problem = f"magic number 0x{magic:08X} is not an idx magic number of uint8 data"
+    elif expected_magic is not None and magic != expected_magic:
+        problem = f"magic number 0x{magic:08X}, expected 0x{expected_magic:08X}"
+    else:
+        shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", ndim, offset=4))
+        if len(raw) != 4 + 4 * ndim + int(np.prod(shape)):
+            problem = f"header says shape {shape}, file has {len(raw)} bytes"
+    if problem:
+        raise ValueError(f"{path} is not a valid idx file: {problem}. {fix}")
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 class FashionMNISTArrays(NamedTuple):
-    """Fashion-MNIST in memory: uint8 images ``(n, 28, 28)``, uint8 labels ``(n,)``.
-
-    ``source`` is the folder read; ``data_source`` says which kind of place it was
-    (``"data_dir"``, ``"system"``, ``"tfds"``, ``"keras"``, ``"download"``, ``"repository"``;
-    see the module docstring).
-    """
+    """uint8 images ``(n, 28, 28)`` and labels; the folder read and which kind of place."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -90,149 +88,122 @@ class FashionMNISTArrays(NamedTuple):
 
 
 def _idx_file(folder: Path, stem: str) -> Path | None:
-    for name in (f"{stem}.gz", stem):
-        if (folder / name).is_file():
-            return folder / name
-    return None
+    return next((folder / n for n in (f"{stem}.gz", stem) if (folder / n).is_file()), None)
 
 
-def _idx_dirs(root: Path) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
-    before_tfds = [(root / "fashion-mnist", "data_dir")]
-    after_tfds = []
-    if not system_data_hidden():
-        before_tfds += [(d, "system") for d in SYSTEM_DIRS]
-        after_tfds.append((keras_datasets_dir() / "fashion-mnist", "keras"))
-    return before_tfds, after_tfds
+def _places(root: Path) -> list[tuple[Path | None, str]]:
+    """``(idx folder, data_source)`` in search order; ``None`` stands for the tfds caches."""
+    first = [(root / "fashion-mnist", "data_dir")]
+    if system_data_hidden():
+        return first + [(None, "tfds")]
+    return (first + [(d, "system") for d in SYSTEM_DIRS]
+            + [(None, "tfds"), (keras_datasets_dir() / "fashion-mnist", "keras")])
 
 
-def _complete(folder: Path) -> tuple[bool, str]:
+def _missing(folder: Path) -> str | None:
+    """None when ``folder`` has all four idx files, else a note for the error message."""
     if not folder.is_dir():
-        return False, f"{folder} (idx files: missing)"
-    missing = [stem for stem, _ in _STEMS.values() if _idx_file(folder, stem) is None]
-    if missing:
-        return False, f"{folder} (idx files: missing {', '.join(m + '[.gz]' for m in missing)})"
-    return True, str(folder)
+        return f"{folder} (idx files: missing)"
+    missing = [s + "[.gz]" for s in _STEMS.values() if _idx_file(folder, s) is None]
+    return f"{folder} (idx files: missing {', '.join(missing)})" if missing else None
 
 
 def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The first folder with all four Fashion-MNIST idx files, or None.
+    """The first idx folder (of the search order) with all four files, or None.
 
-    Looks in ``<data_dir>/fashion-mnist``, ``/usr/share/datasets/fashion-mnist`` and the Keras
-    cache, in that order (tfds copies are not idx files and are not considered here; the
-    shipped subset is not the full set and is not returned; with
-    ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` only the first folder is searched).
+    Args:
+        data_dir: the course data directory (default ``data_dir()``).
     """
-    root = resolve_data_dir(data_dir)
-    before, after = _idx_dirs(root)
-    for folder, _ in before + after:
-        if _complete(folder)[0]:
-            return folder
-    return None
+    return next((folder for folder, _ in _places(resolve_data_dir(data_dir))
+                 if folder is not None and _missing(folder) is None), None)
 
 
-def read_fashion_mnist_idx(
-    folder: str | os.PathLike, data_source: str = "idx"
-) -> FashionMNISTArrays:
-    """Read and check the four idx files in ``folder``.
-
-    Raises:
-        FileNotFoundError: a file is missing.
-        ValueError: a file is corrupt, or images and labels disagree (counts, 28x28 shape,
-            labels outside 0..9); the message names the file.
-    """
-    folder = Path(folder)
+def _read(folder: Path, files: dict[str, Path | None], data_source: str) -> FashionMNISTArrays:
     arrays = {}
-    for key, (stem, magic) in _STEMS.items():
-        path = _idx_file(folder, stem)
+    for key, path in files.items():
         if path is None:
-            raise FileNotFoundError(f"{folder / stem}[.gz] not found")
-        arrays[key] = read_idx(path, expected_magic=magic)
-    _check(arrays, folder)
-    return FashionMNISTArrays(source=str(folder), data_source=data_source, **arrays)
-
-
-def _check(arrays: dict, folder) -> None:
+            raise FileNotFoundError(f"{folder / _STEMS[key]}[.gz] not found")
+        arrays[key] = read_idx(path, IDX_IMAGES_MAGIC if key[0] == "x" else IDX_LABELS_MAGIC)
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
         if x.shape[1:] != (28, 28):
             raise ValueError(
-                f"{folder}: {part} images have shape {x.shape[1:]}, Fashion-MNIST is 28x28"
-            )
+                f"{folder}: {part} images have shape {x.shape[1:]}, Fashion-MNIST is 28x28")
         if x.shape[0] != y.shape[0]:
-            raise ValueError(
-                f"{folder}: {x.shape[0]} {part} images but {y.shape[0]} labels; one of the "
-                "files is from another dataset or truncated"
-            )
+            raise ValueError(f"{folder}: {x.shape[0]} {part} images but {y.shape[0]} labels; "
+                             "one of the files is from another dataset or truncated")
         if y.size and int(y.max()) >= len(FASHION_MNIST_CLASSES):
             raise ValueError(f"{folder}: {part} labels go up to {int(y.max())}, expected 0..9")
+    return FashionMNISTArrays(source=str(folder), data_source=data_source, **arrays)
+
+
+def read_fashion_mnist_idx(folder: str | os.PathLike,
+                           data_source: str = "idx") -> FashionMNISTArrays:
+    """Read and check the four idx files in ``folder``.
+
+    Args:
+        folder: holds ``{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]``.
+        data_source: recorded on the result.
+
+    Raises:
+        FileNotFoundError: a file is missing.
+        ValueError: a file is corrupt, or images and labels disagree; the message names it.
+    """
+    folder = Path(folder)
+    return _read(folder, {k: _idx_file(folder, s) for k, s in _STEMS.items()}, data_source)
 
 
 def read_shipped_fashion_mnist(
     folder: str | os.PathLike | None = None,
 ) -> FashionMNISTArrays | None:
-    """The subset shipped in the repository (``data/fashion-mnist``), or None if it is absent.
+    """The subset shipped in ``data/fashion-mnist`` (``data_source="repository"``), or None.
 
-    2,000 training images per class (the first of each class in file order, 20,000 in all,
-    file order kept) and the full 10,000-image test set; ``data_source="repository"``.
+    Args:
+        folder: default ``shipped.SHIPPED_DIR``.
     """
     folder = Path(folder) if folder is not None else shipped.SHIPPED_DIR
-    arrays = shipped.read_subset(folder)
-    if arrays is None:
+    files = {k: folder / n for k, n in {**shipped.SUBSET_FILES, **shipped.TEST_FILES}.items()}
+    if not all(p.is_file() for p in files.values()):
         return None
-    _check(arrays, folder)
-    return FashionMNISTArrays(source=str(folder), data_source="repository", **arrays)
+    return _read(folder, files, "repository")
 
 
 def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
     out = {}
     for part in ("train", "test"):
-        ds = builder.as_dataset(split=part, shuffle_files=False).batch(10_000)
-        xs, ys = [], []
-        for batch in ds.as_numpy_iterator():
-            xs.append(np.asarray(batch["image"], np.uint8).reshape(-1, 28, 28))
-            ys.append(np.asarray(batch["label"], np.uint8))
-        out[f"x_{part}"] = np.concatenate(xs)
-        out[f"y_{part}"] = np.concatenate(ys)
+        batch = builder.as_dataset(split=part, batch_size=-1, shuffle_files=False)
+        out[f"x_{part}"] = batch["image"].numpy().astype(np.uint8).reshape(-1, 28, 28)
+        out[f"y_{part}"] = batch["label"].numpy().astype(np.uint8)
     return FashionMNISTArrays(source=str(builder.data_dir), data_source=data_source, **out)
 
 
-def load_fashion_mnist_arrays(
-    data_dir: str | os.PathLike | None = None,
-    dataset: str = "fashion_mnist",
-    fallback: bool = True,
-) -> FashionMNISTArrays:
+def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
+                              dataset: str = "fashion_mnist",
+                              fallback: bool = True) -> FashionMNISTArrays:
     """Fashion-MNIST from the first place that has it (see the module docstring).
 
     Args:
         data_dir: course data directory (default ``data_dir()``).
         dataset: the name used in error messages.
-        fallback: when no full copy is found, return the subset shipped in the repository
-            (with a ``UserWarning``) instead of raising.
+        fallback: when no full copy is found, return the shipped subset (with a
+            ``UserWarning``) instead of raising.
 
     Raises:
-        DatasetUnavailableError: no copy anywhere (and no shipped subset, or
-            ``fallback=False``) and no download possible.
-        ValueError: a copy exists but a file in it is corrupt.
+        DatasetUnavailableError: no copy anywhere and no download possible (and no fallback).
+        ValueError: a file of a copy is corrupt.
     """
     root = resolve_data_dir(data_dir)
-    before, after = _idx_dirs(root)
     searched = []
-    for folder, kind in before:
-        ok, note = _complete(folder)
-        if ok:
-            return read_fashion_mnist_idx(folder, data_source=kind)
-        searched.append(note)
-
     from course_lib.data.tfds_source import download, find_prepared  # imports TensorFlow
 
-    builder = find_prepared("fashion_mnist", root, searched)
-    if builder is not None:
-        return _from_tfds(builder, "tfds")
-    for folder, kind in after:
-        ok, note = _complete(folder)
-        if ok:
+    for folder, kind in _places(root):
+        if folder is None:
+            if (builder := find_prepared("fashion_mnist", root, searched)) is not None:
+                return _from_tfds(builder, "tfds")
+        elif (note := _missing(folder)) is None:
             return read_fashion_mnist_idx(folder, data_source=kind)
-        searched.append(note)
+        else:
+            searched.append(note)
     try:
         return _from_tfds(download("fashion_mnist", root, dataset=dataset, searched=searched),
                           "download")
@@ -245,8 +216,5 @@ def load_fashion_mnist_arrays(
             f"using the subset shipped in the repository ({len(arrays.x_train):,} training "
             f"images, {shipped.SUBSET_PER_CLASS:,} per class, and the full test set) from "
             f"{arrays.source}. Install the Debian package dataset-fashion-mnist or connect to "
-            "the internet for all 60,000.",
-            UserWarning,
-            stacklevel=2,
-        )
+            "the internet for all 60,000.", UserWarning, stacklevel=2)
         return arrays

@@ -1,66 +1,40 @@
 """``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing.
 
-Datasets (``names()``):
-
-=================  ==================  =======================================================
-name               images              where from
-=================  ==================  =======================================================
-``cifar10``        32x32x3, 10 cls     tfds ``cifar10`` (50,000 train / 10,000 test)
-``cifar100``       32x32x3, 100 cls    tfds ``cifar100`` (fine labels)
-``svhn``           32x32x3, 10 cls     tfds ``svhn_cropped`` (73,257 train, 531,131 extra,
-                                       26,032 test); validation = seed 000's 6,000 images;
-                                       labels 0-9 (tfds maps the .mat files' 10 to 0)
-``mnist``          28x28x1, 10 cls     tfds ``mnist``
-``fashion_mnist``  28x28x1, 10 cls     idx files (Debian ``dataset-fashion-mnist``), tfds, Keras
-``fashion_mnist32`` 32x32x3, 10 cls    the same images, zero-padded 2 px per side to 32x32 and
-                                       the grey channel tiled to 3: a CIFAR-shaped offline set
-=================  ==================  =======================================================
-
-Preprocessing (seed 000, section 3: "对数据集每张图片的 R、G、B 通道减去数据集所有图片该通道的
-均值"): images are scaled to [0, 1] first, then the per-channel mean of the training split is
-subtracted (mean computed on the [0, 1] scale over the training pipeline's images, cached
-under ``<data_dir>/cache/means``). Optional augmentation follows SimpNet (seed 002,
-section 5): zero-pad 4 + random crop + horizontal flip, the flip off by default for digits.
-See ``course_lib.data.preprocess`` for the exact order.
+``cifar10``, ``cifar100`` (fine labels), ``mnist``: tfds. ``svhn``: tfds ``svhn_cropped`` (73,257
+train, 531,131 extra, 26,032 test; labels 0-9), validation = seed 000's 6,000 images.
+``fashion_mnist``: idx files, tfds or Keras (``course_lib.data.fashion_mnist``).
+``fashion_mnist32``: the same images zero-padded to 32x32 and tiled to 3 channels, a
+CIFAR-shaped offline set. Preprocessing (seed 000, section 3: "对数据集每张图片的 R、G、B 通道减去
+数据集所有图片该通道的均值"): scale to [0, 1], subtract the training split's per-channel mean
+(cached under ``<data_dir>/cache/means``), then optional SimpNet augmentation (seed 002,
+section 5); see ``course_lib.data.preprocess``.
 """
 
 from __future__ import annotations
 
-import difflib
+import functools
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from course_lib.data import tfds_source
-from course_lib.data.dataset_info import DatasetInfo
-from course_lib.data import shipped
-from course_lib.data.fashion_mnist import (
-    FASHION_MNIST_CLASSES,
-    load_fashion_mnist_arrays,
-    read_shipped_fashion_mnist,
-)
+from course_lib.core import Registry
+from course_lib.data import shipped, tfds_source
+from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, load_fashion_mnist_arrays,
+                                           read_shipped_fashion_mnist)
+from course_lib.data.info import DatasetInfo, Splits
 from course_lib.data.paths import cache_dir, resolve_data_dir
-from course_lib.data.preprocess import (
-    cached_channel_mean,
-    channel_mean,
-    pad_and_tile,
-    random_pad_crop_flip,
-    scale_images,
-)
-from course_lib.data.splits import Splits
+from course_lib.data.preprocess import (cached_channel_mean, channel_mean, pad_and_tile,
+                                        random_pad_crop_flip, scale_images, shuffled_batches)
 from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validation_indices
 
 __all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
 
+# Typed out: offline, an unprepared tfds builder's label names are "0".."99".
 #: CIFAR-10 class names in label order (Krizhevsky 2009, batches.meta).
-CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
-)  # fmt: skip
-
+CIFAR10_CLASSES = tuple("airplane automobile bird cat deer dog frog horse ship truck".split())
 #: CIFAR-100 fine class names in label order (Krizhevsky 2009, meta: alphabetical).
 CIFAR100_CLASSES = tuple(
     """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus
@@ -72,229 +46,79 @@ CIFAR100_CLASSES = tuple(
     snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television
     tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()
 )
-
 _DIGITS = tuple(str(i) for i in range(10))
-
-#: Shuffle buffer used when the training split is larger than this (examples).
-MAX_SHUFFLE_BUFFER = 50_000
 #: Fraction of physical memory a split's uint8 images may take to be cached in memory.
 CACHE_MEMORY_FRACTION = 0.25
 
 
-@dataclass(frozen=True)
-class _Spec:
-    name: str
-    tfds_name: str
-    num_classes: int
-    raw_shape: tuple
-    class_names: tuple
-    flip: bool
-    view: str | None = None
-
-
-_SPECS = {
-    s.name: s
-    for s in (
-        _Spec("cifar10", "cifar10", 10, (32, 32, 3), CIFAR10_CLASSES, True),
-        _Spec("cifar100", "cifar100", 100, (32, 32, 3), CIFAR100_CLASSES, True),
-        _Spec("svhn", "svhn_cropped", 10, (32, 32, 3), _DIGITS, False),
-        _Spec("mnist", "mnist", 10, (28, 28, 1), _DIGITS, False),
-        _Spec("fashion_mnist", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True),
-        _Spec(
-            "fashion_mnist32", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True,
-            view="pad32_tile3",
-        ),
-    )
-}
-_ALIASES = {"svhn_cropped": "svhn", "cifar": "cifar10"}
+_Spec = namedtuple("_Spec", "name tfds_name num_classes raw_shape class_names flip view",
+                   defaults=(None,))
+_DATASETS: Registry[_Spec] = Registry("dataset", hint="See course_lib.data.names().")
+for _s, _aliases in (
+    (_Spec("cifar10", "cifar10", 10, (32, 32, 3), CIFAR10_CLASSES, True), ("cifar",)),
+    (_Spec("cifar100", "cifar100", 100, (32, 32, 3), CIFAR100_CLASSES, True), ()),
+    (_Spec("svhn", "svhn_cropped", 10, (32, 32, 3), _DIGITS, False), ("svhn_cropped",)),
+    (_Spec("mnist", "mnist", 10, (28, 28, 1), _DIGITS, False), ()),
+    (_Spec("fashion_mnist", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True), ()),
+    (_Spec("fashion_mnist32", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True,
+           view="pad32_tile3"), ()),
+):
+    _DATASETS.register(_s.name, _s, aliases=_aliases)
 
 
 def names() -> tuple[str, ...]:
     """Names accepted by ``load``."""
-    return tuple(_SPECS)
+    return tuple(_DATASETS.names())
 
 
-@dataclass
-class _Source:
-    train: tf.data.Dataset
-    val: tf.data.Dataset | None
-    test: tf.data.Dataset
-    counts: dict
-    splits: dict
-    location: str
-    in_memory: bool
-    data_source: str = "tfds"
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _spec(name) -> _Spec:
-    key = str(name).strip().lower().replace("-", "_") if isinstance(name, str) else None
-    key = _ALIASES.get(key, key)
-    if key not in _SPECS:
-        close = difflib.get_close_matches(str(name).lower(), list(_SPECS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"`name` must be one of {list(_SPECS)}.{hint} Received: name={name!r}"
-        )
-    return _SPECS[key]
-
-
-def _positive_int(value, arg: str, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if not _is_int(value) or value < 1:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"`{arg}` must be an int >= 1{extra}. Received: {arg}={value!r}")
-    return int(value)
+#: Raw uint8 splits of a source, their sizes and provenance.
+_Source = namedtuple("_Source", "train val test counts splits location in_memory data_source")
 
 
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def _arg(value, arg: str, kind: str = "int", allow_none: bool = False):
+    """``value`` checked as an int >= 1 (``kind="int"``) or a bool (``kind="bool"``)."""
+    if value is None and allow_none:
+        return None
+    ok = _is_int(value) and value >= 1 if kind == "int" else isinstance(value, (bool, np.bool_))
+    if not ok:
+        what = "an int >= 1" if kind == "int" else "True or False"
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"`{arg}` must be {what}{extra}. Received: {arg}={value!r}")
+    return int(value) if kind == "int" else bool(value)
+
+
 def _resize_arg(resize):
     if resize is None:
         return None
-    if _is_int(resize) and resize >= 1:
-        return (int(resize), int(resize))
-    if (
-        isinstance(resize, (tuple, list))
-        and len(resize) == 2
-        and all(_is_int(v) and v >= 1 for v in resize)
-    ):
-        return (int(resize[0]), int(resize[1]))
+    pair = (resize, resize) if _is_int(resize) else resize
+    if isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
+            _is_int(v) and v >= 1 for v in pair):
+        return (int(pair[0]), int(pair[1]))
     raise ValueError(
         "`resize` must be None, an int >= 1 (square size, e.g. 224 for VGG-style inputs) or "
         f"a (height, width) pair of ints >= 1. Received: resize={resize!r}"
     )
 
 
-def _bool_arg(value, arg: str, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, (bool, np.bool_)):
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"`{arg}` must be True or False{extra}. Received: {arg}={value!r}")
-    return bool(value)
-
-
 def _val_count(val_size, n_train: int) -> int:
     """Validation images taken from the end of the training split."""
     if val_size is None or val_size == 0:
         return 0
-    if isinstance(val_size, float) and not isinstance(val_size, bool) and 0.0 < val_size < 1.0:
-        n = int(round(n_train * val_size))
-    elif _is_int(val_size) and val_size > 0:
-        n = int(val_size)
-    else:
+    if not ((isinstance(val_size, float) and 0.0 < val_size < 1.0)
+            or (_is_int(val_size) and val_size > 0)):
         raise ValueError(
             "`val_size` must be None (the dataset's default), 0 (no validation split), an int "
             "(that many images from the end of the training split) or a float in (0, 1) "
-            f"(that fraction). Received: val_size={val_size!r}"
-        )
+            f"(that fraction). Received: val_size={val_size!r}")
+    n = int(round(n_train * val_size)) if isinstance(val_size, float) else int(val_size)
     if n >= n_train:
-        raise ValueError(
-            f"`val_size` leaves no training images: the training split has {n_train} images. "
-            f"Received: val_size={val_size!r}"
-        )
+        raise ValueError(f"`val_size` leaves no training images: the training split has "
+                         f"{n_train} images. Received: val_size={val_size!r}")
     return n
-
-
-# --------------------------------------------------------------------------- sources
-
-
-def _builder(spec: _Spec, root: Path):
-    """A prepared tfds builder and where it came from (``"tfds"`` or ``"download"``)."""
-    searched: list = []
-    builder = tfds_source.find_prepared(spec.tfds_name, root, searched)
-    if builder is not None:
-        return builder, "tfds"
-    return tfds_source.download(spec.tfds_name, root, dataset=spec.name, searched=searched), (
-        "download"
-    )
-
-
-def _stratified(labels, train_limit, num_classes: int, data_source: str) -> np.ndarray | None:
-    """Indices of the first-N-per-class selection, or None when it keeps the whole split."""
-    if train_limit is None:
-        return None
-    if data_source == "repository" and train_limit > len(labels):
-        raise ValueError(
-            f"`train_limit` asks for {train_limit} training images, but the full Fashion-MNIST "
-            f"training set is not on this machine and the subset shipped in the repository has "
-            f"{len(labels)} ({shipped.SUBSET_PER_CLASS} per class). Use train_limit <= "
-            f"{len(labels)}, or install the Debian package dataset-fashion-mnist (or connect to "
-            f"the internet) for all 60,000. Received: train_limit={train_limit!r}"
-        )
-    if train_limit >= len(labels):
-        return None
-    try:
-        return shipped.stratified_indices(labels, train_limit, num_classes)
-    except ValueError as err:
-        hint = (
-            " Only the subset shipped in the repository was found; install the Debian package "
-            "dataset-fashion-mnist or connect to the internet for the full training set."
-            if data_source == "repository" else ""
-        )
-        raise ValueError(
-            f"`train_limit` asks for more images of a class than the training split has: "
-            f"{err}.{hint} Received: train_limit={train_limit!r}"
-        ) from None
-
-
-def _tfds_source(spec: _Spec, root: Path, val_size, train_limit) -> _Source:
-    builder, data_source = _builder(spec, root)
-    n_train = tfds_source.split_size(builder, "train")
-    n_test = tfds_source.split_size(builder, "test")
-    test = tfds_source.read_split(builder, "test")
-    location = str(builder.data_dir)
-    chosen = None
-    if train_limit is not None and train_limit < n_train:
-        labels = tfds_source.split_labels(builder, "train")
-        chosen = _stratified(labels, train_limit, spec.num_classes, data_source)
-    if chosen is None:
-        n_val = _val_count(val_size, n_train)
-        full = tfds_source.read_split(builder, "train")
-        cut = n_train - n_val
-        return _Source(
-            train=full.take(cut),
-            val=full.skip(cut) if n_val else None,
-            test=test,
-            counts={"train": cut, "val": n_val, "test": n_test},
-            splits={
-                "train": f"train[:{cut}]" if n_val else "train",
-                "val": f"train[{cut}:]" if n_val else None,
-                "test": "test",
-            },
-            location=location,
-            in_memory=False,
-            data_source=data_source,
-        )
-    n_val = _val_count(val_size, len(chosen))
-    cut = len(chosen) - n_val
-    rule = _rule(train_limit, spec.num_classes)
-
-    def mask(idx):
-        keep = np.zeros(n_train, bool)
-        keep[idx] = True
-        return keep
-
-    return _Source(
-        train=tfds_source.read_split(builder, "train", keep=mask(chosen[:cut])),
-        val=tfds_source.read_split(builder, "train", keep=mask(chosen[cut:])) if n_val else None,
-        test=test,
-        counts={"train": cut, "val": n_val, "test": n_test},
-        splits={
-            "train": f"train, {rule}" + (f", its first {cut}" if n_val else ""),
-            "val": f"train, {rule}, its last {n_val}" if n_val else None,
-            "test": "test",
-        },
-        location=location,
-        in_memory=False,
-        data_source=data_source,
-    )
 
 
 def _rule(train_limit: int, num_classes: int) -> str:
@@ -303,87 +127,112 @@ def _rule(train_limit: int, num_classes: int) -> str:
     return f"first {per} per class in file order ({train_limit} images, train_limit)"
 
 
-def _svhn_source(spec: _Spec, root: Path, val_size, extra: bool, train_limit) -> _Source:
-    if val_size not in (None, 0) or isinstance(val_size, bool):
+def _split_texts(base: str, cut: int, n_val: int) -> tuple[str, str | None]:
+    if base == "train":
+        return (f"train[:{cut}]", f"train[{cut}:]") if n_val else ("train", None)
+    return (base + (f", its first {cut}" if n_val else ""),
+            f"{base}, its last {n_val}" if n_val else None)
+
+
+def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) -> _Source:
+    """A tfds dataset's splits, as masks over its train (+ svhn's extra) split."""
+    svhn = spec.name == "svhn"
+    if svhn and (val_size not in (None, 0) or isinstance(val_size, bool)):
         raise ValueError(
             "`val_size` for 'svhn' must be None (seed 000's validation split: 400 images per "
             "class from train + 200 per class from extra, 6,000 in all) or 0 (no validation). "
             f"Received: val_size={val_size!r}"
         )
-    builder, data_source = _builder(spec, root)
-    parts = ["train", "extra"] if extra else ["train"]
+    searched: list = []
+    builder, data_source = tfds_source.find_prepared(spec.tfds_name, root, searched), "tfds"
+    if builder is None:
+        builder = tfds_source.download(spec.tfds_name, root, dataset=spec.name, searched=searched)
+        data_source = "download"
+    parts = ["train", "extra"] if svhn and extra else ["train"]
     sizes = {p: tfds_source.split_size(builder, p) for p in parts + ["test"]}
-    test = tfds_source.read_split(builder, "test")
+    labels = functools.cache(lambda p: tfds_source.split_labels(builder, p))
     location = str(builder.data_dir)
-    val_masks = {p: np.zeros(sizes[p], bool) for p in parts}
-    if val_size is None:
+    val = {p: np.zeros(sizes[p], bool) for p in parts}
+    if svhn and val_size is None:
         key = {"source": location, "version": str(builder.version), "sizes": sizes}
-        train_idx, extra_idx = cached_svhn_validation_indices(
-            cache_dir(root),
-            key,
-            lambda: tfds_source.split_labels(builder, "train"),
-            (lambda: tfds_source.split_labels(builder, "extra")) if extra else None,
-        )
-        val_masks["train"][train_idx] = True
-        if extra:
-            val_masks["extra"][extra_idx] = True
-    train_masks = {p: ~val_masks[p] for p in parts}
-    pool = sum(int(m.sum()) for m in train_masks.values())
-    if train_limit is not None and train_limit < pool:
-        # first-N-per-class over the training pool in order: train first, then extra
+        indices = cached_svhn_validation_indices(
+            cache_dir(root), key, lambda: labels("train"), (lambda: labels("extra")) if extra
+            else None)
+        for p, idx in zip(parts, indices):
+            val[p][idx] = True
+    train = {p: ~val[p] for p in parts}
+    pool = sum(int(m.sum()) for m in train.values())
+    limited = train_limit is not None and train_limit < pool
+    if limited:  # first-N-per-class over the training pool in order: train, then extra
         quotas = shipped.stratified_quotas(train_limit, spec.num_classes)
         for p in parts:
-            labels = tfds_source.split_labels(builder, p) if quotas.sum() else None
             chosen = np.zeros(sizes[p], bool)
-            if labels is not None:
-                avail = np.flatnonzero(train_masks[p])
-                picked = avail[shipped.first_per_class(labels[avail], quotas)]
+            if quotas.sum():
+                avail = np.flatnonzero(train[p])
+                picked = avail[shipped.first_per_class(labels(p)[avail], quotas)]
                 chosen[picked] = True
-                quotas = quotas - np.bincount(labels[picked], minlength=spec.num_classes)
-            train_masks[p] = chosen
+                quotas = quotas - np.bincount(labels(p)[picked], minlength=spec.num_classes)
+            train[p] = chosen
         if quotas.sum():
             raise ValueError(
-                f"`train_limit` asks for more images of a class than the SVHN training pool "
-                f"has ({quotas.tolist()} missing per class). Received: train_limit={train_limit!r}"
-            )
-    train = val = None
-    for p in parts:
-        keep = None if train_masks[p].all() else train_masks[p]
-        t = tfds_source.read_split(builder, p, keep=keep)
-        train = t if train is None else train.concatenate(t)
-        if val_size is None:
-            v = tfds_source.read_split(builder, p, keep=val_masks[p])
-            val = v if val is None else val.concatenate(v)
-    n_train = sum(int(m.sum()) for m in train_masks.values())
-    n_val = sum(int(m.sum()) for m in val_masks.values())
-    per_train, per_extra = SVHN_VALIDATION_PER_CLASS
-    rule = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra else "")
-    pool_text = " + ".join(f"{p} minus validation" for p in parts) if n_val else "+".join(parts)
-    if n_train < pool:
-        pool_text += f", {_rule(train_limit, spec.num_classes)}"
-    return _Source(
-        train=train,
-        val=val,
-        test=test,
-        counts={"train": n_train, "val": n_val, "test": sizes["test"]},
-        splits={
-            "train": pool_text,
-            "val": f"seed-000 validation split ({rule}, fixed seed)" if n_val else None,
-            "test": "test",
-        },
-        location=location,
-        in_memory=False,
-        data_source=data_source,
-    )
+                f"`train_limit` asks for more images of a class than the training pool has "
+                f"({quotas.tolist()} missing per class). Received: train_limit={train_limit!r}")
+    n_train = int(train["train"].sum())
+    if not svhn:  # validation: the end of the (selected) training images
+        n_val = _val_count(val_size, n_train)
+        tail = np.flatnonzero(train["train"])[n_train - n_val:]
+        train["train"][tail], val["train"][tail] = False, True
+    n_train, n_val = (sum(int(m[p].sum()) for p in parts) for m in (train, val))
+    if svhn:
+        per_train, per_extra = SVHN_VALIDATION_PER_CLASS
+        rule = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra
+                                                  else "")
+        train_text = (" + ".join(f"{p} minus validation" for p in parts) if n_val
+                      else "+".join(parts))
+        train_text += f", {_rule(train_limit, spec.num_classes)}" if limited else ""
+        val_text = f"seed-000 validation split ({rule}, fixed seed)" if n_val else None
+    else:
+        base = f"train, {_rule(train_limit, spec.num_classes)}" if limited else "train"
+        train_text, val_text = _split_texts(base, n_train, n_val)
+
+    def read(masks):
+        reads = [tfds_source.read_split(builder, p, keep=None if masks[p].all() else masks[p])
+                 for p in parts if masks[p].any()]
+        return functools.reduce(tf.data.Dataset.concatenate, reads) if reads else None
+
+    return _Source(train=read(train), val=read(val), test=tfds_source.read_split(builder, "test"),
+                   counts={"train": n_train, "val": n_val, "test": sizes["test"]},
+                   splits={"train": train_text, "val": val_text, "test": "test"},
+                   location=location, in_memory=False, data_source=data_source)
+
+
+def _stratified(labels, train_limit, num_classes: int, data_source: str) -> np.ndarray | None:
+    """Indices of the first-N-per-class selection, or None when it keeps the whole split."""
+    shipped_only = data_source == "repository"
+    if train_limit is None or (train_limit >= len(labels) and not shipped_only):
+        return None
+    hint = (" Only the subset shipped in the repository was found: use train_limit <= "
+            f"{len(labels)} ({shipped.SUBSET_PER_CLASS} per class), or install the Debian "
+            "package dataset-fashion-mnist (or connect to the internet) for all 60,000."
+            if shipped_only else "")
+    if train_limit > len(labels):
+        raise ValueError(f"`train_limit` asks for {train_limit} training images, more than the "
+                         f"{len(labels)} found.{hint} Received: train_limit={train_limit!r}")
+    if train_limit == len(labels):
+        return None
+    try:
+        return shipped.stratified_indices(labels, train_limit, num_classes)
+    except ValueError as err:
+        raise ValueError(f"`train_limit` asks for more images of a class than the training "
+                         f"split has: {err}.{hint} Received: train_limit={train_limit!r}") from None
 
 
 def _shipped_if_enough(train_limit, limit, val_size):
     """The shipped subset when it holds exactly what was asked for, else None.
 
-    ``train_limit`` up to 2,000 per class is a first-N-per-class selection, the same images
-    from the shipped subset as from the full set; ``limit`` (no validation split) takes the
-    first images of the file, the same while they lie in the subset's identical prefix. The
-    test set is shipped complete.
+    ``train_limit`` up to 2,000 per class selects the same images from the shipped subset as
+    from the full set; ``limit`` (no validation split) takes the first images of the file, the
+    same while they lie in the subset's identical prefix. The test set is shipped complete.
     """
     if train_limit is not None:
         if shipped.stratified_quotas(train_limit, 10).max() > shipped.SUBSET_PER_CLASS:
@@ -402,7 +251,6 @@ def _fashion_source(spec: _Spec, root: Path, val_size, train_limit, limit) -> _S
     if arrays is None:
         arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
     x_train, y_train = arrays.x_train[..., None], arrays.y_train.astype(np.int32)
-    x_test, y_test = arrays.x_test[..., None], arrays.y_test.astype(np.int32)
     base = "train"
     if arrays.data_source == "repository":
         base = f"train, first {shipped.SUBSET_PER_CLASS} per class (shipped subset)"
@@ -410,32 +258,17 @@ def _fashion_source(spec: _Spec, root: Path, val_size, train_limit, limit) -> _S
     if chosen is not None:
         x_train, y_train = x_train[chosen], y_train[chosen]
         base = f"train, {_rule(train_limit, spec.num_classes)}"
-    n_train = len(x_train)
-    n_val = _val_count(val_size, n_train)
-    cut = n_train - n_val
-    if base == "train":
-        train_text = f"train[:{cut}]" if n_val else "train"
-        val_text = f"train[{cut}:]" if n_val else None
-    else:
-        train_text = base + (f", its first {cut}" if n_val else "")
-        val_text = f"{base}, its last {n_val}" if n_val else None
-
-    def ds(x, y):
-        return tf.data.Dataset.from_tensor_slices((x, y))
-
+    n_val = _val_count(val_size, len(x_train))
+    cut = len(x_train) - n_val
+    train_text, val_text = _split_texts(base, cut, n_val)
+    ds = tf.data.Dataset.from_tensor_slices
     return _Source(
-        train=ds(x_train[:cut], y_train[:cut]),
-        val=ds(x_train[cut:], y_train[cut:]) if n_val else None,
-        test=ds(x_test, y_test),
-        counts={"train": cut, "val": n_val, "test": len(x_test)},
+        train=ds((x_train[:cut], y_train[:cut])),
+        val=ds((x_train[cut:], y_train[cut:])) if n_val else None,
+        test=ds((arrays.x_test[..., None], arrays.y_test.astype(np.int32))),
+        counts={"train": cut, "val": n_val, "test": len(arrays.x_test)},
         splits={"train": train_text, "val": val_text, "test": "test"},
-        location=arrays.source,
-        in_memory=True,
-        data_source=arrays.data_source,
-    )
-
-
-# --------------------------------------------------------------------------- pipelines
+        location=arrays.source, in_memory=True, data_source=arrays.data_source)
 
 
 def _memory_bytes() -> int:
@@ -445,177 +278,61 @@ def _memory_bytes() -> int:
         return 8 * 1024**3
 
 
-def _fits_in_memory(n: int, shape: tuple) -> bool:
-    return n * int(np.prod(shape)) <= CACHE_MEMORY_FRACTION * _memory_bytes()
-
-
-def _view_fn(spec: _Spec):
-    if spec.view == "pad32_tile3":
-        return lambda images: pad_and_tile(images, size=32, channels=3)
-    return None
-
-
-def load(
-    name: str,
-    batch_size: int = 128,
-    *,
-    augment: bool = False,
-    resize=None,
-    data_dir=None,
-    seed: int = 0,
-    limit: int | None = None,
-    train_limit: int | None = None,
-    test_limit: int | None = None,
-    flip: bool | None = None,
-    val_size=None,
-    extra: bool = True,
-    mean_subtract: bool = True,
-    cache: bool | None = None,
-    shuffle_buffer: int | None = None,
-    drop_remainder: bool = False,
-) -> Splits:
-    """Load a dataset as batched, preprocessed ``tf.data`` pipelines.
-
-    Each pipeline yields ``(images float32 (batch, *info.input_shape), labels int32 (batch,))``.
-    Per batch (batching comes before the map, so preprocessing is vectorised): the
-    ``fashion_mnist32`` view, scaling to [0, 1], subtraction of the training split's
-    per-channel mean, then in the training pipeline only the optional augmentation, then
-    the optional resize. The training pipeline is shuffled with ``seed`` (a new order every
-    epoch, the same sequence of orders for the same seed); val and test keep file order.
-    Splits whose uint8 images take at most a quarter of physical memory are cached in
-    memory after the first pass; all pipelines end in ``prefetch(AUTOTUNE)``.
-
-    Args:
-        name: one of ``names()``: ``"cifar10"``, ``"cifar100"``, ``"svhn"``, ``"mnist"``,
-            ``"fashion_mnist"``, ``"fashion_mnist32"``.
-        batch_size: images per batch.
-        augment: SimpNet augmentation in the training pipeline: zero-pad 4 pixels per side,
-            random crop back to the input size, random horizontal flip (see ``flip``).
-        resize: None, an int (square) or ``(height, width)``: bilinear resize of every split
-            after preprocessing, e.g. ``224`` for VGG-style inputs.
-        data_dir: data folder (default ``data_dir()``: ``$COURSE_LIB_DATA_DIR`` or
-            ``<repo>/data``); tfds data lives in ``<data_dir>/tfds``.
-        seed: seed of shuffling and augmentation.
-        limit: keep at most this many images of every split (the first ones in file order).
-            The mean is computed over the images the training pipeline uses.
-        train_limit: a stratified training subset: the first ``train_limit // num_classes``
-            images of each class in file order (one more for the lowest ``train_limit %
-            num_classes`` labels), file order kept, taken before the validation split (which
-            then comes from its end). For Fashion-MNIST up to 20,000 (2,000 per class) this
-            reads the subset shipped in the repository, and the images are the same, byte
-            for byte, as from the full set, so results do not depend on what the machine has.
-            Not together with ``limit``.
-        test_limit: keep the first ``test_limit`` test images (file order). Not together
-            with ``limit``.
-        flip: horizontal flips during augmentation. None: on for CIFAR and Fashion-MNIST,
-            off for the digit sets (``mnist``, ``svhn``), where a flip changes the class.
-        val_size: None for the dataset's default (``svhn``: seed 000's validation split of
-            400 per class from train + 200 per class from extra, 6,000 images, removed from
-            training; others: no validation split). 0: no validation split. Other datasets
-            also take an int (the last ``val_size`` training images, e.g. 5000) or a float in
-            (0, 1) (that fraction of the end of the training split).
-        extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]:
-            training pool = train + extra minus the validation images). False: train only,
-            and the validation split is the 400-per-class part from train (4,000 images).
-        mean_subtract: subtract the training split's per-channel mean (seed 000's protocol).
-            False skips computing it (``info.mean`` is None).
-        cache: cache decoded images in memory: None decides by size, True/False forces.
-        shuffle_buffer: shuffle buffer size (default: the whole training split, at most
-            ``MAX_SHUFFLE_BUFFER``).
-        drop_remainder: drop the last partial batch of the training pipeline.
-
-    Returns:
-        ``Splits(train, val, test, info)``; ``val`` is None when there is no validation split.
-        ``info.data_source`` says where the images came from (``"repository"``, ``"system"``,
-        ``"data_dir"``, ``"tfds"``, ``"keras"`` or ``"download"``; see
-        ``course_lib.data.fashion_mnist``).
-
-    Raises:
-        ValueError: a bad argument (the message names it and what is accepted).
-        DatasetUnavailableError: the dataset is not cached and cannot be downloaded.
-
-    Example:
-
-    >>> from course_lib.data import load
-    >>> train, val, test, info = load("fashion_mnist32", batch_size=64, limit=512,
-    ...                               val_size=128)  # doctest: +SKIP
-    >>> images, labels = next(iter(train))  # doctest: +SKIP
-    >>> images.shape, info.num_examples  # doctest: +SKIP
-    (TensorShape([64, 32, 32, 3]), {'train': 512, 'val': 128, 'test': 512})
-    """
-    spec = _spec(name)
-    batch_size = _positive_int(batch_size, "batch_size")
-    limit = _positive_int(limit, "limit", allow_none=True)
-    train_limit = _positive_int(train_limit, "train_limit", allow_none=True)
-    test_limit = _positive_int(test_limit, "test_limit", allow_none=True)
+def _prepare(name, batch_size, *, augment=False, resize=None, data_dir=None, seed=0,
+             limit=None, train_limit=None, test_limit=None, flip=None, val_size=None,
+             extra=True, mean_subtract=True, cache=None):
+    """Raw uint8 splits, the batch ``preprocess`` function and the info (``load``'s args)."""
+    spec = _DATASETS.get(name)
+    batch_size = _arg(batch_size, "batch_size")
+    limit = _arg(limit, "limit", allow_none=True)
+    train_limit = _arg(train_limit, "train_limit", allow_none=True)
+    test_limit = _arg(test_limit, "test_limit", allow_none=True)
     if limit is not None and (train_limit is not None or test_limit is not None):
         raise ValueError(
             "Pass either `limit` (the first images of every split) or `train_limit`/`test_limit`"
             f" (a stratified training subset, the first test images), not both. Received: "
             f"limit={limit!r}, train_limit={train_limit!r}, test_limit={test_limit!r}"
         )
-    shuffle_buffer = _positive_int(shuffle_buffer, "shuffle_buffer", allow_none=True)
     resize = _resize_arg(resize)
-    augment = _bool_arg(augment, "augment")
-    flip = _bool_arg(flip, "flip", allow_none=True)
-    extra = _bool_arg(extra, "extra")
-    mean_subtract = _bool_arg(mean_subtract, "mean_subtract")
-    cache = _bool_arg(cache, "cache", allow_none=True)
-    drop_remainder = _bool_arg(drop_remainder, "drop_remainder")
+    augment, extra = _arg(augment, "augment", "bool"), _arg(extra, "extra", "bool")
+    flip, cache = _arg(flip, "flip", "bool", True), _arg(cache, "cache", "bool", True)
+    mean_subtract = _arg(mean_subtract, "mean_subtract", "bool")
     if not _is_int(seed) or seed < 0:
         raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
     seed = int(seed)
     if not extra and spec.name != "svhn":
-        raise ValueError(
-            f"`extra` only applies to 'svhn' (its extra split). Received: extra={extra!r} "
-            f"with name={spec.name!r}"
-        )
+        raise ValueError(f"`extra` only applies to 'svhn' (its extra split). Received: "
+                         f"extra={extra!r} with name={spec.name!r}")
     flip = spec.flip if flip is None else flip
     root = resolve_data_dir(data_dir)
 
-    if spec.name == "svhn":
-        src = _svhn_source(spec, root, val_size, extra, train_limit)
-    elif spec.name.startswith("fashion_mnist"):
+    if spec.name.startswith("fashion_mnist"):
         src = _fashion_source(spec, root, val_size, train_limit, limit)
     else:
-        src = _tfds_source(spec, root, val_size, train_limit)
+        src = _tfds_source(spec, root, val_size, train_limit, extra)
 
     datasets = {"train": src.train, "val": src.val, "test": src.test}
     counts = dict(src.counts)
-    if limit is not None:
-        for part, ds in datasets.items():
-            if ds is not None and counts[part] > limit:
-                datasets[part] = ds.take(limit)
-                counts[part] = limit
-                src.splits[part] = f"{src.splits[part]}, first {limit}"
-    if test_limit is not None and counts["test"] > test_limit:
-        datasets["test"] = datasets["test"].take(test_limit)
-        counts["test"] = test_limit
-        src.splits["test"] = f"test, first {test_limit}"
-
+    for part, n in (("train", limit), ("val", limit), ("test", limit or test_limit)):
+        if n is not None and datasets[part] is not None and counts[part] > n:
+            datasets[part], counts[part] = datasets[part].take(n), n
+            src.splits[part] = f"{src.splits[part]}, first {n}" if limit else f"test, first {n}"
     # Cache decoded uint8 images before the mean pass, so that pass fills the cache.
     for part, ds in datasets.items():
-        use = cache if cache is not None else (
-            not src.in_memory and _fits_in_memory(counts[part], spec.raw_shape)
-        )
-        if ds is not None and use:
+        fits = counts[part] * int(np.prod(spec.raw_shape)) <= (CACHE_MEMORY_FRACTION
+                                                               * _memory_bytes())
+        if ds is not None and (cache if cache is not None else not src.in_memory and fits):
             datasets[part] = ds.cache()
 
-    view = _view_fn(spec)
-    shape = (32, 32, 3) if spec.view == "pad32_tile3" else spec.raw_shape
-    mean_key = {
-        "dataset": spec.name,
-        "source": src.location,
-        "train": src.splits["train"],
-        "num_train": counts["train"],
-        "view": spec.view,
-        "scale": "x/255",
-    }
+    padded = spec.view == "pad32_tile3"
+    view = (lambda images: pad_and_tile(images, size=32, channels=3)) if padded else None
+    shape = (32, 32, 3) if padded else spec.raw_shape
     mean = None
     if mean_subtract:
-        mean, _ = cached_channel_mean(
-            cache_dir(root), mean_key, lambda: channel_mean(datasets["train"], view)
-        )
+        mean_key = {"dataset": spec.name, "source": src.location, "train": src.splits["train"],
+                    "num_train": counts["train"], "view": spec.view, "scale": "x/255"}
+        mean, _ = cached_channel_mean(cache_dir(root), mean_key,
+                                      lambda: channel_mean(datasets["train"], view))
         mean_t = tf.constant(mean, tf.float32)
 
     def preprocess(images, labels, aug_seed=None):
@@ -630,52 +347,92 @@ def load(
             images = tf.image.resize(images, resize, method="bilinear")
         return images, tf.cast(labels, tf.int32)
 
-    def pipeline(ds, n, training):
-        if training:
-            buffer = shuffle_buffer or max(1, min(n, MAX_SHUFFLE_BUFFER))
-            ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder and training)
-        if training and augment:
-            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-            ds = tf.data.Dataset.zip((ds, seeds)).map(
-                lambda batch, s: preprocess(batch[0], batch[1], s),
-                num_parallel_calls=tf.data.AUTOTUNE,
-                deterministic=True,
-            )
-        else:
-            ds = ds.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        return ds.prefetch(tf.data.AUTOTUNE)
-
-    train = pipeline(datasets["train"], counts["train"], training=True)
-    val = pipeline(datasets["val"], counts["val"], False) if datasets["val"] is not None else None
-    test = pipeline(datasets["test"], counts["test"], training=False)
-
     steps = [
-        ("view: zero-pad 28x28 to 32x32 (2 px per side), tile grey to 3 channels"
-         if spec.view == "pad32_tile3" else None),
+        "view: zero-pad 28x28 to 32x32 (2 px per side), tile grey to 3 channels" if padded else "",
         "scale uint8 to [0, 1] (x / 255)",
-        "subtract the training split's per-channel mean" if mean_subtract else None,
+        "subtract the training split's per-channel mean" if mean_subtract else "",
         (f"train only: zero-pad 4, random crop {shape[0]}x{shape[1]}"
-         + (", random horizontal flip" if flip else "") if augment else None),
-        f"bilinear resize to {resize[0]}x{resize[1]}" if resize else None,
-    ]  # fmt: skip
-    input_shape = (resize[0], resize[1], shape[2]) if resize else tuple(shape)
+         + (", random horizontal flip" if flip else "")) if augment else "",
+        f"bilinear resize to {resize[0]}x{resize[1]}" if resize else "",
+    ]
     info = DatasetInfo(
-        name=spec.name,
-        num_classes=spec.num_classes,
-        input_shape=input_shape,
-        class_names=spec.class_names,
-        num_examples=counts,
-        mean=None if mean is None else tuple(mean),
-        mean_subtracted=mean_subtract,
-        source=src.location,
-        data_source=src.data_source,
-        splits=src.splits,
-        preprocessing="; ".join(s for s in steps if s),
-        batch_size=batch_size,
-        augment=augment,
-        flip=flip,
-        resize=resize,
-        seed=seed,
-    )
-    return Splits(train, val, test, info)
+        name=spec.name, num_classes=spec.num_classes,
+        input_shape=(resize[0], resize[1], shape[2]) if resize else tuple(shape),
+        class_names=spec.class_names, num_examples=counts,
+        mean=None if mean is None else tuple(mean), mean_subtracted=mean_subtract,
+        source=src.location, data_source=src.data_source, splits=src.splits,
+        preprocessing="; ".join(s for s in steps if s), batch_size=batch_size, augment=augment,
+        flip=flip, resize=resize, seed=seed)
+    return datasets, preprocess, info
+
+
+def in_order(ds: tf.data.Dataset, batch_size: int, preprocess) -> tf.data.Dataset:
+    """Batches of ``ds`` in file order, preprocessed (validation and test pipelines)."""
+    return ds.batch(batch_size).map(preprocess, num_parallel_calls=tf.data.AUTOTUNE,
+                                    deterministic=True).prefetch(tf.data.AUTOTUNE)
+
+
+def load(name: str, batch_size: int = 128, *, augment: bool = False, resize=None,
+         data_dir=None, seed: int = 0, limit: int | None = None, train_limit: int | None = None,
+         test_limit: int | None = None, flip: bool | None = None, val_size=None,
+         extra: bool = True, mean_subtract: bool = True, cache: bool | None = None,
+         shuffle_buffer: int | None = None, drop_remainder: bool = False) -> Splits:
+    """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32 images,
+    int32 labels)``. Training is shuffled with ``seed`` (a new order every epoch, the same orders
+    for the same seed); val and test keep file order. Splits whose uint8 images take at most a
+    quarter of the memory are cached after the first pass.
+
+    Args:
+        name: one of ``names()``.
+        batch_size: images per batch.
+        augment: SimpNet augmentation of the training pipeline: zero-pad 4, random crop back,
+            random horizontal flip (see ``flip``).
+        resize: None, an int (square) or ``(height, width)``: bilinear resize after
+            preprocessing, e.g. ``224`` for VGG-style inputs.
+        data_dir: data folder (default ``data_dir()``); tfds data in ``<data_dir>/tfds``.
+        seed: seed of shuffling and augmentation.
+        limit: keep the first ``limit`` images of every split (file order).
+        train_limit: a stratified training subset: the first ``train_limit // num_classes``
+            images of each class in file order (one more for the lowest remainder labels),
+            taken before the validation split. Fashion-MNIST up to 20,000 reads the shipped
+            subset, the same images as the full set. Not with ``limit``.
+        test_limit: keep the first ``test_limit`` test images. Not with ``limit``.
+        flip: flips during augmentation; None: on except for the digit sets (mnist, svhn).
+        val_size: None: the dataset's default (``svhn``: seed 000's 400 + 200 per class from
+            train + extra; others: none). 0: none. An int (the last ``val_size`` training
+            images) or a float in (0, 1) (that fraction), except for ``svhn``.
+        extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]);
+            False: train only, validation 400 per class from train.
+        mean_subtract: subtract the training split's per-channel mean (seed 000's protocol).
+        cache: cache decoded images in memory: None decides by size.
+        shuffle_buffer: shuffle buffer (default: the training split, at most
+            ``MAX_SHUFFLE_BUFFER``).
+        drop_remainder: drop the last partial training batch.
+
+    Returns:
+        ``Splits(train, val, test, info)``; ``val`` is None without a validation split.
+
+    Raises:
+        ValueError: a bad argument (the message names it and what is accepted).
+        DatasetUnavailableError: the dataset is not cached and cannot be downloaded.
+
+    Example:
+
+    >>> train, val, test, info = load("fashion_mnist32", batch_size=64, limit=512,
+    ...                               val_size=128)  # doctest: +SKIP
+    >>> info.num_examples  # doctest: +SKIP
+    {'train': 512, 'val': 128, 'test': 512}
+    """
+    shuffle_buffer = _arg(shuffle_buffer, "shuffle_buffer", allow_none=True)
+    drop_remainder = _arg(drop_remainder, "drop_remainder", "bool")
+    datasets, preprocess, info = _prepare(
+        name, batch_size, augment=augment, resize=resize, data_dir=data_dir, seed=seed,
+        limit=limit, train_limit=train_limit, test_limit=test_limit, flip=flip,
+        val_size=val_size, extra=extra, mean_subtract=mean_subtract, cache=cache)
+    train = shuffled_batches(
+        datasets["train"], preprocess, num_examples=info.num_examples["train"],
+        batch_size=info.batch_size, seed=info.seed, augment=info.augment, buffer=shuffle_buffer,
+        drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    val = None if datasets["val"] is None else in_order(datasets["val"], info.batch_size,
+                                                         preprocess)
+    return Splits(train, val, in_order(datasets["test"], info.batch_size, preprocess), info)

@@ -1,72 +1,45 @@
-"""Where datasets and the loaders' small caches live on disk.
-
-Layout under the data directory (``data_dir()``)::
-
-    <data_dir>/tfds/            tensorflow-datasets data (``tfds.builder(..., data_dir=...)``)
-    <data_dir>/fashion-mnist/   optional Fashion-MNIST idx files (``*-ubyte.gz``)
-    <data_dir>/cache/           per-channel means (JSON) and the SVHN validation split (npz)
-"""
+"""Where datasets and the loaders' caches live: ``<data_dir>/tfds``, ``<data_dir>/fashion-mnist``
+(optional idx files) and ``<data_dir>/cache`` (channel means, the SVHN validation split)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-__all__ = [
-    "ENV_VAR",
-    "data_dir",
-    "resolve_data_dir",
-    "tfds_dir",
-    "cache_dir",
-    "tfds_default_dir",
-    "keras_datasets_dir",
-    "HIDE_ENV_VAR",
-    "system_data_hidden",
-    "REPO_ROOT",
-]
+from course_lib.core import repo_root
+
+__all__ = ["ENV_VAR", "HIDE_ENV_VAR", "data_dir", "resolve_data_dir", "tfds_dir", "cache_dir",
+           "tfds_default_dir", "keras_datasets_dir", "system_data_hidden", "shipped_root"]
 
 #: Environment variable that moves the data directory.
 ENV_VAR = "COURSE_LIB_DATA_DIR"
-
-#: Environment variable that hides every dataset location outside the repository and the data
-#: directory (the Debian folder, tfds' and Keras' caches) and disables downloads: set it to 1
-#: to see what a fresh clone on an offline machine sees.
+#: Set to 1 to hide every dataset outside the repository and the data directory (Debian folder,
+#: tfds' and Keras' caches) and disable downloads: what a fresh clone offline sees.
 HIDE_ENV_VAR = "COURSE_LIB_HIDE_SYSTEM_DATA"
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def system_data_hidden() -> bool:
-    """True when ``$COURSE_LIB_HIDE_SYSTEM_DATA`` is ``1``/``true``/``yes``.
-
-    The loaders then search only the data directory and the files shipped in the repository:
-    not ``/usr/share/datasets``, ``~/tensorflow_datasets`` (``$TFDS_DATA_DIR``) or
-    ``~/.keras/datasets``, and they do not download.
-    """
+    """True when ``$COURSE_LIB_HIDE_SYSTEM_DATA`` is ``1``/``true``/``yes``."""
     return os.environ.get(HIDE_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
 
 
+def shipped_root() -> Path:
+    """The repository's ``data/`` folder (the current folder's for an installed copy)."""
+    return (repo_root() or Path.cwd()) / "data"
+
+
 def data_dir() -> Path:
-    """The default data directory.
-
-    Returns ``$COURSE_LIB_DATA_DIR`` when that variable is set (and not empty), else the
-    ``data/`` folder at the top of the repository (the folder above ``course_lib``). The
-    folder is not created here; loaders create the sub-folders they write to.
-
-    Example:
-
-    >>> from course_lib.data import data_dir
-    >>> data_dir().name  # doctest: +SKIP
-    'data'
-    """
+    """The default data directory: ``$COURSE_LIB_DATA_DIR`` if set, else ``<repo>/data``."""
     env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return Path(env).expanduser().resolve()
-    return REPO_ROOT / "data"
+    return Path(env).expanduser().resolve() if env else shipped_root()
 
 
 def resolve_data_dir(data_dir_arg: str | os.PathLike | None = None) -> Path:
-    """``data_dir_arg`` as an absolute path, or ``data_dir()`` when it is None."""
+    """``data_dir_arg`` as an absolute path, or ``data_dir()`` when it is None.
+
+    Args:
+        data_dir_arg: a folder, or None.
+    """
     if data_dir_arg is None:
         return data_dir()
     if not isinstance(data_dir_arg, (str, os.PathLike)) or not str(data_dir_arg).strip():
@@ -77,22 +50,18 @@ def resolve_data_dir(data_dir_arg: str | os.PathLike | None = None) -> Path:
     return Path(data_dir_arg).expanduser().resolve()
 
 
-def tfds_dir(root: str | os.PathLike | None = None) -> Path:
-    """Where tensorflow-datasets data goes: ``<data_dir>/tfds``."""
+def tfds_dir(root=None) -> Path:
+    """``<data_dir>/tfds``: where tensorflow-datasets data goes."""
     return resolve_data_dir(root) / "tfds"
 
 
-def cache_dir(root: str | os.PathLike | None = None) -> Path:
-    """Where the loaders keep their small caches: ``<data_dir>/cache``."""
+def cache_dir(root=None) -> Path:
+    """``<data_dir>/cache``: the loaders' small caches."""
     return resolve_data_dir(root) / "cache"
 
 
 def tfds_default_dir() -> Path:
-    """tensorflow-datasets' own default folder: ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``.
-
-    Searched read-only after ``<data_dir>/tfds``, so data downloaded by other tfds projects
-    on the machine is reused.
-    """
+    """tfds' own folder (``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``), searched read-only."""
     env = os.environ.get("TFDS_DATA_DIR", "").strip()
     return Path(env).expanduser() if env else Path.home() / "tensorflow_datasets"
 
@@ -100,5 +69,4 @@ def tfds_default_dir() -> Path:
 def keras_datasets_dir() -> Path:
     """Keras' download cache: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
     env = os.environ.get("KERAS_HOME", "").strip()
-    base = Path(env).expanduser() if env else Path.home() / ".keras"
-    return base / "datasets"
+    return (Path(env).expanduser() if env else Path.home() / ".keras") / "datasets"

@@ -201,7 +201,7 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6) -> dict
 
     from course_lib.train import results as results_lib
     from course_lib.train.config import EvalConfig
-    from course_lib.train.pipeline import load_run_data
+    from course_lib.data import load_run_data
 
     if not isinstance(record, dict):
         path = record

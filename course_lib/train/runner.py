@@ -3,7 +3,7 @@
 ``run_model`` does, in order: resolve the settings (experiment x model x dataset x budget);
 return the existing record if this exact run already finished; choose the devices
 (:mod:`course_lib.train.gpu`); seed everything; load the data in file order and build the
-epoch stream (:mod:`course_lib.train.pipeline`); build the zoo model (narrowed if the budget
+epoch stream (:mod:`course_lib.data.stream`); build the zoo model (narrowed if the budget
 says so, recorded) under the strategy and dtype policy; restore the last completed epoch from
 ``results/<experiment>/<label>/backup/``; train with a per-epoch progress bar; score the test
 set in the experiment's evaluation modes; write the record atomically; delete the backup;
@@ -397,7 +397,7 @@ def run_model(
     from course_lib.train import gpu
     from course_lib.train.callbacks import EpochReseed, LiveCurves, ResumableBackup
     from course_lib.train.evaluation import evaluate_modes, outputs_probabilities
-    from course_lib.train.pipeline import epoch_stream, load_run_data
+    from course_lib.data import epoch_stream, load_run_data
 
     started = time.perf_counter()
     spec = zoo.spec(settings.model)

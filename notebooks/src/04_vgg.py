@@ -142,7 +142,7 @@ from course_lib.models import build, dense_scores, to_fully_convolutional
 from course_lib.models.vgg import VGG_CONFIGS, vgg
 from course_lib.train import get_experiment, report, run_experiment, verify_record
 from course_lib.train.reporting import claimed_orderings, compare_ordering, records_frame, seed_summary
-from course_lib.train.pipeline import load_run_data
+from course_lib.data import load_run_data
 
 sns.set_theme()
 pd.set_option("display.width", 140)

@@ -702,7 +702,7 @@ print(f"{convs['group'].max()} groups of the same kind among {len(convs)} conv l
 
 # %%
 from course_lib.train.evaluation import collect_arrays
-from course_lib.train.pipeline import load_run_data
+from course_lib.data import load_run_data
 
 probe_record = records[0]
 probe_images, _ = collect_arrays(load_run_data(

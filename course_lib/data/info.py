@@ -1,0 +1,104 @@
+"""What ``load`` returns (``Splits``, ``DatasetInfo``) and the error raised when data is missing."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple, Optional
+
+__all__ = ["DatasetInfo", "Splits", "DatasetUnavailableError"]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Facts about the pipelines returned by ``course_lib.data.load``.
+
+    Attributes:
+        name, num_classes, class_names: the dataset; labels are int32 in ``[0, num_classes)``.
+        input_shape: one image as the model sees it, ``(height, width, channels)``.
+        num_examples: ``{"train": n, "val": n_or_0, "test": n}``.
+        mean: per-channel training mean on the [0, 1] scale, or None if not subtracted.
+        mean_subtracted: whether ``mean`` is subtracted from every split.
+        source: the folder read; data_source: which kind of place (``"repository"``: the
+            shipped subset, ``"system"``: Debian, ``"data_dir"``, ``"tfds"``, ``"keras"``,
+            ``"download"``).
+        splits: how each split was made, e.g. ``{"train": "train[:55000]", ...}``.
+        preprocessing: the steps in order, as text.
+        batch_size, augment, flip, resize, seed: as passed to ``load`` (flip resolved).
+    """
+
+    name: str
+    num_classes: int
+    input_shape: tuple
+    class_names: tuple
+    num_examples: dict
+    mean: tuple | None
+    mean_subtracted: bool
+    source: str
+    data_source: str = ""
+    splits: dict = field(default_factory=dict)
+    preprocessing: str = ""
+    batch_size: int = 128
+    augment: bool = False
+    flip: bool = False
+    resize: tuple | None = None
+    seed: int = 0
+
+    def steps(self, split: str = "train") -> int:
+        """Batches per pass over ``split`` (the last, partial batch counts)."""
+        if split not in self.num_examples:
+            raise ValueError(
+                f"`split` must be one of {sorted(self.num_examples)}. Received: split={split!r}"
+            )
+        return math.ceil(self.num_examples[split] / self.batch_size)
+
+
+class Splits(NamedTuple):
+    """``(train, val, test, info)``: batched ``(float32 images, int32 labels)`` pipelines.
+
+    ``train`` is shuffled (seeded, a new order every epoch) and optionally augmented; ``val``
+    (None when there is none) and ``test`` keep file order; ``info`` is a ``DatasetInfo``.
+    """
+
+    train: Any
+    val: Optional[Any]
+    test: Any
+    info: DatasetInfo
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A dataset is neither on this machine nor downloadable; the message names every place
+    searched, why the download did not happen, and the three ways out.
+
+    Args:
+        dataset: the name passed to ``course_lib.data.load``.
+        searched: the paths looked at, each optionally followed by what was missing there.
+        reason: why the data could not be downloaded.
+        download_dir: where a download would have gone.
+    """
+
+    def __init__(self, dataset: str, searched: Iterable[str], reason: str,
+                 download_dir: str | None = None):
+        self.dataset = str(dataset)
+        self.searched = tuple(str(p) for p in searched)
+        self.reason = str(reason)
+        self.download_dir = None if download_dir is None else str(download_dir)
+        looked = "\n".join(f"  - {p}" for p in self.searched) or "  (nowhere)"
+        target = f" into {self.download_dir}" if self.download_dir else ""
+        super().__init__(
+            f"Dataset '{self.dataset}' is not on this machine and could not be downloaded.\n"
+            f"Looked in:\n{looked}\n"
+            f"Download: {self.reason}\n"
+            "Three ways out:\n"
+            "  1. Connect to the internet and load it again: tensorflow-datasets downloads "
+            f"it{target} once.\n"
+            "  2. Set the environment variable COURSE_LIB_DATA_DIR (or pass data_dir=) to a "
+            "folder that already has it (tfds data under <folder>/tfds, e.g. the data/ folder "
+            "of a machine that downloaded it).\n"
+            "  3. Use the offline set: course_lib.data.load('fashion_mnist32') (real "
+            "Fashion-MNIST images as 32x32x3: the full set from the Debian package "
+            "dataset-fashion-mnist, else the 20,000-image subset shipped in data/fashion-mnist)."
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.dataset, self.searched, self.reason, self.download_dir))
