@@ -80,3 +80,35 @@ def test_the_default_head_is_the_softmax_of_the_logits(name):
 def test_core_arguments_are_checked_alike(name, bad, match):
     with pytest.raises(ValueError, match=match):
         models.build(name, **bad)
+
+
+def test_the_runners_float32_wrapper_keeps_probabilities_and_the_multiplier():
+    """Under mixed precision the runner casts the head to float32: still softmax, still x0.25."""
+    from course_lib.train import runner
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        net = models.build("CNN-A2", width_multiplier=0.25,
+                           classifier_activation=runner.CLASSIFIER_ACTIVATION)
+        assert net.outputs[0].dtype == "float16"
+        wrapped = runner._float32_outputs(net)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert wrapped.outputs[0].dtype == "float32" and wrapped.width_multiplier == 0.25
+    x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
+    probs = keras.ops.convert_to_numpy(wrapped([x], training=False)).astype("float64")
+    np.testing.assert_allclose(probs.sum(axis=-1), 1.0, atol=2e-3)  # float16 softmax, cast
+
+
+def test_simpnet_head_stays_float32_under_mixed_precision():
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        probs = models.build("SimpNet", width_multiplier=0.125)
+        logits = models.build("SimpNet", width_multiplier=0.125, classifier_activation=None)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert probs.get_layer("softmax").dtype_policy.name == "float32"
+    assert probs.outputs[0].dtype == "float32"
+    assert logits.layers[-1].name == "fc" and logits.outputs[0].dtype == "float16"

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import keras
 
-__all__ = ["check_core", "positive_int", "rate", "one_of", "boolean", "in_open_interval",
-           "non_negative", "scaled", "finish"]
+__all__ = ["check_core", "positive_int", "dropout_rate", "one_of", "boolean",
+           "in_open_interval", "non_negative", "scaled", "finish"]
 
 
 def _is_int(value) -> bool:
@@ -30,7 +30,7 @@ def positive_int(name: str, value, *, hint: str = "") -> int:
     return int(value)
 
 
-def rate(name: str, value) -> float:
+def dropout_rate(name: str, value) -> float:
     """A dropout rate in [0, 1)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= value < 1.0:
         raise ValueError(f"`{name}` must be a dropout rate in [0, 1). Received: {name}={value!r}")

@@ -38,7 +38,7 @@ import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.models._checks import check_core, finish, positive_int, rate, scaled
+from course_lib.models._checks import check_core, dropout_rate, finish, positive_int, scaled
 
 __all__ = ["lenet5", "alexnet", "nin", "highway_block", "highway_cifar"]
 
@@ -121,7 +121,7 @@ def alexnet(
     34944
     """
     input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
-    rate("dropout", dropout)
+    dropout_rate("dropout", dropout)
     lrn = dict(size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode)
     inputs = keras.Input(shape=input_shape, name="image")
     x = keras.layers.Conv2D(scaled(96, m), 11, strides=4, activation="relu", name="conv1")(inputs)
@@ -172,7 +172,7 @@ def nin(
     966986
     """
     input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
-    rate("dropout", dropout)
+    dropout_rate("dropout", dropout)
 
     def mlpconv(x, idx, kernel, filters):
         x = keras.layers.Conv2D(filters[0], kernel, padding="same", activation="relu",
@@ -288,7 +288,7 @@ def highway_cifar(
     (None, 10)
     """
     input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
-    rate("dropout", dropout)
+    dropout_rate("dropout", dropout)
     if (
         isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or not widths
         or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)

@@ -48,7 +48,7 @@ import keras
 from course_lib.layers import LRN, RecurrentConv2D
 from course_lib.models import registry
 from course_lib.models._checks import (
-    boolean, check_core, finish, one_of, positive_int, rate, scaled,
+    boolean, check_core, dropout_rate, finish, one_of, positive_int, scaled,
 )
 
 __all__ = ["WIDTHS", "param_net", "param_groups", "lrn_window"]
@@ -152,7 +152,7 @@ def param_net(
     boolean("recurrent", recurrent)
     input_shape, width_multiplier = check_core(num_classes, input_shape, width_multiplier,
                                                classifier_activation)
-    rate("dropout", dropout)
+    dropout_rate("dropout", dropout)
     one_of("pool_padding", pool_padding, ("same", "valid"))
     if lrn_size is not None:
         positive_int("lrn_size", lrn_size, hint="Pass None for each layer's lrn_window.")

@@ -31,7 +31,7 @@ import keras
 from course_lib.layers import SAFPooling2D
 from course_lib.models import registry
 from course_lib.models._checks import (
-    boolean, check_core, finish, in_open_interval, one_of, positive_int, rate, scaled,
+    boolean, check_core, dropout_rate, finish, in_open_interval, one_of, positive_int, scaled,
 )
 from course_lib.models.simpnet_archs import ARCHS, parse_widths
 
@@ -99,9 +99,9 @@ def _resolve_dropout(dropout, n_layers: int) -> list[float]:
     if dropout is None:
         return [0.0] * n_layers
     if isinstance(dropout, numbers.Real) and not isinstance(dropout, bool):
-        return [rate("dropout", dropout)] * n_layers
+        return [dropout_rate("dropout", dropout)] * n_layers
     if isinstance(dropout, Sequence) and not isinstance(dropout, str) and len(dropout) == n_layers:
-        return [rate(f"dropout[{i}]", r) for i, r in enumerate(dropout)]
+        return [dropout_rate(f"dropout[{i}]", r) for i, r in enumerate(dropout)]
     raise ValueError(
         f"`dropout` must be None, one rate in [0, 1), or one rate per conv layer ({n_layers} layers). "
         f"Received: dropout={dropout!r}"

@@ -41,7 +41,9 @@ import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.models._checks import boolean, check_core, finish, positive_int, rate, scaled
+from course_lib.models._checks import (
+    boolean, check_core, dropout_rate, finish, positive_int, scaled,
+)
 
 __all__ = ["VGG_CONFIGS", "CIFAR_SCALE", "CIFAR_FC_UNITS", "vgg", "vgg_cifar"]
 
@@ -214,7 +216,7 @@ def _vgg_model(key, layers, *, conv_scale, num_classes, input_shape, width_multi
         num_classes, input_shape, width_multiplier, classifier_activation,
         min_side=2**n_pools, why=f"for {n_pools} 2x2 pools")
     fc_units = scaled(positive_int("fc_units", fc_units), width_multiplier)
-    rate("dropout", dropout)
+    dropout_rate("dropout", dropout)
     boolean("batch_norm", batch_norm)
     conv_width = conv_scale * width_multiplier  # one product, as the CIFAR nets always had
 
