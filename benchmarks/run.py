@@ -399,7 +399,7 @@ def _kit_trainer(name: str, batch: int):
     x = tf.random.stateless_normal((batch, height, width, channels), seed=(9, 10))
     y = tf.random.stateless_uniform((batch,), seed=(11, 12), maxval=10, dtype=tf.int32)
     settings = (f"SGD momentum {exp.optimizer.momentum}, coupled L2 {exp.optimizer.weight_decay} "
-                f"({exp.name} experiment), loss on {'probabilities' if probabilities else 'logits'}"
+                f"({exp.name} experiment), loss on {'logits' if runner.CLASSIFIER_ACTIVATION is None else 'probabilities'}"
                 f", accuracy metric, jit_compile={acc.jit_compile}, op determinism "
                 f"{'on' if acc.deterministic else 'off'} (the runner's CPU default)")
     return net, acc, (lambda: net.train_on_batch(x, y)), settings
@@ -517,6 +517,7 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
     keras.utils.set_random_seed(0)
     net = zoo.build("CNN-A2", width_multiplier=sizes.pipeline_width,
                     classifier_activation=runner.CLASSIFIER_ACTIVATION)
+    widths = tuple(net.get_layer(f"conv{i}").filters for i in range(1, 6))
     runner._apply_weight_decay(net, exp.optimizer.weight_decay)
     net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                 loss=keras.losses.SparseCategoricalCrossentropy(

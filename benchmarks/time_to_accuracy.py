@@ -294,7 +294,7 @@ def main(argv=None) -> int:
         parser.error(f"--max-epochs must be >= 1. Received: --max-epochs {max_epochs}")
     settings = resolve(exp, MODEL, dataset="fashion_mnist32", budget=budget, epochs=max_epochs)
     kwargs, _ = runner._model_kwargs(dict(settings.overrides), settings.width_multiplier)
-    kit_net = zoo.build(MODEL, input_shape=(32, 32, 1), **kwargs)
+    kit_net = zoo.build(MODEL, **kwargs)
     widths = tuple(kit_net.get_layer(f"conv{i}").filters for i in range(1, 6))
     del kit_net
     machine = timing.machine_info()
