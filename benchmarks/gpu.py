@@ -156,7 +156,6 @@ def measure(name: str, precision: str, compiled: bool, *, batch_size: int, steps
 
     from course_lib import models as zoo
     from course_lib.train import get_budget, get_experiment, resolve, runner
-    from course_lib.train.evaluation import outputs_probabilities
 
     exp = get_experiment(EXPERIMENT)
     spec = zoo.spec(name)
@@ -164,8 +163,8 @@ def measure(name: str, precision: str, compiled: bool, *, batch_size: int, steps
     keras.config.set_dtype_policy(precision)
     try:
         _seed_everything(exp.seed)
-        kwargs, change = runner._model_kwargs(spec, {}, width_multiplier)
-        net = zoo.build(name, **kwargs)
+        kwargs, change = runner._model_kwargs({}, width_multiplier)
+        net = zoo.build(name, classifier_activation=runner.CLASSIFIER_ACTIVATION, **kwargs)
         if precision != "float32":
             net = runner._float32_outputs(net)
         runner._apply_weight_decay(net, exp.optimizer.weight_decay)
@@ -176,7 +175,7 @@ def measure(name: str, precision: str, compiled: bool, *, batch_size: int, steps
             momentum=exp.optimizer.momentum, nesterov=exp.optimizer.nesterov)
         net.compile(optimizer=optimizer,
                     loss=keras.losses.SparseCategoricalCrossentropy(
-                        from_logits=not outputs_probabilities(net)),
+                        from_logits=runner.CLASSIFIER_ACTIVATION is None),
                     metrics=["accuracy"], jit_compile=compiled)
         rng = np.random.default_rng(0)
         n = steps * batch_size

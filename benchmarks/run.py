@@ -380,27 +380,26 @@ def _kit_trainer(name: str, batch: int):
 
     from course_lib import models as zoo
     from course_lib.train import get_experiment, gpu, resolve, runner
-    from course_lib.train.evaluation import outputs_probabilities
 
     exp = get_experiment(MODEL_EXPERIMENT[name])
     acc = gpu.configure()
     keras.utils.set_random_seed(0)
     with acc.strategy.scope():
-        net = zoo.build(name)
+        net = zoo.build(name, classifier_activation=runner.CLASSIFIER_ACTIVATION)
         runner._apply_weight_decay(net, exp.optimizer.weight_decay)
         optimizer = keras.optimizers.SGD(
             learning_rate=runner._learning_rate(resolve(exp, name, budget="full"), 1000),
             momentum=exp.optimizer.momentum,
             nesterov=exp.optimizer.nesterov)
-        probabilities = outputs_probabilities(net)
         net.compile(optimizer=optimizer,
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
+                    loss=keras.losses.SparseCategoricalCrossentropy(
+                        from_logits=runner.CLASSIFIER_ACTIVATION is None),
                     metrics=["accuracy"], jit_compile=acc.jit_compile)
     height, width, channels = net.input_shape[1:]
     x = tf.random.stateless_normal((batch, height, width, channels), seed=(9, 10))
     y = tf.random.stateless_uniform((batch,), seed=(11, 12), maxval=10, dtype=tf.int32)
     settings = (f"SGD momentum {exp.optimizer.momentum}, coupled L2 {exp.optimizer.weight_decay} "
-                f"({exp.name} experiment), loss on {'probabilities' if probabilities else 'logits'}"
+                f"({exp.name} experiment), loss on {'logits' if runner.CLASSIFIER_ACTIVATION is None else 'probabilities'}"
                 f", accuracy metric, jit_compile={acc.jit_compile}, op determinism "
                 f"{'on' if acc.deterministic else 'off'} (the runner's CPU default)")
     return net, acc, (lambda: net.train_on_batch(x, y)), settings
@@ -510,19 +509,19 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
     from course_lib import data
     from course_lib import models as zoo
     from course_lib.train import get_experiment, gpu, runner
-    from course_lib.train.evaluation import outputs_probabilities
     from course_lib.data import epoch_stream, load_run_data
 
     batch, n = sizes.pipeline_batch, sizes.pipeline_images
     exp = get_experiment("param-distribution")
     acc = gpu.configure()
     keras.utils.set_random_seed(0)
-    widths = tuple(max(1, round(160 * sizes.pipeline_width)) for _ in range(5))
-    net = zoo.build("CNN-A2", widths=widths)
+    net = zoo.build("CNN-A2", width_multiplier=sizes.pipeline_width,
+                    classifier_activation=runner.CLASSIFIER_ACTIVATION)
+    widths = tuple(net.get_layer(f"conv{i}").filters for i in range(1, 6))
     runner._apply_weight_decay(net, exp.optimizer.weight_decay)
     net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                 loss=keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=not outputs_probabilities(net)),
+                    from_logits=runner.CLASSIFIER_ACTIVATION is None),
                 metrics=["accuracy"], jit_compile=acc.jit_compile)
 
     splits = data.load("fashion_mnist32", batch_size=batch, limit=n)

@@ -293,9 +293,10 @@ def main(argv=None) -> int:
     if max_epochs < 1:
         parser.error(f"--max-epochs must be >= 1. Received: --max-epochs {max_epochs}")
     settings = resolve(exp, MODEL, dataset="fashion_mnist32", budget=budget, epochs=max_epochs)
-    kwargs, _ = runner._model_kwargs(zoo.spec(MODEL), dict(settings.overrides),
-                                     settings.width_multiplier)
-    widths = tuple(kwargs["widths"])
+    kwargs, _ = runner._model_kwargs(dict(settings.overrides), settings.width_multiplier)
+    kit_net = zoo.build(MODEL, **kwargs)
+    widths = tuple(kit_net.get_layer(f"conv{i}").filters for i in range(1, 6))
+    del kit_net
     machine = timing.machine_info()
     info = {"load_average_start": os.getloadavg(), "cpus": machine["usable_cores"] or 1,
             "when": machine["date"], "commit": machine["commit"],

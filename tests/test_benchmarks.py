@@ -193,7 +193,7 @@ def test_gpu_py_cpu_smoke_on_torch_imports_no_tensorflow(tmp_path):
     for r in data["results"]:
         assert r["error"] is None
         assert r["train_images_per_s"] > 0 and r["test_images_per_s"] > 0
-        assert r["width_change"]["argument"] == "widths"  # narrowed for the smoke run
+        assert r["width_change"]["argument"] == "width_multiplier"  # narrowed for the smoke run
     text = (tmp_path / "out.md").read_text()
     assert "CPU smoke run" in text and "Full-budget estimate" in text
 

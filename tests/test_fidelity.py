@@ -63,7 +63,7 @@ def test_vgg_depth_dense_scales_are_near_the_training_scale():
     assert evaluation.modes == ("single_crop", "multi_crop", "dense", "multi_crop_dense")
     # seed 001 4.2: fixed-S models at Q = {S-32, S, S+32} (+-12.5% at S=256); S = 32 here
     assert evaluation.dense_scales == (32, 36)
-    fc = to_fully_convolutional(models.build("VGG-A-CIFAR", num_classes=10, width=0.0625))
+    fc = to_fully_convolutional(models.build("VGG-A-CIFAR", num_classes=10, width_multiplier=0.25))
     images = np.zeros((1, 32, 32, 3), "float32")
     assert dense_scores(fc, images, scales=evaluation.dense_scales).shape == (1, 10)
     # 28 (S - 12.5%) is below the smallest input the net accepts: a clear error, not a crash
@@ -75,8 +75,7 @@ def test_vgg_depth_dense_scales_are_near_the_training_scale():
 def test_strided_stand_in_has_the_pooled_nets_parameters():
     pytest.importorskip("tensorflow")
     from course_lib import models
-    from course_lib.train import get_experiment
-    from course_lib.train.config import scale_width_kwargs
+    from course_lib.train import get_experiment, runner
     from course_lib.train.experiments import STRIDED_WIDTH
 
     exp = get_experiment("simpnet-principles")
@@ -93,7 +92,7 @@ def test_strided_stand_in_has_the_pooled_nets_parameters():
     for budget in ("full", "quick", "smoke"):
         multiplier = exp.budget(budget).width_multiplier
         tolerance = 0.01 if multiplier >= 0.5 else 0.06
-        kwargs, _ = scale_width_kwargs(strided.kwargs, multiplier)
+        kwargs, _ = runner._model_kwargs(strided.kwargs, multiplier)
         pooled = models.build("Arch1-13L", width_multiplier=multiplier).count_params()
         ratio = models.build("Arch1-13L", **kwargs).count_params() / pooled
         assert ratio == pytest.approx(1.0, abs=tolerance), (budget, ratio)

@@ -119,5 +119,5 @@ def test_invalid_arguments(builder, kwargs, match):
 
 
 def test_unknown_name():
-    with pytest.raises(ValueError, match=r"Unknown model name 'AlexNett'.*AlexNet"):
+    with pytest.raises(ValueError, match=r"Unknown model 'AlexNett'.*AlexNet"):
         build("AlexNett")

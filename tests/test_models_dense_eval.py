@@ -19,7 +19,7 @@ def _images(n, side, seed=0):
 @pytest.fixture(scope="module")
 def narrow_vgg224():
     # VGG-D's layer pattern at 224x224 with 1/16 of the widths (4..32 channels), FC 64.
-    return vgg("D", width=1 / 16, fc_units=64, num_classes=10)
+    return vgg("D", width_multiplier=1 / 16, fc_units=1024, num_classes=10)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_score_map_size(narrow_vgg224_fc, side, grid):
 
 
 def test_cifar_vgg_fc1_becomes_1x1_conv():
-    model = vgg_cifar("A", width=0.125)
+    model = vgg_cifar("A", width_multiplier=0.5)
     fc = to_fully_convolutional(model)
     assert fc.get_layer("fc1").kernel.shape == (1, 1, 64, 64)
     x = _images(3, 32)
@@ -67,7 +67,7 @@ def test_cifar_vgg_fc1_becomes_1x1_conv():
 
 
 def test_conversion_copies_weights():
-    model = vgg_cifar("A-LRN", width=0.125)
+    model = vgg_cifar("A-LRN", width_multiplier=0.5)
     fc = to_fully_convolutional(model)
     before = model.get_layer("block1_conv1").kernel.numpy().copy()
     fc.get_layer("block1_conv1").kernel.assign(np.zeros_like(before))
@@ -75,7 +75,7 @@ def test_conversion_copies_weights():
 
 
 def test_dense_scores_against_manual_average():
-    model = vgg_cifar("B", width=0.125)
+    model = vgg_cifar("B", width_multiplier=0.5)
     fc = to_fully_convolutional(model)
     x = _images(4, 32, seed=1)
     # At the training size the dense score is the original prediction.
@@ -92,7 +92,7 @@ def test_dense_scores_against_manual_average():
 
 
 def test_dense_scores_keeps_aspect_ratio():
-    fc = to_fully_convolutional(vgg_cifar("A", width=0.125))
+    fc = to_fully_convolutional(vgg_cifar("A", width_multiplier=0.5))
     x = np.random.default_rng(2).uniform(size=(1, 32, 48, 3)).astype("float32")
     big = tf.image.resize(x, (64, 96), method="bilinear").numpy()
     expected = run(fc, big).mean(axis=(1, 2))
@@ -112,7 +112,7 @@ def test_rejects_models_without_flatten_or_not_a_chain():
 
 
 def test_dense_scores_rejects_bad_input():
-    fc = to_fully_convolutional(vgg_cifar("A", width=0.125))
+    fc = to_fully_convolutional(vgg_cifar("A", width_multiplier=0.5))
     with pytest.raises(ValueError, match="Received: images.shape"):
         dense_scores(fc, np.zeros((32, 32, 3), "float32"))
     with pytest.raises(ValueError, match="Received: batch_size=0"):

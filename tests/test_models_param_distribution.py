@@ -145,7 +145,7 @@ def test_logits_option():
 def test_names_are_case_insensitive_and_unknown_names_suggest():
     assert build("rcnn-a3").name == "RCNN-A3"
     assert build("cnn_b2").name == "CNN-B2"
-    with pytest.raises(ValueError, match=r"Unknown model name 'CNN-A4'.*CNN-A"):
+    with pytest.raises(ValueError, match=r"Unknown model 'CNN-A4'.*CNN-A"):
         build("CNN-A4")
 
 

@@ -89,7 +89,7 @@ def test_cifar_family():
     assert model.get_layer("flatten").input.shape == (None, 1, 1, 128)
     assert model.get_layer("fc1").units == 128 and model.output_shape == (None, 10)
     assert model.count_params() == closed_form(VGG_CONFIGS["D"], 10, 32, 0.25, 128)
-    wider = build("VGG-D-CIFAR", num_classes=100, width=0.5)
+    wider = build("VGG-D-CIFAR", num_classes=100, width_multiplier=2.0)
     assert wider.get_layer("fc1").units == 256
     assert wider.count_params() == closed_form(VGG_CONFIGS["D"], 100, 32, 0.5, 256)
     x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
@@ -110,7 +110,7 @@ def test_batch_norm_option_adds_bn_per_conv():
     [
         ({"config": "F"}, "Received: config='F'"),
         ({"config": [64, "P"]}, "Received: config="),
-        ({"config": "A", "width": 0}, "Received: width=0"),
+        ({"config": "A", "width_multiplier": 0}, "Received: width_multiplier=0"),
         ({"config": "A", "fc_units": 0}, "Received: fc_units=0"),
         ({"config": "A", "dropout": -0.1}, "Received: dropout=-0.1"),
         ({"config": "A", "input_shape": (16, 16, 3)}, "Received: input_shape="),
@@ -122,5 +122,5 @@ def test_invalid_arguments(kwargs, match):
 
 
 def test_unknown_name_suggests_close_match():
-    with pytest.raises(ValueError, match=r"Unknown model name 'VGG-F'.*VGG-"):
+    with pytest.raises(ValueError, match=r"Unknown model 'VGG-F'.*VGG-"):
         build("VGG-F")

@@ -1,4 +1,4 @@
-"""Experiments as data: budgets, settings resolution, width narrowing, the registry."""
+"""Experiments as data: budgets, settings resolution, the registry."""
 
 import dataclasses
 
@@ -16,7 +16,6 @@ from course_lib.train.config import (
     SourceRef,
     get_budget,
     resolve,
-    scale_width_kwargs,
 )
 from course_lib.train.experiments import EXPERIMENTS, experiment_names, get_experiment
 
@@ -117,30 +116,6 @@ def test_budgets_shrink_monotonically():
     assert smoke.epochs <= quick.epochs and full.epochs is None
     assert smoke.train_limit < quick.train_limit and full.train_limit is None
     assert full.width_multiplier == 1.0
-
-
-@pytest.mark.parametrize(
-    "kwargs, accepted, expected",
-    [
-        ({"widths": (96, 96, 192, 192, 192)}, None,
-         {"argument": "widths", "from": [96, 96, 192, 192, 192], "to": [24, 24, 48, 48, 48]}),
-        ({"width": 0.25}, None, {"argument": "width", "from": 0.25, "to": 0.0625}),
-        ({"base_width": 16}, None, {"argument": "base_width", "from": 16, "to": 4}),
-        # the builder's own width_multiplier wins over a widths string it cannot scale
-        ({"widths": "C30, C40{3}"}, ["width_multiplier", "widths"],
-         {"argument": "width_multiplier", "from": 1.0, "to": 0.25}),
-    ],
-)
-def test_width_scaling(kwargs, accepted, expected):
-    new, change = scale_width_kwargs(kwargs, 0.25, accepted=accepted)
-    assert change == expected
-    assert new[expected["argument"]] == (tuple(expected["to"]) if isinstance(expected["to"], list)
-                                         else expected["to"])
-
-
-def test_width_scaling_leaves_other_models_alone():
-    assert scale_width_kwargs({"depth": 20}, 0.5) == ({"depth": 20}, {})
-    assert scale_width_kwargs({"widths": (8, 8)}, 1.0) == ({"widths": (8, 8)}, {})
 
 
 def test_registry_has_the_five_experiments_tied_to_sources():

@@ -10,7 +10,6 @@ from course_lib.train.config import EvalConfig  # noqa: E402
 from course_lib.train.evaluation import (  # noqa: E402
     crop_views,
     evaluate_modes,
-    outputs_probabilities,
     collect_arrays,
 )
 
@@ -20,7 +19,7 @@ def vgg():
     from course_lib import models
 
     keras.utils.set_random_seed(0)
-    model = models.build("VGG-A-CIFAR", num_classes=4, width=0.0625)
+    model = models.build("VGG-A-CIFAR", num_classes=4, width_multiplier=0.25)
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -51,11 +50,9 @@ def test_crop_views_are_corner_and_centre_crops_of_the_padded_image():
         crop_views(x[0], padding=2, flip=False)
 
 
-def test_outputs_probabilities_detects_softmax_heads(vgg):
-    assert outputs_probabilities(vgg)
-    inputs = keras.Input((3,))
-    assert not outputs_probabilities(keras.Model(inputs, keras.layers.Dense(2)(inputs)))
-    assert outputs_probabilities(keras.Model(inputs, keras.layers.Softmax()(inputs)))
+def test_from_logits_must_be_a_bool(vgg, data):
+    with pytest.raises(ValueError, match="Received: from_logits='yes'"):
+        evaluate_modes(vgg, data[2], EvalConfig(), batch_size=5, flip=False, from_logits="yes")
 
 
 def test_collect_arrays_concatenates_the_pipeline(data):
@@ -109,7 +106,8 @@ def test_logit_models_are_scored_by_posteriors(data):
     model = keras.Model(inputs, logits)
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    got = evaluate_modes(model, ds, EvalConfig(modes=("multi_crop",)), batch_size=6, flip=False)
+    got = evaluate_modes(model, ds, EvalConfig(modes=("multi_crop",)), batch_size=6, flip=False,
+                         from_logits=True)
     padded = np.pad(images, ((0, 0), (4, 4), (4, 4), (0, 0)))
     total = 0
     for dy, dx in ((0, 0), (0, 8), (8, 0), (8, 8), (4, 4)):
@@ -205,7 +203,8 @@ def test_every_mode_matches_the_hand_computation(softmax_head):
     model = _hand_model(softmax_head)
     config = EvalConfig(modes=("standard", "single_crop", "multi_crop", "dense",
                                "multi_crop_dense"), crop_padding=1, dense_scales=(2, 4))
-    got = evaluate_modes(model, _hand_data(), config, batch_size=4, flip=True)
+    got = evaluate_modes(model, _hand_data(), config, batch_size=4, flip=True,
+                         from_logits=not softmax_head)
     errors = {mode: got[mode]["error_pct"] for mode in got}
     assert errors == pytest.approx({
         "standard": 500 / 6,
@@ -225,6 +224,7 @@ def test_every_mode_matches_the_hand_computation(softmax_head):
 ])
 def test_dense_uses_every_scale_and_the_flip(scales, flip, expected):
     config = EvalConfig(modes=("dense",), crop_padding=1, dense_scales=scales)
-    got = evaluate_modes(_hand_model(False), _hand_data(), config, batch_size=4, flip=flip)
+    got = evaluate_modes(_hand_model(False), _hand_data(), config, batch_size=4, flip=flip,
+                         from_logits=True)
     assert got["dense"]["error_pct"] == pytest.approx(expected)
     assert got["dense"]["views"] == len(scales) * (2 if flip else 1)

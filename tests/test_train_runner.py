@@ -85,11 +85,11 @@ def test_budget_narrowing_is_recorded_not_silent(smoke):
     _, records = smoke
     pd_arch = records["param-distribution"]["architecture"]
     assert pd_arch["changed_by_budget"] is True
-    assert pd_arch["width_change"] == {"argument": "widths", "from": [160] * 5, "to": [40] * 5}
-    assert records["vgg-depth"]["architecture"]["width_change"]["argument"] == "width"
-    assert records["resnet-degradation"]["architecture"]["width_change"] == {
-        "argument": "base_width", "from": 16, "to": 4}
-    assert records["simpnet"]["architecture"]["width_change"]["argument"] == "width_multiplier"
+    assert pd_arch["width_change"] == {"argument": "width_multiplier", "from": 1.0, "to": 0.25}
+    assert pd_arch["width_multiplier"] == 0.25
+    assert pd_arch["builder_overrides"] == {"width_multiplier": 0.25}
+    for name in ("vgg-depth", "resnet-degradation", "simpnet"):
+        assert records[name]["architecture"]["width_change"]["to"] == 0.25, name
 
 
 def test_param_counts_are_those_of_the_trained_model(smoke):

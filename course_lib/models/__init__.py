@@ -1,9 +1,15 @@
-"""The model zoo. ``build(name, num_classes=..., input_shape=..., **overrides)`` and ``names()``.
+"""The model zoo: ``build(name, num_classes=..., input_shape=..., width_multiplier=...,
+classifier_activation=..., **source_specific)`` and ``names()``.
 
-Also exported: :func:`param_groups` (seed 000 low/high parameter split) and the dense
-evaluation helpers :func:`to_fully_convolutional` / :func:`dense_scores` (seed 001).
+Importing this package imports every family module, and each registers its models (as timm
+does): seed 000's CNN/RCNN (:mod:`.param_distribution`), VGG (:mod:`.vgg`), SimpNet
+(:mod:`.simpnet`), the classic nets (:mod:`.classic`) and He et al.'s CIFAR nets
+(:mod:`.resnet`). Also exported: :func:`param_groups` (seed 000 low/high parameter split) and
+the dense evaluation helpers :func:`to_fully_convolutional` / :func:`dense_scores` (seed 001).
 """
 from course_lib.models.registry import ModelSpec, build, names, register, spec
+# Each family registers its models on import; this order is the order of names().
+from course_lib.models import param_distribution, vgg, simpnet, classic, resnet  # noqa: F401,I001
 from course_lib.models.param_distribution import param_groups
 from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
 

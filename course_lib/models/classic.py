@@ -25,6 +25,9 @@
   small CIFAR net of our own design around it (stem conv, three stages of highway blocks
   separated by a width-changing conv and 2x2 max pooling, global average pooling, softmax);
   it is not a reproduction of a published table.
+
+Every builder takes ``width_multiplier``, which scales the source's conv filters and hidden FC
+units (rounded, at least 1), never the class count.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.models._checks import check_common
+from course_lib.models._checks import check_core, dropout_rate, finish, positive_int, scaled
 
 __all__ = ["lenet5", "alexnet", "nin", "highway_block", "highway_cifar"]
 
@@ -44,6 +47,7 @@ def lenet5(
     *,
     num_classes: int = 10,
     input_shape: tuple = (32, 32, 1),
+    width_multiplier: float = 1.0,
     activation: str = "tanh",
     classifier_activation: str | None = "softmax",
     name: str = "LeNet-5",
@@ -53,6 +57,7 @@ def lenet5(
     Args:
         num_classes: output classes.
         input_shape: ``(height, width, channels)``; the paper uses 32x32x1 (MNIST padded).
+        width_multiplier: scales C1, C3, C5 and F6 (6, 16, 120, 84 units), rounded, >= 1.
         activation: hidden activation (the paper: a scaled tanh).
         classifier_activation: output activation; ``None`` returns logits.
         name: model name.
@@ -65,23 +70,24 @@ def lenet5(
     >>> lenet5().count_params()
     61706
     """
-    input_shape = check_common(num_classes, input_shape)
+    input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
     inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Conv2D(6, 5, activation=activation, name="c1")(inputs)
+    x = keras.layers.Conv2D(scaled(6, m), 5, activation=activation, name="c1")(inputs)
     x = keras.layers.AveragePooling2D(2, name="s2")(x)
-    x = keras.layers.Conv2D(16, 5, activation=activation, name="c3")(x)
+    x = keras.layers.Conv2D(scaled(16, m), 5, activation=activation, name="c3")(x)
     x = keras.layers.AveragePooling2D(2, name="s4")(x)
-    x = keras.layers.Conv2D(120, 5, activation=activation, name="c5")(x)
+    x = keras.layers.Conv2D(scaled(120, m), 5, activation=activation, name="c5")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.Dense(84, activation=activation, name="f6")(x)
+    x = keras.layers.Dense(scaled(84, m), activation=activation, name="f6")(x)
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return finish(inputs, outputs, name, m)
 
 
 def alexnet(
     *,
     num_classes: int = 1000,
     input_shape: tuple = (227, 227, 3),
+    width_multiplier: float = 1.0,
     dropout: float = 0.5,
     lrn_size: int = 5,
     lrn_alpha: float = 1e-4,
@@ -96,6 +102,7 @@ def alexnet(
     Args:
         num_classes: units of the last FC layer ``C`` (1000 on ImageNet).
         input_shape: ``(height, width, channels)``; the table uses 227x227x3.
+        width_multiplier: scales conv1..conv5 and fc6/fc7 (96 ... 4096), rounded, >= 1.
         dropout: rate after FC6 and FC7 (the table: 0.5).
         lrn_size: LRN window ``n``.
         lrn_alpha: LRN ``alpha``.
@@ -113,32 +120,34 @@ def alexnet(
     >>> alexnet().get_layer("conv1").count_params()
     34944
     """
-    input_shape = check_common(num_classes, input_shape, dropout)
+    input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
+    dropout_rate("dropout", dropout)
     lrn = dict(size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode)
     inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = keras.layers.Conv2D(scaled(96, m), 11, strides=4, activation="relu", name="conv1")(inputs)
     x = keras.layers.MaxPooling2D(3, strides=2, name="pool1")(x)
     x = LRN(**lrn, name="lrn1")(x)
-    x = keras.layers.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = keras.layers.Conv2D(scaled(256, m), 5, padding="same", activation="relu", name="conv2")(x)
     x = keras.layers.MaxPooling2D(3, strides=2, name="pool2")(x)
     x = LRN(**lrn, name="lrn2")(x)
-    x = keras.layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
-    x = keras.layers.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
-    x = keras.layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    for conv, filters in (("conv3", 384), ("conv4", 384), ("conv5", 256)):
+        x = keras.layers.Conv2D(scaled(filters, m), 3, padding="same", activation="relu",
+                                name=conv)(x)
     x = keras.layers.MaxPooling2D(3, strides=2, name="pool5")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     for fc in ("fc6", "fc7"):
-        x = keras.layers.Dense(4096, activation="relu", name=fc)(x)
+        x = keras.layers.Dense(scaled(4096, m), activation="relu", name=fc)(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"{fc}_dropout")(x)
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc8")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return finish(inputs, outputs, name, m)
 
 
 def nin(
     *,
     num_classes: int = 10,
     input_shape: tuple = (32, 32, 3),
+    width_multiplier: float = 1.0,
     dropout: float = 0.5,
     classifier_activation: str | None = "softmax",
     name: str = "NIN",
@@ -148,6 +157,7 @@ def nin(
     Args:
         num_classes: number of maps of the last 1x1 conv (= classes).
         input_shape: ``(height, width, channels)``.
+        width_multiplier: scales every conv but the last (whose maps are the classes).
         dropout: rate after the first two pools (the paper: 0.5).
         classifier_activation: applied after global average pooling; ``None`` for logits.
         name: model name.
@@ -161,7 +171,8 @@ def nin(
     >>> nin().count_params()
     966986
     """
-    input_shape = check_common(num_classes, input_shape, dropout)
+    input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
+    dropout_rate("dropout", dropout)
 
     def mlpconv(x, idx, kernel, filters):
         x = keras.layers.Conv2D(filters[0], kernel, padding="same", activation="relu",
@@ -171,19 +182,19 @@ def nin(
         return x
 
     inputs = keras.Input(shape=input_shape, name="image")
-    x = mlpconv(inputs, 1, 5, (192, 160, 96))
+    x = mlpconv(inputs, 1, 5, (scaled(192, m), scaled(160, m), scaled(96, m)))
     x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="drop1")(x)
-    x = mlpconv(x, 2, 5, (192, 192, 192))
+    x = mlpconv(x, 2, 5, (scaled(192, m),) * 3)
     x = keras.layers.AveragePooling2D(3, strides=2, padding="same", name="pool2")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="drop2")(x)
-    x = mlpconv(x, 3, 3, (192, 192, num_classes))
+    x = mlpconv(x, 3, 3, (scaled(192, m), scaled(192, m), num_classes))
     x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
     if classifier_activation is not None:
         x = keras.layers.Activation(classifier_activation, name="predictions")(x)
-    return keras.Model(inputs, x, name=name)
+    return finish(inputs, x, name, m)
 
 
 def highway_block(
@@ -243,6 +254,7 @@ def highway_cifar(
     *,
     num_classes: int = 10,
     input_shape: tuple = (32, 32, 3),
+    width_multiplier: float = 1.0,
     widths: Sequence[int] = (32, 64, 128),
     blocks_per_stage: int = 2,
     gate_bias: float = -1.0,
@@ -259,6 +271,7 @@ def highway_cifar(
     Args:
         num_classes: output classes.
         input_shape: ``(height, width, channels)``.
+        width_multiplier: scales ``widths`` (rounded, at least 1).
         widths: channels of each stage.
         blocks_per_stage: highway blocks per stage.
         gate_bias: initial transform-gate bias of every block.
@@ -274,7 +287,8 @@ def highway_cifar(
     >>> highway_cifar().output_shape
     (None, 10)
     """
-    input_shape = check_common(num_classes, input_shape, dropout)
+    input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
+    dropout_rate("dropout", dropout)
     if (
         isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or not widths
         or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)
@@ -283,13 +297,7 @@ def highway_cifar(
             "`widths` must be a non-empty sequence of positive integers. "
             f"Received: widths={widths!r}"
         )
-    if isinstance(blocks_per_stage, bool) or not isinstance(blocks_per_stage, int) or (
-        blocks_per_stage < 1
-    ):
-        raise ValueError(
-            "`blocks_per_stage` must be a positive integer. "
-            f"Received: blocks_per_stage={blocks_per_stage!r}"
-        )
+    positive_int("blocks_per_stage", blocks_per_stage)
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for stage, width in enumerate(widths, start=1):
@@ -297,13 +305,13 @@ def highway_cifar(
             x = keras.layers.MaxPooling2D(2, name=f"pool{stage - 1}")(x)
             if dropout > 0:
                 x = keras.layers.Dropout(dropout, name=f"drop{stage - 1}")(x)
-        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu",
+        x = keras.layers.Conv2D(scaled(width, m), 3, padding="same", activation="relu",
                                 name=f"stage{stage}_conv")(x)
         for block in range(1, blocks_per_stage + 1):
             x = highway_block(x, gate_bias=gate_bias, name=f"stage{stage}_highway{block}")
     x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return finish(inputs, outputs, name, m)
 
 
 def _register() -> None:

@@ -33,6 +33,7 @@ Choices the seed leaves open (all are arguments):
   CNN and RCNN differ only in recurrence. Pass ``dropout=0.0`` to remove it.
 * The classifier ends in ``classifier_activation`` (default ``"softmax"``, as
   ``keras.applications`` does); pass ``None`` for logits.
+* ``width_multiplier`` scales the five widths (rounded, at least 1); the model keeps its name.
 
 Reference: 岳喜斌 et al., parameter distribution of CNN/RCNN (seed 000); M. Liang and X. Hu,
 "Recurrent Convolutional Neural Network for Object Recognition", CVPR 2015.
@@ -40,14 +41,15 @@ Reference: 岳喜斌 et al., parameter distribution of CNN/RCNN (seed 000); M. L
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import keras
 
 from course_lib.layers import LRN, RecurrentConv2D
 from course_lib.models import registry
-from course_lib.models._checks import check_common
+from course_lib.models._checks import (
+    boolean, check_core, dropout_rate, finish, one_of, positive_int, scaled,
+)
 
 __all__ = ["WIDTHS", "param_net", "param_groups", "lrn_window"]
 
@@ -83,20 +85,13 @@ def lrn_window(channels: int) -> int:
 
 
 def _check_widths(widths) -> tuple[int, ...]:
-    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) != 5:
+    if (isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) != 5
+            or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)):
         raise ValueError(
             "`widths` must be a sequence of 5 positive integers (conv1, L2, L3, L4, L5), "
             f"e.g. (96, 96, 192, 192, 192). Received: widths={widths!r}"
         )
-    out = []
-    for w in widths:
-        if isinstance(w, bool) or not isinstance(w, int) or w < 1:
-            raise ValueError(
-                "`widths` must hold 5 positive integers (conv1, L2, L3, L4, L5). "
-                f"Received: widths={widths!r}"
-            )
-        out.append(int(w))
-    return tuple(out)
+    return tuple(int(w) for w in widths)
 
 
 def param_net(
@@ -105,6 +100,7 @@ def param_net(
     *,
     num_classes: int = 10,
     input_shape: tuple = (32, 32, 3),
+    width_multiplier: float = 1.0,
     iterations: int = 3,
     dropout: float = 0.5,
     pool_padding: str = "same",
@@ -125,6 +121,7 @@ def param_net(
         recurrent: ``False`` for the CNN of Fig. 1, ``True`` for the RCNN of Fig. 2.
         num_classes: number of classes of the ``fc`` softmax layer.
         input_shape: ``(height, width, channels)``; the paper uses 32x32x3.
+        width_multiplier: scales the five ``widths`` (rounded, at least 1).
         iterations: RCL unrolling steps ``T`` (RCNN only; the paper uses 3).
         dropout: rate of the dropout applied after each 3x3 pooling stage; 0 disables it.
         pool_padding: ``"same"`` (cuda-convnet2 windows, 32 -> 16 -> 8) or ``"valid"``.
@@ -137,11 +134,13 @@ def param_net(
             ``"sum"`` (alpha on the plain sum, AlexNet paper / TensorFlow).
         kernel_initializer: initializer of every convolution kernel.
         classifier_activation: activation of ``fc``; ``None`` returns logits.
-        name: model name; defaults to ``"CNN-<widths>"`` / ``"RCNN-<widths>"``.
+        name: model name; defaults to ``"CNN-<widths>"`` / ``"RCNN-<widths>"`` (the widths
+            as given, before ``width_multiplier``).
 
     Returns:
         An uncompiled ``keras.Model`` whose parameterised layers are named ``conv1``..``conv5``
-        (CNN) or ``conv1``, ``rcl1``..``rcl4`` (RCNN), and ``fc``.
+        (CNN) or ``conv1``, ``rcl1``..``rcl4`` (RCNN), and ``fc``; ``model.width_multiplier``
+        records the multiplier.
 
     Example:
 
@@ -150,17 +149,13 @@ def param_net(
     173280
     """
     widths = _check_widths(widths)
-    if not isinstance(recurrent, bool):
-        raise ValueError(f"`recurrent` must be True or False. Received: recurrent={recurrent!r}")
-    input_shape = check_common(num_classes, input_shape, dropout)
-    if pool_padding not in ("same", "valid"):
-        raise ValueError(
-            f"`pool_padding` must be 'same' or 'valid'. Received: pool_padding={pool_padding!r}"
-        )
-    if lrn_size is not None and (not isinstance(lrn_size, int) or lrn_size < 1):
-        raise ValueError(
-            f"`lrn_size` must be None or a positive integer. Received: lrn_size={lrn_size!r}"
-        )
+    boolean("recurrent", recurrent)
+    input_shape, width_multiplier = check_core(num_classes, input_shape, width_multiplier,
+                                               classifier_activation)
+    dropout_rate("dropout", dropout)
+    one_of("pool_padding", pool_padding, ("same", "valid"))
+    if lrn_size is not None:
+        positive_int("lrn_size", lrn_size, hint="Pass None for each layer's lrn_window.")
 
     def lrn_kwargs(channels: int) -> dict:
         return dict(
@@ -187,7 +182,7 @@ def param_net(
         )(x)
 
     inputs = keras.Input(shape=input_shape, name="image")
-    w1, w2, w3, w4, w5 = widths
+    w1, w2, w3, w4, w5 = (scaled(w, width_multiplier) for w in widths)
     if not recurrent:
         x = conv(inputs, w1, 5, "conv1")
         x = pool(x, 1)
@@ -233,7 +228,7 @@ def param_net(
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc")(x)
     if name is None:
         name = ("RCNN-" if recurrent else "CNN-") + "-".join(str(w) for w in widths)
-    return keras.Model(inputs, outputs, name=name)
+    return finish(inputs, outputs, name, width_multiplier)
 
 
 def param_groups(model: keras.Model) -> dict[str, int]:
@@ -278,7 +273,7 @@ def _register() -> None:
     for zoo_name, widths in WIDTHS.items():
         registry.register(
             zoo_name,
-            functools.partial(param_net, name=zoo_name),  # the model is named as in the zoo
+            param_net,
             source=SOURCE,
             input_shape=(32, 32, 3),
             num_classes=10,

@@ -1,20 +1,31 @@
-"""The model zoo's registry: every model is built by name.
+"""The model zoo's registry: every model is built by name, with one set of core arguments.
 
 Names are the sources' own (``CNN-A3``, ``RCNN-B2``, ``VGG-A-LRN``, ``VGG-D``, ``SimpNet``...)
-and are matched case-insensitively. Each entry knows its source and its default input shape
-and class count, so ``build("VGG-D")`` gives the paper's 224x224x1000 network while
-``build("CNN-A2", num_classes=100)`` gives the CIFAR-100 variant.
+and are matched forgivingly (case, ``_``/space vs ``-``). Each entry knows its source and its
+default input shape and class count, so ``build("VGG-D")`` gives the paper's 224x224x1000
+network while ``build("CNN-A2", num_classes=100)`` gives the CIFAR-100 variant.
+
+Every builder takes the same core keyword arguments (``num_classes``, ``input_shape``,
+``width_multiplier``, ``classifier_activation``, ``name``), so a runner, a benchmark or a
+test treats every model alike:
+
+>>> logits = build("ResNet-20", width_multiplier=0.5, classifier_activation=None)
+>>> logits.get_layer("stem_conv").filters, logits.width_multiplier
+(8, 0.5)
+
+The family modules register their models when :mod:`course_lib.models` is imported.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import keras
 
-__all__ = ["ModelSpec", "register", "build", "names", "spec"]
+from course_lib.core import Registry
+
+__all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec"]
 
 
 @dataclass(frozen=True)
@@ -23,11 +34,12 @@ class ModelSpec:
 
     Attributes:
         name: the display name, as the source writes it.
-        builder: ``builder(num_classes=..., input_shape=..., **kwargs) -> keras.Model``.
+        builder: ``builder(num_classes=..., input_shape=..., width_multiplier=...,
+            classifier_activation=..., name=..., **defaults) -> keras.Model``.
         source: where the architecture comes from (seed file and table/figure).
         input_shape: default input shape (height, width, channels).
         num_classes: default number of classes.
-        defaults: keyword arguments passed to ``builder`` unless overridden.
+        defaults: the builder's source-specific keyword arguments for this entry.
         family: a grouping used by the notebooks and experiments (e.g. "param-distribution").
     """
 
@@ -40,11 +52,9 @@ class ModelSpec:
     family: str = ""
 
 
-_REGISTRY: dict[str, ModelSpec] = {}
-
-
-def _key(name: str) -> str:
-    return str(name).strip().lower().replace("_", "-").replace(" ", "-")
+#: Every registered model, by name.
+MODELS: Registry[ModelSpec] = Registry(
+    "model", hint="Call course_lib.models.names() for the full list.")
 
 
 def register(
@@ -58,79 +68,57 @@ def register(
     **defaults: Any,
 ) -> ModelSpec:
     """Add a model to the zoo. Raises ``ValueError`` if the name is taken."""
-    key = _key(name)
-    if key in _REGISTRY:
-        raise ValueError(f"A model named {name!r} is already registered.")
-    entry = ModelSpec(
-        name=name,
-        builder=builder,
-        source=source,
-        input_shape=tuple(input_shape),
-        num_classes=int(num_classes),
-        defaults=dict(defaults),
-        family=family,
-    )
-    _REGISTRY[key] = entry
-    return entry
+    return MODELS.register(name, ModelSpec(
+        name=name, builder=builder, source=source, input_shape=tuple(input_shape),
+        num_classes=int(num_classes), defaults=dict(defaults), family=family,
+    ))
 
 
 def names(family: str | None = None) -> list[str]:
     """The registered model names (display spelling), optionally of one family."""
-    _ensure_loaded()
-    return [s.name for s in _REGISTRY.values() if family is None or s.family == family]
+    return [n for n, s in MODELS.items() if family is None or s.family == family]
 
 
 def spec(name: str) -> ModelSpec:
-    """The :class:`ModelSpec` for ``name`` (case-insensitive).
+    """The :class:`ModelSpec` for ``name``.
 
     Raises:
-        ValueError: unknown name; the message lists the closest registered names.
+        ValueError: unknown name; the message suggests the closest registered names.
     """
-    _ensure_loaded()
-    key = _key(name)
-    if key not in _REGISTRY:
-        close = difflib.get_close_matches(key, list(_REGISTRY), n=5, cutoff=0.5)
-        suggestion = ", ".join(_REGISTRY[k].name for k in close) if close else "none"
-        raise ValueError(
-            f"Unknown model name {name!r}. Closest matches: {suggestion}. "
-            "Call course_lib.models.names() for the full list."
-        )
-    return _REGISTRY[key]
+    return MODELS.get(name)
 
 
 def build(
     name: str,
+    /,
     num_classes: int | None = None,
     input_shape: tuple | None = None,
-    **overrides: Any,
+    *,
+    width_multiplier: float = 1.0,
+    classifier_activation: str | None = "softmax",
+    **source_specific: Any,
 ) -> keras.Model:
     """Build a zoo model by name.
 
     Args:
-        name: a registered name, case-insensitive (see :func:`names`).
+        name: a registered name (see :func:`names`).
         num_classes: number of output classes; defaults to the model's own (e.g. 10 or 1000).
         input_shape: (height, width, channels); defaults to the model's own.
-        **overrides: builder keyword arguments (e.g. ``widths=``, ``dropout=``).
+        width_multiplier: scales every width the source gives (conv filters, hidden dense
+            units), each rounded and at least 1; recorded as ``model.width_multiplier``.
+        classifier_activation: the last layer's activation; ``None`` gives logits.
+        **source_specific: the builder's own arguments (e.g. ``dropout=``, ``saf=``), over
+            the entry's defaults; ``name=`` renames the model.
 
     Returns:
-        An uncompiled ``keras.Model`` whose ``name`` is the zoo name.
+        An uncompiled ``keras.Model`` named as in the zoo.
     """
     entry = spec(name)
-    kwargs = {**entry.defaults, **overrides}
+    kwargs = {"name": entry.name, **entry.defaults, **source_specific}
     return entry.builder(
-        num_classes=entry.num_classes if num_classes is None else int(num_classes),
+        num_classes=entry.num_classes if num_classes is None else num_classes,
         input_shape=entry.input_shape if input_shape is None else tuple(input_shape),
+        width_multiplier=width_multiplier,
+        classifier_activation=classifier_activation,
         **kwargs,
     )
-
-
-_LOADED = False
-
-
-def _ensure_loaded() -> None:
-    """Import the zoo modules (each registers its models on import)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    from course_lib.models import _zoo  # noqa: F401  (imports every family module)

@@ -28,6 +28,9 @@ from __future__ import annotations
 import keras
 
 from course_lib.models import registry
+from course_lib.models._checks import (
+    check_core, finish, in_open_interval, non_negative, one_of, positive_int, scaled,
+)
 
 __all__ = ["ZeroPadShortcut", "resnet_cifar"]
 
@@ -64,16 +67,8 @@ class ZeroPadShortcut(keras.layers.Layer):
 
     def __init__(self, filters, strides=1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
-            raise ValueError(
-                f"`filters` must be a positive integer. Received: filters={filters!r}"
-            )
-        if isinstance(strides, bool) or not isinstance(strides, int) or strides < 1:
-            raise ValueError(
-                f"`strides` must be a positive integer. Received: strides={strides!r}"
-            )
-        self.filters = filters
-        self.strides = strides
+        self.filters = positive_int("filters", filters)
+        self.strides = positive_int("strides", strides)
 
     def build(self, input_shape):
         channels = input_shape[-1]
@@ -109,6 +104,7 @@ def resnet_cifar(
     base_width: int = 16,
     num_classes: int = 10,
     input_shape: tuple = (32, 32, 3),
+    width_multiplier: float = 1.0,
     weight_decay: float = 0.0,
     bn_momentum: float = 0.9,
     classifier_activation: str | None = "softmax",
@@ -127,6 +123,8 @@ def resnet_cifar(
         base_width: filters of the first stage (16 in the paper); stages use x1, x2, x4.
         num_classes: output classes.
         input_shape: ``(height, width, channels)``.
+        width_multiplier: scales ``base_width`` (rounded, at least 1), hence every stage:
+            0.5 gives 8, 16, 32 filters.
         weight_decay: SGD-style weight decay on kernels (L2 coefficient ``weight_decay / 2``).
         bn_momentum: BatchNormalization moving-average momentum. 0.9 is the Torch/Caffe
             value He et al. trained with; Keras' default 0.99 leaves the moving statistics
@@ -136,7 +134,7 @@ def resnet_cifar(
         name: model name; defaults to ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
 
     Returns:
-        An uncompiled ``keras.Model``.
+        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
 
     Example:
 
@@ -144,8 +142,7 @@ def resnet_cifar(
     >>> sum(int(np.prod(w.shape)) for w in resnet_cifar(20).trainable_weights)
     269722
     """
-    if block not in ("basic", "bottleneck"):
-        raise ValueError(f"`block` must be 'basic' or 'bottleneck'. Received: block={block!r}")
+    one_of("block", block, ("basic", "bottleneck"))
     per_block = 2 if block == "basic" else 3
     if (
         isinstance(depth, bool) or not isinstance(depth, int)
@@ -158,26 +155,12 @@ def resnet_cifar(
     n = (depth - 2) // (3 * per_block)
     if shortcut is None:
         shortcut = "A" if block == "basic" else "B"
-    if shortcut not in ("A", "B"):
-        raise ValueError(f"`shortcut` must be 'A' or 'B'. Received: shortcut={shortcut!r}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(
-            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
-        )
-    if isinstance(base_width, bool) or not isinstance(base_width, int) or base_width < 1:
-        raise ValueError(
-            f"`base_width` must be a positive integer. Received: base_width={base_width!r}"
-        )
-    if not 0.0 < float(bn_momentum) < 1.0:
-        raise ValueError(f"`bn_momentum` must be in (0, 1). Received: bn_momentum={bn_momentum!r}")
-    if float(weight_decay) < 0:
-        raise ValueError(f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay!r}")
-    input_shape = tuple(input_shape)
-    if len(input_shape) != 3:
-        raise ValueError(
-            "`input_shape` must be (height, width, channels). "
-            f"Received: input_shape={input_shape!r}"
-        )
+    one_of("shortcut", shortcut, ("A", "B"))
+    input_shape, width_multiplier = check_core(num_classes, input_shape, width_multiplier,
+                                               classifier_activation)
+    base = scaled(positive_int("base_width", base_width), width_multiplier)
+    in_open_interval("bn_momentum", bn_momentum, 0.0, 1.0)
+    non_negative("weight_decay", weight_decay)
 
     reg = keras.regularizers.L2(weight_decay / 2) if weight_decay > 0 else None
 
@@ -212,9 +195,9 @@ def resnet_cifar(
         return keras.layers.ReLU(name=f"{prefix}_out")(y)
 
     inputs = keras.Input(shape=input_shape, name="image")
-    x = conv_bn(inputs, base_width, 3, 1, "stem")
+    x = conv_bn(inputs, base, 3, 1, "stem")
     for stage in range(3):
-        filters = base_width * 2**stage
+        filters = base * 2**stage
         for i in range(n):
             strides = 2 if (stage > 0 and i == 0) else 1
             x = unit(x, filters, strides, f"stage{stage + 1}_block{i + 1}")
@@ -226,7 +209,7 @@ def resnet_cifar(
         name = f"{'ResNet' if residual else 'Plain'}-{depth}"
         if block == "bottleneck":
             name += "-Bottleneck"
-    return keras.Model(inputs, outputs, name=name)
+    return finish(inputs, outputs, name, width_multiplier)
 
 
 def _register() -> None:

@@ -17,12 +17,12 @@ switches can be overridden at build time, e.g. ``build("SimpNet", saf=False)`` o
 
 Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}`` (i = 1..n), the downsampling steps
 ``pool{j}`` (SAF or max pooling) or ``strided{j}`` (+ ``strided{j}_bn``, ``strided{j}_relu``,
-``strided{j}_drop``), then ``gmp``, ``head_drop``, ``fc`` and ``softmax``.
+``strided{j}_drop``), then ``gmp``, ``head_drop``, ``fc`` and ``softmax`` (the
+``classifier_activation``, computed in float32; absent when it is ``None``).
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Sequence
 
@@ -30,6 +30,9 @@ import keras
 
 from course_lib.layers import SAFPooling2D
 from course_lib.models import registry
+from course_lib.models._checks import (
+    boolean, check_core, dropout_rate, finish, in_open_interval, one_of, positive_int, scaled,
+)
 from course_lib.models.simpnet_archs import ARCHS, parse_widths
 
 __all__ = ["build_simpnet", "param_comparison"]
@@ -43,32 +46,15 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _check_rate(name: str, value) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"`{name}` must be a dropout rate in [0, 1). Received: {name}={value!r}")
-    return float(value)
-
-
-def _resolve_widths(widths, width_multiplier) -> list[int]:
+def _resolve_widths(widths) -> list[int]:
     if isinstance(widths, str):
-        base = parse_widths(widths)
-    elif isinstance(widths, Sequence) and len(widths) > 0 and all(_is_int(w) and w >= 1 for w in widths):
-        base = [int(w) for w in widths]
-    else:
-        raise ValueError(
-            "`widths` must be a C_x{y} string such as 'C64, C128{3}' or a non-empty sequence of "
-            f"positive integers. Received: widths={widths!r}"
-        )
-    if (
-        not isinstance(width_multiplier, numbers.Real)
-        or isinstance(width_multiplier, bool)
-        or not math.isfinite(width_multiplier)
-        or width_multiplier <= 0
-    ):
-        raise ValueError(
-            f"`width_multiplier` must be a finite number > 0. Received: width_multiplier={width_multiplier!r}"
-        )
-    return [max(1, int(round(w * width_multiplier))) for w in base]
+        return parse_widths(widths)
+    if isinstance(widths, Sequence) and len(widths) > 0 and all(_is_int(w) and w >= 1 for w in widths):
+        return [int(w) for w in widths]
+    raise ValueError(
+        "`widths` must be a C_x{y} string such as 'C64, C128{3}' or a non-empty sequence of "
+        f"positive integers. Received: widths={widths!r}"
+    )
 
 
 def _resolve_kernels(kernel_size, kernel_sizes, n_layers: int) -> list[int]:
@@ -79,10 +65,7 @@ def _resolve_kernels(kernel_size, kernel_sizes, n_layers: int) -> list[int]:
             f"Received: kernel_size={kernel_size!r}, kernel_sizes={kernel_sizes!r}"
         )
     if kernel_sizes is None:
-        size = 3 if kernel_size is None else kernel_size
-        if not _is_int(size) or size < 1:
-            raise ValueError(f"`kernel_size` must be a positive integer. Received: kernel_size={kernel_size!r}")
-        return [int(size)] * n_layers
+        return [positive_int("kernel_size", 3 if kernel_size is None else kernel_size)] * n_layers
     if (
         isinstance(kernel_sizes, str)
         or not isinstance(kernel_sizes, Sequence)
@@ -116,33 +99,20 @@ def _resolve_dropout(dropout, n_layers: int) -> list[float]:
     if dropout is None:
         return [0.0] * n_layers
     if isinstance(dropout, numbers.Real) and not isinstance(dropout, bool):
-        return [_check_rate("dropout", dropout)] * n_layers
+        return [dropout_rate("dropout", dropout)] * n_layers
     if isinstance(dropout, Sequence) and not isinstance(dropout, str) and len(dropout) == n_layers:
-        return [_check_rate(f"dropout[{i}]", r) for i, r in enumerate(dropout)]
+        return [dropout_rate(f"dropout[{i}]", r) for i, r in enumerate(dropout)]
     raise ValueError(
         f"`dropout` must be None, one rate in [0, 1), or one rate per conv layer ({n_layers} layers). "
         f"Received: dropout={dropout!r}"
     )
 
 
-def _check_input_shape(input_shape) -> tuple[int, int, int]:
-    if (
-        isinstance(input_shape, str)
-        or not isinstance(input_shape, Sequence)
-        or len(input_shape) != 3
-        or not all(_is_int(d) and d >= 1 for d in input_shape)
-    ):
-        raise ValueError(
-            "`input_shape` must be (height, width, channels) with positive integers, e.g. (32, 32, 3). "
-            f"Received: input_shape={input_shape!r}"
-        )
-    return tuple(int(d) for d in input_shape)
-
-
 def build_simpnet(
+    *,
     num_classes: int = 10,
     input_shape: tuple = (32, 32, 3),
-    *,
+    width_multiplier: float = 1.0,
     widths: str | Sequence[int] = _SIMPNET_WIDTHS,
     pool_positions: Sequence[int] = (5, 10),
     kernel_size: int | None = None,
@@ -150,14 +120,14 @@ def build_simpnet(
     saf: bool = True,
     downsample: str = "maxpool",
     dropout: float | Sequence[float] | None = _SIMPNET_DROPOUT,
-    width_multiplier: float = 1.0,
     bn_momentum: float = 0.95,
     bn_epsilon: float = 1e-5,
     use_bias: bool = True,
     kernel_initializer="lecun_uniform",
     kernel_regularizer=None,
     seed: int | None = None,
-    model_name: str = "SimpNet",
+    classifier_activation: str | None = "softmax",
+    name: str = "SimpNet",
 ) -> keras.Model:
     """Build a SimpNet-style plain CNN: n x [conv-BN-ReLU(-dropout)], 2x2 downsampling, GMP, FC.
 
@@ -174,6 +144,7 @@ def build_simpnet(
     Args:
         num_classes: number of output classes (softmax units).
         input_shape: ``(height, width, channels)``.
+        width_multiplier: scales every width (rounded, at least 1).
         widths: feature maps per conv layer: a ``C_x{y}`` string (see
             :func:`course_lib.models.simpnet_archs.parse_widths`) or a sequence of integers.
         pool_positions: 1-based conv indices followed by a 2x2 downsampling step (Table 5 and S9
@@ -187,7 +158,6 @@ def build_simpnet(
             stride-2 conv (same width) + BN + ReLU, as in Table 6 ("replacing K pools introduces K
             conv layers", supplement S1.A). ``saf`` does not apply to strided steps.
         dropout: ``None``/0 (no dropout), one rate for every slot, or one rate per conv layer.
-        width_multiplier: scales every width (rounded, at least 1).
         bn_momentum: moving-average momentum of BatchNormalization (Caffe
             ``moving_average_fraction`` 0.95 in the official model).
         bn_epsilon: BatchNormalization epsilon (Caffe's default 1e-5).
@@ -196,10 +166,14 @@ def build_simpnet(
             (uniform, fan-in).
         kernel_regularizer: optional regularizer for conv and FC kernels.
         seed: base seed for the dropout layers (``None``: unseeded).
-        model_name: the Keras model's name (the registry passes the zoo name).
+        classifier_activation: the output activation, applied in float32 (layer ``softmax``)
+            so that it stays float32 under mixed precision; ``None`` returns the logits of
+            ``fc``.
+        name: the Keras model's name (the registry passes the zoo name).
 
     Returns:
-        An uncompiled ``keras.Model`` from images to class probabilities (float32 softmax).
+        An uncompiled ``keras.Model`` from images to class probabilities (or logits);
+        ``model.width_multiplier`` records the multiplier.
 
     Raises:
         ValueError: any argument out of range; the message names it and what is accepted.
@@ -210,28 +184,25 @@ def build_simpnet(
     >>> model.output_shape
     (None, 10)
     """
-    if not _is_int(num_classes) or num_classes < 1:
-        raise ValueError(f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}")
-    shape = _check_input_shape(input_shape)
-    layer_widths = _resolve_widths(widths, width_multiplier)
+    shape, width_multiplier = check_core(num_classes, input_shape, width_multiplier,
+                                         classifier_activation)
+    layer_widths = [scaled(w, width_multiplier) for w in _resolve_widths(widths)]
     n_layers = len(layer_widths)
     kernels = _resolve_kernels(kernel_size, kernel_sizes, n_layers)
     pools = _resolve_pools(pool_positions, n_layers)
     rates = _resolve_dropout(dropout, n_layers)
-    if not isinstance(saf, bool):
-        raise ValueError(f"`saf` must be True or False. Received: saf={saf!r}")
-    if downsample not in _DOWNSAMPLE_MODES:
-        raise ValueError(f"`downsample` must be one of {_DOWNSAMPLE_MODES}. Received: downsample={downsample!r}")
-    if not isinstance(bn_momentum, numbers.Real) or not 0.0 < bn_momentum < 1.0:
-        raise ValueError(f"`bn_momentum` must be in (0, 1). Received: bn_momentum={bn_momentum!r}")
-    if not isinstance(bn_epsilon, numbers.Real) or not bn_epsilon > 0:
-        raise ValueError(f"`bn_epsilon` must be > 0. Received: bn_epsilon={bn_epsilon!r}")
+    boolean("saf", saf)
+    one_of("downsample", downsample, _DOWNSAMPLE_MODES)
+    in_open_interval("bn_momentum", bn_momentum, 0.0, 1.0)
+    in_open_interval("bn_epsilon", bn_epsilon, 0.0)
     if seed is not None and not _is_int(seed):
         raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
 
     # Spatial sizes: 2x2 'valid' max pooling floors, 'same' stride-2 convs round up.
     height, width = shape[0], shape[1]
     for position in pools:
+        if height is None or width is None:
+            break
         if downsample == "maxpool" and (height < 2 or width < 2):
             raise ValueError(
                 f"The input is too small for pool_positions={tuple(pools)}: before the pool after conv{position} "
@@ -282,8 +253,9 @@ def build_simpnet(
         kernel_regularizer=kernel_regularizer,
         name="fc",
     )(x)
-    outputs = keras.layers.Activation("softmax", dtype="float32", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=model_name)
+    if classifier_activation is not None:
+        x = keras.layers.Activation(classifier_activation, dtype="float32", name="softmax")(x)
+    return finish(inputs, x, name, width_multiplier)
 
 
 def param_comparison(names: Sequence[str] | None = None):
@@ -336,6 +308,5 @@ for _spec in ARCHS.values():
         input_shape=_spec.input_shape,
         num_classes=_spec.num_classes,
         family=_spec.family,
-        model_name=_spec.name,
         **_spec.builder_kwargs(),
     )

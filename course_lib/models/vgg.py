@@ -22,9 +22,10 @@ Layer names follow ``keras.applications.VGG16``: ``block{b}_conv{i}``, ``block{b
 
 ImageNet cannot be used in this course, so the ``VGG-*-CIFAR`` family keeps each configuration's
 layer pattern on 32x32 inputs (five pools leave a 1x1 map) with every conv width multiplied by
-``width`` (default 0.25: 16, 32, 64, 128, 128 channels) and a narrower head: FC widths
-``round(512 * width)`` (128 at the default) instead of 4096. These are our scale-down for
-experiments, not the paper's networks.
+:data:`CIFAR_SCALE` = 0.25 (16, 32, 64, 128, 128 channels) and a narrower head: FC1/FC2 of
+:data:`CIFAR_FC_UNITS` = 128 units (512 x 0.25) instead of 4096. These are our scale-down for
+experiments, not the paper's networks. ``width_multiplier`` scales every family's convs and FC
+layers alike (on top of the CIFAR scale for the ``-CIFAR`` models).
 
 LRN in A-LRN uses the AlexNet constants the paper cites (k=2, n=5, alpha=1e-4, beta=0.75,
 alpha on the plain sum). Kernels use ``glorot_uniform`` (the paper's footnote: random init
@@ -36,14 +37,15 @@ Image Recognition", ICLR 2015, arXiv:1409.1556 (seed 001 is a translation).
 
 from __future__ import annotations
 
-import functools
-
 import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
+from course_lib.models._checks import (
+    boolean, check_core, dropout_rate, finish, positive_int, scaled,
+)
 
-__all__ = ["VGG_CONFIGS", "vgg", "vgg_cifar"]
+__all__ = ["VGG_CONFIGS", "CIFAR_SCALE", "CIFAR_FC_UNITS", "vgg", "vgg_cifar"]
 
 SOURCE = ("Simonyan & Zisserman 2015 (arXiv:1409.1556), Table 1 (configurations A-E), "
           "described in seed 001 section 2.2")
@@ -51,6 +53,11 @@ CIFAR_SOURCE = (
     "seed 001 configurations rebuilt at CIFAR scale (32x32 input, width x0.25, FC 512*width): "
     "course scale-down, not in the paper"
 )
+
+#: The CIFAR family's conv widths are this fraction of the paper's (64 -> 16 ... 512 -> 128).
+CIFAR_SCALE = 0.25
+#: The CIFAR family's FC1/FC2 width (512 x CIFAR_SCALE).
+CIFAR_FC_UNITS = 128
 
 _BLOCK_A = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
@@ -67,10 +74,6 @@ VGG_CONFIGS: dict[str, list] = {
     "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
           512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
 }
-
-
-def _scaled(filters: int, width: float) -> int:
-    return max(1, int(round(filters * width)))
 
 
 def _resolve_config(config) -> tuple[str, list]:
@@ -111,8 +114,8 @@ def vgg(
     *,
     num_classes: int = 1000,
     input_shape: tuple = (224, 224, 3),
-    width: float = 1.0,
-    fc_units: int | None = None,
+    width_multiplier: float = 1.0,
+    fc_units: int = 4096,
     dropout: float = 0.5,
     batch_norm: bool = False,
     lrn_size: int = 5,
@@ -132,8 +135,9 @@ def vgg(
         num_classes: units of the last FC layer (1000 for ImageNet).
         input_shape: ``(height, width, channels)``; the paper uses 224x224x3. Height and
             width must be at least ``2 ** (number of pools)``.
-        width: multiplier on every conv's filter count (1.0 = the paper).
-        fc_units: width of FC1 and FC2; ``None`` gives ``round(4096 * width)``.
+        width_multiplier: multiplier on every conv's filter count and on ``fc_units``
+            (1.0 = the paper), each rounded, at least 1.
+        fc_units: width of FC1 and FC2 before ``width_multiplier`` (the paper: 4096).
         dropout: dropout rate after FC1 and FC2 (the paper: 0.5); 0 removes the layers.
         batch_norm: insert BatchNormalization after every conv (not in the paper; useful
             for training the deep configurations from scratch at small scale).
@@ -147,7 +151,7 @@ def vgg(
         name: model name; defaults to ``"VGG-<config>"``.
 
     Returns:
-        An uncompiled ``keras.Model``.
+        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
 
     Example:
 
@@ -155,27 +159,66 @@ def vgg(
     138357544
     """
     key, layers = _resolve_config(config)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(
-            f"`num_classes` must be a positive integer. Received: num_classes={num_classes!r}"
-        )
-    if not float(width) > 0:
-        raise ValueError(f"`width` must be > 0. Received: width={width!r}")
-    if fc_units is None:
-        fc_units = _scaled(4096, width)
-    if isinstance(fc_units, bool) or not isinstance(fc_units, int) or fc_units < 1:
-        raise ValueError(f"`fc_units` must be a positive integer. Received: fc_units={fc_units!r}")
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
-    input_shape = tuple(input_shape)
+    return _vgg_model(
+        key, layers, conv_scale=1.0, num_classes=num_classes, input_shape=input_shape,
+        width_multiplier=width_multiplier, fc_units=fc_units, dropout=dropout,
+        batch_norm=batch_norm, lrn_size=lrn_size, lrn_alpha=lrn_alpha, lrn_beta=lrn_beta,
+        lrn_k=lrn_k, lrn_alpha_mode=lrn_alpha_mode, kernel_initializer=kernel_initializer,
+        classifier_activation=classifier_activation, name=name or f"VGG-{key}",
+    )
+
+
+def vgg_cifar(
+    config="D",
+    *,
+    num_classes: int = 10,
+    input_shape: tuple = (32, 32, 3),
+    width_multiplier: float = 1.0,
+    fc_units: int = CIFAR_FC_UNITS,
+    **kwargs,
+) -> keras.Model:
+    """A VGG configuration at CIFAR scale (course scale-down of seed 001, not the paper).
+
+    Same layer pattern as :func:`vgg`, on 32x32 inputs (the five pools leave a
+    1x1x(128 * width_multiplier) map), with conv widths ``CIFAR_SCALE`` (0.25) times the
+    paper's and FC1/FC2 of ``fc_units`` (128 = 512 x 0.25), all times ``width_multiplier``.
+
+    Args:
+        config: as in :func:`vgg`.
+        num_classes: number of classes (10 for CIFAR-10).
+        input_shape: ``(height, width, channels)``, default 32x32x3.
+        width_multiplier: multiplier on top of the CIFAR widths (convs and ``fc_units``).
+        fc_units: FC1/FC2 width before ``width_multiplier``.
+        **kwargs: any other argument of :func:`vgg` (``dropout``, ``batch_norm``, ``name``...).
+
+    Returns:
+        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+
+    Example:
+
+    >>> vgg_cifar("A").get_layer("block1_conv1").filters
+    16
+    """
+    key, layers = _resolve_config(config)
+    kwargs.setdefault("name", f"VGG-{key}-CIFAR")
+    return _vgg_model(key, layers, conv_scale=CIFAR_SCALE, num_classes=num_classes,
+                      input_shape=input_shape, width_multiplier=width_multiplier,
+                      fc_units=fc_units, **kwargs)
+
+
+def _vgg_model(key, layers, *, conv_scale, num_classes, input_shape, width_multiplier, fc_units,
+               dropout=0.5, batch_norm=False, lrn_size=5, lrn_alpha=1e-4, lrn_beta=0.75,
+               lrn_k=2.0, lrn_alpha_mode="sum", kernel_initializer="glorot_uniform",
+               classifier_activation="softmax", name=None) -> keras.Model:
+    """:func:`vgg` with conv filters ``round(filters * conv_scale * width_multiplier)``."""
     n_pools = layers.count("M")
-    if len(input_shape) != 3 or any(
-        d is not None and d < 2**n_pools for d in input_shape[:2]
-    ):
-        raise ValueError(
-            f"`input_shape` must be (height, width, channels) with height and width >= "
-            f"{2 ** n_pools} for {n_pools} 2x2 pools. Received: input_shape={input_shape!r}"
-        )
+    input_shape, width_multiplier = check_core(
+        num_classes, input_shape, width_multiplier, classifier_activation,
+        min_side=2**n_pools, why=f"for {n_pools} 2x2 pools")
+    fc_units = scaled(positive_int("fc_units", fc_units), width_multiplier)
+    dropout_rate("dropout", dropout)
+    boolean("batch_norm", batch_norm)
+    conv_width = conv_scale * width_multiplier  # one product, as the CIFAR nets always had
 
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
@@ -194,7 +237,7 @@ def vgg(
             conv_in_block += 1
             conv_name = f"block{block}_conv{conv_in_block}"
             x = keras.layers.Conv2D(
-                _scaled(filters, width), kernel, padding="same",
+                scaled(filters, conv_width), kernel, padding="same",
                 activation=None if batch_norm else "relu",
                 kernel_initializer=kernel_initializer, name=conv_name,
             )(x)
@@ -212,62 +255,18 @@ def vgg(
         num_classes, activation=classifier_activation,
         kernel_initializer=kernel_initializer, name="predictions",
     )(x)
-    return keras.Model(inputs, outputs, name=name or f"VGG-{key}")
-
-
-def vgg_cifar(
-    config="D",
-    *,
-    num_classes: int = 10,
-    input_shape: tuple = (32, 32, 3),
-    width: float = 0.25,
-    fc_units: int | None = None,
-    **kwargs,
-) -> keras.Model:
-    """A VGG configuration at CIFAR scale (course scale-down of seed 001, not the paper).
-
-    Same layer pattern as :func:`vgg`, on 32x32 inputs (the five pools leave a 1x1x(512*width)
-    map), with conv widths multiplied by ``width`` (default 0.25) and FC1/FC2 of
-    ``round(512 * width)`` units unless ``fc_units`` is given.
-
-    Args:
-        config: as in :func:`vgg`.
-        num_classes: number of classes (10 for CIFAR-10).
-        input_shape: ``(height, width, channels)``, default 32x32x3.
-        width: conv width multiplier.
-        fc_units: FC1/FC2 width; ``None`` gives ``round(512 * width)``.
-        **kwargs: any other argument of :func:`vgg` (``dropout``, ``batch_norm``, ``name``...).
-
-    Returns:
-        An uncompiled ``keras.Model``.
-
-    Example:
-
-    >>> vgg_cifar("A").output_shape
-    (None, 10)
-    """
-    if not float(width) > 0:
-        raise ValueError(f"`width` must be > 0. Received: width={width!r}")
-    if fc_units is None:
-        fc_units = _scaled(512, width)
-    key, _ = _resolve_config(config)
-    kwargs.setdefault("name", f"VGG-{key}-CIFAR")
-    return vgg(
-        config, num_classes=num_classes, input_shape=input_shape, width=width,
-        fc_units=fc_units, **kwargs,
-    )
+    return finish(inputs, outputs, name or f"VGG-{key}", width_multiplier)
 
 
 def _register() -> None:
     for key in VGG_CONFIGS:
         registry.register(
-            f"VGG-{key}", functools.partial(vgg, name=f"VGG-{key}"), source=SOURCE,
+            f"VGG-{key}", vgg, source=SOURCE,
             input_shape=(224, 224, 3), num_classes=1000, family="vgg", config=key,
         )
     for key in VGG_CONFIGS:
         registry.register(
-            f"VGG-{key}-CIFAR", functools.partial(vgg_cifar, name=f"VGG-{key}-CIFAR"),
-            source=CIFAR_SOURCE, input_shape=(32, 32, 3), num_classes=10, family="vgg-cifar",
+            f"VGG-{key}-CIFAR", vgg_cifar, source=CIFAR_SOURCE, input_shape=(32, 32, 3), num_classes=10, family="vgg-cifar",
             config=key,
         )
 

@@ -8,7 +8,6 @@ settings of one run. Nothing here touches TensorFlow, so the registry imports in
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -498,9 +497,9 @@ class Budget:
             class is equally represented and a subset of the data holds the same images.
         test_limit: test images scored (the first ones in file order); ``None`` uses all.
         batch_size: cap on the batch size; ``None`` keeps the experiment's.
-        width_multiplier: channel-width multiplier applied to models that take a width argument
-            (``widths`` or ``width``); 1.0 keeps the architecture. Every run records what was
-            applied, so a shrunk model is never reported as the source's.
+        width_multiplier: channel-width multiplier passed to every model's builder (on top
+            of a model run's own ``width_multiplier``); 1.0 keeps the architecture. Every run
+            records what was applied, so a shrunk model is never reported as the source's.
         description: one line for ``--help``.
         learning_rate: initial learning rate for this budget; ``None`` keeps the experiment's.
         schedule: the learning-rate schedule for this budget; ``None`` keeps the experiment's.
@@ -511,9 +510,10 @@ class Budget:
             of the experiment can still be asked for by name.
         seeds: how many seeds each model is trained with by default (the experiment's seed,
             then the next ones); the report gives their mean and spread.
-        model_overrides: builder arguments this budget sets on every model whose builder
-            takes them (e.g. ``{"dropout": 0.0}`` for runs too short to need regularising),
-            unless the model run sets them itself; recorded with the run's overrides.
+        model_overrides: builder arguments this budget sets on every model it trains (e.g.
+            ``{"dropout": 0.0}`` for runs too short to need regularising; every builder must
+            take them), unless the model run sets them itself; recorded with the run's
+            overrides.
         augment: ``False`` trains without the experiment's augmentation (a run of a few
             epochs can underfit the augmented task); ``None`` keeps the experiment's choice.
     """
@@ -689,55 +689,3 @@ def resolve(
         init_from=experiment.model(run.init_from).label if run.init_from else "",
         init_layers=run.init_layers,
     )
-
-
-#: Builder arguments through which a budget can narrow a model, in order of preference.
-WIDTH_ARGUMENTS = ("width_multiplier", "widths", "width", "base_width")
-
-
-def scale_width_kwargs(
-    kwargs: Mapping[str, Any], multiplier: float, accepted: Sequence[str] | None = None
-) -> tuple[dict, dict]:
-    """Apply a budget's width multiplier through the first width argument a builder takes.
-
-    In order of preference: ``width_multiplier`` (multiplied), ``widths`` (a sequence of
-    channel counts, each scaled and rounded, at least 1), ``width`` (a float multiplier, e.g.
-    of the CIFAR VGGs, multiplied), ``base_width`` (an int, scaled and rounded). A model with
-    none of them keeps its architecture.
-
-    Args:
-        kwargs: the builder's keyword arguments (registry defaults + overrides, plus the
-            builder's own defaults for the width arguments).
-        multiplier: the budget's width multiplier.
-        accepted: argument names the builder accepts; ``None`` means those in ``kwargs``.
-
-    Returns:
-        ``(new_kwargs, change)``; ``change`` is ``{}`` when nothing changed, else
-        ``{"argument": name, "from": old, "to": new}``.
-    """
-    new = dict(kwargs)
-    if math.isclose(multiplier, 1.0):
-        return new, {}
-    names = set(kwargs if accepted is None else accepted)
-    for arg in WIDTH_ARGUMENTS:
-        if arg not in names:
-            continue
-        old = new.get(arg, 1.0 if arg == "width_multiplier" else None)
-        is_number = isinstance(old, (int, float)) and not isinstance(old, bool)
-        if arg in ("width_multiplier", "width") and is_number:
-            value: Any = float(old) * multiplier
-        elif arg == "widths" and isinstance(old, (list, tuple)) and all(
-            isinstance(w, int) and not isinstance(w, bool) for w in old
-        ):
-            value = tuple(max(1, int(round(w * multiplier))) for w in old)
-        elif arg == "base_width" and isinstance(old, int) and not isinstance(old, bool):
-            value = max(1, int(round(old * multiplier)))
-        else:
-            continue
-        new[arg] = value
-        return new, {
-            "argument": arg,
-            "from": list(old) if isinstance(old, tuple) else old,
-            "to": list(value) if isinstance(value, tuple) else value,
-        }
-    return new, {}

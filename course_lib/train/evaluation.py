@@ -15,26 +15,16 @@ course's versions are:
 * ``multi_crop_dense``: the average of the multi-crop and the dense posteriors, the
   combination of Table 3's best rows ("dense + multi-crop").
 
-Every mode averages class posteriors (softmax outputs), never logits.
+Every mode averages class posteriors (softmax outputs), never logits; a model that outputs
+logits is scored with ``from_logits=True`` (the runner knows which it built).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["outputs_probabilities", "evaluate_modes", "collect_arrays", "crop_views",
-           "verify_record", "RecordMismatchError"]
-
-
-def outputs_probabilities(model) -> bool:
-    """Whether ``model`` ends in a softmax (True) or outputs logits (False)."""
-    import keras
-
-    last = model.layers[-1]
-    if isinstance(last, keras.layers.Softmax):
-        return True
-    activation = getattr(last, "activation", None)
-    return getattr(activation, "__name__", "") == "softmax"
+__all__ = ["evaluate_modes", "collect_arrays", "crop_views", "verify_record",
+           "RecordMismatchError"]
 
 
 def collect_arrays(test_dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -60,9 +50,9 @@ def crop_views(images: np.ndarray, padding: int, flip: bool) -> list[np.ndarray]
     return views
 
 
-def _probabilities(model, images: np.ndarray, batch_size: int, probabilities: bool) -> np.ndarray:
+def _probabilities(model, images: np.ndarray, batch_size: int, from_logits: bool) -> np.ndarray:
     out = np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float64)
-    if not probabilities:
+    if from_logits:
         out = np.exp(out - out.max(axis=-1, keepdims=True))
         out /= out.sum(axis=-1, keepdims=True)
     return out
@@ -74,20 +64,32 @@ def _error_pct(scores: np.ndarray, labels: np.ndarray) -> float:
     return 100.0 * wrong / int(labels.shape[0])
 
 
-def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) -> dict:
+def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
+                   from_logits: bool = False) -> dict:
     """Test error (%) of ``model`` under every mode of ``config`` (an ``EvalConfig``).
 
     Every mode but ``standard`` scores an image by the average of the class *posteriors* of
-    its views (softmax outputs; a model that outputs logits is put through a softmax per
-    view, and per position of a dense score map, before averaging), as seed 001 section 3.2
-    averages "the soft-max class posteriors". ``multi_crop_dense`` averages the multi-crop and
-    the dense posteriors (Table 3's best rows).
+    its views (softmax outputs; with ``from_logits=True`` the model's outputs are put through
+    a softmax per view, and per position of a dense score map, before averaging), as seed 001
+    section 3.2 averages "the soft-max class posteriors". ``multi_crop_dense`` averages the
+    multi-crop and the dense posteriors (Table 3's best rows).
+
+    Args:
+        model: the trained model.
+        test_dataset: batches of ``(images, labels)``.
+        config: an ``EvalConfig``.
+        batch_size: prediction batch size.
+        flip: add horizontal mirrors to the multi-crop and dense views.
+        from_logits: the model outputs logits (built with ``classifier_activation=None``)
+            rather than softmax probabilities.
 
     Returns:
         ``{mode: {"error_pct": float, "views": int, ...}}`` in the order of ``config.modes``;
         ``"standard"`` also has ``"loss"``.
     """
-    probabilities = outputs_probabilities(model)
+    if from_logits not in (True, False):
+        raise ValueError(
+            f"`from_logits` must be True or False. Received: from_logits={from_logits!r}")
     results: dict = {}
     posteriors: dict = {}  # mode -> (N, classes) averaged posteriors, computed once
     state: dict = {}
@@ -100,7 +102,7 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
     def multi_crop():
         if "multi_crop" not in posteriors:
             views = crop_views(arrays()[0], config.crop_padding, flip=flip)
-            total = sum(_probabilities(model, v, batch_size, probabilities) for v in views)
+            total = sum(_probabilities(model, v, batch_size, from_logits) for v in views)
             posteriors["multi_crop"] = (total / len(views), len(views))
         return posteriors["multi_crop"]
 
@@ -111,7 +113,7 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
             fully_conv = to_fully_convolutional(model)
             scores = dense_scores(fully_conv, arrays()[0], scales=config.dense_scales,
                                   flip=flip, batch_size=batch_size,
-                                  from_logits=not probabilities)
+                                  from_logits=from_logits)
             posteriors["dense"] = (scores, len(config.dense_scales) * (2 if flip else 1))
         return posteriors["dense"]
 
@@ -121,12 +123,12 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool) 
             # The error is counted from the predictions (integers, so a reloaded model gives
             # exactly the same number), the loss (with the weight-decay term) from evaluate.
             loss, _ = _loss_accuracy(model, test_dataset)
-            scores = _probabilities(model, images, batch_size, probabilities)
+            scores = _probabilities(model, images, batch_size, from_logits)
             results[mode] = {"error_pct": _error_pct(scores, labels), "loss": loss, "views": 1}
             continue
         if mode == "single_crop":
             view = crop_views(images, config.crop_padding, flip=False)[4]  # the centre crop
-            scores = _probabilities(model, view, batch_size, probabilities)
+            scores = _probabilities(model, view, batch_size, from_logits)
             results[mode] = {"error_pct": _error_pct(scores, labels), "views": 1}
         elif mode == "multi_crop":
             scores, n_views = multi_crop()
@@ -219,6 +221,7 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6) -> dict
         recorded = {mode: float(v["error_pct"]) for mode, v in record["test_errors"].items()}
         headline_mode = record["test_error_mode"]
         headline = float(record["test_error_pct"])
+        from_logits = bool(record["config"]["loss_from_logits"])
     except (KeyError, TypeError) as error:
         raise ValueError(
             f"The record lacks {error} (not a record written by course_lib.train.run_model?)."
@@ -244,7 +247,7 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6) -> dict
     config = EvalConfig(modes=tuple(evaluation["modes"]), crop_padding=evaluation["crop_padding"],
                         dense_scales=tuple(evaluation["dense_scales"]))
     scores = evaluate_modes(model, data.test, config, batch_size=settings["batch_size"],
-                            flip=data.flip)
+                            flip=data.flip, from_logits=from_logits)
     got = {mode: float(v["error_pct"]) for mode, v in scores.items()}
     problems = [
         f"{mode}: record {recorded.get(mode, float('nan')):.4f}%, saved model {value:.4f}%"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
-import inspect
+import math
 import os
 import platform
 import sys
@@ -29,14 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from course_lib.train import results as results_lib
-from course_lib.train.config import (
-    WIDTH_ARGUMENTS,
-    Experiment,
-    FrozenMapping,
-    RunSettings,
-    resolve,
-    scale_width_kwargs,
-)
+from course_lib.train.config import Experiment, FrozenMapping, RunSettings, resolve
 from course_lib.train.experiments import get_experiment
 
 __all__ = [
@@ -141,22 +134,24 @@ def _versions() -> dict:
     }
 
 
-def _model_kwargs(spec, overrides: dict, multiplier: float) -> tuple[dict, dict]:
-    """Builder overrides for a run, narrowed by the budget's width multiplier where possible."""
-    params = inspect.signature(spec.builder).parameters
-    accepted = [name for name in WIDTH_ARGUMENTS if name in params]
-    merged = {}
-    for name in accepted:
-        default = params[name].default
-        if default is not inspect.Parameter.empty:
-            merged[name] = default
-    merged.update(spec.defaults)
-    merged.update(overrides)
-    scaled, change = scale_width_kwargs(merged, multiplier, accepted=accepted)
+#: What the runner asks every model to end in; the loss and the evaluation follow from it.
+CLASSIFIER_ACTIVATION = "softmax"
+
+
+def _model_kwargs(overrides: dict, multiplier: float) -> tuple[dict, dict]:
+    """Builder arguments for a run: its overrides, narrowed by the budget's width multiplier.
+
+    Every zoo builder takes ``width_multiplier``; the budget's multiplies the run's own (e.g.
+    Arch1-13L-strided's 0.92). Returns ``(kwargs, change)``, ``change`` being ``{}`` when the
+    budget keeps the widths, else ``{"argument": "width_multiplier", "from": ..., "to": ...}``.
+    """
     kwargs = dict(overrides)
-    if change:
-        kwargs[change["argument"]] = scaled[change["argument"]]
-    return kwargs, change
+    if math.isclose(multiplier, 1.0):
+        return kwargs, {}
+    own = kwargs.get("width_multiplier", 1.0)
+    kwargs["width_multiplier"] = float(own) * multiplier
+    return kwargs, {"argument": "width_multiplier", "from": own,
+                    "to": kwargs["width_multiplier"]}
 
 
 def _apply_weight_decay(model, weight_decay: float) -> int:
@@ -206,7 +201,9 @@ def _float32_outputs(model):
         return model
     cast = keras.layers.Activation("linear", dtype="float32", name="float32_output")
     out = cast(model.outputs[0])
-    return keras.Model(model.inputs, out, name=model.name)
+    wrapped = keras.Model(model.inputs, out, name=model.name)
+    wrapped.width_multiplier = model.width_multiplier
+    return wrapped
 
 
 def _params(model, family: str) -> dict:
@@ -360,14 +357,10 @@ def run_model(
     if budget_overrides:
         from dataclasses import replace
 
-        from course_lib import models as zoo
-
-        params = inspect.signature(zoo.spec(settings.model).builder).parameters
-        # A builder with **kwargs (e.g. vgg_cifar, which forwards them to vgg) takes any name.
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        accepted = {k for k, _ in budget_overrides} if takes_any else set(params)
+        # Every model the budget trains gets them (its builder must take them), unless the
+        # model run sets them itself.
         settings = replace(settings, overrides=exp.model(settings.label).with_defaults(
-            budget_overrides, accepted))
+            budget_overrides, accepted={k for k, _ in budget_overrides}))
     fp = fingerprint(exp, settings)
     results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
     if os.environ.get("TF_CONFIG", "").strip():
@@ -396,8 +389,8 @@ def run_model(
     from course_lib import models as zoo
     from course_lib.train import gpu
     from course_lib.train.callbacks import EpochReseed, LiveCurves, ResumableBackup
-    from course_lib.train.evaluation import evaluate_modes, outputs_probabilities
     from course_lib.data import epoch_stream, load_run_data
+    from course_lib.train.evaluation import evaluate_modes
 
     started = time.perf_counter()
     spec = zoo.spec(settings.model)
@@ -413,11 +406,12 @@ def run_model(
         info = data.info
         overrides = {k: v.thaw() if isinstance(v, FrozenMapping) else v
                      for k, v in settings.overrides}
-        kwargs, width_change = _model_kwargs(spec, overrides, settings.width_multiplier)
+        kwargs, width_change = _model_kwargs(overrides, settings.width_multiplier)
         steps = data.steps_per_epoch
         with acc.strategy.scope():
             net = zoo.build(settings.model, num_classes=info.num_classes,
-                            input_shape=info.input_shape, **kwargs)
+                            input_shape=info.input_shape,
+                            classifier_activation=CLASSIFIER_ACTIVATION, **kwargs)
             if acc.mixed_precision != "float32":
                 net = _float32_outputs(net)
             decayed = _apply_weight_decay(net, settings.optimizer.weight_decay)
@@ -427,10 +421,10 @@ def run_model(
             )
             if source_record is not None:
                 copied = _copy_layers(source_record, net, settings)
-            probabilities = outputs_probabilities(net)
+            from_logits = CLASSIFIER_ACTIVATION is None
             net.compile(
                 optimizer=optimizer,
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
                 metrics=["accuracy"],
                 jit_compile=acc.jit_compile,
             )
@@ -464,7 +458,7 @@ def run_model(
             history = backup.history
         eval_start = time.perf_counter()
         scores = evaluate_modes(net, data.test, exp.evaluation, batch_size=settings.batch_size,
-                                flip=info.flip)
+                                flip=info.flip, from_logits=from_logits)
         eval_seconds = time.perf_counter() - eval_start
 
     headline_mode = exp.evaluation.modes[0]
@@ -527,7 +521,7 @@ def run_model(
                              if settings.augment else "none"),
             "weight_decay_mode": (f"coupled L2 (wd/2 * ||w||^2 in the loss) on {decayed} "
                                   "kernels; biases and normalisation parameters excluded"),
-            "loss_from_logits": not probabilities,
+            "loss_from_logits": from_logits,
             "notes": exp.notes,
         },
         "fingerprint": fp,

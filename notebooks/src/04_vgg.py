@@ -732,7 +732,7 @@ analysis.load_table("seed001_comparison")[["model", "top1_error_pct", "top5_erro
 # average of two models be *worse* than the better of the two?
 
 # %%
-from course_lib.train.evaluation import collect_arrays, outputs_probabilities
+from course_lib.train.evaluation import collect_arrays
 
 cfg = records[0]["config"]
 test_images, test_labels = collect_arrays(load_run_data(
@@ -742,8 +742,9 @@ posteriors = {}
 for r in records:
     member = keras.models.load_model(r["model_path"])
     scores = member.predict(test_images, batch_size=256, verbose=0)
-    posteriors[f"{r['label']} s{seed_of(r)}"] = scores if outputs_probabilities(member) else keras.ops.convert_to_numpy(
-        keras.ops.softmax(scores))
+    # the record says whether the runner trained this model on logits or on probabilities
+    posteriors[f"{r['label']} s{seed_of(r)}"] = keras.ops.convert_to_numpy(
+        keras.ops.softmax(scores)) if r["config"]["loss_from_logits"] else scores
 errors = {label: 100 * float((p.argmax(1) != test_labels).mean()) for label, p in posteriors.items()}
 ensemble = np.mean(list(posteriors.values()), axis=0)
 ensemble_error = 100 * float((ensemble.argmax(1) != test_labels).mean())
