@@ -430,3 +430,27 @@ def test_param_comparison_table():
     assert arch3["params_trainable"] == arch3["params_computed"] - 2 * sum(widths)
     assert arch3["rel_diff"] == pytest.approx(arch3["params_computed"] / 53_000 - 1)
     assert np.isnan(table.iloc[1]["rel_diff"]) and np.isnan(table.iloc[1]["params_printed_value"])
+
+
+def test_dropout_in_downsampling_only_keeps_exactly_the_saf_rates():
+    """Slim-600K's official rates, with only the two SAF pools' kept (the quick budget's mode)."""
+    from course_lib import models
+
+    def rates(model):
+        out = {}
+        for layer in model.layers:
+            rate = getattr(layer, "rate", None)
+            if rate:
+                out[layer.name] = float(rate)
+        return out
+
+    full = rates(models.build("SimpNet-Slim-600K", width_multiplier=0.25))
+    only = rates(models.build("SimpNet-Slim-600K", width_multiplier=0.25,
+                              dropout_in_downsampling_only=True))
+    assert only == {"pool1": 0.1, "pool2": 0.2}
+    assert {k: full[k] for k in only} == only and len(full) > len(only)
+    plain = rates(models.build("SimpNet-Slim-600K", width_multiplier=0.25, saf=False,
+                               dropout_in_downsampling_only=True))
+    assert plain == {}  # without SAF-pooling the pools carry no dropout: none is left
+    with pytest.raises(ValueError, match="dropout_in_downsampling_only"):
+        models.build("SimpNet-Slim-600K", dropout_in_downsampling_only="yes")

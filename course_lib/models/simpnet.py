@@ -120,6 +120,7 @@ def build_simpnet(
     saf: bool = True,
     downsample: str = "maxpool",
     dropout: float | Sequence[float] | None = _SIMPNET_DROPOUT,
+    dropout_in_downsampling_only: bool = False,
     bn_momentum: float = 0.95,
     bn_epsilon: float = 1e-5,
     use_bias: bool = True,
@@ -158,6 +159,11 @@ def build_simpnet(
             stride-2 conv (same width) + BN + ReLU, as in Table 6 ("replacing K pools introduces K
             conv layers", supplement S1.A). ``saf`` does not apply to strided steps.
         dropout: ``None``/0 (no dropout), one rate for every slot, or one rate per conv layer.
+        dropout_in_downsampling_only: keep only the rates that the downsampling steps carry
+            (SAF-pooling's dropout, or the dropout after a strided conv) and drop every other
+            slot. The course's quick budget uses it: a run of a few epochs is too short for
+            dropout after every conv, and the SAF-pooling comparison still differs in exactly
+            SAF-pooling's dropout.
         bn_momentum: moving-average momentum of BatchNormalization (Caffe
             ``moving_average_fraction`` 0.95 in the official model).
         bn_epsilon: BatchNormalization epsilon (Caffe's default 1e-5).
@@ -192,11 +198,15 @@ def build_simpnet(
     pools = _resolve_pools(pool_positions, n_layers)
     rates = _resolve_dropout(dropout, n_layers)
     boolean("saf", saf)
+    boolean("dropout_in_downsampling_only", dropout_in_downsampling_only)
     one_of("downsample", downsample, _DOWNSAMPLE_MODES)
     in_open_interval("bn_momentum", bn_momentum, 0.0, 1.0)
     in_open_interval("bn_epsilon", bn_epsilon, 0.0)
     if seed is not None and not _is_int(seed):
         raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+
+    if dropout_in_downsampling_only:
+        rates = [rate if index in pools else 0.0 for index, rate in enumerate(rates, start=1)]
 
     # Spatial sizes: 2x2 'valid' max pooling floors, 'same' stride-2 convs round up.
     height, width = shape[0], shape[1]
