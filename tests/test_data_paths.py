@@ -60,7 +60,8 @@ def test_names():
         ({"name": "fashion_mnist32", "augment": "yes"}, r"`augment` must be True or False"),
         ({"name": "fashion_mnist32", "seed": -1}, r"`seed` must be an int >= 0"),
         ({"name": "fashion_mnist32", "extra": False}, r"`extra` only applies to 'svhn'"),
-        ({"name": "svhn", "val_size": 5000}, r"`val_size` for 'svhn' must be None.*6,000"),
+        ({"name": "svhn", "val_size": 5000}, r"`val_size` must be None.*6,000.*=5000"),
+        ({"name": "cifar10", "val_size": 0.1}, r"`val_size` must be None.*val_size=0\.1"),
     ],
 )
 def test_bad_arguments(kwargs, match):

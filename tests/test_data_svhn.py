@@ -117,6 +117,12 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     np.testing.assert_allclose(np.sort(x_tr.reshape(300, -1).sum(axis=1)), ref_sums, atol=1e-2)
     assert sorted(y_tr.tolist()) == sorted(raw_y[kept].tolist())
 
+    # 3) train_limit: first N per class of the pool (train minus validation, then extra)
+    train3, *_, info3 = load("svhn", batch_size=1000, data_dir=mock_svhn, train_limit=1000)
+    np.testing.assert_array_equal(np.bincount(_collect(train3)[1], minlength=10), [100] * 10)
+    assert info3.splits["train"] == ("train minus validation + extra minus validation, first 100 "
+                                     "per class in file order (1000 images, train_limit)")
+
 
 @pytest.mark.slow
 def test_svhn_without_extra(mock_svhn):

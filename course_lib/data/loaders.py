@@ -14,6 +14,7 @@ import functools
 import os
 from collections import namedtuple
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -89,43 +90,38 @@ def _arg(value, arg: str, low: int | None = 1, allow_none: bool = False):
     return bool(value) if low is None else int(value)
 
 
-def _val_count(val_size, n_train: int) -> int:
-    if val_size is None or val_size == 0:
-        return 0
-    if not ((isinstance(val_size, float) and 0.0 < val_size < 1.0)
-            or (_is_int(val_size) and val_size > 0)):
-        raise ValueError(
-            "`val_size` must be None (the dataset's default), 0 (no validation split), an int "
-            "(that many images from the end of the training split) or a float in (0, 1) "
-            f"(that fraction). Received: val_size={val_size!r}")
-    n = int(round(n_train * val_size)) if isinstance(val_size, float) else int(val_size)
-    if n >= n_train:
-        raise ValueError(f"`val_size` leaves no training images: the training split has "
-                         f"{n_train} images. Received: val_size={val_size!r}")
-    return n
-
-
 def _rule(train_limit: int, num_classes: int) -> str:
     quotas = shipped.stratified_quotas(train_limit, num_classes)
     per = f"{quotas.max()}" if quotas.min() == quotas.max() else f"{quotas.min()}-{quotas.max()}"
     return f"first {per} per class in file order ({train_limit} images, train_limit)"
 
 
-def _split_texts(base: str, cut: int, n_val: int) -> tuple[str, str | None]:
-    if base == "train":
-        return (f"train[:{cut}]", f"train[{cut}:]") if n_val else ("train", None)
-    return (base + (f", its first {cut}" if n_val else ""),
-            f"{base}, its last {n_val}" if n_val else None)
+def _select(labels: Callable, pool: dict, train_limit, num_classes: int, hint: str = ""):
+    """The stratified subset (see ``course_lib.data.shipped``) of the training ``pool`` (``{part:
+    mask}``, parts in order): ``{part: mask}``, or None when it keeps the whole pool."""
+    size = sum(int(m.sum()) for m in pool.values())
+    if hint and train_limit is not None and train_limit > size:
+        raise ValueError(f"`train_limit` asks for {train_limit} training images, more than the "
+                         f"{size} found.{hint} Received: train_limit={train_limit!r}")
+    if train_limit is None or train_limit >= size:
+        return None
+    quotas, chosen = shipped.stratified_quotas(train_limit, num_classes), {}
+    for part, mask in pool.items():
+        chosen[part] = np.zeros_like(mask)
+        if quotas.sum():
+            avail = np.flatnonzero(mask)
+            picked = avail[shipped.first_per_class(labels(part)[avail], quotas)]
+            chosen[part][picked] = True
+            quotas = quotas - np.bincount(labels(part)[picked], minlength=num_classes)
+    if quotas.sum():
+        raise ValueError(f"`train_limit` asks for more images of a class than the training pool "
+                         f"has ({quotas.tolist()} missing per class).{hint} Received: "
+                         f"train_limit={train_limit!r}")
+    return chosen
 
 
-def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) -> _Source:
+def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bool) -> _Source:
     svhn = spec.name == "svhn"
-    if svhn and (val_size not in (None, 0) or isinstance(val_size, bool)):
-        raise ValueError(
-            "`val_size` for 'svhn' must be None (seed 000's validation split: 400 images per "
-            "class from train + 200 per class from extra, 6,000 in all) or 0 (no validation). "
-            f"Received: val_size={val_size!r}"
-        )
     searched: list = []
     builder, data_source = tfds_source.find_prepared(spec.tfds_name, root, searched), "tfds"
     if builder is None:
@@ -136,47 +132,26 @@ def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) ->
     labels = functools.cache(lambda p: tfds_source.split_labels(builder, p))
     location = str(builder.data_dir)
     val = {p: np.zeros(sizes[p], bool) for p in parts}
-    if svhn and val_size is None:
+    if svhn and svhn_val:
         key = {"source": location, "version": str(builder.version), "sizes": sizes}
         indices = cached_svhn_validation_indices(
             root / "cache", key, lambda: labels("train"), (lambda: labels("extra")) if extra
             else None)
         for p, idx in zip(parts, indices):
             val[p][idx] = True
-    train = {p: ~val[p] for p in parts}
-    pool = sum(int(m.sum()) for m in train.values())
-    limited = train_limit is not None and train_limit < pool
-    if limited:  # first-N-per-class over the training pool in order: train, then extra
-        quotas = shipped.stratified_quotas(train_limit, spec.num_classes)
-        for p in parts:
-            chosen = np.zeros(sizes[p], bool)
-            if quotas.sum():
-                avail = np.flatnonzero(train[p])
-                picked = avail[shipped.first_per_class(labels(p)[avail], quotas)]
-                chosen[picked] = True
-                quotas = quotas - np.bincount(labels(p)[picked], minlength=spec.num_classes)
-            train[p] = chosen
-        if quotas.sum():
-            raise ValueError(
-                f"`train_limit` asks for more images of a class than the training pool has "
-                f"({quotas.tolist()} missing per class). Received: train_limit={train_limit!r}")
-    n_train = int(train["train"].sum())
-    if not svhn:  # validation: the end of the (selected) training images
-        n_val = _val_count(val_size, n_train)
-        tail = np.flatnonzero(train["train"])[n_train - n_val:]
-        train["train"][tail], val["train"][tail] = False, True
+    pool = {p: ~val[p] for p in parts}
+    train = _select(labels, pool, train_limit, spec.num_classes)
+    rule = f", {_rule(train_limit, spec.num_classes)}" if train else ""
+    train = train or pool
     n_train, n_val = (sum(int(m[p].sum()) for p in parts) for m in (train, val))
+    train_text, val_text = "train" + rule, None
     if svhn:
         per_train, per_extra = SVHN_VALIDATION_PER_CLASS
-        rule = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra
+        held = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra
                                                   else "")
         train_text = (" + ".join(f"{p} minus validation" for p in parts) if n_val
-                      else "+".join(parts))
-        train_text += f", {_rule(train_limit, spec.num_classes)}" if limited else ""
-        val_text = f"seed-000 validation split ({rule}, fixed seed)" if n_val else None
-    else:
-        base = f"train, {_rule(train_limit, spec.num_classes)}" if limited else "train"
-        train_text, val_text = _split_texts(base, n_train, n_val)
+                      else "+".join(parts)) + rule
+        val_text = f"seed-000 validation split ({held}, fixed seed)" if n_val else None
 
     def read(masks):
         reads = [tfds_source.read_split(builder, p, keep=None if masks[p].all() else masks[p])
@@ -189,34 +164,14 @@ def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) ->
                    location=location, in_memory=False, data_source=data_source)
 
 
-def _stratified(labels, train_limit, num_classes: int, data_source: str) -> np.ndarray | None:
-    shipped_only = data_source == "repository"
-    if train_limit is None or (train_limit >= len(labels) and not shipped_only):
-        return None
-    hint = (" Only the subset shipped in the repository was found: use train_limit <= "
-            f"{len(labels)} ({shipped.SUBSET_PER_CLASS} per class), or install the Debian "
-            "package dataset-fashion-mnist (or connect to the internet) for all 60,000."
-            if shipped_only else "")
-    if train_limit > len(labels):
-        raise ValueError(f"`train_limit` asks for {train_limit} training images, more than the "
-                         f"{len(labels)} found.{hint} Received: train_limit={train_limit!r}")
-    if train_limit == len(labels):
-        return None
-    try:
-        return shipped.stratified_indices(labels, train_limit, num_classes)
-    except ValueError as err:
-        raise ValueError(f"`train_limit` asks for more images of a class than the training "
-                         f"split has: {err}.{hint} Received: train_limit={train_limit!r}") from None
-
-
-def _shipped_if_enough(train_limit, limit, val_size):
+def _shipped_if_enough(train_limit, limit):
     """The shipped subset when it holds exactly the images asked for (see ``shipped``), else
     None."""
     if train_limit is not None:
         if shipped.stratified_quotas(train_limit, 10).max() > shipped.SUBSET_PER_CLASS:
             return None
         return read_shipped_fashion_mnist()
-    if limit is None or val_size not in (None, 0):
+    if limit is None:
         return None
     arrays = read_shipped_fashion_mnist()
     if arrays is None or limit > shipped.identical_prefix(arrays.y_train):
@@ -224,28 +179,28 @@ def _shipped_if_enough(train_limit, limit, val_size):
     return arrays
 
 
-def _fashion_source(spec: _Spec, root: Path, val_size, train_limit, limit) -> _Source:
-    arrays = _shipped_if_enough(train_limit, limit, val_size)
+def _fashion_source(spec: _Spec, root: Path, train_limit, limit) -> _Source:
+    arrays = _shipped_if_enough(train_limit, limit)
     if arrays is None:
         arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
     x_train, y_train = arrays.x_train[..., None], arrays.y_train.astype(np.int32)
-    base = "train"
+    text, hint = "train", ""
     if arrays.data_source == "repository":
-        base = f"train, first {shipped.SUBSET_PER_CLASS} per class (shipped subset)"
-    chosen = _stratified(y_train, train_limit, spec.num_classes, arrays.data_source)
+        text = f"train, first {shipped.SUBSET_PER_CLASS} per class (shipped subset)"
+        hint = (" Only the subset shipped in the repository was found: use train_limit <= "
+                f"{len(y_train)} ({shipped.SUBSET_PER_CLASS} per class), or install the Debian "
+                "package dataset-fashion-mnist (or connect to the internet) for all 60,000.")
+    chosen = _select(lambda _: y_train, {"train": np.ones(len(y_train), bool)}, train_limit,
+                     spec.num_classes, hint)
     if chosen is not None:
-        x_train, y_train = x_train[chosen], y_train[chosen]
-        base = f"train, {_rule(train_limit, spec.num_classes)}"
-    n_val = _val_count(val_size, len(x_train))
-    cut = len(x_train) - n_val
-    train_text, val_text = _split_texts(base, cut, n_val)
+        x_train, y_train = x_train[chosen["train"]], y_train[chosen["train"]]
+        text = f"train, {_rule(train_limit, spec.num_classes)}"
     ds = tf.data.Dataset.from_tensor_slices
     return _Source(
-        train=ds((x_train[:cut], y_train[:cut])),
-        val=ds((x_train[cut:], y_train[cut:])) if n_val else None,
+        train=ds((x_train, y_train)), val=None,
         test=ds((arrays.x_test[..., None], arrays.y_test.astype(np.int32))),
-        counts={"train": cut, "val": n_val, "test": len(arrays.x_test)},
-        splits={"train": train_text, "val": val_text, "test": "test"},
+        counts={"train": len(x_train), "val": 0, "test": len(arrays.x_test)},
+        splits={"train": text, "val": None, "test": "test"},
         location=arrays.source, in_memory=True, data_source=arrays.data_source)
 
 
@@ -272,15 +227,20 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
         )
     augment, extra = _arg(augment, "augment", None), _arg(extra, "extra", None)
     seed = _arg(seed, "seed", 0)
+    if val_size not in (None, 0) or isinstance(val_size, bool):
+        raise ValueError(
+            "`val_size` must be None (the dataset's default: for 'svhn' seed 000's validation "
+            "split, 400 images per class from train + 200 per class from extra, 6,000 in all; "
+            f"none for the others) or 0 (no validation). Received: val_size={val_size!r}")
     if not extra and spec.name != "svhn":
         raise ValueError(f"`extra` only applies to 'svhn' (its extra split). Received: "
                          f"extra={extra!r} with name={spec.name!r}")
     root = resolve_data_dir(data_dir)
 
     if spec.name.startswith("fashion_mnist"):
-        src = _fashion_source(spec, root, val_size, train_limit, limit)
+        src = _fashion_source(spec, root, train_limit, limit)
     else:
-        src = _tfds_source(spec, root, val_size, train_limit, extra)
+        src = _tfds_source(spec, root, val_size is None, train_limit, extra)
 
     datasets = {"train": src.train, "val": src.val, "test": src.test}
     counts = dict(src.counts)
@@ -350,9 +310,8 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
         train_limit: a stratified training subset (see ``course_lib.data.shipped``), taken
             before the validation split. Not with ``limit``.
         test_limit: keep the first ``test_limit`` test images. Not with ``limit``.
-        val_size: None: the dataset's default (``svhn``: seed 000's 400 + 200 per class from
-            train + extra; others: none). 0: none. An int (the last ``val_size`` training
-            images) or a float in (0, 1) (that fraction), except for ``svhn``.
+        val_size: None: the dataset's default (``svhn``: seed 000's validation split, see
+            ``course_lib.data.svhn``; others: none). 0: no validation split.
         extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]);
             False: train only, validation 400 per class from train.
 
@@ -365,10 +324,10 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
 
     Example:
 
-    >>> train, val, test, info = load("fashion_mnist32", batch_size=64, limit=512,
-    ...                               val_size=128)  # doctest: +SKIP
+    >>> train, val, test, info = load("fashion_mnist32", batch_size=64,
+    ...                               limit=512)  # doctest: +SKIP
     >>> info.num_examples  # doctest: +SKIP
-    {'train': 512, 'val': 128, 'test': 512}
+    {'train': 512, 'val': 0, 'test': 512}
     """
     datasets, preprocess, info = _prepare(
         name, batch_size, augment=augment, data_dir=data_dir, seed=seed, limit=limit,
