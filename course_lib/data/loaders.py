@@ -31,10 +31,8 @@ from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validati
 
 __all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
 
-# Typed out: offline, an unprepared tfds builder's label names are "0".."99".
-#: CIFAR-10 class names in label order (Krizhevsky 2009, batches.meta).
+# Krizhevsky 2009 (batches.meta, meta), typed out: an unprepared tfds builder says "0".."99".
 CIFAR10_CLASSES = tuple("airplane automobile bird cat deer dog frog horse ship truck".split())
-#: CIFAR-100 fine class names in label order (Krizhevsky 2009, meta: alphabetical).
 CIFAR100_CLASSES = tuple(
     """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus
     butterfly camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch
@@ -46,8 +44,7 @@ CIFAR100_CLASSES = tuple(
     tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()
 )
 _DIGITS = tuple(str(i) for i in range(10))
-#: Fraction of physical memory a split's uint8 images may take to be cached in memory.
-CACHE_MEMORY_FRACTION = 0.25
+CACHE_MEMORY_FRACTION = 0.25  # of physical memory a split's uint8 images may take in the cache
 
 
 _Spec = namedtuple("_Spec", "name tfds_name num_classes raw_shape class_names flip view",
@@ -256,7 +253,7 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
             datasets[part] = ds.cache()
 
     padded = spec.view == "pad32_tile3"
-    view = (lambda images: pad_and_tile(images, size=32, channels=3)) if padded else None
+    view = pad_and_tile if padded else None
     shape = (32, 32, 3) if padded else spec.raw_shape
     mean = channel_mean(datasets["train"], view)
     mean_t = tf.constant(mean, tf.float32)

@@ -36,10 +36,8 @@ def shipped_root() -> Path:
 
 
 def data_dir() -> Path:
-    """The default data directory.
-
-    Returns:
-        ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else ``<repo>/data``.
+    """The default data directory: ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else
+    ``<repo>/data``.
 
     Example:
 

@@ -16,22 +16,14 @@ import tensorflow as tf
 __all__ = ["MAX_SHUFFLE_BUFFER", "STEP_SPACE", "pad_and_tile", "scale_images",
            "random_pad_crop_flip", "shuffled_batches", "channel_mean"]
 
-#: Largest shuffle buffer (examples): bounded memory on huge splits.
-MAX_SHUFFLE_BUFFER = 50_000
-#: Batches per epoch before two epochs' augmentation seeds could collide.
-STEP_SPACE = 2**20
+MAX_SHUFFLE_BUFFER = 50_000  # examples: bounded memory on huge splits
+STEP_SPACE = 2**20  # batches per epoch before two epochs' augmentation seeds could collide
 
 
 def pad_and_tile(images: tf.Tensor, size: int = 32, channels: int = 3) -> tf.Tensor:
     """Zero-pad a ``(batch, h, w, 1)`` batch to ``size`` x ``size`` (centred); tile to
     ``channels``."""
-    h, w = images.shape[1], images.shape[2]
-    if h is None or w is None or h > size or w > size or (size - h) % 2 or (size - w) % 2:
-        raise ValueError(
-            f"pad_and_tile needs static height/width <= {size} with an even difference. "
-            f"Received: images.shape={images.shape}"
-        )
-    ph, pw = (size - h) // 2, (size - w) // 2
+    ph, pw = (size - images.shape[1]) // 2, (size - images.shape[2]) // 2
     return tf.tile(tf.pad(images, [[0, 0], [ph, ph], [pw, pw], [0, 0]]), [1, 1, 1, channels])
 
 
@@ -42,9 +34,9 @@ def scale_images(images: tf.Tensor) -> tf.Tensor:
 
 def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
                          flip: bool = True) -> tf.Tensor:
-    """Pad ``padding`` zeros per side, crop the input size at offsets uniform in ``[0, 2 *
-    padding]``, flip with probability 1/2 if ``flip``: per image, stateless (same seed, same
-    result).
+    """SimpNet's augmentation, per image and stateless (same seed, same result): pad ``padding``
+    zeros per side, crop the input size at offsets uniform in ``[0, 2 * padding]``, flip with
+    probability 1/2 if ``flip``.
 
     Args:
         images: ``(batch, h, w, c)`` float tensor.
@@ -60,17 +52,13 @@ def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
 
     Example:
 
-    >>> out = random_pad_crop_flip(tf.ones([8, 32, 32, 3]), tf.constant([0, 1]))
-    >>> out.shape
+    >>> random_pad_crop_flip(tf.ones([8, 32, 32, 3]), tf.constant([0, 1])).shape
     TensorShape([8, 32, 32, 3])
     """
     if not isinstance(padding, int) or padding < 0:
         raise ValueError(f"`padding` must be an int >= 0. Received: padding={padding!r}")
     images = tf.convert_to_tensor(images)
-    static, dyn = images.shape, tf.shape(images)
-    batch = dyn[0]
-    h = static[1] if static[1] is not None else dyn[1]
-    w = static[2] if static[2] is not None else dyn[2]
+    batch, h, w = tf.unstack(tf.shape(images)[:3])
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
     out = images
     if padding:
@@ -82,7 +70,7 @@ def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
     if flip:
         do_flip = tf.random.stateless_uniform([batch], seeds[2]) < 0.5
         out = tf.where(do_flip[:, None, None, None], tf.reverse(out, axis=[2]), out)
-    out.set_shape(static)
+    out.set_shape(images.shape)
     return out
 
 

@@ -19,15 +19,9 @@ __all__ = ["RunData", "load_run_data", "epoch_stream"]
 
 @dataclass
 class RunData:
-    """What the runner needs from a dataset.
-
-    Attributes:
-        raw: unbatched uint8 training ``(image, label)`` pairs in file order.
-        preprocess: ``preprocess(images, labels, aug_seed=None)`` on a batch.
-        test: batched test pipeline in file order, with a known length.
-        num_train, num_test: images used; info: the ``DatasetInfo`` (unaugmented load).
-        batch_size, augment, flip: of the epoch stream (``flip``: the dataset's default).
-    """
+    """What the runner needs from a dataset: ``raw`` unbatched uint8 training ``(image, label)``
+    pairs in file order, the batch ``preprocess(images, labels, aug_seed=None)``, the batched
+    ``test`` pipeline (file order, known length), the ``DatasetInfo`` and the stream's settings."""
 
     raw: Any
     preprocess: Callable
@@ -65,13 +59,12 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
         A ``RunData``.
 
     Raises:
-        ValueError: a bad argument; ``DatasetUnavailableError``: as ``load``.
+        ValueError, DatasetUnavailableError: as ``load``.
 
     Example:
 
-    >>> run = load_run_data("fashion_mnist32", batch_size=128, augment=True, seed=0,
-    ...                     extra=None, train_limit=2000)  # doctest: +SKIP
-    >>> run.steps_per_epoch  # doctest: +SKIP
+    >>> load_run_data("fashion_mnist32", batch_size=128, augment=True, seed=0, extra=None,
+    ...               train_limit=2000).steps_per_epoch  # doctest: +SKIP
     16
     """
     if dataset == "svhn" and extra not in (True, False):
@@ -109,8 +102,8 @@ def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> t
 
     Example:
 
-    >>> stream = epoch_stream(run, seed=0, start_epoch=0, epochs=30)  # doctest: +SKIP
-    >>> model.fit(stream, epochs=30, steps_per_epoch=run.steps_per_epoch)  # doctest: +SKIP
+    >>> model.fit(epoch_stream(run, seed=0, start_epoch=0, epochs=30), epochs=30,
+    ...           steps_per_epoch=run.steps_per_epoch)  # doctest: +SKIP
     """
     if not 0 <= start_epoch < epochs:
         raise ValueError(f"`start_epoch` must be in [0, epochs={epochs}). "

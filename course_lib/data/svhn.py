@@ -18,10 +18,8 @@ from course_lib.core import write_json_atomic
 __all__ = ["SVHN_VALIDATION_PER_CLASS", "SVHN_VALIDATION_SEED", "svhn_validation_indices",
            "cached_svhn_validation_indices"]
 
-#: Validation images per class drawn from (train, extra).
-SVHN_VALIDATION_PER_CLASS = (400, 200)
-#: Seed of the draw; fixed so the split never changes.
-SVHN_VALIDATION_SEED = 0
+SVHN_VALIDATION_PER_CLASS = (400, 200)  # from (train, extra)
+SVHN_VALIDATION_SEED = 0  # fixed: the split never changes
 
 
 def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray | None,
@@ -45,8 +43,7 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
 
     Example:
 
-    >>> labels = np.repeat(np.arange(10), 500)
-    >>> [len(idx) for idx in svhn_validation_indices(labels, None)]
+    >>> [len(idx) for idx in svhn_validation_indices(np.repeat(np.arange(10), 500), None)]
     [4000, 0]
     """
     rng = np.random.default_rng(seed)
