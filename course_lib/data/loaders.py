@@ -71,16 +71,13 @@ def names() -> tuple[str, ...]:
 _Source = namedtuple("_Source", "train val test counts splits location in_memory data_source")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def _arg(value, arg: str, low: int | None = 1, allow_none: bool = False):
     """``value`` checked as an int >= ``low`` (``low=None``: a bool), or None if allowed."""
     if value is None and allow_none:
         return None
-    ok = isinstance(value, (bool, np.bool_)) if low is None else _is_int(value) and value >= low
-    if not ok:
+    is_bool = isinstance(value, (bool, np.bool_))
+    is_int = isinstance(value, (int, np.integer)) and not is_bool
+    if not (is_bool if low is None else is_int and value >= low):
         what = "True or False" if low is None else f"an int >= {low}"
         extra = " or None" if allow_none else ""
         raise ValueError(f"`{arg}` must be {what}{extra}. Received: {arg}={value!r}")

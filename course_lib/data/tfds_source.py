@@ -20,19 +20,18 @@ from course_lib.data.paths import HIDE_ENV_VAR, system_data_hidden, tfds_default
 __all__ = ["find_prepared", "download", "read_split", "split_size", "split_labels"]
 
 
-def find_prepared(tfds_name: str, root: Path, searched: list | None = None):
+def find_prepared(tfds_name: str, root: Path, searched: list):
     """A prepared builder from ``<root>/tfds`` or tfds' folder, else None; a note per place
     looked at is appended to ``searched`` (for the error message)."""
-    notes = searched if searched is not None else []
     places = [root / "tfds"] + ([] if system_data_hidden() else [tfds_default_dir()])
     for loc in dict.fromkeys(Path(p).expanduser().resolve() for p in places):
         if not (loc / tfds_name).is_dir():  # don't let tfds create folders we only read
-            notes.append(f"{loc / tfds_name} (tfds cache: missing)")
+            searched.append(f"{loc / tfds_name} (tfds cache: missing)")
             continue
         builder = tfds.builder(tfds_name, data_dir=str(loc))
         if builder.is_prepared():
             return builder
-        notes.append(f"{loc / tfds_name} (tfds cache: version {builder.version} not prepared)")
+        searched.append(f"{loc / tfds_name} (tfds cache: version {builder.version} not prepared)")
     return None
 
 
