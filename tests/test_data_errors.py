@@ -151,8 +151,7 @@ def test_download_goes_to_data_dir_tfds(empty_machine, monkeypatch):
 def test_fashion_mnist_falls_back_to_the_shipped_subset(empty_machine, monkeypatch):
     _offline(monkeypatch)
     with pytest.warns(UserWarning, match="subset shipped in the repository"):
-        train, val, test, info = load("fashion_mnist32", data_dir=empty_machine,
-                                      mean_subtract=False)
+        train, val, test, info = load("fashion_mnist32", data_dir=empty_machine)
     assert info.data_source == "repository"
     assert info.num_examples == {"train": 20_000, "val": 0, "test": 10_000}
     assert info.source == str(shipped.SHIPPED_DIR)

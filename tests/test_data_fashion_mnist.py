@@ -67,20 +67,6 @@ def test_fashion_mnist32_view(arrays, tmp_path):
     assert str(info.source) == str(arrays.source)
 
 
-def test_validation_split_is_end_of_train(arrays, tmp_path):
-    _, val, _, info = load("fashion_mnist32", batch_size=1000, data_dir=tmp_path, val_size=5000)
-    assert info.num_examples == {"train": 55_000, "val": 5000, "test": 10_000}
-    assert info.splits["val"] == "train[55000:]"
-    ys = np.concatenate([y.numpy() for _, y in val])
-    np.testing.assert_array_equal(ys, arrays.y_train[55_000:])
-    *_, info_f = load("fashion_mnist32", data_dir=tmp_path, val_size=0.1, limit=100)
-    assert info_f.splits["val"] == "train[54000:], first 100"
-    with pytest.raises(ValueError, match=r"`val_size`.*Received: val_size=1.5"):
-        load("fashion_mnist32", data_dir=tmp_path, val_size=1.5)
-    with pytest.raises(ValueError, match="leaves no training images"):
-        load("fashion_mnist32", data_dir=tmp_path, val_size=60_000)
-
-
 def test_limit_and_determinism(tmp_path):
     kw = dict(batch_size=64, data_dir=tmp_path, limit=256, augment=True)
     runs = [load("fashion_mnist32", seed=s, **kw)[0] for s in (3, 3, 4)]
@@ -98,8 +84,9 @@ def test_keras_fit_on_pipeline(tmp_path):
     import keras
 
     train, val, test, info = load(
-        "fashion_mnist32", batch_size=64, data_dir=tmp_path, limit=256, val_size=64
+        "fashion_mnist32", batch_size=64, data_dir=tmp_path, limit=256
     )
+    assert val is None and info.num_examples == {"train": 256, "val": 0, "test": 256}
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
         [
@@ -114,7 +101,7 @@ def test_keras_fit_on_pipeline(tmp_path):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    hist = model.fit(train, validation_data=val, epochs=2, verbose=0)
+    hist = model.fit(train, validation_data=test, epochs=2, verbose=0)
     assert len(hist.history["loss"]) == 2 and np.isfinite(hist.history["val_loss"]).all()
     loss, acc = model.evaluate(test, verbose=0)
     # the value, not a range: evaluate()'s accuracy is the share of argmax hits on the test set

@@ -6,7 +6,7 @@ import pytest
 
 import course_lib
 from course_lib.data import data_dir, load, names
-from course_lib.data.paths import cache_dir, resolve_data_dir, tfds_default_dir, tfds_dir
+from course_lib.data.paths import keras_datasets_dir, resolve_data_dir, tfds_default_dir
 
 REPO = Path(course_lib.__file__).resolve().parents[1]
 
@@ -14,14 +14,11 @@ REPO = Path(course_lib.__file__).resolve().parents[1]
 def test_default_is_repo_data(monkeypatch):
     monkeypatch.delenv("COURSE_LIB_DATA_DIR", raising=False)
     assert data_dir() == REPO / "data"
-    assert tfds_dir() == REPO / "data" / "tfds"
-    assert cache_dir() == REPO / "data" / "cache"
 
 
 def test_env_var_wins(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_LIB_DATA_DIR", str(tmp_path))
     assert data_dir() == tmp_path.resolve()
-    assert tfds_dir() == tmp_path.resolve() / "tfds"
     monkeypatch.setenv("COURSE_LIB_DATA_DIR", "  ")  # blank means unset
     assert data_dir() == REPO / "data"
 
@@ -29,7 +26,7 @@ def test_env_var_wins(monkeypatch, tmp_path):
 def test_argument_overrides_env(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_LIB_DATA_DIR", str(tmp_path / "env"))
     assert resolve_data_dir(tmp_path / "arg") == (tmp_path / "arg").resolve()
-    assert tfds_dir(str(tmp_path / "arg")) == (tmp_path / "arg").resolve() / "tfds"
+    assert resolve_data_dir(str(tmp_path / "arg")) == (tmp_path / "arg").resolve()
     with pytest.raises(ValueError, match="Received: data_dir=''"):
         resolve_data_dir("")
     with pytest.raises(ValueError, match="Received: data_dir=3"):
@@ -41,6 +38,10 @@ def test_tfds_default_dir(monkeypatch, tmp_path):
     assert tfds_default_dir() == tmp_path
     monkeypatch.delenv("TFDS_DATA_DIR")
     assert tfds_default_dir() == Path.home() / "tensorflow_datasets"
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert keras_datasets_dir() == tmp_path / "datasets"
+    monkeypatch.delenv("KERAS_HOME")
+    assert keras_datasets_dir() == Path.home() / ".keras" / "datasets"
 
 
 def test_names():
@@ -54,12 +55,13 @@ def test_names():
         ({"name": "cifar11"}, r"Unknown dataset 'cifar11'\. Did you mean 'cifar10'.*Choose from"),
         ({"name": "fashion_mnist32", "batch_size": 0}, r"`batch_size` must be an int >= 1.*=0"),
         ({"name": "fashion_mnist32", "limit": -5}, r"`limit`.*Received: limit=-5"),
-        ({"name": "fashion_mnist32", "resize": (224,)}, r"`resize`.*Received: resize=\(224,\)"),
-        ({"name": "fashion_mnist32", "resize": 0}, r"`resize`.*Received: resize=0"),
+        ({"name": "fashion_mnist32", "train_limit": 2.5}, r"`train_limit` must be an int >= 1 or "
+         r"None\. Received: train_limit=2\.5"),
         ({"name": "fashion_mnist32", "augment": "yes"}, r"`augment` must be True or False"),
         ({"name": "fashion_mnist32", "seed": -1}, r"`seed` must be an int >= 0"),
         ({"name": "fashion_mnist32", "extra": False}, r"`extra` only applies to 'svhn'"),
-        ({"name": "svhn", "val_size": 5000}, r"`val_size` for 'svhn' must be None.*6,000"),
+        ({"name": "svhn", "val_size": 5000}, r"`val_size` must be None.*6,000.*=5000"),
+        ({"name": "cifar10", "val_size": 0.1}, r"`val_size` must be None.*val_size=0\.1"),
     ],
 )
 def test_bad_arguments(kwargs, match):

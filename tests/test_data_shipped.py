@@ -14,7 +14,7 @@ import pytest
 
 from course_lib.core import repo_root
 from course_lib.data import fashion_mnist as fm
-from course_lib.data import load, read_idx, shipped
+from course_lib.data import load, load_run_data, read_idx, shipped
 from course_lib.data.paths import HIDE_ENV_VAR
 
 
@@ -35,6 +35,11 @@ def _full_dir():
         pytest.skip("the full Fashion-MNIST idx files are not on this machine (Debian package "
                     "dataset-fashion-mnist); the shipped-subset checks above still ran")
     return folder
+
+
+def _run(**kwargs):
+    return load_run_data("fashion_mnist", batch_size=1000, augment=False, seed=0, extra=None,
+                         **kwargs)
 
 
 def _images(ds):
@@ -102,16 +107,16 @@ def test_write_idx_gz_round_trip_and_same_bytes(tmp_path):
 
 
 def test_train_limit_is_stratified_and_reads_the_shipped_files():
-    train, _, test, info = load("fashion_mnist", batch_size=1000, train_limit=128,
-                                test_limit=64, shuffle_buffer=1, mean_subtract=False)
+    info = load("fashion_mnist", batch_size=1000, train_limit=128, test_limit=64).info
     assert info.data_source == "repository"
     assert info.num_examples == {"train": 128, "val": 0, "test": 64}
-    x, y = _images(train)
+    run = _run(train_limit=128, test_limit=64)
+    x, y = _images(run.raw.batch(1000))  # uint8, in file order
     np.testing.assert_array_equal(np.bincount(y, minlength=10), [13] * 8 + [12] * 2)
     arrays = fm.read_shipped_fashion_mnist()
     idx = shipped.stratified_indices(arrays.y_train, 128, 10)
     np.testing.assert_array_equal(y, arrays.y_train[idx])  # file order kept
-    np.testing.assert_allclose(x[..., 0], arrays.x_train[idx] / 255.0, atol=1e-7)
+    np.testing.assert_array_equal(x[..., 0], arrays.x_train[idx])
 
 
 def test_limit_and_train_limit_are_exclusive():
@@ -174,14 +179,12 @@ def test_shipped_files_follow_the_rule(tmp_path):
 @pytest.mark.parametrize("train_limit", [128, 20_000])
 def test_train_limit_gives_the_same_images_from_either_source(monkeypatch, tmp_path, train_limit):
     _full_dir()
-    kwargs = dict(batch_size=2000, train_limit=train_limit, shuffle_buffer=1,
-                  mean_subtract=False)
-    a = load("fashion_mnist", **kwargs)
+    a = _run(train_limit=train_limit)
     monkeypatch.setattr(shipped, "SHIPPED_DIR", tmp_path / "absent")
-    b = load("fashion_mnist", **kwargs)
+    b = _run(train_limit=train_limit)
     assert (a.info.data_source, b.info.data_source) == ("repository", "system")
-    xa, ya = _images(a.train)
-    xb, yb = _images(b.train)
+    xa, ya = _images(a.raw.batch(2000))
+    xb, yb = _images(b.raw.batch(2000))
     np.testing.assert_array_equal(ya, yb)
     assert xa.tobytes() == xb.tobytes()
     assert re.search("per class", b.info.splits["train"])

@@ -85,13 +85,14 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     raw_x = np.stack([ex["image"] for ex in raw])
     raw_y = np.array([ex["label"] for ex in raw])
 
-    # 1) the whole validation split, no mean (skips the mean pass)
-    _, val, _, info = load("svhn", batch_size=1000, data_dir=mock_svhn, mean_subtract=False)
+    # 1) the whole validation split
+    _, val, _, info = load("svhn", batch_size=1000, data_dir=mock_svhn)
     assert info.num_examples == {"train": 2 * N - 6000, "val": 6000, "test": N}
     assert "400/class from train + 200/class from extra" in info.splits["val"]
     assert info.splits["train"] == "train minus validation + extra minus validation"
     assert info.class_names == tuple("0123456789") and not info.flip
     x_val, y_val = _collect(val)
+    x_val = x_val + np.asarray(info.mean)  # undo the mean subtraction
     assert x_val.shape == (6000, 32, 32, 3)
     np.testing.assert_array_equal(np.bincount(y_val, minlength=10), [600] * 10)
 
@@ -101,8 +102,8 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     assert len(t_idx) == 4000 and len(e_idx) == 2000
     np.testing.assert_array_equal(np.bincount(raw_y[t_idx], minlength=10), [400] * 10)
     # val = the chosen train images, then the chosen extra images (mock extra == train)
-    np.testing.assert_allclose(x_val[:4000], raw_x[t_idx] / 255.0, atol=1e-7)
-    np.testing.assert_allclose(x_val[4000:], raw_x[e_idx] / 255.0, atol=1e-7)
+    np.testing.assert_allclose(x_val[:4000], raw_x[t_idx] / 255.0, atol=1e-6)
+    np.testing.assert_allclose(x_val[4000:], raw_x[e_idx] / 255.0, atol=1e-6)
 
     # 2) the training pool: the images not chosen for validation (first ones with limit)
     train, val2, test, info2 = load("svhn", batch_size=100, data_dir=mock_svhn, limit=300)
@@ -116,6 +117,12 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     np.testing.assert_allclose(np.sort(x_tr.reshape(300, -1).sum(axis=1)), ref_sums, atol=1e-2)
     assert sorted(y_tr.tolist()) == sorted(raw_y[kept].tolist())
 
+    # 3) train_limit: first N per class of the pool (train minus validation, then extra)
+    train3, *_, info3 = load("svhn", batch_size=1000, data_dir=mock_svhn, train_limit=1000)
+    np.testing.assert_array_equal(np.bincount(_collect(train3)[1], minlength=10), [100] * 10)
+    assert info3.splits["train"] == ("train minus validation + extra minus validation, first 100 "
+                                     "per class in file order (1000 images, train_limit)")
+
 
 @pytest.mark.slow
 def test_svhn_without_extra(mock_svhn):
@@ -124,6 +131,6 @@ def test_svhn_without_extra(mock_svhn):
     assert info.splits["train"] == "train minus validation, first 64"
     x, y = next(iter(test))
     assert x.shape == (64, 32, 32, 3)
-    *_, info_all = load("svhn", data_dir=mock_svhn, val_size=0, mean_subtract=False)
+    *_, info_all = load("svhn", data_dir=mock_svhn, val_size=0)
     assert info_all.num_examples == {"train": 2 * N, "val": 0, "test": N}
     assert info_all.splits["train"] == "train+extra"

@@ -46,59 +46,43 @@ def _key(images):
 
 
 def test_cifar10_shapes_dtypes_batching_info(mock_tfds):
-    train, val, test, info = load("cifar10", batch_size=64, data_dir=mock_tfds, val_size=40)
+    train, val, test, info = load("cifar10", batch_size=64, data_dir=mock_tfds)
     sizes = [int(x.shape[0]) for x, _ in train]
-    assert sizes == [64, 64, 32]
+    assert sizes == [64, 64, 64, 8] and val is None
     x, y = next(iter(test))
     assert x.dtype == tf.float32 and y.dtype == tf.int32
     assert x.shape == (64, 32, 32, 3) and y.shape == (64,)
     assert train.element_spec[0].shape.as_list() == [None, 32, 32, 3]
-    assert int(train.cardinality()) == 3 and int(test.cardinality()) == 4
+    assert int(train.cardinality()) == 4 and int(test.cardinality()) == 4
     assert info.num_classes == 10 and info.input_shape == (32, 32, 3)
     assert info.class_names == CIFAR10_CLASSES and info.class_names[0] == "airplane"
-    assert info.num_examples == {"train": 160, "val": 40, "test": N}
-    assert info.splits == {"train": "train[:160]", "val": "train[160:]", "test": "test"}
+    assert info.num_examples == {"train": N, "val": 0, "test": N}
+    assert info.splits == {"train": "train", "val": None, "test": "test"}
     assert "cifar10" in info.source
-    assert info.steps("train") == 3 and info.steps("test") == 4
     assert not info.augment and info.flip  # flips are allowed on CIFAR
     assert info.preprocessing.startswith("scale uint8 to [0, 1]")
 
 
-def test_mean_subtraction_against_numpy(mock_tfds, monkeypatch):
-    train, val, test, info = load("cifar10", batch_size=50, data_dir=mock_tfds, val_size=40)
+def test_mean_subtraction_against_numpy(mock_tfds):
+    train, _, test, info = load("cifar10", batch_size=50, data_dir=mock_tfds, train_limit=100)
     raw_x, raw_y = _raw("cifar10", "train")
-    mean = (raw_x[:160].astype(np.float64) / 255).reshape(-1, 3).mean(axis=0)
+    idx = np.sort(np.concatenate([np.flatnonzero(raw_y == c)[:10] for c in range(10)]))
+    assert info.splits["train"] == ("train, first 10 per class in file order (100 images, "
+                                    "train_limit)")
+    mean = (raw_x[idx].astype(np.float64) / 255).reshape(-1, 3).mean(axis=0)
     np.testing.assert_allclose(info.mean, mean, rtol=1e-10)
 
-    x_train, _ = _collect(train)
+    x_train, y_train = _collect(train)
     np.testing.assert_allclose(x_train.reshape(-1, 3).mean(axis=0), 0.0, atol=1e-5)
-    assert _key(x_train).shape == (160,)
-    np.testing.assert_allclose(_key(x_train), _key(raw_x[:160] / 255.0 - mean), atol=1e-3)
+    assert _key(x_train).shape == (100,)
+    np.testing.assert_allclose(_key(x_train), _key(raw_x[idx] / 255.0 - mean), atol=1e-3)
+    np.testing.assert_array_equal(np.bincount(y_train, minlength=10), [10] * 10)
 
-    x_val, y_val = _collect(val)  # val and test keep file order, same mean
-    np.testing.assert_allclose(x_val, raw_x[160:] / 255.0 - mean, atol=1e-6)
-    np.testing.assert_array_equal(y_val, raw_y[160:])
     test_x, test_y = _raw("cifar10", "test")
     x_test, y_test = _collect(test)
     np.testing.assert_allclose(x_test, test_x / 255.0 - mean, atol=1e-6)
     np.testing.assert_array_equal(y_test, test_y)
-
-    # the mean was stored once under <data_dir>/cache/means and is reused
-    assert len(list((mock_tfds / "cache" / "means").glob("cifar10-*.json"))) == 1
-
-    def no_recompute(*args, **kwargs):
-        raise AssertionError("the cached mean should have been used")
-
-    monkeypatch.setattr("course_lib.data.loaders.channel_mean", no_recompute)
-    *_, info2 = load("cifar10", batch_size=50, data_dir=mock_tfds, val_size=40)
-    assert info2.mean == info.mean
-
-
-def test_no_mean_subtraction(mock_tfds):
-    _, _, test, info = load("cifar10", batch_size=N, data_dir=mock_tfds, mean_subtract=False)
-    assert info.mean is None and not info.mean_subtracted
-    x, _ = next(iter(test))
-    np.testing.assert_allclose(x.numpy(), _raw("cifar10", "test")[0] / 255.0, atol=1e-7)
+    assert not (mock_tfds / "cache").exists()  # computed each time, nothing written
 
 
 def test_cifar100(mock_tfds):
@@ -147,12 +131,11 @@ def test_mnist_augmentation_is_crop_without_flip(mock_tfds):
 
 
 def test_augmentation_only_changes_training_images(mock_tfds):
-    kw = dict(batch_size=40, data_dir=mock_tfds, val_size=40, limit=80)
-    tr0, va0, te0, _ = load("cifar10", **kw)
-    tr1, va1, te1, info = load("cifar10", augment=True, **kw)
+    kw = dict(batch_size=40, data_dir=mock_tfds, limit=80)
+    tr0, _, te0, _ = load("cifar10", **kw)
+    tr1, _, te1, info = load("cifar10", augment=True, **kw)
     assert info.flip and "random horizontal flip" in info.preprocessing
-    for a, b in ((va0, va1), (te0, te1)):
-        np.testing.assert_array_equal(_collect(a)[0], _collect(b)[0])
+    np.testing.assert_array_equal(_collect(te0)[0], _collect(te1)[0])
     x0, y0 = _collect(tr0)
     x1, y1 = _collect(tr1)
     np.testing.assert_array_equal(y0, y1)
@@ -161,20 +144,6 @@ def test_augmentation_only_changes_training_images(mock_tfds):
     assert sum(changed) > 60  # 1/81 * 1/2 chance of an unchanged image
     flips = [hits[0][2] for hits in (_padded_crop_hits(b, a) for a, b in zip(x0, x1)) if hits]
     assert len(flips) == 80 and 10 < sum(flips) < 70
-
-
-def test_resize_224(mock_tfds):
-    kw = dict(batch_size=8, data_dir=mock_tfds, limit=16)
-    _, _, test, info = load("cifar10", resize=224, **kw)
-    _, _, test_small, _ = load("cifar10", **kw)
-    x, y = next(iter(test))
-    assert x.shape == (8, 224, 224, 3) and info.input_shape == (224, 224, 3)
-    assert info.resize == (224, 224)
-    small, _ = next(iter(test_small))
-    ref = tf.image.resize(small, (224, 224), method="bilinear")
-    np.testing.assert_allclose(x.numpy(), ref.numpy(), atol=1e-6)
-    _, _, test_rect, info_rect = load("mnist", resize=(40, 36), **kw)
-    assert next(iter(test_rect))[0].shape == (8, 40, 36, 1) and info_rect.input_shape == (40, 36, 1)
 
 
 def test_same_seed_same_batches(mock_tfds):
@@ -196,11 +165,9 @@ def test_same_seed_same_batches(mock_tfds):
 
 
 def test_limit(mock_tfds):
-    train, val, test, info = load(
-        "cifar10", batch_size=16, data_dir=mock_tfds, limit=48, val_size=10
-    )
-    assert info.num_examples == {"train": 48, "val": 10, "test": 48}
-    assert info.splits["train"] == "train[:190], first 48"
+    train, val, test, info = load("cifar10", batch_size=16, data_dir=mock_tfds, limit=48)
+    assert info.num_examples == {"train": 48, "val": 0, "test": 48}
+    assert info.splits["train"] == "train, first 48"
     assert sum(int(x.shape[0]) for x, _ in train) == 48
     assert sum(int(x.shape[0]) for x, _ in test) == 48
 
@@ -214,14 +181,12 @@ def test_cache_decision(mock_tfds, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(tf.data.Dataset, "cache", spy)
-    load("cifar10", data_dir=mock_tfds, val_size=20, mean_subtract=False)
-    assert len(seen) == 3  # small splits are cached in memory
+    load("cifar10", data_dir=mock_tfds)
+    assert len(seen) == 2  # small splits (train, test) are cached in memory
     seen.clear()
     monkeypatch.setattr("course_lib.data.loaders._memory_bytes", lambda: 1000)
-    load("cifar10", data_dir=mock_tfds, val_size=20, mean_subtract=False)
+    load("cifar10", data_dir=mock_tfds)
     assert not seen  # would not fit
-    load("cifar10", data_dir=mock_tfds, mean_subtract=False, cache=True)
-    assert len(seen) == 2
 
 
 def test_preprocessing_is_batched(mock_tfds, monkeypatch):
@@ -234,7 +199,7 @@ def test_preprocessing_is_batched(mock_tfds, monkeypatch):
         return original(images)
 
     monkeypatch.setattr("course_lib.data.loaders.scale_images", counting)
-    train, *_ = load("cifar10", batch_size=20, data_dir=mock_tfds, limit=60, mean_subtract=False)
+    train, *_ = load("cifar10", batch_size=20, data_dir=mock_tfds, limit=60)
     for _ in train:
         pass
     assert calls and set(calls) == {4}  # traced on (batch, h, w, c) tensors

@@ -1,11 +1,12 @@
 """Fashion-MNIST as NumPy arrays, offline first (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747).
 
-Search order for the full set; the first complete copy wins and ``data_source`` names it:
+The search order for the full set; the first complete copy wins and ``data_source`` names it:
 idx files in ``<data_dir>/fashion-mnist`` (``"data_dir"``), in ``/usr/share/datasets/fashion-mnist``
 (the Debian package dataset-fashion-mnist, ``"system"``), a prepared tfds copy (``"tfds"``), idx
 files in ``~/.keras/datasets/fashion-mnist`` (``"keras"``), a tfds download (``"download"``), then
-the subset shipped in ``data/fashion-mnist`` (``"repository"``). ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``
-skips the Debian folder, ``~/tensorflow_datasets``, the Keras cache and the download.
+the subset shipped in ``data/fashion-mnist`` (``"repository"``, see ``course_lib.data.shipped``).
+``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` skips the Debian folder, ``~/tensorflow_datasets``, the Keras
+cache and the download (see ``course_lib.data.paths``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ __all__ = ["FASHION_MNIST_CLASSES", "SYSTEM_DIRS", "IDX_IMAGES_MAGIC", "IDX_LABE
 #: Class names in label order (Xiao et al. 2017, table 1).
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
-#: System folders with the idx files (the Debian package dataset-fashion-mnist).
+#: Folders of the Debian package dataset-fashion-mnist.
 SYSTEM_DIRS = (Path("/usr/share/datasets/fashion-mnist"),)
-#: Magic numbers of uint8 idx files of images (3 dimensions) and labels (1 dimension).
 IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC = 0x00000803, 0x00000801
 _STEMS = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
           "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
@@ -45,9 +45,17 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
         path: the file.
         expected_magic: the magic number it must have (``IDX_IMAGES_MAGIC``/``IDX_LABELS_MAGIC``).
 
+    Returns:
+        A uint8 array of the shape in the file's header.
+
     Raises:
         FileNotFoundError: no such file.
         ValueError: bad gzip, magic number or size; the message names the file and the fix.
+
+    Example:
+
+    >>> read_idx(SYSTEM_DIRS[0] / "t10k-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
+    (10000,)
     """
     path = Path(path)
     if not path.is_file():
@@ -87,12 +95,12 @@ class FashionMNISTArrays(NamedTuple):
     data_source: str = "idx"
 
 
-def _idx_file(folder: Path, stem: str) -> Path | None:
-    return next((folder / n for n in (f"{stem}.gz", stem) if (folder / n).is_file()), None)
+def _idx_file(folder: Path, name: str) -> Path | None:
+    return next((folder / n for n in (f"{name}.gz", name) if (folder / n).is_file()), None)
 
 
 def _places(root: Path) -> list[tuple[Path | None, str]]:
-    """``(idx folder, data_source)`` in search order; ``None`` stands for the tfds caches."""
+    """``(idx folder or None for the tfds caches, data_source)`` in search order."""
     first = [(root / "fashion-mnist", "data_dir")]
     if system_data_hidden():
         return first + [(None, "tfds")]
@@ -109,20 +117,30 @@ def _missing(folder: Path) -> str | None:
 
 
 def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The first idx folder (of the search order) with all four files, or None.
+    """The first idx folder of the search order with all four files.
 
     Args:
         data_dir: the course data directory (default ``data_dir()``).
+
+    Returns:
+        The folder, or None when no folder has all four files.
+
+    Example:
+
+    >>> find_fashion_mnist_idx()  # doctest: +SKIP
+    PosixPath('/usr/share/datasets/fashion-mnist')
     """
     return next((folder for folder, _ in _places(resolve_data_dir(data_dir))
                  if folder is not None and _missing(folder) is None), None)
 
 
-def _read(folder: Path, files: dict[str, Path | None], data_source: str) -> FashionMNISTArrays:
-    arrays = {}
-    for key, path in files.items():
-        if path is None:
-            raise FileNotFoundError(f"{folder / _STEMS[key]}[.gz] not found")
+def read_fashion_mnist_idx(folder: str | os.PathLike, data_source: str = "idx",
+                           files: dict[str, str] = _STEMS) -> FashionMNISTArrays:
+    """Read and check the four idx files (``files``: ``{array key: name[.gz]}``) in ``folder``."""
+    folder, arrays = Path(folder), {}
+    for key, name in files.items():
+        if (path := _idx_file(folder, name)) is None:
+            raise FileNotFoundError(f"{folder / name}[.gz] not found")
         arrays[key] = read_idx(path, IDX_IMAGES_MAGIC if key[0] == "x" else IDX_LABELS_MAGIC)
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
@@ -137,35 +155,12 @@ def _read(folder: Path, files: dict[str, Path | None], data_source: str) -> Fash
     return FashionMNISTArrays(source=str(folder), data_source=data_source, **arrays)
 
 
-def read_fashion_mnist_idx(folder: str | os.PathLike,
-                           data_source: str = "idx") -> FashionMNISTArrays:
-    """Read and check the four idx files in ``folder``.
-
-    Args:
-        folder: holds ``{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]``.
-        data_source: recorded on the result.
-
-    Raises:
-        FileNotFoundError: a file is missing.
-        ValueError: a file is corrupt, or images and labels disagree; the message names it.
-    """
-    folder = Path(folder)
-    return _read(folder, {k: _idx_file(folder, s) for k, s in _STEMS.items()}, data_source)
-
-
-def read_shipped_fashion_mnist(
-    folder: str | os.PathLike | None = None,
-) -> FashionMNISTArrays | None:
-    """The subset shipped in ``data/fashion-mnist`` (``data_source="repository"``), or None.
-
-    Args:
-        folder: default ``shipped.SHIPPED_DIR``.
-    """
-    folder = Path(folder) if folder is not None else shipped.SHIPPED_DIR
-    files = {k: folder / n for k, n in {**shipped.SUBSET_FILES, **shipped.TEST_FILES}.items()}
-    if not all(p.is_file() for p in files.values()):
+def read_shipped_fashion_mnist() -> FashionMNISTArrays | None:
+    """The subset shipped in ``data/fashion-mnist`` (``data_source="repository"``), or None."""
+    files = {**shipped.SUBSET_FILES, **shipped.TEST_FILES}
+    if any(_idx_file(shipped.SHIPPED_DIR, name) is None for name in files.values()):
         return None
-    return _read(folder, files, "repository")
+    return read_fashion_mnist_idx(shipped.SHIPPED_DIR, "repository", files)
 
 
 def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
@@ -178,19 +173,25 @@ def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
 
 
 def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
-                              dataset: str = "fashion_mnist",
-                              fallback: bool = True) -> FashionMNISTArrays:
-    """Fashion-MNIST from the first place that has it (see the module docstring).
+                              dataset: str = "fashion_mnist") -> FashionMNISTArrays:
+    """Fashion-MNIST from the first place of the search order that has it.
 
     Args:
-        data_dir: course data directory (default ``data_dir()``).
+        data_dir: the course data directory (default ``data_dir()``).
         dataset: the name used in error messages.
-        fallback: when no full copy is found, return the shipped subset (with a
-            ``UserWarning``) instead of raising.
+
+    Returns:
+        ``FashionMNISTArrays``; the shipped subset, with a ``UserWarning``, when no full copy
+        is found.
 
     Raises:
-        DatasetUnavailableError: no copy anywhere and no download possible (and no fallback).
+        DatasetUnavailableError: no copy anywhere (not even the shipped subset).
         ValueError: a file of a copy is corrupt.
+
+    Example:
+
+    >>> load_fashion_mnist_arrays().data_source  # doctest: +SKIP
+    'system'
     """
     root = resolve_data_dir(data_dir)
     searched = []
@@ -208,8 +209,7 @@ def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
         return _from_tfds(download("fashion_mnist", root, dataset=dataset, searched=searched),
                           "download")
     except DatasetUnavailableError as err:
-        arrays = read_shipped_fashion_mnist() if fallback else None
-        if arrays is None:
+        if (arrays := read_shipped_fashion_mnist()) is None:
             raise
         warnings.warn(
             f"The full Fashion-MNIST training set is not on this machine ({err.reason}); "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Optional
 
@@ -17,14 +16,12 @@ class DatasetInfo:
         name, num_classes, class_names: the dataset; labels are int32 in ``[0, num_classes)``.
         input_shape: one image as the model sees it, ``(height, width, channels)``.
         num_examples: ``{"train": n, "val": n_or_0, "test": n}``.
-        mean: per-channel training mean on the [0, 1] scale, or None if not subtracted.
-        mean_subtracted: whether ``mean`` is subtracted from every split.
-        source: the folder read; data_source: which kind of place (``"repository"``: the
-            shipped subset, ``"system"``: Debian, ``"data_dir"``, ``"tfds"``, ``"keras"``,
-            ``"download"``).
+        mean: the per-channel training mean on the [0, 1] scale, subtracted from every split.
+        source: the folder read; data_source: which kind of place (see
+            ``course_lib.data.fashion_mnist``; ``"tfds"`` or ``"download"`` for the others).
         splits: how each split was made, e.g. ``{"train": "train[:55000]", ...}``.
         preprocessing: the steps in order, as text.
-        batch_size, augment, flip, resize, seed: as passed to ``load`` (flip resolved).
+        batch_size, augment, flip, seed: as passed to ``load`` (flip: the dataset's).
     """
 
     name: str
@@ -32,8 +29,7 @@ class DatasetInfo:
     input_shape: tuple
     class_names: tuple
     num_examples: dict
-    mean: tuple | None
-    mean_subtracted: bool
+    mean: tuple
     source: str
     data_source: str = ""
     splits: dict = field(default_factory=dict)
@@ -41,24 +37,12 @@ class DatasetInfo:
     batch_size: int = 128
     augment: bool = False
     flip: bool = False
-    resize: tuple | None = None
     seed: int = 0
-
-    def steps(self, split: str = "train") -> int:
-        """Batches per pass over ``split`` (the last, partial batch counts)."""
-        if split not in self.num_examples:
-            raise ValueError(
-                f"`split` must be one of {sorted(self.num_examples)}. Received: split={split!r}"
-            )
-        return math.ceil(self.num_examples[split] / self.batch_size)
 
 
 class Splits(NamedTuple):
-    """``(train, val, test, info)``: batched ``(float32 images, int32 labels)`` pipelines.
-
-    ``train`` is shuffled (seeded, a new order every epoch) and optionally augmented; ``val``
-    (None when there is none) and ``test`` keep file order; ``info`` is a ``DatasetInfo``.
-    """
+    """``(train, val, test, info)``: batched ``(float32 images, int32 labels)`` pipelines; ``val``
+    is None without a validation split."""
 
     train: Any
     val: Optional[Any]
@@ -68,14 +52,7 @@ class Splits(NamedTuple):
 
 class DatasetUnavailableError(RuntimeError):
     """A dataset is neither on this machine nor downloadable; the message names every place
-    searched, why the download did not happen, and the three ways out.
-
-    Args:
-        dataset: the name passed to ``course_lib.data.load``.
-        searched: the paths looked at, each optionally followed by what was missing there.
-        reason: why the data could not be downloaded.
-        download_dir: where a download would have gone.
-    """
+    searched (``searched``), why the download did not happen (``reason``), and the ways out."""
 
     def __init__(self, dataset: str, searched: Iterable[str], reason: str,
                  download_dir: str | None = None):

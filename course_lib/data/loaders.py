@@ -1,13 +1,11 @@
 """``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing.
 
 ``cifar10``, ``cifar100`` (fine labels), ``mnist``: tfds. ``svhn``: tfds ``svhn_cropped`` (73,257
-train, 531,131 extra, 26,032 test; labels 0-9), validation = seed 000's 6,000 images.
-``fashion_mnist``: idx files, tfds or Keras (``course_lib.data.fashion_mnist``).
-``fashion_mnist32``: the same images zero-padded to 32x32 and tiled to 3 channels, a
+train, 531,131 extra, 26,032 test; labels 0-9), validation = seed 000's 6,000 images
+(``course_lib.data.svhn``). ``fashion_mnist``: see ``course_lib.data.fashion_mnist`` for where it
+is found. ``fashion_mnist32``: the same images zero-padded to 32x32 and tiled to 3 channels, a
 CIFAR-shaped offline set. Preprocessing (seed 000, section 3: "对数据集每张图片的 R、G、B 通道减去
-数据集所有图片该通道的均值"): scale to [0, 1], subtract the training split's per-channel mean
-(cached under ``<data_dir>/cache/means``), then optional SimpNet augmentation (seed 002,
-section 5); see ``course_lib.data.preprocess``.
+数据集所有图片该通道的均值"): see ``course_lib.data.preprocess``.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ import functools
 import os
 from collections import namedtuple
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -25,17 +24,15 @@ from course_lib.data import shipped, tfds_source
 from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, load_fashion_mnist_arrays,
                                            read_shipped_fashion_mnist)
 from course_lib.data.info import DatasetInfo, Splits
-from course_lib.data.paths import cache_dir, resolve_data_dir
-from course_lib.data.preprocess import (cached_channel_mean, channel_mean, pad_and_tile,
-                                        random_pad_crop_flip, scale_images, shuffled_batches)
+from course_lib.data.paths import resolve_data_dir
+from course_lib.data.preprocess import (channel_mean, pad_and_tile, random_pad_crop_flip,
+                                        scale_images, shuffled_batches)
 from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validation_indices
 
 __all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
 
-# Typed out: offline, an unprepared tfds builder's label names are "0".."99".
-#: CIFAR-10 class names in label order (Krizhevsky 2009, batches.meta).
+# Krizhevsky 2009 (batches.meta, meta), typed out: an unprepared tfds builder says "0".."99".
 CIFAR10_CLASSES = tuple("airplane automobile bird cat deer dog frog horse ship truck".split())
-#: CIFAR-100 fine class names in label order (Krizhevsky 2009, meta: alphabetical).
 CIFAR100_CLASSES = tuple(
     """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus
     butterfly camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch
@@ -47,8 +44,7 @@ CIFAR100_CLASSES = tuple(
     tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()
 )
 _DIGITS = tuple(str(i) for i in range(10))
-#: Fraction of physical memory a split's uint8 images may take to be cached in memory.
-CACHE_MEMORY_FRACTION = 0.25
+CACHE_MEMORY_FRACTION = 0.25  # of physical memory a split's uint8 images may take in the cache
 
 
 _Spec = namedtuple("_Spec", "name tfds_name num_classes raw_shape class_names flip view",
@@ -75,50 +71,17 @@ def names() -> tuple[str, ...]:
 _Source = namedtuple("_Source", "train val test counts splits location in_memory data_source")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _arg(value, arg: str, kind: str = "int", allow_none: bool = False):
-    """``value`` checked as an int >= 1 (``kind="int"``) or a bool (``kind="bool"``)."""
+def _arg(value, arg: str, low: int | None = 1, allow_none: bool = False):
+    """``value`` checked as an int >= ``low`` (``low=None``: a bool), or None if allowed."""
     if value is None and allow_none:
         return None
-    ok = _is_int(value) and value >= 1 if kind == "int" else isinstance(value, (bool, np.bool_))
-    if not ok:
-        what = "an int >= 1" if kind == "int" else "True or False"
+    is_bool = isinstance(value, (bool, np.bool_))
+    is_int = isinstance(value, (int, np.integer)) and not is_bool
+    if not (is_bool if low is None else is_int and value >= low):
+        what = "True or False" if low is None else f"an int >= {low}"
         extra = " or None" if allow_none else ""
         raise ValueError(f"`{arg}` must be {what}{extra}. Received: {arg}={value!r}")
-    return int(value) if kind == "int" else bool(value)
-
-
-def _resize_arg(resize):
-    if resize is None:
-        return None
-    pair = (resize, resize) if _is_int(resize) else resize
-    if isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
-            _is_int(v) and v >= 1 for v in pair):
-        return (int(pair[0]), int(pair[1]))
-    raise ValueError(
-        "`resize` must be None, an int >= 1 (square size, e.g. 224 for VGG-style inputs) or "
-        f"a (height, width) pair of ints >= 1. Received: resize={resize!r}"
-    )
-
-
-def _val_count(val_size, n_train: int) -> int:
-    """Validation images taken from the end of the training split."""
-    if val_size is None or val_size == 0:
-        return 0
-    if not ((isinstance(val_size, float) and 0.0 < val_size < 1.0)
-            or (_is_int(val_size) and val_size > 0)):
-        raise ValueError(
-            "`val_size` must be None (the dataset's default), 0 (no validation split), an int "
-            "(that many images from the end of the training split) or a float in (0, 1) "
-            f"(that fraction). Received: val_size={val_size!r}")
-    n = int(round(n_train * val_size)) if isinstance(val_size, float) else int(val_size)
-    if n >= n_train:
-        raise ValueError(f"`val_size` leaves no training images: the training split has "
-                         f"{n_train} images. Received: val_size={val_size!r}")
-    return n
+    return bool(value) if low is None else int(value)
 
 
 def _rule(train_limit: int, num_classes: int) -> str:
@@ -127,22 +90,32 @@ def _rule(train_limit: int, num_classes: int) -> str:
     return f"first {per} per class in file order ({train_limit} images, train_limit)"
 
 
-def _split_texts(base: str, cut: int, n_val: int) -> tuple[str, str | None]:
-    if base == "train":
-        return (f"train[:{cut}]", f"train[{cut}:]") if n_val else ("train", None)
-    return (base + (f", its first {cut}" if n_val else ""),
-            f"{base}, its last {n_val}" if n_val else None)
+def _select(labels: Callable, pool: dict, train_limit, num_classes: int, hint: str = ""):
+    """The stratified subset (see ``course_lib.data.shipped``) of the training ``pool`` (``{part:
+    mask}``, parts in order): ``{part: mask}``, or None when it keeps the whole pool."""
+    size = sum(int(m.sum()) for m in pool.values())
+    if hint and train_limit is not None and train_limit > size:
+        raise ValueError(f"`train_limit` asks for {train_limit} training images, more than the "
+                         f"{size} found.{hint} Received: train_limit={train_limit!r}")
+    if train_limit is None or train_limit >= size:
+        return None
+    quotas, chosen = shipped.stratified_quotas(train_limit, num_classes), {}
+    for part, mask in pool.items():
+        chosen[part] = np.zeros_like(mask)
+        if quotas.sum():
+            avail = np.flatnonzero(mask)
+            picked = avail[shipped.first_per_class(labels(part)[avail], quotas)]
+            chosen[part][picked] = True
+            quotas = quotas - np.bincount(labels(part)[picked], minlength=num_classes)
+    if quotas.sum():
+        raise ValueError(f"`train_limit` asks for more images of a class than the training pool "
+                         f"has ({quotas.tolist()} missing per class).{hint} Received: "
+                         f"train_limit={train_limit!r}")
+    return chosen
 
 
-def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) -> _Source:
-    """A tfds dataset's splits, as masks over its train (+ svhn's extra) split."""
+def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bool) -> _Source:
     svhn = spec.name == "svhn"
-    if svhn and (val_size not in (None, 0) or isinstance(val_size, bool)):
-        raise ValueError(
-            "`val_size` for 'svhn' must be None (seed 000's validation split: 400 images per "
-            "class from train + 200 per class from extra, 6,000 in all) or 0 (no validation). "
-            f"Received: val_size={val_size!r}"
-        )
     searched: list = []
     builder, data_source = tfds_source.find_prepared(spec.tfds_name, root, searched), "tfds"
     if builder is None:
@@ -153,47 +126,26 @@ def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) ->
     labels = functools.cache(lambda p: tfds_source.split_labels(builder, p))
     location = str(builder.data_dir)
     val = {p: np.zeros(sizes[p], bool) for p in parts}
-    if svhn and val_size is None:
+    if svhn and svhn_val:
         key = {"source": location, "version": str(builder.version), "sizes": sizes}
         indices = cached_svhn_validation_indices(
-            cache_dir(root), key, lambda: labels("train"), (lambda: labels("extra")) if extra
+            root / "cache", key, lambda: labels("train"), (lambda: labels("extra")) if extra
             else None)
         for p, idx in zip(parts, indices):
             val[p][idx] = True
-    train = {p: ~val[p] for p in parts}
-    pool = sum(int(m.sum()) for m in train.values())
-    limited = train_limit is not None and train_limit < pool
-    if limited:  # first-N-per-class over the training pool in order: train, then extra
-        quotas = shipped.stratified_quotas(train_limit, spec.num_classes)
-        for p in parts:
-            chosen = np.zeros(sizes[p], bool)
-            if quotas.sum():
-                avail = np.flatnonzero(train[p])
-                picked = avail[shipped.first_per_class(labels(p)[avail], quotas)]
-                chosen[picked] = True
-                quotas = quotas - np.bincount(labels(p)[picked], minlength=spec.num_classes)
-            train[p] = chosen
-        if quotas.sum():
-            raise ValueError(
-                f"`train_limit` asks for more images of a class than the training pool has "
-                f"({quotas.tolist()} missing per class). Received: train_limit={train_limit!r}")
-    n_train = int(train["train"].sum())
-    if not svhn:  # validation: the end of the (selected) training images
-        n_val = _val_count(val_size, n_train)
-        tail = np.flatnonzero(train["train"])[n_train - n_val:]
-        train["train"][tail], val["train"][tail] = False, True
+    pool = {p: ~val[p] for p in parts}
+    train = _select(labels, pool, train_limit, spec.num_classes)
+    rule = f", {_rule(train_limit, spec.num_classes)}" if train else ""
+    train = train or pool
     n_train, n_val = (sum(int(m[p].sum()) for p in parts) for m in (train, val))
+    train_text, val_text = "train" + rule, None
     if svhn:
         per_train, per_extra = SVHN_VALIDATION_PER_CLASS
-        rule = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra
+        held = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra
                                                   else "")
         train_text = (" + ".join(f"{p} minus validation" for p in parts) if n_val
-                      else "+".join(parts))
-        train_text += f", {_rule(train_limit, spec.num_classes)}" if limited else ""
-        val_text = f"seed-000 validation split ({rule}, fixed seed)" if n_val else None
-    else:
-        base = f"train, {_rule(train_limit, spec.num_classes)}" if limited else "train"
-        train_text, val_text = _split_texts(base, n_train, n_val)
+                      else "+".join(parts)) + rule
+        val_text = f"seed-000 validation split ({held}, fixed seed)" if n_val else None
 
     def read(masks):
         reads = [tfds_source.read_split(builder, p, keep=None if masks[p].all() else masks[p])
@@ -206,39 +158,14 @@ def _tfds_source(spec: _Spec, root: Path, val_size, train_limit, extra: bool) ->
                    location=location, in_memory=False, data_source=data_source)
 
 
-def _stratified(labels, train_limit, num_classes: int, data_source: str) -> np.ndarray | None:
-    """Indices of the first-N-per-class selection, or None when it keeps the whole split."""
-    shipped_only = data_source == "repository"
-    if train_limit is None or (train_limit >= len(labels) and not shipped_only):
-        return None
-    hint = (" Only the subset shipped in the repository was found: use train_limit <= "
-            f"{len(labels)} ({shipped.SUBSET_PER_CLASS} per class), or install the Debian "
-            "package dataset-fashion-mnist (or connect to the internet) for all 60,000."
-            if shipped_only else "")
-    if train_limit > len(labels):
-        raise ValueError(f"`train_limit` asks for {train_limit} training images, more than the "
-                         f"{len(labels)} found.{hint} Received: train_limit={train_limit!r}")
-    if train_limit == len(labels):
-        return None
-    try:
-        return shipped.stratified_indices(labels, train_limit, num_classes)
-    except ValueError as err:
-        raise ValueError(f"`train_limit` asks for more images of a class than the training "
-                         f"split has: {err}.{hint} Received: train_limit={train_limit!r}") from None
-
-
-def _shipped_if_enough(train_limit, limit, val_size):
-    """The shipped subset when it holds exactly what was asked for, else None.
-
-    ``train_limit`` up to 2,000 per class selects the same images from the shipped subset as
-    from the full set; ``limit`` (no validation split) takes the first images of the file, the
-    same while they lie in the subset's identical prefix. The test set is shipped complete.
-    """
+def _shipped_if_enough(train_limit, limit):
+    """The shipped subset when it holds exactly the images asked for (see ``shipped``), else
+    None."""
     if train_limit is not None:
         if shipped.stratified_quotas(train_limit, 10).max() > shipped.SUBSET_PER_CLASS:
             return None
         return read_shipped_fashion_mnist()
-    if limit is None or val_size not in (None, 0):
+    if limit is None:
         return None
     arrays = read_shipped_fashion_mnist()
     if arrays is None or limit > shipped.identical_prefix(arrays.y_train):
@@ -246,28 +173,28 @@ def _shipped_if_enough(train_limit, limit, val_size):
     return arrays
 
 
-def _fashion_source(spec: _Spec, root: Path, val_size, train_limit, limit) -> _Source:
-    arrays = _shipped_if_enough(train_limit, limit, val_size)
+def _fashion_source(spec: _Spec, root: Path, train_limit, limit) -> _Source:
+    arrays = _shipped_if_enough(train_limit, limit)
     if arrays is None:
         arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
     x_train, y_train = arrays.x_train[..., None], arrays.y_train.astype(np.int32)
-    base = "train"
+    text, hint = "train", ""
     if arrays.data_source == "repository":
-        base = f"train, first {shipped.SUBSET_PER_CLASS} per class (shipped subset)"
-    chosen = _stratified(y_train, train_limit, spec.num_classes, arrays.data_source)
+        text = f"train, first {shipped.SUBSET_PER_CLASS} per class (shipped subset)"
+        hint = (" Only the subset shipped in the repository was found: use train_limit <= "
+                f"{len(y_train)} ({shipped.SUBSET_PER_CLASS} per class), or install the Debian "
+                "package dataset-fashion-mnist (or connect to the internet) for all 60,000.")
+    chosen = _select(lambda _: y_train, {"train": np.ones(len(y_train), bool)}, train_limit,
+                     spec.num_classes, hint)
     if chosen is not None:
-        x_train, y_train = x_train[chosen], y_train[chosen]
-        base = f"train, {_rule(train_limit, spec.num_classes)}"
-    n_val = _val_count(val_size, len(x_train))
-    cut = len(x_train) - n_val
-    train_text, val_text = _split_texts(base, cut, n_val)
+        x_train, y_train = x_train[chosen["train"]], y_train[chosen["train"]]
+        text = f"train, {_rule(train_limit, spec.num_classes)}"
     ds = tf.data.Dataset.from_tensor_slices
     return _Source(
-        train=ds((x_train[:cut], y_train[:cut])),
-        val=ds((x_train[cut:], y_train[cut:])) if n_val else None,
+        train=ds((x_train, y_train)), val=None,
         test=ds((arrays.x_test[..., None], arrays.y_test.astype(np.int32))),
-        counts={"train": cut, "val": n_val, "test": len(arrays.x_test)},
-        splits={"train": train_text, "val": val_text, "test": "test"},
+        counts={"train": len(x_train), "val": 0, "test": len(arrays.x_test)},
+        splits={"train": text, "val": None, "test": "test"},
         location=arrays.source, in_memory=True, data_source=arrays.data_source)
 
 
@@ -278,9 +205,8 @@ def _memory_bytes() -> int:
         return 8 * 1024**3
 
 
-def _prepare(name, batch_size, *, augment=False, resize=None, data_dir=None, seed=0,
-             limit=None, train_limit=None, test_limit=None, flip=None, val_size=None,
-             extra=True, mean_subtract=True, cache=None):
+def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=None,
+             train_limit=None, test_limit=None, val_size=None, extra=True):
     """Raw uint8 splits, the batch ``preprocess`` function and the info (``load``'s args)."""
     spec = _DATASETS.get(name)
     batch_size = _arg(batch_size, "batch_size")
@@ -293,23 +219,22 @@ def _prepare(name, batch_size, *, augment=False, resize=None, data_dir=None, see
             f" (a stratified training subset, the first test images), not both. Received: "
             f"limit={limit!r}, train_limit={train_limit!r}, test_limit={test_limit!r}"
         )
-    resize = _resize_arg(resize)
-    augment, extra = _arg(augment, "augment", "bool"), _arg(extra, "extra", "bool")
-    flip, cache = _arg(flip, "flip", "bool", True), _arg(cache, "cache", "bool", True)
-    mean_subtract = _arg(mean_subtract, "mean_subtract", "bool")
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
-    seed = int(seed)
+    augment, extra = _arg(augment, "augment", None), _arg(extra, "extra", None)
+    seed = _arg(seed, "seed", 0)
+    if val_size not in (None, 0) or isinstance(val_size, bool):
+        raise ValueError(
+            "`val_size` must be None (the dataset's default: for 'svhn' seed 000's validation "
+            "split, 400 images per class from train + 200 per class from extra, 6,000 in all; "
+            f"none for the others) or 0 (no validation). Received: val_size={val_size!r}")
     if not extra and spec.name != "svhn":
         raise ValueError(f"`extra` only applies to 'svhn' (its extra split). Received: "
                          f"extra={extra!r} with name={spec.name!r}")
-    flip = spec.flip if flip is None else flip
     root = resolve_data_dir(data_dir)
 
     if spec.name.startswith("fashion_mnist"):
-        src = _fashion_source(spec, root, val_size, train_limit, limit)
+        src = _fashion_source(spec, root, train_limit, limit)
     else:
-        src = _tfds_source(spec, root, val_size, train_limit, extra)
+        src = _tfds_source(spec, root, val_size is None, train_limit, extra)
 
     datasets = {"train": src.train, "val": src.val, "test": src.test}
     counts = dict(src.counts)
@@ -321,48 +246,36 @@ def _prepare(name, batch_size, *, augment=False, resize=None, data_dir=None, see
     for part, ds in datasets.items():
         fits = counts[part] * int(np.prod(spec.raw_shape)) <= (CACHE_MEMORY_FRACTION
                                                                * _memory_bytes())
-        if ds is not None and (cache if cache is not None else not src.in_memory and fits):
+        if ds is not None and not src.in_memory and fits:
             datasets[part] = ds.cache()
 
     padded = spec.view == "pad32_tile3"
-    view = (lambda images: pad_and_tile(images, size=32, channels=3)) if padded else None
+    view = pad_and_tile if padded else None
     shape = (32, 32, 3) if padded else spec.raw_shape
-    mean = None
-    if mean_subtract:
-        mean_key = {"dataset": spec.name, "source": src.location, "train": src.splits["train"],
-                    "num_train": counts["train"], "view": spec.view, "scale": "x/255"}
-        mean, _ = cached_channel_mean(cache_dir(root), mean_key,
-                                      lambda: channel_mean(datasets["train"], view))
-        mean_t = tf.constant(mean, tf.float32)
+    mean = channel_mean(datasets["train"], view)
+    mean_t = tf.constant(mean, tf.float32)
 
     def preprocess(images, labels, aug_seed=None):
         if view is not None:
             images = view(images)
-        images = scale_images(images)
-        if mean_subtract:
-            images = images - mean_t
+        images = scale_images(images) - mean_t
         if aug_seed is not None:
-            images = random_pad_crop_flip(images, aug_seed, padding=4, flip=flip)
-        if resize is not None:
-            images = tf.image.resize(images, resize, method="bilinear")
+            images = random_pad_crop_flip(images, aug_seed, padding=4, flip=spec.flip)
         return images, tf.cast(labels, tf.int32)
 
     steps = [
         "view: zero-pad 28x28 to 32x32 (2 px per side), tile grey to 3 channels" if padded else "",
         "scale uint8 to [0, 1] (x / 255)",
-        "subtract the training split's per-channel mean" if mean_subtract else "",
+        "subtract the training split's per-channel mean",
         (f"train only: zero-pad 4, random crop {shape[0]}x{shape[1]}"
-         + (", random horizontal flip" if flip else "")) if augment else "",
-        f"bilinear resize to {resize[0]}x{resize[1]}" if resize else "",
+         + (", random horizontal flip" if spec.flip else "")) if augment else "",
     ]
     info = DatasetInfo(
-        name=spec.name, num_classes=spec.num_classes,
-        input_shape=(resize[0], resize[1], shape[2]) if resize else tuple(shape),
-        class_names=spec.class_names, num_examples=counts,
-        mean=None if mean is None else tuple(mean), mean_subtracted=mean_subtract,
+        name=spec.name, num_classes=spec.num_classes, input_shape=tuple(shape),
+        class_names=spec.class_names, num_examples=counts, mean=tuple(float(v) for v in mean),
         source=src.location, data_source=src.data_source, splits=src.splits,
         preprocessing="; ".join(s for s in steps if s), batch_size=batch_size, augment=augment,
-        flip=flip, resize=resize, seed=seed)
+        flip=spec.flip, seed=seed)
     return datasets, preprocess, info
 
 
@@ -372,11 +285,9 @@ def in_order(ds: tf.data.Dataset, batch_size: int, preprocess) -> tf.data.Datase
                                     deterministic=True).prefetch(tf.data.AUTOTUNE)
 
 
-def load(name: str, batch_size: int = 128, *, augment: bool = False, resize=None,
-         data_dir=None, seed: int = 0, limit: int | None = None, train_limit: int | None = None,
-         test_limit: int | None = None, flip: bool | None = None, val_size=None,
-         extra: bool = True, mean_subtract: bool = True, cache: bool | None = None,
-         shuffle_buffer: int | None = None, drop_remainder: bool = False) -> Splits:
+def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=None,
+         seed: int = 0, limit: int | None = None, train_limit: int | None = None,
+         test_limit: int | None = None, val_size=None, extra: bool = True) -> Splits:
     """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32 images,
     int32 labels)``. Training is shuffled with ``seed`` (a new order every epoch, the same orders
     for the same seed); val and test keep file order. Splits whose uint8 images take at most a
@@ -386,28 +297,17 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, resize=None
         name: one of ``names()``.
         batch_size: images per batch.
         augment: SimpNet augmentation of the training pipeline: zero-pad 4, random crop back,
-            random horizontal flip (see ``flip``).
-        resize: None, an int (square) or ``(height, width)``: bilinear resize after
-            preprocessing, e.g. ``224`` for VGG-style inputs.
-        data_dir: data folder (default ``data_dir()``); tfds data in ``<data_dir>/tfds``.
+            random horizontal flip (not for the digit sets mnist and svhn).
+        data_dir: data folder (default ``data_dir()``).
         seed: seed of shuffling and augmentation.
         limit: keep the first ``limit`` images of every split (file order).
-        train_limit: a stratified training subset: the first ``train_limit // num_classes``
-            images of each class in file order (one more for the lowest remainder labels),
-            taken before the validation split. Fashion-MNIST up to 20,000 reads the shipped
-            subset, the same images as the full set. Not with ``limit``.
+        train_limit: a stratified training subset (see ``course_lib.data.shipped``), taken
+            before the validation split. Not with ``limit``.
         test_limit: keep the first ``test_limit`` test images. Not with ``limit``.
-        flip: flips during augmentation; None: on except for the digit sets (mnist, svhn).
-        val_size: None: the dataset's default (``svhn``: seed 000's 400 + 200 per class from
-            train + extra; others: none). 0: none. An int (the last ``val_size`` training
-            images) or a float in (0, 1) (that fraction), except for ``svhn``.
+        val_size: None: the dataset's default (``svhn``: seed 000's validation split, see
+            ``course_lib.data.svhn``; others: none). 0: no validation split.
         extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]);
             False: train only, validation 400 per class from train.
-        mean_subtract: subtract the training split's per-channel mean (seed 000's protocol).
-        cache: cache decoded images in memory: None decides by size.
-        shuffle_buffer: shuffle buffer (default: the training split, at most
-            ``MAX_SHUFFLE_BUFFER``).
-        drop_remainder: drop the last partial training batch.
 
     Returns:
         ``Splits(train, val, test, info)``; ``val`` is None without a validation split.
@@ -418,21 +318,18 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, resize=None
 
     Example:
 
-    >>> train, val, test, info = load("fashion_mnist32", batch_size=64, limit=512,
-    ...                               val_size=128)  # doctest: +SKIP
+    >>> train, val, test, info = load("fashion_mnist32", batch_size=64,
+    ...                               limit=512)  # doctest: +SKIP
     >>> info.num_examples  # doctest: +SKIP
-    {'train': 512, 'val': 128, 'test': 512}
+    {'train': 512, 'val': 0, 'test': 512}
     """
-    shuffle_buffer = _arg(shuffle_buffer, "shuffle_buffer", allow_none=True)
-    drop_remainder = _arg(drop_remainder, "drop_remainder", "bool")
     datasets, preprocess, info = _prepare(
-        name, batch_size, augment=augment, resize=resize, data_dir=data_dir, seed=seed,
-        limit=limit, train_limit=train_limit, test_limit=test_limit, flip=flip,
-        val_size=val_size, extra=extra, mean_subtract=mean_subtract, cache=cache)
+        name, batch_size, augment=augment, data_dir=data_dir, seed=seed, limit=limit,
+        train_limit=train_limit, test_limit=test_limit, val_size=val_size, extra=extra)
     train = shuffled_batches(
         datasets["train"], preprocess, num_examples=info.num_examples["train"],
-        batch_size=info.batch_size, seed=info.seed, augment=info.augment, buffer=shuffle_buffer,
-        drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+        batch_size=info.batch_size, seed=info.seed,
+        augment=info.augment).prefetch(tf.data.AUTOTUNE)
     val = None if datasets["val"] is None else in_order(datasets["val"], info.batch_size,
                                                          preprocess)
     return Splits(train, val, in_order(datasets["test"], info.batch_size, preprocess), info)

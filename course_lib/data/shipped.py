@@ -1,12 +1,11 @@
-"""The Fashion-MNIST files shipped in ``data/fashion-mnist/``, and the first-N-per-class rule.
+"""The Fashion-MNIST files shipped in ``data/fashion-mnist/`` and the stratified rule.
 
-The folder (tracked in git) lets smoke runs, tests, notebooks at ``quick`` and the assignments
-work offline on a fresh clone: the published 10,000-image test set unchanged, and the first
-2,000 training images of each class in file order (20,000, file order kept), written by
-``tools/make_fashion_mnist_subset.py``. The rule (:func:`stratified_indices`) is "the first
-``quota[c]`` images of each class in file order", so any selection of up to 2,000 per class
-gives the same images, in the same order, from the shipped files as from the full set; the
-first :func:`identical_prefix` images of the subset are also the first of the full file.
+The folder (tracked in git, written by ``tools/make_fashion_mnist_subset.py``) holds the
+published 10,000-image test set unchanged and the first 2,000 training images of each class in
+file order, so that smoke runs, tests, notebooks at ``quick`` and the assignments work offline
+on a fresh clone. The stratified rule (``train_limit``): the first ``quota[c]`` images of each
+class ``c`` in file order (:func:`stratified_quotas`), so any selection of up to 2,000 per class
+gives the same images, in the same order, from the shipped files as from the full set.
 """
 
 from __future__ import annotations
@@ -18,11 +17,8 @@ from course_lib.data.paths import shipped_root
 __all__ = ["SHIPPED_DIR", "SUBSET_PER_CLASS", "SUBSET_FILES", "TEST_FILES", "stratified_quotas",
            "first_per_class", "stratified_indices", "identical_prefix"]
 
-#: Where the shipped files live: ``<repo>/data/fashion-mnist``.
 SHIPPED_DIR = shipped_root() / "fashion-mnist"
-#: Training images per class in the shipped subset.
 SUBSET_PER_CLASS = 2000
-#: The shipped training subset and test set: ``{array key: file name}``.
 SUBSET_FILES = {
     "x_train": f"train-{SUBSET_PER_CLASS}-per-class-images-idx3-ubyte.gz",
     "y_train": f"train-{SUBSET_PER_CLASS}-per-class-labels-idx1-ubyte.gz",
@@ -30,52 +26,30 @@ SUBSET_FILES = {
 TEST_FILES = {"x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}
 
 
-def _count(value, arg: str) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < 0:
-        raise ValueError(f"`{arg}` must be an int >= 0. Received: {arg}={value!r}")
-    return int(value)
-
-
 def stratified_quotas(n: int, num_classes: int) -> np.ndarray:
     """Images per class of a stratified selection of ``n``: ``n // num_classes`` each, the
-    remainder one each to the lowest labels (``stratified_quotas(128, 10)``: 13 x 8, 12 x 2).
-
-    Args:
-        n: images in all.
-        num_classes: number of classes (>= 1).
-    """
-    n, num_classes = _count(n, "n"), _count(num_classes, "num_classes")
-    if num_classes < 1:
-        raise ValueError(f"`num_classes` must be >= 1. Received: num_classes={num_classes}")
-    base, extra = divmod(n, num_classes)
+    remainder one each to the lowest labels (``stratified_quotas(128, 10)``: 13 x 8, 12 x 2)."""
+    for arg, value, low in (("n", n, 0), ("num_classes", num_classes, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+            raise ValueError(f"`{arg}` must be an int >= {low}. Received: {arg}={value!r}")
+    base, extra = divmod(int(n), int(num_classes))
     return np.array([base + (c < extra) for c in range(num_classes)], dtype=np.int64)
 
 
 def first_per_class(labels, quotas) -> np.ndarray:
-    """Indices, in file order, of the first ``quotas[c]`` images of each class ``c``.
-
-    Args:
-        labels: labels in file order; a class with fewer images than its quota gives all it has.
-        quotas: one count per class.
-    """
+    """Indices, in file order, of the first ``quotas[c]`` images of each class ``c`` (all of
+    them when a class has fewer)."""
     labels = np.asarray(labels).reshape(-1)
-    quotas = np.asarray(quotas, dtype=np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= len(quotas)):
         raise ValueError(
             f"labels must lie in [0, {len(quotas)}) (one quota per class). Received labels in "
-            f"[{labels.min()}, {labels.max()}]"
-        )
+            f"[{labels.min()}, {labels.max()}]")
     keep = [np.flatnonzero(labels == c)[:q] for c, q in enumerate(quotas)]
     return np.sort(np.concatenate(keep)) if keep else np.zeros([0], np.int64)
 
 
 def stratified_indices(labels, n: int, num_classes: int) -> np.ndarray:
-    """The first-N-per-class selection of ``n`` images: indices in file order.
-
-    Args:
-        labels: labels in file order.
-        n: images to select (split by :func:`stratified_quotas`).
-        num_classes: number of classes.
+    """Indices, in file order, of the stratified selection of ``n`` images.
 
     Raises:
         ValueError: a class runs out before its quota.
@@ -85,14 +59,13 @@ def stratified_indices(labels, n: int, num_classes: int) -> np.ndarray:
         counts = np.bincount(np.asarray(labels).reshape(-1), minlength=num_classes)
         raise ValueError(
             f"a stratified selection of {n} images needs {stratified_quotas(n, num_classes)} "
-            f"per class, but the split has {counts.tolist()}. Received: n={n}"
-        )
+            f"per class, but the split has {counts.tolist()}. Received: n={n}")
     return idx
 
 
 def identical_prefix(subset_labels, per_class: int = SUBSET_PER_CLASS) -> int:
-    """How many leading images of a first-``per_class``-per-class subset equal the full file's:
-    up to where the first class completes its ``per_class`` images."""
+    """How many leading images of a first-``per_class``-per-class subset are also the first of
+    the full file: up to where the first class completes its ``per_class`` images."""
     labels = np.asarray(subset_labels).reshape(-1)
     ends = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     complete = [e[per_class - 1] + 1 for e in ends if len(e) >= per_class]

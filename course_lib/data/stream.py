@@ -1,7 +1,6 @@
 """The runner's training stream: epoch ``e`` depends only on (seed, e), so a resumed run draws
-the same batches. ``load``'s training pipeline instead reshuffles with a generator that lives as
-long as the dataset object, so a restarted process would start its sequence again. Both use
-:func:`course_lib.data.preprocess.shuffled_batches`.
+the same batches (see :func:`course_lib.data.preprocess.shuffled_batches`, which ``load`` uses
+too).
 """
 
 from __future__ import annotations
@@ -20,15 +19,9 @@ __all__ = ["RunData", "load_run_data", "epoch_stream"]
 
 @dataclass
 class RunData:
-    """What the runner needs from a dataset.
-
-    Attributes:
-        raw: unbatched uint8 training ``(image, label)`` pairs in file order.
-        preprocess: ``preprocess(images, labels, aug_seed=None)`` on a batch.
-        test: batched test pipeline in file order, with a known length.
-        num_train, num_test: images used; info: the ``DatasetInfo`` (unaugmented load).
-        batch_size, augment, flip: of the epoch stream (``flip``: the dataset's default).
-    """
+    """What the runner needs from a dataset: ``raw`` unbatched uint8 training ``(image, label)``
+    pairs in file order, the batch ``preprocess(images, labels, aug_seed=None)``, the batched
+    ``test`` pipeline (file order, known length), the ``DatasetInfo`` and the stream's settings."""
 
     raw: Any
     preprocess: Callable
@@ -53,18 +46,26 @@ class RunData:
 def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
                   extra: bool | None, train_limit: int | None = None,
                   test_limit: int | None = None, data_dir=None) -> RunData:
-    """Load ``dataset`` for :func:`epoch_stream` (arguments as ``course_lib.data.load``).
+    """Load ``dataset`` for :func:`epoch_stream`.
 
     Args:
-        dataset: a ``course_lib.data.names()`` entry.
-        batch_size: training and test batch size.
+        dataset, batch_size, seed, train_limit, test_limit, data_dir: as in
+            ``course_lib.data.load``.
         augment: whether :func:`epoch_stream` augments.
-        seed: the run's seed (recorded in ``info``).
         extra: ``svhn``: True (train + extra, seed 000) or False (train only, SimpNet), no
             default so that no experiment inherits one silently; other datasets: None.
-        train_limit: the stratified first-N-per-class training subset, or None.
-        test_limit: the first test images, or None.
-        data_dir: data folder (default ``course_lib.data.data_dir()``).
+
+    Returns:
+        A ``RunData``.
+
+    Raises:
+        ValueError, DatasetUnavailableError: as ``load``.
+
+    Example:
+
+    >>> load_run_data("fashion_mnist32", batch_size=128, augment=True, seed=0, extra=None,
+    ...               train_limit=2000).steps_per_epoch  # doctest: +SKIP
+    16
     """
     if dataset == "svhn" and extra not in (True, False):
         raise ValueError("`extra` must be True (train + extra) or False (train only) for "
@@ -95,6 +96,14 @@ def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> t
 
     Returns:
         ``(images, labels)`` batches, ``run.steps_per_epoch`` per epoch.
+
+    Raises:
+        ValueError: ``start_epoch`` is not in ``[0, epochs)``.
+
+    Example:
+
+    >>> model.fit(epoch_stream(run, seed=0, start_epoch=0, epochs=30), epochs=30,
+    ...           steps_per_epoch=run.steps_per_epoch)  # doctest: +SKIP
     """
     if not 0 <= start_epoch < epochs:
         raise ValueError(f"`start_epoch` must be in [0, epochs={epochs}). "

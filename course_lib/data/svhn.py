@@ -7,27 +7,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from course_lib.data.preprocess import json_cache
+from course_lib.core import write_json_atomic
 
 __all__ = ["SVHN_VALIDATION_PER_CLASS", "SVHN_VALIDATION_SEED", "svhn_validation_indices",
            "cached_svhn_validation_indices"]
 
-#: Validation images per class drawn from (train, extra).
-SVHN_VALIDATION_PER_CLASS = (400, 200)
-#: Seed of the draw; fixed so the split never changes.
-SVHN_VALIDATION_SEED = 0
+SVHN_VALIDATION_PER_CLASS = (400, 200)  # from (train, extra)
+SVHN_VALIDATION_SEED = 0  # fixed: the split never changes
 
 
 def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray | None,
                             per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
                             seed: int = SVHN_VALIDATION_SEED, num_classes: int = 10
                             ) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted int64 indices of the validation images in ``train`` and in ``extra``.
+    """The validation images of seed 000's SVHN split.
 
     Args:
         train_labels: labels of the ``train`` split in file order.
@@ -36,8 +35,16 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
         seed: NumPy seed of the draw (classes in order 0..9, train first).
         num_classes: number of classes.
 
+    Returns:
+        Sorted int64 indices of the validation images in ``train`` and in ``extra``.
+
     Raises:
         ValueError: a class has fewer images than requested.
+
+    Example:
+
+    >>> [len(idx) for idx in svhn_validation_indices(np.repeat(np.arange(10), 500), None)]
+    [4000, 0]
     """
     rng = np.random.default_rng(seed)
     out = []
@@ -59,25 +66,25 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
 def cached_svhn_validation_indices(
     cache: Path, key: dict, train_labels: Callable[[], np.ndarray],
     extra_labels: Callable[[], np.ndarray] | None,
-    per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`svhn_validation_indices`, computed once per ``key`` and kept as
-    ``<cache>/svhn_validation-<sha1 of key>.json`` (reading 604,388 labels takes a while).
-
-    Args:
-        cache: the loaders' cache folder.
-        key: JSON-serialisable description of the source (folder, version, split sizes).
-        train_labels: returns the ``train`` labels, called on a miss.
-        extra_labels: the same for ``extra``, or None.
-        per_class: as in :func:`svhn_validation_indices`.
-    """
-    key = {**key, "per_class": list(per_class), "seed": SVHN_VALIDATION_SEED}
+    """:func:`svhn_validation_indices` of ``train_labels()`` and ``extra_labels()``, computed
+    once per ``key`` (the source) and kept in ``<cache>/svhn_validation-<sha1 of key>.json``:
+    reading 604,388 labels takes a while."""
+    key = {**key, "per_class": list(SVHN_VALIDATION_PER_CLASS), "seed": SVHN_VALIDATION_SEED}
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-
-    def compute():
-        idx = svhn_validation_indices(train_labels(), extra_labels and extra_labels(), per_class)
-        return {"train_idx": idx[0].tolist(), "extra_idx": idx[1].tolist()}
-
-    stored, _ = json_cache(Path(cache) / f"svhn_validation-{digest}.json", key, compute,
-                           "the SVHN validation split")
-    return tuple(np.asarray(stored[k], np.int64) for k in ("train_idx", "extra_idx"))
+    path = Path(cache) / f"svhn_validation-{digest}.json"
+    try:
+        stored = json.loads(path.read_text())
+        if stored.pop("key") == key:
+            return tuple(np.asarray(stored[k], np.int64) for k in ("train_idx", "extra_idx"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # missing, unreadable or foreign file
+    idx = svhn_validation_indices(train_labels(), extra_labels and extra_labels())
+    try:
+        write_json_atomic(path, {"key": key, "train_idx": idx[0].tolist(),
+                                 "extra_idx": idx[1].tolist()})
+    except OSError as exc:
+        warnings.warn(f"could not cache the SVHN validation split at {path} ({exc}); it will be "
+                      "recomputed next time. Set COURSE_LIB_DATA_DIR to a writable folder to "
+                      "keep it.", stacklevel=2)
+    return idx

@@ -1,6 +1,6 @@
 """tensorflow-datasets data: ``<data_dir>/tfds``, then tfds' own folder (read-only), else a
-download into ``<data_dir>/tfds`` (none with ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``, which also skips
-tfds' folder). Every failure becomes one ``DatasetUnavailableError``.
+download into ``<data_dir>/tfds`` (see ``course_lib.data.paths`` for hiding). Every failure
+becomes one ``DatasetUnavailableError``.
 """
 
 from __future__ import annotations
@@ -15,29 +15,23 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from course_lib.data.info import DatasetUnavailableError
-from course_lib.data.paths import HIDE_ENV_VAR, system_data_hidden, tfds_default_dir, tfds_dir
+from course_lib.data.paths import HIDE_ENV_VAR, system_data_hidden, tfds_default_dir
 
 __all__ = ["find_prepared", "download", "read_split", "split_size", "split_labels"]
 
 
-def find_prepared(tfds_name: str, root: Path, searched: list | None = None):
-    """A prepared builder from ``<root>/tfds`` or tfds' default folder, else None.
-
-    Args:
-        tfds_name: the tensorflow-datasets name (``"cifar10"``, ``"svhn_cropped"``...).
-        root: the course data directory.
-        searched: if given, a note per place looked at is appended (for error messages).
-    """
-    notes = searched if searched is not None else []
-    places = [tfds_dir(root)] + ([] if system_data_hidden() else [tfds_default_dir()])
+def find_prepared(tfds_name: str, root: Path, searched: list):
+    """A prepared builder from ``<root>/tfds`` or tfds' folder, else None; a note per place
+    looked at is appended to ``searched`` (for the error message)."""
+    places = [root / "tfds"] + ([] if system_data_hidden() else [tfds_default_dir()])
     for loc in dict.fromkeys(Path(p).expanduser().resolve() for p in places):
         if not (loc / tfds_name).is_dir():  # don't let tfds create folders we only read
-            notes.append(f"{loc / tfds_name} (tfds cache: missing)")
+            searched.append(f"{loc / tfds_name} (tfds cache: missing)")
             continue
         builder = tfds.builder(tfds_name, data_dir=str(loc))
         if builder.is_prepared():
             return builder
-        notes.append(f"{loc / tfds_name} (tfds cache: version {builder.version} not prepared)")
+        searched.append(f"{loc / tfds_name} (tfds cache: version {builder.version} not prepared)")
     return None
 
 
@@ -57,16 +51,11 @@ def _offline(urls) -> str | None:
 def download(tfds_name: str, root: Path, *, dataset: str, searched=()):
     """Download and prepare ``tfds_name`` into ``<root>/tfds``; return the prepared builder.
 
-    Args:
-        tfds_name: the tensorflow-datasets name.
-        root: the course data directory.
-        dataset: the course name, for the error message.
-        searched: places already searched (listed in the error).
-
     Raises:
-        DatasetUnavailableError: downloads are disabled, the host is unknown, or tfds failed.
+        DatasetUnavailableError: downloads are disabled, the host is unknown, or tfds failed;
+            the message names ``dataset`` and lists ``searched``.
     """
-    target = tfds_dir(root)
+    target = root / "tfds"
     builder = tfds.builder(tfds_name, data_dir=str(target))
     if builder.is_prepared():  # prepared by a concurrent process meanwhile
         return builder
@@ -103,14 +92,8 @@ def split_labels(builder, split: str) -> np.ndarray:
 
 
 def read_split(builder, split: str, keep: np.ndarray | None = None) -> tf.data.Dataset:
-    """``(image uint8 HWC, label int32)`` pairs of ``split`` in file order.
-
-    Args:
-        builder: a prepared builder.
-        split: tfds split name.
-        keep: optional boolean mask over the split; only ``True`` examples are read (and
-            decoded).
-    """
+    """``(image uint8 HWC, label int32)`` pairs of ``split`` in file order; with ``keep`` (a
+    boolean mask over the split) only the kept examples are read and decoded."""
     ds = _base(builder, split)
     if keep is not None:
         mask = tf.constant(np.asarray(keep, dtype=bool))
