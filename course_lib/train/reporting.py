@@ -247,6 +247,12 @@ _ORDERINGS = {
         ("Plain-20 < Plain-56 in test error (degradation, fig. 3.8)", "Plain-20", "Plain-56",
          "test"),
         ("ResNet-56 < Plain-56 (residual learning, fig. 3.8)", "ResNet-56", "Plain-56", "test"),
+        ("Plain-20 < Plain-32 in train error (degradation, He et al. fig. 6)", "Plain-20",
+         "Plain-32", "train"),
+        ("Plain-20 < Plain-32 in test error (degradation, He et al. fig. 6)", "Plain-20",
+         "Plain-32", "test"),
+        ("ResNet-32 < Plain-32 (residual learning, He et al. fig. 6)", "ResNet-32", "Plain-32",
+         "test"),
     ],
     "simpnet-principles": [
         ("Arch1-8L < Arch1-13L (at ~300K parameters, depth helps only up to a point: Table 2 "
