@@ -282,8 +282,11 @@ def test_mapping_overrides_are_frozen_and_given_back_as_dicts():
     exp = get_experiment("vgg-init")
     settings = resolve(exp, "VGG-E-normal", budget="quick")
     as_dict = settings.to_dict()
-    assert as_dict["overrides"] == {"kernel_initializer": init}
+    # the run's own start wins over the budget's he_normal; the budget adds dropout 0
+    assert as_dict["overrides"] == {"kernel_initializer": init, "dropout": 0.0}
     assert json.loads(json.dumps(as_dict)) == as_dict  # a record's fingerprint round-trips
+    assert resolve(exp, "VGG-E-normal", budget="full").to_dict()["overrides"] == {
+        "kernel_initializer": init}  # full has no budget overrides
 
 
 def test_every_quick_budget_is_the_learning_recipe():

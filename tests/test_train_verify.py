@@ -92,3 +92,17 @@ def test_a_record_from_another_model_or_without_one_is_refused(records, tmp_path
         verify_record(orphan)
     with pytest.raises(ValueError, match="tolerance_pct"):
         verify_record(records["param-distribution"], tolerance_pct=-1)
+
+
+def test_headline_only_checks_the_headline_mode_alone(records):
+    """headline_only scores one mode: a flipped secondary mode passes, a flipped headline not."""
+    from course_lib.train import RecordMismatchError, verify_record
+
+    record = records["vgg-depth"]
+    got = verify_record(_flipped(record, "dense"), headline_only=True)
+    assert list(got) == [record["test_error_mode"]]
+    assert got[record["test_error_mode"]] == pytest.approx(record["test_error_pct"], abs=1e-6)
+    with pytest.raises(RecordMismatchError, match="headline"):
+        verify_record(_flipped(record), headline_only=True)
+    with pytest.raises(ValueError, match="headline_only"):
+        verify_record(record, headline_only="yes")

@@ -681,7 +681,8 @@ def resolve(
         width_multiplier=float(b.width_multiplier),
         seed=int(chosen_seed),
         augment=experiment.augments(chosen_dataset) and b.augment is not False,
-        overrides=run.overrides,
+        # The budget's builder arguments go to every model it trains, unless the run sets them.
+        overrides=run.with_defaults(b.model_overrides, {k for k, _ in b.model_overrides}),
         extra=experiment.uses_extra(chosen_dataset),
         optimizer=(experiment.optimizer if b.learning_rate is None else
                    replace(experiment.optimizer, learning_rate=b.learning_rate)),

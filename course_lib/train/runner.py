@@ -353,14 +353,6 @@ def run_model(
     """
     exp = get_experiment(experiment)
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
-    budget_overrides = exp.budget(budget).model_overrides
-    if budget_overrides:
-        from dataclasses import replace
-
-        # Every model the budget trains gets them (its builder must take them), unless the
-        # model run sets them itself.
-        settings = replace(settings, overrides=exp.model(settings.label).with_defaults(
-            budget_overrides, accepted={k for k, _ in budget_overrides}))
     fp = fingerprint(exp, settings)
     results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
     if os.environ.get("TF_CONFIG", "").strip():
