@@ -112,6 +112,17 @@ def _experiment(name: str):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _shard(text: str) -> str:
+    """argparse ``type=`` of ``--shard``: the library's check, reported as ``argument --shard``."""
+    from course_lib.train.runner import parse_shard
+
+    try:
+        parse_shard(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``course-lib`` / ``python -m course_lib`` (imports no TensorFlow)."""
     from course_lib.train.config import BUDGET_NAMES
@@ -168,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--seed", type=int, nargs="+", metavar="S",
                        help="override the experiment's random seed, e.g. --seed 1; several "
                             "seeds run one after the other (--seed 0 1 2)")
-    p_run.add_argument("--shard", metavar="I/N",
+    p_run.add_argument("--shard", metavar="I/N", type=_shard,
                        help="run only the I-th of N interleaved shares of the (model, dataset, "
                             "seed) grid, e.g. --shard 2/3 on the second of three machines")
     p_run.add_argument("--data-dir", metavar="DIR",

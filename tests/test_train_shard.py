@@ -34,7 +34,7 @@ def test_grid_defaults_and_order():
     assert grid(exp) == [(label, None, None) for label in exp.labels]
     assert grid(exp, models=["plain-56", "ResNet-20"], seeds=[3]) == [
         ("Plain-56", None, 3), ("ResNet-20", None, 3)]
-    assert grid(exp, shard="2/4") == [(exp.labels[1], None, None)]
+    assert grid(exp, shard="2/4") == [(label, None, None) for label in exp.labels[1::4]]
 
 
 @pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "a/b", "3", "1/2/3", "-1/2", ""])
