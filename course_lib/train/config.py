@@ -166,10 +166,10 @@ class ModelRun:
     def kwargs(self) -> dict[str, Any]:
         return {k: _thaw(v) for k, v in self.overrides}
 
-    def with_defaults(self, defaults: tuple, accepted) -> tuple:
-        """The overrides plus ``defaults`` pairs the builder ``accepted`` and this run lacks."""
+    def with_defaults(self, defaults: tuple) -> tuple:
+        """The overrides plus the ``defaults`` pairs this run does not set itself."""
         own = dict(self.overrides)
-        extra = [(k, v) for k, v in defaults if k in accepted and k not in own]
+        extra = [(k, v) for k, v in defaults if k not in own]
         return tuple(sorted(self.overrides + tuple(extra)))
 
 
@@ -682,7 +682,7 @@ def resolve(
         seed=int(chosen_seed),
         augment=experiment.augments(chosen_dataset) and b.augment is not False,
         # The budget's builder arguments go to every model it trains, unless the run sets them.
-        overrides=run.with_defaults(b.model_overrides, {k for k, _ in b.model_overrides}),
+        overrides=run.with_defaults(b.model_overrides),
         extra=experiment.uses_extra(chosen_dataset),
         optimizer=(experiment.optimizer if b.learning_rate is None else
                    replace(experiment.optimizer, learning_rate=b.learning_rate)),
