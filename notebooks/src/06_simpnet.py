@@ -576,9 +576,8 @@ def borrowed(label, seed):
     differ = {k for k in ours if k not in ("experiment", "model", "label", "overrides")
               and ours[k] != theirs[k]}
     assert not differ, f"{label} vs {source['label']}: settings differ in {sorted(differ)}"
-    overrides = {**dict(simpnet_experiment.budget(BUDGET).model_overrides),
-                 **simpnet_experiment.model(label).kwargs}
-    fresh = build(label, width_multiplier=source["architecture"]["width_multiplier"], **overrides)
+    fresh = build(label, width_multiplier=source["architecture"]["width_multiplier"],
+                  **ours["overrides"])
     saved = keras.models.load_model(source["model_path"])
     assert layer_signature(fresh) == layer_signature(saved), f"{label} is not {source['label']}"
     return {**source, "label": label, "trained_as": f"{source['experiment']}/{source['label']}"}
