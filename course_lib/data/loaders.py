@@ -1,4 +1,6 @@
-"""``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing.
+"""``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing; the runner's
+training stream (``load_run_data``, ``epoch_stream``): epoch ``e`` depends only on (seed, e), so
+a resumed run draws the same batches (see ``course_lib.data.preprocess.shuffled_batches``).
 
 ``cifar10``, ``cifar100`` (fine labels), ``mnist``: tfds. ``svhn``: tfds ``svhn_cropped`` (73,257
 train, 531,131 extra, 26,032 test; labels 0-9), validation = seed 000's 6,000 images
@@ -11,10 +13,12 @@ CIFAR-shaped offline set. Preprocessing (seed 000, section 3: "对数据集每�
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections import namedtuple
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import tensorflow as tf
@@ -27,9 +31,10 @@ from course_lib.data.info import DatasetInfo, Splits
 from course_lib.data.paths import resolve_data_dir
 from course_lib.data.preprocess import (channel_mean, pad_and_tile, random_pad_crop_flip,
                                         scale_images, shuffled_batches)
-from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validation_indices
+from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, svhn_validation_indices
 
-__all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
+__all__ = ["load", "names", "load_run_data", "epoch_stream", "RunData", "CIFAR10_CLASSES",
+           "CIFAR100_CLASSES"]
 
 # Krizhevsky 2009 (batches.meta, meta), typed out: an unprepared tfds builder says "0".."99".
 CIFAR10_CLASSES = tuple("airplane automobile bird cat deer dog frog horse ship truck".split())
@@ -124,13 +129,9 @@ def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bo
     parts = ["train", "extra"] if svhn and extra else ["train"]
     sizes = {p: tfds_source.split_size(builder, p) for p in parts + ["test"]}
     labels = functools.cache(lambda p: tfds_source.split_labels(builder, p))
-    location = str(builder.data_dir)
     val = {p: np.zeros(sizes[p], bool) for p in parts}
     if svhn and svhn_val:
-        key = {"source": location, "version": str(builder.version), "sizes": sizes}
-        indices = cached_svhn_validation_indices(
-            root / "cache", key, lambda: labels("train"), (lambda: labels("extra")) if extra
-            else None)
+        indices = svhn_validation_indices(labels("train"), labels("extra") if extra else None)
         for p, idx in zip(parts, indices):
             val[p][idx] = True
     pool = {p: ~val[p] for p in parts}
@@ -155,22 +156,17 @@ def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bo
     return _Source(train=read(train), val=read(val), test=tfds_source.read_split(builder, "test"),
                    counts={"train": n_train, "val": n_val, "test": sizes["test"]},
                    splits={"train": train_text, "val": val_text, "test": "test"},
-                   location=location, in_memory=False, data_source=data_source)
+                   location=str(builder.data_dir), in_memory=False, data_source=data_source)
 
 
 def _shipped_if_enough(train_limit, limit):
     """The shipped subset when it holds exactly the images asked for (see ``shipped``), else
     None."""
     if train_limit is not None:
-        if shipped.stratified_quotas(train_limit, 10).max() > shipped.SUBSET_PER_CLASS:
-            return None
-        return read_shipped_fashion_mnist()
-    if limit is None:
-        return None
-    arrays = read_shipped_fashion_mnist()
-    if arrays is None or limit > shipped.identical_prefix(arrays.y_train):
-        return None
-    return arrays
+        enough = shipped.stratified_quotas(train_limit, 10).max() <= shipped.SUBSET_PER_CLASS
+    else:
+        enough = limit is not None and limit <= shipped.IDENTICAL_PREFIX
+    return read_shipped_fashion_mnist() if enough else None
 
 
 def _fashion_source(spec: _Spec, root: Path, train_limit, limit) -> _Source:
@@ -333,3 +329,102 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
     val = None if datasets["val"] is None else in_order(datasets["val"], info.batch_size,
                                                          preprocess)
     return Splits(train, val, in_order(datasets["test"], info.batch_size, preprocess), info)
+
+
+@dataclass
+class RunData:
+    """What the runner needs from a dataset: ``raw`` unbatched uint8 training ``(image, label)``
+    pairs in file order, the batch ``preprocess(images, labels, aug_seed=None)``, the batched
+    ``test`` pipeline (file order, known length), the ``DatasetInfo`` and the stream's settings."""
+
+    raw: Any
+    preprocess: Callable
+    test: Any
+    num_train: int
+    num_test: int
+    info: Any
+    batch_size: int
+    augment: bool
+    flip: bool
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.num_train / self.batch_size)
+
+    @property
+    def examples(self) -> tf.data.Dataset:
+        """The preprocessed, unaugmented training pairs in file order (unbatched)."""
+        return in_order(self.raw, self.batch_size, self.preprocess).unbatch()
+
+
+def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
+                  extra: bool | None, train_limit: int | None = None,
+                  test_limit: int | None = None, data_dir=None) -> RunData:
+    """Load ``dataset`` for :func:`epoch_stream`.
+
+    Args:
+        dataset, batch_size, seed, train_limit, test_limit, data_dir: as in
+            ``course_lib.data.load``.
+        augment: whether :func:`epoch_stream` augments.
+        extra: ``svhn``: True (train + extra, seed 000) or False (train only, SimpNet), no
+            default so that no experiment inherits one silently; other datasets: None.
+
+    Returns:
+        A ``RunData``.
+
+    Raises:
+        ValueError, DatasetUnavailableError: as ``load``.
+
+    Example:
+
+    >>> load_run_data("fashion_mnist32", batch_size=128, augment=True, seed=0, extra=None,
+    ...               train_limit=2000).steps_per_epoch  # doctest: +SKIP
+    16
+    """
+    if dataset == "svhn" and extra not in (True, False):
+        raise ValueError("`extra` must be True (train + extra) or False (train only) for "
+                         f"'svhn'. Received: extra={extra!r}")
+    if dataset != "svhn" and extra is not None:
+        raise ValueError(f"`extra` applies to 'svhn' only; pass None for {dataset!r}. "
+                         f"Received: extra={extra!r}")
+    datasets, preprocess, info = _prepare(
+        dataset, batch_size, seed=seed, train_limit=train_limit, test_limit=test_limit,
+        data_dir=data_dir, **({"extra": extra} if dataset == "svhn" else {}))
+    num_test = info.num_examples["test"]
+    # A known length sizes Keras' progress bar and spares it a "ran out of data" warning.
+    test = in_order(datasets["test"], info.batch_size, preprocess).apply(
+        tf.data.experimental.assert_cardinality(math.ceil(num_test / info.batch_size)))
+    return RunData(raw=datasets["train"], preprocess=preprocess, test=test,
+                   num_train=int(info.num_examples["train"]), num_test=int(num_test), info=info,
+                   batch_size=info.batch_size, augment=bool(augment), flip=bool(info.flip))
+
+
+def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> tf.data.Dataset:
+    """Batches of epochs ``start_epoch .. epochs - 1``; epoch ``e`` depends only on (seed, e).
+
+    Args:
+        run: from :func:`load_run_data`.
+        seed: the run's seed.
+        start_epoch: first epoch (a resumed run's), in ``[0, epochs)``.
+        epochs: one past the last epoch; ``Model.fit`` keeps one iterator for the whole run.
+
+    Returns:
+        ``(images, labels)`` batches, ``run.steps_per_epoch`` per epoch.
+
+    Raises:
+        ValueError: ``start_epoch`` is not in ``[0, epochs)``.
+    """
+    if not 0 <= start_epoch < epochs:
+        raise ValueError(f"`start_epoch` must be in [0, epochs={epochs}). "
+                         f"Received: start_epoch={start_epoch!r}")
+
+    def one_epoch(epoch):
+        # Traced: sets this function's graph seed only. With a graph seed of 0 (after
+        # keras.utils.set_random_seed(0)) tf.data fails on a tensor shuffle seed.
+        tf.random.set_seed(seed + 1)
+        return shuffled_batches(run.raw, run.preprocess, num_examples=run.num_train,
+                                batch_size=run.batch_size, seed=seed, augment=run.augment,
+                                epoch=epoch)
+
+    return tf.data.Dataset.range(start_epoch, epochs).flat_map(one_epoch).prefetch(
+        tf.data.AUTOTUNE)

@@ -5,18 +5,9 @@ class from ``train`` and 200 from ``extra``, drawn with a fixed NumPy seed, remo
 
 from __future__ import annotations
 
-import hashlib
-import json
-import warnings
-from pathlib import Path
-from typing import Callable
-
 import numpy as np
 
-from course_lib.core import write_json_atomic
-
-__all__ = ["SVHN_VALIDATION_PER_CLASS", "SVHN_VALIDATION_SEED", "svhn_validation_indices",
-           "cached_svhn_validation_indices"]
+__all__ = ["SVHN_VALIDATION_PER_CLASS", "SVHN_VALIDATION_SEED", "svhn_validation_indices"]
 
 SVHN_VALIDATION_PER_CLASS = (400, 200)  # from (train, extra)
 SVHN_VALIDATION_SEED = 0  # fixed: the split never changes
@@ -40,11 +31,6 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
 
     Raises:
         ValueError: a class has fewer images than requested.
-
-    Example:
-
-    >>> [len(idx) for idx in svhn_validation_indices(np.repeat(np.arange(10), 500), None)]
-    [4000, 0]
     """
     rng = np.random.default_rng(seed)
     out = []
@@ -62,29 +48,3 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
         out.append(np.sort(np.concatenate(chosen)).astype(np.int64))
     return out[0], out[1]
 
-
-def cached_svhn_validation_indices(
-    cache: Path, key: dict, train_labels: Callable[[], np.ndarray],
-    extra_labels: Callable[[], np.ndarray] | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`svhn_validation_indices` of ``train_labels()`` and ``extra_labels()``, computed
-    once per ``key`` (the source) and kept in ``<cache>/svhn_validation-<sha1 of key>.json``:
-    reading 604,388 labels takes a while."""
-    key = {**key, "per_class": list(SVHN_VALIDATION_PER_CLASS), "seed": SVHN_VALIDATION_SEED}
-    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    path = Path(cache) / f"svhn_validation-{digest}.json"
-    try:
-        stored = json.loads(path.read_text())
-        if stored.pop("key") == key:
-            return tuple(np.asarray(stored[k], np.int64) for k in ("train_idx", "extra_idx"))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # missing, unreadable or foreign file
-    idx = svhn_validation_indices(train_labels(), extra_labels and extra_labels())
-    try:
-        write_json_atomic(path, {"key": key, "train_idx": idx[0].tolist(),
-                                 "extra_idx": idx[1].tolist()})
-    except OSError as exc:
-        warnings.warn(f"could not cache the SVHN validation split at {path} ({exc}); it will be "
-                      "recomputed next time. Set COURSE_LIB_DATA_DIR to a writable folder to "
-                      "keep it.", stacklevel=2)
-    return idx
