@@ -5,8 +5,7 @@ idx files in ``<data_dir>/fashion-mnist`` (``"data_dir"``), in ``/usr/share/data
 (the Debian package dataset-fashion-mnist, ``"system"``), a prepared tfds copy (``"tfds"``), idx
 files in ``~/.keras/datasets/fashion-mnist`` (``"keras"``), a tfds download (``"download"``), then
 the subset shipped in ``data/fashion-mnist`` (``"repository"``, see ``course_lib.data.shipped``).
-``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` skips the Debian folder, ``~/tensorflow_datasets``, the Keras
-cache and the download (see ``course_lib.data.paths``).
+``course_lib.data.paths`` says how to hide all but the data directory and the shipped subset.
 """
 
 from __future__ import annotations
@@ -53,18 +52,16 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
         ValueError: bad gzip, magic number or size; the message names the file and the fix.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"idx file not found: {path}")
+    data = path.read_bytes()  # FileNotFoundError names the file
     fix = ("The file is corrupt or truncated; delete it and restore it (for /usr/share/datasets/"
            "fashion-mnist: `apt-get install --reinstall dataset-fashion-mnist`; for the Keras or "
            "tfds caches: delete the file so it is downloaded again).")
     try:
-        raw = bytearray(gzip.decompress(path.read_bytes()) if path.suffix == ".gz"
-                        else path.read_bytes())
+        raw = bytearray(gzip.decompress(data) if path.suffix == ".gz" else data)
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
         raise ValueError(
             f"{path} is not a valid idx file: cannot decompress it ({exc}). {fix}") from exc
-    magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else 0
+    magic = int.from_bytes(raw[:4], "big")
     ndim, problem = magic & 0xFF, None
     if magic >> 8 != 0x08 or ndim == 0 or len(raw) < 4 + 4 * ndim:
         problem = f"magic number 0x{magic:08X} is not an idx magic number of uint8 data"
