@@ -160,7 +160,6 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
     return out[0], out[1]
 
 
-
 def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bool) -> _Source:
     svhn = spec.name == "svhn"
     searched: list = []
