@@ -142,7 +142,7 @@ def test_busy_warning_only_when_the_load_exceeds_the_cores():
 
 
 def test_gpu_dataset_sizes_follow_the_data_module():
-    from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS
+    from course_lib.data.loaders import SVHN_VALIDATION_PER_CLASS
 
     per_train, per_extra = SVHN_VALIDATION_PER_CLASS
     assert gpu.TRAIN_IMAGES["svhn"] == 73_257 + 531_131 - 10 * (per_train + per_extra)

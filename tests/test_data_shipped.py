@@ -56,7 +56,9 @@ def test_shipped_files_counts_classes_and_order():
     np.testing.assert_array_equal(np.bincount(arrays.y_test), [1000] * 10)
     # the first training image of the published file is an ankle boot (label 9)
     assert arrays.y_train[0] == 9 and fm.FASHION_MNIST_CLASSES[9] == "Ankle boot"
-    assert shipped.identical_prefix(arrays.y_train) == 19_403
+    # the subset skips nothing before its first class completes 2,000 images
+    completed = [np.flatnonzero(arrays.y_train == c)[1999] + 1 for c in range(10)]
+    assert min(completed) == shipped.IDENTICAL_PREFIX == 19_403
 
 
 def test_shipped_files_are_gzip_idx_with_mtime_zero():
@@ -87,9 +89,9 @@ def test_stratified_quotas_and_first_per_class():
     assert shipped.stratified_quotas(20_000, 10).tolist() == [2000] * 10
     labels = np.array([2, 0, 0, 1, 2, 0, 1, 1, 2])
     np.testing.assert_array_equal(shipped.first_per_class(labels, [2, 1, 1]), [0, 1, 2, 3])
-    np.testing.assert_array_equal(shipped.stratified_indices(labels, 6, 3), [0, 1, 2, 3, 4, 6])
-    with pytest.raises(ValueError, match="per class"):
-        shipped.stratified_indices(labels, 10, 3)
+    quotas = shipped.stratified_quotas(6, 3)
+    np.testing.assert_array_equal(shipped.first_per_class(labels, quotas), [0, 1, 2, 3, 4, 6])
+    np.testing.assert_array_equal(shipped.first_per_class(labels, [4, 0, 0]), [1, 2, 5])
     with pytest.raises(ValueError, match=r"`n` must be an int >= 0. Received: n=-1"):
         shipped.stratified_quotas(-1, 10)
     with pytest.raises(ValueError, match="labels must lie in"):
@@ -114,7 +116,8 @@ def test_train_limit_is_stratified_and_reads_the_shipped_files():
     x, y = _images(run.raw.batch(1000))  # uint8, in file order
     np.testing.assert_array_equal(np.bincount(y, minlength=10), [13] * 8 + [12] * 2)
     arrays = fm.read_shipped_fashion_mnist()
-    idx = shipped.stratified_indices(arrays.y_train, 128, 10)
+    idx = np.sort(np.concatenate([np.flatnonzero(arrays.y_train == c)[:13 if c < 8 else 12]
+                                  for c in range(10)]))
     np.testing.assert_array_equal(y, arrays.y_train[idx])  # file order kept
     np.testing.assert_array_equal(x[..., 0], arrays.x_train[idx])
 
@@ -168,7 +171,7 @@ def test_shipped_files_follow_the_rule(tmp_path):
     np.testing.assert_array_equal(arrays.x_train, full.x_train[idx])
     np.testing.assert_array_equal(arrays.y_train, full.y_train[idx])
     # the prefix claim: the subset's first 19,403 images are the full file's first ones
-    n = shipped.identical_prefix(arrays.y_train)
+    n = shipped.IDENTICAL_PREFIX
     np.testing.assert_array_equal(arrays.x_train[:n], full.x_train[:n])
     # regenerating gives the same bytes
     written = tool.make_subset(full.source, tmp_path)

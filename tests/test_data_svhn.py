@@ -1,13 +1,10 @@
 """SVHN: seed 000's validation split (400/class from train + 200/class from extra, 6,000 images)."""
 
-import json
-
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from course_lib.data import load, svhn_validation_indices, tfds_source
-from course_lib.data.svhn import cached_svhn_validation_indices
 
 
 def _labels(n, seed):
@@ -41,23 +38,6 @@ def test_split_without_extra_and_too_small_class():
     small[small == 7] = 3  # class 7 now empty
     with pytest.raises(ValueError, match="class 7 has 0 images in 'train'"):
         svhn_validation_indices(small, None)
-
-
-def test_split_is_cached(tmp_path):
-    calls = []
-
-    def labels():
-        calls.append(1)
-        return _labels(6000, 2)
-
-    key = {"source": "x", "sizes": {"train": 6000}}
-    a = cached_svhn_validation_indices(tmp_path, key, labels, None)
-    b = cached_svhn_validation_indices(tmp_path, key, labels, None)
-    assert len(calls) == 1
-    np.testing.assert_array_equal(a[0], b[0])
-    assert len(list(tmp_path.glob("svhn_validation-*.json"))) == 1
-    cached_svhn_validation_indices(tmp_path, {**key, "source": "y"}, labels, None)
-    assert len(calls) == 2
 
 
 # mock_data: every split (train, extra, test) yields the same N deterministic random examples;
@@ -96,9 +76,7 @@ def test_svhn_with_extra_and_validation_split(mock_svhn):
     assert x_val.shape == (6000, 32, 32, 3)
     np.testing.assert_array_equal(np.bincount(y_val, minlength=10), [600] * 10)
 
-    (cached,) = list((mock_svhn / "cache").glob("svhn_validation-*.json"))
-    stored = json.loads(cached.read_text())
-    t_idx, e_idx = np.array(stored["train_idx"]), np.array(stored["extra_idx"])
+    t_idx, e_idx = svhn_validation_indices(raw_y, raw_y)  # mock extra == train
     assert len(t_idx) == 4000 and len(e_idx) == 2000
     np.testing.assert_array_equal(np.bincount(raw_y[t_idx], minlength=10), [400] * 10)
     # val = the chosen train images, then the chosen extra images (mock extra == train)

@@ -94,6 +94,7 @@ def mock_source(tmp_path, monkeypatch):
     """No network check, a private TFDS folder, and one batch of test images."""
     monkeypatch.setattr(tfds_source, "_offline", lambda urls: None)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds_default"))
+    monkeypatch.delenv("COURSE_LIB_HIDE_SYSTEM_DATA", raising=False)  # mock "downloads" allowed
     import course_lib.data as pipeline
 
     real = pipeline.load_run_data

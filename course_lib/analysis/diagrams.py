@@ -356,6 +356,22 @@ class PrincipleComparison:
 def _comparisons() -> tuple[PrincipleComparison, ...]:
     from course_lib.models import simpnet_archs as s
 
+    # A table that prints one comparison in two settings (where, depth, network): one row per
+    # setting, the follows/breaks rows named alike.
+    kernel_position = (
+        PrincipleComparison("C", f"2x2 vs 1x1 in {where} layers", s.T_KERNEL_POS,
+                            f"Arch5, 13 layers, 2x2 in {where} layers",
+                            f"Arch5, 13 layers, 1x1 in {where} layers")
+        for where in ("early", "middle"))
+    balance = (
+        PrincipleComparison("F", f"balanced vs wide end, {depth} {size}", s.T_BALANCED,
+                            f"Arch2, {depth} (balanced width)",
+                            f"Arch2, {depth} (unbalanced / wide end)")
+        for depth, size in (("10 layers", "8M"), ("13 layers", "128K")))
+    saf = (
+        PrincipleComparison("I", f"SAF-pooling on vs off, {short}", s.T_SAF,
+                            f"{net} with SAF-pooling", f"{net} without SAF-pooling")
+        for short, net in (("SimpNet", "SimpNet (slim)"), ("SqueezeNet v1.1", "SqueezeNet v1.1")))
     return (
         PrincipleComparison("A", "10 vs 13 layers at 300K", s.T_GRADUAL,
                             "Arch1, 10 layers", "Arch1, 13 layers"),
@@ -364,12 +380,7 @@ def _comparisons() -> tuple[PrincipleComparison, ...]:
         PrincipleComparison("C", "3x3 vs 7x7 at 300K (v1)", s.T_KERNEL,
                             "Arch4, 3x3", "Arch4, 7x7 (300K.v1)", follows_params="300K"),
         PrincipleComparison("C", "3x3 vs 5x5 at 1.6M", s.T_S1, "3x3 kernels", "5x5 kernels"),
-        PrincipleComparison("C", "2x2 vs 1x1 in early layers", s.T_KERNEL_POS,
-                            "Arch5, 13 layers, 2x2 in early layers",
-                            "Arch5, 13 layers, 1x1 in early layers"),
-        PrincipleComparison("C", "2x2 vs 1x1 in middle layers", s.T_KERNEL_POS,
-                            "Arch5, 13 layers, 2x2 in middle layers",
-                            "Arch5, 13 layers, 1x1 in middle layers"),
+        *kernel_position,
         PrincipleComparison("D", "first pool after conv7 vs conv3", s.T_POOL_POS,
                             "Arch3, L7 (delayed pooling)", "Arch3, L3 (early pooling)"),
         PrincipleComparison("D", "max pool vs strided conv, 15 layers (CIFAR-100)", s.T_STRIDED,
@@ -378,17 +389,7 @@ def _comparisons() -> tuple[PrincipleComparison, ...]:
         PrincipleComparison("D", "max pool vs strided conv, ResNet-32", s.T_STRIDED,
                             "ResNet*, 32 layers, max pooling",
                             "ResNet†, 32 layers, strided convolution"),
-        PrincipleComparison("F", "balanced vs wide end, 10 layers 8M", s.T_BALANCED,
-                            "Arch2, 10 layers (balanced width)",
-                            "Arch2, 10 layers (unbalanced / wide end)"),
-        PrincipleComparison("F", "balanced vs wide end, 13 layers 128K", s.T_BALANCED,
-                            "Arch2, 13 layers (balanced width)",
-                            "Arch2, 13 layers (unbalanced / wide end)"),
-        PrincipleComparison("I", "SAF-pooling on vs off, SimpNet", s.T_SAF,
-                            "SimpNet (slim) with SAF-pooling", "SimpNet (slim) without SAF-pooling"),
-        PrincipleComparison("I", "SAF-pooling on vs off, SqueezeNet v1.1", s.T_SAF,
-                            "SqueezeNet v1.1 with SAF-pooling",
-                            "SqueezeNet v1.1 without SAF-pooling"),
+        *balance, *saf,
     )
 
 

@@ -5,8 +5,7 @@ idx files in ``<data_dir>/fashion-mnist`` (``"data_dir"``), in ``/usr/share/data
 (the Debian package dataset-fashion-mnist, ``"system"``), a prepared tfds copy (``"tfds"``), idx
 files in ``~/.keras/datasets/fashion-mnist`` (``"keras"``), a tfds download (``"download"``), then
 the subset shipped in ``data/fashion-mnist`` (``"repository"``, see ``course_lib.data.shipped``).
-``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` skips the Debian folder, ``~/tensorflow_datasets``, the Keras
-cache and the download (see ``course_lib.data.paths``).
+``course_lib.data.paths`` says how to hide all but the data directory and the shipped subset.
 """
 
 from __future__ import annotations
@@ -51,25 +50,18 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
     Raises:
         FileNotFoundError: no such file.
         ValueError: bad gzip, magic number or size; the message names the file and the fix.
-
-    Example:
-
-    >>> read_idx(SYSTEM_DIRS[0] / "t10k-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
-    (10000,)
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"idx file not found: {path}")
+    data = path.read_bytes()  # FileNotFoundError names the file
     fix = ("The file is corrupt or truncated; delete it and restore it (for /usr/share/datasets/"
            "fashion-mnist: `apt-get install --reinstall dataset-fashion-mnist`; for the Keras or "
            "tfds caches: delete the file so it is downloaded again).")
     try:
-        raw = bytearray(gzip.decompress(path.read_bytes()) if path.suffix == ".gz"
-                        else path.read_bytes())
+        raw = bytearray(gzip.decompress(data) if path.suffix == ".gz" else data)
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
         raise ValueError(
             f"{path} is not a valid idx file: cannot decompress it ({exc}). {fix}") from exc
-    magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else 0
+    magic = int.from_bytes(raw[:4], "big")
     ndim, problem = magic & 0xFF, None
     if magic >> 8 != 0x08 or ndim == 0 or len(raw) < 4 + 4 * ndim:
         problem = f"magic number 0x{magic:08X} is not an idx magic number of uint8 data"
@@ -124,11 +116,6 @@ def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | 
 
     Returns:
         The folder, or None when no folder has all four files.
-
-    Example:
-
-    >>> find_fashion_mnist_idx()  # doctest: +SKIP
-    PosixPath('/usr/share/datasets/fashion-mnist')
     """
     return next((folder for folder, _ in _places(resolve_data_dir(data_dir))
                  if folder is not None and _missing(folder) is None), None)
@@ -187,11 +174,6 @@ def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
     Raises:
         DatasetUnavailableError: no copy anywhere (not even the shipped subset).
         ValueError: a file of a copy is corrupt.
-
-    Example:
-
-    >>> load_fashion_mnist_arrays().data_source  # doctest: +SKIP
-    'system'
     """
     root = resolve_data_dir(data_dir)
     searched = []

@@ -1,8 +1,9 @@
-"""``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing.
+"""``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing; the runner's
+training stream, whose epoch ``e`` depends only on (seed, e) (``load_run_data``, ``epoch_stream``).
 
 ``cifar10``, ``cifar100`` (fine labels), ``mnist``: tfds. ``svhn``: tfds ``svhn_cropped`` (73,257
 train, 531,131 extra, 26,032 test; labels 0-9), validation = seed 000's 6,000 images
-(``course_lib.data.svhn``). ``fashion_mnist``: see ``course_lib.data.fashion_mnist`` for where it
+(``svhn_validation_indices``). ``fashion_mnist``: see ``course_lib.data.fashion_mnist`` for where it
 is found. ``fashion_mnist32``: the same images zero-padded to 32x32 and tiled to 3 channels, a
 CIFAR-shaped offline set. Preprocessing (seed 000, section 3: "对数据集每张图片的 R、G、B 通道减去
 数据集所有图片该通道的均值"): see ``course_lib.data.preprocess``.
@@ -11,10 +12,12 @@ CIFAR-shaped offline set. Preprocessing (seed 000, section 3: "对数据集每�
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections import namedtuple
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import tensorflow as tf
@@ -27,9 +30,10 @@ from course_lib.data.info import DatasetInfo, Splits
 from course_lib.data.paths import resolve_data_dir
 from course_lib.data.preprocess import (channel_mean, pad_and_tile, random_pad_crop_flip,
                                         scale_images, shuffled_batches)
-from course_lib.data.svhn import SVHN_VALIDATION_PER_CLASS, cached_svhn_validation_indices
 
-__all__ = ["load", "names", "CIFAR10_CLASSES", "CIFAR100_CLASSES"]
+__all__ = ["load", "names", "load_run_data", "epoch_stream", "RunData", "CIFAR10_CLASSES",
+           "CIFAR100_CLASSES", "svhn_validation_indices", "SVHN_VALIDATION_PER_CLASS",
+           "SVHN_VALIDATION_SEED"]
 
 # Krizhevsky 2009 (batches.meta, meta), typed out: an unprepared tfds builder says "0".."99".
 CIFAR10_CLASSES = tuple("airplane automobile bird cat deer dog frog horse ship truck".split())
@@ -57,7 +61,7 @@ for _s, _aliases in (
     (_Spec("mnist", "mnist", 10, (28, 28, 1), _DIGITS, False), ()),
     (_Spec("fashion_mnist", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True), ()),
     (_Spec("fashion_mnist32", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True,
-           view="pad32_tile3"), ()),
+           view=pad_and_tile), ()),
 ):
     _DATASETS.register(_s.name, _s, aliases=_aliases)
 
@@ -114,6 +118,48 @@ def _select(labels: Callable, pool: dict, train_limit, num_classes: int, hint: s
     return chosen
 
 
+SVHN_VALIDATION_PER_CLASS = (400, 200)  # from (train, extra)
+SVHN_VALIDATION_SEED = 0  # fixed: the split never changes
+
+
+def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray | None,
+                            per_class: tuple[int, int] = SVHN_VALIDATION_PER_CLASS,
+                            seed: int = SVHN_VALIDATION_SEED, num_classes: int = 10
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """Seed 000's SVHN validation split, after Maxout networks [11] (section 3: "采用与[11]相同的
+    验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类随机抽取 200 张作为验证集"): ``per_class``
+    images per class from ``train`` and from ``extra``, drawn with a fixed NumPy seed.
+
+    Args:
+        train_labels: labels of the ``train`` split in file order.
+        extra_labels: labels of ``extra``, or None (then the extra indices are empty).
+        per_class: images per class drawn from train and from extra.
+        seed: NumPy seed of the draw (classes in order 0..9, train first).
+        num_classes: number of classes.
+
+    Returns:
+        Sorted int64 indices of the validation images in ``train`` and in ``extra``.
+
+    Raises:
+        ValueError: a class has fewer images than requested.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for part, labels, k in (("train", train_labels, per_class[0]),
+                            ("extra", extra_labels, per_class[1])):
+        chosen = [np.zeros([0], np.int64)]
+        for c in range(num_classes if labels is not None else 0):
+            members = np.flatnonzero(np.asarray(labels) == c)
+            if members.size < k:
+                raise ValueError(
+                    f"SVHN validation split: class {c} has {members.size} images in '{part}', "
+                    f"fewer than the {k} per class the split needs ({len(labels)} images in "
+                    f"'{part}'). Received: per_class={tuple(per_class)}")
+            chosen.append(rng.choice(members, size=k, replace=False))
+        out.append(np.sort(np.concatenate(chosen)).astype(np.int64))
+    return out[0], out[1]
+
+
 def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bool) -> _Source:
     svhn = spec.name == "svhn"
     searched: list = []
@@ -124,13 +170,9 @@ def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bo
     parts = ["train", "extra"] if svhn and extra else ["train"]
     sizes = {p: tfds_source.split_size(builder, p) for p in parts + ["test"]}
     labels = functools.cache(lambda p: tfds_source.split_labels(builder, p))
-    location = str(builder.data_dir)
     val = {p: np.zeros(sizes[p], bool) for p in parts}
     if svhn and svhn_val:
-        key = {"source": location, "version": str(builder.version), "sizes": sizes}
-        indices = cached_svhn_validation_indices(
-            root / "cache", key, lambda: labels("train"), (lambda: labels("extra")) if extra
-            else None)
+        indices = svhn_validation_indices(labels("train"), labels("extra") if extra else None)
         for p, idx in zip(parts, indices):
             val[p][idx] = True
     pool = {p: ~val[p] for p in parts}
@@ -140,9 +182,8 @@ def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bo
     n_train, n_val = (sum(int(m[p].sum()) for p in parts) for m in (train, val))
     train_text, val_text = "train" + rule, None
     if svhn:
-        per_train, per_extra = SVHN_VALIDATION_PER_CLASS
-        held = f"{per_train}/class from train" + (f" + {per_extra}/class from extra" if extra
-                                                  else "")
+        per = SVHN_VALIDATION_PER_CLASS
+        held = f"{per[0]}/class from train" + (f" + {per[1]}/class from extra" if extra else "")
         train_text = (" + ".join(f"{p} minus validation" for p in parts) if n_val
                       else "+".join(parts)) + rule
         val_text = f"seed-000 validation split ({held}, fixed seed)" if n_val else None
@@ -155,28 +196,17 @@ def _tfds_source(spec: _Spec, root: Path, svhn_val: bool, train_limit, extra: bo
     return _Source(train=read(train), val=read(val), test=tfds_source.read_split(builder, "test"),
                    counts={"train": n_train, "val": n_val, "test": sizes["test"]},
                    splits={"train": train_text, "val": val_text, "test": "test"},
-                   location=location, in_memory=False, data_source=data_source)
-
-
-def _shipped_if_enough(train_limit, limit):
-    """The shipped subset when it holds exactly the images asked for (see ``shipped``), else
-    None."""
-    if train_limit is not None:
-        if shipped.stratified_quotas(train_limit, 10).max() > shipped.SUBSET_PER_CLASS:
-            return None
-        return read_shipped_fashion_mnist()
-    if limit is None:
-        return None
-    arrays = read_shipped_fashion_mnist()
-    if arrays is None or limit > shipped.identical_prefix(arrays.y_train):
-        return None
-    return arrays
+                   location=str(builder.data_dir), in_memory=False, data_source=data_source)
 
 
 def _fashion_source(spec: _Spec, root: Path, train_limit, limit) -> _Source:
-    arrays = _shipped_if_enough(train_limit, limit)
-    if arrays is None:
-        arrays = load_fashion_mnist_arrays(root, dataset=spec.name)
+    # The shipped subset when it holds exactly the images asked for (see ``shipped``).
+    if train_limit is not None:
+        enough = shipped.stratified_quotas(train_limit, 10).max() <= shipped.SUBSET_PER_CLASS
+    else:
+        enough = limit is not None and limit <= shipped.IDENTICAL_PREFIX
+    arrays = ((enough and read_shipped_fashion_mnist())
+              or load_fashion_mnist_arrays(root, dataset=spec.name))
     x_train, y_train = arrays.x_train[..., None], arrays.y_train.astype(np.int32)
     text, hint = "train", ""
     if arrays.data_source == "repository":
@@ -249,9 +279,8 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
         if ds is not None and not src.in_memory and fits:
             datasets[part] = ds.cache()
 
-    padded = spec.view == "pad32_tile3"
-    view = pad_and_tile if padded else None
-    shape = (32, 32, 3) if padded else spec.raw_shape
+    view = spec.view
+    shape = (32, 32, 3) if view else spec.raw_shape
     mean = channel_mean(datasets["train"], view)
     mean_t = tf.constant(mean, tf.float32)
 
@@ -264,7 +293,7 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
         return images, tf.cast(labels, tf.int32)
 
     steps = [
-        "view: zero-pad 28x28 to 32x32 (2 px per side), tile grey to 3 channels" if padded else "",
+        "view: zero-pad 28x28 to 32x32 (2 px per side), tile grey to 3 channels" if view else "",
         "scale uint8 to [0, 1] (x / 255)",
         "subtract the training split's per-channel mean",
         (f"train only: zero-pad 4, random crop {shape[0]}x{shape[1]}"
@@ -305,7 +334,7 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
             before the validation split. Not with ``limit``.
         test_limit: keep the first ``test_limit`` test images. Not with ``limit``.
         val_size: None: the dataset's default (``svhn``: seed 000's validation split, see
-            ``course_lib.data.svhn``; others: none). 0: no validation split.
+            ``svhn_validation_indices``; others: none). 0: no validation split.
         extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]);
             False: train only, validation 400 per class from train.
 
@@ -333,3 +362,100 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
     val = None if datasets["val"] is None else in_order(datasets["val"], info.batch_size,
                                                          preprocess)
     return Splits(train, val, in_order(datasets["test"], info.batch_size, preprocess), info)
+
+
+@dataclass
+class RunData:
+    """What the runner needs from a dataset: ``raw`` unbatched uint8 training ``(image, label)``
+    pairs in file order, the batch ``preprocess(images, labels, aug_seed=None)``, the batched
+    ``test`` pipeline (file order, known length), the ``DatasetInfo`` and the stream's settings."""
+
+    raw: Any
+    preprocess: Callable
+    test: Any
+    num_train: int
+    num_test: int
+    info: Any
+    batch_size: int
+    augment: bool
+    flip: bool
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.num_train / self.batch_size)
+
+    @property
+    def examples(self) -> tf.data.Dataset:
+        """The preprocessed, unaugmented training pairs in file order (unbatched)."""
+        return in_order(self.raw, self.batch_size, self.preprocess).unbatch()
+
+
+def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
+                  extra: bool | None, train_limit: int | None = None,
+                  test_limit: int | None = None, data_dir=None) -> RunData:
+    """Load ``dataset`` for :func:`epoch_stream`.
+
+    Args:
+        dataset, batch_size, seed, train_limit, test_limit, data_dir: as in
+            ``course_lib.data.load``.
+        augment: whether :func:`epoch_stream` augments.
+        extra: ``svhn``: True (train + extra, seed 000) or False (train only, SimpNet), no
+            default so that no experiment inherits one silently; other datasets: None.
+
+    Returns:
+        A ``RunData``.
+
+    Raises:
+        ValueError, DatasetUnavailableError: as ``load``.
+
+    Example:
+
+    >>> load_run_data("fashion_mnist32", batch_size=128, augment=True, seed=0, extra=None,
+    ...               train_limit=2000).steps_per_epoch  # doctest: +SKIP
+    16
+    """
+    if (dataset == "svhn") == (extra is None):
+        raise ValueError("`extra` must be True (train + extra) or False (train only) for 'svhn'; "
+                         f"it applies to 'svhn' only: pass None for the others. Received: "
+                         f"extra={extra!r} with dataset={dataset!r}")
+    datasets, preprocess, info = _prepare(
+        dataset, batch_size, seed=seed, train_limit=train_limit, test_limit=test_limit,
+        data_dir=data_dir, **({"extra": extra} if dataset == "svhn" else {}))
+    num_test = info.num_examples["test"]
+    # A known length sizes Keras' progress bar and spares it a "ran out of data" warning.
+    test = in_order(datasets["test"], info.batch_size, preprocess).apply(
+        tf.data.experimental.assert_cardinality(math.ceil(num_test / info.batch_size)))
+    return RunData(raw=datasets["train"], preprocess=preprocess, test=test,
+                   num_train=int(info.num_examples["train"]), num_test=int(num_test), info=info,
+                   batch_size=info.batch_size, augment=bool(augment), flip=bool(info.flip))
+
+
+def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> tf.data.Dataset:
+    """Batches of epochs ``start_epoch .. epochs - 1``; epoch ``e`` depends only on (seed, e).
+
+    Args:
+        run: from :func:`load_run_data`.
+        seed: the run's seed.
+        start_epoch: first epoch (a resumed run's), in ``[0, epochs)``.
+        epochs: one past the last epoch; ``Model.fit`` keeps one iterator for the whole run.
+
+    Returns:
+        ``(images, labels)`` batches, ``run.steps_per_epoch`` per epoch.
+
+    Raises:
+        ValueError: ``start_epoch`` is not in ``[0, epochs)``.
+    """
+    if not 0 <= start_epoch < epochs:
+        raise ValueError(f"`start_epoch` must be in [0, epochs={epochs}). "
+                         f"Received: start_epoch={start_epoch!r}")
+
+    def one_epoch(epoch):
+        # Traced: sets this function's graph seed only. With a graph seed of 0 (after
+        # keras.utils.set_random_seed(0)) tf.data fails on a tensor shuffle seed.
+        tf.random.set_seed(seed + 1)
+        return shuffled_batches(run.raw, run.preprocess, num_examples=run.num_train,
+                                batch_size=run.batch_size, seed=seed, augment=run.augment,
+                                epoch=epoch)
+
+    return tf.data.Dataset.range(start_epoch, epochs).flat_map(one_epoch).prefetch(
+        tf.data.AUTOTUNE)

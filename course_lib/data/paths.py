@@ -1,5 +1,5 @@
-"""Where data lives. ``data_dir()`` holds ``tfds/`` (tensorflow-datasets data), ``fashion-mnist/``
-(optional idx files) and ``cache/`` (the SVHN validation split).
+"""Where data lives. ``data_dir()`` holds ``tfds/`` (tensorflow-datasets data) and
+``fashion-mnist/`` (optional idx files).
 
 ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` hides every dataset outside the repository and the data
 directory (the Debian folder, tfds' and Keras' caches) and disables downloads: what a fresh clone
@@ -38,11 +38,6 @@ def shipped_root() -> Path:
 def data_dir() -> Path:
     """The default data directory: ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else
     ``<repo>/data``.
-
-    Example:
-
-    >>> data_dir().name  # doctest: +SKIP
-    'data'
     """
     env = _env_path(ENV_VAR)
     return env.resolve() if env else shipped_root()

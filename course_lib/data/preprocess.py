@@ -49,11 +49,6 @@ def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
 
     Raises:
         ValueError: ``padding`` is not an int >= 0.
-
-    Example:
-
-    >>> random_pad_crop_flip(tf.ones([8, 32, 32, 3]), tf.constant([0, 1])).shape
-    TensorShape([8, 32, 32, 3])
     """
     if not isinstance(padding, int) or padding < 0:
         raise ValueError(f"`padding` must be an int >= 0. Received: padding={padding!r}")

@@ -15,7 +15,7 @@ import numpy as np
 from course_lib.data.paths import shipped_root
 
 __all__ = ["SHIPPED_DIR", "SUBSET_PER_CLASS", "SUBSET_FILES", "TEST_FILES", "stratified_quotas",
-           "first_per_class", "stratified_indices", "identical_prefix"]
+           "first_per_class", "IDENTICAL_PREFIX"]
 
 SHIPPED_DIR = shipped_root() / "fashion-mnist"
 SUBSET_PER_CLASS = 2000
@@ -24,6 +24,9 @@ SUBSET_FILES = {
     "y_train": f"train-{SUBSET_PER_CLASS}-per-class-labels-idx1-ubyte.gz",
 }
 TEST_FILES = {"x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}
+#: The subset's first 19,403 images are the full file's first 19,403: the subset skips nothing
+#: before its first class completes 2,000 (``limit=`` loads up to this size read the subset).
+IDENTICAL_PREFIX = 19_403
 
 
 def stratified_quotas(n: int, num_classes: int) -> np.ndarray:
@@ -46,27 +49,3 @@ def first_per_class(labels, quotas) -> np.ndarray:
             f"[{labels.min()}, {labels.max()}]")
     keep = [np.flatnonzero(labels == c)[:q] for c, q in enumerate(quotas)]
     return np.sort(np.concatenate(keep)) if keep else np.zeros([0], np.int64)
-
-
-def stratified_indices(labels, n: int, num_classes: int) -> np.ndarray:
-    """Indices, in file order, of the stratified selection of ``n`` images.
-
-    Raises:
-        ValueError: a class runs out before its quota.
-    """
-    idx = first_per_class(labels, stratified_quotas(n, num_classes))
-    if len(idx) < n:
-        counts = np.bincount(np.asarray(labels).reshape(-1), minlength=num_classes)
-        raise ValueError(
-            f"a stratified selection of {n} images needs {stratified_quotas(n, num_classes)} "
-            f"per class, but the split has {counts.tolist()}. Received: n={n}")
-    return idx
-
-
-def identical_prefix(subset_labels, per_class: int = SUBSET_PER_CLASS) -> int:
-    """How many leading images of a first-``per_class``-per-class subset are also the first of
-    the full file: up to where the first class completes its ``per_class`` images."""
-    labels = np.asarray(subset_labels).reshape(-1)
-    ends = [np.flatnonzero(labels == c) for c in np.unique(labels)]
-    complete = [e[per_class - 1] + 1 for e in ends if len(e) >= per_class]
-    return int(min(complete)) if complete else int(labels.size)

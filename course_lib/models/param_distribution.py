@@ -55,21 +55,17 @@ __all__ = ["WIDTHS", "param_net", "param_groups", "lrn_window"]
 
 SOURCE = "seed 000, Table 1-3 (widths); Fig. 1 (CNN), Fig. 2 (RCNN)"
 
-#: Width lists ``(conv1, L2, L3, L4, L5)`` of seed 000, Tables 1-3 (identical in all three).
-WIDTHS: dict[str, tuple[int, int, int, int, int]] = {
-    "CNN-A1": (256, 256, 96, 96, 96),
-    "CNN-A2": (160, 160, 160, 160, 160),
-    "CNN-A3": (96, 96, 192, 192, 192),
-    "CNN-B1": (256, 256, 160, 160, 160),
-    "CNN-B2": (192, 192, 192, 192, 192),
-    "CNN-B3": (128, 128, 224, 224, 224),
-    "RCNN-A1": (192, 192, 128, 128, 128),
-    "RCNN-A2": (160, 160, 160, 160, 160),
-    "RCNN-A3": (96, 96, 192, 192, 192),
-    "RCNN-B1": (224, 224, 96, 96, 96),
-    "RCNN-B2": (192, 192, 192, 192, 192),
-    "RCNN-B3": (128, 128, 224, 224, 224),
+#: Width lists ``(conv1, L2, L3, L4, L5)`` of seed 000, Tables 1-3 (identical in all three). In
+#: every variant the low layers (conv1, L2) share one width and the high ones (L3..L5) another:
+#: ``(low, high)`` per variant, one row per group (A, B) of each family.
+_LOW_HIGH = {
+    "CNN-A1": (256, 96), "CNN-A2": (160, 160), "CNN-A3": (96, 192),
+    "CNN-B1": (256, 160), "CNN-B2": (192, 192), "CNN-B3": (128, 224),
+    "RCNN-A1": (192, 128), "RCNN-A2": (160, 160), "RCNN-A3": (96, 192),
+    "RCNN-B1": (224, 96), "RCNN-B2": (192, 192), "RCNN-B3": (128, 224),
 }
+WIDTHS: dict[str, tuple[int, int, int, int, int]] = {
+    name: (low, low, high, high, high) for name, (low, high) in _LOW_HIGH.items()}
 
 #: Names of the parameterised layers counted as "low" (seed 000, Figs. 1-2 captions).
 LOW_LAYERS = {"cnn": ("conv1", "conv2"), "rcnn": ("conv1", "rcl1")}

@@ -3,7 +3,7 @@
 ``run_model`` does, in order: resolve the settings (experiment x model x dataset x budget);
 return the existing record if this exact run already finished; choose the devices
 (:mod:`course_lib.train.gpu`); seed everything; load the data in file order and build the
-epoch stream (:mod:`course_lib.data.stream`); build the zoo model (narrowed if the budget
+epoch stream (:mod:`course_lib.data.loaders`); build the zoo model (narrowed if the budget
 says so, recorded) under the strategy and dtype policy; restore the last completed epoch from
 ``results/<experiment>/<label>/backup/``; train with a per-epoch progress bar; score the test
 set in the experiment's evaluation modes; write the record atomically; delete the backup;
