@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 from course_lib.train import results as results_lib
 from course_lib.train.config import Experiment, FrozenMapping, RunSettings, resolve
+from course_lib.train.distributed import MultiWorkerUnsupportedError, cluster_from_env
 from course_lib.train.experiments import get_experiment
 
 __all__ = [
@@ -40,20 +41,6 @@ __all__ = [
 #: Where records go unless told otherwise (relative to the working directory); see
 #: :func:`course_lib.train.results.results_dir` for ``COURSE_RESULTS_DIR`` and Google Drive.
 DEFAULT_RESULTS_DIR = "results"
-
-#: Why one run cannot span several machines here, said when TF_CONFIG asks for it.
-MULTI_WORKER_MESSAGE = (
-    "TF_CONFIG is set, but one run cannot be trained on several workers with this kit: "
-    "Keras {keras}'s Model.fit fails under tf.distribute.MultiWorkerMirroredStrategy (its "
-    "symbolic build and its metric reduction both reject the per-worker values; "
-    "keras-team/keras#20585). Unset TF_CONFIG, and split the experiment across machines with "
-    "`python -m course_lib run EXPERIMENT --shard I/N` (README: Running on several machines)."
-)
-
-
-class MultiWorkerUnsupportedError(RuntimeError):
-    """TF_CONFIG asks for multi-worker training, which Keras 3's ``fit`` cannot do yet."""
-
 
 def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
     """``"I/N"`` (1 <= I <= N) as ``(I, N)``; a pair passes through the same checks.
@@ -355,10 +342,19 @@ def run_model(
     settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
     fp = fingerprint(exp, settings)
     results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
-    if os.environ.get("TF_CONFIG", "").strip():
-        from importlib.metadata import version
+    cluster = cluster_from_env()
+    if cluster is not None:  # one run on several workers (course_lib.train.distributed)
+        from course_lib.train import distributed
 
-        raise MultiWorkerUnsupportedError(MULTI_WORKER_MESSAGE.format(keras=version("keras")))
+        distributed.check_supported(cluster, settings, devices=devices,
+                                    mixed_precision=mixed_precision, jit_compile=jit_compile,
+                                    live=live, callbacks=callbacks)
+        rerun = True  # every worker must train: none can see whether the chief has a record
+        if not cluster.is_chief:  # only the chief keeps a record (TF's multi-worker recipe)
+            import tempfile
+
+            scratch = tempfile.TemporaryDirectory(prefix="course_lib-worker-")
+            results_dir = Path(scratch.name)
     seed_tag = None if settings.seed == exp.seed else settings.seed
     path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
                                    settings.budget, seed=seed_tag)
@@ -386,8 +382,11 @@ def run_model(
 
     started = time.perf_counter()
     spec = zoo.spec(settings.model)
-    acc = gpu.configure(mixed_precision=mixed_precision, jit_compile=jit_compile,
-                        deterministic=deterministic, devices=devices)
+    if cluster is not None:
+        acc = distributed.configure(cluster, deterministic=deterministic)
+    else:
+        acc = gpu.configure(mixed_precision=mixed_precision, jit_compile=jit_compile,
+                            deterministic=deterministic, devices=devices)
     keras.utils.set_random_seed(settings.seed)
     with gpu.op_determinism(acc.deterministic), gpu.mixed_precision_scope(acc.mixed_precision):
         data = load_run_data(
@@ -427,13 +426,19 @@ def run_model(
                       / (f"{results_lib.safe_name(settings.dataset)}__{settings.budget}"
                          + ("" if seed_tag is None else f"__seed{seed_tag}")))
         backup = ResumableBackup(backup_dir, fingerprint=fp)
-        start_epoch, history = backup.restore(net)
+        start_epoch, history = (0, []) if cluster is not None else backup.restore(net)
         title = f"{settings.label} on {settings.dataset} ({settings.budget})"
         if start_epoch:
             print(f"[{exp.name}] {title}: resuming after epoch {start_epoch}/{settings.epochs} "
                   f"from {backup_dir}")
         setup_seconds = time.perf_counter() - started
-        if start_epoch < settings.epochs:
+        if cluster is not None:
+            history = distributed.fit(net, data, strategy=acc.strategy, seed=settings.seed,
+                                      epochs=settings.epochs, worker=cluster.rank,
+                                      verbose=_verbose(verbose),
+                                      title=f"[{exp.name}] {title}")
+            net = distributed.local_copy(net)  # scored and saved on this worker alone
+        elif start_epoch < settings.epochs:
             stream = epoch_stream(data, seed=settings.seed, start_epoch=start_epoch,
                                   epochs=settings.epochs)
             net.fit(
@@ -525,6 +530,13 @@ def run_model(
         record["model_path"] = str(_save_model_atomic(net, path.with_suffix(".keras")))
     results_lib.write_json_atomic(path, record)
     backup.clear()
+    if cluster is not None:
+        distributed.barrier(acc.strategy)  # no worker leaves while the chief still writes
+    if cluster is not None and not cluster.is_chief:
+        scratch.cleanup()
+        print(f"[{exp.name}] {title}: worker {cluster.task_type}:{cluster.task_index} done "
+              f"(test error {record['test_error_pct']:.2f}%); the chief keeps the record")
+        return record
     record["_path"] = str(path)
     ips = record["images_per_second"]
     print(f"[{exp.name}] {title}: test error {record['test_error_pct']:.2f}% "
