@@ -9,6 +9,11 @@ says so, recorded) under the strategy and dtype policy; restore the last complet
 set in the experiment's evaluation modes; write the record atomically; delete the backup;
 print a one-line summary.
 
+With ``TF_CONFIG`` set, one run spans several workers: the model is built under
+``tf.distribute.MultiWorkerMirroredStrategy`` and trained by
+:func:`course_lib.train.distributed.fit` instead of ``Model.fit`` (see that module for what it
+does and its limits); only the chief writes the record.
+
 Example:
 
 >>> from course_lib.train import run_experiment
