@@ -198,6 +198,26 @@ def _float32_outputs(model):
     return wrapped
 
 
+def _build_training_state(net, num_classes: int) -> None:
+    """Create the optimizer's, the loss's and the metrics' variables before ``fit``.
+
+    ``fit`` would create them while tracing its first step, and a ``tf.function`` whose first
+    trace creates variables is traced a second time: building them here (public calls on a
+    one-image dummy, then ``reset_metrics``) saves that second trace of the whole training
+    step (measured: about a third of the setup of a 56-layer net under XLA). Nothing else
+    changes: the slots start at zero either way, and no random numbers are drawn.
+    """
+    import keras
+
+    x = keras.ops.zeros((1, *net.input_shape[1:]))
+    y = keras.ops.zeros((1,), dtype="int32")
+    y_pred = keras.ops.full((1, num_classes), 1.0 / num_classes, dtype="float32")
+    net.compute_loss(x=x, y=y, y_pred=y_pred)
+    net.compute_metrics(x, y, y_pred, sample_weight=None)
+    net.reset_metrics()
+    net.optimizer.build(net.trainable_variables)
+
+
 def _params(model, family: str) -> dict:
     import numpy as np
 
@@ -424,6 +444,8 @@ def run_model(
                 metrics=["accuracy"],
                 jit_compile=acc.jit_compile,
             )
+            if acc.replicas == 1:
+                _build_training_state(net, info.num_classes)
         params = _params(net, spec.family)
 
         backup_dir = (Path(results_dir) / results_lib.safe_name(exp.name)
