@@ -12,8 +12,8 @@ test set (one batch of 8 mock images, so that the evaluation modes stay cheap).
 These cases are marked ``rehearsal``: ``make test`` leaves them out and ``make test-rehearsal``
 (run by CI) runs them, two at a time (``pytest -n 2``): a case is mostly one single-threaded XLA
 compile of the training step plus two steps, so two cases share a 2-core machine well (measured
-under light load: 177-185 s for the six, against 704 s one after the other before the runner
-stopped tracing the first step twice).
+on a shared 2-core machine: 177-185 s for the six two at a time; one at a time they took 494 s,
+and 704 s before the runner stopped tracing the first step twice, both under heavier load).
 """
 import dataclasses
 
