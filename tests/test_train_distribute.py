@@ -188,7 +188,8 @@ def test_cli_says_it_in_one_line(tmp_path):
                                                             "127.0.0.1:3"]},
                                      "task": {"type": "worker", "index": 0}}))
     out = subprocess.run([sys.executable, "-m", "course_lib", "run", "param-distribution",
-                          "--models", "CNN-A2", "--budget", "smoke", "--results-dir", str(tmp_path)],
+                          "--models", "CNN-A2", "--budget", "smoke",
+                          "--results-dir", str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert out.returncode == 1
     lines = [line for line in out.stderr.splitlines() if line.strip()]

@@ -28,9 +28,10 @@ mode) runs on a one-device copy of the trained model (:func:`local_copy`).
 Limits, said in :data:`LIMITS` and enforced by :func:`check_supported`: float32 only (no
 ``mixed_float16``), no XLA, one device per worker, a global batch divisible by the number of
 workers, no live curves or extra callbacks, no resumption (an interrupted multi-worker run
-starts again from epoch 0), no ``init_from`` runs. Dropout masks are drawn on each worker for
-its own rows (the same distribution, not the same masks as one device) and BatchNormalization
-normalises each worker's rows with their own statistics (Keras' default, no synchronised BN),
+starts again from epoch 0, and every worker trains even when the chief has the record), no
+``init_from`` runs. Dropout masks are drawn on each worker for its own rows, from generators
+reseeded per worker (the same distribution, not the same masks as one device), and
+BatchNormalization normalises each worker's rows with their own statistics (Keras' default),
 so a run with dropout or BN in training mode is equivalent to, not equal to, the one-device run;
 without them it gives the one-device weights up to float rounding (tests/test_train_distribute.py).
 
@@ -50,8 +51,8 @@ import os
 import time
 from dataclasses import dataclass
 
-__all__ = ["Cluster", "MultiWorkerUnsupportedError", "TFConfigError", "cluster_from_env", "check_supported",
-           "configure", "fit", "barrier", "local_copy", "LIMITS",
+__all__ = ["Cluster", "MultiWorkerUnsupportedError", "TFConfigError", "cluster_from_env",
+           "check_supported", "configure", "fit", "barrier", "local_copy", "LIMITS",
            "WORKER_SEED_STRIDE"]
 
 #: What a multi-worker run does not do; the README and every refusal repeat it.
@@ -107,8 +108,8 @@ def cluster_from_env(environ=None) -> Cluster | None:
     """The cluster of ``TF_CONFIG``, or ``None`` when it is unset or empty.
 
     Raises:
-        TFConfigError: (a ``ValueError``) ``TF_CONFIG`` is not JSON, has no ``cluster.worker`` list, or its ``task``
-            is not one of the cluster's ``chief``/``worker`` tasks.
+        TFConfigError: (a ``ValueError``) ``TF_CONFIG`` is not JSON, has no ``cluster.worker``
+            list, or its ``task`` is not one of the cluster's ``chief``/``worker`` tasks.
     """
     raw = (os.environ if environ is None else environ).get("TF_CONFIG", "").strip()
     if not raw:
@@ -176,8 +177,8 @@ def configure(cluster: Cluster, *, deterministic="auto"):
 
     The strategy is created on the first call, which must come before any other TensorFlow
     operation runs in the process (collective ops are configured at start-up), and reused
-    by later runs in the same process. Float32, no XLA; ``deterministic="auto"`` turns op determinism on
-    for CPU workers, as for one-device runs.
+    by later runs in the same process. Float32, no XLA; ``deterministic="auto"`` turns op
+    determinism on for CPU workers, as for one-device runs.
     """
     import platform
 
