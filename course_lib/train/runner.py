@@ -204,8 +204,9 @@ def _build_training_state(net, num_classes: int) -> None:
     ``fit`` would create them while tracing its first step, and a ``tf.function`` whose first
     trace creates variables is traced a second time: building them here (public calls on a
     one-image dummy, then ``reset_metrics``) saves that second trace of the whole training
-    step (measured: about a third of the setup of a 56-layer net under XLA). Nothing else
-    changes: the slots start at zero either way, and no random numbers are drawn.
+    step (measured: Plain-56's full configuration under XLA, first step 47.5 -> 37.5 s of
+    CPU). Nothing else changes: the slots start at zero either way and no random numbers are
+    drawn (a seeded smoke record is bit-identical).
     """
     import keras
 
