@@ -39,9 +39,10 @@ test: $(STAMP)
 	COURSE_BUDGET=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider -m "not rehearsal" $(PYTEST_ARGS)
 
 # The GPU path (full widths, batch, schedule, mixed_float16, XLA) rehearsed on CPU: two training
-# steps per experiment's heaviest model (tests/test_full_rehearsal.py; several minutes; CI runs it).
+# steps per experiment's heaviest model (tests/test_full_rehearsal.py; CI runs it). Mostly
+# single-threaded XLA compiles, so two cases run at a time (-n 2): about 3 min on 2 cores.
 test-rehearsal: $(STAMP)
-	$(BIN)/python -m pytest tests/test_full_rehearsal.py -p no:cacheprovider -m rehearsal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/test_full_rehearsal.py -p no:cacheprovider -m rehearsal -n 2 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	COURSE_BUDGET=smoke $(BIN)/python -m pytest $(FAST_TESTS) --nbval-lax -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)

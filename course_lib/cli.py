@@ -60,8 +60,9 @@ examples:
 
 several machines: --shard I/N runs every N-th (model, dataset, seed) run of the grid, starting
 at the I-th; give every machine the same selection and shards 1/N .. N/N, then copy the result
-folders together or pass them all to `report --results-dir`. One run on several workers
-(TF_CONFIG, MultiWorkerMirroredStrategy) is refused: Keras 3's fit does not support it yet.
+folders together or pass them all to `report --results-dir`. One run on several workers:
+start the same command on each with its TF_CONFIG (tf.distribute.MultiWorkerMirroredStrategy,
+one device per worker, float32, no resumption); only the chief writes the record.
 
 budgets:
 {{budgets}}
@@ -339,6 +340,7 @@ def _quiet_logs(verbose: bool) -> None:
 
 def _cmd_run(args) -> int:
     from course_lib.data import DatasetUnavailableError
+    from course_lib.train.distributed import TFConfigError
     from course_lib.train.runner import MultiWorkerUnsupportedError, run_experiment
 
     try:
@@ -349,7 +351,7 @@ def _cmd_run(args) -> int:
             mixed_precision=False if args.no_mixed_precision else "auto",
             verbose=2 if args.quiet else "auto",
         )
-    except (DatasetUnavailableError, MultiWorkerUnsupportedError) as err:
+    except (DatasetUnavailableError, MultiWorkerUnsupportedError, TFConfigError) as err:
         print(f"{_PROG} run: error: {err}", file=sys.stderr)
         return 1
     return 0

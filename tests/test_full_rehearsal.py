@@ -10,7 +10,10 @@ source dataset's shape), the number of steps (a callback stops training after tw
 test set (one batch of 8 mock images, so that the evaluation modes stay cheap).
 
 These cases are marked ``rehearsal``: ``make test`` leaves them out and ``make test-rehearsal``
-(run by CI) runs them.
+(run by CI) runs them, two at a time (``pytest -n 2``): a case is mostly one single-threaded XLA
+compile of the training step plus two steps, so two cases share a 2-core machine well (measured
+on a shared 2-core machine: 177-185 s for the six two at a time; one at a time they took 494 s,
+and 704 s before the runner stopped tracing the first step twice, both under heavier load).
 """
 import dataclasses
 
@@ -44,14 +47,21 @@ HEAVIEST = {
 #: dataset of every experiment was rehearsed once (10 cases, about 33 min of CPU under load):
 #: too slow to repeat on every CI run, and the datasets differ only in their input pipeline,
 #: which the smoke and tfds mock tests already cover.
-CASES = [(name, model, get_experiment(name).datasets[0]) for name, model in HEAVIEST.items()]
+#: Costliest first, so that ``pytest -n 2`` (``make test-rehearsal``) starts the long cases
+#: early and the two workers finish together. CPU seconds per case, measured on the 2-core
+#: machine (first step = trace + XLA compile + step; then one more step, validation, modes):
+#: SimpNet-8.9M 92 (a step 30), Arch2-10L-Balanced 63 (16.5), Plain-56 51 (compile 25),
+#: RCNN-B2 46 (16.5), the two VGG-E about 25 each.
+COST_ORDER = ("simpnet", "simpnet-principles", "resnet-degradation", "param-distribution",
+              "vgg-depth", "vgg-init")
+CASES = [(name, HEAVIEST[name], get_experiment(name).datasets[0]) for name in COST_ORDER]
 STEPS = 2
 #: Test images the evaluation modes score (one small batch: the modes' code paths, not their cost).
 EVAL_IMAGES = 8
 
 
 def test_every_experiment_is_rehearsed():
-    assert set(HEAVIEST) == set(EXPERIMENTS)
+    assert set(HEAVIEST) == set(EXPERIMENTS) == set(COST_ORDER)
     for name, model in HEAVIEST.items():
         get_experiment(name).model(model)  # raises if the model left the experiment
 

@@ -1,0 +1,362 @@
+"""One run on several workers: ``TF_CONFIG`` and ``tf.distribute.MultiWorkerMirroredStrategy``.
+
+Keras 3's ``Model.fit`` cannot train under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585:
+it fails in its symbolic build and in the reduction of its metrics), so when ``TF_CONFIG`` names
+a cluster, :func:`course_lib.train.run_model` trains through :func:`fit`, a loop driven by the
+strategy itself, TensorFlow's recipe for custom training loops:
+
+* the model and its Keras optimiser are built under ``strategy.scope()`` (the runner does that);
+* :func:`fit` feeds every worker, through ``strategy.distribute_datasets_from_function``, its
+  slice of the *same* global batches a one-device run draws: worker ``i`` of ``n`` gets rows
+  ``[i*b, (i+1)*b)`` of every global batch of ``B = n*b`` images (augmented as a whole, so the
+  crops and flips are those of the one-device run);
+* ``strategy.run`` runs a ``tf.function`` step on each worker: per-example losses summed and
+  divided by the global batch size (``tf.nn.compute_average_loss``), the weight-decay term
+  divided by the number of replicas (``tf.nn.scale_regularization_loss``), ``tf.GradientTape``
+  gradients, then ``optimizer.apply_gradients``, which sums the gradients across replicas
+  itself (Keras 3's TensorFlow optimiser all-reduces in a replica context,
+  ``TFOptimizer._all_reduce_sum_gradients``) -- so every worker applies the gradient of the
+  whole global batch, as one device does;
+* losses and correct predictions are summed across workers (``strategy.reduce``), so the
+  per-epoch history has the same train and test loss / error a one-device run records.
+
+Only the chief (``task.type == "chief"``, or worker 0 when the cluster has no chief) keeps the
+result record and the ``.keras`` file; the other workers write theirs to a temporary folder that
+is deleted, as TensorFlow's multi-worker tutorial does. The final scoring (every evaluation
+mode) runs on a one-device copy of the trained model (:func:`local_copy`).
+
+Limits, said in :data:`LIMITS` and enforced by :func:`check_supported`: float32 only (no
+``mixed_float16``), no XLA, one device per worker, a global batch divisible by the number of
+workers, no live curves or extra callbacks, no resumption (an interrupted multi-worker run
+starts again from epoch 0, and every worker trains even when the chief has the record), no
+``init_from`` runs. Dropout masks are drawn on each worker for its own rows, from generators
+reseeded per worker (the same distribution, not the same masks as one device), and
+BatchNormalization normalises each worker's rows with their own statistics (Keras' default),
+so a run with dropout or BN in training mode is equivalent to, not equal to, the one-device run;
+without them it gives the one-device weights up to float rounding (tests/test_train_distribute.py).
+
+Example (two processes, one per worker; same command with ``"index": 1`` on the second):
+
+>>> import json, os
+>>> os.environ["TF_CONFIG"] = json.dumps({
+...     "cluster": {"worker": ["host1:12345", "host2:12345"]},
+...     "task": {"type": "worker", "index": 0}})
+>>> run_model("param-distribution", "CNN-A2", budget="quick")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+
+__all__ = ["Cluster", "MultiWorkerUnsupportedError", "TFConfigError", "cluster_from_env",
+           "check_supported", "configure", "fit", "barrier", "local_copy", "LIMITS",
+           "WORKER_SEED_STRIDE"]
+
+#: What a multi-worker run does not do; the README and every refusal repeat it.
+LIMITS = (
+    "float32 only (no mixed_float16), no XLA, one device per worker, a global batch divisible "
+    "by the number of workers, no live curves or extra callbacks, no resumption (an "
+    "interrupted multi-worker run starts again from epoch 0, and every worker trains even when "
+    "the chief has the record), no init_from runs; dropout masks "
+    "and BatchNormalization statistics are per worker"
+)
+
+
+#: Offset between the dropout seeds of consecutive workers (:func:`fit`).
+WORKER_SEED_STRIDE = 1_000_003
+
+
+class MultiWorkerUnsupportedError(RuntimeError):
+    """``TF_CONFIG`` asks for a multi-worker run with an option it cannot honour."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The cluster ``TF_CONFIG`` describes, as the runner needs it.
+
+    Attributes:
+        workers: number of training tasks (``chief`` + ``worker`` jobs).
+        task_type: this process's job (``"worker"`` or ``"chief"``).
+        task_index: this process's index within its job.
+        is_chief: whether this process keeps the record (the chief, or worker 0 without one).
+        rank: this task's place among all training tasks (the chief first), 0-based.
+    """
+
+    workers: int
+    task_type: str
+    task_index: int
+    is_chief: bool
+    rank: int
+
+
+class TFConfigError(ValueError):
+    """``TF_CONFIG`` is set but does not describe a cluster and this process's task in it."""
+
+
+def _bad_config(problem: str, raw: str) -> TFConfigError:
+    return TFConfigError(
+        f"TF_CONFIG {problem}. It must be JSON like {{\"cluster\": {{\"worker\": "
+        "[\"host1:port\", \"host2:port\"]}, \"task\": {\"type\": \"worker\", \"index\": 0}}. "
+        f"Received: TF_CONFIG={raw!r}"
+    )
+
+
+def cluster_from_env(environ=None) -> Cluster | None:
+    """The cluster of ``TF_CONFIG``, or ``None`` when it is unset or empty.
+
+    Raises:
+        TFConfigError: (a ``ValueError``) ``TF_CONFIG`` is not JSON, has no ``cluster.worker``
+            list, or its ``task`` is not one of the cluster's ``chief``/``worker`` tasks.
+    """
+    raw = (os.environ if environ is None else environ).get("TF_CONFIG", "").strip()
+    if not raw:
+        return None
+    try:
+        config = json.loads(raw)
+    except ValueError:
+        raise _bad_config("is not valid JSON", raw) from None
+    cluster = config.get("cluster") if isinstance(config, dict) else None
+    task = config.get("task") if isinstance(config, dict) else None
+    if not isinstance(cluster, dict) or not isinstance(cluster.get("worker", []), list):
+        raise _bad_config("has no `cluster` with a `worker` list", raw)
+    chiefs, workers = cluster.get("chief", []), cluster.get("worker", [])
+    if not isinstance(task, dict) or task.get("type") not in ("chief", "worker"):
+        raise _bad_config("has no `task` of type 'chief' or 'worker'", raw)
+    index = task.get("index", 0)
+    job = chiefs if task["type"] == "chief" else workers
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(job):
+        raise _bad_config(f"names task index {index!r}, not one of its {task['type']} tasks",
+                          raw)
+    return Cluster(workers=len(chiefs) + len(workers), task_type=task["type"],
+                   task_index=index,
+                   is_chief=task["type"] == "chief" or (not chiefs and index == 0),
+                   rank=index if task["type"] == "chief" else len(chiefs) + index)
+
+
+def _refuse(what: str, received: str) -> MultiWorkerUnsupportedError:
+    return MultiWorkerUnsupportedError(
+        f"TF_CONFIG is set (a multi-worker run), which cannot {what}. Multi-worker runs have "
+        f"these limits: {LIMITS}. Unset TF_CONFIG for a one-machine run, or split an experiment "
+        f"across machines with `python -m course_lib run EXPERIMENT --shard I/N`. "
+        f"Received: {received}"
+    )
+
+
+def check_supported(cluster: Cluster, settings, *, devices=None, mixed_precision="auto",
+                    jit_compile="auto", live=None, callbacks=()) -> None:
+    """Raise one :class:`MultiWorkerUnsupportedError` for an option a multi-worker run lacks."""
+    if settings.batch_size % cluster.workers:
+        raise _refuse(f"split a global batch of {settings.batch_size} images evenly over "
+                      f"{cluster.workers} workers", f"batch_size={settings.batch_size}, "
+                      f"workers={cluster.workers}")
+    checks = (
+        (mixed_precision in (True, "mixed_float16"), "train in mixed_float16",
+         f"mixed_precision={mixed_precision!r}"),
+        (jit_compile is True, "compile with XLA", f"jit_compile={jit_compile!r}"),
+        (devices is not None, "take a device list (one device per worker)",
+         f"devices={devices!r}"),
+        (live is True, "draw live curves", f"live={live!r}"),
+        (bool(list(callbacks)), "call Keras callbacks (there is no Model.fit)",
+         f"callbacks={list(callbacks)!r}"),
+        (bool(settings.init_from), "start from another run's weights",
+         f"init_from={settings.init_from!r}"),
+    )
+    for failed, what, received in checks:
+        if failed:
+            raise _refuse(what, received)
+
+
+_STRATEGIES: dict = {}
+
+
+def configure(cluster: Cluster, *, deterministic="auto"):
+    """The ``MultiWorkerMirroredStrategy`` of ``TF_CONFIG`` as an ``Accelerator``.
+
+    The strategy is created on the first call, which must come before any other TensorFlow
+    operation runs in the process (collective ops are configured at start-up), and reused
+    by later runs in the same process. Float32, no XLA; ``deterministic="auto"`` turns op
+    determinism on for CPU workers, as for one-device runs.
+    """
+    import platform
+
+    import tensorflow as tf
+
+    from course_lib.train.gpu import Accelerator, _gpu_description
+
+    if deterministic not in (True, False, "auto"):
+        raise ValueError("`deterministic` must be one of (True, False, 'auto'). "
+                         f"Received: deterministic={deterministic!r}")
+    gpus = tf.config.list_physical_devices("GPU")
+    # One strategy per process: collective ops are configured once, so the runs of an
+    # experiment (run_experiment) share the first run's strategy.
+    if cluster not in _STRATEGIES:
+        _STRATEGIES[cluster] = tf.distribute.MultiWorkerMirroredStrategy()
+    strategy = _STRATEGIES[cluster]
+    if strategy.num_replicas_in_sync != cluster.workers:
+        raise _refuse(
+            "run several devices per worker; give each worker process one GPU "
+            "(CUDA_VISIBLE_DEVICES) or none",
+            f"{strategy.num_replicas_in_sync} replicas for {cluster.workers} workers")
+    kind = "gpu" if gpus else "cpu"
+    hardware = _gpu_description(gpus)[0] if gpus else (platform.processor()
+                                                        or platform.machine() or "CPU")
+    return Accelerator(
+        strategy=strategy, replicas=int(strategy.num_replicas_in_sync),
+        devices=[f"/job:{cluster.task_type}/task:{cluster.task_index}/{kind}:0"], kind=kind,
+        mixed_precision="float32", jit_compile=False,
+        deterministic=(kind == "cpu") if deterministic == "auto" else bool(deterministic),
+        description=(f"{cluster.workers} workers (MultiWorkerMirroredStrategy), one "
+                     f"{kind.upper()} each ({hardware} here)"),
+    )
+
+
+def _worker_rows(dataset, index: int, count: int, batch_size: int):
+    """Rows ``[index*b, (index+1)*b)`` of every global batch, with the global batch's size."""
+    import tensorflow as tf
+
+    rows = batch_size // count
+
+    def take(images, labels):
+        size = tf.shape(labels)[0]
+        start = tf.minimum(index * rows, size)
+        stop = tf.minimum(start + rows, size)
+        return images[start:stop], labels[start:stop], size
+
+    return dataset.map(take)
+
+
+def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose: int = 2,
+        title: str = "") -> list[dict]:
+    """Train ``net`` (built and compiled under ``strategy.scope()``) for ``epochs`` epochs.
+
+    Args:
+        net: the model, its optimiser and loss from ``compile`` (under the strategy's scope).
+        data: the run's ``RunData`` (:func:`course_lib.data.load_run_data`).
+        strategy: the ``MultiWorkerMirroredStrategy``.
+        seed: the run's seed (the epoch stream's and the dropout reseeding's).
+        epochs: number of epochs, all run here (no resumption).
+        worker: this worker's rank (0 for the chief). Its dropout generators are reseeded
+            each epoch from ``seed + worker * WORKER_SEED_STRIDE`` (``EpochReseed``), so the
+            workers draw different masks for their different rows.
+        verbose: 0 silent, else one line per epoch.
+        title: printed at the start of each epoch line.
+
+    Returns:
+        The history, one entry per epoch as the one-device runner records it (train and test
+        loss and error, learning rate, seconds, eval_seconds).
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from course_lib.data import epoch_stream
+    from course_lib.train.callbacks import EpochReseed, _history_entry, _to_float
+
+    batch_size = data.batch_size
+    per_example = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=getattr(net.loss, "from_logits", False), reduction=None)
+    optimizer = net.optimizer
+
+    def train_input(context):
+        stream = epoch_stream(data, seed=seed, start_epoch=0, epochs=epochs)
+        return _worker_rows(stream, context.input_pipeline_id, context.num_input_pipelines,
+                            batch_size)
+
+    def test_input(context):
+        return _worker_rows(data.test, context.input_pipeline_id,
+                            context.num_input_pipelines, batch_size)
+
+    def sums(labels, probabilities, losses):
+        """Loss sum and correct count of this replica's rows."""
+        correct = tf.cast(tf.argmax(probabilities, axis=-1, output_type=labels.dtype)
+                          == labels, tf.float32)
+        return tf.reduce_sum(losses), tf.reduce_sum(correct)
+
+    def replica_train_step(images, labels, global_size):
+        with tf.GradientTape() as tape:
+            probabilities = net(images, training=True)
+            losses = per_example(labels, probabilities)
+            regularization = tf.add_n([tf.reduce_sum(v) for v in net.losses]) \
+                if net.losses else tf.constant(0.0)
+            loss = (tf.nn.compute_average_loss(losses, global_batch_size=global_size)
+                    + tf.nn.scale_regularization_loss(regularization))
+        gradients = tape.gradient(loss, net.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, net.trainable_variables))  # sums across replicas
+        loss_sum, correct = sums(labels, probabilities, losses)
+        rows = tf.cast(tf.shape(labels)[0], tf.float32)
+        # Keras' train loss is the batch-size-weighted mean of (mean loss + weight-decay term).
+        return loss_sum + rows * regularization, correct, rows
+
+    def replica_test_step(images, labels, _):
+        probabilities = net(images, training=False)
+        losses = per_example(labels, probabilities)
+        loss_sum, correct = sums(labels, probabilities, losses)
+        return loss_sum, correct, tf.cast(tf.shape(labels)[0], tf.float32)
+
+    def reduced(step):
+        @tf.function
+        def run(batch):
+            outputs = strategy.run(step, args=batch)
+            return [strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for v in outputs]
+        return run
+
+    train_step, test_step = reduced(replica_train_step), reduced(replica_test_step)
+    train_batches = iter(strategy.distribute_datasets_from_function(train_input))
+    test_batches = strategy.distribute_datasets_from_function(test_input)
+    reseed = EpochReseed(seed + worker * WORKER_SEED_STRIDE)
+    reseed.set_model(net)
+    history = []
+    for epoch in range(epochs):
+        reseed.on_epoch_begin(epoch)
+        started = time.perf_counter()
+        totals = np.zeros(3)
+        for _ in range(data.steps_per_epoch):
+            totals += [float(v) for v in train_step(next(train_batches))]
+        seconds = time.perf_counter() - started
+        test_totals = np.zeros(3)
+        for batch in test_batches:
+            test_totals += [float(v) for v in test_step(batch)]
+        regularization = float(sum(keras.ops.sum(v) for v in net.losses)) if net.losses else 0.0
+        logs = {"loss": totals[0] / totals[2], "accuracy": totals[1] / totals[2],
+                "val_loss": test_totals[0] / test_totals[2] + regularization,
+                "val_accuracy": test_totals[1] / test_totals[2]}
+        learning_rate = _to_float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        entry = _history_entry(epoch + 1, logs, seconds, learning_rate)
+        entry["eval_seconds"] = round(time.perf_counter() - started - seconds, 4)
+        history.append(entry)
+        if verbose:
+            print(f"{title}: epoch {epoch + 1}/{epochs} | loss {logs['loss']:.4f} | "
+                  f"test error {entry['test_error_pct']:.2f}% | {seconds:.1f} s", flush=True)
+    return history
+
+
+def barrier(strategy) -> None:
+    """Wait until every worker gets here (a collective sum of ones, checked)."""
+    import tensorflow as tf
+
+    count = strategy.reduce(tf.distribute.ReduceOp.SUM,
+                            strategy.run(lambda: tf.constant(1.0)), axis=None)
+    if int(count) != strategy.num_replicas_in_sync:
+        raise RuntimeError(f"Barrier counted {int(count)} of {strategy.num_replicas_in_sync} "
+                           "workers.")
+
+
+def local_copy(net):
+    """A one-device copy of ``net`` (same weights, weight decay, loss and metrics), compiled.
+
+    Made outside the strategy's scope, so ``predict``/``evaluate`` (and saving) run on this
+    worker alone, without the collective ops ``MultiWorkerMirroredStrategy`` would need.
+    """
+    import keras
+
+    copy = keras.models.clone_model(net)
+    copy.set_weights(net.get_weights())
+    for source, target in zip(net.trainable_variables, copy.trainable_variables):
+        target.regularizer = source.regularizer
+    copy.compile(loss=net.loss, metrics=["accuracy"])
+    if hasattr(net, "width_multiplier"):
+        copy.width_multiplier = net.width_multiplier
+    return copy
