@@ -40,7 +40,7 @@ test: $(STAMP)
 
 # The GPU path (full widths, batch, schedule, mixed_float16, XLA) rehearsed on CPU: two training
 # steps per experiment's heaviest model (tests/test_full_rehearsal.py; CI runs it). Mostly
-# single-threaded XLA compiles, so two cases run at a time (-n 2): about 3 min on 2 cores.
+# single-threaded XLA compiles, so two cases run at a time (-n 2): 11 cases, about 6 min on 2 cores.
 test-rehearsal: $(STAMP)
 	$(BIN)/python -m pytest tests/test_full_rehearsal.py -p no:cacheprovider -m rehearsal -n 2 $(PYTEST_ARGS)
 
