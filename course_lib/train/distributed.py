@@ -146,8 +146,13 @@ def _refuse(what: str, received: str) -> MultiWorkerUnsupportedError:
 
 
 def check_supported(cluster: Cluster, settings, *, devices=None, mixed_precision="auto",
-                    jit_compile="auto", live=None, callbacks=()) -> None:
-    """Raise one :class:`MultiWorkerUnsupportedError` for an option a multi-worker run lacks."""
+                    jit_compile="auto", deterministic="auto", live=None, callbacks=()) -> None:
+    """Raise one :class:`MultiWorkerUnsupportedError` for an option a multi-worker run lacks
+    (a ``ValueError`` first for a value no run accepts, as one-device runs do)."""
+    from course_lib.train.gpu import check_options
+
+    check_options(mixed_precision=mixed_precision, jit_compile=jit_compile,
+                  deterministic=deterministic)
     if settings.batch_size % cluster.workers:
         raise _refuse(f"split a global batch of {settings.batch_size} images evenly over "
                       f"{cluster.workers} workers", f"batch_size={settings.batch_size}, "
@@ -184,11 +189,9 @@ def configure(cluster: Cluster, *, deterministic="auto"):
 
     import tensorflow as tf
 
-    from course_lib.train.gpu import Accelerator, _gpu_description
+    from course_lib.train.gpu import Accelerator, _gpu_description, check_options
 
-    if deterministic not in (True, False, "auto"):
-        raise ValueError("`deterministic` must be one of (True, False, 'auto'). "
-                         f"Received: deterministic={deterministic!r}")
+    check_options(deterministic=deterministic)
     gpus = tf.config.list_physical_devices("GPU")
     # One strategy per process: collective ops are configured once, so the runs of an
     # experiment (run_experiment) share the first run's strategy.

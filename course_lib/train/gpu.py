@@ -24,7 +24,7 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Accelerator", "configure", "gpu_details", "mixed_precision_scope", "op_determinism"]
+__all__ = ["Accelerator", "check_options", "configure", "gpu_details", "mixed_precision_scope", "op_determinism"]
 
 
 @dataclass
@@ -103,6 +103,19 @@ def _enable_memory_growth(tf, gpus) -> None:
             pass
 
 
+def check_options(**options) -> None:
+    """Raise one ``ValueError`` for a device option (``mixed_precision``, ``jit_compile``,
+    ``deterministic``; those given) outside its accepted values."""
+    for name, value in options.items():
+        allowed = (True, False, "auto")
+        if name == "mixed_precision":
+            allowed += ("mixed_float16", "float32")
+        if value not in allowed:
+            raise ValueError(
+                f"`{name}` must be one of {allowed}. Received: {name}={value!r}"
+            )
+
+
 def configure(
     *,
     mixed_precision: str | bool = "auto",
@@ -138,16 +151,8 @@ def configure(
     """
     import tensorflow as tf
 
-    for name, value in (("mixed_precision", mixed_precision), ("jit_compile", jit_compile),
-                        ("deterministic", deterministic)):
-        allowed = (True, False, "auto")
-        if name == "mixed_precision":
-            allowed += ("mixed_float16", "float32")
-        if value not in allowed:
-            raise ValueError(
-                f"`{name}` must be one of {allowed}. Received: {name}={value!r}"
-            )
-
+    check_options(mixed_precision=mixed_precision, jit_compile=jit_compile,
+                  deterministic=deterministic)
     gpus = tf.config.list_physical_devices("GPU")
     _enable_memory_growth(tf, gpus)
 

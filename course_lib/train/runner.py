@@ -374,7 +374,7 @@ def run_model(
 
         distributed.check_supported(cluster, settings, devices=devices,
                                     mixed_precision=mixed_precision, jit_compile=jit_compile,
-                                    live=live, callbacks=callbacks)
+                                    deterministic=deterministic, live=live, callbacks=callbacks)
         rerun = True  # every worker must train: none can see whether the chief has a record
         if not cluster.is_chief:  # only the chief keeps a record (TF's multi-worker recipe)
             import tempfile
