@@ -45,6 +45,29 @@ with open(sys.argv[2] + ".json", "w") as f:
 """
 
 
+#: How close two workers must come to one device. Both runs do the same float32 arithmetic in
+#: another order (two workers sum each half of the global batch, then the halves; one device sums
+#: the 32 rows at once), so the results differ by rounding, and by how much depends on the CPU:
+#: largest weight difference after the 8 steps 3e-8 on the machine the kit was developed on,
+#: 8.06e-5 on a second 2-core machine (test loss 2.3245425 vs 2.3245137, 1.2e-5 relative).
+#: A real bug moves far more: a doubled gradient (the loss divided by the per-worker batch
+#: instead of the global one, or a second all-reduce) changes the weights by about 1e-2 and the
+#: loss by about 1e-2 relative. The tolerances sit on a log scale between the two: 1e-3 is 12x
+#: above the largest rounding difference seen and 10x below the smallest bug; the loss's 1e-3
+#: is 80x above rounding and 10x below the bug.
+WEIGHT_ATOL = 1e-3
+LOSS_RTOL = 1e-3
+#: Error rates are counts of images: rounding may flip an image that sits on a boundary.
+FLIPPED_IMAGES = 2
+
+
+def _error_tolerance(runs, key):
+    """``FLIPPED_IMAGES`` images, in percentage points of the split ``key`` is measured on."""
+    config = json.loads(Path(runs["single"]["_path"]).read_text())["config"]
+    count = config["num_test"] if key.startswith("test") else config["num_train"]
+    return 100.0 * FLIPPED_IMAGES / count + 1e-9
+
+
 def _free_ports(count):
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:
@@ -105,24 +128,20 @@ def test_two_workers_give_the_one_device_weights(runs):
     assert len(single.files) == len(chief.files) > 0
     moved = 0.0
     for key in single.files:
-        # float32: the two workers sum each half of the batch and then the halves, one device
-        # sums the 32 rows at once, so the gradients differ by a few ulps (~1e-7 relative);
-        # after 8 momentum steps the weights (|w| up to ~0.3) differed by at most 3e-8
-        # (measured), 30x below atol=1e-6. A wrong gradient scale (a second all-reduce, a
-        # per-worker mean: measured, up to 1e-2) is caught 10,000x over.
-        np.testing.assert_allclose(chief[key], single[key], rtol=1e-5, atol=1e-6,
+        np.testing.assert_allclose(chief[key], single[key], rtol=0, atol=WEIGHT_ATOL,
                                    err_msg=f"weight {key}")
         moved = max(moved, float(np.max(np.abs(single[key]))))
     assert moved > 1e-2  # the comparison is not one of zeros
     # The steps moved the weights: the train loss fell by far more than the tolerance below
-    # (measured: 2.3526 -> 2.3337; seeded and deterministic, so the same on every run).
+    # (measured: 2.3526 -> 2.3337 on one machine).
     losses = [e["train_loss"] for e in runs["single"]["history"]]
     assert losses[0] - losses[1] > 1e-2, losses
     for ours, theirs in zip(runs["worker0"]["history"], runs["single"]["history"]):
         for key in ("train_loss", "test_loss"):
-            assert ours[key] == pytest.approx(theirs[key], rel=1e-5), key
-        for key in ("train_error_pct", "test_error_pct", "learning_rate"):
-            assert ours[key] == pytest.approx(theirs[key], abs=1e-9), key
+            assert ours[key] == pytest.approx(theirs[key], rel=LOSS_RTOL), key
+        for key in ("train_error_pct", "test_error_pct"):
+            assert abs(ours[key] - theirs[key]) <= _error_tolerance(runs, key), key
+        assert ours["learning_rate"] == theirs["learning_rate"]  # a schedule: exact everywhere
 
 
 @pytest.mark.slow
@@ -134,11 +153,13 @@ def test_only_the_chief_keeps_a_record_with_the_one_device_test_error(runs):
     assert not (tmp / "results-worker1").exists()
     assert chief["device"]["description"].startswith("2 workers (MultiWorkerMirroredStrategy)")
     assert chief["device"]["replicas"] == 2
-    # Test errors are counted from integers: equal weights give equal counts.
-    assert chief["test_error_pct"] == pytest.approx(single["test_error_pct"], abs=1e-9)
-    assert worker["test_error_pct"] == chief["test_error_pct"]
+    # Errors are counted from integers, but weights that differ in the last bits (another CPU's
+    # reduction order) may flip an image that sits on a decision boundary: allow two images.
+    assert abs(chief["test_error_pct"] - single["test_error_pct"]) <= _error_tolerance(
+        runs, "test_error_pct")
+    assert worker["test_error_pct"] == chief["test_error_pct"]  # same process group, same sums
     assert chief["test_errors"]["standard"]["loss"] == pytest.approx(
-        single["test_errors"]["standard"]["loss"], rel=1e-5)
+        single["test_errors"]["standard"]["loss"], rel=LOSS_RTOL)
 
 
 def test_unsupported_options_get_one_clear_error(monkeypatch, tmp_path):
