@@ -34,19 +34,21 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
-def _optional_checks() -> set[str]:
-    """Required categories a CI machine declares optional (``COURSE_OPTIONAL_CHECKS``).
+def _optional_checks() -> dict[str, str]:
+    """Required categories declared optional on this machine, each with what declared it.
 
-    A run with ``COURSE_LIB_HIDE_SYSTEM_DATA=1`` hides the full Fashion-MNIST on purpose (it
-    plays a fresh offline machine that has only the files shipped in ``data/``), so the tests of
-    the full 60,000-image set are optional there.
+    A CI machine names them in ``COURSE_OPTIONAL_CHECKS``. A run with
+    ``COURSE_LIB_HIDE_SYSTEM_DATA=1`` hides the full Fashion-MNIST on purpose (it plays a fresh
+    offline machine that has only the files shipped in ``data/``), so the tests of the full
+    60,000-image set are optional there.
     """
     from course_lib.data.paths import system_data_hidden
 
-    names = {n.strip().lower() for n in os.environ.get("COURSE_OPTIONAL_CHECKS", "").split(",")}
+    declared = {n.strip().lower(): "COURSE_OPTIONAL_CHECKS"
+                for n in os.environ.get("COURSE_OPTIONAL_CHECKS", "").split(",")}
     if system_data_hidden():
-        names.add("fashion-mnist")
-    return names & set(REQUIRED_SKIPS)
+        declared["fashion-mnist"] = "COURSE_LIB_HIDE_SYSTEM_DATA=1"
+    return {name: by for name, by in declared.items() if name in REQUIRED_SKIPS}
 
 
 def skip_reason(report) -> str:
@@ -96,7 +98,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if category is None:
             label = "optional"
         elif category in optional:
-            label = f"required, declared optional by COURSE_OPTIONAL_CHECKS ({category})"
+            label = f"required, declared optional by {optional[category]} ({category})"
         else:
             label = f"REQUIRED in CI ({category})"
         terminalreporter.write_line(f"[{label}] {report.nodeid}: {reason}")
