@@ -10,6 +10,10 @@ STAMP  := $(VENV)/.course-kit-installed
 # comparison tests (torch reference, Keras torch backend) and the benchmarks use it; they skip without it.
 TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*cp3*.whl))
 PYTEST_ARGS ?=
+# make test: pytest-xdist workers. Two on two cores: much of a smoke run is single-threaded
+# (model building, tracing); each test file stays on one worker, the notebooks run in order on
+# one worker (tests/conftest.py). PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 # make lab: the port JupyterLab must use (no silent fallback to another one) and extra arguments
 PORT     ?= 8888
 LAB_ARGS ?=
@@ -36,7 +40,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ --port=$(PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
-	COURSE_BUDGET=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider -m "not rehearsal" $(PYTEST_ARGS)
+	COURSE_BUDGET=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider -m "not rehearsal" -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The GPU path (full widths, batch, schedule, mixed_float16, XLA) rehearsed on CPU: two training
 # steps per experiment's heaviest model (tests/test_full_rehearsal.py; CI runs it). Mostly

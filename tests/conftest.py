@@ -69,6 +69,18 @@ def required_category(reason: str) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
+def pytest_collection_modifyitems(config, items):
+    """Under ``pytest -n N --dist loadgroup`` (``make test``): each test file runs on one worker
+    (its module fixtures are built once), and the notebooks run one after the other on one
+    worker, in file order, as a student runs them (02 reads the record 01 trains, and two
+    notebooks must not train the same run into one results folder at once)."""
+    for item in items:
+        file = item.nodeid.split("::")[0]
+        group = "notebooks" if file.endswith(".ipynb") else file
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

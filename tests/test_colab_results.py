@@ -46,7 +46,7 @@ def test_runner_and_cli_use_it(monkeypatch, tmp_path):
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_recycled_runtime_resumes_from_the_kept_results_folder(tmp_path, fashion_mnist_dir):
+def test_recycled_runtime_resumes_from_the_kept_results_folder(tmp_path):
     """Kill after epoch 1, wipe the working folder (/content on Colab), keep the results folder
     (Drive), run the same command: it resumes from the backup and files the record there."""
     epochs = 5

@@ -5,7 +5,7 @@ import pytest
 
 
 @pytest.mark.realdata
-def test_stratified_subset_is_balanced_and_its_own_mean_is_subtracted(fashion_mnist_dir):
+def test_stratified_subset_is_balanced_and_its_own_mean_is_subtracted():
     from course_lib.data import load_fashion_mnist_arrays
     from course_lib.data.preprocess import pad_and_tile
     from course_lib.data import load_run_data
@@ -29,7 +29,7 @@ def test_stratified_subset_is_balanced_and_its_own_mean_is_subtracted(fashion_mn
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_vgg_init_copies_net_a_into_e_at_smoke(tmp_path, fashion_mnist_dir):
+def test_vgg_init_copies_net_a_into_e_at_smoke(tmp_path):
     import keras
 
     from course_lib.train import run_experiment, run_model
@@ -62,7 +62,7 @@ def test_vgg_init_copies_net_a_into_e_at_smoke(tmp_path, fashion_mnist_dir):
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_copied_layers_start_equal_to_the_source(tmp_path, fashion_mnist_dir):
+def test_copied_layers_start_equal_to_the_source(tmp_path):
     import keras
 
     from course_lib import models as zoo
@@ -88,7 +88,7 @@ def test_copied_layers_start_equal_to_the_source(tmp_path, fashion_mnist_dir):
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_saved_model_reproduces_the_full_test_set_error_exactly(tmp_path, fashion_mnist_dir):
+def test_saved_model_reproduces_the_full_test_set_error_exactly(tmp_path):
     import keras
 
     import course_lib.layers  # noqa: F401  (registers the custom layers for loading)

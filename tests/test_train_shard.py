@@ -52,7 +52,7 @@ def test_cli_rejects_a_bad_shard_in_one_line():
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_two_machines_split_merge_and_report(tmp_path, fashion_mnist_dir, capsys):
+def test_two_machines_split_merge_and_report(tmp_path, capsys):
     """Two 'machines' (result folders) run shards 1/2 and 2/2 of 2 models x 2 seeds; report
     reads both folders, and copying one folder into the other gives the same four records."""
     from course_lib.cli import main

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory, fashion_mnist_dir):
+def records(tmp_path_factory):
     from course_lib.train import run_model
 
     out = tmp_path_factory.mktemp("results")
