@@ -39,7 +39,7 @@ from course_lib.analysis.verdict import (
     t_cdf,
     t_interval,
     t_quantile,
-    verdict,
+    compare_models,
 )
 
 N_TEST = 10_000
@@ -116,7 +116,7 @@ def test_paired_interval_matches_a_hand_computation():
     rng = np.random.default_rng(7)
     ca, cb = _runs(rng, 3, 2_000, 0.15), _runs(rng, 4, 2_000, 0.12)
     ea, eb = 100 * (1 - ca.mean(1)), 100 * (1 - cb.mean(1))
-    v = verdict(list(ea), list(eb), "B < A", correct_a=ca, correct_b=cb, name_a="A1",
+    v = compare_models(list(ea), list(eb), "B < A", correct_a=ca, correct_b=cb, name_a="A1",
                 name_b="A3")
     # by hand: seed part (Welch), test-set part (per-image difference of seed-averaged errors)
     d = eb.mean() - ea.mean()
@@ -139,7 +139,7 @@ def test_paired_interval_matches_a_hand_computation():
 
 def test_binomial_fallback_is_stated_and_matches_a_hand_computation():
     a, b = [14.51, 13.94, 14.20], [14.55, 13.33, 13.60]
-    v = verdict(a, b, "A < B", n_test=N_TEST)
+    v = compare_models(a, b, "A < B", n_test=N_TEST)
     pa, pb = statistics.mean(a) / 100, statistics.mean(b) / 100
     vt = 1e4 * (pa * (1 - pa) + pb * (1 - pb)) / N_TEST
     va, vb = statistics.variance(a) / 3, statistics.variance(b) / 3
@@ -153,7 +153,7 @@ def test_binomial_fallback_is_stated_and_matches_a_hand_computation():
 
 
 def test_the_one_line_format():
-    v = verdict([14.5, 13.9, 14.2], [11.3, 11.0, 11.6], "CNN-A3 < CNN-A1", n_test=N_TEST,
+    v = compare_models([14.5, 13.9, 14.2], [11.3, 11.0, 11.6], "CNN-A3 < CNN-A1", n_test=N_TEST,
                 name_a="CNN-A1", name_b="CNN-A3")
     assert isinstance(v, Verdict) and v.word == "supports"
     assert str(v) == (f"CNN-A3 < CNN-A1: supports \u2014 difference -2.90 points, 95% CI "
@@ -168,21 +168,21 @@ def test_claims_in_every_spelling_name_the_same_ordering():
     a, b = [14.5, 13.9, 14.2], [11.3, 11.0, 11.6]
     kw = dict(n_test=N_TEST, name_a="X1", name_b="X3")
     for claim in ("B < A", "A > B", "X3 < X1", "X1 > X3"):
-        assert verdict(a, b, claim, **kw).word == "supports"
+        assert compare_models(a, b, claim, **kw).word == "supports"
     for claim in ("A < B", "B > A", "X1 < X3"):
-        v = verdict(a, b, claim, **kw)
+        v = compare_models(a, b, claim, **kw)
         assert v.word == "contradicts" and v.difference > 0 and v.claim == "X1 < X3"
     for bad in ("A < A", "B is better", "C < A", 3):
         with pytest.raises(ValueError, match="claim must say which model has the lower error"):
-            verdict(a, b, bad, **kw)
+            compare_models(a, b, bad, **kw)
 
 
 def test_fewer_than_three_seeds_is_always_inconclusive():
     assert MIN_SEEDS == 3 and VERDICT_WORDS[-1] == "inconclusive (too few seeds)"
-    huge_gap = verdict([30.0, 30.1], [10.0, 10.1, 10.2], n_test=N_TEST)
+    huge_gap = compare_models([30.0, 30.1], [10.0, 10.1, 10.2], n_test=N_TEST)
     assert huge_gap.word == "inconclusive (too few seeds)" and huge_gap.ci_high < 0
     assert "2 seed(s) on one side" in huge_gap.note
-    one = verdict([30.0], [10.0, 10.1, 10.2], n_test=N_TEST)
+    one = compare_models([30.0], [10.0, 10.1, 10.2], n_test=N_TEST)
     assert one.word == "inconclusive (too few seeds)" and math.isnan(one.ci_low)
     assert "no interval (one seed)" in str(one)
 
@@ -203,30 +203,31 @@ def test_decode_correct_reads_the_record_format_and_plain_arrays():
     entries = [{"n": 500, "packbits_b64": base64.b64encode(np.packbits(r)).decode()}
                for r in runs]
     errors = [100 * (1 - r.mean()) for r in runs]
-    from_entries = verdict(errors[:3], errors[3:], correct_a=entries[:3], correct_b=entries[3:])
-    from_arrays = verdict(errors[:3], errors[3:], correct_a=runs[:3], correct_b=runs[3:])
+    from_entries = compare_models(errors[:3], errors[3:], correct_a=entries[:3],
+                                  correct_b=entries[3:])
+    from_arrays = compare_models(errors[:3], errors[3:], correct_a=runs[:3], correct_b=runs[3:])
     assert from_entries == from_arrays and from_entries.paired
 
 
 def test_verdict_rejects_bad_inputs_clearly():
     good = [13.0, 13.2, 12.9]
     with pytest.raises(ValueError, match=r"each in \[0, 100\].*Received: errors_b"):
-        verdict(good, [0.13, 1.2, 101.0], n_test=N_TEST)
+        compare_models(good, [0.13, 1.2, 101.0], n_test=N_TEST)
     with pytest.raises(ValueError, match="needs the number of test images"):
-        verdict(good, good)
+        compare_models(good, good)
     with pytest.raises(ValueError, match="both models or of neither"):
-        verdict(good, good, correct_a=[[True]] * 3)
+        compare_models(good, good, correct_a=[[True]] * 3)
     with pytest.raises(ValueError, match="whole number of test images"):
-        verdict(good, good, n_test=0)
+        compare_models(good, good, n_test=0)
     rng = np.random.default_rng(1)
     ca, cb = _runs(rng, 3, 1_000, 0.13), _runs(rng, 3, 1_000, 0.13)
     ea, eb = 100 * (1 - ca.mean(1)), 100 * (1 - cb.mean(1))
     with pytest.raises(ValueError, match=r"correct_a\[0\] gives .* same order"):
-        verdict(ea[::-1] + [0.5, 0, -0.5], eb, correct_a=ca, correct_b=cb)
+        compare_models(ea[::-1] + [0.5, 0, -0.5], eb, correct_a=ca, correct_b=cb)
     with pytest.raises(ValueError, match="one per-image array per seed"):
-        verdict(ea, eb, correct_a=ca[:2], correct_b=cb)
+        compare_models(ea, eb, correct_a=ca[:2], correct_b=cb)
     with pytest.raises(ValueError, match="n_test=999 but"):
-        verdict(ea, eb, correct_a=ca, correct_b=cb, n_test=999)
+        compare_models(ea, eb, correct_a=ca, correct_b=cb, n_test=999)
 
 
 def test_the_method_paragraph_is_printable_and_names_its_parts():
@@ -292,9 +293,9 @@ def _rates(population, shift_b, draws=DRAWS, seeds=3):
     words, unpaired, seed_only, spreads = {}, {}, 0, []
     for _ in range(draws):
         ea, eb, ca, cb = population.draw(shift_b, seeds)
-        v = verdict(ea, eb, "B < A", correct_a=ca, correct_b=cb)
+        v = compare_models(ea, eb, "B < A", correct_a=ca, correct_b=cb)
         words[v.word] = words.get(v.word, 0) + 1
-        u = verdict(ea, eb, "B < A", n_test=N_TEST)
+        u = compare_models(ea, eb, "B < A", n_test=N_TEST)
         unpaired[u.word] = unpaired.get(u.word, 0) + 1
         # Welch over seeds alone (no test-set part), for comparison
         va, vb = ea.var(ddof=1) / seeds, eb.var(ddof=1) / seeds
@@ -345,7 +346,7 @@ def test_calibration_fewer_than_three_seeds_is_never_a_verdict(quick_population)
     shift = quick_population.shift_for(3.0)
     for _ in range(50):
         ea, eb, ca, cb = quick_population.draw(shift, seeds=2)
-        assert verdict(ea, eb, correct_a=ca, correct_b=cb).word == \
+        assert compare_models(ea, eb, correct_a=ca, correct_b=cb).word == \
             "inconclusive (too few seeds)"
 
 
@@ -375,3 +376,11 @@ def test_seeds_alone_are_not_enough_when_architectures_differ():
     assert spread < 0.25
     assert paired["inconclusive"] >= 0.95, paired
     assert seed_only < 0.90, seed_only
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import course_lib.analysis.verdict as module
+
+    assert doctest.testmod(module).failed == 0

@@ -13,6 +13,9 @@
   :func:`plot_architecture` and the numbers behind them (:func:`filter_grid`,
   :func:`activation_maps`, :func:`receptive_field_box`, :func:`architecture_column`): pictures
   drawn from a model (``course_lib.analysis.visualize``).
+- :func:`compare_models`: is model B better than model A? The difference in mean test error with a
+  95% interval (seeds and test-set sampling), and one of "supports", "contradicts",
+  "inconclusive" (``course_lib.analysis.verdict``; :data:`METHOD` explains it in a paragraph).
 """
 
 from course_lib.analysis.arithmetic import (
@@ -29,6 +32,15 @@ from course_lib.analysis.receptive_field import (
     receptive_fields,
     rf_bounds,
 )
+from course_lib.analysis.verdict import (
+    METHOD,
+    Verdict,
+    compare_models,
+    decode_correct,
+    method_paragraph,
+    t_interval,
+    t_quantile,
+)
 from course_lib.analysis.tables import available_tables, load_table, paper_vs_computed, tables_dir
 from course_lib.analysis.visualize import (
     ArchitectureBox,
@@ -43,6 +55,13 @@ from course_lib.analysis.visualize import (
 )
 
 __all__ = [
+    "METHOD",
+    "Verdict",
+    "compare_models",
+    "decode_correct",
+    "method_paragraph",
+    "t_interval",
+    "t_quantile",
     "ArchitectureBox",
     "OPTIMIZER_SLOTS",
     "MemoryEstimate",

@@ -24,7 +24,7 @@ seeds)": with 2 seeds a variance rests on a single difference, and two models th
 equally good give two seed ranges that do not overlap one time in three.
 
 The paragraph above is :data:`METHOD` (and :func:`method_paragraph`), so a notebook can print
-it. :func:`verdict` returns a frozen :class:`Verdict`; ``str(v)`` is a one-line summary.
+it. :func:`compare_models` returns a frozen :class:`Verdict`; ``str(v)`` is a one-line summary.
 :func:`t_quantile` and :func:`t_interval` are the Student-t pieces, computed here from the
 regularised incomplete beta function (no SciPy needed). :func:`decode_correct` reads the
 per-image correctness a run record stores under ``"test_correct"``
@@ -49,16 +49,16 @@ __all__ = [
     "MIN_SEEDS",
     "VERDICT_WORDS",
     "Verdict",
+    "compare_models",
     "decode_correct",
     "method_paragraph",
     "t_cdf",
     "t_interval",
     "t_quantile",
-    "verdict",
 ]
 
-#: The paragraph a student reads to follow how :func:`verdict` decides (the module docstring's
-#: first paragraph).
+#: The paragraph a student reads to follow how :func:`compare_models` decides (the module
+#: docstring's first paragraph).
 METHOD = " ".join(__doc__.split("\n\n")[1].split())
 
 #: Fewer seeds than this on either side: the verdict is "inconclusive (too few seeds)".
@@ -330,18 +330,18 @@ def _correctness(runs, errors: np.ndarray, name: str) -> np.ndarray:
         runs = [runs] if runs.ndim == 1 else list(runs)
     runs = [decode_correct(r) for r in runs]
     if len(runs) != len(errors):
-        raise ValueError(f"verdict: {name} needs one per-image array per seed, like the "
+        raise ValueError(f"compare_models: {name} needs one per-image array per seed, like the "
                          f"errors ({len(errors)}). Received: {len(runs)} arrays")
     sizes = {len(r) for r in runs}
     if len(sizes) != 1 or 0 in sizes:
-        raise ValueError(f"verdict: every run of {name} must score the same, non-empty test "
+        raise ValueError(f"compare_models: every run of {name} must score the same, non-empty test "
                          f"set. Received sizes: {[len(r) for r in runs]}")
     matrix = np.stack(runs)
     implied = 100.0 * (1.0 - matrix.mean(axis=1))
     bad = np.flatnonzero(np.abs(implied - errors) > 0.01)
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"verdict: {name}[{i}] gives {implied[i]:.4f}% error but the error "
+        raise ValueError(f"compare_models: {name}[{i}] gives {implied[i]:.4f}% error but the error "
                          f"given for that seed is {errors[i]:.4f}%: are the runs in the same "
                          f"order, and is it the same evaluation mode?")
     return matrix
@@ -360,7 +360,7 @@ def _parse_claim(claim: str, name_a: str, name_b: str) -> bool:
             lower = left if op == "<" else right
             return lower == "b"
     raise ValueError(
-        f"verdict: claim must say which model has the lower error, as 'B < A', 'A < B' (or "
+        f"compare_models: claim must say which model has the lower error, as 'B < A', 'A < B' (or "
         f"with the names, '{name_b} < {name_a}'; '>' also works). Received: claim={claim!r}")
 
 
@@ -369,7 +369,7 @@ def _parse_claim(claim: str, name_a: str, name_b: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of :func:`verdict` (immutable).
+    """The outcome of :func:`compare_models` (immutable).
 
     Attributes:
         claim: the claim, with the names: ``"B < A"`` means B has the lower error.
@@ -439,7 +439,7 @@ class Verdict:
         return {**asdict(self), "se": self.se, "text": self.format()}
 
 
-def verdict(
+def compare_models(
     errors_a,
     errors_b,
     claim: str = "B < A",
@@ -483,28 +483,28 @@ def verdict(
 
     Example:
 
-    >>> v = verdict([14.5, 13.9, 14.2], [11.3, 11.0, 11.6], "B < A", n_test=10_000,
-    ...             name_a="CNN-A1", name_b="CNN-A3")
+    >>> v = compare_models([14.5, 13.9, 14.2], [11.3, 11.0, 11.6], "B < A", n_test=10_000,
+    ...                    name_a="CNN-A1", name_b="CNN-A3")
     >>> v.word, round(v.difference, 2)
     ('supports', -2.9)
     >>> print(v)  # doctest: +ELLIPSIS
-    CNN-A3 < CNN-A1: supports — difference -2.90 points, 95% CI [...] (Welch t over 3+3 seeds + ...)
-    >>> verdict([14.5, 13.9], [11.3, 11.0], n_test=10_000).word
+    CNN-A3 < CNN-A1: supports — difference -2.90 points, 95% CI [...] (Welch t over 3+3 seeds...)
+    >>> compare_models([14.5, 13.9], [11.3, 11.0], n_test=10_000).word
     'inconclusive (too few seeds)'
     """
-    a = _as_errors(errors_a, "errors_a", "verdict")
-    b = _as_errors(errors_b, "errors_b", "verdict")
-    level = _check_level(level, "verdict")
+    a = _as_errors(errors_a, "errors_a", "compare_models")
+    b = _as_errors(errors_b, "errors_b", "compare_models")
+    level = _check_level(level, "compare_models")
     name_a, name_b = str(name_a), str(name_b)
     b_lower = _parse_claim(claim, name_a, name_b)
     if (correct_a is None) != (correct_b is None):
-        raise ValueError("verdict: give the per-image correctness of both models or of "
+        raise ValueError("compare_models: give the per-image correctness of both models or of "
                          "neither (a paired comparison needs both). Received: "
                          f"correct_a={'given' if correct_a is not None else None}, "
                          f"correct_b={'given' if correct_b is not None else None}")
     if n_test is not None:
         if isinstance(n_test, bool) or not float(n_test).is_integer() or int(n_test) < 1:
-            raise ValueError(f"verdict: n_test must be a whole number of test images >= 1. "
+            raise ValueError(f"compare_models: n_test must be a whole number of test images >= 1. "
                              f"Received: n_test={n_test!r}")
         n_test = int(n_test)
 
@@ -522,12 +522,12 @@ def verdict(
         ca = _correctness(correct_a, a, "correct_a")
         cb = _correctness(correct_b, b, "correct_b")
         if ca.shape[1] != cb.shape[1]:
-            raise ValueError(f"verdict: both models must score the same test images. "
+            raise ValueError(f"compare_models: both models must score the same test images. "
                              f"Received: {ca.shape[1]} images for {name_a}, {cb.shape[1]} "
                              f"for {name_b}")
         if n_test is not None and n_test != ca.shape[1]:
-            raise ValueError(f"verdict: n_test={n_test} but the per-image correctness covers "
-                             f"{ca.shape[1]} images. Received: n_test={n_test}")
+            raise ValueError(f"compare_models: n_test={n_test} but the per-image correctness "
+                             f"covers {ca.shape[1]} images. Received: n_test={n_test}")
         n_test = ca.shape[1]
         wrong_lo, wrong_hi = (1.0 - cb.mean(0), 1.0 - ca.mean(0)) if b_lower else \
             (1.0 - ca.mean(0), 1.0 - cb.mean(0))
@@ -538,7 +538,7 @@ def verdict(
         note = ""
     else:
         if n_test is None:
-            raise ValueError("verdict: without per-image correctness (correct_a, correct_b) "
+            raise ValueError("compare_models: without per-image correctness (correct_a, correct_b) "
                              "the test-set part needs the number of test images. "
                              "Received: n_test=None")
         p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
