@@ -423,12 +423,19 @@ class Verdict:
         """``(n_lower, n_higher)``."""
         return self.n_lower, self.n_higher
 
-    def format(self, digits: int = 2) -> str:
-        """One line: the claim, the word, the difference and its interval, the method."""
+    def format(self, digits: int = 2, *, claim: bool = True) -> str:
+        """One line: the claim, the word, the difference and its interval, the method.
+
+        Args:
+            digits: decimals of the difference and the interval.
+            claim: start with the claim (``"B < A: "``); False leaves it out, for a line
+                that names the claim already.
+        """
         pct = f"{round(100 * self.level):d}%"
         ci = ("no interval (one seed)" if math.isnan(self.ci_low) else
               f"{pct} CI [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]")
-        return (f"{self.claim}: {self.word} \u2014 difference {self.difference:+.{digits}f} "
+        return ((f"{self.claim}: " if claim else "")
+                + f"{self.word} \u2014 difference {self.difference:+.{digits}f} "
                 f"points, {ci} ({self.method})")
 
     def __str__(self) -> str:
@@ -450,6 +457,7 @@ def compare_models(
     name_a: str = "A",
     name_b: str = "B",
     level: float = 0.95,
+    split: str = "test",
 ) -> Verdict:
     """Judge a claimed ordering of two models from their per-seed test errors.
 
@@ -472,6 +480,9 @@ def compare_models(
             binomial approximation), implied by it otherwise.
         name_a, name_b: names printed in the result.
         level: confidence level of the interval.
+        split: which images the errors were measured on, ``"test"`` (the default) or
+            ``"train"``; only the wording of :attr:`Verdict.method` changes ("train-set
+            sampling"), and ``n_test`` is then the number of training images.
 
     Returns:
         A :class:`Verdict`.
@@ -496,6 +507,9 @@ def compare_models(
     b = _as_errors(errors_b, "errors_b", "compare_models")
     level = _check_level(level, "compare_models")
     name_a, name_b = str(name_a), str(name_b)
+    if split not in ("test", "train"):
+        raise ValueError(f"compare_models: split must be 'test' or 'train'. "
+                         f"Received: split={split!r}")
     b_lower = _parse_claim(claim, name_a, name_b)
     if (correct_a is None) != (correct_b is None):
         raise ValueError("compare_models: give the per-image correctness of both models or of "
@@ -534,7 +548,7 @@ def compare_models(
         per_image = 100.0 * (wrong_lo - wrong_hi)  # points, one per image
         var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
         paired = True
-        test_words = "paired test-set sampling"
+        test_words = f"paired {split}-set sampling"
         note = ""
     else:
         if n_test is None:
@@ -544,10 +558,10 @@ def compare_models(
         p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
         var_test = 1e4 * float(p_lo * (1 - p_lo) + p_hi * (1 - p_hi)) / n_test
         paired = False
-        test_words = "binomial test-set sampling, unpaired: conservative"
-        note = ("no per-image results in the runs: the test-set part treats the two models' "
-                "errors as independent binomial proportions, which overstates it (the paired "
-                "value is smaller), so the interval is conservative (wide)")
+        test_words = f"binomial {split}-set sampling, unpaired: conservative"
+        note = (f"no per-image results in the runs: the {split}-set part treats the two "
+                "models' errors as independent binomial proportions, which overstates it (the "
+                "paired value is smaller), so the interval is conservative (wide)")
 
     method = f"Welch t over {n_lo}+{n_hi} seeds + {test_words}, {n_test:,} images"
     if n_lo < 2 or n_hi < 2:
