@@ -16,6 +16,10 @@
 - :func:`compare_models`: is model B better than model A? The difference in mean test error with a
   95% interval (seeds and test-set sampling), and one of "supports", "contradicts",
   "inconclusive" (``course_lib.analysis.verdict``; :data:`METHOD` explains it in a paragraph).
+- :func:`plot_error_bars`, :func:`plot_error_lines`, :func:`plot_training_curves`,
+  :func:`plot_verdicts` (and :func:`summarize_runs`, the numbers behind them): figures of
+  results with their uncertainty over seeds, bars from zero, no empty slots, stated axis
+  ranges (``course_lib.analysis.figures``).
 """
 
 from course_lib.analysis.arithmetic import (
@@ -31,6 +35,13 @@ from course_lib.analysis.receptive_field import (
     receptive_field_arithmetic,
     receptive_fields,
     rf_bounds,
+)
+from course_lib.analysis.figures import (
+    plot_error_bars,
+    plot_error_lines,
+    plot_training_curves,
+    plot_verdicts,
+    summarize_runs,
 )
 from course_lib.analysis.verdict import (
     METHOD,
@@ -60,6 +71,11 @@ __all__ = [
     "compare_models",
     "decode_correct",
     "method_paragraph",
+    "plot_error_bars",
+    "plot_error_lines",
+    "plot_training_curves",
+    "plot_verdicts",
+    "summarize_runs",
     "t_interval",
     "t_quantile",
     "ArchitectureBox",
