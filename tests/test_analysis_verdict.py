@@ -384,3 +384,10 @@ def test_docstring_examples_run():
     import course_lib.analysis.verdict as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_the_method_constant_is_the_module_docstrings_paragraph():
+    import course_lib.analysis.verdict as module
+
+    paragraph = module.__doc__.split("\n\n")[1]
+    assert " ".join(paragraph.split()) == METHOD

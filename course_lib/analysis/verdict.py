@@ -58,8 +58,33 @@ __all__ = [
 ]
 
 #: The paragraph a student reads to follow how :func:`compare_models` decides (the module
-#: docstring's first paragraph).
-METHOD = " ".join(__doc__.split("\n\n")[1].split())
+#: docstring's first paragraph, kept here as a string so that it survives ``python -OO``).
+METHOD = (
+    "How the verdict is computed. Each model was trained several times with different random "
+    "seeds, and every run scored the same N test images. The number we judge is the "
+    "difference d = mean error of the model claimed to be better minus mean error of the "
+    "other one, in percentage points; a negative d points the way the claim says. Two kinds "
+    "of chance move d. (1) Seeds: another seed gives another network and another error. The "
+    "seeds' sample variances s_A^2 and s_B^2 give the seed part of the variance of d, "
+    "s_A^2/n_A + s_B^2/n_B, as in Welch's t-test (which does not assume that both models vary "
+    "equally). (2) The test set: the N images are one sample of all the images the models "
+    "could meet. Both models scored the same images, so we compare them image by image (a "
+    "paired method): for each image take the fraction of A's seeds that got it wrong and the "
+    "fraction of B's seeds that got it wrong; the mean of their difference over the images is "
+    "d again, and its variance over the images divided by N is the test-set part. (When the "
+    "runs did not record which images they got wrong, each model's error is treated as an "
+    "independent binomial proportion, p(1 - p)/N each: larger than the paired value, so the "
+    "interval errs on the wide side, and the result says so.) The two parts are added and the "
+    "95% interval is d +- t * sqrt(seed part + test-set part), where t is the 97.5% quantile "
+    "of Student's t distribution with the Welch-Satterthwaite degrees of freedom: with 3 + 3 "
+    "seeds t is about 2.8, not the 1.96 of a large sample, because six numbers estimate a "
+    "variance poorly. The verdict is \"supports\" when the whole interval lies on the claimed "
+    "side of zero, \"contradicts\" when it lies wholly on the other side, and \"inconclusive\" "
+    "when it contains zero. With fewer than 3 seeds on either side the verdict is always "
+    "\"inconclusive (too few seeds)\": with 2 seeds a variance rests on a single difference, "
+    "and two models that are equally good give two seed ranges that do not overlap one time "
+    "in three."
+)
 
 #: Fewer seeds than this on either side: the verdict is "inconclusive (too few seeds)".
 MIN_SEEDS = 3
