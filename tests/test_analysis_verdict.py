@@ -391,3 +391,19 @@ def test_the_method_constant_is_the_module_docstrings_paragraph():
 
     paragraph = module.__doc__.split("\n\n")[1]
     assert " ".join(paragraph.split()) == METHOD
+
+
+def test_simulate_equal_models_shows_the_old_rule_failing_and_the_verdict_holding():
+    from course_lib.analysis import simulate_equal_models
+
+    two = simulate_equal_models(2, draws=1_000, rng=5)
+    assert two["old rule"] == pytest.approx(1 / 3, abs=0.05)  # 2 of the 6 orderings
+    assert two["verdict"]["inconclusive (too few seeds)"] == 1.0
+    three = simulate_equal_models(3, draws=1_000, rng=6)
+    assert three["old rule"] == pytest.approx(1 / 10, abs=0.03)  # 2 of the 20 orderings
+    assert three["verdict"]["inconclusive"] >= 0.95
+    assert sum(three["verdict"].values()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="seeds must be an integer >= 2. Received: seeds=1"):
+        simulate_equal_models(1)
+    with pytest.raises(ValueError, match="draws must be an integer >= 100"):
+        simulate_equal_models(3, draws=10)

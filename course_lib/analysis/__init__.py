@@ -15,7 +15,9 @@
   drawn from a model (``course_lib.analysis.visualize``).
 - :func:`compare_models`: is model B better than model A? The difference in mean test error with a
   95% interval (seeds and test-set sampling), and one of "supports", "contradicts",
-  "inconclusive" (``course_lib.analysis.verdict``; :data:`METHOD` explains it in a paragraph).
+  "inconclusive" (``course_lib.analysis.verdict``; :data:`METHOD` explains it in a paragraph;
+  :func:`simulate_equal_models` shows how often the old "seed ranges do not overlap" rule
+  calls two equal models different).
 - :func:`plot_error_bars`, :func:`plot_error_lines`, :func:`plot_training_curves`,
   :func:`plot_verdicts` (and :func:`summarize_runs`, the numbers behind them): figures of
   results with their uncertainty over seeds, bars from zero, no empty slots, stated axis
@@ -49,6 +51,7 @@ from course_lib.analysis.verdict import (
     compare_models,
     decode_correct,
     method_paragraph,
+    simulate_equal_models,
     t_interval,
     t_quantile,
 )
@@ -75,6 +78,7 @@ __all__ = [
     "plot_error_lines",
     "plot_training_curves",
     "plot_verdicts",
+    "simulate_equal_models",
     "summarize_runs",
     "t_interval",
     "t_quantile",

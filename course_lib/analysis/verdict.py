@@ -29,6 +29,8 @@ it. :func:`compare_models` returns a frozen :class:`Verdict`; ``str(v)`` is a on
 regularised incomplete beta function (no SciPy needed). :func:`decode_correct` reads the
 per-image correctness a run record stores under ``"test_correct"``
 (``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``).
+:func:`simulate_equal_models` shows, on synthetic runs of two equally good models, how often
+the old rule ("the seed ranges do not overlap") and the verdict call them different.
 
 Reading: Dror et al., "The Hitchhiker's Guide to Testing Statistical Significance in NLP"
 (ACL 2018); Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks"
@@ -52,6 +54,7 @@ __all__ = [
     "compare_models",
     "decode_correct",
     "method_paragraph",
+    "simulate_equal_models",
     "t_cdf",
     "t_interval",
     "t_quantile",
@@ -619,3 +622,62 @@ def compare_models(
         n_lower=n_lo, n_higher=n_hi, mean_lower=float(lo.mean()), mean_higher=float(hi.mean()),
         se_seeds=se_seeds, se_test_set=se_test, df=df, n_test=n_test, paired=paired, note=note,
     )
+
+
+def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 13.0,
+                          seed_sd: float = 0.4, n_test: int = 10_000, rng=0) -> dict:
+    """How often two equally good models are called different, by the old rule and the verdict.
+
+    Each draw makes two models with the same error ``error`` on the shared test set, and each
+    seed of each model adds its own normal noise of standard deviation ``seed_sd``. Only the
+    seeds vary (this isolates why a few seeds are not enough; the verdict's test-set part,
+    here the binomial one over ``n_test`` images, can only widen its interval). Nothing
+    separates the models but chance, so any verdict other than "inconclusive" is a false
+    one, and so is any pair of seed ranges that do not overlap.
+
+    Args:
+        seeds: seeds per model (>= 2).
+        draws: how many pairs of models to draw (>= 100).
+        error: the true error of both models, in percent.
+        seed_sd: standard deviation between seeds, in points.
+        n_test: test images.
+        rng: a seed or a ``numpy.random.Generator``.
+
+    Returns:
+        ``{"seeds", "draws", "old rule": fraction of draws whose seed ranges do not overlap,
+        "verdict": {word: fraction}}`` (the verdict with the binomial test-set part).
+
+    Raises:
+        ValueError: ``seeds < 2``, ``draws < 100``, ``error`` outside (0, 100) or a
+            non-positive ``seed_sd``/``n_test``.
+
+    Example:
+
+    >>> out = simulate_equal_models(2, draws=300, rng=1)
+    >>> 0.2 < out["old rule"] < 0.5  # about one time in three
+    True
+    >>> out["verdict"]["inconclusive (too few seeds)"]
+    1.0
+    """
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 2:
+        raise ValueError(f"simulate_equal_models: seeds must be an integer >= 2. "
+                         f"Received: seeds={seeds!r}")
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 100:
+        raise ValueError(f"simulate_equal_models: draws must be an integer >= 100. "
+                         f"Received: draws={draws!r}")
+    if not 0.0 < float(error) < 100.0:
+        raise ValueError(f"simulate_equal_models: error must be in (0, 100) percent. "
+                         f"Received: error={error!r}")
+    if not float(seed_sd) > 0 or not int(n_test) > 0:
+        raise ValueError(f"simulate_equal_models: seed_sd and n_test must be > 0. "
+                         f"Received: seed_sd={seed_sd!r}, n_test={n_test!r}")
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    old = 0
+    words = dict.fromkeys(VERDICT_WORDS, 0)
+    for _ in range(int(draws)):
+        runs = np.clip(float(error) + generator.normal(0.0, seed_sd, (2, seeds)), 0.0, 100.0)
+        a, b = runs
+        old += bool(a.max() < b.min() or b.max() < a.min())
+        words[compare_models(a, b, n_test=int(n_test)).word] += 1
+    return {"seeds": int(seeds), "draws": int(draws), "old rule": old / draws,
+            "verdict": {w: c / draws for w, c in words.items()}}
