@@ -117,11 +117,13 @@ def test_report_command_line(results):
 
 
 # ---------------------------------------------------------------------------------------------
-# seeds: mean and spread, and whether a claimed ordering's gap exceeds the spread
+# seeds: mean and spread, and the verdict on a claimed ordering
 # ---------------------------------------------------------------------------------------------
-def _frame(errors: dict) -> "pd.DataFrame":
+def _frame(errors: dict, correct: dict | None = None) -> "pd.DataFrame":
     rows = [{"dataset": "fashion_mnist32", "budget": "quick", "label": label, "seed": seed,
-             "test error %": test, "train error %": test - 1.0}
+             "test error %": test, "train error %": test - 1.0, "num test": 10_000,
+             "num train": 60_000,
+             "test correct": (correct or {}).get(label, [None] * len(values))[seed]}
             for label, values in errors.items() for seed, test in enumerate(values)]
     return pd.DataFrame(rows)
 
@@ -137,29 +139,87 @@ def test_seed_summary_gives_mean_and_spread():
     assert a1["test std %"] == pytest.approx(statistics.stdev([15.0, 16.0, 17.5]))
     assert (a1["test min %"], a1["test max %"]) == (15.0, 17.5)
     assert a1["train mean %"] == pytest.approx(15.166666666)
+    assert a1["test errors"] == (15.0, 16.0, 17.5) and a1["train errors"] == (14.0, 15.0, 16.5)
+    assert a1["num test"] == 10_000 and a1["test correct"] is None
     a3 = summary.set_index("label").loc["CNN-A3"]
     assert a3["seeds"] == 1 and pd.isna(a3["test std %"]) and a3["test mean %"] == 14.0
     assert list(summary["label"]) == ["CNN-A1", "CNN-A3"]  # first-seen order
 
 
 @pytest.mark.parametrize(
-    "lower, higher, holds, exceeds, words",
+    "lower, higher, word",
     [
-        ([14.0, 14.5], [15.0, 15.2], True, True, "exceeds the spread"),
-        ([14.0, 15.1], [15.0, 15.2], True, False, "within the spread"),
-        ([15.0, 15.6], [15.1, 15.2], False, False, "within the spread"),
-        ([16.0, 16.5], [15.0, 15.2], False, True, "reversed, beyond the spread"),
-        ([14.0], [15.0, 15.2], True, None, "one seed"),
+        ([11.0, 11.3, 11.6], [14.0, 14.5, 14.2], "supports"),
+        ([14.0, 14.5, 14.2], [11.0, 11.3, 11.6], "contradicts"),
+        ([13.9, 14.4, 14.1], [14.0, 14.5, 14.2], "inconclusive"),
+        # the old rule called this "holds, beyond the spread" (the ranges do not overlap)
+        ([14.0, 14.05], [14.2, 14.3], "inconclusive (too few seeds)"),
+        ([14.0], [15.0, 15.2, 15.1], "inconclusive (too few seeds)"),
     ],
 )
-def test_compare_ordering_judges_the_gap_against_the_spread(lower, higher, holds, exceeds, words):
+def test_compare_ordering_gives_the_verdict_of_compare_models(lower, higher, word):
+    from course_lib.analysis import compare_models
     from course_lib.train.reporting import compare_ordering, seed_summary
 
     summary = seed_summary(_frame({"lo": lower, "hi": higher})).set_index("label")
     out = compare_ordering(summary.loc["lo"], summary.loc["hi"])
-    assert out["holds"] is holds and out["exceeds spread"] is exceeds
-    assert out["gap"] == pytest.approx(sum(higher) / len(higher) - sum(lower) / len(lower))
-    assert words in out["verdict"]
+    reference = compare_models(higher, lower, "B < A", n_test=10_000, name_a="hi", name_b="lo")
+    assert out["word"] == word == reference.word
+    assert repr(out["result"]) == repr(reference)  # repr: NaN intervals compare equal
+    assert out["verdict"] == reference.format(claim=False)
+    assert out["difference"] == pytest.approx(sum(lower) / len(lower) - sum(higher) / len(higher))
+    assert out["gap"] == pytest.approx(-out["difference"])
+    assert (out["ci low"], out["ci high"]) == (reference.ci_low, reference.ci_high) or (
+        pd.isna(out["ci low"]) and len(lower) == 1)
+    assert "conservative" in out["method"]  # no per-image results: the binomial fallback
+
+
+def test_compare_ordering_pairs_the_images_when_the_records_hold_them():
+    import base64
+
+    import numpy as np
+
+    from course_lib.analysis import compare_models
+    from course_lib.train.reporting import compare_ordering, seed_summary
+
+    rng = np.random.default_rng(3)
+    runs = {"lo": rng.random((3, 10_000)) > 0.11, "hi": rng.random((3, 10_000)) > 0.14}
+    entries = {label: [{"n": 10_000, "packbits_b64": base64.b64encode(np.packbits(r)).decode()}
+                       for r in bits] for label, bits in runs.items()}
+    errors = {label: [100 * (1 - r.mean()) for r in bits] for label, bits in runs.items()}
+    summary = seed_summary(_frame(errors, entries)).set_index("label")
+    out = compare_ordering(summary.loc["lo"], summary.loc["hi"])
+    reference = compare_models(errors["hi"], errors["lo"], correct_a=runs["hi"],
+                               correct_b=runs["lo"], name_a="hi", name_b="lo")
+    assert out["result"] == reference and reference.paired and out["word"] == "supports"
+    assert "paired test-set sampling" in out["verdict"]
+    # per-image results that do not match the errors (another evaluation mode): not used
+    errors["lo"] = [e + 1.0 for e in errors["lo"]]
+    summary = seed_summary(_frame(errors, entries)).set_index("label")
+    out = compare_ordering(summary.loc["lo"], summary.loc["hi"])
+    assert not out["result"].paired and "per-image results not used" in out["result"].note
+    # the train split has no per-image results; its sampling part counts the training images
+    train = compare_ordering(summary.loc["lo"], summary.loc["hi"], "train")
+    assert "train-set sampling" in train["method"] and train["result"].n_test == 60_000
+
+
+def test_compare_ordering_rejects_rows_it_cannot_judge():
+    from course_lib.train.reporting import compare_ordering
+
+    with pytest.raises(ValueError, match="no 'test errors'.*seed_summary"):
+        compare_ordering({"label": "a", "test mean %": 1.0}, {"label": "b"})
+    with pytest.raises(ValueError, match="split must be 'test' or 'train'. Received: split='val'"):
+        compare_ordering({}, {}, "val")
+
+
+def test_vgg_depth_claim_names_the_seed_table_that_holds_depth():
+    """Seed 001 prints the configurations' single-scale errors (depth A -> E) as 表1; its 表3
+    compares evaluation methods."""
+    from course_lib.train.reporting import claimed_orderings
+
+    (claim,) = [c for c, lower, higher, _ in claimed_orderings("vgg-depth")
+                if (lower, higher) == ("VGG-E-CIFAR", "VGG-A-CIFAR")]
+    assert "Table 1 = 表1" in claim and "Table 3" not in claim
 
 
 def test_claimed_orderings_only_name_models_of_the_experiment():
@@ -205,7 +265,11 @@ def test_report_gives_mean_spread_and_ordering_verdicts(tmp_path, capsys):
         assert summary.loc[label, "test mean %"] == pytest.approx(sum(values) / 2)
     (row,) = rep.orderings[rep.orderings["lower"] == "CNN-A3"].to_dict("records")
     assert row["higher"] == "CNN-A1" and row["seeds"] == 2
+    assert row["word"] == "inconclusive (too few seeds)"  # 2 seeds: never a verdict
     assert row["verdict"] in text and "mean and spread over seeds" in text
+    assert "95% interval over seeds and test images" in text
+    for old_rule in ("beyond the spread", "exceeds the spread", "holds"):
+        assert old_rule not in text
     shutil.rmtree(out)
 
 

@@ -13,6 +13,15 @@
   :func:`plot_architecture` and the numbers behind them (:func:`filter_grid`,
   :func:`activation_maps`, :func:`receptive_field_box`, :func:`architecture_column`): pictures
   drawn from a model (``course_lib.analysis.visualize``).
+- :func:`compare_models`: is model B better than model A? The difference in mean test error with a
+  95% interval (seeds and test-set sampling), and one of "supports", "contradicts",
+  "inconclusive" (``course_lib.analysis.verdict``; :data:`METHOD` explains it in a paragraph;
+  :func:`simulate_equal_models` shows how often the old "seed ranges do not overlap" rule
+  calls two equal models different).
+- :func:`plot_error_bars`, :func:`plot_error_lines`, :func:`plot_training_curves`,
+  :func:`plot_verdicts` (and :func:`summarize_runs`, the numbers behind them): figures of
+  results with their uncertainty over seeds, bars from zero, no empty slots, stated axis
+  ranges (``course_lib.analysis.figures``).
 """
 
 from course_lib.analysis.arithmetic import (
@@ -29,6 +38,23 @@ from course_lib.analysis.receptive_field import (
     receptive_fields,
     rf_bounds,
 )
+from course_lib.analysis.figures import (
+    plot_error_bars,
+    plot_error_lines,
+    plot_training_curves,
+    plot_verdicts,
+    summarize_runs,
+)
+from course_lib.analysis.verdict import (
+    METHOD,
+    Verdict,
+    compare_models,
+    decode_correct,
+    method_paragraph,
+    simulate_equal_models,
+    t_interval,
+    t_quantile,
+)
 from course_lib.analysis.tables import available_tables, load_table, paper_vs_computed, tables_dir
 from course_lib.analysis.visualize import (
     ArchitectureBox,
@@ -43,6 +69,19 @@ from course_lib.analysis.visualize import (
 )
 
 __all__ = [
+    "METHOD",
+    "Verdict",
+    "compare_models",
+    "decode_correct",
+    "method_paragraph",
+    "plot_error_bars",
+    "plot_error_lines",
+    "plot_training_curves",
+    "plot_verdicts",
+    "simulate_equal_models",
+    "summarize_runs",
+    "t_interval",
+    "t_quantile",
     "ArchitectureBox",
     "OPTIMIZER_SLOTS",
     "MemoryEstimate",

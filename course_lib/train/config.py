@@ -509,7 +509,8 @@ class Budget:
             the experiment's, e.g. the extremes of each group); ``None``: all. Any other model
             of the experiment can still be asked for by name.
         seeds: how many seeds each model is trained with by default (the experiment's seed,
-            then the next ones); the report gives their mean and spread.
+            then the next ones); the report gives their mean and spread, and a verdict on a
+            claimed ordering needs at least 3 (``course_lib.analysis.compare_models``).
         model_overrides: builder arguments this budget sets on every model it trains (e.g.
             ``{"dropout": 0.0}`` for runs too short to need regularising; every builder must
             take them), unless the model run sets them itself; recorded with the run's

@@ -340,9 +340,9 @@ register_experiment(Experiment(
         "principle that is SimpNet's own invention; each run costs about 2-2.5 minutes on an "
         "idle 2-core CPU. Each of the other 27 networks costs about 1.5 minutes a seed (models="
         "[...]): e.g. the depth pair Arch1-8L / Arch1-13L (measured 75-93 s a run; two seeds "
-        "each ended at 12.21 +/- 0.93 vs 13.00 +/- 0.37% error, a gap within the spread) or the "
-        "kernel pair Arch4-3x3-300K / Arch4-7x7-300K-v1. Quick trained the depth pair as well "
-        "until notebook 06 had to fit in 15 minutes (it took 18.9)."
+        "each ended at 12.21 +/- 0.93 vs 13.00 +/- 0.37% error: two seeds, too few for a "
+        "verdict) or the kernel pair Arch4-3x3-300K / Arch4-7x7-300K-v1. Quick trained the "
+        "depth pair as well until notebook 06 had to fit in 15 minutes (it took 18.9)."
     ),
     budgets=(("quick", _quick(
         "the SAF-pooling pair x 2 seeds: 4 epochs, 12,000 train images, full test set, batch 64, "

@@ -16,6 +16,7 @@ Paper numbers are never mixed into "ours": they sit in columns named ``paper ...
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,9 @@ class Report:
         summary: one row per (dataset, budget, model run): seeds, mean, spread (sample
             standard deviation, min, max) of the test and train error (:func:`seed_summary`).
         orderings: one row per claimed ordering of the source checked on ours
-            (:func:`compare_ordering`): the means, the gap, and whether it exceeds the spread.
+            (:func:`compare_ordering`): the means, the difference with its 95% interval, and
+            the verdict ("supports", "contradicts", "inconclusive", or "inconclusive (too
+            few seeds)").
     """
 
     experiment: str
@@ -145,7 +148,12 @@ def paper_numbers(experiment) -> pd.DataFrame:
 # our numbers
 # ---------------------------------------------------------------------------------------------
 def records_frame(records: list[dict]) -> pd.DataFrame:
-    """One row per record: test/train error, per-mode errors, parameters, cost."""
+    """One row per record: test/train error, per-mode errors, parameters, cost.
+
+    Also ``num test`` / ``num train`` (images scored) and ``test correct`` (the record's
+    per-image correctness entry, ``None`` when it has none), which :func:`compare_ordering`
+    needs for its interval.
+    """
     rows = []
     for r in records:
         params = r.get("params", {})
@@ -164,6 +172,9 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
             "img/s": r.get("images_per_second"),
             "narrowed": bool(arch.get("changed_by_budget", False)),
             "same_architecture_as_zoo": r["label"] == r["model"],
+            "num test": r.get("config", {}).get("num_test"),
+            "num train": r.get("config", {}).get("num_train"),
+            "test correct": r.get("test_correct"),
         }
         for mode, values in (r.get("test_errors") or {}).items():
             row[f"{mode} %"] = values.get("error_pct")
@@ -197,11 +208,15 @@ def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
     Returns:
         One row per ``(dataset, budget, label)`` in first-seen order, with ``seeds`` (how
         many), ``test mean %``, ``test std %`` (sample standard deviation, NaN for one seed),
-        ``test min %``, ``test max %``, and the same four for the train error.
+        ``test min %``, ``test max %``, and the same four for the train error; for
+        :func:`compare_ordering`, ``test errors`` / ``train errors`` (the per-seed values, a
+        tuple), ``num test`` / ``num train`` (images scored) and ``test correct`` (the
+        per-image correctness entries in the order of ``test errors``, or ``None`` unless every
+        seed has one).
     """
     columns = ["dataset", "budget", "label", "seeds"] + [
         f"{split} {stat} %" for split in ("test", "train") for stat in ("mean", "std", "min", "max")
-    ]
+    ] + ["test errors", "train errors", "num test", "num train", "test correct"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     rows = []
@@ -213,6 +228,14 @@ def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
             row[f"{split} std %"] = values.std(ddof=1) if len(values) > 1 else float("nan")
             row[f"{split} min %"] = values.min() if len(values) else float("nan")
             row[f"{split} max %"] = values.max() if len(values) else float("nan")
+            row[f"{split} errors"] = tuple(float(v) for v in values)
+        for split in ("test", "train"):
+            sizes = g[f"num {split}"].dropna() if f"num {split}" in g else pd.Series([], float)
+            row[f"num {split}"] = int(sizes.iloc[0]) if len(sizes) else None
+        correct = list(g["test correct"]) if "test correct" in g else []
+        tests = pd.to_numeric(g["test error %"], errors="coerce")
+        row["test correct"] = (tuple(correct) if correct and tests.notna().all()
+                               and all(c is not None for c in correct) else None)
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
 
@@ -230,7 +253,7 @@ _ORDERINGS = {
         (f"{f}3 < {f}2", f"{f}3", f"{f}2", "test") for f in ("CNN-A", "CNN-B", "RCNN-A", "RCNN-B")
     ],
     "vgg-depth": [
-        ("E < A (error falls with depth, seed 001 Table 3)", "VGG-E-CIFAR", "VGG-A-CIFAR", "test"),
+        ("E < A (error falls with depth, seed 001 Table 1 = 表1, single-scale evaluation)", "VGG-E-CIFAR", "VGG-A-CIFAR", "test"),
         ("D < A", "VGG-D-CIFAR", "VGG-A-CIFAR", "test"),
     ],
     "vgg-init": [
@@ -270,43 +293,81 @@ def claimed_orderings(experiment) -> list[tuple[str, str, str, str]]:
     return [o for o in _ORDERINGS.get(exp.name, []) if o[1] in labels and o[2] in labels]
 
 
-def compare_ordering(lower: pd.Series | dict, higher: pd.Series | dict, split: str = "test"
-                     ) -> dict:
-    """Check "``lower`` has the lower error" on ours, against the spread over seeds.
+def compare_ordering(lower: pd.Series | dict, higher: pd.Series | dict, split: str = "test",
+                     *, level: float = 0.95) -> dict:
+    """Judge "``lower`` has the lower error" on ours: a difference, its interval, a verdict.
+
+    The verdict is :func:`course_lib.analysis.compare_models`'s (its method in one paragraph:
+    ``course_lib.analysis.METHOD``): the difference in mean error with a 95% interval that
+    counts the variation between seeds (Welch) and the sampling of the test set (paired over
+    the images when the records hold per-image correctness, ``test_correct``; otherwise
+    independent binomial variances, conservative, and the result says so). The word is
+    "supports", "contradicts" or "inconclusive"; with fewer than 3 seeds on either side it is
+    always "inconclusive (too few seeds)".
 
     Args:
-        lower, higher: :func:`seed_summary` rows of the two model runs.
-        split: ``"test"`` or ``"train"``.
+        lower, higher: :func:`seed_summary` rows of the two model runs (with their
+            ``label``, ``<split> errors`` and ``num <split>``).
+        split: ``"test"`` or ``"train"`` (the running training error of the last epoch; its
+            sampling part is the binomial one over the training images).
+        level: confidence level of the interval.
 
     Returns:
-        ``{"lower mean %", "higher mean %", "gap", "holds", "exceeds spread", "verdict"}``.
-        ``gap`` is ``higher mean - lower mean`` (points); the ordering ``holds`` when it is
-        positive. The gap ``exceeds the spread`` when both runs have at least two seeds and
-        their seed ranges do not overlap (every seed of ``lower`` below every seed of
-        ``higher``); with one seed there is no spread to compare with.
+        ``{"lower mean %", "higher mean %", "gap", "difference", "ci low", "ci high", "word",
+        "method", "verdict", "result"}``: ``gap`` is ``higher mean - lower mean`` and
+        ``difference`` is ``lower mean - higher mean`` (points; negative is the claimed
+        direction); ``ci low``/``ci high`` bound ``difference``; ``verdict`` is the printed
+        line (word, difference, interval, method) and ``result`` the
+        :class:`course_lib.analysis.Verdict`.
+
+    Raises:
+        ValueError: ``split`` is not ``"test"`` or ``"train"``, or a row lacks its per-seed
+            errors or image count (rows not made by :func:`seed_summary`).
+
+    Example:
+
+    >>> summary = seed_summary(records_frame(records)).set_index("label")  # doctest: +SKIP
+    >>> compare_ordering(summary.loc["CNN-A3"], summary.loc["CNN-A1"])["verdict"]  # doctest: +SKIP
+    'inconclusive \u2014 difference -0.28 points, 95% CI [-1.05, 0.49] (Welch t over 3+3 seeds ...)'
     """
-    lo_mean, hi_mean = float(lower[f"{split} mean %"]), float(higher[f"{split} mean %"])
-    gap = hi_mean - lo_mean
-    holds = gap > 0
-    seeds = min(int(lower["seeds"]), int(higher["seeds"]))
-    if seeds < 2:
-        exceeds = None
-        verdict = ("holds in the means" if holds else "does NOT hold in the means") + (
-            "; one seed, no spread to judge the gap against")
-    else:
-        separated = float(lower[f"{split} max %"]) < float(higher[f"{split} min %"])
-        reversed_ = float(higher[f"{split} max %"]) < float(lower[f"{split} min %"])
-        exceeds = separated or reversed_
-        if holds:
-            verdict = ("holds, and the gap exceeds the spread (seed ranges separate)"
-                       if separated else "holds in the means, but the gap is within the spread "
-                       "over seeds: not evidence either way")
-        else:
-            verdict = ("does NOT hold: reversed, beyond the spread" if reversed_ else
-                       "does not hold in the means, within the spread over seeds: not evidence "
-                       "either way")
-    return {"lower mean %": lo_mean, "higher mean %": hi_mean, "gap": gap, "holds": holds,
-            "exceeds spread": exceeds, "verdict": verdict}
+    from course_lib.analysis.verdict import compare_models
+
+    if split not in ("test", "train"):
+        raise ValueError(f"compare_ordering: split must be 'test' or 'train'. "
+                         f"Received: split={split!r}")
+    rows = {"lower": lower, "higher": higher}
+    for which, row in rows.items():
+        for key in (f"{split} errors", f"num {split}"):
+            if key not in row or row[key] is None or (
+                    not isinstance(row[key], tuple) and pd.isna(row[key])):
+                raise ValueError(
+                    f"compare_ordering: the {which} row has no {key!r}; pass rows of "
+                    f"seed_summary(records_frame(records)) (records of this kit's runner). "
+                    f"Received keys: {sorted(map(str, row.keys()))}")
+    names = {which: str(row["label"]) if "label" in row else str(getattr(row, "name", which))
+             for which, row in rows.items()}
+    kwargs = dict(n_test=int(lower[f"num {split}"]), name_a=names["higher"],
+                  name_b=names["lower"], level=level, split=split)
+    errors_hi, errors_lo = higher[f"{split} errors"], lower[f"{split} errors"]
+    paired = (split == "test" and lower.get("test correct") is not None
+              and higher.get("test correct") is not None)
+    result = None
+    if paired:
+        try:
+            result = compare_models(errors_hi, errors_lo, "B < A",
+                                    correct_a=list(higher["test correct"]),
+                                    correct_b=list(lower["test correct"]), **kwargs)
+        except ValueError as exc:  # e.g. the per-image results of another evaluation mode
+            reason = str(exc)
+    if result is None:
+        result = compare_models(errors_hi, errors_lo, "B < A", **kwargs)
+        if paired:
+            result = dataclasses.replace(result, note=f"{result.note} (per-image results not "
+                                                      f"used: {reason})")
+    return {"lower mean %": result.mean_lower, "higher mean %": result.mean_higher,
+            "gap": -result.difference, "difference": result.difference,
+            "ci low": result.ci_low, "ci high": result.ci_high, "word": result.word,
+            "method": result.method, "verdict": result.format(claim=False), "result": result}
 
 
 def _orderings(name: str, summary: pd.DataFrame) -> pd.DataFrame:
@@ -357,8 +418,7 @@ def _claims(name: str, summary: pd.DataFrame, orderings: pd.DataFrame) -> list[s
         lower = summary.set_index("label").loc[o["lower"]]
         higher = summary.set_index("label").loc[o["higher"]]
         lines.append(f"  {o['claim']}: ours {o['split']} {_fmt_mean(lower, o['split'])} vs "
-                     f"{_fmt_mean(higher, o['split'])} % ({o['seeds']} seed(s)), gap "
-                     f"{o['gap']:+.2f} points -> {o['verdict']}")
+                     f"{_fmt_mean(higher, o['split'])} % -> {o['verdict']}")
     return lines
 
 
@@ -536,11 +596,16 @@ def report(
         group_orderings = (orderings[(orderings["dataset"] == ds) & (orderings["budget"] == bud)]
                            if not orderings.empty else orderings)
         claims = _claims(exp.name, group_summary, group_orderings)
+        if len(group_orderings):
+            claims.append("  (verdict: the difference in mean error, claimed-lower minus "
+                          "claimed-higher, with a 95% interval over seeds and test images; "
+                          "'inconclusive' means the interval contains 0: not evidence for or "
+                          "against the claim. The method: course_lib.analysis.METHOD)")
         if claims and bud != "full":
             claims.append(f"  (budget {bud}: a short schedule on part of the data"
                           + (", narrowed models" if narrowed else "")
-                          + "; a gap within the spread over seeds is not evidence for or "
-                          "against the claim)")
+                          + "; a verdict here is about these short runs, not the paper's "
+                          "setting)")
         lines.extend(claims)
         if figures:
             group_records = [r for r in records if r["dataset"] == ds and r["budget"] == bud]

@@ -1,0 +1,683 @@
+"""Is model B better than model A? A verdict with a 95% interval, from seeds and test images.
+
+How the verdict is computed. Each model was trained several times with different random seeds,
+and every run scored the same N test images. The number we judge is the difference d = mean
+error of the model claimed to be better minus mean error of the other one, in percentage
+points; a negative d points the way the claim says. Two kinds of chance move d. (1) Seeds:
+another seed gives another network and another error. The seeds' sample variances s_A^2 and
+s_B^2 give the seed part of the variance of d, s_A^2/n_A + s_B^2/n_B, as in Welch's t-test
+(which does not assume that both models vary equally). (2) The test set: the N images are one
+sample of all the images the models could meet. Both models scored the same images, so we
+compare them image by image (a paired method): for each image take the fraction of A's seeds
+that got it wrong and the fraction of B's seeds that got it wrong; the mean of their
+difference over the images is d again, and its variance over the images divided by N is the
+test-set part. (When the runs did not record which images they got wrong, each model's error
+is treated as an independent binomial proportion, p(1 - p)/N each: larger than the paired
+value, so the interval errs on the wide side, and the result says so.) The two parts are added
+and the 95% interval is d +- t * sqrt(seed part + test-set part), where t is the 97.5%
+quantile of Student's t distribution with the Welch-Satterthwaite degrees of freedom: with
+3 + 3 seeds t is about 2.8, not the 1.96 of a large sample, because six numbers estimate a
+variance poorly. The verdict is "supports" when the whole interval lies on the claimed side of
+zero, "contradicts" when it lies wholly on the other side, and "inconclusive" when it contains
+zero. With fewer than 3 seeds on either side the verdict is always "inconclusive (too few
+seeds)": with 2 seeds a variance rests on a single difference, and two models that are
+equally good give two seed ranges that do not overlap one time in three.
+
+The paragraph above is :data:`METHOD` (and :func:`method_paragraph`), so a notebook can print
+it. :func:`compare_models` returns a frozen :class:`Verdict`; ``str(v)`` is a one-line summary.
+:func:`t_quantile` and :func:`t_interval` are the Student-t pieces, computed here from the
+regularised incomplete beta function (no SciPy needed). :func:`decode_correct` reads the
+per-image correctness a run record stores under ``"test_correct"``
+(``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``).
+:func:`simulate_equal_models` shows, on synthetic runs of two equally good models, how often
+the old rule ("the seed ranges do not overlap") and the verdict call them different.
+
+Reading: Dror et al., "The Hitchhiker's Guide to Testing Statistical Significance in NLP"
+(ACL 2018); Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks"
+(MLSys 2021); Welch (1947), Satterthwaite (1946).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = [
+    "METHOD",
+    "MIN_SEEDS",
+    "VERDICT_WORDS",
+    "Verdict",
+    "compare_models",
+    "decode_correct",
+    "method_paragraph",
+    "simulate_equal_models",
+    "t_cdf",
+    "t_interval",
+    "t_quantile",
+]
+
+#: The paragraph a student reads to follow how :func:`compare_models` decides (the module
+#: docstring's first paragraph, kept here as a string so that it survives ``python -OO``).
+METHOD = (
+    "How the verdict is computed. Each model was trained several times with different random "
+    "seeds, and every run scored the same N test images. The number we judge is the "
+    "difference d = mean error of the model claimed to be better minus mean error of the "
+    "other one, in percentage points; a negative d points the way the claim says. Two kinds "
+    "of chance move d. (1) Seeds: another seed gives another network and another error. The "
+    "seeds' sample variances s_A^2 and s_B^2 give the seed part of the variance of d, "
+    "s_A^2/n_A + s_B^2/n_B, as in Welch's t-test (which does not assume that both models vary "
+    "equally). (2) The test set: the N images are one sample of all the images the models "
+    "could meet. Both models scored the same images, so we compare them image by image (a "
+    "paired method): for each image take the fraction of A's seeds that got it wrong and the "
+    "fraction of B's seeds that got it wrong; the mean of their difference over the images is "
+    "d again, and its variance over the images divided by N is the test-set part. (When the "
+    "runs did not record which images they got wrong, each model's error is treated as an "
+    "independent binomial proportion, p(1 - p)/N each: larger than the paired value, so the "
+    "interval errs on the wide side, and the result says so.) The two parts are added and the "
+    "95% interval is d +- t * sqrt(seed part + test-set part), where t is the 97.5% quantile "
+    "of Student's t distribution with the Welch-Satterthwaite degrees of freedom: with 3 + 3 "
+    "seeds t is about 2.8, not the 1.96 of a large sample, because six numbers estimate a "
+    "variance poorly. The verdict is \"supports\" when the whole interval lies on the claimed "
+    "side of zero, \"contradicts\" when it lies wholly on the other side, and \"inconclusive\" "
+    "when it contains zero. With fewer than 3 seeds on either side the verdict is always "
+    "\"inconclusive (too few seeds)\": with 2 seeds a variance rests on a single difference, "
+    "and two models that are equally good give two seed ranges that do not overlap one time "
+    "in three."
+)
+
+#: Fewer seeds than this on either side: the verdict is "inconclusive (too few seeds)".
+MIN_SEEDS = 3
+
+#: Every word :attr:`Verdict.word` can take.
+VERDICT_WORDS = ("supports", "contradicts", "inconclusive", "inconclusive (too few seeds)")
+
+
+def method_paragraph() -> str:
+    """The paragraph that explains the verdict's method (:data:`METHOD`), for printing.
+
+    Example:
+
+    >>> method_paragraph().startswith("How the verdict is computed.")
+    True
+    """
+    return METHOD
+
+
+# ---------------------------------------------------------------------------------------------
+# Student's t from the regularised incomplete beta function
+# ---------------------------------------------------------------------------------------------
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz's method)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            return h
+    raise ArithmeticError(f"incomplete beta did not converge for a={a}, b={b}, x={x}")
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 + a * math.log(x) + b * math.log1p(-x))
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def _check_df(df, caller: str) -> float:
+    try:
+        df = float(df)
+    except (TypeError, ValueError):
+        raise TypeError(f"{caller}: df must be a number > 0. Received: df={df!r}") from None
+    if not df > 0:  # also rejects NaN
+        raise ValueError(f"{caller}: df must be > 0 (math.inf for the normal distribution). "
+                         f"Received: df={df}")
+    return df
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t distribution with ``df`` degrees of freedom.
+
+    Args:
+        t: the point.
+        df: degrees of freedom, > 0 (need not be an integer; ``math.inf`` gives the normal).
+
+    Returns:
+        The cumulative probability.
+
+    Example:
+
+    >>> round(t_cdf(0.0, 3), 12), round(t_cdf(1.0, 1), 12)  # Cauchy: 1/2 + atan(1)/pi
+    (0.5, 0.75)
+    """
+    df = _check_df(df, "t_cdf")
+    t = float(t)
+    if math.isinf(df):
+        return 0.5 * math.erfc(-t / math.sqrt(2.0))
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t > 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The ``p`` quantile of Student's t distribution (the inverse of :func:`t_cdf`).
+
+    Found by Newton's method on :func:`t_cdf`, safeguarded by bisection, to about 1e-12.
+
+    Args:
+        p: probability, strictly between 0 and 1.
+        df: degrees of freedom, > 0 (``math.inf`` gives the normal quantile).
+
+    Returns:
+        ``t`` with ``t_cdf(t, df) == p``.
+
+    Raises:
+        ValueError: ``p`` outside (0, 1) or ``df <= 0``.
+
+    Example:
+
+    >>> round(t_quantile(0.975, 4), 6)  # the 95% two-sided value for 4 degrees of freedom
+    2.776445
+    """
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"t_quantile: p must be strictly between 0 and 1. Received: p={p}")
+    df = _check_df(df, "t_quantile")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    # Newton's method on t_cdf, kept inside a bracket [lo, hi] that bisection shrinks
+    lo, hi = 0.0, 1.0
+    while t_cdf(hi, df) < p:
+        lo, hi = hi, hi * 2.0
+        if hi > 1e300:
+            return math.inf
+    log_norm = (0.0 if math.isinf(df) else
+                math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi))
+    t = 0.5 * (lo + hi)
+    for _ in range(200):
+        f = t_cdf(t, df) - p
+        if f == 0.0:
+            return t
+        if f < 0:
+            lo = t
+        else:
+            hi = t
+        if math.isinf(df):
+            density = math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
+        else:
+            density = math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
+        step = t - f / density if density > 0 else lo - 1.0
+        t_next = step if lo < step < hi else 0.5 * (lo + hi)
+        if abs(t_next - t) <= 1e-13 * max(1.0, abs(t)):
+            return t_next
+        t = t_next
+    return t
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``values`` and its Student-t confidence interval (seeds as the unit).
+
+    Args:
+        values: the numbers (e.g. one test error per seed).
+        level: confidence level, strictly between 0 and 1.
+
+    Returns:
+        ``(mean, low, high)``; with one value the interval is ``(nan, nan)``.
+
+    Raises:
+        ValueError: no values, a value that is not finite, or ``level`` outside (0, 1).
+
+    Example:
+
+    >>> mean, low, high = t_interval([13.0, 13.4, 12.9])
+    >>> round(mean, 3), round(low, 2), round(high, 2)
+    (13.1, 12.44, 13.76)
+    """
+    x = _as_errors(values, "values", "t_interval")
+    level = _check_level(level, "t_interval")
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, float("nan"), float("nan")
+    half = t_quantile(0.5 + level / 2.0, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
+    return mean, mean - half, mean + half
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------------------------
+def _check_level(level, caller: str) -> float:
+    try:
+        level = float(level)
+    except (TypeError, ValueError):
+        raise TypeError(f"{caller}: level must be a number in (0, 1). "
+                        f"Received: level={level!r}") from None
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"{caller}: level must be strictly between 0 and 1 (0.95 for a 95% "
+                         f"interval). Received: level={level}")
+    return level
+
+
+def _as_errors(values, name: str, caller: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        raise TypeError(f"{caller}: {name} must be a list of test errors in percent, one per "
+                        f"seed. Received: {name}={values!r}")
+    try:
+        x = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"{caller}: {name} must hold numbers (test errors in percent). "
+                        f"Received: {name}={values!r}") from None
+    if len(x) == 0:
+        raise ValueError(f"{caller}: {name} is empty; give at least one error per model. "
+                         f"Received: {name}={values!r}")
+    if not np.all(np.isfinite(x)) or np.any(x < 0) or np.any(x > 100):
+        raise ValueError(f"{caller}: {name} must be errors in percent, each in [0, 100] "
+                         f"(13.2 for 13.2%, not 0.132). Received: {name}={list(x)}")
+    return x
+
+
+def decode_correct(value) -> np.ndarray:
+    """Per-image correctness as a boolean array (True: the image was classified correctly).
+
+    Args:
+        value: a run record's ``"test_correct"`` entry,
+            ``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``, or an
+            array-like of booleans / 0-1 numbers, one per test image.
+
+    Returns:
+        A 1-D ``bool`` array of length ``n``.
+
+    Raises:
+        ValueError: the dict lacks a key, its bits are fewer than ``n``, or an array holds
+            values other than 0/1.
+
+    Example:
+
+    >>> import base64, numpy as np
+    >>> bits = np.array([True, False, True])
+    >>> entry = {"n": 3, "packbits_b64": base64.b64encode(np.packbits(bits)).decode()}
+    >>> decode_correct(entry).tolist()
+    [True, False, True]
+    """
+    if isinstance(value, dict):
+        missing = {"n", "packbits_b64"} - set(value)
+        if missing:
+            raise ValueError(f"decode_correct: a test_correct entry needs the keys 'n' and "
+                             f"'packbits_b64'; missing {sorted(missing)}. "
+                             f"Received keys: {sorted(value)}")
+        n = int(value["n"])
+        raw = np.frombuffer(base64.b64decode(value["packbits_b64"]), dtype=np.uint8)
+        if n < 0 or 8 * len(raw) < n:
+            raise ValueError(f"decode_correct: n={n} images, but packbits_b64 holds only "
+                             f"{8 * len(raw)} bits. Received: n={n}")
+        return np.unpackbits(raw)[:n].astype(bool)
+    x = np.asarray(value)
+    if x.ndim != 1:
+        raise ValueError(f"decode_correct: expected one value per test image (a 1-D array). "
+                         f"Received: an array of shape {x.shape}")
+    if x.dtype != bool:
+        if x.size and not np.all(np.isin(x, (0, 1))):
+            raise ValueError("decode_correct: per-image correctness must be booleans or 0/1. "
+                             f"Received values: {np.unique(x)[:5].tolist()}")
+        x = x.astype(bool)
+    return x
+
+
+def _correctness(runs, errors: np.ndarray, name: str) -> np.ndarray:
+    """Per-seed correctness as an (n_seeds, N) bool matrix, checked against the errors."""
+    if isinstance(runs, dict):
+        runs = [runs]
+    elif isinstance(runs, np.ndarray):
+        runs = [runs] if runs.ndim == 1 else list(runs)
+    runs = [decode_correct(r) for r in runs]
+    if len(runs) != len(errors):
+        raise ValueError(f"compare_models: {name} needs one per-image array per seed, like the "
+                         f"errors ({len(errors)}). Received: {len(runs)} arrays")
+    sizes = {len(r) for r in runs}
+    if len(sizes) != 1 or 0 in sizes:
+        raise ValueError(f"compare_models: every run of {name} must score the same, non-empty test "
+                         f"set. Received sizes: {[len(r) for r in runs]}")
+    matrix = np.stack(runs)
+    implied = 100.0 * (1.0 - matrix.mean(axis=1))
+    bad = np.flatnonzero(np.abs(implied - errors) > 0.01)
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"compare_models: {name}[{i}] gives {implied[i]:.4f}% error but the error "
+                         f"given for that seed is {errors[i]:.4f}%: are the runs in the same "
+                         f"order, and is it the same evaluation mode?")
+    return matrix
+
+
+_CLAIM = re.compile(r"^\s*(.+?)\s*([<>])\s*(.+?)\s*$")
+
+
+def _parse_claim(claim: str, name_a: str, name_b: str) -> bool:
+    """True when the claim says B has the lower error, False when it says A does."""
+    match = _CLAIM.match(claim) if isinstance(claim, str) else None
+    aliases = {"A": "a", "B": "b", name_a: "a", name_b: "b"}
+    if match and match.group(1) in aliases and match.group(3) in aliases:
+        left, op, right = aliases[match.group(1)], match.group(2), aliases[match.group(3)]
+        if left != right:
+            lower = left if op == "<" else right
+            return lower == "b"
+    raise ValueError(
+        f"compare_models: claim must say which model has the lower error, as 'B < A', 'A < B' (or "
+        f"with the names, '{name_b} < {name_a}'; '>' also works). Received: claim={claim!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the verdict
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`compare_models` (immutable).
+
+    Attributes:
+        claim: the claim, with the names: ``"B < A"`` means B has the lower error.
+        lower, higher: the names of the model the claim says is better (lower error) and the
+            other one.
+        word: ``"supports"``, ``"contradicts"``, ``"inconclusive"`` or
+            ``"inconclusive (too few seeds)"``.
+        difference: mean error of ``lower`` minus mean error of ``higher``, in percentage
+            points (negative: the direction the claim says).
+        ci_low, ci_high: the confidence interval of ``difference`` (NaN with one seed).
+        level: the confidence level (0.95).
+        method: the method in a few words (the last part of ``str(v)``).
+        n_lower, n_higher: seeds of each model.
+        mean_lower, mean_higher: mean test error of each model, in percent.
+        se_seeds, se_test_set: the two parts of the standard error of ``difference``
+            (points); ``se`` is the root of the sum of their squares.
+        df: Welch-Satterthwaite degrees of freedom of the interval.
+        n_test: number of test images (None when unknown).
+        paired: True when per-image correctness gave the paired test-set part; False when
+            the conservative binomial approximation stood in for it.
+        note: what the reader should know (the approximation used, too few seeds).
+    """
+
+    claim: str
+    lower: str
+    higher: str
+    word: str
+    difference: float
+    ci_low: float
+    ci_high: float
+    level: float
+    method: str
+    n_lower: int
+    n_higher: int
+    mean_lower: float
+    mean_higher: float
+    se_seeds: float
+    se_test_set: float
+    df: float
+    n_test: int | None
+    paired: bool
+    note: str = ""
+
+    @property
+    def se(self) -> float:
+        """Standard error of :attr:`difference` (both parts)."""
+        return math.hypot(self.se_seeds, self.se_test_set)
+
+    @property
+    def n_seeds(self) -> tuple[int, int]:
+        """``(n_lower, n_higher)``."""
+        return self.n_lower, self.n_higher
+
+    def format(self, digits: int = 2, *, claim: bool = True) -> str:
+        """One line: the claim, the word, the difference and its interval, the method.
+
+        Args:
+            digits: decimals of the difference and the interval.
+            claim: start with the claim (``"B < A: "``); False leaves it out, for a line
+                that names the claim already.
+        """
+        pct = f"{round(100 * self.level):d}%"
+        ci = ("no interval (one seed)" if math.isnan(self.ci_low) else
+              f"{pct} CI [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]")
+        return ((f"{self.claim}: " if claim else "")
+                + f"{self.word} \u2014 difference {self.difference:+.{digits}f} "
+                f"points, {ci} ({self.method})")
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (plus ``se`` and ``text``, the one-line summary)."""
+        return {**asdict(self), "se": self.se, "text": self.format()}
+
+
+def compare_models(
+    errors_a,
+    errors_b,
+    claim: str = "B < A",
+    *,
+    correct_a=None,
+    correct_b=None,
+    n_test: int | None = None,
+    name_a: str = "A",
+    name_b: str = "B",
+    level: float = 0.95,
+    split: str = "test",
+) -> Verdict:
+    """Judge a claimed ordering of two models from their per-seed test errors.
+
+    The method is :data:`METHOD`: the difference of the mean errors, with an interval that
+    adds the variance between seeds (Welch) and the variance from sampling the test set
+    (paired over images when ``correct_a``/``correct_b`` are given, otherwise independent
+    binomial variances, which is conservative); Student's t with Welch-Satterthwaite degrees
+    of freedom. Fewer than :data:`MIN_SEEDS` seeds on either side: always
+    ``"inconclusive (too few seeds)"``.
+
+    Args:
+        errors_a, errors_b: test error of each seed of model A and of model B, in percent.
+        claim: which model the claim says has the lower error: ``"B < A"`` (the default),
+            ``"A < B"``, or the same with the names (``"CNN-A3 < CNN-A1"``); ``>`` also works.
+        correct_a, correct_b: optional per-image correctness of each seed's run on the shared
+            test set, in the order of the errors: boolean arrays, or record entries
+            ``{"n": ..., "packbits_b64": ...}`` (:func:`decode_correct`). Both or neither.
+            Each must agree with its error to 0.01 points.
+        n_test: number of test images; needed when the correctness is not given (the
+            binomial approximation), implied by it otherwise.
+        name_a, name_b: names printed in the result.
+        level: confidence level of the interval.
+        split: which images the errors were measured on, ``"test"`` (the default) or
+            ``"train"``; only the wording of :attr:`Verdict.method` changes ("train-set
+            sampling"), and ``n_test`` is then the number of training images.
+
+    Returns:
+        A :class:`Verdict`.
+
+    Raises:
+        ValueError: errors outside [0, 100], an unreadable claim, only one of
+            ``correct_a``/``correct_b``, correctness that disagrees with the errors or with
+            ``n_test``, or neither correctness nor ``n_test``.
+
+    Example:
+
+    >>> v = compare_models([14.5, 13.9, 14.2], [11.3, 11.0, 11.6], "B < A", n_test=10_000,
+    ...                    name_a="CNN-A1", name_b="CNN-A3")
+    >>> v.word, round(v.difference, 2)
+    ('supports', -2.9)
+    >>> print(v)  # doctest: +ELLIPSIS
+    CNN-A3 < CNN-A1: supports — difference -2.90 points, 95% CI [...] (Welch t over 3+3 seeds...)
+    >>> compare_models([14.5, 13.9], [11.3, 11.0], n_test=10_000).word
+    'inconclusive (too few seeds)'
+    """
+    a = _as_errors(errors_a, "errors_a", "compare_models")
+    b = _as_errors(errors_b, "errors_b", "compare_models")
+    level = _check_level(level, "compare_models")
+    name_a, name_b = str(name_a), str(name_b)
+    if split not in ("test", "train"):
+        raise ValueError(f"compare_models: split must be 'test' or 'train'. "
+                         f"Received: split={split!r}")
+    b_lower = _parse_claim(claim, name_a, name_b)
+    if (correct_a is None) != (correct_b is None):
+        raise ValueError("compare_models: give the per-image correctness of both models or of "
+                         "neither (a paired comparison needs both). Received: "
+                         f"correct_a={'given' if correct_a is not None else None}, "
+                         f"correct_b={'given' if correct_b is not None else None}")
+    if n_test is not None:
+        if isinstance(n_test, bool) or not float(n_test).is_integer() or int(n_test) < 1:
+            raise ValueError(f"compare_models: n_test must be a whole number of test images >= 1. "
+                             f"Received: n_test={n_test!r}")
+        n_test = int(n_test)
+
+    lo, hi = (b, a) if b_lower else (a, b)
+    lo_name, hi_name = (name_b, name_a) if b_lower else (name_a, name_b)
+    n_lo, n_hi = len(lo), len(hi)
+    difference = float(lo.mean() - hi.mean())
+
+    # (1) seeds: Welch
+    var_lo = float(lo.var(ddof=1)) / n_lo if n_lo > 1 else float("nan")
+    var_hi = float(hi.var(ddof=1)) / n_hi if n_hi > 1 else float("nan")
+
+    # (2) the test set
+    if correct_a is not None:
+        ca = _correctness(correct_a, a, "correct_a")
+        cb = _correctness(correct_b, b, "correct_b")
+        if ca.shape[1] != cb.shape[1]:
+            raise ValueError(f"compare_models: both models must score the same test images. "
+                             f"Received: {ca.shape[1]} images for {name_a}, {cb.shape[1]} "
+                             f"for {name_b}")
+        if n_test is not None and n_test != ca.shape[1]:
+            raise ValueError(f"compare_models: n_test={n_test} but the per-image correctness "
+                             f"covers {ca.shape[1]} images. Received: n_test={n_test}")
+        n_test = ca.shape[1]
+        wrong_lo, wrong_hi = (1.0 - cb.mean(0), 1.0 - ca.mean(0)) if b_lower else \
+            (1.0 - ca.mean(0), 1.0 - cb.mean(0))
+        per_image = 100.0 * (wrong_lo - wrong_hi)  # points, one per image
+        var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
+        paired = True
+        test_words = f"paired {split}-set sampling"
+        note = ""
+    else:
+        if n_test is None:
+            raise ValueError("compare_models: without per-image correctness (correct_a, correct_b) "
+                             "the test-set part needs the number of test images. "
+                             "Received: n_test=None")
+        p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
+        var_test = 1e4 * float(p_lo * (1 - p_lo) + p_hi * (1 - p_hi)) / n_test
+        paired = False
+        test_words = f"binomial {split}-set sampling, unpaired: conservative"
+        note = (f"no per-image results in the runs: the {split}-set part treats the two "
+                "models' errors as independent binomial proportions, which overstates it (the "
+                "paired value is smaller), so the interval is conservative (wide)")
+
+    method = f"Welch t over {n_lo}+{n_hi} seeds + {test_words}, {n_test:,} images"
+    if n_lo < 2 or n_hi < 2:
+        se_seeds, df = float("nan"), float("nan")
+        ci_low = ci_high = float("nan")
+    else:
+        total = var_lo + var_hi + var_test
+        parts = var_lo ** 2 / (n_lo - 1) + var_hi ** 2 / (n_hi - 1) + (
+            var_test ** 2 / (n_test - 1) if n_test > 1 else 0.0)
+        df = total ** 2 / parts if parts > 0 else math.inf
+        half = t_quantile(0.5 + level / 2.0, df) * math.sqrt(total)
+        se_seeds = math.sqrt(var_lo + var_hi)
+        ci_low, ci_high = difference - half, difference + half
+    se_test = math.sqrt(var_test)
+
+    if n_lo < MIN_SEEDS or n_hi < MIN_SEEDS:
+        word = "inconclusive (too few seeds)"
+        few = (f"{min(n_lo, n_hi)} seed(s) on one side: at least {MIN_SEEDS} per model are "
+               f"needed for a verdict")
+        note = f"{few}; {note}" if note else few
+    elif ci_high < 0:
+        word = "supports"
+    elif ci_low > 0:
+        word = "contradicts"
+    else:
+        word = "inconclusive"
+    return Verdict(
+        claim=f"{lo_name} < {hi_name}", lower=lo_name, higher=hi_name, word=word,
+        difference=difference, ci_low=ci_low, ci_high=ci_high, level=level, method=method,
+        n_lower=n_lo, n_higher=n_hi, mean_lower=float(lo.mean()), mean_higher=float(hi.mean()),
+        se_seeds=se_seeds, se_test_set=se_test, df=df, n_test=n_test, paired=paired, note=note,
+    )
+
+
+def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 13.0,
+                          seed_sd: float = 0.4, n_test: int = 10_000, rng=0) -> dict:
+    """How often two equally good models are called different, by the old rule and the verdict.
+
+    Each draw makes two models with the same error ``error`` on the shared test set, and each
+    seed of each model adds its own normal noise of standard deviation ``seed_sd``. Only the
+    seeds vary (this isolates why a few seeds are not enough; the verdict's test-set part,
+    here the binomial one over ``n_test`` images, can only widen its interval). Nothing
+    separates the models but chance, so any verdict other than "inconclusive" is a false
+    one, and so is any pair of seed ranges that do not overlap.
+
+    Args:
+        seeds: seeds per model (>= 2).
+        draws: how many pairs of models to draw (>= 100).
+        error: the true error of both models, in percent.
+        seed_sd: standard deviation between seeds, in points.
+        n_test: test images.
+        rng: a seed or a ``numpy.random.Generator``.
+
+    Returns:
+        ``{"seeds", "draws", "old rule": fraction of draws whose seed ranges do not overlap,
+        "verdict": {word: fraction}}`` (the verdict with the binomial test-set part).
+
+    Raises:
+        ValueError: ``seeds < 2``, ``draws < 100``, ``error`` outside (0, 100) or a
+            non-positive ``seed_sd``/``n_test``.
+
+    Example:
+
+    >>> out = simulate_equal_models(2, draws=300, rng=1)
+    >>> 0.2 < out["old rule"] < 0.5  # about one time in three
+    True
+    >>> out["verdict"]["inconclusive (too few seeds)"]
+    1.0
+    """
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 2:
+        raise ValueError(f"simulate_equal_models: seeds must be an integer >= 2. "
+                         f"Received: seeds={seeds!r}")
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 100:
+        raise ValueError(f"simulate_equal_models: draws must be an integer >= 100. "
+                         f"Received: draws={draws!r}")
+    if not 0.0 < float(error) < 100.0:
+        raise ValueError(f"simulate_equal_models: error must be in (0, 100) percent. "
+                         f"Received: error={error!r}")
+    if not float(seed_sd) > 0 or not int(n_test) > 0:
+        raise ValueError(f"simulate_equal_models: seed_sd and n_test must be > 0. "
+                         f"Received: seed_sd={seed_sd!r}, n_test={n_test!r}")
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    old = 0
+    words = dict.fromkeys(VERDICT_WORDS, 0)
+    for _ in range(int(draws)):
+        runs = np.clip(float(error) + generator.normal(0.0, seed_sd, (2, seeds)), 0.0, 100.0)
+        a, b = runs
+        old += bool(a.max() < b.min() or b.max() < a.min())
+        words[compare_models(a, b, n_test=int(n_test)).word] += 1
+    return {"seeds": int(seeds), "draws": int(draws), "old rule": old / draws,
+            "verdict": {w: c / draws for w, c in words.items()}}
