@@ -193,3 +193,25 @@ def test_two_runs_with_the_same_seed_give_the_same_batches_and_the_same_training
     assert loss_a == loss_b
     for wa, wb in zip(weights_a, weights_b):
         np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.realdata
+def test_loading_the_data_does_not_move_the_models_initial_weights():
+    """The pipeline builds its stack with a seed: an unseeded Keras layer would draw one from
+    Python's ``random`` and shift every later unseeded draw (the runner builds its model after
+    loading the data, so quick runs, which do not augment, would change)."""
+    import keras
+
+    from course_lib import models as zoo
+    from course_lib.data import load_run_data
+
+    def weights(load_first):
+        keras.utils.set_random_seed(0)
+        if load_first:
+            load_run_data("fashion_mnist32", batch_size=16, augment=True, seed=0, extra=None,
+                          train_limit=40, test_limit=20)
+        net = zoo.build("CNN-A2", width_multiplier=0.125)
+        return [w.numpy() for w in net.weights] + [keras.random.uniform((3,)).numpy()]
+
+    for a, b in zip(weights(False), weights(True)):
+        np.testing.assert_array_equal(a, b)

@@ -66,6 +66,8 @@ def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool 
         seed: seed of the layers' own random generators, for calls such as
             ``stack(images, training=True)`` (same seed, same sequence of outputs). The data
             pipeline does not use it: it passes each batch's seed to :func:`augment_batch`.
+            None: Keras draws one from Python's ``random`` module, which moves the seeds that
+            later unseeded Keras layers draw (a model built next gets other initial weights).
 
     Returns:
         A ``keras.Sequential`` named ``"augmentation"``: ``RandomTranslation``, then

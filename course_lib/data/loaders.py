@@ -283,7 +283,9 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
     shape = (32, 32, 3) if view else spec.raw_shape
     mean = channel_mean(datasets["train"], view)
     mean_t = tf.constant(mean, tf.float32)
-    stack = augmentation(tuple(shape), flip=spec.flip)  # used only with a seed (training)
+    # Used only with a batch seed (training). A seed here keeps Keras from drawing one from
+    # Python's `random`, which would move the weights of the model built after the data.
+    stack = augmentation(tuple(shape), flip=spec.flip, seed=seed)
 
     def preprocess(images, labels, aug_seed=None):
         if view is not None:
