@@ -8,9 +8,10 @@ copied below as ``former_pad_crop_flip``, as it was in ``course_lib/data/preproc
 ``RandomTranslation`` + ``RandomFlip`` per batch inside the ``tf.data`` map, seeded per batch).
 Everything else (shuffle, batching, view, scaling, mean subtraction, prefetch) is the kit's.
 
-Two measurements, each interleaved (``timing.interleaved``: warm-up, then rounds in which both
+Three measurements, each interleaved (``timing.interleaved``: warm-up, then rounds in which both
 cases run once, the order alternating):
 
+0. the augmentation ops alone on one batch (and the shift and the flip apart);
 1. the input side alone: one epoch of augmented batches drawn and discarded (images/s);
 2. a training epoch of a small model (CNN-A2 at the quick budget's widths x0.25) fed by each
    stream, ``model.fit(epochs=1)``, as the runner feeds it.
@@ -111,14 +112,44 @@ def measure(args) -> dict:
         net.fit(stream(name), steps_per_epoch=after.steps_per_epoch, epochs=1, verbose=0,
                 shuffle=False)
 
+    # The augmentation ops alone on one batch, and their two parts apart (where a difference
+    # comes from): the Keras stack vs the former function, each call repeated `calls` times.
+    import tensorflow as tf
+
+    from course_lib.data import augment_batch, augmentation
+
+    x = tf.random.stateless_uniform([args.batch, *after.info.input_shape], [0, 0])
+    shape, flip = after.info.input_shape, after.flip
+    runs_stack = augmentation(shape, flip=flip, seed=0)
+    stacks = {"shift": augmentation(shape, flip=False, seed=0),
+              "flip": augmentation(shape, padding=0, flip=flip, seed=0)}
+    ops = {
+        "before": tf.function(lambda x, s: former_pad_crop_flip(x, s, 4, flip)),
+        "after": tf.function(lambda x, s: augment_batch(runs_stack, x, s)),
+        "before crop": tf.function(lambda x, s: former_pad_crop_flip(x, s, 4, False)),
+        "after shift": tf.function(lambda x, s: augment_batch(stacks["shift"], x, s)),
+        "before flip": tf.function(lambda x, s: former_pad_crop_flip(x, s, 0, flip)),
+        "after flip": tf.function(lambda x, s: augment_batch(stacks["flip"], x, s)),
+    }
+    calls = args.op_calls
+
+    def op_case(fn):
+        def run():
+            for i in range(calls):
+                fn(x, tf.constant([0, i], tf.int64)).numpy()
+        return run
+
     info = {"load_average_start": timing.load_average()}
     with gpu.op_determinism(acc.deterministic):
+        op_times = timing.interleaved({k: op_case(f) for k, f in ops.items()},
+                                      repeats=args.repeats * 4, warmup=1)
+        op_times = {k: [t / calls for t in v] for k, v in op_times.items()}
         alone = timing.interleaved({n: (lambda n=n: drain(n)) for n in runs},
                                    repeats=args.repeats * 2, warmup=1)
         trained = timing.interleaved({n: (lambda n=n: train(n)) for n in runs},
                                      repeats=args.repeats, warmup=1)
     info["load_average_end"] = timing.load_average()
-    return {"alone": alone, "train": trained, "info": info, "widths": widths,
+    return {"alone": alone, "train": trained, "ops": op_times, "info": info, "widths": widths,
             "steps": after.steps_per_epoch, "images": after.num_train,
             "deterministic": acc.deterministic}
 
@@ -128,13 +159,13 @@ def report(m: dict, args, seconds: float) -> str:
     info = {**machine, **m["info"]}
     n = m["images"]
 
-    def row(what, times, per_image):
+    def row(what, times, per_image, scale=1.0, unit_name="s"):
         b, a = timing.median(times["before"]), timing.median(times["after"])
         lo, hi = timing.paired_ratio_range(times["after"], times["before"])
         ratios = sorted(x / y for x, y in zip(times["after"], times["before"]))
         median_ratio = timing.median(ratios)
         unit = (lambda s: f"{s * 1e3:.0f} ms ({n / s:,.0f} img/s)") if per_image else (
-            lambda s: f"{s:.2f} s")
+            lambda s: f"{s * scale:.2f} {unit_name}")
         return (f"| {what} | {unit(b)} | {unit(a)} | {a / b:.2f}x | **{median_ratio:.2f}x** | "
                 f"{lo:.2f}-{hi:.2f} | {len(ratios)} |")
 
@@ -165,9 +196,24 @@ def report(m: dict, args, seconds: float) -> str:
         "| measurement | before | after | ratio of medians | median per-round ratio | "
         "range | rounds |",
         "|---|---|---|---|---|---|---|",
+        row(f"augmentation alone: one batch of {args.batch} (ms per call)", m["ops"], False,
+            scale=1e3, unit_name="ms"),
         row("input side alone: one epoch of augmented batches, no training", m["alone"], True),
         row(f"training epoch, CNN-A2 widths {m['widths']}, model.fit(epochs=1)", m["train"],
             False),
+        "",
+        "Where a difference in the augmentation itself comes from (median ms per batch, "
+        "per-round ratio after / before): "
+        + "; ".join(
+            f"{part}: before {timing.median(m['ops'][f'before {b}']) * 1e3:.2f} ms, after "
+            f"{timing.median(m['ops'][f'after {a}']) * 1e3:.2f} ms "
+            f"({timing.median([x / y for x, y in zip(m['ops'][f'after {a}'], m['ops'][f'before {b}'])]):.2f}x)"
+            for part, b, a in (("pad-4 crop (`tf.gather` x2) vs `RandomTranslation` (nearest, "
+                                "constant fill)", "crop", "shift"),
+                               ("flip (`tf.where`) vs `RandomFlip`", "flip", "flip")))
+        + ". The augmentation runs inside the `tf.data` map, which `prefetch` overlaps with "
+        "the model's steps: what it adds to a training epoch is at most its time per batch "
+        "times the steps, when nothing overlaps it.",
         "",
         f"Machine: {info['cpu']}, {info['usable_cores']} usable cores, "
         + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
@@ -197,6 +243,8 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=4096, help="training images per epoch")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--width", type=float, default=0.25, help="CNN-A2 width multiplier")
+    parser.add_argument("--op-calls", type=int, default=20,
+                        help="calls per timed case of the augmentation-alone measurement")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes, to check the script; no report unless --output")
     parser.add_argument("--output", type=Path, default=None,
@@ -204,10 +252,11 @@ def main(argv=None) -> int:
                              "benchmarks/RESULTS.md; none with --quick)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.repeats, args.images, args.batch, args.width = 1, 256, 64, 0.125
-    for name in ("repeats", "images", "batch"):
+        args.repeats, args.images, args.batch, args.width, args.op_calls = 1, 256, 64, 0.125, 2
+    for name in ("repeats", "images", "batch", "op_calls"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be >= 1. Received: --{name} {getattr(args, name)}")
+            flag = name.replace("_", "-")
+            parser.error(f"--{flag} must be >= 1. Received: --{flag} {getattr(args, name)}")
     started = time.perf_counter()
     m = measure(args)
     text = report(m, args, time.perf_counter() - started)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_lib.data.augmentation import augment_batch, augmentation
+from course_lib.data.augmentation_layers import augment_batch, augmentation
 
 
 def _match(out, img, padding):

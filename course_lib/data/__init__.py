@@ -5,7 +5,7 @@ the offline Fashion-MNIST images as 32x32x3), from ``data_dir()`` (``$COURSE_LIB
 the training augmentation as Keras preprocessing layers (``augmentation``).
 """
 
-from course_lib.data.augmentation import augment_batch, augmentation
+from course_lib.data.augmentation_layers import augment_batch, augmentation
 from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, find_fashion_mnist_idx,
                                            load_fashion_mnist_arrays, read_idx)
 from course_lib.data.info import DatasetInfo, DatasetUnavailableError, Splits

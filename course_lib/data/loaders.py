@@ -28,7 +28,7 @@ from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, load_fashion_m
                                            read_shipped_fashion_mnist)
 from course_lib.data.info import DatasetInfo, Splits
 from course_lib.data.paths import resolve_data_dir
-from course_lib.data.augmentation import augment_batch, augmentation
+from course_lib.data.augmentation_layers import augment_batch, augmentation
 from course_lib.data.preprocess import channel_mean, pad_and_tile, scale_images, shuffled_batches
 
 __all__ = ["load", "names", "load_run_data", "epoch_stream", "RunData", "CIFAR10_CLASSES",
