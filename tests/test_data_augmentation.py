@@ -215,3 +215,11 @@ def test_loading_the_data_does_not_move_the_models_initial_weights():
 
     for a, b in zip(weights(False), weights(True)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from course_lib.data import augmentation_layers
+
+    assert doctest.testmod(augmentation_layers).failed == 0
