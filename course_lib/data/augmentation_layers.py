@@ -93,7 +93,7 @@ def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool 
         raise ValueError(f"`flip` must be True or False. Received: flip={flip!r}")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
         raise ValueError(f"`seed` must be None or an int >= 0. Received: seed={seed!r}")
-    layers = [keras.Input(shape=tuple(input_shape))]
+    layers = [keras.Input(shape=tuple(input_shape), name="augmentation_input")]
     if padding:
         # Shifts uniform on [-(p + 1/2), p + 1/2) pixels, rounded to the nearest pixel by the
         # "nearest" interpolation: each of -p..p with probability 1 / (2p + 1).
