@@ -819,14 +819,16 @@ def main(argv=None) -> int:
     output = args.output if args.output is not None else (None if args.quick
                                                           else HERE / "RESULTS.md")
     if output is not None:
-        # benchmarks/time_to_accuracy.py writes its own section of the same file: keep it.
+        # benchmarks/time_to_accuracy.py and benchmarks/augmentation.py write their own
+        # sections of the same file: keep them.
         kept = ""
         if output.is_file():
             old = output.read_text()
-            start = old.find("\n## Time to accuracy")
-            if start >= 0:
-                end = old.find("\n## ", start + 1)
-                kept = old[start:end if end >= 0 else len(old)]
+            for title in ("Time to accuracy", "Augmentation"):
+                start = old.find(f"\n## {title}")
+                if start >= 0:
+                    end = old.find("\n## ", start + 1)
+                    kept += old[start:end if end >= 0 else len(old)].rstrip("\n") + "\n"
         output.write_text(text.rstrip("\n") + "\n" + kept if kept else text)
         print(f"[benchmark] report written to {output}", file=sys.stderr)
     if args.json is not None:

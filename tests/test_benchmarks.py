@@ -313,3 +313,15 @@ def test_time_to_accuracy_section_replaces_only_itself(tmp_path):
     assert text.startswith("# Benchmarks\n\n## Results\n\nold rows\n")
     assert time_to_accuracy._first_reaching(
         [{"epoch": 1, "test_error_pct": 20.0}, {"epoch": 2, "test_error_pct": 15.0}], 85.0) == 2
+
+
+def test_augmentation_section_replaces_only_itself(tmp_path):
+    import augmentation as aug_bench
+
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Benchmarks\n\n## Results\n\nrows\n\n## Time to accuracy\n\nkept\n")
+    aug_bench.write_section(path, "## Augmentation\n\nfirst\n")
+    aug_bench.write_section(path, "## Augmentation\n\nsecond\n")
+    text = path.read_text()
+    assert text.count("## Augmentation") == 1 and "second" in text and "first" not in text
+    assert "rows" in text and "kept" in text

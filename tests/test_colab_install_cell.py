@@ -136,3 +136,60 @@ def test_clones_installs_and_moves_into_the_workdir(colab, monkeypatch, tmp_path
                         "otter-grader~=7.0"]
     assert sys.path[0] == str(kit) and Path.cwd() == kit / "assignments" / "1-a" / "student"
     assert colab == []  # assignments keep no results: no Drive
+
+
+def test_the_cell_is_a_few_lines_that_call_the_kits_function():
+    for source in (nbtool.install_cell("notebooks"),
+                   nbtool.install_cell("assignments/1-a/student", nbtool.ASSIGNMENT_EXTRA,
+                                       drive=False)):
+        lines = source.split("\n")
+        assert len(lines) <= 14, source
+        assert lines[0].startswith("# Colab only (does nothing elsewhere): install the course kit")
+        assert sum(line.lstrip().startswith("#") for line in lines) == 1  # one comment line
+        assert "from course_lib.colab import setup_colab" in source
+        assert lines[-1].lstrip().startswith("setup_colab(KIT, install=bool(missing)")
+
+
+def test_course_lib_colab_needs_only_the_standard_library():
+    """It runs before the kit's dependencies are installed."""
+    code = ("import sys, course_lib.colab; "
+            "print([m for m in ('numpy', 'tensorflow', 'keras', 'course_lib.notebook') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout
+    assert out.strip() == "[]"
+
+
+def test_setup_colab_does_nothing_off_colab(monkeypatch, tmp_path):
+    from course_lib.colab import setup_colab
+
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    calls = _calls(monkeypatch)
+    (tmp_path / "kit" / "notebooks").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    setup_colab(str(tmp_path / "kit"), install=True, use_drive=True)
+    assert calls == [] and Path.cwd() == tmp_path
+
+
+def test_every_install_cell_is_collapsed_on_the_site_and_check_requires_it(tmp_path):
+    import nbformat
+
+    tag = nbtool.INSTALL_CELL_TAG
+    assert tag == "hide-input"  # MyST-NB (the course site) collapses the cell's source
+    for src in nbtool.sources():
+        nb = nbformat.read(str(nbtool.ipynb_for(src)), as_version=4)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        assert tag in first.metadata.get("tags", []), src.stem
+        assert tag in [c for c in nbtool.read_source(src).cells
+                       if c.cell_type == "code"][0].metadata.get("tags", [])
+    for path, _ in nbtool.assignment_notebooks():
+        nb = nbformat.read(str(path), as_version=4)
+        _, install = nbtool._assignment_cells(nb)
+        assert tag in nb.cells[install].metadata.get("tags", []), path
+    src = nbtool.sources()[0]
+    nb = nbformat.read(str(nbtool.ipynb_for(src)), as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    first.metadata["tags"] = []
+    copy = tmp_path / nbtool.ipynb_for(src).name
+    nbformat.write(nb, str(copy))
+    assert any("hide-input" in p for p in nbtool.check_notebook(copy, src))

@@ -70,7 +70,7 @@ def _demo_source(body: str, version: str | None = None) -> str:
     version = version or nbtool.library_version()
     return (
         f"# %% [markdown]\n# {BADGE}\n#\n# # Demo\n#\n# ## 学习目标\n# - one\n\n"
-        f"# %%\n{INSTALL}\n"
+        f'# %% tags=["{nbtool.INSTALL_CELL_TAG}"]\n{INSTALL}\n'
         "# %%\nfrom course_lib.notebook import setup\n"
         f'BUDGET = setup(expected_version="{version}", verbose=False)\n\n'
         f"{body}\n"

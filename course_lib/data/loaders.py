@@ -28,8 +28,8 @@ from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, load_fashion_m
                                            read_shipped_fashion_mnist)
 from course_lib.data.info import DatasetInfo, Splits
 from course_lib.data.paths import resolve_data_dir
-from course_lib.data.preprocess import (channel_mean, pad_and_tile, random_pad_crop_flip,
-                                        scale_images, shuffled_batches)
+from course_lib.data.augmentation_layers import augment_batch, augmentation
+from course_lib.data.preprocess import channel_mean, pad_and_tile, scale_images, shuffled_batches
 
 __all__ = ["load", "names", "load_run_data", "epoch_stream", "RunData", "CIFAR10_CLASSES",
            "CIFAR100_CLASSES", "svhn_validation_indices", "SVHN_VALIDATION_PER_CLASS",
@@ -283,13 +283,16 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
     shape = (32, 32, 3) if view else spec.raw_shape
     mean = channel_mean(datasets["train"], view)
     mean_t = tf.constant(mean, tf.float32)
+    # Used only with a batch seed (training). A seed here keeps Keras from drawing one from
+    # Python's `random`, which would move the weights of the model built after the data.
+    stack = augmentation(tuple(shape), flip=spec.flip, seed=seed)
 
     def preprocess(images, labels, aug_seed=None):
         if view is not None:
             images = view(images)
         images = scale_images(images) - mean_t
         if aug_seed is not None:
-            images = random_pad_crop_flip(images, aug_seed, padding=4, flip=spec.flip)
+            images = augment_batch(stack, images, aug_seed)
         return images, tf.cast(labels, tf.int32)
 
     steps = [

@@ -2,8 +2,10 @@
 
 Per batch: (1) ``fashion_mnist32``'s view: zero-pad 28x28 to 32x32, tile grey to 3 channels;
 (2) scale uint8 to float32 in [0, 1]; (3) subtract the training split's per-channel mean; (4)
-training only, if ``augment``: SimpNet's augmentation (seed 002, section 5): pad 4 zeros per
-side (after the mean subtraction, so they equal the mean colour), random crop, optional flip.
+training only, if ``augment``: SimpNet's augmentation (seed 002, section 5), the Keras layers of
+``course_lib.data.augmentation``: shift by -4..4 pixels filling zeros (= pad 4 zeros per side,
+then a random crop; after the mean subtraction, so the zeros equal the mean colour), optional
+flip.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = ["MAX_SHUFFLE_BUFFER", "STEP_SPACE", "pad_and_tile", "scale_images",
-           "random_pad_crop_flip", "shuffled_batches", "channel_mean"]
+           "shuffled_batches", "channel_mean"]
 
 MAX_SHUFFLE_BUFFER = 50_000  # examples: bounded memory on huge splits
 STEP_SPACE = 2**20  # batches per epoch before two epochs' augmentation seeds could collide
@@ -30,43 +32,6 @@ def pad_and_tile(images: tf.Tensor, size: int = 32, channels: int = 3) -> tf.Ten
 def scale_images(images: tf.Tensor) -> tf.Tensor:
     """uint8 ``[0, 255]`` to float32 ``[0, 1]``."""
     return tf.cast(images, tf.float32) / 255.0
-
-
-def random_pad_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4,
-                         flip: bool = True) -> tf.Tensor:
-    """SimpNet's augmentation, per image and stateless (same seed, same result): pad ``padding``
-    zeros per side, crop the input size at offsets uniform in ``[0, 2 * padding]``, flip with
-    probability 1/2 if ``flip``.
-
-    Args:
-        images: ``(batch, h, w, c)`` float tensor.
-        seed: int tensor of shape ``(2,)`` for ``tf.random.stateless_*``.
-        padding: pixels of zero padding per side (SimpNet and common CIFAR practice: 4).
-        flip: whether to flip horizontally (off for digits).
-
-    Returns:
-        The augmented batch, of the shape and dtype of ``images``.
-
-    Raises:
-        ValueError: ``padding`` is not an int >= 0.
-    """
-    if not isinstance(padding, int) or padding < 0:
-        raise ValueError(f"`padding` must be an int >= 0. Received: padding={padding!r}")
-    images = tf.convert_to_tensor(images)
-    batch, h, w = tf.unstack(tf.shape(images)[:3])
-    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
-    out = images
-    if padding:
-        padded = tf.pad(images, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
-        dy, dx = (tf.random.stateless_uniform([batch], s, minval=0, maxval=2 * padding + 1,
-                                              dtype=tf.int32) for s in (seeds[0], seeds[1]))
-        out = tf.gather(padded, dy[:, None] + tf.range(h)[None, :], axis=1, batch_dims=1)
-        out = tf.gather(out, dx[:, None] + tf.range(w)[None, :], axis=2, batch_dims=1)
-    if flip:
-        do_flip = tf.random.stateless_uniform([batch], seeds[2]) < 0.5
-        out = tf.where(do_flip[:, None, None, None], tf.reverse(out, axis=[2]), out)
-    out.set_shape(images.shape)
-    return out
 
 
 def shuffled_batches(examples: tf.data.Dataset, preprocess: Callable, *, num_examples: int,

@@ -1,0 +1,159 @@
+"""The training augmentation as a stack of Keras preprocessing layers, defined here and only here.
+
+SimpNet's augmentation (seed 002, section 5.C: "zero-padding + mirroring"; the common CIFAR recipe
+of He et al. 2016, section 4.2): zero-pad 4 pixels per side, crop the input size back at a random
+offset, and mirror with probability 1/2 (not for digits). As Keras layers:
+
+- ``keras.layers.RandomTranslation`` with ``fill_mode="constant"`` (zeros) and
+  ``interpolation="nearest"``, shifting each image by a whole number of pixels drawn uniformly
+  from ``-4..4`` per axis: exactly a zero-pad-4-and-crop. (``keras.layers.RandomCrop`` after
+  ``ZeroPadding2D`` would be the literal recipe, but it crops every image of a batch at the *same*
+  offset; per image it would have to run before batching, image by image.)
+- ``keras.layers.RandomFlip("horizontal")``.
+
+The pipeline (``course_lib.data.load``, the runner's ``epoch_stream``) applies the stack to whole
+batches inside ``tf.data`` after the mean subtraction, so the zeros it shifts in are the mean colour.
+There it draws its randomness from each batch's own seed (:func:`augment_batch`), so a batch
+depends only on ``(seed, epoch, batch)``: the same seed gives the same batches, and a resumed run
+draws the same crops and flips as an uninterrupted one.
+
+Example:
+
+>>> import numpy as np
+>>> stack = augmentation((32, 32, 3), seed=0)
+>>> [layer.__class__.__name__ for layer in stack.layers]
+['RandomTranslation', 'RandomFlip']
+>>> images = np.random.default_rng(0).uniform(size=(8, 32, 32, 3)).astype("float32")
+>>> stack(images, training=True).shape
+TensorShape([8, 32, 32, 3])
+>>> bool(np.array_equal(stack(images, training=False), images))  # off at inference
+True
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+__all__ = ["augmentation", "augment_batch", "PADDING"]
+
+PADDING = 4  # pixels per side (SimpNet, and the common CIFAR practice)
+
+
+def _shape(input_shape) -> tuple[int, int, int]:
+    ok = (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3
+          and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in input_shape))
+    if not ok:
+        raise ValueError("`input_shape` must be (height, width, channels), three ints >= 1. "
+                         f"Received: input_shape={input_shape!r}")
+    return tuple(input_shape)
+
+
+def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool = True,
+                 seed: int | None = None) -> keras.Sequential:
+    """The training augmentation as a ``keras.Sequential`` of preprocessing layers.
+
+    Shifts each image by whole pixels, uniform in ``-padding..padding`` per axis, filling with
+    zeros (= zero-pad ``padding`` per side, then crop the input size at a random offset), then
+    mirrors it left-right with probability 1/2 if ``flip``. Every image of a batch draws its own
+    shift and flip. Called with ``training=False`` the stack returns its input unchanged (it is
+    off at inference); called without ``training`` it augments.
+
+    Args:
+        input_shape: ``(height, width, channels)`` of one image.
+        padding: pixels of zero padding per side, an int >= 0 (0: no shift).
+        flip: whether to mirror horizontally (off for digits: ``mnist``, ``svhn``).
+        seed: seed of the layers' own random generators, for calls such as
+            ``stack(images, training=True)`` (same seed, same sequence of outputs). The data
+            pipeline does not use it: it passes each batch's seed to :func:`augment_batch`.
+            None: Keras draws one from Python's ``random`` module, which moves the seeds that
+            later unseeded Keras layers draw (a model built next gets other initial weights).
+
+    Returns:
+        A ``keras.Sequential`` named ``"augmentation"``: ``RandomTranslation``, then
+        ``RandomFlip`` if ``flip``. Its layers compute in float32 whatever the global dtype
+        policy (the pipeline feeds float32 images to mixed-precision models too).
+
+    Raises:
+        ValueError: a bad argument (the message names it).
+
+    Example:
+
+    >>> stack = augmentation((28, 28, 1), flip=False, seed=1)
+    >>> [layer.name for layer in stack.layers]
+    ['random_shift']
+    """
+    height, width, _ = _shape(input_shape)
+    if not isinstance(padding, int) or isinstance(padding, bool) or padding < 0:
+        raise ValueError(f"`padding` must be an int >= 0. Received: padding={padding!r}")
+    if padding >= min(height, width):
+        raise ValueError(f"`padding` must be smaller than the image ({height}x{width}). "
+                         f"Received: padding={padding!r}")
+    if not isinstance(flip, bool):
+        raise ValueError(f"`flip` must be True or False. Received: flip={flip!r}")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise ValueError(f"`seed` must be None or an int >= 0. Received: seed={seed!r}")
+    layers = [keras.Input(shape=tuple(input_shape), name="augmentation_input")]
+    if padding:
+        # Shifts uniform on [-(p + 1/2), p + 1/2) pixels, rounded to the nearest pixel by the
+        # "nearest" interpolation: each of -p..p with probability 1 / (2p + 1).
+        layers.append(keras.layers.RandomTranslation(
+            height_factor=(padding + 0.5) / height, width_factor=(padding + 0.5) / width,
+            fill_mode="constant", fill_value=0.0, interpolation="nearest", seed=seed,
+            dtype="float32", name="random_shift"))
+    if flip:
+        layers.append(keras.layers.RandomFlip(
+            "horizontal", seed=None if seed is None else seed + 1, dtype="float32",
+            name="random_flip"))
+    return keras.Sequential(layers, name="augmentation")
+
+
+class _BatchSeeds(keras.random.SeedGenerator):
+    """Stateless seeds derived from one batch's seed: the ``i``-th ``next()`` returns
+    ``stateless_fold_in(seed, i)``, so each draw of a layer (a shift draws two: height, width)
+    gets its own seed, and the result depends only on the batch's seed -- no variable is read
+    or updated, which keeps ``tf.data``'s parallel map deterministic.
+
+    It is built inside a traced ``tf.data`` function, where no variable may be created, so it
+    does not call ``SeedGenerator.__init__`` (whose only job is to create the state variable).
+    """
+
+    def __init__(self, seed):  # noqa: D107 -- deliberately no super().__init__ (see above)
+        self.name = "batch_seeds"
+        self._seed = tf.cast(seed, tf.int64)
+        self._draws = 0
+
+    def next(self, ordered=True):
+        del ordered
+        out = tf.random.experimental.stateless_fold_in(self._seed, self._draws)
+        self._draws += 1
+        return out
+
+
+def augment_batch(stack: keras.Sequential, images, seed) -> tf.Tensor:
+    """``images`` through every layer of ``stack`` in training mode, with all randomness drawn
+    from ``seed`` (same seed, same output; stateless, so safe in a parallel ``tf.data`` map).
+
+    Args:
+        stack: from :func:`augmentation` (any ``keras.Sequential`` of Keras image preprocessing
+            layers works).
+        images: a ``(batch, height, width, channels)`` float batch.
+        seed: an int tensor of shape ``(2,)`` (``tf.random.stateless_*`` seeds).
+
+    Returns:
+        The augmented batch, of the shape of ``images``, float32.
+
+    Raises:
+        ValueError: Keras does not run on the TensorFlow backend (the ``tf.data`` pipeline
+            needs it).
+    """
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError("The tf.data augmentation needs the TensorFlow Keras backend. "
+                         f"Received: KERAS_BACKEND={keras.backend.backend()!r}")
+    seeds = _BatchSeeds(seed)
+    out = tf.convert_to_tensor(images)
+    for layer in stack.layers:
+        transformation = layer.get_random_transformation(out, training=True, seed=seeds)
+        out = layer.transform_images(out, transformation, training=True)
+    out.set_shape(images.shape)
+    return out
