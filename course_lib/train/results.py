@@ -4,7 +4,7 @@ A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json
 ``__seed<S>`` before ``.json`` when the run's seed is not the experiment's own). Records of one
 experiment from several machines merge by copying their result folders into one, or by reading
 several folders at once (:func:`load_records` takes a list). Which folder is used is decided in
-one place, :func:`results_dir`. A record is written with :func:`course_lib.core.write_json_atomic`
+one place, :func:`course_lib.places.results_dir` (re-exported here). A record is written with :func:`course_lib.core.write_json_atomic`
 (a temporary file in the same folder, moved into place), so a reader never sees half a
 record, even if the writer is killed mid-write. Reading tolerates whatever is there anyway:
 a corrupt or partial file (someone else's editor, a full disk, an older schema) produces one :class:`CorruptRecordWarning` line and is skipped.
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from course_lib.core import write_json_atomic  # re-exported: records are written with it
+from course_lib.places import DRIVE_RESULTS, RESULTS_ENV, results_dir  # re-exported
 
 __all__ = [
     "CorruptRecordWarning",
@@ -42,13 +43,6 @@ REQUIRED_KEYS = (
     "params", "epochs_completed", "history", "config",
 )
 
-#: Environment variable that sets the results folder anywhere (a Drive folder, a shared disk).
-RESULTS_ENV = "COURSE_RESULTS_DIR"
-
-#: The results folder on Google Drive, relative to the Drive mount point, used on Colab once
-#: Drive is mounted (``course_lib.notebook.use_drive``).
-DRIVE_RESULTS = os.path.join("MyDrive", "cnn-course-kit", "results")
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -62,39 +56,6 @@ def safe_name(text: str) -> str:
     if not cleaned:
         raise ValueError(f"Cannot make a file name from {text!r}.")
     return cleaned
-
-
-def results_dir(path: str | os.PathLike | None = None, *, default: str | os.PathLike = "results"
-                ) -> Path:
-    """The results folder (records and resume backups), decided in this one place.
-
-    In order: ``path`` when given (an argument, ``--results-dir``); else the
-    ``COURSE_RESULTS_DIR`` environment variable when set; else, on Colab with Google Drive
-    mounted at ``/content/drive`` (``course_lib.notebook.use_drive``),
-    ``/content/drive/MyDrive/cnn-course-kit/results``, which survives a recycled runtime; else
-    ``default`` (``results`` in the working directory).
-
-    Example:
-
-    >>> import os
-    >>> os.environ["COURSE_RESULTS_DIR"] = "/tmp/my-results"
-    >>> str(results_dir())
-    '/tmp/my-results'
-    >>> str(results_dir("elsewhere"))
-    'elsewhere'
-    >>> del os.environ["COURSE_RESULTS_DIR"]
-    """
-    if path is not None and str(path) != "":
-        return Path(path)
-    env = os.environ.get(RESULTS_ENV, "").strip()
-    if env:
-        return Path(os.path.expanduser(env))
-    from course_lib import notebook
-
-    drive = Path(notebook.DRIVE_MOUNT)
-    if notebook.on_colab() and (drive / "MyDrive").is_dir():
-        return drive / DRIVE_RESULTS
-    return Path(default)
 
 
 def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dataset: str,
