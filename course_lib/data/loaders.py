@@ -71,6 +71,16 @@ def names() -> tuple[str, ...]:
     return tuple(_DATASETS.names())
 
 
+def canonical(name: str) -> str:
+    """The registered spelling of a dataset name (``"SVHN"`` -> ``"svhn"``): the one lookup
+    ``load``, the runner and the CLI share.
+
+    Raises:
+        ValueError: unknown name; the message suggests the closest names.
+    """
+    return _DATASETS.canonical(name)
+
+
 #: Raw uint8 splits of a source, their sizes and provenance.
 _Source = namedtuple("_Source", "train val test counts splits location in_memory data_source")
 

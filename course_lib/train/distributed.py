@@ -189,7 +189,7 @@ def configure(cluster: Cluster, *, deterministic="auto"):
 
     import tensorflow as tf
 
-    from course_lib.train.gpu import Accelerator, _gpu_description, check_options
+    from course_lib.train.gpu import Accelerator, describe_gpus, check_options
 
     check_options(deterministic=deterministic)
     gpus = tf.config.list_physical_devices("GPU")
@@ -204,7 +204,7 @@ def configure(cluster: Cluster, *, deterministic="auto"):
             "(CUDA_VISIBLE_DEVICES) or none",
             f"{strategy.num_replicas_in_sync} replicas for {cluster.workers} workers")
     kind = "gpu" if gpus else "cpu"
-    hardware = _gpu_description(gpus)[0] if gpus else (platform.processor()
+    hardware = describe_gpus(gpus)[0] if gpus else (platform.processor()
                                                         or platform.machine() or "CPU")
     return Accelerator(
         strategy=strategy, replicas=int(strategy.num_replicas_in_sync),
@@ -231,46 +231,15 @@ def _worker_rows(dataset, index: int, count: int, batch_size: int):
     return dataset.map(take)
 
 
-def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose: int = 2,
-        title: str = "") -> list[dict]:
-    """Train ``net`` (built and compiled under ``strategy.scope()``) for ``epochs`` epochs.
-
-    Args:
-        net: the model, its optimiser and loss from ``compile`` (under the strategy's scope).
-        data: the run's ``RunData`` (:func:`course_lib.data.load_run_data`).
-        strategy: the ``MultiWorkerMirroredStrategy``.
-        seed: the run's seed (the epoch stream's and the dropout reseeding's).
-        epochs: number of epochs, all run here (no resumption).
-        worker: this worker's rank (0 for the chief). Its dropout generators are reseeded
-            each epoch from ``seed + worker * WORKER_SEED_STRIDE`` (``EpochReseed``), so the
-            workers draw different masks for their different rows.
-        verbose: 0 silent, else one line per epoch.
-        title: printed at the start of each epoch line.
-
-    Returns:
-        The history, one entry per epoch as the one-device runner records it (train and test
-        loss and error, learning rate, seconds, eval_seconds).
-    """
+def _step_functions(net, strategy):
+    """The ``tf.function`` train and test steps: each runs on every replica and returns the
+    global (loss sum, correct count, rows) of its batch."""
     import keras
-    import numpy as np
     import tensorflow as tf
 
-    from course_lib.data import epoch_stream
-    from course_lib.train.callbacks import EpochReseed, _history_entry, _to_float
-
-    batch_size = data.batch_size
     per_example = keras.losses.SparseCategoricalCrossentropy(
         from_logits=getattr(net.loss, "from_logits", False), reduction=None)
     optimizer = net.optimizer
-
-    def train_input(context):
-        stream = epoch_stream(data, seed=seed, start_epoch=0, epochs=epochs)
-        return _worker_rows(stream, context.input_pipeline_id, context.num_input_pipelines,
-                            batch_size)
-
-    def test_input(context):
-        return _worker_rows(data.test, context.input_pipeline_id,
-                            context.num_input_pipelines, batch_size)
 
     def sums(labels, probabilities, losses):
         """Loss sum and correct count of this replica's rows."""
@@ -306,19 +275,61 @@ def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose
             return [strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for v in outputs]
         return run
 
-    train_step, test_step = reduced(replica_train_step), reduced(replica_test_step)
+    return reduced(replica_train_step), reduced(replica_test_step)
+
+
+def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose: int = 2,
+        title: str = "") -> list[dict]:
+    """Train ``net`` (built and compiled under ``strategy.scope()``) for ``epochs`` epochs.
+
+    Args:
+        net: the model, its optimiser and loss from ``compile`` (under the strategy's scope).
+        data: the run's ``RunData`` (:func:`course_lib.data.load_run_data`).
+        strategy: the ``MultiWorkerMirroredStrategy``.
+        seed: the run's seed (the epoch stream's and the dropout reseeding's).
+        epochs: number of epochs, all run here (no resumption).
+        worker: this worker's rank (0 for the chief). Its dropout generators are reseeded
+            each epoch from ``seed + worker * WORKER_SEED_STRIDE`` (``EpochReseed``), so the
+            workers draw different masks for their different rows.
+        verbose: 0 silent, else one line per epoch.
+        title: printed at the start of each epoch line.
+
+    Returns:
+        The history, one entry per epoch as the one-device runner records it (train and test
+        loss and error, learning rate, seconds, eval_seconds).
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from course_lib.data import epoch_stream
+    from course_lib.train.callbacks import EpochHistory, EpochReseed
+
+    batch_size = data.batch_size
+
+    def train_input(context):
+        stream = epoch_stream(data, seed=seed, start_epoch=0, epochs=epochs)
+        return _worker_rows(stream, context.input_pipeline_id, context.num_input_pipelines,
+                            batch_size)
+
+    def test_input(context):
+        return _worker_rows(data.test, context.input_pipeline_id,
+                            context.num_input_pipelines, batch_size)
+
+    train_step, test_step = _step_functions(net, strategy)
     train_batches = iter(strategy.distribute_datasets_from_function(train_input))
     test_batches = strategy.distribute_datasets_from_function(test_input)
-    reseed = EpochReseed(seed + worker * WORKER_SEED_STRIDE)
-    reseed.set_model(net)
-    history = []
+    # The one-device run's bookkeeping, driven through the same Keras callback hooks.
+    reseed, log = EpochReseed(seed + worker * WORKER_SEED_STRIDE), EpochHistory()
+    for callback in (reseed, log):
+        callback.set_model(net)
     for epoch in range(epochs):
         reseed.on_epoch_begin(epoch)
-        started = time.perf_counter()
+        log.on_epoch_begin(epoch)
         totals = np.zeros(3)
         for _ in range(data.steps_per_epoch):
             totals += [float(v) for v in train_step(next(train_batches))]
-        seconds = time.perf_counter() - started
+        log.on_test_begin()
         test_totals = np.zeros(3)
         for batch in test_batches:
             test_totals += [float(v) for v in test_step(batch)]
@@ -326,14 +337,14 @@ def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose
         logs = {"loss": totals[0] / totals[2], "accuracy": totals[1] / totals[2],
                 "val_loss": test_totals[0] / test_totals[2] + regularization,
                 "val_accuracy": test_totals[1] / test_totals[2]}
-        learning_rate = _to_float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        entry = _history_entry(epoch + 1, logs, seconds, learning_rate)
-        entry["eval_seconds"] = round(time.perf_counter() - started - seconds, 4)
-        history.append(entry)
+        log.on_test_end()
+        log.on_epoch_end(epoch, logs)
+        entry = log.history[-1]
         if verbose:
             print(f"{title}: epoch {epoch + 1}/{epochs} | loss {logs['loss']:.4f} | "
-                  f"test error {entry['test_error_pct']:.2f}% | {seconds:.1f} s", flush=True)
-    return history
+                  f"test error {entry['test_error_pct']:.2f}% | {entry['seconds']:.1f} s",
+                  flush=True)
+    return log.history
 
 
 def barrier(strategy) -> None:
