@@ -15,7 +15,8 @@ so a student sees the same message from a layer, a builder, the runner or the an
   multiplier (so only the product reaches a builder), and every record says whether and how
   the budget changed the widths, so a changed model is never reported as the source's.
 * :func:`boolean`, :func:`one_of`, :func:`pair` (an int or a 2-tuple of ints),
-  :func:`ints` (a non-empty sequence of ints >= ``minimum``).
+  :func:`ints` (a non-empty sequence of ints >= ``minimum``), :func:`rank4` (a layer's
+  channels-last 4D input shape).
 
 Nothing here imports TensorFlow or Keras.
 """
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 
 __all__ = ["boolean", "dropout_rate", "in_open_interval", "integer", "ints", "is_int",
            "non_negative", "non_negative_int", "number", "one_of", "pair", "positive_int",
-           "width_multiplier"]
+           "rank4", "width_multiplier"]
 
 
 def is_int(value) -> bool:
@@ -50,6 +51,8 @@ def integer(name: str, value, *, minimum: int | None = None, maximum: int | None
         f" {op} {b}" for op, b in ((">=", minimum), ("<=", maximum)) if b is not None)
     if odd:
         kind += " (odd sizes keep 'same' padding symmetric)"
+    if allow_none:
+        kind += " or None"
     if (not is_int(value) or (minimum is not None and value < minimum)
             or (maximum is not None and value > maximum) or (odd and value % 2 == 0)):
         raise _fail(name, kind, value, hint)
@@ -95,15 +98,25 @@ def number(name: str, value, *, low: float = -math.inf, high: float = math.inf,
           and (value > low if low_open else value >= low)
           and (value < high if high_open else value <= high))
     if not ok:
-        if high == math.inf:
-            what = f"a number {'>' if low_open else '>='} {low:g}"
-        elif low == -math.inf:
-            what = f"a number {'<' if high_open else '<='} {high:g}"
-        else:
-            what = (f"a number in {'(' if low_open else '['}{low:g}, {high:g}"
-                    f"{')' if high_open else ']'}")
+        what = (f"a number in {'(' if low_open or low == -math.inf else '['}{float(low)}, "
+                f"{float(high)}{')' if high_open or high == math.inf else ']'}")
         raise _fail(name, what, value, hint)
     return float(value)
+
+
+def rank4(owner, input_shape, *, need_channels: bool) -> tuple:
+    """A channels-last 4D input shape ``(batch, height, width, channels)`` of layer ``owner``
+    (with a known channel count if ``need_channels``)."""
+    shape = tuple(input_shape)
+    if len(shape) != 4:
+        raise ValueError(
+            f"{type(owner).__name__} expects a 4D input (batch, height, width, channels), "
+            f"channels last; reshape or add a batch axis. Received: input_shape={shape}")
+    if need_channels and shape[-1] is None:
+        raise ValueError(
+            f"{type(owner).__name__} needs the channel dimension (last axis) of its input "
+            f"to be known when it is built. Received: input_shape={shape}")
+    return shape
 
 
 def dropout_rate(name: str, value) -> float:
@@ -135,7 +148,7 @@ def boolean(name: str, value) -> bool:
 
 
 def one_of(name: str, value, choices: Sequence):
-    """``value`` if it is one of ``choices``."""
+    """``value`` if it is one of ``choices`` (listed in the message as given)."""
     if isinstance(value, (list, dict, set)) or value not in choices:
-        raise _fail(name, "one of " + ", ".join(repr(c) for c in choices), value)
+        raise _fail(name, f"one of {list(choices)}", value)
     return value

@@ -26,6 +26,7 @@ from typing import Any
 
 import keras
 
+from course_lib.checks import non_negative_int
 from course_lib.core import atomic_write, write_json_atomic
 
 __all__ = ["EpochHistory", "EpochReseed", "LiveCurves", "ResumableBackup", "history_entry",
@@ -257,9 +258,7 @@ class EpochReseed(keras.callbacks.Callback):
 
     def __init__(self, seed: int):
         super().__init__()
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"`seed` must be a non-negative integer. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = non_negative_int("seed", seed)
 
     def _generators(self) -> list:
         return [v for v in self.model.variables if v.path.endswith("seed_generator_state")]

@@ -1,46 +1,26 @@
 """One run on several workers: ``TF_CONFIG`` and ``tf.distribute.MultiWorkerMirroredStrategy``.
 
-Keras 3's ``Model.fit`` cannot train under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585:
-it fails in its symbolic build and in the reduction of its metrics), so when ``TF_CONFIG`` names
-a cluster, :func:`course_lib.train.run_model` trains through :func:`fit`, a loop driven by the
-strategy itself, TensorFlow's recipe for custom training loops:
+Keras 3's ``Model.fit`` cannot train under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585),
+so :class:`course_lib.train.engines.MultiWorker` trains through :func:`fit`, the smallest loop
+the strategy drives (TensorFlow's recipe for custom training loops): every worker gets, through
+``strategy.distribute_datasets_from_function``, its slice of the *same* global batches a
+one-device run draws (rows ``[i*b, (i+1)*b)`` of each global batch of ``n*b``); ``strategy.run``
+computes per-example losses over the global batch size (``tf.nn.compute_average_loss``, the
+weight decay through ``tf.nn.scale_regularization_loss``) and ``optimizer.apply_gradients``
+sums the gradients across replicas, so every worker applies the whole batch's gradient; losses
+and correct counts are summed across workers for the history (the one-device
+``EpochHistory``). Only the chief (``chief``, else worker 0) keeps the record; the final scoring
+runs on a one-device copy (:func:`local_copy`).
 
-* the model and its Keras optimiser are built under ``strategy.scope()`` (the runner does that);
-* :func:`fit` feeds every worker, through ``strategy.distribute_datasets_from_function``, its
-  slice of the *same* global batches a one-device run draws: worker ``i`` of ``n`` gets rows
-  ``[i*b, (i+1)*b)`` of every global batch of ``B = n*b`` images (augmented as a whole, so the
-  crops and flips are those of the one-device run);
-* ``strategy.run`` runs a ``tf.function`` step on each worker: per-example losses summed and
-  divided by the global batch size (``tf.nn.compute_average_loss``), the weight-decay term
-  divided by the number of replicas (``tf.nn.scale_regularization_loss``), ``tf.GradientTape``
-  gradients, then ``optimizer.apply_gradients``, which sums the gradients across replicas
-  itself (Keras 3's TensorFlow optimiser all-reduces in a replica context,
-  ``TFOptimizer._all_reduce_sum_gradients``) -- so every worker applies the gradient of the
-  whole global batch, as one device does;
-* losses and correct predictions are summed across workers (``strategy.reduce``), so the
-  per-epoch history has the same train and test loss / error a one-device run records.
-
-Only the chief (``task.type == "chief"``, or worker 0 when the cluster has no chief) keeps the
-result record and the ``.keras`` file; the other workers write theirs to a temporary folder that
-is deleted, as TensorFlow's multi-worker tutorial does. The final scoring (every evaluation
-mode) runs on a one-device copy of the trained model (:func:`local_copy`).
-
-Limits, said in :data:`LIMITS` and enforced by :func:`check_supported`: float32 only (no
-``mixed_float16``), no XLA, one device per worker, a global batch divisible by the number of
-workers, no live curves or extra callbacks, no resumption (an interrupted multi-worker run
-starts again from epoch 0, and every worker trains even when the chief has the record), no
-``init_from`` runs. Dropout masks are drawn on each worker for its own rows, from generators
-reseeded per worker (the same distribution, not the same masks as one device), and
-BatchNormalization normalises each worker's rows with their own statistics (Keras' default),
-so a run with dropout or BN in training mode is equivalent to, not equal to, the one-device run;
-without them it gives the one-device weights up to float rounding (tests/test_train_distribute.py).
-
-Example (two processes, one per worker; same command with ``"index": 1`` on the second):
+Limits (:data:`LIMITS`, enforced by :func:`check_supported`). Dropout masks are drawn per worker
+for its own rows and BatchNormalization uses each worker's rows, so a run with dropout or BN is
+equivalent to, not equal to, the one-device run; without them it gives the one-device weights
+up to float rounding (tests/test_train_distribute.py).
 
 >>> import json, os
 >>> os.environ["TF_CONFIG"] = json.dumps({
 ...     "cluster": {"worker": ["host1:12345", "host2:12345"]},
-...     "task": {"type": "worker", "index": 0}})
+...     "task": {"type": "worker", "index": 0}})  # "index": 1 on the second machine
 >>> run_model("param-distribution", "CNN-A2", budget="quick")  # doctest: +SKIP
 """
 
@@ -50,6 +30,8 @@ import json
 import os
 import time
 from dataclasses import dataclass
+
+from course_lib.checks import is_int
 
 __all__ = ["Cluster", "MultiWorkerUnsupportedError", "TFConfigError", "cluster_from_env",
            "check_supported", "configure", "fit", "barrier", "local_copy", "LIMITS",
@@ -127,7 +109,7 @@ def cluster_from_env(environ=None) -> Cluster | None:
         raise _bad_config("has no `task` of type 'chief' or 'worker'", raw)
     index = task.get("index", 0)
     job = chiefs if task["type"] == "chief" else workers
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(job):
+    if not is_int(index) or not 0 <= index < len(job):
         raise _bad_config(f"names task index {index!r}, not one of its {task['type']} tasks",
                           raw)
     return Cluster(workers=len(chiefs) + len(workers), task_type=task["type"],

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Iterable
 
+from course_lib.checks import is_int
 from course_lib.core import write_json_atomic  # re-exported: records are written with it
 from course_lib.places import DRIVE_RESULTS, RESULTS_ENV, results_dir  # re-exported
 
@@ -182,7 +183,7 @@ def decode_correct(encoded: dict):
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"`test_correct` must be {{'n': int, 'packbits_b64': str}}: {err}"
                          ) from None
-    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= packed.size * 8 < n + 8:
+    if not is_int(n) or not 0 <= n <= packed.size * 8 < n + 8:
         raise ValueError(f"`test_correct` holds {packed.size} bytes, not {n!r} flags.")
     return np.unpackbits(packed, count=n).astype(bool)
 
@@ -238,7 +239,8 @@ def make_record(run, *, data, built, trained, scores, correct, device, versions)
             "width_change": change or None,
             "builder_overrides": {k: list(v) if isinstance(v, tuple) else v
                                   for k, v in built["kwargs"].items()},
-            "note": ("narrowed by the budget: not the source's architecture" if change
+            "note": (f"{'narrowed' if settings.width_multiplier < 1 else 'widened'} by the "
+                     "budget: not the source's architecture" if change
                      else "the registered architecture"),
         },
         "config": {

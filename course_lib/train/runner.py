@@ -1,20 +1,13 @@
 """The runner: train one model of an experiment, or all of them, and file one record per run.
 
-``run_model`` does, in order: resolve the settings (experiment x model x dataset x budget);
-return the existing record if this exact run already finished; choose the devices
-(:mod:`course_lib.train.gpu`); seed everything; load the data in file order and build the
-epoch stream (:mod:`course_lib.data.loaders`); build the zoo model (narrowed if the budget
-says so, recorded) under the strategy and dtype policy; restore the last completed epoch from
-``results/<experiment>/<label>/backup/``; train with a per-epoch progress bar; score the test
-set in the experiment's evaluation modes; write the record atomically; delete the backup;
-print a one-line summary.
-
-With ``TF_CONFIG`` set, one run spans several workers: the model is built under
-``tf.distribute.MultiWorkerMirroredStrategy`` and trained by
-:func:`course_lib.train.distributed.fit` instead of ``Model.fit`` (see that module for what it
-does and its limits); only the chief writes the record.
-
-Example:
+``run_model`` reads as its steps: :func:`plan` resolves the run once (experiment, model run,
+dataset, budget, paths, fingerprint: a frozen :class:`Run`); a finished record of the same run
+is returned as is; the engine (:mod:`course_lib.train.engines`: one device, or the workers
+``TF_CONFIG`` names) picks the devices; the data are loaded in file order; the zoo model is
+built (narrowed if the budget says so, recorded), restored from its last backup, trained,
+scored in the experiment's evaluation modes (:mod:`course_lib.train.evaluation`); the record
+(:func:`course_lib.train.results.make_record`) is written atomically, the backup deleted, and
+one summary line printed.
 
 >>> from course_lib.train import run_experiment
 >>> records = run_experiment("param-distribution", models=["CNN-A2"],
@@ -32,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from course_lib.checks import ints
 from course_lib.train import engines
 from course_lib.train import results as results_lib
 from course_lib.train.config import Budget, Experiment, FrozenMapping, RunSettings, resolve
@@ -570,12 +564,7 @@ def run_experiment(
         seed_list = exp.seeds(chosen_budget)
     else:
         seed_list = [seeds] if isinstance(seeds, int) else list(seeds)
-        for value in seed_list:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(
-                    "`seeds` must be a non-negative integer or a list of them. "
-                    f"Received: seeds={seeds!r}"
-                )
+        ints("seeds", seed_list, minimum=0, hint="One seed or a list of them.")
     chosen = list(datasets) if datasets is not None else [dataset]
     if any(name is not None for name in chosen):
         from course_lib.data import canonical
