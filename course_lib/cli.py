@@ -319,6 +319,7 @@ def _check_selection(args) -> None:
     if args.command == "run":
         grid(exp, models=args.models, shard=args.shard)  # models and shard
         label = exp.model(args.models[0]).label if args.models else exp.labels[0]
+        args.budget = exp.budget(args.budget)  # resolved once: the run below gets the Budget
         for seed in args.seed or [None]:  # epochs and seeds
             resolve(exp, label, budget=args.budget, epochs=args.epochs, seed=seed)
     if args.dataset is not None:  # the datasets' one lookup: any spelling data.load accepts
@@ -353,7 +354,7 @@ def _cmd_run(args) -> int:
 
     try:
         run_experiment(
-            args.experiment, models=args.models, datasets=args.dataset, budget=args.budget,
+            args.experiment_spec, models=args.models, datasets=args.dataset, budget=args.budget,
             results_dir=args.results_dir, epochs=args.epochs, seeds=args.seed,
             shard=args.shard, data_dir=args.data_dir, rerun=args.rerun,
             mixed_precision=False if args.no_mixed_precision else "auto",

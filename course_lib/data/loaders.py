@@ -72,14 +72,14 @@ def names() -> tuple[str, ...]:
     return tuple(_DATASETS.names())
 
 
-def canonical(name: str) -> str:
+def canonical(name: str, arg: str = "dataset") -> str:
     """The registered spelling of a dataset name (``"SVHN"`` -> ``"svhn"``): the one lookup
     ``load``, the runner and the CLI share.
 
     Raises:
         ValueError: unknown name; the message suggests the closest names.
     """
-    return _DATASETS.canonical(name)
+    return _DATASETS.canonical(name, arg=arg)
 
 
 #: Raw uint8 splits of a source, their sizes and provenance.
@@ -236,7 +236,7 @@ def _memory_bytes() -> int:
 def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=None,
              train_limit=None, test_limit=None, val_size=None, extra=True):
     """Raw uint8 splits, the batch ``preprocess`` function and the info (``load``'s args)."""
-    spec = _DATASETS.get(name)
+    spec = _DATASETS.get(name, arg="name")
     batch_size = checks.positive_int("batch_size", batch_size)
     limit, train_limit, test_limit = (checks.positive_int(n, v, allow_none=True) for n, v in (
         ("limit", limit), ("train_limit", train_limit), ("test_limit", test_limit)))

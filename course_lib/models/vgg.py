@@ -82,7 +82,7 @@ def _resolve_config(config) -> tuple[str, list]:
     if isinstance(config, str):
         key = config.strip()
         key = key[4:] if normalize_key(key).startswith("vgg-") else key  # "VGG-A": config A
-        return VGG_CONFIGS.canonical(key), VGG_CONFIGS[key]
+        return VGG_CONFIGS.canonical(key, arg="config"), VGG_CONFIGS[key]
     if isinstance(config, (list, tuple)) and config:
         for item in config:
             ok = (

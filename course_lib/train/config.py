@@ -283,16 +283,10 @@ class EvalConfig:
         object.__setattr__(self, "modes", tuple(self.modes))
         object.__setattr__(self, "dense_scales", tuple(int(q) for q in self.dense_scales))
         if not self.modes or any(m not in EVAL_MODES for m in self.modes):
-            raise ValueError(
-                f"`modes` must be a non-empty subset of {EVAL_MODES}. "
-                f"Received: modes={self.modes!r}"
-            )
+            raise ValueError(f"`modes` must be a non-empty subset of {EVAL_MODES}. "
+                             f"Received: modes={self.modes!r}")
         positive_int("crop_padding", self.crop_padding)
-        if not self.dense_scales or any(q < 1 for q in self.dense_scales):
-            raise ValueError(
-                "`dense_scales` must be positive sizes. "
-                f"Received: dense_scales={self.dense_scales!r}"
-            )
+        checks.ints("dense_scales", self.dense_scales)
 
 
 @dataclass(frozen=True)
@@ -562,10 +556,7 @@ def get_budget(name: str | Budget) -> Budget:
     """The :class:`Budget` called ``name`` (a ``Budget`` passes through)."""
     if isinstance(name, Budget):
         return name
-    try:
-        return BUDGETS.get(name)
-    except ValueError as err:
-        raise ValueError(f"{err} Received: budget={name!r}") from None
+    return BUDGETS.get(name, arg="budget")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ one place, :func:`course_lib.places.results_dir` (re-exported here). A record is
 (a temporary file in the same folder, moved into place), so a reader never sees half a
 record, even if the writer is killed mid-write. Reading tolerates whatever is there anyway:
 a corrupt or partial file (someone else's editor, a full disk, an older schema) produces one :class:`CorruptRecordWarning` line and is skipped.
+
+:func:`make_record` builds the record of a finished run. Besides ``test_error_pct`` it keeps,
+as ``test_correct``, which test images (file order) the headline evaluation got right
+(:func:`encode_correct` / :func:`decode_correct`), so two runs on the same images can be
+compared pair by pair; records written before it was added lack the key and stay valid.
 """
 
 from __future__ import annotations
