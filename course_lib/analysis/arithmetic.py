@@ -20,7 +20,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from course_lib.analysis.layer_table import layer_table
-from course_lib.checks import integer
+from course_lib.checks import integer, pair
 
 __all__ = [
     "OPTIMIZER_SLOTS",
@@ -43,18 +43,6 @@ OPTIMIZER_SLOTS: dict[str, int] = {
     "adam": 2,
     "adamw": 2,
 }
-
-
-def _pair(name: str, value) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), each >= 1."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(
-                f"`{name}` must be an integer or a pair (height, width). Received: {name}={value!r}"
-            )
-        return (integer(name, value[0], minimum=1), integer(name, value[1], minimum=1))
-    v = integer(name, value, minimum=1)
-    return (v, v)
 
 
 def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) -> int:
@@ -136,7 +124,7 @@ def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
         >>> conv_params(11, 3, 96)  # AlexNet conv1
         34944
     """
-    fh, fw = _pair("F", F)
+    fh, fw = pair("F", F)  # an int or (height, width)
     C_in = integer("C_in", C_in, minimum=1)
     K = integer("K", K, minimum=1)
     return fh * fw * C_in * K + (K if bias else 0)
