@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from course_lib.checks import pair
+from course_lib.checks import integer, pair
 
 __all__ = [
     "PRINCIPLES",
@@ -131,11 +131,7 @@ def rcl_unrolled(layer, in_channels: int | None = None) -> RCLDiagram:
             f"`layer` config lacks {missing}: pass a RecurrentConv2D or its get_config(). "
             f"Received keys: {sorted(config)}"
         )
-    if in_channels is not None and (isinstance(in_channels, bool)
-                                    or not isinstance(in_channels, int) or in_channels < 1):
-        raise ValueError(
-            f"`in_channels` must be a positive integer or None. Received: in_channels={in_channels!r}"
-        )
+    integer("in_channels", in_channels, minimum=1, allow_none=True)
     if in_channels is None and kernel is not None:
         in_channels = int(kernel.shape[2])
     steps = int(config["iterations"])

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib import checks
+
 __all__ = ["evaluate_modes", "collect_arrays", "crop_views", "verify_record",
            "RecordMismatchError"]
 
@@ -217,15 +219,8 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6,
         path = record
         record = results_lib.load_record(path)
         record["_path"] = str(path)
-    if not isinstance(tolerance_pct, (int, float)) or isinstance(tolerance_pct, bool) or not (
-        tolerance_pct >= 0
-    ):
-        raise ValueError(
-            f"`tolerance_pct` must be a number >= 0. Received: tolerance_pct={tolerance_pct!r}"
-        )
-    if not isinstance(headline_only, bool):
-        raise ValueError(f"`headline_only` must be True or False. Received: "
-                         f"headline_only={headline_only!r}")
+    checks.non_negative("tolerance_pct", tolerance_pct)
+    checks.boolean("headline_only", headline_only)
     try:
         settings = record["fingerprint"]["settings"]
         evaluation = record["fingerprint"]["evaluation"]
