@@ -153,10 +153,10 @@ def _effective_alpha(kw: dict) -> float:
 
 
 def _lrn_path(layer) -> str:
-    chooser = getattr(layer, "_use_tf_kernel", None)
-    if chooser is None:
-        return "path not reported by the layer"
-    return "fused TF kernel" if chooser("float32") else "keras.ops path"
+    from course_lib.layers.backend import fused_lrn_applies
+
+    applies = fused_lrn_applies(layer.size, layer.beta, layer.k, "float32")
+    return "fused TF kernel" if applies else "keras.ops path"
 
 
 def bench_lrn(sizes: Sizes, args) -> list[Row]:

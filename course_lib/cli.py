@@ -113,6 +113,14 @@ def _experiment(name: str):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _budget(name: str) -> str:
+    """argparse ``type=`` of ``--budget``: the registry's spelling (``QUICK`` -> ``quick``);
+    an unknown name is left for argparse's ``choices`` to refuse."""
+    from course_lib.train.config import BUDGETS
+
+    return BUDGETS.canonical(name) if name in BUDGETS else name
+
+
 def _shard(text: str) -> str:
     """argparse ``type=`` of ``--shard``: the library's check, reported as ``argument --shard``."""
     from course_lib.train.runner import parse_shard
@@ -169,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--dataset", nargs="+", metavar="NAME",
                        help="dataset(s), e.g. fashion_mnist32 (offline) or cifar10 cifar100 "
                             "(default: the source's first dataset)")
-    p_run.add_argument("--budget", default="quick", choices=BUDGET_NAMES,
+    p_run.add_argument("--budget", default="quick", choices=BUDGET_NAMES, type=_budget,
                        help="how much to run: smoke (seconds, tests), quick (minutes on a CPU), "
                             "full (the source's schedule, for a GPU); default: quick")
     p_run.add_argument("--results-dir", default=None, metavar="DIR",
@@ -199,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "else results); figures go to the first")
     p_report.add_argument("--dataset", metavar="NAME",
                           help="only records of this dataset, e.g. fashion_mnist32")
-    p_report.add_argument("--budget", choices=BUDGET_NAMES, help="only records of this budget")
+    p_report.add_argument("--budget", choices=BUDGET_NAMES, type=_budget,
+                          help="only records of this budget")
     p_report.add_argument("--no-figures", action="store_true", help="print the table only")
 
     p_build = command("build", "regenerate student notebooks and autograder zips (otter assign)",
@@ -310,13 +319,13 @@ def _check_selection(args) -> None:
     if args.command == "run":
         grid(exp, models=args.models, shard=args.shard)  # models and shard
         label = exp.model(args.models[0]).label if args.models else exp.labels[0]
+        args.budget = exp.budget(args.budget)  # resolved once: the run below gets the Budget
         for seed in args.seed or [None]:  # epochs and seeds
             resolve(exp, label, budget=args.budget, epochs=args.epochs, seed=seed)
-    if args.dataset is not None:
-        known = _import_quietly("course_lib.data").names()
+    if args.dataset is not None:  # the datasets' one lookup: any spelling data.load accepts
+        canonical = _import_quietly("course_lib.data").canonical
         for name in args.dataset if isinstance(args.dataset, list) else [args.dataset]:
-            if name not in known:
-                raise ValueError(f"Unknown dataset {name!r}. Choose from: {', '.join(known)}")
+            canonical(name)
 
 
 def _quiet_logs(verbose: bool) -> None:
@@ -345,7 +354,7 @@ def _cmd_run(args) -> int:
 
     try:
         run_experiment(
-            args.experiment, models=args.models, datasets=args.dataset, budget=args.budget,
+            args.experiment_spec, models=args.models, datasets=args.dataset, budget=args.budget,
             results_dir=args.results_dir, epochs=args.epochs, seeds=args.seed,
             shard=args.shard, data_dir=args.data_dir, rerun=args.rerun,
             mixed_precision=False if args.no_mixed_precision else "auto",

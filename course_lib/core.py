@@ -137,25 +137,26 @@ class Registry(Generic[T]):
     def __getitem__(self, name: Any) -> T:
         return self.get(name)
 
-    def canonical(self, name: Any) -> str:
+    def canonical(self, name: Any, *, arg: str = "") -> str:
         """The registered spelling of ``name`` (raises like :meth:`get`)."""
         key = self._key(name)
         if key is None:
-            raise self._unknown(name)
+            raise self._unknown(name, arg)
         return self._entries[key][0]
 
-    def get(self, name: Any) -> T:
+    def get(self, name: Any, *, arg: str = "") -> T:
         """The object registered as ``name``.
 
         Raises:
-            ValueError: unknown name; the message suggests the closest names and lists all.
+            ValueError: unknown name; the message suggests the closest names and lists all
+                (and ends ``Received: <arg>=<name>`` when ``arg`` names the argument).
         """
         key = self._key(name)
         if key is None:
-            raise self._unknown(name)
+            raise self._unknown(name, arg)
         return self._entries[key][1]
 
-    def _unknown(self, name: Any) -> ValueError:
+    def _unknown(self, name: Any, arg: str = "") -> ValueError:
         keys = list(self._entries) + list(self._aliases)
         close = difflib.get_close_matches(normalize_key(name), keys, n=3, cutoff=0.5)
         shown = []
@@ -167,7 +168,7 @@ class Registry(Generic[T]):
         listing = ", ".join(self.names())
         if len(self._entries) > 20:
             listing = ", ".join(self.names()[:20]) + f", ... ({len(self._entries)} in all)"
-        tail = f" {self.hint}" if self.hint else ""
+        tail = (f" {self.hint}" if self.hint else "") + (f" Received: {arg}={name!r}" if arg else "")
         return ValueError(f"Unknown {self.kind} {name!r}.{hint} Choose from: {listing}.{tail}")
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
 import course_lib
+from course_lib import places
 from course_lib.core import repo_root
+from course_lib.places import on_colab, results_dir
 from course_lib.train.config import BUDGET_NAMES
 
 __all__ = [
@@ -40,9 +41,6 @@ __all__ = [
 
 #: The label of the kit's address in ``[project.urls]`` of pyproject.toml.
 URL_LABEL = "Repository"
-
-#: Where Colab mounts Google Drive (``google.colab.drive.mount``).
-DRIVE_MOUNT = "/content/drive"
 
 BUDGETS = BUDGET_NAMES  # smoke, quick, full: defined once, in course_lib.train.config
 
@@ -120,12 +118,9 @@ def repo_url() -> str:
 def __getattr__(name: str):
     if name == "REPO_URL":  # the address, as a constant for older code; read on each access
         return repo_url()
+    if name == "DRIVE_MOUNT":  # lives in course_lib.places; read on each access
+        return places.DRIVE_MOUNT
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def on_colab() -> bool:
-    """True when running inside Google Colab."""
-    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
 def check_version(expected: str) -> str:
@@ -149,7 +144,7 @@ def use_drive(enabled: bool = True) -> str:
     """On Colab, keep results on Google Drive so a run resumes after the runtime is recycled.
 
     With ``enabled``, mounts Drive (Colab asks for permission once) and prints the results
-    folder :func:`course_lib.train.results.results_dir` then picks:
+    folder :func:`course_lib.places.results_dir` then picks:
     ``MyDrive/cnn-course-kit/results``, unless ``COURSE_RESULTS_DIR`` names another. Without,
     prints where results go instead and that a recycled runtime loses them. Does nothing
     outside Colab.
@@ -159,12 +154,10 @@ def use_drive(enabled: bool = True) -> str:
     """
     if not on_colab():
         return ""
-    from course_lib.train.results import results_dir
-
     if enabled:
         from google.colab import drive  # only importable on Colab
 
-        drive.mount(DRIVE_MOUNT)
+        drive.mount(places.DRIVE_MOUNT)
         where = results_dir()
         print(f"results go to {where} (Google Drive): a run interrupted by a recycled runtime "
               "resumes when you run the same cell again.")

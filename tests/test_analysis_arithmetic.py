@@ -118,7 +118,7 @@ def test_conv_params_matches_keras(F, C_in, K, bias):
 def test_conv_params_bad_arguments():
     with pytest.raises(ValueError, match="Received: C_in=0"):
         conv_params(3, 0, 4)
-    with pytest.raises(ValueError, match=r"pair \(height, width\)"):
+    with pytest.raises(ValueError, match=r"an integer or a tuple of 2 integers"):
         conv_params((3, 3, 3), 3, 4)
 
 

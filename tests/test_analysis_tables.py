@@ -31,6 +31,7 @@ REQUIRED = {
     "seed003_worked_examples",
     "seed004_alexnet_table3_1",
     "seed004_vgg16_table3_2",
+    "seed002_paper_results",
 }
 
 

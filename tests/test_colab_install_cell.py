@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import notebooks as nbtool  # noqa: E402
 
-from course_lib import notebook  # noqa: E402
+from course_lib import notebook, places  # noqa: E402,F401
 from course_lib.train.results import results_dir  # noqa: E402
 
 KIT = "/content/cnn-course-kit"
@@ -35,7 +35,7 @@ def colab(monkeypatch, tmp_path):
     pkg.colab = colab_mod
     monkeypatch.setitem(sys.modules, "google", pkg)
     monkeypatch.setitem(sys.modules, "google.colab", colab_mod)
-    monkeypatch.setattr(notebook, "DRIVE_MOUNT", str(tmp_path / "drive"))
+    monkeypatch.setattr(places, "DRIVE_MOUNT", str(tmp_path / "drive"))
     monkeypatch.delenv("COURSE_RESULTS_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     return mounts

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import notebook
+from course_lib import notebook, places
 from course_lib.train.results import load_record, results_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ def test_results_dir_order_argument_env_drive_default(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_RESULTS_DIR", raising=False)
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
-    monkeypatch.setattr(notebook, "DRIVE_MOUNT", str(tmp_path / "drive"))
+    monkeypatch.setattr(places, "DRIVE_MOUNT", str(tmp_path / "drive"))
     assert results_dir() == Path("results")
     assert results_dir(default="../results") == Path("../results")
     (tmp_path / "drive" / "MyDrive").mkdir(parents=True)

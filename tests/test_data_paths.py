@@ -53,12 +53,12 @@ def test_names():
     "kwargs, match",
     [
         ({"name": "cifar11"}, r"Unknown dataset 'cifar11'\. Did you mean 'cifar10'.*Choose from"),
-        ({"name": "fashion_mnist32", "batch_size": 0}, r"`batch_size` must be an int >= 1.*=0"),
+        ({"name": "fashion_mnist32", "batch_size": 0}, r"`batch_size` must be an integer >= 1.*=0"),
         ({"name": "fashion_mnist32", "limit": -5}, r"`limit`.*Received: limit=-5"),
-        ({"name": "fashion_mnist32", "train_limit": 2.5}, r"`train_limit` must be an int >= 1 or "
+        ({"name": "fashion_mnist32", "train_limit": 2.5}, r"`train_limit` must be an integer >= 1 or "
          r"None\. Received: train_limit=2\.5"),
         ({"name": "fashion_mnist32", "augment": "yes"}, r"`augment` must be True or False"),
-        ({"name": "fashion_mnist32", "seed": -1}, r"`seed` must be an int >= 0"),
+        ({"name": "fashion_mnist32", "seed": -1}, r"`seed` must be an integer >= 0"),
         ({"name": "fashion_mnist32", "extra": False}, r"`extra` only applies to 'svhn'"),
         ({"name": "svhn", "val_size": 5000}, r"`val_size` must be None.*6,000.*=5000"),
         ({"name": "cifar10", "val_size": 0.1}, r"`val_size` must be None.*val_size=0\.1"),

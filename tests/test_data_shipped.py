@@ -92,7 +92,7 @@ def test_stratified_quotas_and_first_per_class():
     quotas = shipped.stratified_quotas(6, 3)
     np.testing.assert_array_equal(shipped.first_per_class(labels, quotas), [0, 1, 2, 3, 4, 6])
     np.testing.assert_array_equal(shipped.first_per_class(labels, [4, 0, 0]), [1, 2, 5])
-    with pytest.raises(ValueError, match=r"`n` must be an int >= 0. Received: n=-1"):
+    with pytest.raises(ValueError, match=r"`n` must be an integer >= 0. Received: n=-1"):
         shipped.stratified_quotas(-1, 10)
     with pytest.raises(ValueError, match="labels must lie in"):
         shipped.first_per_class([0, 3], [1, 1])

@@ -61,12 +61,11 @@ def test_sum_mode_matches_tf_local_response_normalization(x, size):
     ],
 )
 def test_fused_kernel_choice(monkeypatch, size, beta, k, gpu, fused):
-    from course_lib.layers import local_response_normalization as module
+    from course_lib.layers import backend
 
-    monkeypatch.setattr(module, "_gpu_visible", lambda: gpu)
-    layer = LRN(size=size, beta=beta, k=k)
-    assert layer._use_tf_kernel("float32") is fused
-    assert layer._use_tf_kernel("float16") is False
+    monkeypatch.setattr(backend, "_gpu_visible", lambda: gpu)
+    assert backend.fused_lrn_applies(size, beta, k, "float32") is fused
+    assert backend.fused_lrn_applies(size, beta, k, "float16") is False
 
 
 @pytest.mark.parametrize("size", [3, 5, 9, 15, 21])

@@ -198,11 +198,12 @@ def test_recurrent_kernel_gradient_changes_with_iterations():
         (dict(filters=8, recurrent_kernel_size=0), r"`recurrent_kernel_size` must be an odd integer >= 1"),
         (dict(filters=8, iterations=-1), r"`iterations` must be an integer >= 0\. Received: iterations=-1"),
         (dict(filters=8, iterations=1.5), r"`iterations` must be an integer >= 0\. Received: iterations=1\.5"),
-        (dict(filters=8, lrn_size=0), r"`lrn_size` must be an integer >= 1\. Received: lrn_size=0"),
-        (dict(filters=8, lrn_alpha=-1.0), r"`lrn_alpha` must be a number in \[0\.0, inf\)"),
-        (dict(filters=8, lrn_beta=0), r"`lrn_beta` must be a number in \(0\.0, inf\)"),
-        (dict(filters=8, lrn_k=0, lrn_alpha=0), r"`lrn_k` and `lrn_alpha` cannot both be 0"),
-        (dict(filters=8, lrn_alpha_mode="avg"), r"`lrn_alpha_mode` must be one of \['mean', 'sum'\]"),
+        # the lrn_* arguments are checked once, by the LRN sub-layer they build
+        (dict(filters=8, lrn_size=0), r"`size` must be an integer >= 1\. Received: size=0"),
+        (dict(filters=8, lrn_alpha=-1.0), r"`alpha` must be a number in \[0\.0, inf\)"),
+        (dict(filters=8, lrn_beta=0), r"`beta` must be a number in \(0\.0, inf\)"),
+        (dict(filters=8, lrn_k=0, lrn_alpha=0), r"`k` and `alpha` cannot both be 0"),
+        (dict(filters=8, lrn_alpha_mode="avg"), r"`alpha_mode` must be one of \['mean', 'sum'\]"),
     ],
 )
 def test_invalid_arguments(kwargs, message):
@@ -242,3 +243,19 @@ def test_docstring_examples():
     import course_lib.layers.recurrent_conv2d as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_holds_its_lrn_as_a_serialised_sub_layer_and_reads_old_configs():
+    layer = RecurrentConv2D(16, iterations=2, lrn_size=3, lrn_alpha=0.1, lrn_alpha_mode="sum")
+    config = layer.get_config()
+    assert not any(key.startswith("lrn_") for key in config)
+    assert config["lrn"]["config"]["size"] == 3 and config["lrn"]["config"]["alpha_mode"] == "sum"
+    again = RecurrentConv2D.from_config(config)
+    assert lrn_args(again) == lrn_args(layer) == (3, 0.1, 0.75, 1.0, "sum")
+    # a config saved before the LRN was a sub-layer (lrn_* keys) still loads
+    old = {k: v for k, v in config.items() if k != "lrn"}
+    old.update(lrn_size=3, lrn_alpha=0.1, lrn_beta=0.75, lrn_k=1.0, lrn_alpha_mode="sum")
+    assert lrn_args(RecurrentConv2D.from_config(old)) == lrn_args(layer)
+    plain = RecurrentConv2D(8, use_lrn=False)
+    assert plain.lrn is None and plain.get_config()["lrn"] is None
+    assert RecurrentConv2D.from_config(plain.get_config()).lrn is None

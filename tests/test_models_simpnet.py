@@ -365,7 +365,7 @@ def test_one_training_step_runs():
         ({"kernel_sizes": [3] * 12}, r"kernel_sizes.*13 layers"),
         ({"kernel_size": 0}, r"kernel_size"),
         ({"dropout": [0.2] * 12}, r"dropout.*13 layers"),
-        ({"dropout": 1.0}, r"dropout.*\[0, 1\)"),
+        ({"dropout": 1.0}, r"dropout.*\[0\.0, 1\.0\)"),
         ({"downsample": "avgpool"}, r"downsample.*maxpool"),
         ({"width_multiplier": 0}, r"width_multiplier"),
         ({"widths": [64, 0]}, r"widths"),

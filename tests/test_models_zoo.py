@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from course_lib import models
-from course_lib.models._checks import scaled
+from course_lib.models.registry import scaled
 
 #: Inputs for the ImageNet-size entries: 5 2x2 pools need 32; AlexNet's stride-4 conv and
 #: three 3x3/2 pools need 67.

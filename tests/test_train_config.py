@@ -68,7 +68,7 @@ def test_duplicate_labels_rejected():
         (lambda: ScheduleConfig("linear"), "kind"),
         (lambda: EvalConfig(modes=("tencrop",)), "modes"),
         (lambda: Budget("x", epochs=0, train_limit=None, test_limit=None), "epochs"),
-        (lambda: Budget("x", epochs=1, train_limit=None, test_limit=None, width_multiplier=2.0),
+        (lambda: Budget("x", epochs=1, train_limit=None, test_limit=None, width_multiplier=0.0),
          "width_multiplier"),
         (lambda: _experiment(epochs=0), "epochs"),
         (lambda: _experiment(seed=-1), "seed"),

@@ -154,7 +154,7 @@ def test_gpu_details_names_and_capabilities(monkeypatch):
     """One function reads GPU names (runner, notebooks, benchmarks); fake devices, no GPU."""
     import tensorflow as tf
 
-    from course_lib.train.gpu import _gpu_description, gpu_details
+    from course_lib.train.gpu import describe_gpus, gpu_details
 
     class Device:
         def __init__(self, name):
@@ -174,7 +174,7 @@ def test_gpu_details_names_and_capabilities(monkeypatch):
     gpus = [Device(name) for name in (*details, "/physical_device:GPU:2")]
     assert gpu_details(gpus) == [("NVIDIA A100", (8, 0)), ("/physical_device:GPU:1", (6, 1)),
                                  ("/physical_device:GPU:2", None)]
-    assert _gpu_description(gpus[:1]) == ("NVIDIA A100", True)
-    assert _gpu_description(gpus[:2])[1] is False  # a pre-Volta card: no mixed precision
+    assert describe_gpus(gpus[:1]) == ("NVIDIA A100", True)
+    assert describe_gpus(gpus[:2])[1] is False  # a pre-Volta card: no mixed precision
     if not tf.config.list_physical_devices("GPU"):
         assert gpu_details() == []

@@ -118,3 +118,33 @@ def test_filters_and_all_experiments(tmp_path):
     assert [r["label"] for r in load_records(tmp_path, "e1", budgets=["quick"])] == ["CNN-A3"]
     assert load_records(tmp_path, "missing-experiment") == []
     assert all(k in _record() for k in REQUIRED_KEYS)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 10000])
+def test_correct_flags_round_trip_through_packbits_base64(n):
+    import base64
+
+    import numpy as np
+
+    flags = np.random.default_rng(n).random(n) < 0.7
+    encoded = results.encode_correct(flags)
+    assert encoded["n"] == n and json.loads(json.dumps(encoded)) == encoded
+    assert base64.b64decode(encoded["packbits_b64"]) == np.packbits(flags).tobytes()
+    decoded = results.decode_correct(encoded)
+    assert decoded.dtype == bool and np.array_equal(decoded, flags)
+
+
+@pytest.mark.parametrize("bad", [{}, {"n": 3}, {"n": 9, "packbits_b64": "AA=="},
+                                 {"n": True, "packbits_b64": "AA=="},
+                                 {"n": 2, "packbits_b64": "not base64!"}])
+def test_malformed_correct_flags_are_refused(bad):
+    with pytest.raises(ValueError, match="test_correct"):
+        results.decode_correct(bad)
+
+
+def test_records_without_correct_flags_still_load(tmp_path):
+    record = {k: None for k in results.REQUIRED_KEYS}
+    record.update(schema=results.SCHEMA_VERSION, history=[], params={})
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(record))
+    assert "test_correct" not in results.load_record(path)

@@ -169,3 +169,15 @@ def test_unknown_names_fail_before_training(tmp_path):
     with pytest.raises(ValueError, match="Unknown budget"):
         run_experiment("vgg-depth", budget="huge", results_dir=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_record_keeps_the_per_image_correctness_behind_its_test_error(smoke):
+    """``test_correct`` (for paired statistics) recounts the headline test error exactly."""
+    from course_lib.train.results import decode_correct, load_record
+
+    _, records = smoke
+    for record in records.values():
+        on_disk = load_record(record["_path"])
+        correct = decode_correct(on_disk["test_correct"])
+        assert correct.dtype == bool and on_disk["test_correct"]["n"] == correct.size == 64
+        assert 100.0 * int(np.sum(~correct)) / correct.size == record["test_error_pct"]

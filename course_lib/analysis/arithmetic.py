@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from numbers import Integral
 
 from course_lib.analysis.layer_table import layer_table
+from course_lib.checks import integer, pair
 
 __all__ = [
     "OPTIMIZER_SLOTS",
@@ -43,26 +43,6 @@ OPTIMIZER_SLOTS: dict[str, int] = {
     "adam": 2,
     "adamw": 2,
 }
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def _pair(name: str, value) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), each >= 1."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(
-                f"`{name}` must be an integer or a pair (height, width). Received: {name}={value!r}"
-            )
-        return (_check_int(name, value[0], 1), _check_int(name, value[1], 1))
-    v = _check_int(name, value, 1)
-    return (v, v)
 
 
 def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) -> int:
@@ -93,11 +73,11 @@ def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) 
         >>> conv_output_size(227, 11, P=0, S=4)  # AlexNet conv1
         55
     """
-    W = _check_int("W", W, 1)
-    F = _check_int("F", F, 1)
-    P = _check_int("P", P, 0)
-    S = _check_int("S", S, 1)
-    dilation = _check_int("dilation", dilation, 1)
+    W = integer("W", W, minimum=1)
+    F = integer("F", F, minimum=1)
+    P = integer("P", P, minimum=0)
+    S = integer("S", S, minimum=1)
+    dilation = integer("dilation", dilation, minimum=1)
     f_eff = dilation * (F - 1) + 1
     span = W - f_eff + 2 * P
     f_text = f"F_eff={f_eff} (F={F}, dilation={dilation})" if dilation > 1 else f"F={F}"
@@ -144,9 +124,9 @@ def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
         >>> conv_params(11, 3, 96)  # AlexNet conv1
         34944
     """
-    fh, fw = _pair("F", F)
-    C_in = _check_int("C_in", C_in, 1)
-    K = _check_int("K", K, 1)
+    fh, fw = pair("F", F)  # an int or (height, width)
+    C_in = integer("C_in", C_in, minimum=1)
+    K = integer("K", K, minimum=1)
     return fh * fw * C_in * K + (K if bias else 0)
 
 
@@ -257,18 +237,18 @@ def memory_bytes(
         >>> round(m.forward / 2**20)  # VGG-16 forward pass, one 224x224 image
         586
     """
-    activations = _check_int("activations", activations, 0)
-    params = _check_int("params", params, 0)
+    activations = integer("activations", activations, minimum=0)
+    params = integer("params", params, minimum=0)
     trainable = params
     if trainable_params is not None:
-        trainable = _check_int("trainable_params", trainable_params, 0)
+        trainable = integer("trainable_params", trainable_params, minimum=0)
     if trainable > params:
         raise ValueError(
             "`trainable_params` cannot exceed `params`. "
             f"Received: trainable_params={trainable}, params={params}"
         )
-    batch_size = _check_int("batch_size", batch_size, 1)
-    bytes_per_value = _check_int("bytes_per_value", bytes_per_value, 1)
+    batch_size = integer("batch_size", batch_size, minimum=1)
+    bytes_per_value = integer("bytes_per_value", bytes_per_value, minimum=1)
     slots = _slots(optimizer)
     b = bytes_per_value
     act = activations * batch_size * b

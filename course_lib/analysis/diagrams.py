@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from course_lib.checks import integer, pair
+
 __all__ = [
     "PRINCIPLES",
     "PrincipleComparison",
@@ -42,15 +44,6 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-
 def has_cjk(text: str) -> bool:
     """Whether ``text`` holds a CJK character (figure text must not: Colab has no CJK font)."""
     return bool(_CJK.search(str(text)))
-
-
-def _pair(value, name: str) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
-    if (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        return (int(value[0]), int(value[1]))
-    raise ValueError(f"`{name}` must be an int or a pair of ints. Received: {name}={value!r}")
 
 
 def _new_axes(ax, figsize):
@@ -138,17 +131,13 @@ def rcl_unrolled(layer, in_channels: int | None = None) -> RCLDiagram:
             f"`layer` config lacks {missing}: pass a RecurrentConv2D or its get_config(). "
             f"Received keys: {sorted(config)}"
         )
-    if in_channels is not None and (isinstance(in_channels, bool)
-                                    or not isinstance(in_channels, int) or in_channels < 1):
-        raise ValueError(
-            f"`in_channels` must be a positive integer or None. Received: in_channels={in_channels!r}"
-        )
+    integer("in_channels", in_channels, minimum=1, allow_none=True)
     if in_channels is None and kernel is not None:
         in_channels = int(kernel.shape[2])
     steps = int(config["iterations"])
     filters = int(config["filters"])
-    kf = _pair(config["kernel_size"], "kernel_size")
-    kr = _pair(config.get("recurrent_kernel_size") or config["kernel_size"], "recurrent_kernel_size")
+    kf = pair("kernel_size", config["kernel_size"])
+    kr = pair("recurrent_kernel_size", config.get("recurrent_kernel_size") or config["kernel_size"])
     params = None
     if in_channels is not None:
         params = (kf[0] * kf[1] * in_channels * filters + kr[0] * kr[1] * filters * filters

@@ -30,12 +30,12 @@ section 3.1.1.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 
 import keras
 import pandas as pd
 
 from course_lib.analysis._graph import Enter, Exit, Leaf, flat, prepare_model, shape_tail, walk
+from course_lib.checks import integer, is_int
 from course_lib.layers import RecurrentConv2D
 
 __all__ = ["COLUMNS", "receptive_field_arithmetic", "receptive_fields", "rf_bounds"]
@@ -110,7 +110,7 @@ def _left_pad(padding, n_in, k_eff: int, s: int, where: str) -> int:
             f"{where}: padding must be 'valid', 'same', 'causal' or an integer >= 0. "
             f"Received: padding={padding!r}"
         )
-    if isinstance(padding, bool) or not isinstance(padding, Integral) or padding < 0:
+    if not is_int(padding) or padding < 0:
         raise ValueError(
             f"{where}: padding must be 'valid', 'same', 'causal' or an integer >= 0. "
             f"Received: padding={padding!r}"
@@ -206,12 +206,7 @@ def receptive_field_arithmetic(
                 f"`names` must have one entry per layer ({len(layers)}). "
                 f"Received: {len(names)} names"
             )
-    if input_size is not None and (
-        isinstance(input_size, bool) or not isinstance(input_size, Integral) or input_size < 1
-    ):
-        raise ValueError(
-            f"`input_size` must be an integer >= 1. Received: input_size={input_size!r}"
-        )
+    integer("input_size", input_size, minimum=1, allow_none=True)
     state = _State(1, 1, 0.0)
     size = input_size
     rows = [_row("input", "input", None, None, None, None, size, state)]
@@ -227,7 +222,7 @@ def receptive_field_arithmetic(
         p = spec[2] if len(spec) > 2 else 0
         d = spec[3] if len(spec) > 3 else 1
         for arg, val in (("kernel", k), ("stride", s), ("dilation", d)):
-            if isinstance(val, bool) or not isinstance(val, Integral) or val < 1:
+            if not is_int(val) or val < 1:
                 raise ValueError(f"{where}: {arg} must be an integer >= 1. Received: {arg}={val!r}")
         k_eff = d * (k - 1) + 1
         pad = _left_pad(p, size, k_eff, s, where)
@@ -290,8 +285,7 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
         >>> receptive_fields(m)["rf"].tolist()
         [1, 3, 5, 7]
     """
-    if isinstance(axis, bool) or not isinstance(axis, Integral) or axis < 0:
-        raise ValueError(f"`axis` must be a spatial axis index >= 0. Received: axis={axis!r}")
+    integer("axis", axis, minimum=0, hint="A spatial axis index.")
     model = prepare_model(model, input_shape, caller="receptive_fields")
     states: dict[int, _State] = {}
     rows = []

@@ -87,11 +87,12 @@ def _decimals(text: str) -> int:
 
 
 def _dataset_key(dataset: str) -> str:
-    key = str(dataset).strip().lower().replace("-", "").replace("_", "")
+    from course_lib.data import canonical  # the datasets' one name lookup
+
+    key = canonical(dataset)
     if key not in _DATASETS:
         raise ValueError(
-            f"Unknown `dataset`; expected one of {sorted(_DATASETS)}. Received: dataset={dataset!r}"
-        )
+            f"The seeds print tables for {sorted(_DATASETS)} only. Received: dataset={dataset!r}")
     return key
 
 

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 
 from course_lib.analysis._graph import flat, prepare_model
+from course_lib.checks import integer
 from course_lib.core import Registry
 from course_lib.analysis.receptive_field import receptive_fields, rf_bounds
 
@@ -121,13 +122,9 @@ def filter_grid(kernel, *, channels: str = "auto", columns: int = 8, pad: int = 
     if channels not in _CHANNEL_MODES:
         raise ValueError(f"`channels` must be one of {', '.join(_CHANNEL_MODES)}. "
                          f"Received: channels={channels!r}")
-    for name, value, minimum in (("columns", columns, 1), ("pad", pad, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
-    if max_filters is not None:
-        if isinstance(max_filters, bool) or not isinstance(max_filters, int) or max_filters < 1:
-            raise ValueError(f"`max_filters` must be an integer >= 1 or None. "
-                             f"Received: max_filters={max_filters!r}")
+    integer("columns", columns, minimum=1)
+    integer("pad", pad, minimum=0)
+    if integer("max_filters", max_filters, minimum=1, allow_none=True) is not None:
         k = k[..., :max_filters]
     fh, fw, c_in, n = k.shape
     mode = ("rgb" if c_in == 3 else "mean") if channels == "auto" else channels

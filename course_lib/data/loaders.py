@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
+from course_lib import checks
 from course_lib.core import Registry
 from course_lib.data import shipped, tfds_source
 from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, load_fashion_mnist_arrays,
@@ -55,8 +56,8 @@ _Spec = namedtuple("_Spec", "name tfds_name num_classes raw_shape class_names fl
                    defaults=(None,))
 _DATASETS: Registry[_Spec] = Registry("dataset", hint="See course_lib.data.names().")
 for _s, _aliases in (
-    (_Spec("cifar10", "cifar10", 10, (32, 32, 3), CIFAR10_CLASSES, True), ("cifar",)),
-    (_Spec("cifar100", "cifar100", 100, (32, 32, 3), CIFAR100_CLASSES, True), ()),
+    (_Spec("cifar10", "cifar10", 10, (32, 32, 3), CIFAR10_CLASSES, True), ("cifar", "cifar-10")),
+    (_Spec("cifar100", "cifar100", 100, (32, 32, 3), CIFAR100_CLASSES, True), ("cifar-100",)),
     (_Spec("svhn", "svhn_cropped", 10, (32, 32, 3), _DIGITS, False), ("svhn_cropped",)),
     (_Spec("mnist", "mnist", 10, (28, 28, 1), _DIGITS, False), ()),
     (_Spec("fashion_mnist", "fashion_mnist", 10, (28, 28, 1), FASHION_MNIST_CLASSES, True), ()),
@@ -71,21 +72,18 @@ def names() -> tuple[str, ...]:
     return tuple(_DATASETS.names())
 
 
+def canonical(name: str, arg: str = "dataset") -> str:
+    """The registered spelling of a dataset name (``"SVHN"`` -> ``"svhn"``): the one lookup
+    ``load``, the runner and the CLI share.
+
+    Raises:
+        ValueError: unknown name; the message suggests the closest names.
+    """
+    return _DATASETS.canonical(name, arg=arg)
+
+
 #: Raw uint8 splits of a source, their sizes and provenance.
 _Source = namedtuple("_Source", "train val test counts splits location in_memory data_source")
-
-
-def _arg(value, arg: str, low: int | None = 1, allow_none: bool = False):
-    """``value`` checked as an int >= ``low`` (``low=None``: a bool), or None if allowed."""
-    if value is None and allow_none:
-        return None
-    is_bool = isinstance(value, (bool, np.bool_))
-    is_int = isinstance(value, (int, np.integer)) and not is_bool
-    if not (is_bool if low is None else is_int and value >= low):
-        what = "True or False" if low is None else f"an int >= {low}"
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"`{arg}` must be {what}{extra}. Received: {arg}={value!r}")
-    return bool(value) if low is None else int(value)
 
 
 def _rule(train_limit: int, num_classes: int) -> str:
@@ -238,19 +236,19 @@ def _memory_bytes() -> int:
 def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=None,
              train_limit=None, test_limit=None, val_size=None, extra=True):
     """Raw uint8 splits, the batch ``preprocess`` function and the info (``load``'s args)."""
-    spec = _DATASETS.get(name)
-    batch_size = _arg(batch_size, "batch_size")
-    limit = _arg(limit, "limit", allow_none=True)
-    train_limit = _arg(train_limit, "train_limit", allow_none=True)
-    test_limit = _arg(test_limit, "test_limit", allow_none=True)
+    spec = _DATASETS.get(name, arg="name")
+    batch_size = checks.positive_int("batch_size", batch_size)
+    limit, train_limit, test_limit = (checks.positive_int(n, v, allow_none=True) for n, v in (
+        ("limit", limit), ("train_limit", train_limit), ("test_limit", test_limit)))
     if limit is not None and (train_limit is not None or test_limit is not None):
         raise ValueError(
             "Pass either `limit` (the first images of every split) or `train_limit`/`test_limit`"
             f" (a stratified training subset, the first test images), not both. Received: "
             f"limit={limit!r}, train_limit={train_limit!r}, test_limit={test_limit!r}"
         )
-    augment, extra = _arg(augment, "augment", None), _arg(extra, "extra", None)
-    seed = _arg(seed, "seed", 0)
+    augment, extra = (checks.boolean(n, bool(v) if isinstance(v, np.bool_) else v)
+                      for n, v in (("augment", augment), ("extra", extra)))
+    seed = checks.non_negative_int("seed", seed)
     if val_size not in (None, 0) or isinstance(val_size, bool):
         raise ValueError(
             "`val_size` must be None (the dataset's default: for 'svhn' seed 000's validation "

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib import checks
+
 from course_lib.data.paths import shipped_root
 
 __all__ = ["SHIPPED_DIR", "SUBSET_PER_CLASS", "SUBSET_FILES", "TEST_FILES", "stratified_quotas",
@@ -32,9 +34,8 @@ IDENTICAL_PREFIX = 19_403
 def stratified_quotas(n: int, num_classes: int) -> np.ndarray:
     """Images per class of a stratified selection of ``n``: ``n // num_classes`` each, the
     remainder one each to the lowest labels (``stratified_quotas(128, 10)``: 13 x 8, 12 x 2)."""
-    for arg, value, low in (("n", n, 0), ("num_classes", num_classes, 1)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-            raise ValueError(f"`{arg}` must be an int >= {low}. Received: {arg}={value!r}")
+    checks.integer("n", n, minimum=0)
+    checks.integer("num_classes", num_classes, minimum=1)
     base, extra = divmod(int(n), int(num_classes))
     return np.array([base + (c < extra) for c in range(num_classes)], dtype=np.int64)
 

@@ -1,13 +1,12 @@
 """Across-channel local response normalisation (LRN) as a backend-agnostic Keras 3 layer."""
 
-import functools
-
 import keras
 from keras import ops
 
-from course_lib.layers._validation import check_choice, check_float, check_int, check_rank4
+from course_lib import checks
+from course_lib.layers.backend import fused_lrn
 
-_ALPHA_MODES = ("sum", "mean")
+_ALPHA_MODES = ("mean", "sum")
 
 
 def local_response_normalization(x, size, alpha, beta, k):
@@ -28,14 +27,6 @@ def local_response_normalization(x, size, alpha, beta, k):
     sums = ops.conv(squares, window, strides=1, padding="valid", data_format="channels_last")
     sums = ops.reshape(sums, ops.shape(x))
     return x * ops.power(k + alpha * sums, -beta)
-
-
-@functools.lru_cache(maxsize=1)
-def _gpu_visible():
-    """Whether TensorFlow sees a GPU (decides if the fused LRN kernel must fit cuDNN's limits)."""
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU"))
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
@@ -68,12 +59,10 @@ class LocalResponseNormalization(keras.layers.Layer):
 
     The computation is written with ``keras.ops`` (square, a windowed channel sum
     done as a 1-D convolution with a ones kernel, then ``x * (k + alpha' s) ** -beta``)
-    so it runs on every Keras backend. On the TensorFlow backend, for float32 and
-    odd ``size``, it calls TensorFlow's fused kernel
-    ``tf.nn.local_response_normalization`` instead, which gives the same values and
-    was measured faster on CPU; when a GPU is visible it does so only within the
-    limits of the kernel's cuDNN version (``3 <= size <= 15``, ``beta >= 0.01``,
-    ``k >= 1e-5``). float16 / bfloat16 inputs
+    so it runs on every Keras backend. Where TensorFlow's fused kernel applies
+    (:func:`course_lib.layers.backend.fused_lrn`: the TensorFlow backend, float32, odd
+    ``size``, within cuDNN's limits when a GPU is visible) it is used instead: the same
+    values, measured faster on CPU. float16 / bfloat16 inputs
     (e.g. under the ``"mixed_float16"`` policy) are normalised in float32 and cast
     back, as ``keras.layers.BatchNormalization`` does.
 
@@ -117,20 +106,20 @@ class LocalResponseNormalization(keras.layers.Layer):
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum", **kwargs):
         super().__init__(**kwargs)
-        self.size = check_int("size", size, minimum=1)
-        self.alpha = check_float("alpha", alpha, minimum=0.0)
-        self.beta = check_float("beta", beta, minimum=0.0, inclusive=False)
-        self.k = check_float("k", k, minimum=0.0)
+        self.size = checks.integer("size", size, minimum=1)
+        self.alpha = checks.number("alpha", alpha, low=0.0)
+        self.beta = checks.number("beta", beta, low=0.0, low_open=True)
+        self.k = checks.number("k", k, low=0.0)
         if self.k == 0.0 and self.alpha == 0.0:
             raise ValueError(
                 "Arguments `k` and `alpha` cannot both be 0 (the denominator would be 0 "
                 f"everywhere); use k > 0 or alpha > 0. Received: k={k!r}, alpha={alpha!r}"
             )
-        self.alpha_mode = check_choice("alpha_mode", alpha_mode, _ALPHA_MODES)
+        self.alpha_mode = checks.one_of("alpha_mode", alpha_mode, _ALPHA_MODES)
         self.supports_masking = True
 
     def build(self, input_shape):
-        shape = check_rank4(self, input_shape, need_channels=True)
+        shape = checks.rank4(self, input_shape, need_channels=True)
         self.input_spec = keras.InputSpec(ndim=4, axes={-1: shape[-1]})
 
     def call(self, inputs):
@@ -138,33 +127,13 @@ class LocalResponseNormalization(keras.layers.Layer):
         if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
             x = ops.cast(x, "float32")
         alpha = self.alpha / self.size if self.alpha_mode == "mean" else self.alpha
-        if self._use_tf_kernel(x.dtype):
-            import tensorflow as tf
-
-            outputs = tf.nn.local_response_normalization(
-                x, depth_radius=(self.size - 1) // 2, bias=self.k, alpha=alpha, beta=self.beta
-            )
-        else:
+        outputs = fused_lrn(x, self.size, alpha, self.beta, self.k)
+        if outputs is None:
             outputs = local_response_normalization(x, self.size, alpha, self.beta, self.k)
         return ops.cast(outputs, inputs.dtype)
 
-    def _use_tf_kernel(self, dtype):
-        # TensorFlow's fused LRN kernel (forward and gradient) measured about 1.5x faster
-        # than the keras.ops composite on CPU (benchmarks/RESULTS.md). It only covers centred
-        # (odd) windows. Its GPU (cuDNN) version is float32-only with depth_radius in [1, 7],
-        # beta >= 0.01 and bias >= 1e-5; where no GPU is visible the CPU kernel takes any odd
-        # window (seed 000's LRN uses filters // 8 + 1 channels: 21 for 160 filters).
-        if not (
-            keras.backend.backend() == "tensorflow"
-            and keras.backend.standardize_dtype(dtype) == "float32"
-            and self.size % 2 == 1
-        ):
-            return False
-        within_cudnn_limits = 3 <= self.size <= 15 and self.beta >= 0.01 and self.k >= 1e-5
-        return within_cudnn_limits or not _gpu_visible()
-
     def compute_output_shape(self, input_shape):
-        return tuple(check_rank4(self, input_shape, need_channels=False))
+        return tuple(checks.rank4(self, input_shape, need_channels=False))
 
     def get_config(self):
         return {

@@ -3,13 +3,7 @@
 import keras
 from keras import ops
 
-from course_lib.layers._validation import (
-    check_choice,
-    check_float,
-    check_int,
-    check_pair,
-    check_rank4,
-)
+from course_lib import checks
 from course_lib.layers.local_response_normalization import LocalResponseNormalization
 
 
@@ -53,14 +47,18 @@ class RecurrentConv2D(keras.layers.Layer):
         activation: Activation applied at every step (name, callable or ``None``
             for none). Default ``"relu"``.
         use_lrn: Whether to apply LRN after the activation at every step.
-        lrn_size: LRN window in channels (integer >= 1); ``None`` means
-            ``filters // 8 + 1``. Stored resolved.
-        lrn_alpha: LRN ``alpha`` (float >= 0).
-        lrn_beta: LRN ``beta`` (float > 0).
-        lrn_k: LRN ``k`` (float >= 0).
+        lrn_size: LRN window in channels; ``None`` means ``filters // 8 + 1``.
+        lrn_alpha: LRN ``alpha``.
+        lrn_beta: LRN ``beta``.
+        lrn_k: LRN ``k``.
         lrn_alpha_mode: ``"mean"`` (alpha divided by the window, Caffe/PyTorch
-            convention) or ``"sum"`` (TensorFlow/AlexNet convention); see
-            ``LocalResponseNormalization``.
+            convention) or ``"sum"`` (TensorFlow/AlexNet convention). The five ``lrn_*``
+            arguments build the layer's ``LocalResponseNormalization`` sub-layer, which
+            checks them (once); read them back as ``layer.lrn.size`` etc. (or
+            ``layer.lrn_size`` ...).
+        lrn: a ``LocalResponseNormalization`` (or its serialised config) to use instead
+            of the ``lrn_*`` arguments; ``get_config`` stores the sub-layer this way, as
+            Keras' wrappers store theirs. Configs saved with ``lrn_*`` keys still load.
         use_bias: Whether to add the bias ``b``.
         kernel_initializer: Initializer for ``kernel``.
         recurrent_initializer: Initializer for ``recurrent_kernel``.
@@ -115,31 +113,20 @@ class RecurrentConv2D(keras.layers.Layer):
         recurrent_regularizer=None,
         bias_regularizer=None,
         recurrent_kernel_size=None,
+        lrn=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = check_int("filters", filters, minimum=1)
-        self.kernel_size = check_pair("kernel_size", kernel_size, minimum=1, odd=True)
-        self.iterations = check_int("iterations", iterations, minimum=0)
+        self.filters = checks.integer("filters", filters, minimum=1)
+        self.kernel_size = checks.pair("kernel_size", kernel_size, minimum=1, odd=True)
+        self.iterations = checks.integer("iterations", iterations, minimum=0)
         if recurrent_kernel_size is None:
             recurrent_kernel_size = self.kernel_size
-        self.recurrent_kernel_size = check_pair(
+        self.recurrent_kernel_size = checks.pair(
             "recurrent_kernel_size", recurrent_kernel_size, minimum=1, odd=True
         )
         self.activation = keras.activations.get(activation)
         self.use_lrn = bool(use_lrn)
-        if lrn_size is None:
-            lrn_size = self.filters // 8 + 1
-        self.lrn_size = check_int("lrn_size", lrn_size, minimum=1)
-        self.lrn_alpha = check_float("lrn_alpha", lrn_alpha, minimum=0.0)
-        self.lrn_beta = check_float("lrn_beta", lrn_beta, minimum=0.0, inclusive=False)
-        self.lrn_k = check_float("lrn_k", lrn_k, minimum=0.0)
-        self.lrn_alpha_mode = check_choice("lrn_alpha_mode", lrn_alpha_mode, ("sum", "mean"))
-        if self.use_lrn and self.lrn_k == 0.0 and self.lrn_alpha == 0.0:
-            raise ValueError(
-                "Arguments `lrn_k` and `lrn_alpha` cannot both be 0 when use_lrn=True. "
-                f"Received: lrn_k={lrn_k!r}, lrn_alpha={lrn_alpha!r}"
-            )
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
@@ -147,20 +134,25 @@ class RecurrentConv2D(keras.layers.Layer):
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = keras.regularizers.get(recurrent_regularizer)
         self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.lrn = None
-        if self.use_lrn:
-            self.lrn = LocalResponseNormalization(
-                size=self.lrn_size,
-                alpha=self.lrn_alpha,
-                beta=self.lrn_beta,
-                k=self.lrn_k,
-                alpha_mode=self.lrn_alpha_mode,
-                dtype=self.dtype_policy,
-                name="lrn",
+        if isinstance(lrn, dict):
+            lrn = keras.saving.deserialize_keras_object(lrn)
+        if lrn is None and self.use_lrn:
+            lrn = LocalResponseNormalization(
+                size=self.filters // 8 + 1 if lrn_size is None else lrn_size,
+                alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode,
+                dtype=self.dtype_policy, name="lrn",
             )
+        self.lrn = lrn if self.use_lrn else None
+
+    # The LRN settings, read from the sub-layer (None without LRN).
+    lrn_size = property(lambda self: getattr(self.lrn, "size", None))
+    lrn_alpha = property(lambda self: getattr(self.lrn, "alpha", None))
+    lrn_beta = property(lambda self: getattr(self.lrn, "beta", None))
+    lrn_k = property(lambda self: getattr(self.lrn, "k", None))
+    lrn_alpha_mode = property(lambda self: getattr(self.lrn, "alpha_mode", None))
 
     def build(self, input_shape):
-        shape = check_rank4(self, input_shape, need_channels=True)
+        shape = checks.rank4(self, input_shape, need_channels=True)
         in_channels = shape[-1]
         self.kernel = self.add_weight(
             name="kernel",
@@ -212,7 +204,7 @@ class RecurrentConv2D(keras.layers.Layer):
         return state
 
     def compute_output_shape(self, input_shape):
-        shape = check_rank4(self, input_shape, need_channels=False)
+        shape = checks.rank4(self, input_shape, need_channels=False)
         return (*shape[:-1], self.filters)
 
     def get_config(self):
@@ -224,11 +216,7 @@ class RecurrentConv2D(keras.layers.Layer):
             "recurrent_kernel_size": self.recurrent_kernel_size,
             "activation": keras.activations.serialize(self.activation),
             "use_lrn": self.use_lrn,
-            "lrn_size": self.lrn_size,
-            "lrn_alpha": self.lrn_alpha,
-            "lrn_beta": self.lrn_beta,
-            "lrn_k": self.lrn_k,
-            "lrn_alpha_mode": self.lrn_alpha_mode,
+            "lrn": None if self.lrn is None else keras.saving.serialize_keras_object(self.lrn),
             "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": keras.initializers.serialize(self.recurrent_initializer),

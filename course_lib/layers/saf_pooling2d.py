@@ -1,9 +1,8 @@
 """SAF-pooling (SimpNet): max pooling immediately followed by dropout, as a Keras 3 layer."""
 
-import numbers
 
 import keras
-from course_lib.layers._validation import check_choice, check_float, check_pair, check_rank4
+from course_lib import checks
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
@@ -61,17 +60,15 @@ class SAFPooling2D(keras.layers.Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", rate=0.5, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = check_pair("pool_size", pool_size, minimum=1)
-        self.strides = check_pair(
+        self.pool_size = checks.pair("pool_size", pool_size, minimum=1)
+        self.strides = checks.pair(
             "strides", self.pool_size if strides is None else strides, minimum=1
         )
         if isinstance(padding, str):
             padding = padding.lower()
-        self.padding = check_choice("padding", padding, ("valid", "same"))
-        self.rate = check_float("rate", rate, minimum=0.0, maximum=1.0, max_inclusive=False)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise ValueError(f"Argument `seed` must be an integer or None. Received: seed={seed!r}")
-        self.seed = None if seed is None else int(seed)
+        self.padding = checks.one_of("padding", padding, ("same", "valid"))
+        self.rate = checks.dropout_rate("rate", rate)
+        self.seed = checks.integer("seed", seed, allow_none=True)
         if self.rate > 0:
             self.seed_generator = keras.random.SeedGenerator(self.seed)
         # "Max pooling, then dropout": the pooling is Keras' own layer, shapes included.
@@ -91,7 +88,7 @@ class SAFPooling2D(keras.layers.Layer):
         return outputs
 
     def compute_output_shape(self, input_shape):
-        _, height, width, _ = check_rank4(self, input_shape, need_channels=False)
+        _, height, width, _ = checks.rank4(self, input_shape, need_channels=False)
         if self.padding == "valid":
             for axis, length in enumerate((height, width)):
                 if length is not None and length < self.pool_size[axis]:

@@ -38,7 +38,8 @@ import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.models._checks import check_core, dropout_rate, finish, positive_int, scaled
+from course_lib.checks import dropout_rate, ints, positive_int
+from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["lenet5", "alexnet", "nin", "highway_block", "highway_cifar"]
 
@@ -289,14 +290,7 @@ def highway_cifar(
     """
     input_shape, m = check_core(num_classes, input_shape, width_multiplier, classifier_activation)
     dropout_rate("dropout", dropout)
-    if (
-        isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or not widths
-        or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)
-    ):
-        raise ValueError(
-            "`widths` must be a non-empty sequence of positive integers. "
-            f"Received: widths={widths!r}"
-        )
+    ints("widths", widths)
     positive_int("blocks_per_stage", blocks_per_stage)
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 import keras
 import numpy as np
 
+from course_lib.checks import positive_int
+
 __all__ = ["to_fully_convolutional", "dense_scores"]
 
 _HEAD_PASSTHROUGH = (keras.layers.Dropout, keras.layers.Activation, keras.layers.ReLU)
@@ -217,10 +219,7 @@ def dense_scores(
         raise ValueError(
             f"`images` must be a batch (N, H, W, C). Received: images.shape={tuple(images.shape)}"
         )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(
-            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
-        )
+    positive_int("batch_size", batch_size)
     scales = [None] if scales is None else [int(q) for q in scales]
     if not scales or any(q is not None and q < 1 for q in scales):
         raise ValueError(f"`scales` must hold positive sizes. Received: scales={scales!r}")

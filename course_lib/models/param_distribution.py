@@ -47,9 +47,8 @@ import keras
 
 from course_lib.layers import LRN, RecurrentConv2D
 from course_lib.models import registry
-from course_lib.models._checks import (
-    boolean, check_core, dropout_rate, finish, one_of, positive_int, scaled,
-)
+from course_lib.checks import boolean, dropout_rate, ints, one_of, positive_int
+from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["WIDTHS", "param_net", "param_groups", "lrn_window"]
 
@@ -81,13 +80,10 @@ def lrn_window(channels: int) -> int:
 
 
 def _check_widths(widths) -> tuple[int, ...]:
-    if (isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) != 5
-            or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)):
-        raise ValueError(
-            "`widths` must be a sequence of 5 positive integers (conv1, L2, L3, L4, L5), "
-            f"e.g. (96, 96, 192, 192, 192). Received: widths={widths!r}"
-        )
-    return tuple(int(w) for w in widths)
+    hint = "Five of them: conv1, L2, L3, L4, L5, e.g. (96, 96, 192, 192, 192)."
+    if isinstance(widths, Sequence) and len(widths) != 5:
+        raise ValueError(f"`widths` must hold 5 integers >= 1. {hint} Received: widths={widths!r}")
+    return ints("widths", widths, hint=hint)
 
 
 def param_net(

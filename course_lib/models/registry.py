@@ -18,14 +18,17 @@ The family modules register their models when :mod:`course_lib.models` is import
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import keras
 
+from course_lib import checks
 from course_lib.core import Registry
 
-__all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec"]
+__all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec", "check_core", "scaled",
+           "finish"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +125,61 @@ def build(
         classifier_activation=classifier_activation,
         **kwargs,
     )
+
+
+# The builders' convention: every builder checks its core arguments with check_core, scales
+# the source's widths with scaled and ends with finish (its own arguments: course_lib.checks).
+def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activation=None, *,
+               min_side: int = 1, why: str = "") -> tuple[tuple, float]:
+    """Check the arguments every builder takes; return ``(input_shape, width_multiplier)``.
+
+    Args:
+        num_classes: a positive integer.
+        input_shape: ``(height, width, channels)``; height and width may be ``None``.
+        width_multiplier: a finite number > 0 (:func:`course_lib.checks.width_multiplier`).
+        classifier_activation: ``None`` (logits) or a Keras activation (name or callable).
+        min_side: the smallest height and width the network accepts.
+        why: the reason for ``min_side``, quoted in the message (e.g. "for 5 2x2 pools").
+
+    Raises:
+        ValueError: the first argument out of range, named, with what is accepted.
+    """
+    checks.positive_int("num_classes", num_classes)
+    shape = input_shape
+    ok = (not isinstance(shape, (str, bytes)) and isinstance(shape, Sequence) and len(shape) == 3
+          and checks.is_int(shape[2]) and shape[2] >= 1
+          and all(d is None or (checks.is_int(d) and d >= min_side) for d in shape[:2]))
+    if not ok:
+        need = f"height and width >= {min_side}{' ' + why if why else ''}" if min_side > 1 else (
+            "positive integers")
+        raise ValueError(
+            f"`input_shape` must be (height, width, channels) with {need}, e.g. (32, 32, 3). "
+            f"Received: input_shape={input_shape!r}"
+        )
+    checks.width_multiplier(width_multiplier)
+    if classifier_activation is not None:
+        try:
+            keras.activations.get(classifier_activation)
+        except (ValueError, TypeError):
+            raise ValueError(
+                "`classifier_activation` must be None (logits) or a Keras activation such as "
+                f"'softmax'. Received: classifier_activation={classifier_activation!r}"
+            ) from None
+    return tuple(None if d is None else int(d) for d in shape), float(width_multiplier)
+
+
+def scaled(width: int, width_multiplier: float) -> int:
+    """A width of the source times ``width_multiplier``, rounded, at least 1."""
+    return max(1, int(round(width * width_multiplier)))
+
+
+def finish(inputs, outputs, name: str, width_multiplier: float) -> keras.Model:
+    """The builders' ``keras.Model``, with ``model.width_multiplier`` recording the multiplier.
+
+    ``width_multiplier`` is a plain Python attribute: it is read by the runner and reports on
+    the model as built; ``keras.models.load_model`` does not restore it (the run record keeps
+    the multiplier).
+    """
+    model = keras.Model(inputs, outputs, name=name)
+    model.width_multiplier = float(width_multiplier)
+    return model

@@ -28,9 +28,8 @@ from __future__ import annotations
 import keras
 
 from course_lib.models import registry
-from course_lib.models._checks import (
-    check_core, finish, in_open_interval, non_negative, one_of, positive_int, scaled,
-)
+from course_lib.checks import in_open_interval, is_int, non_negative, one_of, positive_int
+from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["ZeroPadShortcut", "resnet_cifar"]
 
@@ -145,8 +144,7 @@ def resnet_cifar(
     one_of("block", block, ("basic", "bottleneck"))
     per_block = 2 if block == "basic" else 3
     if (
-        isinstance(depth, bool) or not isinstance(depth, int)
-        or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0
+        not is_int(depth) or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0
     ):
         rule = "6n + 2 (20, 32, 44, 56, 110)" if block == "basic" else "9n + 2 (29, 38, 47, 56)"
         raise ValueError(

@@ -30,9 +30,9 @@ import keras
 
 from course_lib.layers import SAFPooling2D
 from course_lib.models import registry
-from course_lib.models._checks import (
-    boolean, check_core, dropout_rate, finish, in_open_interval, one_of, positive_int, scaled,
-)
+from course_lib.checks import (boolean, dropout_rate, in_open_interval, integer, is_int, one_of,
+                               positive_int)
+from course_lib.models.registry import check_core, finish, scaled
 from course_lib.models.simpnet_archs import ARCHS, parse_widths
 
 __all__ = ["build_simpnet", "param_comparison"]
@@ -42,14 +42,10 @@ _SIMPNET_DROPOUT = ARCHS["SimpNet"].dropout
 _DOWNSAMPLE_MODES = ("maxpool", "strided")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _resolve_widths(widths) -> list[int]:
     if isinstance(widths, str):
         return parse_widths(widths)
-    if isinstance(widths, Sequence) and len(widths) > 0 and all(_is_int(w) and w >= 1 for w in widths):
+    if isinstance(widths, Sequence) and len(widths) > 0 and all(is_int(w) and w >= 1 for w in widths):
         return [int(w) for w in widths]
     raise ValueError(
         "`widths` must be a C_x{y} string such as 'C64, C128{3}' or a non-empty sequence of "
@@ -70,7 +66,7 @@ def _resolve_kernels(kernel_size, kernel_sizes, n_layers: int) -> list[int]:
         isinstance(kernel_sizes, str)
         or not isinstance(kernel_sizes, Sequence)
         or len(kernel_sizes) != n_layers
-        or not all(_is_int(k) and k >= 1 for k in kernel_sizes)
+        or not all(is_int(k) and k >= 1 for k in kernel_sizes)
     ):
         raise ValueError(
             f"`kernel_sizes` must hold one positive integer per conv layer ({n_layers} layers). "
@@ -86,7 +82,7 @@ def _resolve_pools(pool_positions, n_layers: int) -> list[int]:
             f"e.g. (5, 10). Received: pool_positions={pool_positions!r}"
         )
     positions = list(pool_positions)
-    if not all(_is_int(p) and 1 <= p <= n_layers - 1 for p in positions) or positions != sorted(set(positions)):
+    if not all(is_int(p) and 1 <= p <= n_layers - 1 for p in positions) or positions != sorted(set(positions)):
         raise ValueError(
             "`pool_positions` must be strictly increasing integers in [1, n_layers - 1] "
             f"(n_layers={n_layers}; the last conv is followed by global max pooling). "
@@ -202,8 +198,7 @@ def build_simpnet(
     one_of("downsample", downsample, _DOWNSAMPLE_MODES)
     in_open_interval("bn_momentum", bn_momentum, 0.0, 1.0)
     in_open_interval("bn_epsilon", bn_epsilon, 0.0)
-    if seed is not None and not _is_int(seed):
-        raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+    integer("seed", seed, allow_none=True)
 
     if dropout_in_downsampling_only:
         rates = [rate if index in pools else 0.0 for index, rate in enumerate(rates, start=1)]
@@ -285,13 +280,7 @@ def param_comparison(names: Sequence[str] | None = None):
 
     rows = []
     for name in names if names is not None else list(ARCHS):
-        entry_name = registry.spec(name).name
-        if entry_name not in ARCHS:
-            raise ValueError(
-                f"{name!r} is not a SimpNet or Arch model; pass names from "
-                f"course_lib.models.simpnet_archs.ARCHS. Received: names={names!r}"
-            )
-        spec = ARCHS[entry_name]
+        spec = ARCHS[name]
         model = registry.build(name)
         trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
         printed = spec.params_printed_value

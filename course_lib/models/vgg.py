@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import keras
 
+from course_lib.core import Registry, normalize_key
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.models._checks import (
-    boolean, check_core, dropout_rate, finish, positive_int, scaled,
-)
+from course_lib.checks import boolean, dropout_rate, positive_int
+from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["VGG_CONFIGS", "CIFAR_SCALE", "CIFAR_FC_UNITS", "vgg", "vgg_cifar"]
 
@@ -63,7 +63,8 @@ _BLOCK_A = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
 #: The configurations of the original paper's Table 1 (seed 001 section 2.2 describes them)
 #: (ints: 3x3 convs; (k, f): kxk conv; "M": 2x2/2 max pool).
-VGG_CONFIGS: dict[str, list] = {
+VGG_CONFIGS: Registry[list] = Registry("VGG configuration", hint="Or pass a layer list.")
+for _key, _layers in {
     "A": list(_BLOCK_A),
     "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -73,20 +74,15 @@ VGG_CONFIGS: dict[str, list] = {
           512, 512, 512, "M", 512, 512, 512, "M"],
     "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
           512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
-}
+}.items():
+    VGG_CONFIGS.register(_key, _layers)
 
 
 def _resolve_config(config) -> tuple[str, list]:
     if isinstance(config, str):
-        key = config.strip().upper()
-        if key.startswith("VGG-"):
-            key = key[4:]
-        if key not in VGG_CONFIGS:
-            raise ValueError(
-                f"`config` must be one of {sorted(VGG_CONFIGS)} or a layer list. "
-                f"Received: config={config!r}"
-            )
-        return key, VGG_CONFIGS[key]
+        key = config.strip()
+        key = key[4:] if normalize_key(key).startswith("vgg-") else key  # "VGG-A": config A
+        return VGG_CONFIGS.canonical(key, arg="config"), VGG_CONFIGS[key]
     if isinstance(config, (list, tuple)) and config:
         for item in config:
             ok = (

@@ -1,5 +1,7 @@
 """Callbacks of the runner: resumable backups, per-epoch reseeding, live training curves.
 
+* :class:`EpochHistory` -- the per-epoch history (losses, errors, learning rate, seconds) both
+  training engines keep.
 * :class:`ResumableBackup` -- per-epoch backups safe against a kill at any instant, with the
   run's per-epoch history, so that a restarted run continues from its last completed epoch
   (``fit(initial_epoch=...)``) and its final record covers every epoch.
@@ -24,9 +26,11 @@ from typing import Any
 
 import keras
 
+from course_lib.checks import non_negative_int
 from course_lib.core import atomic_write, write_json_atomic
 
-__all__ = ["EpochReseed", "LiveCurves", "ResumableBackup", "in_notebook"]
+__all__ = ["EpochHistory", "EpochReseed", "LiveCurves", "ResumableBackup", "history_entry",
+           "in_notebook"]
 
 _EPOCH_FILE = re.compile(r"^epoch-(\d{5})\.weights\.h5$")
 
@@ -39,7 +43,7 @@ def _to_float(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def _history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float | None) -> dict:
+def history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float | None) -> dict:
     """One epoch of history: losses, errors in percent, learning rate, seconds."""
     logs = logs or {}
     entry: dict[str, Any] = {"epoch": int(epoch)}
@@ -56,7 +60,47 @@ def _history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float 
     return entry
 
 
-class ResumableBackup(keras.callbacks.Callback):
+class EpochHistory(keras.callbacks.Callback):
+    """The run's history, one :func:`history_entry` per epoch: the bookkeeping both training
+    engines share (``Model.fit`` calls these hooks; the multi-worker loop calls them itself).
+
+    The seconds of an epoch are its training steps only; the test pass between the last step
+    and ``on_epoch_end`` (``on_test_begin``/``on_test_end``) is timed as ``eval_seconds``.
+
+    Args:
+        history: epochs completed before (a resumed run).
+    """
+
+    def __init__(self, history: list[dict] | None = None):
+        super().__init__()
+        self.history: list[dict] = list(history or [])
+        self.epoch_start = None
+        self.eval_start = None
+        self.eval_seconds = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+        self.eval_seconds = 0.0
+
+    def on_test_begin(self, logs=None):
+        self.eval_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        if self.eval_start is not None:
+            self.eval_seconds += time.perf_counter() - self.eval_start
+            self.eval_start = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        total = time.perf_counter() - (self.epoch_start or time.perf_counter())
+        lr = None
+        if self.model.optimizer is not None:
+            lr = _to_float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        entry = history_entry(epoch + 1, logs, total - self.eval_seconds, lr)
+        entry["eval_seconds"] = round(self.eval_seconds, 4)
+        self.history = self.history[:epoch] + [entry]
+
+
+class ResumableBackup(EpochHistory):
     """Per-epoch backups that survive a kill at any instant, with the run's history.
 
     A plain Keras callback (public hooks only): after each completed epoch ``e`` it saves
@@ -93,12 +137,8 @@ class ResumableBackup(keras.callbacks.Callback):
         super().__init__()
         self.backup_dir = Path(backup_dir)
         self.fingerprint = json.loads(json.dumps(fingerprint or {}, sort_keys=True, default=str))
-        self.history: list[dict] = []
         self.restored_epoch = 0
         self.restored = False
-        self.epoch_start = None
-        self.eval_start = None
-        self.eval_seconds = 0.0
 
     # ---- files ---------------------------------------------------------------------------
     def weights_file(self, epoch: int) -> Path:
@@ -176,27 +216,10 @@ class ResumableBackup(keras.callbacks.Callback):
                 f"The backup was restored after epoch {self.restored_epoch}, but fit starts at "
                 f"epoch {epoch}: pass `initial_epoch={self.restored_epoch}` to `model.fit`. "
                 f"Received: initial_epoch={epoch}")
-        self.epoch_start = time.perf_counter()
-        self.eval_seconds = 0.0
-
-    # Validation inside fit runs between the last training step and on_epoch_end; timing it
-    # separately gives the training-only seconds (and images/s) of each epoch.
-    def on_test_begin(self, logs=None):
-        self.eval_start = time.perf_counter()
-
-    def on_test_end(self, logs=None):
-        if self.eval_start is not None:
-            self.eval_seconds += time.perf_counter() - self.eval_start
-            self.eval_start = None
+        super().on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        total = time.perf_counter() - (self.epoch_start or time.perf_counter())
-        lr = None
-        if self.model.optimizer is not None:
-            lr = _to_float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        entry = _history_entry(epoch + 1, logs, total - self.eval_seconds, lr)
-        entry["eval_seconds"] = round(self.eval_seconds, 4)
-        self.history = self.history[:epoch] + [entry]
+        super().on_epoch_end(epoch, logs)  # the history entry
         self.save(epoch + 1)
 
     def save(self, epoch: int) -> None:
@@ -235,9 +258,7 @@ class EpochReseed(keras.callbacks.Callback):
 
     def __init__(self, seed: int):
         super().__init__()
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"`seed` must be a non-negative integer. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = non_negative_int("seed", seed)
 
     def _generators(self) -> list:
         return [v for v in self.model.variables if v.path.endswith("seed_generator_state")]
@@ -289,7 +310,7 @@ class LiveCurves(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if not self.enabled:
             return
-        self.entries = self.entries[:epoch] + [_history_entry(epoch + 1, logs, 0.0, None)]
+        self.entries = self.entries[:epoch] + [history_entry(epoch + 1, logs, 0.0, None)]
         self.figure = self.draw(self.entries, self.title)
         from IPython.display import clear_output, display
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from course_lib import checks
+from course_lib.checks import non_negative_int, positive_int, width_multiplier
 from course_lib.core import Registry
 
 __all__ = [
@@ -37,13 +39,6 @@ OPTIMIZERS = ("sgd",)
 _LABEL = re.compile(r"^[A-Za-z0-9._+-]+$")
 #: The budget names, defined here once (notebooks, tools and the CLI import them).
 BUDGET_NAMES = ("smoke", "quick", "full")
-
-
-def _positive_int(name: str, value: Any, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
 
 
 class FrozenMapping(tuple):
@@ -194,18 +189,10 @@ class OptimizerConfig:
     nesterov: bool = False
 
     def __post_init__(self):
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"`name` must be one of {OPTIMIZERS}. Received: name={self.name!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(
-                f"`learning_rate` must be > 0. Received: learning_rate={self.learning_rate!r}"
-            )
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"`momentum` must be in [0, 1). Received: momentum={self.momentum!r}")
-        if not self.weight_decay >= 0:
-            raise ValueError(
-                f"`weight_decay` must be >= 0. Received: weight_decay={self.weight_decay!r}"
-            )
+        checks.one_of("name", self.name, OPTIMIZERS)
+        checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        checks.number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        checks.non_negative("weight_decay", self.weight_decay)
 
 
 @dataclass(frozen=True)
@@ -231,10 +218,7 @@ class ScheduleConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "boundaries", tuple(float(b) for b in self.boundaries))
-        if self.kind not in SCHEDULE_KINDS:
-            raise ValueError(
-                f"`kind` must be one of {SCHEDULE_KINDS}. Received: kind={self.kind!r}"
-            )
+        checks.one_of("kind", self.kind, SCHEDULE_KINDS)
         b = self.boundaries
         if self.kind == "step" and (
             not b or any(not 0 < x < 1 for x in b) or list(b) != sorted(set(b))
@@ -243,18 +227,9 @@ class ScheduleConfig:
                 "`boundaries` must be increasing fractions in (0, 1) for a step schedule. "
                 f"Received: boundaries={b!r}"
             )
-        if not 0 < self.factor <= 1:
-            raise ValueError(f"`factor` must be in (0, 1]. Received: factor={self.factor!r}")
-        if not 0 <= self.final_fraction < 1:
-            raise ValueError(
-                "`final_fraction` must be in [0, 1). "
-                f"Received: final_fraction={self.final_fraction!r}"
-            )
-        if not 0 <= self.warmup_fraction < 1:
-            raise ValueError(
-                "`warmup_fraction` must be in [0, 1). "
-                f"Received: warmup_fraction={self.warmup_fraction!r}"
-            )
+        checks.number("factor", self.factor, low=0.0, high=1.0, low_open=True)
+        for name in ("final_fraction", "warmup_fraction"):
+            checks.number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
         if self.warmup_fraction and self.kind != "cosine":
             raise ValueError(
                 "`warmup_fraction` applies to the cosine schedule only. "
@@ -308,22 +283,10 @@ class EvalConfig:
         object.__setattr__(self, "modes", tuple(self.modes))
         object.__setattr__(self, "dense_scales", tuple(int(q) for q in self.dense_scales))
         if not self.modes or any(m not in EVAL_MODES for m in self.modes):
-            raise ValueError(
-                f"`modes` must be a non-empty subset of {EVAL_MODES}. "
-                f"Received: modes={self.modes!r}"
-            )
-        if isinstance(self.crop_padding, bool) or not isinstance(self.crop_padding, int) or (
-            self.crop_padding < 1
-        ):
-            raise ValueError(
-                "`crop_padding` must be a positive integer. "
-                f"Received: crop_padding={self.crop_padding!r}"
-            )
-        if not self.dense_scales or any(q < 1 for q in self.dense_scales):
-            raise ValueError(
-                "`dense_scales` must be positive sizes. "
-                f"Received: dense_scales={self.dense_scales!r}"
-            )
+            raise ValueError(f"`modes` must be a non-empty subset of {EVAL_MODES}. "
+                             f"Received: modes={self.modes!r}")
+        positive_int("crop_padding", self.crop_padding)
+        checks.ints("dense_scales", self.dense_scales)
 
 
 @dataclass(frozen=True)
@@ -390,17 +353,21 @@ class Experiment:
                     "`budgets` must hold (name, Budget) pairs with name in "
                     f"{BUDGET_NAMES} and Budget.name == name. Received: ({key!r}, {value!r})"
                 )
-        labels = [m.label.lower() for m in models]
-        if len(set(labels)) != len(labels):
-            raise ValueError(f"Experiment {self.name!r} has two model runs with the same label.")
+        runs = Registry("model", hint=f"Other models are not part of experiment {self.name!r}.")
         for m in models:
-            if m.init_from and m.init_from.lower() not in labels:
+            if m.label in runs:
+                raise ValueError(f"Experiment {self.name!r} has two model runs with the same "
+                                 f"label ({m.label!r}).")
+            runs.register(m.label, m)
+        object.__setattr__(self, "_runs", runs)  # the labels' lookup, built once
+        for m in models:
+            if m.init_from and m.init_from not in runs:
                 raise ValueError(
                     f"Model run {m.label!r} of experiment {self.name!r}: `init_from` must be "
                     f"the label of one of its model runs. Received: init_from={m.init_from!r}"
                 )
         for key, value in self.budgets:
-            unknown = [m for m in value.models or () if m.lower() not in labels]
+            unknown = [m for m in value.models or () if m not in runs]
             if unknown:
                 raise ValueError(
                     f"Budget {key!r} of experiment {self.name!r}: `models` must be labels of "
@@ -410,10 +377,9 @@ class Experiment:
             raise ValueError(f"Experiment {self.name!r} needs at least one model.")
         if not self.datasets:
             raise ValueError(f"Experiment {self.name!r} needs at least one dataset.")
-        _positive_int("epochs", self.epochs)
-        _positive_int("batch_size", self.batch_size)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"`seed` must be a non-negative integer. Received: seed={self.seed!r}")
+        positive_int("epochs", self.epochs)
+        positive_int("batch_size", self.batch_size)
+        non_negative_int("seed", self.seed)
         if self.svhn_extra not in (None, True, False) or (
             self.svhn_extra is None and "svhn" in self.datasets
         ):
@@ -430,14 +396,9 @@ class Experiment:
         return [m.label for m in self.models]
 
     def model(self, label: str) -> ModelRun:
-        """The :class:`ModelRun` labelled ``label`` (case-insensitive)."""
-        for m in self.models:
-            if m.label.lower() == str(label).lower():
-                return m
-        raise ValueError(
-            f"Model {label!r} is not part of experiment {self.name!r}. "
-            f"Choose from: {', '.join(self.labels)}"
-        )
+        """The :class:`ModelRun` labelled ``label`` (the registries' rules: case, ``_``/``-``;
+        a misspelt label gets the closest ones suggested)."""
+        return self._runs.get(label)
 
     def budget(self, name: str | Budget) -> Budget:
         """The budget ``name`` as this experiment defines it (its own, else the global one)."""
@@ -498,7 +459,8 @@ class Budget:
         test_limit: test images scored (the first ones in file order); ``None`` uses all.
         batch_size: cap on the batch size; ``None`` keeps the experiment's.
         width_multiplier: channel-width multiplier passed to every model's builder (on top
-            of a model run's own ``width_multiplier``); 1.0 keeps the architecture. Every run
+            of a model run's own ``width_multiplier``); 1.0 keeps the architecture. Any
+            finite number > 0, the builders' rule (:func:`course_lib.checks.width_multiplier`). Every run
             records what was applied, so a shrunk model is never reported as the source's.
         description: one line for ``--help``.
         learning_rate: initial learning rate for this budget; ``None`` keeps the experiment's.
@@ -535,22 +497,15 @@ class Budget:
 
     def __post_init__(self):
         object.__setattr__(self, "model_overrides", _freeze(self.model_overrides))
-        _positive_int("epochs", self.epochs, allow_none=True)
-        _positive_int("train_limit", self.train_limit, allow_none=True)
-        _positive_int("test_limit", self.test_limit, allow_none=True)
-        _positive_int("batch_size", self.batch_size, allow_none=True)
-        _positive_int("seeds", self.seeds)
-        if not 0 < self.width_multiplier <= 1:
-            raise ValueError(
-                "`width_multiplier` must be in (0, 1]. "
-                f"Received: width_multiplier={self.width_multiplier!r}"
-            )
-        if self.augment not in (None, True, False):
-            raise ValueError(f"`augment` must be None, True or False. Received: augment={self.augment!r}")
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise ValueError(
-                f"`learning_rate` must be > 0 or None. Received: learning_rate={self.learning_rate!r}"
-            )
+        positive_int("epochs", self.epochs, allow_none=True)
+        positive_int("train_limit", self.train_limit, allow_none=True)
+        positive_int("test_limit", self.test_limit, allow_none=True)
+        positive_int("batch_size", self.batch_size, allow_none=True)
+        positive_int("seeds", self.seeds)
+        width_multiplier(self.width_multiplier)  # the kit's one width rule (course_lib.checks)
+        checks.one_of("augment", self.augment, (None, True, False))
+        if self.learning_rate is not None:
+            checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True)
         if self.schedule is not None and not isinstance(self.schedule, ScheduleConfig):
             raise ValueError(
                 "`schedule` must be a ScheduleConfig or None. "
@@ -602,10 +557,7 @@ def get_budget(name: str | Budget) -> Budget:
     """The :class:`Budget` called ``name`` (a ``Budget`` passes through)."""
     if isinstance(name, Budget):
         return name
-    try:
-        return BUDGETS.get(name)
-    except ValueError as err:
-        raise ValueError(f"{err} Received: budget={name!r}") from None
+    return BUDGETS.get(name, arg="budget")
 
 
 @dataclass(frozen=True)
@@ -660,15 +612,14 @@ def resolve(
     """
     b = experiment.budget(budget)
     run = experiment.model(label)
-    _positive_int("epochs", epochs, allow_none=True)
+    positive_int("epochs", epochs, allow_none=True)
     n_epochs = epochs or b.epochs or experiment.epochs
     batch = experiment.batch_size
     if b.batch_size is not None:
         batch = min(b.batch_size, batch)
     chosen_seed = experiment.seed if seed is None else seed
     chosen_dataset = dataset or experiment.datasets[0]
-    if isinstance(chosen_seed, bool) or not isinstance(chosen_seed, int) or chosen_seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer. Received: seed={chosen_seed!r}")
+    non_negative_int("seed", chosen_seed)
     return RunSettings(
         experiment=experiment.name,
         model=run.name,

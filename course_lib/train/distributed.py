@@ -1,46 +1,26 @@
 """One run on several workers: ``TF_CONFIG`` and ``tf.distribute.MultiWorkerMirroredStrategy``.
 
-Keras 3's ``Model.fit`` cannot train under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585:
-it fails in its symbolic build and in the reduction of its metrics), so when ``TF_CONFIG`` names
-a cluster, :func:`course_lib.train.run_model` trains through :func:`fit`, a loop driven by the
-strategy itself, TensorFlow's recipe for custom training loops:
+Keras 3's ``Model.fit`` cannot train under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585),
+so :class:`course_lib.train.engines.MultiWorker` trains through :func:`fit`, the smallest loop
+the strategy drives (TensorFlow's recipe for custom training loops): every worker gets, through
+``strategy.distribute_datasets_from_function``, its slice of the *same* global batches a
+one-device run draws (rows ``[i*b, (i+1)*b)`` of each global batch of ``n*b``); ``strategy.run``
+computes per-example losses over the global batch size (``tf.nn.compute_average_loss``, the
+weight decay through ``tf.nn.scale_regularization_loss``) and ``optimizer.apply_gradients``
+sums the gradients across replicas, so every worker applies the whole batch's gradient; losses
+and correct counts are summed across workers for the history (the one-device
+``EpochHistory``). Only the chief (``chief``, else worker 0) keeps the record; the final scoring
+runs on a one-device copy (:func:`local_copy`).
 
-* the model and its Keras optimiser are built under ``strategy.scope()`` (the runner does that);
-* :func:`fit` feeds every worker, through ``strategy.distribute_datasets_from_function``, its
-  slice of the *same* global batches a one-device run draws: worker ``i`` of ``n`` gets rows
-  ``[i*b, (i+1)*b)`` of every global batch of ``B = n*b`` images (augmented as a whole, so the
-  crops and flips are those of the one-device run);
-* ``strategy.run`` runs a ``tf.function`` step on each worker: per-example losses summed and
-  divided by the global batch size (``tf.nn.compute_average_loss``), the weight-decay term
-  divided by the number of replicas (``tf.nn.scale_regularization_loss``), ``tf.GradientTape``
-  gradients, then ``optimizer.apply_gradients``, which sums the gradients across replicas
-  itself (Keras 3's TensorFlow optimiser all-reduces in a replica context,
-  ``TFOptimizer._all_reduce_sum_gradients``) -- so every worker applies the gradient of the
-  whole global batch, as one device does;
-* losses and correct predictions are summed across workers (``strategy.reduce``), so the
-  per-epoch history has the same train and test loss / error a one-device run records.
-
-Only the chief (``task.type == "chief"``, or worker 0 when the cluster has no chief) keeps the
-result record and the ``.keras`` file; the other workers write theirs to a temporary folder that
-is deleted, as TensorFlow's multi-worker tutorial does. The final scoring (every evaluation
-mode) runs on a one-device copy of the trained model (:func:`local_copy`).
-
-Limits, said in :data:`LIMITS` and enforced by :func:`check_supported`: float32 only (no
-``mixed_float16``), no XLA, one device per worker, a global batch divisible by the number of
-workers, no live curves or extra callbacks, no resumption (an interrupted multi-worker run
-starts again from epoch 0, and every worker trains even when the chief has the record), no
-``init_from`` runs. Dropout masks are drawn on each worker for its own rows, from generators
-reseeded per worker (the same distribution, not the same masks as one device), and
-BatchNormalization normalises each worker's rows with their own statistics (Keras' default),
-so a run with dropout or BN in training mode is equivalent to, not equal to, the one-device run;
-without them it gives the one-device weights up to float rounding (tests/test_train_distribute.py).
-
-Example (two processes, one per worker; same command with ``"index": 1`` on the second):
+Limits (:data:`LIMITS`, enforced by :func:`check_supported`). Dropout masks are drawn per worker
+for its own rows and BatchNormalization uses each worker's rows, so a run with dropout or BN is
+equivalent to, not equal to, the one-device run; without them it gives the one-device weights
+up to float rounding (tests/test_train_distribute.py).
 
 >>> import json, os
 >>> os.environ["TF_CONFIG"] = json.dumps({
 ...     "cluster": {"worker": ["host1:12345", "host2:12345"]},
-...     "task": {"type": "worker", "index": 0}})
+...     "task": {"type": "worker", "index": 0}})  # "index": 1 on the second machine
 >>> run_model("param-distribution", "CNN-A2", budget="quick")  # doctest: +SKIP
 """
 
@@ -50,6 +30,8 @@ import json
 import os
 import time
 from dataclasses import dataclass
+
+from course_lib.checks import is_int
 
 __all__ = ["Cluster", "MultiWorkerUnsupportedError", "TFConfigError", "cluster_from_env",
            "check_supported", "configure", "fit", "barrier", "local_copy", "LIMITS",
@@ -127,7 +109,7 @@ def cluster_from_env(environ=None) -> Cluster | None:
         raise _bad_config("has no `task` of type 'chief' or 'worker'", raw)
     index = task.get("index", 0)
     job = chiefs if task["type"] == "chief" else workers
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(job):
+    if not is_int(index) or not 0 <= index < len(job):
         raise _bad_config(f"names task index {index!r}, not one of its {task['type']} tasks",
                           raw)
     return Cluster(workers=len(chiefs) + len(workers), task_type=task["type"],
@@ -189,7 +171,7 @@ def configure(cluster: Cluster, *, deterministic="auto"):
 
     import tensorflow as tf
 
-    from course_lib.train.gpu import Accelerator, _gpu_description, check_options
+    from course_lib.train.gpu import Accelerator, describe_gpus, check_options
 
     check_options(deterministic=deterministic)
     gpus = tf.config.list_physical_devices("GPU")
@@ -204,7 +186,7 @@ def configure(cluster: Cluster, *, deterministic="auto"):
             "(CUDA_VISIBLE_DEVICES) or none",
             f"{strategy.num_replicas_in_sync} replicas for {cluster.workers} workers")
     kind = "gpu" if gpus else "cpu"
-    hardware = _gpu_description(gpus)[0] if gpus else (platform.processor()
+    hardware = describe_gpus(gpus)[0] if gpus else (platform.processor()
                                                         or platform.machine() or "CPU")
     return Accelerator(
         strategy=strategy, replicas=int(strategy.num_replicas_in_sync),
@@ -231,46 +213,15 @@ def _worker_rows(dataset, index: int, count: int, batch_size: int):
     return dataset.map(take)
 
 
-def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose: int = 2,
-        title: str = "") -> list[dict]:
-    """Train ``net`` (built and compiled under ``strategy.scope()``) for ``epochs`` epochs.
-
-    Args:
-        net: the model, its optimiser and loss from ``compile`` (under the strategy's scope).
-        data: the run's ``RunData`` (:func:`course_lib.data.load_run_data`).
-        strategy: the ``MultiWorkerMirroredStrategy``.
-        seed: the run's seed (the epoch stream's and the dropout reseeding's).
-        epochs: number of epochs, all run here (no resumption).
-        worker: this worker's rank (0 for the chief). Its dropout generators are reseeded
-            each epoch from ``seed + worker * WORKER_SEED_STRIDE`` (``EpochReseed``), so the
-            workers draw different masks for their different rows.
-        verbose: 0 silent, else one line per epoch.
-        title: printed at the start of each epoch line.
-
-    Returns:
-        The history, one entry per epoch as the one-device runner records it (train and test
-        loss and error, learning rate, seconds, eval_seconds).
-    """
+def _step_functions(net, strategy):
+    """The ``tf.function`` train and test steps: each runs on every replica and returns the
+    global (loss sum, correct count, rows) of its batch."""
     import keras
-    import numpy as np
     import tensorflow as tf
 
-    from course_lib.data import epoch_stream
-    from course_lib.train.callbacks import EpochReseed, _history_entry, _to_float
-
-    batch_size = data.batch_size
     per_example = keras.losses.SparseCategoricalCrossentropy(
         from_logits=getattr(net.loss, "from_logits", False), reduction=None)
     optimizer = net.optimizer
-
-    def train_input(context):
-        stream = epoch_stream(data, seed=seed, start_epoch=0, epochs=epochs)
-        return _worker_rows(stream, context.input_pipeline_id, context.num_input_pipelines,
-                            batch_size)
-
-    def test_input(context):
-        return _worker_rows(data.test, context.input_pipeline_id,
-                            context.num_input_pipelines, batch_size)
 
     def sums(labels, probabilities, losses):
         """Loss sum and correct count of this replica's rows."""
@@ -306,19 +257,61 @@ def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose
             return [strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for v in outputs]
         return run
 
-    train_step, test_step = reduced(replica_train_step), reduced(replica_test_step)
+    return reduced(replica_train_step), reduced(replica_test_step)
+
+
+def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose: int = 2,
+        title: str = "") -> list[dict]:
+    """Train ``net`` (built and compiled under ``strategy.scope()``) for ``epochs`` epochs.
+
+    Args:
+        net: the model, its optimiser and loss from ``compile`` (under the strategy's scope).
+        data: the run's ``RunData`` (:func:`course_lib.data.load_run_data`).
+        strategy: the ``MultiWorkerMirroredStrategy``.
+        seed: the run's seed (the epoch stream's and the dropout reseeding's).
+        epochs: number of epochs, all run here (no resumption).
+        worker: this worker's rank (0 for the chief). Its dropout generators are reseeded
+            each epoch from ``seed + worker * WORKER_SEED_STRIDE`` (``EpochReseed``), so the
+            workers draw different masks for their different rows.
+        verbose: 0 silent, else one line per epoch.
+        title: printed at the start of each epoch line.
+
+    Returns:
+        The history, one entry per epoch as the one-device runner records it (train and test
+        loss and error, learning rate, seconds, eval_seconds).
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from course_lib.data import epoch_stream
+    from course_lib.train.callbacks import EpochHistory, EpochReseed
+
+    batch_size = data.batch_size
+
+    def train_input(context):
+        stream = epoch_stream(data, seed=seed, start_epoch=0, epochs=epochs)
+        return _worker_rows(stream, context.input_pipeline_id, context.num_input_pipelines,
+                            batch_size)
+
+    def test_input(context):
+        return _worker_rows(data.test, context.input_pipeline_id,
+                            context.num_input_pipelines, batch_size)
+
+    train_step, test_step = _step_functions(net, strategy)
     train_batches = iter(strategy.distribute_datasets_from_function(train_input))
     test_batches = strategy.distribute_datasets_from_function(test_input)
-    reseed = EpochReseed(seed + worker * WORKER_SEED_STRIDE)
-    reseed.set_model(net)
-    history = []
+    # The one-device run's bookkeeping, driven through the same Keras callback hooks.
+    reseed, log = EpochReseed(seed + worker * WORKER_SEED_STRIDE), EpochHistory()
+    for callback in (reseed, log):
+        callback.set_model(net)
     for epoch in range(epochs):
         reseed.on_epoch_begin(epoch)
-        started = time.perf_counter()
+        log.on_epoch_begin(epoch)
         totals = np.zeros(3)
         for _ in range(data.steps_per_epoch):
             totals += [float(v) for v in train_step(next(train_batches))]
-        seconds = time.perf_counter() - started
+        log.on_test_begin()
         test_totals = np.zeros(3)
         for batch in test_batches:
             test_totals += [float(v) for v in test_step(batch)]
@@ -326,14 +319,14 @@ def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose
         logs = {"loss": totals[0] / totals[2], "accuracy": totals[1] / totals[2],
                 "val_loss": test_totals[0] / test_totals[2] + regularization,
                 "val_accuracy": test_totals[1] / test_totals[2]}
-        learning_rate = _to_float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        entry = _history_entry(epoch + 1, logs, seconds, learning_rate)
-        entry["eval_seconds"] = round(time.perf_counter() - started - seconds, 4)
-        history.append(entry)
+        log.on_test_end()
+        log.on_epoch_end(epoch, logs)
+        entry = log.history[-1]
         if verbose:
             print(f"{title}: epoch {epoch + 1}/{epochs} | loss {logs['loss']:.4f} | "
-                  f"test error {entry['test_error_pct']:.2f}% | {seconds:.1f} s", flush=True)
-    return history
+                  f"test error {entry['test_error_pct']:.2f}% | {entry['seconds']:.1f} s",
+                  flush=True)
+    return log.history
 
 
 def barrier(strategy) -> None:

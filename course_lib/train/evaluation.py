@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib import checks
+
 __all__ = ["evaluate_modes", "collect_arrays", "crop_views", "verify_record",
            "RecordMismatchError"]
 
@@ -58,14 +60,8 @@ def _probabilities(model, images: np.ndarray, batch_size: int, from_logits: bool
     return out
 
 
-def _error_pct(scores: np.ndarray, labels: np.ndarray) -> float:
-    # 100 * wrong / total from integers: the number anyone recounting the errors gets.
-    wrong = int(np.sum(np.argmax(scores, axis=-1) != labels))
-    return 100.0 * wrong / int(labels.shape[0])
-
-
 def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
-                   from_logits: bool = False) -> dict:
+                   from_logits: bool = False, correct: dict | None = None) -> dict:
     """Test error (%) of ``model`` under every mode of ``config`` (an ``EvalConfig``).
 
     Every mode but ``standard`` scores an image by the average of the class *posteriors* of
@@ -82,6 +78,8 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
         flip: add horizontal mirrors to the multi-crop and dense views.
         from_logits: the model outputs logits (built with ``classifier_activation=None``)
             rather than softmax probabilities.
+        correct: a dict to fill with ``{mode: bool array}``, whether each test image (in file
+            order) was classified right in that mode (the record keeps the headline mode's).
 
     Returns:
         ``{mode: {"error_pct": float, "views": int, ...}}`` in the order of ``config.modes``;
@@ -116,6 +114,13 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
                                   from_logits=from_logits)
             posteriors["dense"] = (scores, len(config.dense_scales) * (2 if flip else 1))
         return posteriors["dense"]
+
+    def _error_pct(scores, labels):
+        right = np.argmax(scores, axis=-1) == labels
+        if correct is not None:
+            correct[mode] = right
+        # 100 * wrong / total from integers: the number anyone recounting the errors gets.
+        return 100.0 * int(np.sum(~right)) / int(labels.shape[0])
 
     for mode in config.modes:
         images, labels = arrays()
@@ -214,15 +219,8 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6,
         path = record
         record = results_lib.load_record(path)
         record["_path"] = str(path)
-    if not isinstance(tolerance_pct, (int, float)) or isinstance(tolerance_pct, bool) or not (
-        tolerance_pct >= 0
-    ):
-        raise ValueError(
-            f"`tolerance_pct` must be a number >= 0. Received: tolerance_pct={tolerance_pct!r}"
-        )
-    if not isinstance(headline_only, bool):
-        raise ValueError(f"`headline_only` must be True or False. Received: "
-                         f"headline_only={headline_only!r}")
+    checks.non_negative("tolerance_pct", tolerance_pct)
+    checks.boolean("headline_only", headline_only)
     try:
         settings = record["fingerprint"]["settings"]
         evaluation = record["fingerprint"]["evaluation"]

@@ -24,7 +24,7 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Accelerator", "check_options", "configure", "gpu_details", "mixed_precision_scope", "op_determinism"]
+__all__ = ["Accelerator", "check_options", "configure", "describe_gpus", "gpu_details", "mixed_precision_scope", "op_determinism"]
 
 
 @dataclass
@@ -86,7 +86,7 @@ def gpu_details(gpus=None) -> list[tuple[str, tuple[int, ...] | None]]:
     return found
 
 
-def _gpu_description(gpus) -> tuple[str, bool]:
+def describe_gpus(gpus) -> tuple[str, bool]:
     """Names of the GPUs and whether all of them have tensor cores (compute capability >= 7)."""
     details = gpu_details(gpus)
     tensor_cores = all(cap is not None and cap >= (7, 0) for _, cap in details)
@@ -183,7 +183,7 @@ def configure(
     description = platform.processor() or platform.machine() or "CPU"
     tensor_cores = False
     if kind == "gpu" and gpus:
-        description, tensor_cores = _gpu_description(gpus)
+        description, tensor_cores = describe_gpus(gpus)
     description = f"{len(devices)} x {kind.upper()} ({description})"
 
     if mixed_precision == "auto":

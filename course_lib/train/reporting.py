@@ -483,7 +483,16 @@ def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: 
     fig.tight_layout()
     paths.append(_save(fig, folder / f"{stem}__params_vs_error.png"))
 
-    # 3. training curves: train and test error per epoch
+    curves = _curves_figure(exp, records, order, stem)
+    if curves is not None:
+        paths.append(_save(curves, folder / f"{stem}__training_curves.png"))
+    return paths
+
+
+def _curves_figure(exp, records: list[dict], order: list[str], stem: str):
+    """Train and test error per epoch, one line per model (None without any history)."""
+    import seaborn as sns
+
     rows = []
     for r in records:
         for e in r["history"]:
@@ -505,8 +514,8 @@ def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: 
         for ax in grid.axes.flat:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         grid.figure.suptitle(f"{exp.name}: error per epoch ({stem.replace('__', ', ')})", y=1.03)
-        paths.append(_save(grid.figure, folder / f"{stem}__training_curves.png"))
-    return paths
+        return grid.figure
+    return None
 
 
 def _save(fig, path: Path) -> Path:
@@ -521,6 +530,15 @@ def _save(fig, path: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 # the report
 # ---------------------------------------------------------------------------------------------
+def _shown_columns(table: pd.DataFrame) -> list[str]:
+    """The report table's columns, in order (those a group lacks are dropped per group)."""
+    return (["label", "seed", "test error %"]
+            + [c for c in table.columns if c.endswith(" %") and c.split(" ")[0] in
+               ("single_crop", "multi_crop", "dense", "multi_crop_dense")]
+            + ["train error %"] + [c for c in table.columns if c.startswith("paper ")]
+            + ["params (M)", "low (M)", "high (M)", "epochs", "wall (s)", "img/s"])
+
+
 def report(
     experiment,
     *,
@@ -572,12 +590,7 @@ def report(
     summary = seed_summary(table)
     orderings = _orderings(exp.name, summary)
     figure_paths: list[Path] = []
-    show_cols = ["label", "seed", "test error %"]
-    show_cols += [c for c in table.columns if c.endswith(" %") and c.split(" ")[0] in
-                  ("single_crop", "multi_crop", "dense", "multi_crop_dense")]
-    show_cols += ["train error %"]
-    show_cols += [c for c in table.columns if c.startswith("paper ")]
-    show_cols += ["params (M)", "low (M)", "high (M)", "epochs", "wall (s)", "img/s"]
+    show_cols = _shown_columns(table)
     for (ds, bud), group in table.groupby(["dataset", "budget"], sort=False):
         cols = [c for c in show_cols if c in group.columns and group[c].notna().any()]
         narrowed = bool(group["narrowed"].any())

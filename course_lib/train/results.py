@@ -4,14 +4,21 @@ A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json
 ``__seed<S>`` before ``.json`` when the run's seed is not the experiment's own). Records of one
 experiment from several machines merge by copying their result folders into one, or by reading
 several folders at once (:func:`load_records` takes a list). Which folder is used is decided in
-one place, :func:`results_dir`. A record is written with :func:`course_lib.core.write_json_atomic`
+one place, :func:`course_lib.places.results_dir` (re-exported here). A record is written with :func:`course_lib.core.write_json_atomic`
 (a temporary file in the same folder, moved into place), so a reader never sees half a
 record, even if the writer is killed mid-write. Reading tolerates whatever is there anyway:
 a corrupt or partial file (someone else's editor, a full disk, an older schema) produces one :class:`CorruptRecordWarning` line and is skipped.
+
+:func:`make_record` builds the record of a finished run. Besides ``test_error_pct`` it keeps,
+as ``test_correct``, which test images (file order) the headline evaluation got right
+(:func:`encode_correct` / :func:`decode_correct`), so two runs on the same images can be
+compared pair by pair; records written before it was added lack the key and stay valid.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as _dt
 import json
 import os
 import re
@@ -19,10 +26,15 @@ import warnings
 from pathlib import Path
 from typing import Iterable
 
+from course_lib.checks import is_int
 from course_lib.core import write_json_atomic  # re-exported: records are written with it
+from course_lib.places import DRIVE_RESULTS, RESULTS_ENV, results_dir  # re-exported
 
 __all__ = [
     "CorruptRecordWarning",
+    "decode_correct",
+    "encode_correct",
+    "make_record",
     "REQUIRED_KEYS",
     "SCHEMA_VERSION",
     "load_record",
@@ -42,13 +54,6 @@ REQUIRED_KEYS = (
     "params", "epochs_completed", "history", "config",
 )
 
-#: Environment variable that sets the results folder anywhere (a Drive folder, a shared disk).
-RESULTS_ENV = "COURSE_RESULTS_DIR"
-
-#: The results folder on Google Drive, relative to the Drive mount point, used on Colab once
-#: Drive is mounted (``course_lib.notebook.use_drive``).
-DRIVE_RESULTS = os.path.join("MyDrive", "cnn-course-kit", "results")
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -62,39 +67,6 @@ def safe_name(text: str) -> str:
     if not cleaned:
         raise ValueError(f"Cannot make a file name from {text!r}.")
     return cleaned
-
-
-def results_dir(path: str | os.PathLike | None = None, *, default: str | os.PathLike = "results"
-                ) -> Path:
-    """The results folder (records and resume backups), decided in this one place.
-
-    In order: ``path`` when given (an argument, ``--results-dir``); else the
-    ``COURSE_RESULTS_DIR`` environment variable when set; else, on Colab with Google Drive
-    mounted at ``/content/drive`` (``course_lib.notebook.use_drive``),
-    ``/content/drive/MyDrive/cnn-course-kit/results``, which survives a recycled runtime; else
-    ``default`` (``results`` in the working directory).
-
-    Example:
-
-    >>> import os
-    >>> os.environ["COURSE_RESULTS_DIR"] = "/tmp/my-results"
-    >>> str(results_dir())
-    '/tmp/my-results'
-    >>> str(results_dir("elsewhere"))
-    'elsewhere'
-    >>> del os.environ["COURSE_RESULTS_DIR"]
-    """
-    if path is not None and str(path) != "":
-        return Path(path)
-    env = os.environ.get(RESULTS_ENV, "").strip()
-    if env:
-        return Path(os.path.expanduser(env))
-    from course_lib import notebook
-
-    drive = Path(notebook.DRIVE_MOUNT)
-    if notebook.on_colab() and (drive / "MyDrive").is_dir():
-        return drive / DRIVE_RESULTS
-    return Path(default)
 
 
 def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dataset: str,
@@ -182,3 +154,112 @@ def load_records(
                 found[key] = (record, mtime)
     ordered = sorted(found.items(), key=lambda item: (item[0][0], item[1][1], item[0][1]))
     return [record for _, (record, _) in ordered]
+
+
+def encode_correct(correct) -> dict:
+    """Per-image correctness of a test set, compact: ``{"n": N, "packbits_b64": ...}``.
+
+    ``packbits_b64`` is ``numpy.packbits`` of the boolean array (image order of the test
+    pipeline, the file order) in standard base64; :func:`decode_correct` reverses it. Records
+    keep it as ``"test_correct"`` for paired statistics between runs on the same images.
+
+    >>> decode_correct(encode_correct([True, False, True])).tolist()
+    [True, False, True]
+    """
+    import numpy as np
+
+    flags = np.asarray(correct, dtype=bool).ravel()
+    return {"n": int(flags.size),
+            "packbits_b64": base64.b64encode(np.packbits(flags).tobytes()).decode("ascii")}
+
+
+def decode_correct(encoded: dict):
+    """The boolean array :func:`encode_correct` packed (``numpy.ndarray`` of ``bool``).
+
+    Raises:
+        ValueError: not a ``{"n", "packbits_b64"}`` object, or the bits do not hold ``n`` flags.
+    """
+    import numpy as np
+
+    try:
+        n = encoded["n"]
+        packed = np.frombuffer(base64.b64decode(encoded["packbits_b64"], validate=True),
+                               dtype=np.uint8)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"`test_correct` must be {{'n': int, 'packbits_b64': str}}: {err}"
+                         ) from None
+    if not is_int(n) or not 0 <= n <= packed.size * 8 < n + 8:
+        raise ValueError(f"`test_correct` holds {packed.size} bytes, not {n!r} flags.")
+    return np.unpackbits(packed, count=n).astype(bool)
+
+
+def make_record(run, *, data, built, trained, scores, correct, device, versions) -> dict:
+    """The record of one finished run (the JSON object :func:`load_record` reads back).
+
+    Args:
+        run: the runner's resolved run (``experiment``, ``settings``, ``fingerprint``,
+            ``base_fingerprint``, ``source`` -- the ``init_from`` record or None).
+        data: the run's ``RunData``.
+        built: the build step's facts: ``params``, ``kwargs``, ``width_change``, ``decayed``,
+            ``copied``, ``from_logits``, ``model_source``.
+        trained: ``history``, ``start_epoch``, ``setup_seconds``, ``eval_seconds``.
+        scores: ``{mode: {...}}`` of ``evaluate_modes``; the first mode is the headline.
+        correct: the headline mode's per-image correctness (bool array), or None.
+        device: the accelerator's ``to_dict()``; versions: the library versions.
+    """
+    exp, settings, info = run.experiment, run.settings, data.info
+    history, headline = trained["history"], exp.evaluation.modes[0]
+    train_seconds = sum(e["seconds"] for e in history)
+    later_seconds = sum(e["seconds"] for e in history[1:])
+    change, source = built["width_change"], run.source
+    return {
+        "schema": SCHEMA_VERSION, "experiment": exp.name, "model": settings.model,
+        "label": settings.label, "dataset": settings.dataset, "budget": settings.budget,
+        # where the images came from: "repository" (the shipped Fashion-MNIST subset),
+        # "system" (Debian package), "data_dir", "tfds", "keras" or "download"
+        "data_source": info.data_source,
+        "source": {"seed": exp.source.seed, "tables": exp.source.tables,
+                   "citation": exp.source.citation, "model_source": built["model_source"]},
+        "test_error_pct": scores[headline]["error_pct"], "test_error_mode": headline,
+        "test_errors": scores,
+        **({"test_correct": encode_correct(correct)} if correct is not None else {}),
+        "train_error_pct": history[-1].get("train_error_pct") if history else None,
+        "params": built["params"], "epochs_completed": len(history), "history": history,
+        "wall_time_s": round(sum(e["seconds"] + e.get("eval_seconds", 0.0) for e in history)
+                             + trained["eval_seconds"] + trained["setup_seconds"], 3),
+        "train_seconds": round(train_seconds, 3),
+        "images_per_second": (round(data.num_train * len(history) / train_seconds, 2)
+                              if train_seconds else None),
+        "images_per_second_after_first_epoch": (
+            round(data.num_train * (len(history) - 1) / later_seconds, 2)
+            if later_seconds else None),
+        "resumed_from_epoch": trained["start_epoch"], "seed": settings.seed,
+        "initialised_from": ({"label": settings.init_from, "record": source["_path"],
+                              "layers": built["copied"],
+                              "source_test_error_pct": source["test_error_pct"]}
+                             if source is not None else None),
+        "architecture": {
+            "changed_by_budget": bool(change),
+            "width_multiplier": settings.width_multiplier if change else 1.0,
+            "width_change": change or None,
+            "builder_overrides": {k: list(v) if isinstance(v, tuple) else v
+                                  for k, v in built["kwargs"].items()},
+            "note": (f"{'narrowed' if settings.width_multiplier < 1 else 'widened'} by the "
+                     "budget: not the source's architecture" if change
+                     else "the registered architecture"),
+        },
+        "config": {
+            **run.base_fingerprint, "num_train": data.num_train, "num_test": data.num_test,
+            "data_location": info.source, "data_splits": dict(info.splits),
+            "steps_per_epoch": data.steps_per_epoch, "input_shape": list(info.input_shape),
+            "num_classes": info.num_classes, "preprocessing": info.preprocessing,
+            "augmentation": ("zero-pad 4, random crop" + (", random flip" if info.flip else "")
+                             if settings.augment else "none"),
+            "weight_decay_mode": (f"coupled L2 (wd/2 * ||w||^2 in the loss) on "
+                                  f"{built['decayed']} kernels; biases and normalisation "
+                                  "parameters excluded"),
+            "loss_from_logits": built["from_logits"], "notes": exp.notes,
+        },
+        "fingerprint": run.fingerprint, "device": device, "versions": versions,
+        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }

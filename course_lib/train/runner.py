@@ -1,20 +1,13 @@
 """The runner: train one model of an experiment, or all of them, and file one record per run.
 
-``run_model`` does, in order: resolve the settings (experiment x model x dataset x budget);
-return the existing record if this exact run already finished; choose the devices
-(:mod:`course_lib.train.gpu`); seed everything; load the data in file order and build the
-epoch stream (:mod:`course_lib.data.loaders`); build the zoo model (narrowed if the budget
-says so, recorded) under the strategy and dtype policy; restore the last completed epoch from
-``results/<experiment>/<label>/backup/``; train with a per-epoch progress bar; score the test
-set in the experiment's evaluation modes; write the record atomically; delete the backup;
-print a one-line summary.
-
-With ``TF_CONFIG`` set, one run spans several workers: the model is built under
-``tf.distribute.MultiWorkerMirroredStrategy`` and trained by
-:func:`course_lib.train.distributed.fit` instead of ``Model.fit`` (see that module for what it
-does and its limits); only the chief writes the record.
-
-Example:
+``run_model`` reads as its steps: :func:`plan` resolves the run once (experiment, model run,
+dataset, budget, paths, fingerprint: a frozen :class:`Run`); a finished record of the same run
+is returned as is; the engine (:mod:`course_lib.train.engines`: one device, or the workers
+``TF_CONFIG`` names) picks the devices; the data are loaded in file order; the zoo model is
+built (narrowed if the budget says so, recorded), restored from its last backup, trained,
+scored in the experiment's evaluation modes (:mod:`course_lib.train.evaluation`); the record
+(:func:`course_lib.train.results.make_record`) is written atomically, the backup deleted, and
+one summary line printed.
 
 >>> from course_lib.train import run_experiment
 >>> records = run_experiment("param-distribution", models=["CNN-A2"],
@@ -23,29 +16,31 @@ Example:
 
 from __future__ import annotations
 
-import datetime as _dt
 import gc
 import math
 import os
 import platform
-import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
+from course_lib.checks import ints
+from course_lib.train import engines
 from course_lib.train import results as results_lib
-from course_lib.train.config import Experiment, FrozenMapping, RunSettings, resolve
-from course_lib.train.distributed import MultiWorkerUnsupportedError, cluster_from_env
+from course_lib.train.config import Budget, Experiment, FrozenMapping, RunSettings, resolve
+from course_lib.train.distributed import MultiWorkerUnsupportedError
 from course_lib.train.experiments import get_experiment
 
 __all__ = [
-    "run_model", "run_experiment", "fingerprint", "grid", "parse_shard",
+    "run_model", "run_experiment", "fingerprint", "grid", "parse_shard", "plan", "Run",
     "MultiWorkerUnsupportedError", "DEFAULT_RESULTS_DIR",
 ]
 
 #: Where records go unless told otherwise (relative to the working directory); see
-#: :func:`course_lib.train.results.results_dir` for ``COURSE_RESULTS_DIR`` and Google Drive.
+#: :func:`course_lib.places.results_dir` for ``COURSE_RESULTS_DIR`` and Google Drive.
 DEFAULT_RESULTS_DIR = "results"
+
 
 def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
     """``"I/N"`` (1 <= I <= N) as ``(I, N)``; a pair passes through the same checks.
@@ -239,14 +234,6 @@ def _fmt_params(params: dict) -> str:
     return f"params {params['total'] / 1e6:.3f}M"
 
 
-def _verbose(verbose) -> int:
-    if verbose != "auto":
-        return int(verbose)
-    from course_lib.train.callbacks import in_notebook
-
-    return 1 if (in_notebook() or sys.stdout.isatty()) else 2
-
-
 def _save_model_atomic(model, target: Path) -> Path:
     """``model.save`` to a temporary file, then rename: a kill never leaves half a model."""
     from course_lib.core import atomic_write
@@ -266,12 +253,10 @@ def _done_record(path: Path, fp: dict) -> dict | None:
     return record if record.get("fingerprint") == fp else None
 
 
-def _init_source(exp: Experiment, settings: RunSettings, results_dir, seed_tag) -> dict:
+def _init_source(exp: Experiment, budget: Budget, settings: RunSettings, path: Path) -> dict:
     """The finished record (with its saved model) of the run ``settings.init_from`` names."""
-    path = results_lib.record_path(results_dir, exp.name, settings.init_from, settings.dataset,
-                                   settings.budget, seed=seed_tag)
     source_settings = resolve(exp, settings.init_from, dataset=settings.dataset,
-                              budget=settings.budget, epochs=settings.epochs, seed=settings.seed)
+                              budget=budget, epochs=settings.epochs, seed=settings.seed)
     record = _done_record(path, fingerprint(exp, source_settings))
     if record is None or not Path(record.get("model_path", "")).is_file():
         raise ValueError(
@@ -314,12 +299,122 @@ def _copy_layers(source_record: dict, net, settings: RunSettings) -> list[str]:
     return copied
 
 
+@dataclass(frozen=True)
+class Run:
+    """One run, resolved once: everything after :func:`plan` reads this, nothing resolves again.
+
+    Attributes:
+        experiment: the :class:`Experiment`.
+        budget: the :class:`Budget`, as this experiment defines it.
+        settings: the run's :class:`RunSettings` (model run x dataset x budget x seed).
+        path: where its record goes; ``backup_dir``: where its per-epoch backups go.
+        base_fingerprint: :func:`fingerprint` of the settings; ``fingerprint`` adds the
+            ``init_from`` source run's, when there is one (``source``: that run's record).
+    """
+
+    experiment: Experiment
+    budget: Budget
+    settings: RunSettings
+    path: Path
+    backup_dir: Path
+    base_fingerprint: dict
+    fingerprint: dict
+    source: dict | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.settings.label} on {self.settings.dataset} ({self.settings.budget})"
+
+
+def plan(experiment, model: str, *, dataset=None, budget="quick", epochs=None, seed=None,
+         results_dir=None, engine=None) -> Run:
+    """Resolve a run once: experiment, model run, dataset (any accepted spelling), budget,
+    the results folder (``engine``'s, default one device), paths and fingerprint."""
+    engine = engine or engines.OneDevice()
+    exp = get_experiment(experiment)
+    chosen = exp.budget(budget)
+    if dataset is not None:
+        from course_lib.data import canonical
+
+        dataset = canonical(dataset)
+    settings = resolve(exp, model, dataset=dataset, budget=chosen, epochs=epochs, seed=seed)
+    base = fingerprint(exp, settings)
+    engine.check(settings)
+    folder = engine.results_dir(results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR))
+    tag = None if settings.seed == exp.seed else settings.seed
+    where = {"dataset": settings.dataset, "budget": settings.budget, "seed": tag}
+    source = fp = None
+    if settings.init_from:
+        source = _init_source(exp, chosen, settings, results_lib.record_path(
+            folder, exp.name, settings.init_from, **where))
+        fp = {**base, "init_from": {"label": settings.init_from,
+                                    "layers": list(settings.init_layers),
+                                    "fingerprint": source["fingerprint"]}}
+    safe = results_lib.safe_name
+    backup = (folder / safe(exp.name) / safe(settings.label) / "backup"
+              / (f"{safe(settings.dataset)}__{settings.budget}" + ("" if tag is None
+                                                                     else f"__seed{tag}")))
+    return Run(exp, chosen, settings, results_lib.record_path(folder, exp.name, settings.label,
+                                                             **where),
+               backup, base, fp or dict(base), source)
+
+
+def _build(run: Run, data, acc) -> tuple:
+    """The compiled model under the accelerator's strategy, and the facts the record keeps."""
+    import keras
+
+    from course_lib import models as zoo
+
+    settings, info = run.settings, data.info
+    spec = zoo.spec(settings.model)
+    overrides = {k: v.thaw() if isinstance(v, FrozenMapping) else v
+                 for k, v in settings.overrides}
+    kwargs, width_change = _model_kwargs(overrides, settings.width_multiplier)
+    copied, from_logits = None, CLASSIFIER_ACTIVATION is None
+    with acc.strategy.scope():
+        net = zoo.build(settings.model, num_classes=info.num_classes,
+                        input_shape=info.input_shape,
+                        classifier_activation=CLASSIFIER_ACTIVATION, **kwargs)
+        if acc.mixed_precision != "float32":
+            net = _float32_outputs(net)
+        decayed = _apply_weight_decay(net, settings.optimizer.weight_decay)
+        optimizer = keras.optimizers.SGD(
+            learning_rate=_learning_rate(settings, data.steps_per_epoch * settings.epochs),
+            momentum=settings.optimizer.momentum, nesterov=settings.optimizer.nesterov)
+        if run.source is not None:
+            copied = _copy_layers(run.source, net, settings)
+        net.compile(optimizer=optimizer, metrics=["accuracy"], jit_compile=acc.jit_compile,
+                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+        if acc.replicas == 1:
+            _build_training_state(net, info.num_classes)
+    return net, {"params": _params(net, spec.family), "kwargs": kwargs, "copied": copied,
+                 "width_change": width_change, "decayed": decayed, "from_logits": from_logits,
+                 "model_source": spec.source}
+
+
+def _summary(run: Run, record: dict, engine, built: dict) -> dict:
+    """Print the run's one line and return its record (``_path`` added where it was filed)."""
+    exp, ips = run.experiment.name, record["images_per_second"]
+    if not engine.keeps_record:
+        print(f"[{exp}] {run.title}: worker {engine.cluster.task_type}:"
+              f"{engine.cluster.task_index} done (test error {record['test_error_pct']:.2f}%); "
+              "the chief keeps the record")
+        return record
+    record["_path"] = str(run.path)
+    print(f"[{exp}] {run.title}: test error {record['test_error_pct']:.2f}% "
+          f"({record['test_error_mode']}) | {record['epochs_completed']} epochs | "
+          f"{record['wall_time_s']:.1f} s | {ips if ips is not None else float('nan'):.0f} img/s"
+          f" | {_fmt_params(built['params'])}"
+          + (" | narrowed by budget" if built["width_change"] else "") + f" -> {run.path}")
+    return record
+
+
 def run_model(
     experiment: str | Experiment,
     model: str,
     *,
     dataset: str | None = None,
-    budget: str = "quick",
+    budget: str | Budget = "quick",
     results_dir: str | os.PathLike | None = None,
     epochs: int | None = None,
     seed: int | None = None,
@@ -364,215 +459,59 @@ def run_model(
     Returns:
         The result record (a dict, as written to disk, plus ``"_path"``).
     """
-    exp = get_experiment(experiment)
-    settings = resolve(exp, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed)
-    fp = fingerprint(exp, settings)
-    results_dir = results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR)
-    cluster = cluster_from_env()
-    if cluster is not None:  # one run on several workers (course_lib.train.distributed)
-        from course_lib.train import distributed
-
-        distributed.check_supported(cluster, settings, devices=devices,
-                                    mixed_precision=mixed_precision, jit_compile=jit_compile,
-                                    deterministic=deterministic, live=live, callbacks=callbacks)
-        rerun = True  # every worker must train: none can see whether the chief has a record
-        if not cluster.is_chief:  # only the chief keeps a record (TF's multi-worker recipe)
-            import tempfile
-
-            scratch = tempfile.TemporaryDirectory(prefix="course_lib-worker-")
-            results_dir = Path(scratch.name)
-    seed_tag = None if settings.seed == exp.seed else settings.seed
-    path = results_lib.record_path(results_dir, exp.name, settings.label, settings.dataset,
-                                   settings.budget, seed=seed_tag)
-    source_record = None
-    if settings.init_from:
-        source_record = _init_source(exp, settings, results_dir, seed_tag)
-        fp["init_from"] = {"label": settings.init_from, "layers": list(settings.init_layers),
-                           "fingerprint": source_record["fingerprint"]}
-    if not rerun:
-        done = _done_record(path, fp)
-        if done is not None:
-            print(f"[{exp.name}] {settings.label} on {settings.dataset} ({settings.budget}): "
-                  f"already done, test error {done['test_error_pct']:.2f}% ({path}); "
-                  "pass rerun=True / --rerun to train again")
-            done["_path"] = str(path)
-            return done
+    engine = engines.choose(devices=devices, mixed_precision=mixed_precision,
+                            jit_compile=jit_compile, deterministic=deterministic,
+                            verbose=verbose, live=live, callbacks=callbacks)
+    run = plan(experiment, model, dataset=dataset, budget=budget, epochs=epochs, seed=seed,
+               results_dir=results_dir, engine=engine)
+    settings = run.settings
+    done = None if rerun or engine.always_trains else _done_record(run.path, run.fingerprint)
+    if done is not None:
+        print(f"[{run.experiment.name}] {run.title}: already done, test error "
+              f"{done['test_error_pct']:.2f}% ({run.path}); pass rerun=True / --rerun to train "
+              "again")
+        return {**done, "_path": str(run.path)}
 
     import keras
 
-    from course_lib import models as zoo
+    from course_lib.data import load_run_data
     from course_lib.train import gpu
-    from course_lib.train.callbacks import EpochReseed, LiveCurves, ResumableBackup
-    from course_lib.data import epoch_stream, load_run_data
+    from course_lib.train.callbacks import ResumableBackup
     from course_lib.train.evaluation import evaluate_modes
 
     started = time.perf_counter()
-    spec = zoo.spec(settings.model)
-    if cluster is not None:
-        acc = distributed.configure(cluster, deterministic=deterministic)
-    else:
-        acc = gpu.configure(mixed_precision=mixed_precision, jit_compile=jit_compile,
-                            deterministic=deterministic, devices=devices)
+    acc = engine.configure()
     keras.utils.set_random_seed(settings.seed)
     with gpu.op_determinism(acc.deterministic), gpu.mixed_precision_scope(acc.mixed_precision):
         data = load_run_data(
             settings.dataset, batch_size=settings.batch_size, augment=settings.augment,
             seed=settings.seed, extra=settings.extra, train_limit=settings.train_limit,
-            test_limit=settings.test_limit, data_dir=data_dir,
-        )
-        info = data.info
-        overrides = {k: v.thaw() if isinstance(v, FrozenMapping) else v
-                     for k, v in settings.overrides}
-        kwargs, width_change = _model_kwargs(overrides, settings.width_multiplier)
-        steps = data.steps_per_epoch
-        with acc.strategy.scope():
-            net = zoo.build(settings.model, num_classes=info.num_classes,
-                            input_shape=info.input_shape,
-                            classifier_activation=CLASSIFIER_ACTIVATION, **kwargs)
-            if acc.mixed_precision != "float32":
-                net = _float32_outputs(net)
-            decayed = _apply_weight_decay(net, settings.optimizer.weight_decay)
-            optimizer = keras.optimizers.SGD(
-                learning_rate=_learning_rate(settings, steps * settings.epochs),
-                momentum=settings.optimizer.momentum, nesterov=settings.optimizer.nesterov,
-            )
-            if source_record is not None:
-                copied = _copy_layers(source_record, net, settings)
-            from_logits = CLASSIFIER_ACTIVATION is None
-            net.compile(
-                optimizer=optimizer,
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
-                metrics=["accuracy"],
-                jit_compile=acc.jit_compile,
-            )
-            if acc.replicas == 1:
-                _build_training_state(net, info.num_classes)
-        params = _params(net, spec.family)
-
-        backup_dir = (Path(results_dir) / results_lib.safe_name(exp.name)
-                      / results_lib.safe_name(settings.label) / "backup"
-                      / (f"{results_lib.safe_name(settings.dataset)}__{settings.budget}"
-                         + ("" if seed_tag is None else f"__seed{seed_tag}")))
-        backup = ResumableBackup(backup_dir, fingerprint=fp)
-        start_epoch, history = (0, []) if cluster is not None else backup.restore(net)
-        title = f"{settings.label} on {settings.dataset} ({settings.budget})"
+            test_limit=settings.test_limit, data_dir=data_dir)
+        net, built = _build(run, data, acc)
+        backup = ResumableBackup(run.backup_dir, fingerprint=run.fingerprint)
+        start_epoch, _ = engine.restore(net, backup)
         if start_epoch:
-            print(f"[{exp.name}] {title}: resuming after epoch {start_epoch}/{settings.epochs} "
-                  f"from {backup_dir}")
+            print(f"[{run.experiment.name}] {run.title}: resuming after epoch {start_epoch}/"
+                  f"{settings.epochs} from {run.backup_dir}")
         setup_seconds = time.perf_counter() - started
-        if cluster is not None:
-            history = distributed.fit(net, data, strategy=acc.strategy, seed=settings.seed,
-                                      epochs=settings.epochs, worker=cluster.rank,
-                                      verbose=_verbose(verbose),
-                                      title=f"[{exp.name}] {title}")
-            net = distributed.local_copy(net)  # scored and saved on this worker alone
-        elif start_epoch < settings.epochs:
-            stream = epoch_stream(data, seed=settings.seed, start_epoch=start_epoch,
-                                  epochs=settings.epochs)
-            net.fit(
-                stream,
-                epochs=settings.epochs,
-                initial_epoch=start_epoch,
-                steps_per_epoch=steps,
-                validation_data=data.test,
-                callbacks=[EpochReseed(settings.seed), backup,
-                           LiveCurves(title, history=history, enabled=live), *callbacks],
-                verbose=_verbose(verbose),
-                shuffle=False,  # the stream is shuffled per epoch already
-            )
-            history = backup.history
-        eval_start = time.perf_counter()
-        scores = evaluate_modes(net, data.test, exp.evaluation, batch_size=settings.batch_size,
-                                flip=info.flip, from_logits=from_logits)
-        eval_seconds = time.perf_counter() - eval_start
-
-    headline_mode = exp.evaluation.modes[0]
-    train_seconds = sum(e["seconds"] for e in history)
-    images = data.num_train * len(history)
-    later = history[1:]
-    record: dict[str, Any] = {
-        "schema": results_lib.SCHEMA_VERSION,
-        "experiment": exp.name,
-        "model": settings.model,
-        "label": settings.label,
-        "dataset": settings.dataset,
-        "budget": settings.budget,
-        # where the images came from: "repository" (the shipped Fashion-MNIST subset),
-        # "system" (Debian package), "data_dir", "tfds", "keras" or "download"
-        "data_source": info.data_source,
-        "source": {"seed": exp.source.seed, "tables": exp.source.tables,
-                   "citation": exp.source.citation, "model_source": spec.source},
-        "test_error_pct": scores[headline_mode]["error_pct"],
-        "test_error_mode": headline_mode,
-        "test_errors": scores,
-        "train_error_pct": history[-1].get("train_error_pct") if history else None,
-        "params": params,
-        "epochs_completed": len(history),
-        "history": history,
-        "wall_time_s": round(sum(e["seconds"] + e.get("eval_seconds", 0.0) for e in history)
-                             + eval_seconds + setup_seconds, 3),
-        "train_seconds": round(train_seconds, 3),
-        "images_per_second": round(images / train_seconds, 2) if train_seconds else None,
-        "images_per_second_after_first_epoch": (
-            round(data.num_train * len(later) / sum(e["seconds"] for e in later), 2)
-            if later and sum(e["seconds"] for e in later) else None
-        ),
-        "resumed_from_epoch": start_epoch,
-        "seed": settings.seed,
-        "initialised_from": ({"label": settings.init_from, "record": source_record["_path"],
-                              "layers": copied,
-                              "source_test_error_pct": source_record["test_error_pct"]}
-                             if source_record is not None else None),
-        "architecture": {
-            "changed_by_budget": bool(width_change),
-            "width_multiplier": settings.width_multiplier if width_change else 1.0,
-            "width_change": width_change or None,
-            "builder_overrides": {k: list(v) if isinstance(v, tuple) else v
-                                  for k, v in kwargs.items()},
-            "note": ("narrowed by the budget: not the source's architecture" if width_change
-                     else "the registered architecture"),
-        },
-        "config": {
-            **fingerprint(exp, settings),
-            "num_train": data.num_train,
-            "num_test": data.num_test,
-            "data_location": info.source,
-            "data_splits": dict(info.splits),
-            "steps_per_epoch": steps,
-            "input_shape": list(info.input_shape),
-            "num_classes": info.num_classes,
-            "preprocessing": info.preprocessing,
-            "augmentation": ("zero-pad 4, random crop" + (", random flip" if info.flip else "")
-                             if settings.augment else "none"),
-            "weight_decay_mode": (f"coupled L2 (wd/2 * ||w||^2 in the loss) on {decayed} "
-                                  "kernels; biases and normalisation parameters excluded"),
-            "loss_from_logits": from_logits,
-            "notes": exp.notes,
-        },
-        "fingerprint": fp,
-        "device": acc.to_dict(),
-        "versions": _versions(),
-        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
+        history = engine.train(net, data, settings, backup, start_epoch, run.title)
+        net = engine.scoring_model(net)
+        eval_start, correct = time.perf_counter(), {}
+        scores = evaluate_modes(net, data.test, run.experiment.evaluation, correct=correct,
+                                batch_size=settings.batch_size, flip=data.info.flip,
+                                from_logits=built["from_logits"])
+        trained = {"history": history, "start_epoch": start_epoch, "setup_seconds":
+                   setup_seconds, "eval_seconds": time.perf_counter() - eval_start}
+    record = results_lib.make_record(
+        run, data=data, built=built, trained=trained, scores=scores,
+        correct=correct.get(run.experiment.evaluation.modes[0]), device=acc.to_dict(),
+        versions=_versions())
     if save_model:
-        record["model_path"] = str(_save_model_atomic(net, path.with_suffix(".keras")))
-    results_lib.write_json_atomic(path, record)
+        record["model_path"] = str(_save_model_atomic(net, run.path.with_suffix(".keras")))
+    results_lib.write_json_atomic(run.path, record)
     backup.clear()
-    if cluster is not None:
-        distributed.barrier(acc.strategy)  # no worker leaves while the chief still writes
-    if cluster is not None and not cluster.is_chief:
-        scratch.cleanup()
-        print(f"[{exp.name}] {title}: worker {cluster.task_type}:{cluster.task_index} done "
-              f"(test error {record['test_error_pct']:.2f}%); the chief keeps the record")
-        return record
-    record["_path"] = str(path)
-    ips = record["images_per_second"]
-    print(f"[{exp.name}] {title}: test error {record['test_error_pct']:.2f}% "
-          f"({headline_mode}) | {record['epochs_completed']} epochs | "
-          f"{record['wall_time_s']:.1f} s | {ips if ips is not None else float('nan'):.0f} img/s | "
-          f"{_fmt_params(params)}" + (" | narrowed by budget" if width_change else "")
-          + f" -> {path}")
-    return record
+    engine.finish(acc)
+    return _summary(run, record, engine, built)
 
 
 def run_experiment(
@@ -610,10 +549,8 @@ def run_experiment(
         The records, in grid order (model by model, each model's datasets and seeds in order).
     """
     exp = get_experiment(experiment)
-    if models:
-        labels = exp.with_sources(models)  # validates every name before training
-    else:
-        labels = exp.default_models(budget)
+    chosen_budget = exp.budget(budget)  # resolved once, passed down as a Budget
+    labels = exp.with_sources(models) if models else exp.default_models(chosen_budget)
     if dataset is not None and datasets is not None:
         raise ValueError("Pass `dataset` or `datasets`, not both. "
                          f"Received: dataset={dataset!r}, datasets={datasets!r}")
@@ -624,27 +561,15 @@ def run_experiment(
                              f"seeds={seeds!r}")
         seeds = seed
     if seeds is None:
-        seed_list = exp.seeds(budget)
+        seed_list = exp.seeds(chosen_budget)
     else:
         seed_list = [seeds] if isinstance(seeds, int) else list(seeds)
-        for value in seed_list:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(
-                    "`seeds` must be a non-negative integer or a list of them. "
-                    f"Received: seeds={seeds!r}"
-                )
+        ints("seeds", seed_list, minimum=0, hint="One seed or a list of them.")
     chosen = list(datasets) if datasets is not None else [dataset]
-    known = None
-    for name in chosen:
-        if name is None:
-            continue
-        if known is None:
-            from course_lib.data import names as dataset_names
+    if any(name is not None for name in chosen):
+        from course_lib.data import canonical
 
-            known = dataset_names()
-        if name not in known:
-            raise ValueError(f"Unknown dataset {name!r}. Choose from: {', '.join(known)}")
-    exp.budget(budget)
+        chosen = [None if name is None else canonical(name) for name in chosen]
     runs = grid(exp, models=labels, datasets=chosen, seeds=seed_list, shard=shard)
     if shard is not None:
         index, count = parse_shard(shard)
@@ -654,7 +579,7 @@ def run_experiment(
                           + ("" if s is None else f"/seed {s}") for label, ds, s in runs))
     records = []
     for label, ds, seed in runs:
-        records.append(run_model(exp, label, dataset=ds, budget=budget, seed=seed,
+        records.append(run_model(exp, label, dataset=ds, budget=chosen_budget, seed=seed,
                                  results_dir=results_dir, epochs=epochs, **kwargs))
         gc.collect()  # a long experiment should not accumulate the previous models' memory
     return records

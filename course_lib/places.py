@@ -1,0 +1,63 @@
+"""Where the kit runs and where its results go: the one low module both the notebooks
+(:mod:`course_lib.notebook`) and the runner (:mod:`course_lib.train`) ask.
+
+* :func:`on_colab` -- running inside Google Colab;
+* :data:`DRIVE_MOUNT` -- where Colab mounts Google Drive;
+* :func:`results_dir` -- the results folder (records and resume backups), decided here once.
+
+Nothing here imports the rest of the kit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["DRIVE_MOUNT", "DRIVE_RESULTS", "RESULTS_ENV", "on_colab", "results_dir"]
+
+#: Where Colab mounts Google Drive (``google.colab.drive.mount``).
+DRIVE_MOUNT = "/content/drive"
+
+#: The results folder on Google Drive, relative to the Drive mount point, used on Colab once
+#: Drive is mounted (``course_lib.notebook.use_drive``).
+DRIVE_RESULTS = os.path.join("MyDrive", "cnn-course-kit", "results")
+
+#: Environment variable that sets the results folder anywhere (a Drive folder, a shared disk).
+RESULTS_ENV = "COURSE_RESULTS_DIR"
+
+
+def on_colab() -> bool:
+    """True when running inside Google Colab."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def results_dir(path: str | os.PathLike | None = None, *, default: str | os.PathLike = "results"
+                ) -> Path:
+    """The results folder (records and resume backups), decided in this one place.
+
+    In order: ``path`` when given (an argument, ``--results-dir``); else the
+    ``COURSE_RESULTS_DIR`` environment variable when set; else, on Colab with Google Drive
+    mounted at ``/content/drive`` (``course_lib.notebook.use_drive``),
+    ``/content/drive/MyDrive/cnn-course-kit/results``, which survives a recycled runtime; else
+    ``default`` (``results`` in the working directory).
+
+    Example:
+
+    >>> import os
+    >>> os.environ["COURSE_RESULTS_DIR"] = "/tmp/my-results"
+    >>> str(results_dir())
+    '/tmp/my-results'
+    >>> str(results_dir("elsewhere"))
+    'elsewhere'
+    >>> del os.environ["COURSE_RESULTS_DIR"]
+    """
+    if path is not None and str(path) != "":
+        return Path(path)
+    env = os.environ.get(RESULTS_ENV, "").strip()
+    if env:
+        return Path(os.path.expanduser(env))
+    drive = Path(DRIVE_MOUNT)
+    if on_colab() and (drive / "MyDrive").is_dir():
+        return drive / DRIVE_RESULTS
+    return Path(default)
