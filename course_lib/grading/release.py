@@ -38,7 +38,7 @@ _STUDENT_GRADING_INIT = '''"""Helpers used by the assignments' public tests and 
 The grader itself is not part of the student release.
 """
 
-from course_lib.grading.time_limit import CallTimeoutError, CellTimeoutError, time_limit
+from course_lib.checks.time_limit import CallTimeoutError, CellTimeoutError, time_limit
 
 __all__ = ["CallTimeoutError", "CellTimeoutError", "time_limit"]
 '''
