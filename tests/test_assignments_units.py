@@ -140,7 +140,7 @@ def test_time_limit_ignores_time_the_process_is_not_running():
     child = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from course_lib.grading.time_limit import time_limit\n"
+         "from course_lib.checks.time_limit import time_limit\n"
          "with time_limit(1.0, 'light work', wall_seconds=60):\n"
          "    print('inside', flush=True)\n"
          "    sys.stdin.readline()\n"  # the parent stops us, resumes us, then writes a line
@@ -187,7 +187,7 @@ def test_time_limit_docstring_example_runs():
     import doctest
     import importlib
 
-    module = importlib.import_module("course_lib.grading.time_limit")
+    module = importlib.import_module("course_lib.checks.time_limit")
     assert doctest.testmod(module).failed == 0
 
 
@@ -211,7 +211,7 @@ def test_cell_limit_stops_busy_cells_only_and_spares_exempt_ones():
     script = (
         "import json, re, time\n"
         "from IPython.core.interactiveshell import InteractiveShell\n"
-        "from course_lib.grading.time_limit import install_cell_limit\n"
+        "from course_lib.checks.time_limit import install_cell_limit\n"
         "shell = InteractiveShell.instance()\n"
         "install_cell_limit(0.3, wall_seconds=20, exempt=re.compile('# exempt').match, shell=shell)\n"
         "def spin(s):\n"
@@ -363,7 +363,7 @@ def _failed(report):
 
 
 def test_design_rules_accept_a_compliant_net():
-    from course_lib.grading.design_rules import check_design
+    from course_lib.checks.design_rules import check_design
 
     net = _net(widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16), pool_after=2)
     report = check_design(net)
@@ -372,7 +372,7 @@ def test_design_rules_accept_a_compliant_net():
 
 
 def test_design_rules_reject_early_1x1_early_pooling_and_small_receptive_field():
-    from course_lib.grading.design_rules import check_design
+    from course_lib.checks.design_rules import check_design
 
     assert _failed(check_design(_net(first_kernel=1))) == ["locality", "receptive field"]
     report = check_design(_net(pool_after=1, widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16)))
@@ -383,7 +383,7 @@ def test_design_rules_reject_early_1x1_early_pooling_and_small_receptive_field()
 
 def test_design_rules_receptive_field_matches_the_arithmetic():
     from course_lib.analysis import receptive_fields
-    from course_lib.grading.design_rules import check_design
+    from course_lib.checks.design_rules import check_design
 
     net = _net(widths=(8, 8, 16, 16))  # 3, 5, pool -> 6, 10, 14: below 32
     report = check_design(net)
@@ -395,7 +395,7 @@ def test_design_rules_receptive_field_matches_the_arithmetic():
 def test_design_rules_budget_counts_parameters_and_macs():
     import keras
 
-    from course_lib.grading.design_rules import check_design
+    from course_lib.checks.design_rules import check_design
 
     net = _net(widths=(8, 8, 16, 16, 16, 16, 16, 16, 16, 16), classifier="flatten")
     report = check_design(net, max_params=net.count_params() - 1, max_macs=10**9)
@@ -420,7 +420,7 @@ def test_design_rules_budget_counts_parameters_and_macs():
 
 
 def test_design_rules_check_arguments():
-    from course_lib.grading.design_rules import check_design
+    from course_lib.checks.design_rules import check_design
 
     with pytest.raises(ValueError, match="keras.Model"):
         check_design("not a model")
@@ -432,7 +432,7 @@ def test_design_rules_check_arguments():
 
 
 def test_fixed_training_checks_arguments():
-    from course_lib.grading.fixed_training import fixed_training
+    from course_lib.checks.fixed_training import fixed_training
 
     with pytest.raises(ValueError, match="keras.Model"):
         fixed_training(object())
@@ -483,7 +483,7 @@ def fixed_training_runs():
     are results or exceptions."""
     import concurrent.futures
 
-    from course_lib.grading.fixed_training import fixed_training
+    from course_lib.checks.fixed_training import fixed_training
 
     net, broken = _tiny_net(), _unrebuildable_net()
     jobs = {

@@ -174,7 +174,7 @@ def test_static_scan_flags_more_spellings(source):
         "import os, sys\nif 'google.colab' in sys.modules:\n    os.chdir('/content')\n",
         "!git clone -q x\n%pip install -q numpy\n",
         "x = getattr(np, 'float32')\nprint(type(x).__name__)",
-        "from course_lib.grading import time_limit\nfrom course_lib.grading.design_rules import check_design\n",
+        "from course_lib.checks import time_limit\nfrom course_lib.checks.design_rules import check_design\n",
         "import otter\ngrader = otter.Notebook('a.ipynb')\n",
     ],
 )
@@ -240,15 +240,15 @@ def test_fingerprint_sees_replaced_functions_modules_and_class_members():
     import course_lib.grading
 
     before = fingerprint()
-    saved = numpy.allclose, course_lib.grading.time_limit, sys.modules["numpy.linalg"]
+    saved = numpy.allclose, course_lib.checks.time_limit, sys.modules["numpy.linalg"]
     try:
         numpy.allclose = lambda *a, **k: True
-        course_lib.grading.time_limit = None
+        course_lib.checks.time_limit = None
         sys.modules["numpy.linalg"] = numpy
         assert set(changed(before, fingerprint())) >= {
-            "numpy.allclose", "course_lib.grading.time_limit", "sys.modules['numpy.linalg']"}
+            "numpy.allclose", "course_lib.checks.time_limit", "sys.modules['numpy.linalg']"}
     finally:
-        numpy.allclose, course_lib.grading.time_limit, sys.modules["numpy.linalg"] = saved
+        numpy.allclose, course_lib.checks.time_limit, sys.modules["numpy.linalg"] = saved
     assert changed(before, fingerprint()) == []
 
 

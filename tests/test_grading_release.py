@@ -71,7 +71,7 @@ def _read(path):
 def test_release_holds_what_students_need_and_no_grader(release):
     dest, files = release
     for name in ("README.md", "SOURCES.md", "pyproject.toml", "requirements.txt", "course_lib/__init__.py",
-                 "course_lib/layers/__init__.py", "course_lib/grading/time_limit.py", "data/README.md"):
+                 "course_lib/layers/__init__.py", "course_lib/checks/time_limit.py", "data/README.md"):
         assert name in files, name
     for spec in list_assignments(ASSIGNMENTS):
         rel = spec.student_notebook.relative_to(REPO).as_posix()
@@ -112,8 +112,8 @@ def test_release_has_no_solution_marker_solution_line_or_hidden_test(release):
 
 def test_release_imports_without_the_grader(release):
     dest, _ = release
-    code = ("import course_lib, course_lib.grading.design_rules, course_lib.grading.fixed_training\n"
-            "from course_lib.grading import time_limit\n"
+    code = ("import course_lib, course_lib.checks.design_rules, course_lib.checks.fixed_training\n"
+            "from course_lib.checks import time_limit\n"
             "import importlib.util\n"
             "assert importlib.util.find_spec('course_lib.grading.grade') is None\n"
             "print(course_lib.__file__)")

@@ -5,7 +5,7 @@ Students read public tests' failures after ``grader.check("qN")``. This file che
 * statically, that every ``assert`` in every public test (in the masters and in the committed
   ``student/tests``) carries a message and every ``raise AssertionError`` one too: a bare
   ``assert`` added later fails here;
-* :mod:`course_lib.grading.expect`, the helpers the public tests use for arrays (shapes,
+* :mod:`course_lib.checks.expect`, the helpers the public tests use for arrays (shapes,
   dtypes, CS231n's ``rel_error``), against an independent formula and with junk answers;
 * end to end, that deliberately wrong answers run through otter's ``Notebook.check`` (what
   ``grader.check`` does in the student's notebook) on the committed public tests fail with
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib.grading.expect import describe, expect_close, expect_rel_error, expect_shape, rel_error
+from course_lib.checks.expect import describe, expect_close, expect_rel_error, expect_shape, rel_error
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = REPO / "assignments"
@@ -87,10 +87,10 @@ def test_every_public_test_assert_has_a_message(name):
         found += message_less_asserts(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)))
     assert not found, (
         "public tests must say what was checked, what was expected and what came back; "
-        "give these asserts a message (or use course_lib.grading.expect):\n" + "\n".join(found))
+        "give these asserts a message (or use course_lib.checks.expect):\n" + "\n".join(found))
 
 
-# ------------------------------------------------------------------ course_lib.grading.expect
+# ------------------------------------------------------------------ course_lib.checks.expect
 
 
 def test_rel_error_is_cs231ns_formula():

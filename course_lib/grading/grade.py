@@ -80,15 +80,14 @@ class SubmissionGrade:
 
 def expected_questions(autograder_zip: str | os.PathLike) -> list[QuestionSpec]:
     """The questions and their points possible, read from the autograder zip's test files."""
-    from otter.test_files import ExceptionTestFile
+    from course_lib.grading.judge import read_tests
 
     out = []
     with zipfile.ZipFile(autograder_zip) as zf:
         for name in sorted(zf.namelist()):
-            if not (name.startswith("tests/") and name.endswith(".py")):
-                continue
-            test_file = ExceptionTestFile.from_string(zf.read(name).decode("utf-8"), path=name)
-            out.append(QuestionSpec(test_file.name, float(test_file.possible), len(test_file.test_cases)))
+            if name.startswith("tests/") and name.endswith(".py"):
+                question, points, cases = read_tests(zf.read(name).decode("utf-8"), name)
+                out.append(QuestionSpec(question, points, len(cases)))
     if not out:
         raise ValueError(f"{autograder_zip} holds no tests/*.py: is it an otter autograder zip?")
     return sorted(out, key=lambda q: _natural_key(q.name))

@@ -8,8 +8,8 @@ points = 5
 @test_case(points=1, hidden=False)
 def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_rel_error, expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_rel_error, expect_shape
 
     def num_grad(f, a, df, h=1e-06):
         g = np.zeros_like(a)
@@ -38,8 +38,8 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
 def test_q4_strided_padded_against_reference(conv_forward_naive, conv_backward_naive):
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     rng = np.random.default_rng(42)
     for xs, ws, s, p in [((2, 7, 7, 3), (3, 3, 3, 4), 2, 1), ((1, 7, 6, 2), (3, 2, 2, 3), 2, 0), ((2, 9, 9, 2), (3, 3, 2, 2), 3, 0), ((1, 4, 4, 3), (1, 1, 3, 2), 1, 0)]:
         x, w, b = (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[3]))

@@ -7,12 +7,12 @@ points = 8
 
 @test_case(points=1, hidden=False)
 def test_q2_public(RecurrentConv2D):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import numpy as np
     import course_lib.layers as ref
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_shape
     assert RecurrentConv2D is not None and getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), f"write RecurrentConv2D yourself in this notebook: expected a class from module '__main__', got {RecurrentConv2D!r}"
     with time_limit(60, 'RecurrentConv2D'):
         layer = RecurrentConv2D(16, iterations=3)
@@ -25,11 +25,11 @@ def test_q2_public(RecurrentConv2D):
 @test_case(points=2, hidden=False, 
     failure_message="one kernel, one recurrent kernel and one bias, whatever the number of iterations")
 def test_q2_parameter_counts(RecurrentConv2D):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import numpy as np
     import course_lib.layers as ref
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), f"RecurrentConv2D must be a class written in this notebook (module '__main__'), got {RecurrentConv2D!r} from module {getattr(RecurrentConv2D, '__module__', None)!r}"
     for c_in, filters, k in [(3, 8, 3), (16, 24, 5), (7, 5, 1)]:
         counts = set()
@@ -46,15 +46,15 @@ def test_q2_parameter_counts(RecurrentConv2D):
 @test_case(points=1, hidden=False, 
     failure_message="get_config must hold every argument (lrn_size resolved); a saved .keras model must load with the same weights")
 def test_q2_serialisation(RecurrentConv2D):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(RecurrentConv2D, 'RecurrentConv2D')
     import os
     import tempfile
     import numpy as np
     import keras
     import course_lib.layers as ref
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     assert getattr(RecurrentConv2D, '__module__', '') == '__main__' and (not issubclass(RecurrentConv2D, ref.RecurrentConv2D)), f"RecurrentConv2D must be a class written in this notebook (module '__main__'), got {RecurrentConv2D!r} from module {getattr(RecurrentConv2D, '__module__', None)!r}"
     x = np.random.default_rng(203).normal(size=(2, 5, 5, 3)).astype('float32')
     with time_limit(120, 'RecurrentConv2D serialisation'):
