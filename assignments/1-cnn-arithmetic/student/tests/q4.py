@@ -8,8 +8,9 @@ points = 5
 @test_case(points=1, hidden=False)
 def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
     import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
     from course_lib.checks import time_limit
-    from course_lib.checks.expect import expect_rel_error, expect_shape
+    from course_lib.checks.expect import expect_close, expect_rel_error, expect_shape
 
     def num_grad(f, a, df, h=1e-06):
         g = np.zeros_like(a)
@@ -26,6 +27,9 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
     x, w, b = (rng.normal(size=(1, 4, 4, 2)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=3))
     with time_limit(20, 'conv_forward_naive / conv_backward_naive'):
         out, cache = conv_forward_naive(x, w, b, 1, 1)
+        xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        want = np.einsum('nhwcij,ijck->nhwk', sliding_window_view(xp, (3, 3), axis=(1, 2)), w) + b
+        expect_close('conv_forward_naive(x (1, 4, 4, 2), w (3, 3, 2, 3), b, 1, 1), the forward pass checked here', out, want)
         dout = rng.normal(size=out.shape)
         dx, dw, db = conv_backward_naive(dout, cache)
         f = lambda: conv_forward_naive(x, w, b, 1, 1)[0]
