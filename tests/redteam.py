@@ -360,3 +360,102 @@ def in_process_scores(attacks: dict[str, Attack], student: dict, autograder_zip:
     names = [n for n, a in attacks.items() if a.mode in ("kernel", "rerun")]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(names, pool.map(one, names)))
+
+
+A2_ZERO_LRN = '''
+import keras
+@keras.saving.register_keras_serializable(package="assignment2")
+class LRN(keras.layers.Layer):
+    def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum", **kwargs):
+        super().__init__(**kwargs)
+    def call(self, inputs):
+        return keras.ops.zeros_like(inputs)
+'''
+
+A2 = {
+    "tensor_claims_equality": Attack("objects claiming equality", (
+        "import sys, keras, numpy as np\n"
+        "class Liar:\n"
+        "    def __eq__(self, other): return True\n"
+        "    def __array__(self, dtype=None, copy=None):\n"
+        "        frame = sys._getframe(1)\n"
+        "        while frame is not None:\n"
+        "            if 'want' in frame.f_locals: return np.asarray(frame.f_locals['want'])\n"
+        "            frame = frame.f_back\n"
+        "    def __array_function__(self, func, types, args, kwargs): return True\n"
+        "@keras.saving.register_keras_serializable(package='assignment2')\n"
+        "class LRN(keras.layers.Layer):\n"
+        "    def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode='sum', **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "    def __call__(self, inputs, *args, **kwargs): return Liar()\n")),
+    "reference_in_disguise": Attack("reading tests or the zip", (
+        "import importlib, keras\n"
+        "_ref = importlib.import_module('course_' + 'lib.' + 'layers')\n"
+        "def _init(self, *args, **kwargs):\n"
+        "    keras.layers.Layer.__init__(self, name=kwargs.pop('name', None))\n"
+        "    self.inner = getattr(_ref, 'L' + 'RN')(*args, **kwargs)\n"
+        "LRN = type('LRN', (keras.layers.Layer,), {'__init__': _init, '__module__': '__main__',\n"
+        "                                         'call': lambda self, x: self.inner(x)})\n")),
+    "other_submission": Attack("other submissions", _EXEC_CELLS + "_run_cells_of({subs!r} + '/reference.ipynb')\n"),
+    "otter_runner": A1["otter_runner"],
+    "trace_hook": Attack("trace/profile hooks", A1["trace_hook"].cheat, A2_ZERO_LRN),
+}
+
+A3_TINY = '''
+import keras
+def build_model(input_shape=(32, 32, 3), num_classes=10):
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    x = keras.layers.GlobalMaxPooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+'''
+
+A3_BIG = '''
+import keras
+def build_model(input_shape=(32, 32, 3), num_classes=10):
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Conv2D(96, 3, padding="same", activation="relu")(inputs)
+    x = keras.layers.Conv2D(96, 3, padding="same", activation="relu")(x)
+    x = keras.layers.GlobalMaxPooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+'''
+
+_PASSING_REPORT = (
+    "class _Report:\n"
+    "    passed = True\n"
+    "    def failed(self, rule=None): return []\n"
+    "    def __iter__(self): return iter([])\n")
+
+A3 = {
+    "fixed_training_patch": Attack("stack/machinery", (
+        "import types, course_lib.checks.fixed_training as ft\n"
+        "ft.fixed_training = lambda model, **kwargs: types.SimpleNamespace(test_accuracy=0.99)\n"), A3_TINY),
+    "design_rules_patch": Attack("stack/machinery", _PASSING_REPORT + (
+        "import course_lib.checks.design_rules as dr\n"
+        "dr.check_design = lambda model, **kwargs: _Report()\n"), A3_BIG),
+    "sys_modules": Attack("stack/machinery", _PASSING_REPORT + (
+        "import sys, types\n"
+        "fake = types.ModuleType('course_lib.checks.design_rules')\n"
+        "fake.check_design = lambda model, **kwargs: _Report()\n"
+        "sys.modules['course_lib.checks.design_rules'] = fake\n"), A3_BIG),
+    "lambda_payload": Attack("start-up code", (
+        "import keras\n"
+        "def _payload(x):\n"
+        "    import types, course_lib.checks.fixed_training as ft\n"
+        "    ft.fixed_training = lambda model, **kwargs: types.SimpleNamespace(test_accuracy=0.99)\n"
+        "    return x\n"
+        "def build_model(input_shape=(32, 32, 3), num_classes=10):\n"
+        "    inputs = keras.Input(input_shape)\n"
+        "    x = keras.layers.Lambda(_payload)(inputs)\n"
+        "    x = keras.layers.Conv2D(8, 3, padding='same', activation='relu')(x)\n"
+        "    x = keras.layers.GlobalMaxPooling2D()(x)\n"
+        "    return keras.Model(inputs, keras.layers.Dense(num_classes, activation='softmax')(x))\n"), A3_TINY),
+    "trace_hook": Attack("trace/profile hooks", (
+        "def _local(frame, event, arg):\n"
+        "    seen = frame.f_locals\n"
+        "    if event == 'line' and seen.get('failed'):\n"
+        "        seen['failed'] = []\n"
+        "    return _local\n"
+        "getattr(__import__('s' + 'ys'), 'set' + 'trace')(\n"
+        "    lambda frame, event, arg: _local if frame.f_code.co_name.startswith('test_') else None)\n"), A3_BIG),
+}

@@ -126,8 +126,7 @@ class Submission:
                 return decode(reply["ok"], data, self._remote)
         except (ChannelError, OSError) as e:
             self.stop()
-            raise ChannelError(f"{e}; your notebook's process was stopped (it is restarted, its cells "
-                               "run again, for the next test)") from None
+            raise ChannelError(f"{e}; your notebook's process was stopped (the next test starts it again)") from None
 
     def _run_callback(self, reply: dict, data: list[bytes]) -> None:
         buffers: list[bytes] = []
@@ -246,7 +245,13 @@ def judge(job: dict) -> dict:
     record = {"status": "ok", "message": "", "questions": {}, "errors": []}
     try:
         submission.start()
-        record["questions"] = _run_tests(submission, tests)
+    except ChannelError as e:
+        record.update(status="error", message=(
+            "your notebook's process ended or stopped answering while its cells ran (the code exited the "
+            f"process, crashed, ran out of memory or past its limits), so nothing could be scored: {e}"))
+    try:
+        if record["status"] == "ok":
+            record["questions"] = _run_tests(submission, tests)
     except ChannelError as e:
         record.update(status="error", message=f"your notebook could not be graded: {e}")
     finally:
