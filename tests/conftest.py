@@ -155,3 +155,22 @@ def bwrap():
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)
     return path
+
+
+@pytest.fixture(scope="session")
+def a2_batch(built, bwrap, tmp_path_factory):
+    """Assignment 2's reference, untouched notebook and red team, graded in one sandboxed batch
+    (shared by test_assignments.py and test_grading_redteam.py)."""
+    import redteam
+
+    return redteam.sandboxed_batch(built["2-custom-keras-layers"], redteam.A2, tmp_path_factory.mktemp("a2"),
+                                   timeout=900, cell_timeout=120)
+
+
+@pytest.fixture(scope="session")
+def a3_batch(built, bwrap, tmp_path_factory):
+    """The same for assignment 3 (its reference trains for about a minute)."""
+    import redteam
+
+    return redteam.sandboxed_batch(built["3-design-under-budget"], redteam.A3, tmp_path_factory.mktemp("a3"),
+                                   timeout=900, cell_timeout=120)

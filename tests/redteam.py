@@ -390,10 +390,9 @@ A2 = {
         "    def __call__(self, inputs, *args, **kwargs): return Liar()\n")),
     "reference_in_disguise": Attack("reading tests or the zip", (
         "import importlib, keras\n"
-        "_ref = importlib.import_module('course_' + 'lib.' + 'layers')\n"
         "def _init(self, *args, **kwargs):\n"
         "    keras.layers.Layer.__init__(self, name=kwargs.pop('name', None))\n"
-        "    self.inner = getattr(_ref, 'L' + 'RN')(*args, **kwargs)\n"
+        "    self.inner = getattr(importlib.import_module('course_' + 'lib.' + 'layers'), 'L' + 'RN')(*args, **kwargs)\n"
         "LRN = type('LRN', (keras.layers.Layer,), {'__init__': _init, '__module__': '__main__',\n"
         "                                         'call': lambda self, x: self.inner(x)})\n")),
     "other_submission": Attack("other submissions", _EXEC_CELLS + "_run_cells_of({subs!r} + '/reference.ipynb')\n"),
@@ -410,13 +409,13 @@ def build_model(input_shape=(32, 32, 3), num_classes=10):
     return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
 '''
 
+# Over the parameter budget, cheap to train.
 A3_BIG = '''
 import keras
 def build_model(input_shape=(32, 32, 3), num_classes=10):
     inputs = keras.Input(input_shape)
-    x = keras.layers.Conv2D(96, 3, padding="same", activation="relu")(inputs)
-    x = keras.layers.Conv2D(96, 3, padding="same", activation="relu")(x)
-    x = keras.layers.GlobalMaxPooling2D()(x)
+    x = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inputs)
+    x = keras.layers.Flatten()(x)  # 16 * 16 * 8 * 10 weights: over the budget, cheap to train
     return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
 '''
 
@@ -459,3 +458,31 @@ A3 = {
         "getattr(__import__('s' + 'ys'), 'set' + 'trace')(\n"
         "    lambda frame, event, arg: _local if frame.f_code.co_name.startswith('test_') else None)\n"), A3_BIG),
 }
+
+
+def notebook(path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def sandboxed_batch(spec, attacks: dict[str, Attack], tmp: Path, **limits) -> dict:
+    """The reference, the untouched notebook, every technique and every honest twin of one
+    assignment, graded in one sandboxed batch (two jobs)."""
+    import time
+
+    from course_lib.grading import grade_submissions
+
+    controls = {"reference": notebook(spec.solution_notebook), "untouched": notebook(spec.student_notebook)}
+    controls.update(limits.pop("controls", {}))
+    paths = {"zip": spec.autograder_zip, "master": spec.master, "subs": tmp / "subs", "out": tmp / "out"}
+    honest = write_batch(attacks, notebook(spec.student_notebook), controls, tmp / "subs", paths,
+                         ("kernel", "rerun", "nosandbox", "sandbox_only"))
+    start = time.perf_counter()
+    grades = grade_submissions(spec.autograder_zip, tmp / "subs", tmp / "out", jobs=2, **limits)
+    wall = time.perf_counter() - start
+    time.sleep(2)  # a process left behind would now rewrite the summary
+    with open(tmp / "out" / "summary.csv", newline="", encoding="utf-8") as f:
+        import csv
+
+        summary = {row["student"]: row for row in csv.DictReader(f)}
+    return {"grades": {g.student: g for g in grades}, "honest": honest, "out": tmp / "out", "wall": wall,
+            "summary": summary, "paths": paths}

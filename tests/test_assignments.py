@@ -413,28 +413,10 @@ def test_a1_submission_that_ignores_interrupts_is_killed_at_the_time_limit(a1_gr
 # ------------------------------------------------------------------ assignments 2 and 3
 
 
-@pytest.fixture(scope="session")
-def a2_a3_grades(built, tmp_path_factory):
-    """The reference solution and the untouched student notebook of assignments 2 and 3, both
-    assignments graded at the same time (two jobs each), with the default limits."""
-    names = ["2-custom-keras-layers", "3-design-under-budget"]
-
-    def grade(name):
-        spec = built[name]
-        tmp = tmp_path_factory.mktemp(name)
-        (tmp / "subs").mkdir()
-        shutil.copy(spec.solution_notebook, tmp / "subs" / "reference.ipynb")
-        shutil.copy(spec.student_notebook, tmp / "subs" / "untouched.ipynb")
-        grades = grade_submissions(spec.autograder_zip, tmp / "subs", tmp / "out", timeout=1500, jobs=2)
-        return {g.student: g for g in grades}
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
-        return dict(zip(names, pool.map(grade, names)))
-
-
 @pytest.mark.parametrize("name", ["2-custom-keras-layers", "3-design-under-budget"])
-def test_reference_full_marks_and_untouched_zero(a2_a3_grades, name):
-    grades = a2_a3_grades[name]
+def test_reference_full_marks_and_untouched_zero(request, name):
+    batch = {"2-custom-keras-layers": "a2_batch", "3-design-under-budget": "a3_batch"}[name]
+    grades = request.getfixturevalue(batch)["grades"]
     ref, untouched = grades["reference"], grades["untouched"]
     print(f"\n{name}: reference graded in {ref.seconds:.0f} s, untouched in {untouched.seconds:.0f} s")
     assert ref.status == "ok" and ref.total == TOTALS[name], ref.feedback

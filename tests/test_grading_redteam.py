@@ -153,3 +153,45 @@ def test_floods_are_stopped_and_nothing_survives(sandboxed):
         assert sandboxed["grades"][name].status in ("ok", "error"), sandboxed["grades"][name].message
     left = [p.info for p in psutil.process_iter(["cmdline"]) if (p.info["cmdline"] or [])[:2] == ["sleep", "300"]]
     assert not left, f"processes of the sandboxed batch survived it: {left}"
+
+
+# ------------------------------------------------------------------ assignments 2 and 3
+
+BATCHES = {"2-custom-keras-layers": ("a2_batch", redteam.A2), "3-design-under-budget": ("a3_batch", redteam.A3)}
+CASES = [(a, n) for a, (_, attacks) in BATCHES.items() for n in attacks]
+
+
+@pytest.fixture(scope="module")
+def in_process_23(built, request, tmp_path_factory):
+    """The techniques of assignments 2 and 3 graded the old way, computed once per assignment."""
+    cache = {}
+
+    def scores(assignment):
+        if assignment not in cache:
+            fixture, attacks = BATCHES[assignment]
+            batch = request.getfixturevalue(fixture)
+            spec = built[assignment]
+            cache[assignment] = redteam.in_process_scores(
+                attacks, _nb(spec.student_notebook), spec.autograder_zip,
+                tmp_path_factory.mktemp(f"in-process-{assignment}"), batch["paths"], timeout=600)
+        return cache[assignment]
+
+    return scores
+
+
+@pytest.mark.parametrize("assignment, name", CASES)
+def test_a2_a3_technique_steals_with_the_defences_off(in_process_23, request, assignment, name):
+    batch = request.getfixturevalue(BATCHES[assignment][0])
+    honest = batch["grades"][batch["honest"][name]].total
+    stolen = in_process_23(assignment)[name]
+    print(f"\n{assignment} {name}: defences off {stolen:g}, sandboxed {batch['grades'][name].total:g}, "
+          f"honest {honest:g}, status {batch['grades'][name].status}")
+    assert stolen > honest, f"{name} cannot steal even in the student's process: replace it"
+
+
+@pytest.mark.parametrize("assignment, name", CASES)
+def test_a2_a3_technique_steals_nothing_in_the_sandbox(request, assignment, name):
+    batch = request.getfixturevalue(BATCHES[assignment][0])
+    g, honest = batch["grades"][name], batch["grades"][batch["honest"][name]].total
+    assert g.total in (0, honest), (name, g.total, honest, g.feedback)
+    assert batch["summary"][name]["points"] == f"{g.total:g}"
