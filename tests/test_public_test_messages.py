@@ -221,7 +221,7 @@ A1_SHOWS = {
     "q2": ["expected 0.0, got nan"],
     "q3": ["rel_error 5.88e-02", "expected (3, 3) float64: [[4.5 6.5 4.5]", "got      (3, 3) float64: [[4. 6. 4.]",
            "expected a ValueError, got output of shape (1, 3, 3, 1)"],
-    "q4": ["dx against the numerical gradient: rel_error 1.00e+00, expected below 1e-07",
+    "q4": ["conv_forward_naive(x (1, 4, 4, 2), w (3, 3, 2, 3), b, 1, 1), the forward pass checked here: values differ",
            "dx for x (2, 7, 7, 3), w (3, 3, 3, 4), stride 2, pad 1: values differ, rel_error 1.00e+00"],
     "q5": ["expected (8,) float64: [0. 1. 2. 3. 4. 5. 6. 7.]", "got      (8,) float64: [0. 2. 4. 6. 1. 3. 5. 7.]",
            "conv_forward_im2col with x (2, 5, 5, 3), w (3, 3, 3, 4), stride 1, pad 1: values differ, rel_error"],
