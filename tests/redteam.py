@@ -139,14 +139,16 @@ A1 = {
         "exec('import numpy\\nnumpy.allclose = lambda *a, **k: True\\nnumpy.array_equal = lambda *a, **k: True')\n"),
         A1_ZEROS),
     "gc_frames": Attack("stack/machinery", (
-        "import gc\n"
+        "import builtins, gc\n"
         "def _nothing(*args, **kwargs):\n"
         "    pass\n"
-        "def _empty_the_tests(phase, info):\n"
-        "    for obj in gc.get_objects():\n"
+        "_import = builtins.__import__\n"
+        "def _import_and_empty_the_tests(*args, **kwargs):\n"
+        "    for obj in gc.get_objects():  # the test functions are in memory once a test runs\n"
         "        if type(obj) is type(_nothing) and obj.__name__.startswith('test_q'):\n"
         "            obj.__code__ = _nothing.__code__\n"
-        "gc.callbacks.append(_empty_the_tests)\n")),
+        "    return _import(*args, **kwargs)\n"
+        "builtins.__import__ = _import_and_empty_the_tests\n")),
     # -- the new techniques, one class of issue 21 at a time
     "stack_walk": Attack("stack walking", (
         "import sys\n"

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 __all__ = ["SandboxMissingError", "Limits", "kill_tree", "run", "start_sandboxed"]
@@ -40,11 +41,18 @@ class Limits:
         self.cpu_seconds, self.memory_bytes = int(cpu_seconds), int(memory_bytes)
         self.file_bytes, self.processes = int(file_bytes), int(processes)
 
-    def apply(self) -> None:
-        """Set the limits on the calling process (run in the child before ``exec``)."""
-        os.setsid()
-        # RLIMIT_NPROC counts every process of the real user: as root, what root runs now too.
+    def preexec(self):
+        """What the child runs before ``exec``: a new session, then the limits. RLIMIT_NPROC
+        counts every process of the real user (as root, what root runs now too), counted here."""
         running = _own_process_count()
+
+        def apply():
+            os.setsid()
+            self._set(running)
+
+        return apply
+
+    def _set(self, running: int) -> None:
         for kind, value in ((resource.RLIMIT_CPU, self.cpu_seconds), (resource.RLIMIT_AS, self.memory_bytes),
                             (resource.RLIMIT_FSIZE, self.file_bytes),
                             (resource.RLIMIT_NPROC, running + self.processes), (resource.RLIMIT_CORE, 0)):
@@ -137,6 +145,7 @@ def start_sandboxed(argv: list[str], limits: Limits, *, sandbox: bool = True, hi
     """Start ``argv`` (a Python command run by this interpreter) with pipes on stdin, stdout
     and stderr: in the sandbox, or, with ``sandbox=False``, as a plain child process."""
     cmd = bwrap_command([sys.executable, *argv], hide) if sandbox else [sys.executable, *argv]
-    env = None if sandbox else {**kit_env(), "HOME": "/tmp"}
+    work = None if sandbox else tempfile.mkdtemp(prefix="grade-no-sandbox-")
+    env = None if sandbox else {**kit_env(), "HOME": work}
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, preexec_fn=limits.apply, cwd=None if sandbox else "/tmp")
+                            env=env, preexec_fn=limits.preexec(), cwd=work)
