@@ -14,10 +14,11 @@ its own sandbox:
 * a submission graded twice gets the same scores.
 
 Independent gradings run at the same time (the assignment-1 batch with two jobs next to the
-submission that ignores interrupts; assignments 2 and 3 together): the grader's limits count
-CPU time, so running them side by side must not change any score. Slow: with the unit tests
-in test_assignments_units.py, about 4 minutes on the shared 2-core development machine at a
-load of 5, about 220 s of CPU time in all (assignment 3 trains a network for about a minute).
+submission that ignores interrupts): the grader's limits count CPU time, so running them side
+by side must not change any score. Assignments 2 and 3 are graded once per session, in the
+batches that also hold their red team (``a2_batch``, ``a3_batch`` in conftest.py). Slow: the
+assignment-1 batch takes about 95 s at a load of 9 (most of it the looping submission's CPU
+limits), the two shared batches 5-6 minutes (assignment 3's reference trains for about a minute).
 """
 
 from __future__ import annotations

@@ -344,10 +344,13 @@ def grade_submissions(
         grade = SubmissionGrade(student, status, points, possible, record.get("message", ""), round(seconds, 2),
                                 "", record)
         grade.feedback = _feedback(student, assignment or autograder_zip.stem, grade, notes)
-        _write(out_dir / "feedback" / f"{student}.md", grade.feedback)
         log = record.pop("log", "")
-        _write(out_dir / "results" / f"{student}.json", json.dumps({**record, "points": points}, indent=1))
-        _write(out_dir / "logs" / f"{student}.log", log)
+        try:
+            _write(out_dir / "feedback" / f"{student}.md", grade.feedback)
+            _write(out_dir / "results" / f"{student}.json", json.dumps({**record, "points": points}, indent=1))
+            _write(out_dir / "logs" / f"{student}.log", log)
+        except OSError as e:  # the gradebook and the summary still hold this student's result
+            grade.message = f"{grade.message}; its feedback could not be written: {e}".lstrip("; ")
         return grade
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
