@@ -411,13 +411,26 @@ def build_model(input_shape=(32, 32, 3), num_classes=10):
     return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
 '''
 
-# Over the parameter budget, cheap to train.
+# A plain model, cheap to train (its honest points come from its twin).
 A3_BIG = '''
 import keras
 def build_model(input_shape=(32, 32, 3), num_classes=10):
     inputs = keras.Input(input_shape)
     x = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inputs)
-    x = keras.layers.Flatten()(x)  # 16 * 16 * 8 * 10 weights: over the budget, cheap to train
+    x = keras.layers.Flatten()(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+'''
+
+# The same with a Lambda layer (Keras' safe mode will not rebuild it in the judge).
+A3_LAMBDA = '''
+import keras
+def _payload(x):
+    return x
+def build_model(input_shape=(32, 32, 3), num_classes=10):
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Lambda(_payload)(inputs)
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = keras.layers.GlobalMaxPooling2D()(x)
     return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
 '''
 
@@ -440,17 +453,10 @@ A3 = {
         "fake.check_design = lambda model, **kwargs: _Report()\n"
         "sys.modules['course_lib.checks.design_rules'] = fake\n"), A3_BIG),
     "lambda_payload": Attack("start-up code", (
-        "import keras\n"
-        "def _payload(x):\n"
+        "def _payload(x):  # runs wherever Keras runs the model: here, in the student's process\n"
         "    import types, course_lib.checks.fixed_training as ft\n"
         "    ft.fixed_training = lambda model, **kwargs: types.SimpleNamespace(test_accuracy=0.99)\n"
-        "    return x\n"
-        "def build_model(input_shape=(32, 32, 3), num_classes=10):\n"
-        "    inputs = keras.Input(input_shape)\n"
-        "    x = keras.layers.Lambda(_payload)(inputs)\n"
-        "    x = keras.layers.Conv2D(8, 3, padding='same', activation='relu')(x)\n"
-        "    x = keras.layers.GlobalMaxPooling2D()(x)\n"
-        "    return keras.Model(inputs, keras.layers.Dense(num_classes, activation='softmax')(x))\n"), A3_TINY),
+        "    return x\n"), A3_LAMBDA),
     "trace_hook": Attack("trace/profile hooks", (
         "def _local(frame, event, arg):\n"
         "    seen = frame.f_locals\n"
