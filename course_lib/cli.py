@@ -426,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sub = parser.commands[args.command]
     if args.command in _GRADING:
+        _one_line_warnings()
         try:
             return _GRADING[args.command](args)
         except ModuleNotFoundError as err:
