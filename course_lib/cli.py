@@ -220,8 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also let otter run the reference solution against every test "
                               "(slow)")
 
-    p_grade = command("grade", "grade a folder of submitted notebooks, each in its own "
-                      "subprocess", "Grade a folder of submissions without Docker: "
+    p_grade = command("grade", "grade a folder of submitted notebooks, each in a "
+                      "sandbox", "Grade a folder of submissions without Docker: "
                       "gradebook.csv, summary.csv and feedback/ in --out.", _GRADING_EPILOG)
     p_grade.add_argument("assignment", metavar="ASSIGNMENT",
                          help="folder name, name or number, e.g. 1-cnn-arithmetic")
@@ -238,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="submissions graded in parallel (default 1)")
     p_grade.add_argument("--autograder", default=None, metavar="ZIP",
                          help="autograder zip (default: the assignment's dist/ zip)")
+    p_grade.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                         help="run the notebooks without the bubblewrap sandbox: only for "
+                              "notebooks you trust (prints a warning)")
     for p in (p_build, p_grade):
         p.add_argument("--assignments-dir", default=argparse.SUPPRESS, metavar="DIR",
                        help="folder holding the <n>-<name>/ assignments (default: ./assignments, "
@@ -403,7 +406,7 @@ def _cmd_grade(args) -> int:
     grades = grade_submissions(
         args.autograder or spec.autograder_zip, args.submissions, args.out,
         assignment=spec.folder.name, timeout=args.timeout, cell_timeout=args.cell_timeout,
-        jobs=args.jobs,
+        jobs=args.jobs, sandbox=args.sandbox,
     )
     width = max(len(g.student) for g in grades)
     for g in grades:
@@ -432,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sub = parser.commands[args.command]
     if args.command in _GRADING:
+        _one_line_warnings()
         try:
             return _GRADING[args.command](args)
         except ModuleNotFoundError as err:

@@ -17,6 +17,7 @@ class and its reason, so no comparison is skipped without a word.
 
 import os
 import re
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -136,3 +137,54 @@ def fashion_mnist_dir():
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)
     return folder
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Every assignment built once per session (otter assign) from copies of the masters."""
+    import shutil
+
+    from course_lib.grading import build_assignment, list_assignments
+
+    root = tmp_path_factory.mktemp("assignments")
+    specs = list_assignments(Path(__file__).resolve().parents[1] / "assignments")
+    for spec in specs:
+        (root / spec.folder.name).mkdir()
+        shutil.copy2(spec.master, root / spec.folder.name / spec.master.name)
+    built = {spec.folder.name: spec for spec in list_assignments(root)}
+    for spec in built.values():
+        build_assignment(spec)
+    return built
+
+
+@pytest.fixture(scope="session")
+def bwrap():
+    """bubblewrap, which the grader's sandbox needs: a skip without it, a failure under CI=true."""
+    import shutil
+
+    path = shutil.which("bwrap")
+    if path is None:
+        reason = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+        if _in_ci():
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def a2_batch(built, bwrap, tmp_path_factory):
+    """Assignment 2's reference, untouched notebook and red team, graded in one sandboxed batch
+    (shared by test_assignments.py and test_grading_redteam.py)."""
+    import redteam
+
+    return redteam.sandboxed_batch(built["2-custom-keras-layers"], redteam.A2, tmp_path_factory.mktemp("a2"),
+                                   timeout=900, cell_timeout=120)
+
+
+@pytest.fixture(scope="session")
+def a3_batch(built, bwrap, tmp_path_factory):
+    """The same for assignment 3 (its reference trains for about a minute)."""
+    import redteam
+
+    return redteam.sandboxed_batch(built["3-design-under-budget"], redteam.A3, tmp_path_factory.mktemp("a3"),
+                                   timeout=900, cell_timeout=120)

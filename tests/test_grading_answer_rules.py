@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from course_lib.grading.answer_rules import assert_own_code
+from course_lib.checks.answer_rules import assert_own_code
 
 OWN = """
 import keras

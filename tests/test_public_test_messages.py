@@ -5,7 +5,7 @@ Students read public tests' failures after ``grader.check("qN")``. This file che
 * statically, that every ``assert`` in every public test (in the masters and in the committed
   ``student/tests``) carries a message and every ``raise AssertionError`` one too: a bare
   ``assert`` added later fails here;
-* :mod:`course_lib.grading.expect`, the helpers the public tests use for arrays (shapes,
+* :mod:`course_lib.checks.expect`, the helpers the public tests use for arrays (shapes,
   dtypes, CS231n's ``rel_error``), against an independent formula and with junk answers;
 * end to end, that deliberately wrong answers run through otter's ``Notebook.check`` (what
   ``grader.check`` does in the student's notebook) on the committed public tests fail with
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib.grading.expect import describe, expect_close, expect_rel_error, expect_shape, rel_error
+from course_lib.checks.expect import describe, expect_close, expect_rel_error, expect_shape, rel_error
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = REPO / "assignments"
@@ -87,10 +87,10 @@ def test_every_public_test_assert_has_a_message(name):
         found += message_less_asserts(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)))
     assert not found, (
         "public tests must say what was checked, what was expected and what came back; "
-        "give these asserts a message (or use course_lib.grading.expect):\n" + "\n".join(found))
+        "give these asserts a message (or use course_lib.checks.expect):\n" + "\n".join(found))
 
 
-# ------------------------------------------------------------------ course_lib.grading.expect
+# ------------------------------------------------------------------ course_lib.checks.expect
 
 
 def test_rel_error_is_cs231ns_formula():
@@ -221,7 +221,7 @@ A1_SHOWS = {
     "q2": ["expected 0.0, got nan"],
     "q3": ["rel_error 5.88e-02", "expected (3, 3) float64: [[4.5 6.5 4.5]", "got      (3, 3) float64: [[4. 6. 4.]",
            "expected a ValueError, got output of shape (1, 3, 3, 1)"],
-    "q4": ["dx against the numerical gradient: rel_error 1.00e+00, expected below 1e-07",
+    "q4": ["conv_forward_naive(x (1, 4, 4, 2), w (3, 3, 2, 3), b, 1, 1), the forward pass checked here: values differ",
            "dx for x (2, 7, 7, 3), w (3, 3, 3, 4), stride 2, pad 1: values differ, rel_error 1.00e+00"],
     "q5": ["expected (8,) float64: [0. 1. 2. 3. 4. 5. 6. 7.]", "got      (8,) float64: [0. 2. 4. 6. 1. 3. 5. 7.]",
            "conv_forward_im2col with x (2, 5, 5, 3), w (3, 3, 3, 4), stride 1, pad 1: values differ, rel_error"],

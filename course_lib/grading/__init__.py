@@ -5,16 +5,15 @@ first; ``python -m course_lib.grading`` is an alias)::
 
     course-lib build [ASSIGNMENT ...] [--check-solutions]
     course-lib grade ASSIGNMENT SUBMISSIONS_DIR --out OUT_DIR
-        [--timeout SECONDS] [--cell-timeout SECONDS] [--jobs N]
+        [--timeout SECONDS] [--cell-timeout SECONDS] [--jobs N] [--no-sandbox]
     course-lib release DEST        # = make release DEST=...
 
 Python::
 
     from course_lib.grading import find_assignment, build_assignment, grade_submissions
 
-Helpers the assignments' tests and notebooks use: :func:`time_limit` (a limit on the CPU time
-of one call into student code; the grader limits each notebook cell the same way with
-:func:`install_cell_limit`) and, for assignment 3, :mod:`course_lib.grading.design_rules`.
+What the assignments' tests and notebooks import is :mod:`course_lib.checks`, which the
+student release ships whole; this package is the instructor's and is not released.
 """
 
 from course_lib.grading.assignments import (
@@ -25,20 +24,15 @@ from course_lib.grading.assignments import (
 )
 from course_lib.grading.build import BuildResult, build_assignment
 from course_lib.grading.grade import SubmissionGrade, expected_questions, grade_submissions
-from course_lib.grading.time_limit import CallTimeoutError, CellTimeoutError, install_cell_limit, time_limit
 
 __all__ = [
     "AssignmentSpec",
     "BuildResult",
-    "CallTimeoutError",
-    "CellTimeoutError",
     "SubmissionGrade",
     "assignments_root",
     "build_assignment",
     "expected_questions",
     "find_assignment",
     "grade_submissions",
-    "install_cell_limit",
     "list_assignments",
-    "time_limit",
 ]

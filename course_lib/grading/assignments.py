@@ -123,10 +123,16 @@ def find_assignment(key: str, root: str | os.PathLike | None = None) -> Assignme
 
 
 def student_repo_url() -> str:
-    """The public (student) repository students clone: the one place the grader reads it from."""
-    from course_lib.notebook import REPO_URL
+    """The public (student) repository students clone: ``[project.urls] Repository`` in the
+    kit's ``pyproject.toml``, or in the installed package's metadata."""
+    import tomllib
+    from importlib import metadata
 
-    return REPO_URL
+    pyproject = (repo_root() or Path("/nonexistent")) / "pyproject.toml"
+    if pyproject.is_file():
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["urls"]["Repository"]
+    urls = metadata.metadata("course_lib").get_all("Project-URL") or []
+    return next(u.split(",", 1)[1].strip() for u in urls if u.lower().startswith("repository"))
 
 
 def colab_url(spec: AssignmentSpec) -> str:

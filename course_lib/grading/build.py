@@ -94,25 +94,6 @@ def _stable_cell_ids(notebook: Path) -> None:
     notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-#: Name, inside the autograder zip, of the student notebook's own code-cell sources (JSON list),
-#: which the grader's static scan does not report (:func:`course_lib.grading.scan.scan_notebook`).
-PROVIDED_CELLS = "course_kit_provided_cells.json"
-
-
-def _add_provided_cells(autograder_zip: Path, student_notebook: Path) -> None:
-    import json
-    import zipfile
-
-    nb = json.loads(student_notebook.read_text(encoding="utf-8"))
-    sources = sorted({
-        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-        for c in nb["cells"] if c.get("cell_type") == "code"
-    })
-    with zipfile.ZipFile(autograder_zip, "a") as zf:
-        zf.writestr(zipfile.ZipInfo(PROVIDED_CELLS, date_time=(1980, 1, 1, 0, 0, 0)),
-                    json.dumps(sources, indent=1))
-
-
 def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> BuildResult:
     """Run ``otter assign`` on ``spec``'s master notebook.
 
@@ -148,7 +129,6 @@ def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> 
     _stable_cell_ids(student_nb)
     _stable_cell_ids(solution_nb)
     shutil.copy2(zips[0], spec.autograder_zip)
-    _add_provided_cells(spec.autograder_zip, student_nb)
     shutil.copy2(solution_nb, spec.solution_notebook)
 
     shutil.rmtree(spec.student_dir, ignore_errors=True)

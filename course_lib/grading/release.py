@@ -8,9 +8,8 @@ nothing else:
 * ``SOURCES.md`` (the original works); ``pyproject.toml``, ``requirements.txt``: so that ``pip install -e .`` (the Colab install
   cell) works;
 * ``notebooks/`` (the ``.ipynb`` and their jupytext sources) and ``data/`` (tables, README);
-* ``course_lib/`` without the grader: of ``course_lib/grading`` only the helpers that public
-  tests and notebooks import (``time_limit``, ``design_rules``, ``fixed_training``, ``answer_rules``, ``expect``) with an
-  ``__init__`` that exposes just those;
+* ``course_lib/`` without the grader (``course_lib/grading``); ``course_lib/checks``, what
+  public tests and notebooks import, ships whole;
 * ``assignments/<n>-<name>/student/``: each student notebook and its public tests.
 
 No master notebook, no hidden test, no autograder zip, no reference solution. Files are taken
@@ -27,21 +26,7 @@ from pathlib import Path
 
 from course_lib.core import repo_root
 
-__all__ = ["STUDENT_GRADING_MODULES", "release_files", "write_release"]
-
-# The parts of course_lib.grading that students' notebooks and public tests import.
-STUDENT_GRADING_MODULES = ("time_limit.py", "design_rules.py", "fixed_training.py", "answer_rules.py",
-                           "expect.py")
-
-_STUDENT_GRADING_INIT = '''"""Helpers used by the assignments' public tests and notebooks (student release).
-
-The grader itself is not part of the student release.
-"""
-
-from course_lib.grading.time_limit import CallTimeoutError, CellTimeoutError, time_limit
-
-__all__ = ["CallTimeoutError", "CellTimeoutError", "time_limit"]
-'''
+__all__ = ["release_files", "write_release"]
 
 _TOP_FILES = ("pyproject.toml", "requirements.txt", "LICENSE", "SOURCES.md")
 
@@ -71,9 +56,7 @@ def _wanted(rel: str) -> bool:
     if parts[0] == "data":
         return True
     if parts[0] == "course_lib":
-        if parts[1:2] == ["grading"]:
-            return len(parts) == 3 and parts[2] in STUDENT_GRADING_MODULES
-        return not rel.endswith(".pyc")
+        return parts[1:2] != ["grading"] and not rel.endswith(".pyc")
     if parts[0] == "assignments":
         return len(parts) >= 4 and parts[2] == "student"
     return False
@@ -129,9 +112,6 @@ def write_release(dest: str | os.PathLike, root: str | os.PathLike | None = None
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, target)
         written.append(target)
-    init = dest / "course_lib" / "grading" / "__init__.py"
-    init.parent.mkdir(parents=True, exist_ok=True)
-    init.write_text(_STUDENT_GRADING_INIT, encoding="utf-8")
     (dest / "README.md").write_text(readme.read_text(encoding="utf-8"), encoding="utf-8")
-    written += [init, dest / "README.md"]
+    written.append(dest / "README.md")
     return sorted(written)

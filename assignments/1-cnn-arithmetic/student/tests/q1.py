@@ -7,7 +7,7 @@ points = 4
 
 @test_case(points=1, hidden=False)
 def test_q1_examples_from_the_notes(conv_output_size, conv_params):
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     with time_limit(10, 'conv_output_size / conv_params'):
         got = conv_output_size(227, 11, 4, 0)
         assert got == 55, f'conv_output_size(227, 11, 4, 0) for AlexNet conv1, (227 - 11)/4 + 1: expected 55, got {got!r}'
@@ -19,7 +19,7 @@ def test_q1_examples_from_the_notes(conv_output_size, conv_params):
 @test_case(points=2, hidden=False, 
     failure_message="check the integer cases and that sizes that do not fit raise ValueError")
 def test_q1_sizes_and_errors(conv_output_size):
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     with time_limit(10, 'conv_output_size'):
         cases = {(7, 3, 1, 0): 5, (7, 3, 2, 0): 3, (5, 3, 1, 1): 5, (224, 3, 1, 1): 224, (224, 2, 2, 0): 112, (1, 1, 1, 0): 1, (13, 3, 2, 0): 6, (6, 6, 1, 0): 1}
         for args, want in cases.items():

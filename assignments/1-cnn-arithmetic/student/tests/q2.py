@@ -8,8 +8,8 @@ points = 4
 @test_case(points=1, hidden=False)
 def test_q2_public(rel_error, numerical_gradient, gradient_check_verdict):
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_shape
     with time_limit(10, 'rel_error / numerical_gradient / gradient_check_verdict'):
         got = rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
         assert got == 0.0, f'rel_error([1, 2], [1, 2]) of equal arrays: expected 0.0, got {got!r}'
@@ -29,7 +29,7 @@ def test_q2_public(rel_error, numerical_gradient, gradient_check_verdict):
     failure_message="rel_error must follow the formula exactly, handle zeros and reject different shapes")
 def test_q2_rel_error_formula(rel_error):
     import numpy as np
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     rng = np.random.default_rng(20)
     a = rng.normal(size=(3, 4))
     b = a + rng.normal(scale=0.001, size=(3, 4))

@@ -8,8 +8,8 @@ points = 4
 @test_case(points=1.5, hidden=False)
 def test_q3_public(conv_forward_naive):
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close, expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close, expect_shape
     with time_limit(10, 'conv_forward_naive'):
         out, cache = conv_forward_naive(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), np.array([0.5]), 1, 1)
     want = np.array([[4, 6, 4], [6, 9, 6], [4, 6, 4]]) + 0.5
@@ -26,7 +26,7 @@ def test_q3_public(conv_forward_naive):
     failure_message="channel mismatch and sizes that do not fit must raise ValueError")
 def test_q3_rejects_bad_shapes(conv_forward_naive):
     import numpy as np
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     for x, w, s, p in [(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)), 1, 0), (np.zeros((1, 8, 8, 1)), np.zeros((3, 3, 1, 1)), 2, 0)]:
         try:
             with time_limit(10, 'conv_forward_naive'):

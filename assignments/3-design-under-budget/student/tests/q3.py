@@ -9,7 +9,7 @@ points = 5
 def test_q3_public_trains(build_model):
     import numpy as np
     import keras
-    from course_lib.grading import time_limit
+    from course_lib.checks import time_limit
     rng = np.random.default_rng(3)
     x = rng.normal(size=(8, 32, 32, 3)).astype('float32')
     y = rng.integers(0, 10, size=8)
@@ -22,8 +22,8 @@ def test_q3_public_trains(build_model):
 @test_case(points=1.5, hidden=False, 
     failure_message="the test accuracy after the fixed training must reach 0.75 within the budget")
 def test_q3_accuracy_075(build_model):
-    from course_lib.grading.design_rules import check_design
-    from course_lib.grading.fixed_training import fixed_training
+    from course_lib.checks.design_rules import check_design
+    from course_lib.checks.fixed_training import fixed_training
     model = build_model()
     report = check_design(model)
     over = report.failed('parameters') + report.failed('compute')

@@ -18,7 +18,7 @@ principles that are mechanical enough to test:
 Example:
 
 >>> import keras
->>> from course_lib.grading.design_rules import check_design
+>>> from course_lib.checks.design_rules import check_design
 >>> m = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(8, 1),
 ...                       keras.layers.Conv2D(8, 3), keras.layers.GlobalMaxPooling2D(),
 ...                       keras.layers.Dense(10, activation="softmax")])

@@ -17,8 +17,8 @@ runs without a limit. A limit cannot interrupt one long C call (a NumPy or Tenso
 kernel); it fires when control returns to Python. Limits nest: an inner limit restores the
 outer one's alarm when it ends.
 
-This module uses only the standard library: the grader loads it into each notebook kernel
-by its file path (:func:`install_cell_limit`), whatever ``course_lib`` the notebook sees.
+The grader's sandbox runs every notebook cell under :func:`cell_limit` and every call a test
+makes into the submission under that test's own :func:`time_limit` (see :func:`active_limit`).
 """
 
 from __future__ import annotations
@@ -31,13 +31,25 @@ import time
 __all__ = [
     "CallTimeoutError",
     "CellTimeoutError",
+    "active_limit",
+    "cell_limit",
     "default_wall_seconds",
-    "install_cell_limit",
     "time_limit",
 ]
 
 # The alarm never rings sooner than this after it is set again (seconds).
 _MIN_STEP = 0.05
+
+# The limits in force, innermost last: (seconds, wall_seconds, what). In the grader's judge,
+# where student code runs in another process, `RECORD_ONLY` is True: the limits are only
+# recorded here, sent with each call and enforced in the sandbox.
+_ACTIVE: list[tuple[float, float, str]] = []
+RECORD_ONLY = False
+
+
+def active_limit() -> tuple[float, float, str] | None:
+    """The innermost :func:`time_limit` in force: (seconds, wall_seconds, what), or None."""
+    return _ACTIVE[-1] if _ACTIVE else None
 
 
 class CallTimeoutError(TimeoutError):
@@ -45,11 +57,8 @@ class CallTimeoutError(TimeoutError):
 
 
 class CellTimeoutError(KeyboardInterrupt):
-    """A notebook cell ran past the limit set by :func:`install_cell_limit`.
-
-    A ``KeyboardInterrupt`` (what Jupyter's interrupt raises), so an ``except Exception`` in
-    the student's code does not swallow it.
-    """
+    """A notebook cell ran past :func:`cell_limit` (a ``KeyboardInterrupt``, so that an
+    ``except Exception`` in the student's code does not swallow it)."""
 
 
 def default_wall_seconds(seconds: float) -> float:
@@ -152,7 +161,7 @@ def time_limit(seconds: float, what: str = "the code under test", *, wall_second
 
     Example:
 
-    >>> from course_lib.grading import CallTimeoutError, time_limit
+    >>> from course_lib.checks import CallTimeoutError, time_limit
     >>> try:
     ...     with time_limit(0.2, "spin"):
     ...         while True:
@@ -162,12 +171,26 @@ def time_limit(seconds: float, what: str = "the code under test", *, wall_second
     spin did not finish within 0.2 s (it used 0.2 s of CPU time: an endless loop, or far too slow) and was stopped.
     """
     wall_seconds = _check_limits(seconds, wall_seconds)
-    if not _usable():
-        yield
-        return
+    _ACTIVE.append((float(seconds), wall_seconds, what))
+    try:
+        if RECORD_ONLY or not _usable():
+            yield
+        else:
+            with _alarm(seconds, wall_seconds, what):
+                yield
+    finally:
+        _ACTIVE.pop()
 
+
+def cell_limit(seconds: float, wall_seconds: float | None = None):
+    """Like :func:`time_limit` for one notebook cell, raising :class:`CellTimeoutError`."""
+    return _alarm(seconds, _check_limits(seconds, wall_seconds), "this cell", CellTimeoutError)
+
+
+@contextlib.contextmanager
+def _alarm(seconds, wall_seconds, what, kind_of_error=CallTimeoutError):
     def error(kind, used):
-        return CallTimeoutError(_limit_message(what, kind, seconds, wall_seconds))
+        return kind_of_error(_limit_message(what, kind, seconds, wall_seconds))
 
     alarm = _Alarm(seconds, wall_seconds, error)
     previous_handler = signal.signal(signal.SIGALRM, alarm.handler)
@@ -181,63 +204,3 @@ def time_limit(seconds: float, what: str = "the code under test", *, wall_second
         signal.signal(signal.SIGALRM, previous_handler)
         if outer_left > 0:  # give an enclosing limit its alarm back
             signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - entered), 1e-3))
-
-
-def install_cell_limit(
-    seconds: float,
-    *,
-    wall_seconds: float | None = None,
-    exempt=None,
-    shell=None,
-) -> None:
-    """Limit every cell an IPython shell runs from now on, except the ``exempt`` ones.
-
-    A cell that uses ``seconds`` of CPU time (or runs ``wall_seconds`` on the clock) gets a
-    :class:`CellTimeoutError` raised inside it; the kernel then goes on with the next cell.
-    The limit starts when the cell starts running, inside the kernel, so the time a busy
-    machine takes to deliver the cell to the kernel does not count. The grader installs it
-    in every notebook it grades, with the cells that run tests exempt.
-
-    Args:
-        seconds: Positive number, the CPU time a cell may use, in seconds.
-        wall_seconds: Wall-clock ceiling per cell; None (default) for ``3 * seconds + 30``.
-        exempt: None, or a callable taking the cell's source and returning True for cells
-            that run without a limit.
-        shell: The IPython shell (default: ``get_ipython()``).
-
-    Raises:
-        ValueError: a bad limit, or no IPython shell.
-
-    Example (in a notebook)::
-
-        from course_lib.grading.time_limit import install_cell_limit
-        install_cell_limit(60)
-    """
-    wall_seconds = _check_limits(seconds, wall_seconds)
-    if shell is None:
-        try:
-            shell = get_ipython()  # noqa: F821 - defined inside IPython
-        except NameError:
-            shell = None
-    if shell is None or not hasattr(shell, "events"):
-        raise ValueError("install_cell_limit needs an IPython shell (run it in a notebook or IPython).")
-    if not _usable():
-        return
-
-    def error(kind, used):
-        return CellTimeoutError(_limit_message("this cell", kind, seconds, wall_seconds))
-
-    alarm = _Alarm(seconds, wall_seconds, error)
-
-    def pre_run_cell(info):
-        alarm.stop()
-        if exempt is not None and exempt(info.raw_cell or ""):
-            return
-        signal.signal(signal.SIGALRM, alarm.handler)
-        alarm.start()
-
-    def post_run_cell(result):
-        alarm.stop()
-
-    shell.events.register("pre_run_cell", pre_run_cell)
-    shell.events.register("post_run_cell", post_run_cell)

@@ -3,7 +3,7 @@
 :func:`fixed_training` trains a model's *architecture* from scratch on the offline 32x32
 Fashion-MNIST view (``course_lib.data.load("fashion_mnist32", limit=...)``) and reports its
 test accuracy. It runs in a fresh Python process (``python -m
-course_lib.grading.fixed_training``), so the result depends on the architecture and the
+course_lib.checks.fixed_training``), so the result depends on the architecture and the
 schedule only: not on what the notebook did before (global seeds, a dtype policy, patched
 functions), and two runs give the same number. Randomness is fixed by
 ``keras.utils.set_random_seed(seed)`` and TensorFlow's op determinism. So that the number does
@@ -123,7 +123,7 @@ def fixed_training(
         spec = Path(tmp) / "spec.json"
         out = Path(tmp) / "result.json"
         spec.write_text(json.dumps({"architecture": architecture, "schedule": schedule}))
-        cmd = [sys.executable, "-m", "course_lib.grading.fixed_training", str(spec), str(out)]
+        cmd = [sys.executable, "-m", "course_lib.checks.fixed_training", str(spec), str(out)]
         try:
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -176,7 +176,7 @@ def _train(spec: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_lib.grading.fixed_training")
+    parser = argparse.ArgumentParser(prog="python -m course_lib.checks.fixed_training")
     parser.add_argument("spec", type=Path, help="JSON with 'architecture' (model.to_json()) and 'schedule'")
     parser.add_argument("out", type=Path, help="where to write the result JSON")
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["describe", "expect_close", "expect_rel_error", "expect_shape", "rel_error"]
+__all__ = ["describe", "expect_close", "expect_rel_error", "expect_shape", "layer_gradients", "rel_error"]
 
 _MAX_REPR = 400
 _MAX_SHOWN = 16  # arrays with more elements are summarised: shape, dtype, first values
@@ -117,3 +117,16 @@ def expect_rel_error(what: str, got, want, *, below: float) -> float:
     if not err < below:  # also catches NaN
         raise _fail(what, f"rel_error {err:.2e}, expected below {below:.0e}", want, got)
     return err
+
+
+def layer_gradients(layer, x, g) -> dict:
+    """The gradients of ``sum(layer(x) * g)`` with respect to ``layer``'s trainable weights, by
+    name, as NumPy arrays (TensorFlow backend). A test calls it where the layer lives:
+    ``student_side("course_lib.checks.expect").layer_gradients(...)`` for the student's layer."""
+    import tensorflow as tf
+
+    x, g = tf.constant(np.asarray(x)), tf.constant(np.asarray(g))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x) * g)
+    weights = layer.trainable_weights
+    return {w.name: np.asarray(gr) for w, gr in zip(weights, tape.gradient(loss, weights)) if gr is not None}
