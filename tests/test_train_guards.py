@@ -155,3 +155,44 @@ def test_plain_cosine_schedule_values_of_a_full_configuration():
     assert at[total // 2] == pytest.approx(lr0 / 2, rel=1e-5)
     assert at[total] == pytest.approx(lr0 * settings.schedule.final_fraction, abs=1e-9)
     assert at[total - 1] < 1e-6
+
+
+@pytest.mark.parametrize("model_name", ["Plain-20", "CNN-A2"])
+def test_weight_decay_is_half_wd_times_the_kernels_squared_norm(model_name):
+    """The L2 term in the model's losses covers exactly the kernels (not biases, not the
+    batch-normalisation parameters), at wd/2, and the names returned are those kernels."""
+    import keras
+    import numpy as np
+
+    from course_lib.models import build
+    from course_lib.train.runner import apply_weight_decay
+
+    wd = 5e-4
+    model = build(model_name, input_shape=(32, 32, 3), num_classes=10, width_multiplier=0.25)
+    names = apply_weight_decay(model, wd)
+    kernels = [v for v in model.trainable_variables if v.path.rsplit("/", 1)[-1] == "kernel"]
+    others = [v.path for v in model.trainable_variables if v.path.rsplit("/", 1)[-1] != "kernel"]
+    assert kernels and others  # biases (and for Plain-20, gamma/beta) exist to be left alone
+    assert sorted(names) == sorted(v.path for v in kernels)
+    expected = wd / 2 * sum(float(np.sum(np.square(keras.ops.convert_to_numpy(v))))
+                            for v in kernels)
+    got = float(sum(keras.ops.convert_to_numpy(loss) for loss in model.losses))
+    assert got == pytest.approx(expected, rel=1e-5)
+    assert apply_weight_decay(model, 0.0) == []  # wd = 0: nothing added
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_the_record_names_the_decayed_kernels(tmp_path):
+    import keras
+
+    import course_lib.layers  # noqa: F401  (registers the custom layers for loading)
+    from course_lib.train import run_model
+
+    record = run_model("param-distribution", "CNN-A2", dataset="fashion_mnist32", budget="smoke",
+                       results_dir=tmp_path, verbose=0)
+    saved = keras.models.load_model(record["model_path"], compile=False)
+    kernels = sorted(v.path for v in saved.trainable_variables
+                     if v.path.rsplit("/", 1)[-1] == "kernel")
+    assert sorted(record["config"]["weight_decay_variables"]) == kernels
+    assert f"on {len(kernels)} kernels" in record["config"]["weight_decay_mode"]

@@ -20,7 +20,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from course_lib.analysis.layer_table import layer_table
-from course_lib.checks import integer, pair
+from course_lib.validation import integer, pair
 
 __all__ = [
     "OPTIMIZER_SLOTS",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from course_lib.checks import integer, pair
+from course_lib.validation import integer, pair
 
 __all__ = [
     "PRINCIPLES",

@@ -35,7 +35,7 @@ import keras
 import pandas as pd
 
 from course_lib.analysis._graph import Enter, Exit, Leaf, flat, prepare_model, shape_tail, walk
-from course_lib.checks import integer, is_int
+from course_lib.validation import integer, is_int
 from course_lib.layers import RecurrentConv2D
 
 __all__ = ["COLUMNS", "receptive_field_arithmetic", "receptive_fields", "rf_bounds"]

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from course_lib.analysis._graph import flat, prepare_model
-from course_lib.checks import integer
+from course_lib.validation import integer
 from course_lib.core import Registry
 from course_lib.analysis.receptive_field import receptive_fields, rf_bounds
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from course_lib.validation import non_negative_int
+
 __all__ = ["DesignReport", "RuleResult", "check_design", "CONV_TYPES"]
 
 #: Layer classes counted as convolution layers.
@@ -60,9 +62,7 @@ class DesignReport(list):
 
 
 def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"Argument `{name}` must be an integer >= 0. Received: {name}={value!r}")
-    return value
+    return non_negative_int(name, value)
 
 
 def check_design(

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_lib.validation import in_open_interval, integer
+
 __all__ = ["SCHEDULE", "TrainingResult", "fixed_training"]
 
 #: The schedule every submission of assignment 3 is trained with.
@@ -57,8 +59,7 @@ class TrainingResult:
 
 
 def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"Argument `{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+    integer(name, value, minimum=minimum)
 
 
 def fixed_training(
@@ -101,8 +102,7 @@ def fixed_training(
     for name, value in (("limit", limit), ("epochs", epochs), ("batch_size", batch_size)):
         _check_positive_int(name, value)
     _check_positive_int("seed", seed, minimum=0)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
-        raise ValueError(f"Argument `learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
+    in_open_interval("learning_rate", learning_rate, 0.0)
     try:
         architecture = model.to_json()
     except Exception as e:

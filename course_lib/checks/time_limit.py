@@ -28,6 +28,8 @@ import signal
 import threading
 import time
 
+from course_lib.validation import in_open_interval
+
 __all__ = [
     "CallTimeoutError",
     "CellTimeoutError",
@@ -67,8 +69,7 @@ def default_wall_seconds(seconds: float) -> float:
 
 
 def _check_limits(seconds, wall_seconds) -> float:
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-        raise ValueError(f"Argument `seconds` must be a positive number. Received: seconds={seconds!r}")
+    in_open_interval("seconds", seconds, 0.0)
     if wall_seconds is None:
         return default_wall_seconds(seconds)
     number = isinstance(wall_seconds, (int, float)) and not isinstance(wall_seconds, bool)

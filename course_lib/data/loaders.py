@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
-from course_lib import checks
+from course_lib import validation
 from course_lib.core import Registry
 from course_lib.data import shipped, tfds_source
 from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, load_fashion_mnist_arrays,
@@ -237,8 +237,8 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
              train_limit=None, test_limit=None, val_size=None, extra=True):
     """Raw uint8 splits, the batch ``preprocess`` function and the info (``load``'s args)."""
     spec = _DATASETS.get(name, arg="name")
-    batch_size = checks.positive_int("batch_size", batch_size)
-    limit, train_limit, test_limit = (checks.positive_int(n, v, allow_none=True) for n, v in (
+    batch_size = validation.positive_int("batch_size", batch_size)
+    limit, train_limit, test_limit = (validation.positive_int(n, v, allow_none=True) for n, v in (
         ("limit", limit), ("train_limit", train_limit), ("test_limit", test_limit)))
     if limit is not None and (train_limit is not None or test_limit is not None):
         raise ValueError(
@@ -246,9 +246,9 @@ def _prepare(name, batch_size, *, augment=False, data_dir=None, seed=0, limit=No
             f" (a stratified training subset, the first test images), not both. Received: "
             f"limit={limit!r}, train_limit={train_limit!r}, test_limit={test_limit!r}"
         )
-    augment, extra = (checks.boolean(n, bool(v) if isinstance(v, np.bool_) else v)
+    augment, extra = (validation.boolean(n, bool(v) if isinstance(v, np.bool_) else v)
                       for n, v in (("augment", augment), ("extra", extra)))
-    seed = checks.non_negative_int("seed", seed)
+    seed = validation.non_negative_int("seed", seed)
     if val_size not in (None, 0) or isinstance(val_size, bool):
         raise ValueError(
             "`val_size` must be None (the dataset's default: for 'svhn' seed 000's validation "

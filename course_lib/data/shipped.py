@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib import checks
+from course_lib import validation
 
 from course_lib.data.paths import shipped_root
 
@@ -34,8 +34,8 @@ IDENTICAL_PREFIX = 19_403
 def stratified_quotas(n: int, num_classes: int) -> np.ndarray:
     """Images per class of a stratified selection of ``n``: ``n // num_classes`` each, the
     remainder one each to the lowest labels (``stratified_quotas(128, 10)``: 13 x 8, 12 x 2)."""
-    checks.integer("n", n, minimum=0)
-    checks.integer("num_classes", num_classes, minimum=1)
+    validation.integer("n", n, minimum=0)
+    validation.integer("num_classes", num_classes, minimum=1)
     base, extra = divmod(int(n), int(num_classes))
     return np.array([base + (c < extra) for c in range(num_classes)], dtype=np.int64)
 

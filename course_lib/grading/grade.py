@@ -39,6 +39,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
+from course_lib import validation
 from course_lib.core import atomic_write
 
 __all__ = ["QuestionSpec", "SubmissionGrade", "expected_questions", "grade_submissions"]
@@ -300,11 +301,10 @@ def grade_submissions(
         FileNotFoundError: the autograder zip or the submissions folder does not exist.
         SandboxMissingError: ``sandbox`` is True and bubblewrap is not installed.
     """
-    for arg, value, kinds in (("timeout", timeout, (int, float)), ("cell_timeout", cell_timeout, int),
-                              ("jobs", jobs, int), ("memory_gib", memory_gib, (int, float))):
-        if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
-            raise ValueError(f"Argument `{arg}` must be a positive {'integer' if kinds is int else 'number'}. "
-                             f"Received: {arg}={value!r}")
+    validation.in_open_interval("timeout", timeout, 0.0)
+    validation.in_open_interval("memory_gib", memory_gib, 0.0)
+    validation.positive_int("cell_timeout", cell_timeout)
+    validation.positive_int("jobs", jobs)
     autograder_zip, submissions_dir, out_dir = Path(autograder_zip), Path(submissions_dir), Path(out_dir)
     if not autograder_zip.is_file():
         raise FileNotFoundError(f"Autograder zip {autograder_zip} not found: build it with `make assignments`.")

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from course_lib import checks
+from course_lib import validation
 from course_lib.layers.backend import fused_lrn
 
 _ALPHA_MODES = ("mean", "sum")
@@ -106,20 +106,20 @@ class LocalResponseNormalization(keras.layers.Layer):
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum", **kwargs):
         super().__init__(**kwargs)
-        self.size = checks.integer("size", size, minimum=1)
-        self.alpha = checks.number("alpha", alpha, low=0.0)
-        self.beta = checks.number("beta", beta, low=0.0, low_open=True)
-        self.k = checks.number("k", k, low=0.0)
+        self.size = validation.integer("size", size, minimum=1)
+        self.alpha = validation.number("alpha", alpha, low=0.0)
+        self.beta = validation.number("beta", beta, low=0.0, low_open=True)
+        self.k = validation.number("k", k, low=0.0)
         if self.k == 0.0 and self.alpha == 0.0:
             raise ValueError(
                 "Arguments `k` and `alpha` cannot both be 0 (the denominator would be 0 "
                 f"everywhere); use k > 0 or alpha > 0. Received: k={k!r}, alpha={alpha!r}"
             )
-        self.alpha_mode = checks.one_of("alpha_mode", alpha_mode, _ALPHA_MODES)
+        self.alpha_mode = validation.one_of("alpha_mode", alpha_mode, _ALPHA_MODES)
         self.supports_masking = True
 
     def build(self, input_shape):
-        shape = checks.rank4(self, input_shape, need_channels=True)
+        shape = validation.rank4(self, input_shape, need_channels=True)
         self.input_spec = keras.InputSpec(ndim=4, axes={-1: shape[-1]})
 
     def call(self, inputs):
@@ -133,7 +133,7 @@ class LocalResponseNormalization(keras.layers.Layer):
         return ops.cast(outputs, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
-        return tuple(checks.rank4(self, input_shape, need_channels=False))
+        return tuple(validation.rank4(self, input_shape, need_channels=False))
 
     def get_config(self):
         return {

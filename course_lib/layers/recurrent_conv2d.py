@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from course_lib import checks
+from course_lib import validation
 from course_lib.layers.local_response_normalization import LocalResponseNormalization
 
 
@@ -117,12 +117,12 @@ class RecurrentConv2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = checks.integer("filters", filters, minimum=1)
-        self.kernel_size = checks.pair("kernel_size", kernel_size, minimum=1, odd=True)
-        self.iterations = checks.integer("iterations", iterations, minimum=0)
+        self.filters = validation.integer("filters", filters, minimum=1)
+        self.kernel_size = validation.pair("kernel_size", kernel_size, minimum=1, odd=True)
+        self.iterations = validation.integer("iterations", iterations, minimum=0)
         if recurrent_kernel_size is None:
             recurrent_kernel_size = self.kernel_size
-        self.recurrent_kernel_size = checks.pair(
+        self.recurrent_kernel_size = validation.pair(
             "recurrent_kernel_size", recurrent_kernel_size, minimum=1, odd=True
         )
         self.activation = keras.activations.get(activation)
@@ -152,7 +152,7 @@ class RecurrentConv2D(keras.layers.Layer):
     lrn_alpha_mode = property(lambda self: getattr(self.lrn, "alpha_mode", None))
 
     def build(self, input_shape):
-        shape = checks.rank4(self, input_shape, need_channels=True)
+        shape = validation.rank4(self, input_shape, need_channels=True)
         in_channels = shape[-1]
         self.kernel = self.add_weight(
             name="kernel",
@@ -204,7 +204,7 @@ class RecurrentConv2D(keras.layers.Layer):
         return state
 
     def compute_output_shape(self, input_shape):
-        shape = checks.rank4(self, input_shape, need_channels=False)
+        shape = validation.rank4(self, input_shape, need_channels=False)
         return (*shape[:-1], self.filters)
 
     def get_config(self):

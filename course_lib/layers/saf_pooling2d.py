@@ -2,7 +2,7 @@
 
 
 import keras
-from course_lib import checks
+from course_lib import validation
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
@@ -60,15 +60,15 @@ class SAFPooling2D(keras.layers.Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", rate=0.5, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = checks.pair("pool_size", pool_size, minimum=1)
-        self.strides = checks.pair(
+        self.pool_size = validation.pair("pool_size", pool_size, minimum=1)
+        self.strides = validation.pair(
             "strides", self.pool_size if strides is None else strides, minimum=1
         )
         if isinstance(padding, str):
             padding = padding.lower()
-        self.padding = checks.one_of("padding", padding, ("same", "valid"))
-        self.rate = checks.dropout_rate("rate", rate)
-        self.seed = checks.integer("seed", seed, allow_none=True)
+        self.padding = validation.one_of("padding", padding, ("same", "valid"))
+        self.rate = validation.dropout_rate("rate", rate)
+        self.seed = validation.integer("seed", seed, allow_none=True)
         if self.rate > 0:
             self.seed_generator = keras.random.SeedGenerator(self.seed)
         # "Max pooling, then dropout": the pooling is Keras' own layer, shapes included.
@@ -88,7 +88,7 @@ class SAFPooling2D(keras.layers.Layer):
         return outputs
 
     def compute_output_shape(self, input_shape):
-        _, height, width, _ = checks.rank4(self, input_shape, need_channels=False)
+        _, height, width, _ = validation.rank4(self, input_shape, need_channels=False)
         if self.padding == "valid":
             for axis, length in enumerate((height, width)):
                 if length is not None and length < self.pool_size[axis]:

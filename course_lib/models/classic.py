@@ -38,7 +38,7 @@ import keras
 
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.checks import dropout_rate, ints, positive_int
+from course_lib.validation import dropout_rate, ints, positive_int
 from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["lenet5", "alexnet", "nin", "highway_block", "highway_cifar"]

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import keras
 import numpy as np
 
-from course_lib.checks import positive_int
+from course_lib.validation import positive_int
 
 __all__ = ["to_fully_convolutional", "dense_scores"]
 

@@ -47,7 +47,7 @@ import keras
 
 from course_lib.layers import LRN, RecurrentConv2D
 from course_lib.models import registry
-from course_lib.checks import boolean, dropout_rate, ints, one_of, positive_int
+from course_lib.validation import boolean, dropout_rate, ints, one_of, positive_int
 from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["WIDTHS", "param_net", "param_groups", "lrn_window"]

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import keras
 
-from course_lib import checks
+from course_lib import validation
 from course_lib.core import Registry
 
 __all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec", "check_core", "scaled",
@@ -128,7 +128,7 @@ def build(
 
 
 # The builders' convention: every builder checks its core arguments with check_core, scales
-# the source's widths with scaled and ends with finish (its own arguments: course_lib.checks).
+# the source's widths with scaled and ends with finish (its own arguments: course_lib.validation).
 def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activation=None, *,
                min_side: int = 1, why: str = "") -> tuple[tuple, float]:
     """Check the arguments every builder takes; return ``(input_shape, width_multiplier)``.
@@ -136,7 +136,7 @@ def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activa
     Args:
         num_classes: a positive integer.
         input_shape: ``(height, width, channels)``; height and width may be ``None``.
-        width_multiplier: a finite number > 0 (:func:`course_lib.checks.width_multiplier`).
+        width_multiplier: a finite number > 0 (:func:`course_lib.validation.width_multiplier`).
         classifier_activation: ``None`` (logits) or a Keras activation (name or callable).
         min_side: the smallest height and width the network accepts.
         why: the reason for ``min_side``, quoted in the message (e.g. "for 5 2x2 pools").
@@ -144,11 +144,11 @@ def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activa
     Raises:
         ValueError: the first argument out of range, named, with what is accepted.
     """
-    checks.positive_int("num_classes", num_classes)
+    validation.positive_int("num_classes", num_classes)
     shape = input_shape
     ok = (not isinstance(shape, (str, bytes)) and isinstance(shape, Sequence) and len(shape) == 3
-          and checks.is_int(shape[2]) and shape[2] >= 1
-          and all(d is None or (checks.is_int(d) and d >= min_side) for d in shape[:2]))
+          and validation.is_int(shape[2]) and shape[2] >= 1
+          and all(d is None or (validation.is_int(d) and d >= min_side) for d in shape[:2]))
     if not ok:
         need = f"height and width >= {min_side}{' ' + why if why else ''}" if min_side > 1 else (
             "positive integers")
@@ -156,7 +156,7 @@ def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activa
             f"`input_shape` must be (height, width, channels) with {need}, e.g. (32, 32, 3). "
             f"Received: input_shape={input_shape!r}"
         )
-    checks.width_multiplier(width_multiplier)
+    validation.width_multiplier(width_multiplier)
     if classifier_activation is not None:
         try:
             keras.activations.get(classifier_activation)

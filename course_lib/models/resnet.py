@@ -28,7 +28,7 @@ from __future__ import annotations
 import keras
 
 from course_lib.models import registry
-from course_lib.checks import in_open_interval, is_int, non_negative, one_of, positive_int
+from course_lib.validation import in_open_interval, is_int, non_negative, one_of, positive_int
 from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["ZeroPadShortcut", "resnet_cifar"]

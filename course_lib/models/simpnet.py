@@ -30,7 +30,7 @@ import keras
 
 from course_lib.layers import SAFPooling2D
 from course_lib.models import registry
-from course_lib.checks import (boolean, dropout_rate, in_open_interval, integer, is_int, one_of,
+from course_lib.validation import (boolean, dropout_rate, in_open_interval, integer, is_int, one_of,
                                positive_int)
 from course_lib.models.registry import check_core, finish, scaled
 from course_lib.models.simpnet_archs import ARCHS, parse_widths

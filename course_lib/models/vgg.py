@@ -42,7 +42,7 @@ import keras
 from course_lib.core import Registry, normalize_key
 from course_lib.layers import LRN
 from course_lib.models import registry
-from course_lib.checks import boolean, dropout_rate, positive_int
+from course_lib.validation import boolean, dropout_rate, positive_int
 from course_lib.models.registry import check_core, finish, scaled
 
 __all__ = ["VGG_CONFIGS", "CIFAR_SCALE", "CIFAR_FC_UNITS", "vgg", "vgg_cifar"]

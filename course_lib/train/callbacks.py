@@ -26,7 +26,7 @@ from typing import Any
 
 import keras
 
-from course_lib.checks import non_negative_int
+from course_lib.validation import non_negative_int
 from course_lib.core import atomic_write, write_json_atomic
 
 __all__ = ["EpochHistory", "EpochReseed", "LiveCurves", "ResumableBackup", "history_entry",

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from course_lib import checks
-from course_lib.checks import non_negative_int, positive_int, width_multiplier
+from course_lib import validation
+from course_lib.validation import non_negative_int, positive_int, width_multiplier
 from course_lib.core import Registry
 
 __all__ = [
@@ -189,10 +189,10 @@ class OptimizerConfig:
     nesterov: bool = False
 
     def __post_init__(self):
-        checks.one_of("name", self.name, OPTIMIZERS)
-        checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        checks.number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        checks.non_negative("weight_decay", self.weight_decay)
+        validation.one_of("name", self.name, OPTIMIZERS)
+        validation.number("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        validation.number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        validation.non_negative("weight_decay", self.weight_decay)
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ class ScheduleConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "boundaries", tuple(float(b) for b in self.boundaries))
-        checks.one_of("kind", self.kind, SCHEDULE_KINDS)
+        validation.one_of("kind", self.kind, SCHEDULE_KINDS)
         b = self.boundaries
         if self.kind == "step" and (
             not b or any(not 0 < x < 1 for x in b) or list(b) != sorted(set(b))
@@ -227,9 +227,9 @@ class ScheduleConfig:
                 "`boundaries` must be increasing fractions in (0, 1) for a step schedule. "
                 f"Received: boundaries={b!r}"
             )
-        checks.number("factor", self.factor, low=0.0, high=1.0, low_open=True)
+        validation.number("factor", self.factor, low=0.0, high=1.0, low_open=True)
         for name in ("final_fraction", "warmup_fraction"):
-            checks.number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
+            validation.number(name, getattr(self, name), low=0.0, high=1.0, high_open=True)
         if self.warmup_fraction and self.kind != "cosine":
             raise ValueError(
                 "`warmup_fraction` applies to the cosine schedule only. "
@@ -286,7 +286,7 @@ class EvalConfig:
             raise ValueError(f"`modes` must be a non-empty subset of {EVAL_MODES}. "
                              f"Received: modes={self.modes!r}")
         positive_int("crop_padding", self.crop_padding)
-        checks.ints("dense_scales", self.dense_scales)
+        validation.ints("dense_scales", self.dense_scales)
 
 
 @dataclass(frozen=True)
@@ -460,7 +460,7 @@ class Budget:
         batch_size: cap on the batch size; ``None`` keeps the experiment's.
         width_multiplier: channel-width multiplier passed to every model's builder (on top
             of a model run's own ``width_multiplier``); 1.0 keeps the architecture. Any
-            finite number > 0, the builders' rule (:func:`course_lib.checks.width_multiplier`). Every run
+            finite number > 0, the builders' rule (:func:`course_lib.validation.width_multiplier`). Every run
             records what was applied, so a shrunk model is never reported as the source's.
         description: one line for ``--help``.
         learning_rate: initial learning rate for this budget; ``None`` keeps the experiment's.
@@ -502,10 +502,10 @@ class Budget:
         positive_int("test_limit", self.test_limit, allow_none=True)
         positive_int("batch_size", self.batch_size, allow_none=True)
         positive_int("seeds", self.seeds)
-        width_multiplier(self.width_multiplier)  # the kit's one width rule (course_lib.checks)
-        checks.one_of("augment", self.augment, (None, True, False))
+        width_multiplier(self.width_multiplier)  # the kit's one width rule (course_lib.validation)
+        validation.one_of("augment", self.augment, (None, True, False))
         if self.learning_rate is not None:
-            checks.number("learning_rate", self.learning_rate, low=0.0, low_open=True)
+            validation.number("learning_rate", self.learning_rate, low=0.0, low_open=True)
         if self.schedule is not None and not isinstance(self.schedule, ScheduleConfig):
             raise ValueError(
                 "`schedule` must be a ScheduleConfig or None. "

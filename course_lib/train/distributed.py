@@ -31,7 +31,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from course_lib.checks import is_int
+from course_lib.validation import is_int
 
 __all__ = ["Cluster", "MultiWorkerUnsupportedError", "TFConfigError", "cluster_from_env",
            "check_supported", "configure", "fit", "barrier", "local_copy", "LIMITS",

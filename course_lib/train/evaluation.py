@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib import checks
+from course_lib import validation
 
 __all__ = ["evaluate_modes", "collect_arrays", "crop_views", "verify_record",
            "RecordMismatchError"]
@@ -219,8 +219,8 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6,
         path = record
         record = results_lib.load_record(path)
         record["_path"] = str(path)
-    checks.non_negative("tolerance_pct", tolerance_pct)
-    checks.boolean("headline_only", headline_only)
+    validation.non_negative("tolerance_pct", tolerance_pct)
+    validation.boolean("headline_only", headline_only)
     try:
         settings = record["fingerprint"]["settings"]
         evaluation = record["fingerprint"]["evaluation"]

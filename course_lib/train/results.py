@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 from typing import Iterable
 
-from course_lib.checks import is_int
+from course_lib.validation import is_int
 from course_lib.core import write_json_atomic  # re-exported: records are written with it
 from course_lib.places import DRIVE_RESULTS, RESULTS_ENV, results_dir  # re-exported
 
@@ -200,7 +200,7 @@ def make_record(run, *, data, built, trained, scores, correct, device, versions)
         run: the runner's resolved run (``experiment``, ``settings``, ``fingerprint``,
             ``base_fingerprint``, ``source`` -- the ``init_from`` record or None).
         data: the run's ``RunData``.
-        built: the build step's facts: ``params``, ``kwargs``, ``width_change``, ``decayed``,
+        built: the build step's facts: ``params``, ``kwargs``, ``width_change``, ``decayed`` (paths),
             ``copied``, ``from_logits``, ``model_source``.
         trained: ``history``, ``start_epoch``, ``setup_seconds``, ``eval_seconds``.
         scores: ``{mode: {...}}`` of ``evaluate_modes``; the first mode is the headline.
@@ -256,8 +256,9 @@ def make_record(run, *, data, built, trained, scores, correct, device, versions)
             "augmentation": ("zero-pad 4, random crop" + (", random flip" if info.flip else "")
                              if settings.augment else "none"),
             "weight_decay_mode": (f"coupled L2 (wd/2 * ||w||^2 in the loss) on "
-                                  f"{built['decayed']} kernels; biases and normalisation "
+                                  f"{len(built['decayed'])} kernels; biases and normalisation "
                                   "parameters excluded"),
+            "weight_decay_variables": list(built["decayed"]),
             "loss_from_logits": built["from_logits"], "notes": exp.notes,
         },
         "fingerprint": run.fingerprint, "device": device, "versions": versions,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from course_lib.checks import ints
+from course_lib.validation import ints
 from course_lib.train import engines
 from course_lib.train import results as results_lib
 from course_lib.train.config import Budget, Experiment, FrozenMapping, RunSettings, resolve
@@ -34,6 +34,7 @@ from course_lib.train.experiments import get_experiment
 
 __all__ = [
     "run_model", "run_experiment", "fingerprint", "grid", "parse_shard", "plan", "Run",
+    "apply_weight_decay",
     "MultiWorkerUnsupportedError", "DEFAULT_RESULTS_DIR",
 ]
 
@@ -141,19 +142,30 @@ def _model_kwargs(overrides: dict, multiplier: float) -> tuple[dict, dict]:
                     "to": kwargs["width_multiplier"]}
 
 
-def _apply_weight_decay(model, weight_decay: float) -> int:
-    """Coupled L2 decay: ``wd/2 * ||w||^2`` in the loss for every kernel without a regulariser."""
+def apply_weight_decay(model, weight_decay: float) -> list[str]:
+    """Coupled L2 decay: ``wd/2 * ||w||^2`` in the loss for every kernel without a regulariser.
+
+    Kernels are the trainable weights of rank >= 2 (dense, convolution and recurrent kernels);
+    biases and batch-normalisation parameters (rank 1) are left alone, as the sources train.
+
+    Returns:
+        The paths of the decayed variables (``"conv1/kernel"``, ...), which the record keeps.
+
+    Example:
+    >>> names = apply_weight_decay(model, 5e-4)  # doctest: +SKIP
+    >>> float(sum(model.losses))  # = 5e-4 / 2 * the kernels' squared norms   # doctest: +SKIP
+    """
     import keras
 
     if weight_decay <= 0:
-        return 0
+        return []
     regularizer = keras.regularizers.L2(weight_decay / 2.0)
-    count = 0
+    decayed = []
     for variable in model.trainable_variables:
         if len(variable.shape) >= 2 and variable.regularizer is None:
             variable.regularizer = regularizer
-            count += 1
-    return count
+            decayed.append(variable.path)
+    return decayed
 
 
 def _learning_rate(settings: RunSettings, total_steps: int):
@@ -377,7 +389,7 @@ def _build(run: Run, data, acc) -> tuple:
                         classifier_activation=CLASSIFIER_ACTIVATION, **kwargs)
         if acc.mixed_precision != "float32":
             net = _float32_outputs(net)
-        decayed = _apply_weight_decay(net, settings.optimizer.weight_decay)
+        decayed = apply_weight_decay(net, settings.optimizer.weight_decay)
         optimizer = keras.optimizers.SGD(
             learning_rate=_learning_rate(settings, data.steps_per_epoch * settings.epochs),
             momentum=settings.optimizer.momentum, nesterov=settings.optimizer.nesterov)
