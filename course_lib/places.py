@@ -3,7 +3,8 @@
 
 * :func:`on_colab` -- running inside Google Colab;
 * :data:`DRIVE_MOUNT` -- where Colab mounts Google Drive;
-* :func:`results_dir` -- the results folder (records and resume backups), decided here once.
+* :func:`results_dir` -- the results folder (records and resume backups), decided here once;
+* :func:`system_data_hidden` -- ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``: play a fresh offline clone.
 
 Nothing here imports the rest of the kit.
 """
@@ -14,7 +15,17 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["DRIVE_MOUNT", "DRIVE_RESULTS", "RESULTS_ENV", "on_colab", "results_dir"]
+__all__ = ["DRIVE_MOUNT", "DRIVE_RESULTS", "HIDE_ENV_VAR", "RESULTS_ENV", "on_colab",
+           "results_dir", "system_data_hidden"]
+
+#: Set to 1 to hide every dataset outside the repository and the data directory and disable
+#: downloads (:mod:`course_lib.data.paths`): what a fresh clone offline sees.
+HIDE_ENV_VAR = "COURSE_LIB_HIDE_SYSTEM_DATA"
+
+
+def system_data_hidden() -> bool:
+    """True when ``$COURSE_LIB_HIDE_SYSTEM_DATA`` is ``1``/``true``/``yes``."""
+    return os.environ.get(HIDE_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
 
 #: Where Colab mounts Google Drive (``google.colab.drive.mount``).
 DRIVE_MOUNT = "/content/drive"

@@ -43,7 +43,7 @@ def _optional_checks() -> dict[str, str]:
     offline machine that has only the files shipped in ``data/``), so the tests of the full
     60,000-image set are optional there.
     """
-    from course_lib.data.paths import system_data_hidden
+    from course_lib.places import system_data_hidden  # (not course_lib.data: no TensorFlow)
 
     declared = {n.strip().lower(): "COURSE_OPTIONAL_CHECKS"
                 for n in os.environ.get("COURSE_OPTIONAL_CHECKS", "").split(",")}

@@ -12,22 +12,17 @@ import os
 from pathlib import Path
 
 from course_lib.core import repo_root
+from course_lib.places import HIDE_ENV_VAR, system_data_hidden
 
 __all__ = ["ENV_VAR", "HIDE_ENV_VAR", "data_dir", "resolve_data_dir", "tfds_default_dir",
            "keras_datasets_dir", "system_data_hidden", "shipped_root"]
 
 ENV_VAR = "COURSE_LIB_DATA_DIR"
-HIDE_ENV_VAR = "COURSE_LIB_HIDE_SYSTEM_DATA"
 
 
 def _env_path(var: str) -> Path | None:
     value = os.environ.get(var, "").strip()
     return Path(value).expanduser() if value else None
-
-
-def system_data_hidden() -> bool:
-    """True when ``$COURSE_LIB_HIDE_SYSTEM_DATA`` is ``1``/``true``/``yes``."""
-    return os.environ.get(HIDE_ENV_VAR, "").strip().lower() in ("1", "true", "yes")
 
 
 def shipped_root() -> Path:
