@@ -25,9 +25,8 @@ equally good give two seed ranges that do not overlap one time in three.
 
 The paragraph above is :data:`METHOD` (and :func:`method_paragraph`), so a notebook can print
 it. :func:`compare_models` returns a frozen :class:`Verdict`; ``str(v)`` is a one-line summary.
-:func:`t_quantile` and :func:`t_interval` are the Student-t pieces, computed here from the
-regularised incomplete beta function (no SciPy needed). :func:`decode_correct` reads the
-per-image correctness a run record stores under ``"test_correct"``
+:func:`t_quantile` and :func:`t_interval` are the Student-t pieces (``scipy.stats.t``).
+:func:`decode_correct` reads the per-image correctness a run record stores under ``"test_correct"``
 (``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``).
 :func:`simulate_equal_models` shows, on synthetic runs of two equally good models, how often
 the old rule ("the seed ranges do not overlap") and the verdict call them different.
@@ -45,6 +44,7 @@ import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import stats
 
 __all__ = [
     "METHOD",
@@ -108,49 +108,8 @@ def method_paragraph() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Student's t from the regularised incomplete beta function
+# Student's t (scipy.stats.t)
 # ---------------------------------------------------------------------------------------------
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz's method)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-15:
-            return h
-    raise ArithmeticError(f"incomplete beta did not converge for a={a}, b={b}, x={x}")
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))
-    front = math.exp(log_front)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
-
-
 def _check_df(df, caller: str) -> float:
     try:
         df = float(df)
@@ -163,44 +122,20 @@ def _check_df(df, caller: str) -> float:
 
 
 def t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for Student's t distribution with ``df`` degrees of freedom.
-
-    Args:
-        t: the point.
-        df: degrees of freedom, > 0 (need not be an integer; ``math.inf`` gives the normal).
-
-    Returns:
-        The cumulative probability.
-
-    Example:
+    """P(T <= t) for Student's t with ``df`` > 0 degrees of freedom (``math.inf``: the normal).
 
     >>> round(t_cdf(0.0, 3), 12), round(t_cdf(1.0, 1), 12)  # Cauchy: 1/2 + atan(1)/pi
     (0.5, 0.75)
     """
     df = _check_df(df, "t_cdf")
-    t = float(t)
-    if math.isinf(df):
-        return 0.5 * math.erfc(-t / math.sqrt(2.0))
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
-    return 1.0 - tail if t > 0 else tail
+    return float(stats.norm.cdf(float(t)) if math.isinf(df) else stats.t.cdf(float(t), df))
 
 
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t distribution (the inverse of :func:`t_cdf`).
-
-    Found by Newton's method on :func:`t_cdf`, safeguarded by bisection, to about 1e-12.
-
-    Args:
-        p: probability, strictly between 0 and 1.
-        df: degrees of freedom, > 0 (``math.inf`` gives the normal quantile).
-
-    Returns:
-        ``t`` with ``t_cdf(t, df) == p``.
+    """The ``p`` quantile of Student's t (the inverse of :func:`t_cdf`).
 
     Raises:
         ValueError: ``p`` outside (0, 1) or ``df <= 0``.
-
-    Example:
 
     >>> round(t_quantile(0.975, 4), 6)  # the 95% two-sided value for 4 degrees of freedom
     2.776445
@@ -209,37 +144,7 @@ def t_quantile(p: float, df: float) -> float:
     if not 0.0 < p < 1.0:
         raise ValueError(f"t_quantile: p must be strictly between 0 and 1. Received: p={p}")
     df = _check_df(df, "t_quantile")
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    # Newton's method on t_cdf, kept inside a bracket [lo, hi] that bisection shrinks
-    lo, hi = 0.0, 1.0
-    while t_cdf(hi, df) < p:
-        lo, hi = hi, hi * 2.0
-        if hi > 1e300:
-            return math.inf
-    log_norm = (0.0 if math.isinf(df) else
-                math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi))
-    t = 0.5 * (lo + hi)
-    for _ in range(200):
-        f = t_cdf(t, df) - p
-        if f == 0.0:
-            return t
-        if f < 0:
-            lo = t
-        else:
-            hi = t
-        if math.isinf(df):
-            density = math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
-        else:
-            density = math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
-        step = t - f / density if density > 0 else lo - 1.0
-        t_next = step if lo < step < hi else 0.5 * (lo + hi)
-        if abs(t_next - t) <= 1e-13 * max(1.0, abs(t)):
-            return t_next
-        t = t_next
-    return t
+    return float(stats.norm.ppf(p) if math.isinf(df) else stats.t.ppf(p, df))
 
 
 def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
@@ -554,43 +459,12 @@ def compare_models(
     lo_name, hi_name = (name_b, name_a) if b_lower else (name_a, name_b)
     n_lo, n_hi = len(lo), len(hi)
     difference = float(lo.mean() - hi.mean())
-
     # (1) seeds: Welch
     var_lo = float(lo.var(ddof=1)) / n_lo if n_lo > 1 else float("nan")
     var_hi = float(hi.var(ddof=1)) / n_hi if n_hi > 1 else float("nan")
-
     # (2) the test set
-    if correct_a is not None:
-        ca = _correctness(correct_a, a, "correct_a")
-        cb = _correctness(correct_b, b, "correct_b")
-        if ca.shape[1] != cb.shape[1]:
-            raise ValueError(f"compare_models: both models must score the same test images. "
-                             f"Received: {ca.shape[1]} images for {name_a}, {cb.shape[1]} "
-                             f"for {name_b}")
-        if n_test is not None and n_test != ca.shape[1]:
-            raise ValueError(f"compare_models: n_test={n_test} but the per-image correctness "
-                             f"covers {ca.shape[1]} images. Received: n_test={n_test}")
-        n_test = ca.shape[1]
-        wrong_lo, wrong_hi = (1.0 - cb.mean(0), 1.0 - ca.mean(0)) if b_lower else \
-            (1.0 - ca.mean(0), 1.0 - cb.mean(0))
-        per_image = 100.0 * (wrong_lo - wrong_hi)  # points, one per image
-        var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
-        paired = True
-        test_words = f"paired {split}-set sampling"
-        note = ""
-    else:
-        if n_test is None:
-            raise ValueError("compare_models: without per-image correctness (correct_a, correct_b) "
-                             "the test-set part needs the number of test images. "
-                             "Received: n_test=None")
-        p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
-        var_test = 1e4 * float(p_lo * (1 - p_lo) + p_hi * (1 - p_hi)) / n_test
-        paired = False
-        test_words = f"binomial {split}-set sampling, unpaired: conservative"
-        note = (f"no per-image results in the runs: the {split}-set part treats the two "
-                "models' errors as independent binomial proportions, which overstates it (the "
-                "paired value is smaller), so the interval is conservative (wide)")
-
+    var_test, n_test, paired, test_words, note = _test_set_part(
+        a, b, lo, hi, b_lower, correct_a, correct_b, n_test, name_a, name_b, split)
     method = f"Welch t over {n_lo}+{n_hi} seeds + {test_words}, {n_test:,} images"
     if n_lo < 2 or n_hi < 2:
         se_seeds, df = float("nan"), float("nan")
@@ -603,25 +477,51 @@ def compare_models(
         half = t_quantile(0.5 + level / 2.0, df) * math.sqrt(total)
         se_seeds = math.sqrt(var_lo + var_hi)
         ci_low, ci_high = difference - half, difference + half
-    se_test = math.sqrt(var_test)
 
     if n_lo < MIN_SEEDS or n_hi < MIN_SEEDS:
         word = "inconclusive (too few seeds)"
         few = (f"{min(n_lo, n_hi)} seed(s) on one side: at least {MIN_SEEDS} per model are "
                f"needed for a verdict")
         note = f"{few}; {note}" if note else few
-    elif ci_high < 0:
-        word = "supports"
-    elif ci_low > 0:
-        word = "contradicts"
     else:
-        word = "inconclusive"
+        word = "supports" if ci_high < 0 else "contradicts" if ci_low > 0 else "inconclusive"
     return Verdict(
         claim=f"{lo_name} < {hi_name}", lower=lo_name, higher=hi_name, word=word,
         difference=difference, ci_low=ci_low, ci_high=ci_high, level=level, method=method,
         n_lower=n_lo, n_higher=n_hi, mean_lower=float(lo.mean()), mean_higher=float(hi.mean()),
-        se_seeds=se_seeds, se_test_set=se_test, df=df, n_test=n_test, paired=paired, note=note,
+        se_seeds=se_seeds, se_test_set=math.sqrt(var_test), df=df, n_test=n_test,
+        paired=paired, note=note,
     )
+
+
+def _test_set_part(a, b, lo, hi, b_lower, correct_a, correct_b, n_test, name_a, name_b, split):
+    """The test-set variance of the difference: ``(var, n_test, paired, words, note)``."""
+    if correct_a is None:
+        if n_test is None:
+            raise ValueError("compare_models: without per-image correctness (correct_a, correct_b) "
+                             "the test-set part needs the number of test images. "
+                             "Received: n_test=None")
+        p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
+        var_test = 1e4 * float(p_lo * (1 - p_lo) + p_hi * (1 - p_hi)) / n_test
+        note = (f"no per-image results in the runs: the {split}-set part treats the two "
+                "models' errors as independent binomial proportions, which overstates it (the "
+                "paired value is smaller), so the interval is conservative (wide)")
+        return (var_test, n_test, False,
+                f"binomial {split}-set sampling, unpaired: conservative", note)
+    ca = _correctness(correct_a, a, "correct_a")
+    cb = _correctness(correct_b, b, "correct_b")
+    if ca.shape[1] != cb.shape[1]:
+        raise ValueError(f"compare_models: both models must score the same test images. "
+                         f"Received: {ca.shape[1]} images for {name_a}, {cb.shape[1]} "
+                         f"for {name_b}")
+    if n_test is not None and n_test != ca.shape[1]:
+        raise ValueError(f"compare_models: n_test={n_test} but the per-image correctness "
+                         f"covers {ca.shape[1]} images. Received: n_test={n_test}")
+    n_test = ca.shape[1]
+    wrong_a, wrong_b = 1.0 - ca.mean(0), 1.0 - cb.mean(0)
+    per_image = 100.0 * ((wrong_b - wrong_a) if b_lower else (wrong_a - wrong_b))  # points
+    var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
+    return var_test, n_test, True, f"paired {split}-set sampling", ""
 
 
 def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 13.0,
