@@ -171,13 +171,25 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (p_run, p_report):
         p.add_argument("experiment", metavar="EXPERIMENT", type=_experiment,
                        choices=experiment_names(), help="one of: %(choices)s (see `list`)")
+    _add_run_arguments(p_run, BUDGET_NAMES)
+    _add_report_arguments(p_report, BUDGET_NAMES)
+    commands = {"list": p_list, "run": p_run, "report": p_report,
+                **_add_grading_commands(command)}
+    for p in commands.values():
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="show TensorFlow's and absl's C++ log lines (hidden by default)")
+    parser.commands = commands
+    return parser
+
+
+def _add_run_arguments(p_run, budget_names) -> None:
     p_run.add_argument("--models", nargs="+", metavar="MODEL",
                        help="only these models of the experiment, e.g. --models CNN-A1 CNN-A3 "
                             "(default: all)")
     p_run.add_argument("--dataset", nargs="+", metavar="NAME",
                        help="dataset(s), e.g. fashion_mnist32 (offline) or cifar10 cifar100 "
                             "(default: the source's first dataset)")
-    p_run.add_argument("--budget", default="quick", choices=BUDGET_NAMES, type=_budget,
+    p_run.add_argument("--budget", default="quick", choices=budget_names, type=_budget,
                        help="how much to run: smoke (seconds, tests), quick (minutes on a CPU), "
                             "full (the source's schedule, for a GPU); default: quick")
     p_run.add_argument("--results-dir", default=None, metavar="DIR",
@@ -201,16 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--quiet", action="store_true",
                        help="one line per epoch instead of a progress bar")
 
+
+def _add_report_arguments(p_report, budget_names) -> None:
     p_report.add_argument("--results-dir", nargs="+", default=None, metavar="DIR",
                           help="folder(s) the records are in, e.g. one per machine (default: "
                                "$COURSE_RESULTS_DIR, else Google Drive on Colab once mounted, "
                                "else results); figures go to the first")
     p_report.add_argument("--dataset", metavar="NAME",
                           help="only records of this dataset, e.g. fashion_mnist32")
-    p_report.add_argument("--budget", choices=BUDGET_NAMES, type=_budget,
+    p_report.add_argument("--budget", choices=budget_names, type=_budget,
                           help="only records of this budget")
     p_report.add_argument("--no-figures", action="store_true", help="print the table only")
 
+
+def _add_grading_commands(command) -> dict:
     p_build = command("build", "regenerate student notebooks and autograder zips (otter assign)",
                       "Regenerate the student notebooks, public tests and autograder zips of "
                       "the assignments.", _GRADING_EPILOG)
@@ -250,14 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_release.add_argument("dest", metavar="DEST",
                            help="an empty folder (or a checkout of the student repository "
                                 "holding only .git)")
-
-    commands = {"list": p_list, "run": p_run, "report": p_report, "build": p_build,
-                "grade": p_grade, "release": p_release}
-    for p in commands.values():
-        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                       help="show TensorFlow's and absl's C++ log lines (hidden by default)")
-    parser.commands = commands
-    return parser
+    return {"build": p_build, "grade": p_grade, "release": p_release}
 
 
 def _one_line_warnings() -> None:

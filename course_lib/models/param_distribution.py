@@ -86,6 +86,53 @@ def _check_widths(widths) -> tuple[int, ...]:
     return ints("widths", widths, hint=hint)
 
 
+def _pool(x, idx, pool_padding):
+    return keras.layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{idx}")(x)
+
+
+def _lrn(x, channels, lrn, name):
+    size = lrn_window(channels) if lrn["size"] is None else lrn["size"]
+    return LRN(**{**lrn, "size": size}, name=name)(x)
+
+
+def _drop(x, idx, dropout):
+    return keras.layers.Dropout(dropout, name=f"drop{idx}")(x) if dropout > 0 else x
+
+
+def _conv(x, filters, size, name, kernel_initializer):
+    return keras.layers.Conv2D(filters, size, padding="same", activation="relu",
+                               kernel_initializer=kernel_initializer, name=name)(x)
+
+
+def _cnn_body(x, w, lrn, pool_padding, dropout, init, iterations):
+    """Fig. 1: conv1 -> pool -> LRN -> drop -> conv2, conv3 -> pool -> LRN -> drop -> conv4, conv5."""
+    x = _conv(x, w[0], 5, "conv1", init)
+    for stage, (a, b) in enumerate(((1, 2), (3, 4)), start=1):
+        x = _pool(x, stage, pool_padding)
+        x = _lrn(x, w[a - 1], lrn, f"lrn{stage}")
+        x = _drop(x, stage, dropout)
+        x = _conv(x, w[a], 3, f"conv{a + 1}", init)
+        x = _conv(x, w[b], 3, f"conv{b + 1}", init)
+    return x
+
+
+def _rcnn_body(x, w, lrn, pool_padding, dropout, init, iterations):
+    """Fig. 2: conv1 -> LRN -> pool -> drop -> rcl1, rcl2 -> pool -> drop -> rcl3, rcl4."""
+    x = _conv(x, w[0], 5, "conv1", init)
+    x = _lrn(x, w[0], lrn, "lrn1")
+    for stage in (1, 2):
+        x = _pool(x, stage, pool_padding)
+        x = _drop(x, stage, dropout)
+        for idx in (2 * stage - 1, 2 * stage):
+            size = lrn_window(w[idx]) if lrn["size"] is None else lrn["size"]
+            lrn_args = {f"lrn_{k}": v for k, v in {**lrn, "size": size}.items()}
+            x = RecurrentConv2D(
+                w[idx], kernel_size=3, iterations=iterations, activation="relu", use_lrn=True,
+                **lrn_args,
+                kernel_initializer=init, recurrent_initializer=init, name=f"rcl{idx}")(x)
+    return x
+
+
 def param_net(
     widths: Sequence[int],
     recurrent: bool = False,
@@ -105,34 +152,25 @@ def param_net(
     classifier_activation: str | None = "softmax",
     name: str | None = None,
 ) -> keras.Model:
-    """Build the seed-000 CNN (``recurrent=False``) or RCNN (``recurrent=True``).
+    """Build the seed-000 CNN (``recurrent=False``, Fig. 1) or RCNN (``recurrent=True``, Fig. 2).
 
     Args:
         widths: five channel counts ``(conv1, L2, L3, L4, L5)``; L2..L5 are ``conv2..conv5``
-            for the CNN and ``rcl1..rcl4`` for the RCNN.
-        recurrent: ``False`` for the CNN of Fig. 1, ``True`` for the RCNN of Fig. 2.
-        num_classes: number of classes of the ``fc`` softmax layer.
-        input_shape: ``(height, width, channels)``; the paper uses 32x32x3.
-        width_multiplier: scales the five ``widths`` (rounded, at least 1).
+            (CNN) or ``rcl1..rcl4`` (RCNN).
+        recurrent: CNN or RCNN.
+        num_classes, input_shape, width_multiplier: as every zoo builder (the paper: 32x32x3).
         iterations: RCL unrolling steps ``T`` (RCNN only; the paper uses 3).
-        dropout: rate of the dropout applied after each 3x3 pooling stage; 0 disables it.
+        dropout: rate after each 3x3 pooling stage; 0 disables it.
         pool_padding: ``"same"`` (cuda-convnet2 windows, 32 -> 16 -> 8) or ``"valid"``.
-        lrn_size: LRN window in channels; ``None`` uses :func:`lrn_window` of each layer's
-            channel count (Liang & Hu's ``K // 8 + 1``).
-        lrn_alpha: LRN scale ``alpha``.
-        lrn_beta: LRN exponent ``beta``.
-        lrn_k: LRN additive constant ``k``.
-        lrn_alpha_mode: ``"mean"`` (alpha divided by the window, cuda-convnet/Caffe) or
-            ``"sum"`` (alpha on the plain sum, AlexNet paper / TensorFlow).
-        kernel_initializer: initializer of every convolution kernel.
-        classifier_activation: activation of ``fc``; ``None`` returns logits.
-        name: model name; defaults to ``"CNN-<widths>"`` / ``"RCNN-<widths>"`` (the widths
-            as given, before ``width_multiplier``).
+        lrn_size: LRN window; ``None``: :func:`lrn_window` of each layer's channels.
+        lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the LRN constants (module docstring).
+        kernel_initializer: of every convolution kernel.
+        classifier_activation: of ``fc``; ``None`` returns logits.
+        name: default ``"CNN-<widths>"`` / ``"RCNN-<widths>"`` (widths as given).
 
     Returns:
-        An uncompiled ``keras.Model`` whose parameterised layers are named ``conv1``..``conv5``
-        (CNN) or ``conv1``, ``rcl1``..``rcl4`` (RCNN), and ``fc``; ``model.width_multiplier``
-        records the multiplier.
+        An uncompiled ``keras.Model`` with layers ``conv1``..``conv5`` (CNN) or ``conv1``,
+        ``rcl1``..``rcl4`` (RCNN), and ``fc``.
 
     Example:
 
@@ -149,73 +187,11 @@ def param_net(
     if lrn_size is not None:
         positive_int("lrn_size", lrn_size, hint="Pass None for each layer's lrn_window.")
 
-    def lrn_kwargs(channels: int) -> dict:
-        return dict(
-            size=lrn_window(channels) if lrn_size is None else lrn_size,
-            alpha=lrn_alpha,
-            beta=lrn_beta,
-            k=lrn_k,
-            alpha_mode=lrn_alpha_mode,
-        )
-
-    def pool(x, idx):
-        x = keras.layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{idx}")(x)
-        return x
-
-    def drop(x, idx):
-        if dropout > 0:
-            x = keras.layers.Dropout(dropout, name=f"drop{idx}")(x)
-        return x
-
-    def conv(x, filters, size, name):
-        return keras.layers.Conv2D(
-            filters, size, padding="same", activation="relu",
-            kernel_initializer=kernel_initializer, name=name,
-        )(x)
-
+    lrn = dict(size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode)
+    w = [scaled(w, width_multiplier) for w in widths]
     inputs = keras.Input(shape=input_shape, name="image")
-    w1, w2, w3, w4, w5 = (scaled(w, width_multiplier) for w in widths)
-    if not recurrent:
-        x = conv(inputs, w1, 5, "conv1")
-        x = pool(x, 1)
-        x = LRN(**lrn_kwargs(w1), name="lrn1")(x)
-        x = drop(x, 1)
-        x = conv(x, w2, 3, "conv2")
-        x = conv(x, w3, 3, "conv3")
-        x = pool(x, 2)
-        x = LRN(**lrn_kwargs(w3), name="lrn2")(x)
-        x = drop(x, 2)
-        x = conv(x, w4, 3, "conv4")
-        x = conv(x, w5, 3, "conv5")
-    else:
-        def rcl(x, filters, idx):
-            lk = lrn_kwargs(filters)
-            return RecurrentConv2D(
-                filters,
-                kernel_size=3,
-                iterations=iterations,
-                activation="relu",
-                use_lrn=True,
-                lrn_size=lk["size"],
-                lrn_alpha=lk["alpha"],
-                lrn_beta=lk["beta"],
-                lrn_k=lk["k"],
-                lrn_alpha_mode=lk["alpha_mode"],
-                kernel_initializer=kernel_initializer,
-                recurrent_initializer=kernel_initializer,
-                name=f"rcl{idx}",
-            )(x)
-
-        x = conv(inputs, w1, 5, "conv1")
-        x = LRN(**lrn_kwargs(w1), name="lrn1")(x)
-        x = pool(x, 1)
-        x = drop(x, 1)
-        x = rcl(x, w2, 1)
-        x = rcl(x, w3, 2)
-        x = pool(x, 2)
-        x = drop(x, 2)
-        x = rcl(x, w4, 3)
-        x = rcl(x, w5, 4)
+    body = _rcnn_body if recurrent else _cnn_body
+    x = body(inputs, w, lrn, pool_padding, dropout, kernel_initializer, iterations)
     x = keras.layers.GlobalMaxPooling2D(name="global_max_pool")(x)
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc")(x)
     if name is None:

@@ -94,6 +94,14 @@ class ZeroPadShortcut(keras.layers.Layer):
         return {**super().get_config(), "filters": self.filters, "strides": self.strides}
 
 
+def _check_depth(depth, block: str, per_block: int) -> None:
+    if not is_int(depth) or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0:
+        rule = "6n + 2 (20, 32, 44, 56, 110)" if block == "basic" else "9n + 2 (29, 38, 47, 56)"
+        raise ValueError(
+            f"`depth` must be {rule} for {block} blocks, n >= 1. Received: depth={depth!r}"
+        )
+
+
 def resnet_cifar(
     depth: int = 20,
     *,
@@ -120,15 +128,11 @@ def resnet_cifar(
             the shape changes); ``None`` gives ``"A"`` for basic and ``"B"`` for bottleneck.
             Ignored when ``residual=False``.
         base_width: filters of the first stage (16 in the paper); stages use x1, x2, x4.
-        num_classes: output classes.
-        input_shape: ``(height, width, channels)``.
-        width_multiplier: scales ``base_width`` (rounded, at least 1), hence every stage:
-            0.5 gives 8, 16, 32 filters.
+        num_classes, input_shape: as every zoo builder.
+        width_multiplier: scales ``base_width``, hence every stage (0.5: 8, 16, 32 filters).
         weight_decay: SGD-style weight decay on kernels (L2 coefficient ``weight_decay / 2``).
-        bn_momentum: BatchNormalization moving-average momentum. 0.9 is the Torch/Caffe
-            value He et al. trained with; Keras' default 0.99 leaves the moving statistics
-            near their initial values after the few hundred steps of a short budget, so
-            inference-mode (test) error stays near chance while training error falls.
+        bn_momentum: 0.9, He et al.'s Torch/Caffe value; Keras' 0.99 leaves the moving
+            statistics near their start after a short budget, so test error stays at chance.
         classifier_activation: activation of ``fc``; ``None`` for logits.
         name: model name; defaults to ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
 
@@ -143,13 +147,7 @@ def resnet_cifar(
     """
     one_of("block", block, ("basic", "bottleneck"))
     per_block = 2 if block == "basic" else 3
-    if (
-        not is_int(depth) or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0
-    ):
-        rule = "6n + 2 (20, 32, 44, 56, 110)" if block == "basic" else "9n + 2 (29, 38, 47, 56)"
-        raise ValueError(
-            f"`depth` must be {rule} for {block} blocks, n >= 1. Received: depth={depth!r}"
-        )
+    _check_depth(depth, block, per_block)
     n = (depth - 2) // (3 * per_block)
     if shortcut is None:
         shortcut = "A" if block == "basic" else "B"
@@ -200,13 +198,11 @@ def resnet_cifar(
             strides = 2 if (stage > 0 and i == 0) else 1
             x = unit(x, filters, strides, f"stage{stage + 1}_block{i + 1}")
     x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
-    outputs = keras.layers.Dense(
-        num_classes, activation=classifier_activation, kernel_regularizer=reg, name="fc"
-    )(x)
+    outputs = keras.layers.Dense(num_classes, activation=classifier_activation,
+                                 kernel_regularizer=reg, name="fc")(x)
     if name is None:
-        name = f"{'ResNet' if residual else 'Plain'}-{depth}"
-        if block == "bottleneck":
-            name += "-Bottleneck"
+        name = f"{'ResNet' if residual else 'Plain'}-{depth}" + (
+            "-Bottleneck" if block == "bottleneck" else "")
     return finish(inputs, outputs, name, width_multiplier)
 
 

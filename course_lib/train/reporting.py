@@ -539,6 +539,17 @@ def _shown_columns(table: pd.DataFrame) -> list[str]:
             + ["params (M)", "low (M)", "high (M)", "epochs", "wall (s)", "img/s"])
 
 
+def _paper_lines(paper: pd.DataFrame) -> list[str]:
+    """Where the paper columns come from (or that the source prints none)."""
+    if paper.empty:
+        return ["", "-- paper: the source prints no per-model numbers for this experiment"]
+    lines = ["", "-- paper columns: numbers as printed in the source, not ours "
+                 "(Report.paper has every row):"]
+    for (metric, source), rows in paper.groupby(["metric", "source"], sort=False):
+        lines.append(f"  {', '.join(sorted(set(rows['dataset'])))}: {metric} -- {source}")
+    return lines
+
+
 def report(
     experiment,
     *,
@@ -601,8 +612,7 @@ def report(
         lines.append(group[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         group_summary = summary[(summary["dataset"] == ds) & (summary["budget"] == bud)]
         if (group_summary["seeds"] > 1).any():
-            lines.append("")
-            lines.append("-- mean and spread over seeds (std: sample standard deviation)")
+            lines += ["", "-- mean and spread over seeds (std: sample standard deviation)"]
             lines.append(group_summary[["label", "seeds", "test mean %", "test std %",
                                         "test min %", "test max %", "train mean %"]].to_string(
                 index=False, float_format=lambda v: f"{v:.2f}"))
@@ -625,15 +635,7 @@ def report(
             folder = Path(folders[0]) / safe_name(exp.name) / "figures"
             figure_paths += _figures(exp, group, group_records, folder,
                                      f"{safe_name(ds)}__{safe_name(bud)}")
-    if not paper.empty:
-        lines.append("")
-        lines.append("-- paper columns: numbers as printed in the source, not ours "
-                     "(Report.paper has every row):")
-        for (metric, source), rows in paper.groupby(["metric", "source"], sort=False):
-            lines.append(f"  {', '.join(sorted(set(rows['dataset'])))}: {metric} -- {source}")
-    else:
-        lines.append("")
-        lines.append("-- paper: the source prints no per-model numbers for this experiment")
+    lines += _paper_lines(paper)
     if figure_paths:
         lines.append("")
         lines.append("figures: " + ", ".join(str(p) for p in figure_paths))
