@@ -126,28 +126,17 @@ def vgg(
     """Build a VGG network (Simonyan & Zisserman 2015, Table 1; seed 001 section 2.2).
 
     Args:
-        config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (an optional ``"VGG-"``
-            prefix is accepted) or a layer list in the format of :data:`VGG_CONFIGS`.
-        num_classes: units of the last FC layer (1000 for ImageNet).
-        input_shape: ``(height, width, channels)``; the paper uses 224x224x3. Height and
-            width must be at least ``2 ** (number of pools)``.
-        width_multiplier: multiplier on every conv's filter count and on ``fc_units``
-            (1.0 = the paper), each rounded, at least 1.
-        fc_units: width of FC1 and FC2 before ``width_multiplier`` (the paper: 4096).
-        dropout: dropout rate after FC1 and FC2 (the paper: 0.5); 0 removes the layers.
-        batch_norm: insert BatchNormalization after every conv (not in the paper; useful
-            for training the deep configurations from scratch at small scale).
-        lrn_size: LRN window of the ``"LRN"`` entries (A-LRN).
-        lrn_alpha: LRN scale.
-        lrn_beta: LRN exponent.
-        lrn_k: LRN additive constant.
-        lrn_alpha_mode: ``"sum"`` (AlexNet paper) or ``"mean"`` (Caffe/PyTorch).
-        kernel_initializer: initializer of conv and FC kernels.
-        classifier_activation: activation of ``predictions``; ``None`` returns logits.
-        name: model name; defaults to ``"VGG-<config>"``.
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+        config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (``"VGG-"`` prefix
+            accepted) or a layer list as in :data:`VGG_CONFIGS`.
+        num_classes, input_shape: 1000, 224x224x3 in the paper; the input needs at least
+            ``2 ** pools`` pixels a side.
+        width_multiplier: on every conv's filters and on ``fc_units``.
+        fc_units: FC1 and FC2 width (the paper: 4096).
+        dropout: after FC1 and FC2 (0.5); 0 removes the layers.
+        batch_norm: BN after every conv (not in the paper; helps deep configurations at small
+            scale).
+        lrn_size, lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the ``"LRN"`` entries (A-LRN).
+        kernel_initializer, classifier_activation, name: default name ``"VGG-<config>"``.
 
     Example:
 
@@ -175,20 +164,9 @@ def vgg_cifar(
 ) -> keras.Model:
     """A VGG configuration at CIFAR scale (course scale-down of seed 001, not the paper).
 
-    Same layer pattern as :func:`vgg`, on 32x32 inputs (the five pools leave a
-    1x1x(128 * width_multiplier) map), with conv widths ``CIFAR_SCALE`` (0.25) times the
-    paper's and FC1/FC2 of ``fc_units`` (128 = 512 x 0.25), all times ``width_multiplier``.
-
-    Args:
-        config: as in :func:`vgg`.
-        num_classes: number of classes (10 for CIFAR-10).
-        input_shape: ``(height, width, channels)``, default 32x32x3.
-        width_multiplier: multiplier on top of the CIFAR widths (convs and ``fc_units``).
-        fc_units: FC1/FC2 width before ``width_multiplier``.
-        **kwargs: any other argument of :func:`vgg` (``dropout``, ``batch_norm``, ``name``...).
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+    Same layer pattern as :func:`vgg` on 32x32 inputs, conv widths ``CIFAR_SCALE`` (0.25) times the
+    paper's and FC1/FC2 of ``fc_units`` (128), all times ``width_multiplier``; other ``**kwargs`` go
+    to :func:`vgg`.
 
     Example:
 
