@@ -38,23 +38,8 @@ __all__ = ["ZeroPadShortcut", "resnet_cifar"]
 class ZeroPadShortcut(keras.layers.Layer):
     """Parameter-free ResNet shortcut (option A): strided subsampling + zero channels.
 
-    Takes every ``strides``-th pixel (``x[:, ::s, ::s, :]``) and appends zero-valued
-    channels up to ``filters`` -- the "identity shortcut with extra zero entries padded for
-    increasing dimensions" of He et al. 2016, section 3.3 (option A).
-
-    Args:
-        filters: output channels (>= input channels).
-        strides: spatial subsampling step (1 or more).
-        **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``...).
-
-    Call arguments:
-        inputs: a 4-D tensor ``(batch, height, width, channels)`` (channels last).
-
-    Input shape:
-        ``(batch, height, width, channels)``.
-
-    Output shape:
-        ``(batch, ceil(height / strides), ceil(width / strides), filters)``.
+    ``x[:, ::s, ::s, :]`` with zero channels appended up to ``filters``: He et al. 2016's
+    "identity shortcut with extra zero entries padded for increasing dimensions" (section 3.3).
 
     Example:
 
@@ -120,24 +105,15 @@ def resnet_cifar(
     """He et al.'s CIFAR ResNet (``residual=True``) or plain net (``residual=False``).
 
     Args:
-        depth: weight layers; ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...),
-            ``9n + 2`` for bottleneck blocks (29, 38, 47, 56...).
-        residual: add shortcuts (ResNet) or not (plain net).
-        block: ``"basic"`` (two 3x3 convs) or ``"bottleneck"`` (1x1, 3x3, 1x1 x4).
-        shortcut: ``"A"`` (zero-padding, parameter-free) or ``"B"`` (1x1 projections where
-            the shape changes); ``None`` gives ``"A"`` for basic and ``"B"`` for bottleneck.
-            Ignored when ``residual=False``.
-        base_width: filters of the first stage (16 in the paper); stages use x1, x2, x4.
-        num_classes, input_shape: as every zoo builder.
-        width_multiplier: scales ``base_width``, hence every stage (0.5: 8, 16, 32 filters).
-        weight_decay: SGD-style weight decay on kernels (L2 coefficient ``weight_decay / 2``).
+        depth: ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...), ``9n + 2`` for bottleneck
+            (29, 38, 47, 56...).
+        block: ``"basic"`` or ``"bottleneck"``.
+        shortcut: ``"A"`` or ``"B"``; ``None``: A for basic, B for bottleneck.
+        base_width: first-stage filters (16); stages use x1, x2, x4; ``width_multiplier`` scales it.
+        weight_decay: L2 coefficient ``weight_decay / 2`` on kernels.
         bn_momentum: 0.9, He et al.'s Torch/Caffe value; Keras' 0.99 leaves the moving
             statistics near their start after a short budget, so test error stays at chance.
-        classifier_activation: activation of ``fc``; ``None`` for logits.
-        name: model name; defaults to ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+        name: default ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
 
     Example:
 
