@@ -1,35 +1,10 @@
 """Is model B better than model A? A verdict with a 95% interval, from seeds and test images.
 
-How the verdict is computed. Each model was trained several times with different random seeds,
-and every run scored the same N test images. The number we judge is the difference d = mean
-error of the model claimed to be better minus mean error of the other one, in percentage
-points; a negative d points the way the claim says. Two kinds of chance move d. (1) Seeds:
-another seed gives another network and another error. The seeds' sample variances s_A^2 and
-s_B^2 give the seed part of the variance of d, s_A^2/n_A + s_B^2/n_B, as in Welch's t-test
-(which does not assume that both models vary equally). (2) The test set: the N images are one
-sample of all the images the models could meet. Both models scored the same images, so we
-compare them image by image (a paired method): for each image take the fraction of A's seeds
-that got it wrong and the fraction of B's seeds that got it wrong; the mean of their
-difference over the images is d again, and its variance over the images divided by N is the
-test-set part. (When the runs did not record which images they got wrong, each model's error
-is treated as an independent binomial proportion, p(1 - p)/N each: larger than the paired
-value, so the interval errs on the wide side, and the result says so.) The two parts are added
-and the 95% interval is d +- t * sqrt(seed part + test-set part), where t is the 97.5%
-quantile of Student's t distribution with the Welch-Satterthwaite degrees of freedom: with
-3 + 3 seeds t is about 2.8, not the 1.96 of a large sample, because six numbers estimate a
-variance poorly. The verdict is "supports" when the whole interval lies on the claimed side of
-zero, "contradicts" when it lies wholly on the other side, and "inconclusive" when it contains
-zero. With fewer than 3 seeds on either side the verdict is always "inconclusive (too few
-seeds)": with 2 seeds a variance rests on a single difference, and two models that are
-equally good give two seed ranges that do not overlap one time in three.
-
-The paragraph above is :data:`METHOD` (and :func:`method_paragraph`), so a notebook can print
-it. :func:`compare_models` returns a frozen :class:`Verdict`; ``str(v)`` is a one-line summary.
-:func:`t_quantile` and :func:`t_interval` are the Student-t pieces (``scipy.stats.t``).
-:func:`decode_correct` reads the per-image correctness a run record stores under ``"test_correct"``
-(``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``).
-:func:`simulate_equal_models` shows, on synthetic runs of two equally good models, how often
-the old rule ("the seed ranges do not overlap") and the verdict call them different.
+The paragraph above is :data:`METHOD` (and :func:`method_paragraph`; set from the constant,
+so it exists once and survives ``python -OO``). :func:`compare_models` returns a frozen
+:class:`Verdict`. :func:`t_quantile` and :func:`t_interval` are the Student-t pieces
+(``scipy.stats.t``). :func:`simulate_equal_models` shows how often the old rule ("the seed
+ranges do not overlap") and the verdict call two equally good models different.
 
 Reading: Dror et al., "The Hitchhiker's Guide to Testing Statistical Significance in NLP"
 (ACL 2018); Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks"
@@ -60,8 +35,7 @@ __all__ = [
     "t_quantile",
 ]
 
-#: The paragraph a student reads to follow how :func:`compare_models` decides (the module
-#: docstring's first paragraph, kept here as a string so that it survives ``python -OO``).
+#: The paragraph a student reads to follow how :func:`compare_models` decides.
 METHOD = (
     "How the verdict is computed. Each model was trained several times with different random "
     "seeds, and every run scored the same N test images. The number we judge is the "
@@ -88,6 +62,10 @@ METHOD = (
     "and two models that are equally good give two seed ranges that do not overlap one time "
     "in three."
 )
+
+if __doc__:  # None under python -OO
+    _summary, _rest = __doc__.split("\n\n", 1)
+    __doc__ = f"{_summary}\n\n{METHOD}\n\n{_rest}"
 
 #: Fewer seeds than this on either side: the verdict is "inconclusive (too few seeds)".
 MIN_SEEDS = 3
@@ -209,19 +187,13 @@ def _as_errors(values, name: str, caller: str) -> np.ndarray:
 
 
 def decode_correct(value) -> np.ndarray:
-    """Per-image correctness as a boolean array (True: the image was classified correctly).
+    """Per-image correctness as a 1-D ``bool`` array (True: classified correctly).
 
-    Args:
-        value: a run record's ``"test_correct"`` entry,
-            ``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``, or an
-            array-like of booleans / 0-1 numbers, one per test image.
-
-    Returns:
-        A 1-D ``bool`` array of length ``n``.
+    ``value``: a record's ``"test_correct"`` entry (``{"n", "packbits_b64"}``) or an array-like
+    of booleans / 0-1 numbers.
 
     Raises:
-        ValueError: the dict lacks a key, its bits are fewer than ``n``, or an array holds
-            values other than 0/1.
+        ValueError: a missing key, fewer bits than ``n``, or values other than 0/1.
 
     Example:
 
@@ -305,24 +277,17 @@ class Verdict:
     """The outcome of :func:`compare_models` (immutable).
 
     Attributes:
-        claim: the claim, with the names: ``"B < A"`` means B has the lower error.
-        lower, higher: the names of the model the claim says is better (lower error) and the
-            other one.
-        word: ``"supports"``, ``"contradicts"``, ``"inconclusive"`` or
-            ``"inconclusive (too few seeds)"``.
-        difference: mean error of ``lower`` minus mean error of ``higher``, in percentage
-            points (negative: the direction the claim says).
-        ci_low, ci_high: the confidence interval of ``difference`` (NaN with one seed).
-        level: the confidence level (0.95).
-        method: the method in a few words (the last part of ``str(v)``).
-        n_lower, n_higher: seeds of each model.
-        mean_lower, mean_higher: mean test error of each model, in percent.
-        se_seeds, se_test_set: the two parts of the standard error of ``difference``
-            (points); ``se`` is the root of the sum of their squares.
-        df: Welch-Satterthwaite degrees of freedom of the interval.
-        n_test: number of test images (None when unknown).
-        paired: True when per-image correctness gave the paired test-set part; False when
-            the conservative binomial approximation stood in for it.
+        claim: with the names: ``"B < A"`` means B has the lower error.
+        lower, higher: the model the claim says is better, and the other one.
+        word: one of :data:`VERDICT_WORDS`.
+        difference: mean error of ``lower`` minus that of ``higher``, in points (negative: the
+            claimed direction); ``ci_low``, ``ci_high`` its interval (NaN with one seed).
+        level, method: the confidence level and the method in a few words (end of ``str(v)``).
+        n_lower, n_higher, mean_lower, mean_higher: seeds and mean test error of each model.
+        se_seeds, se_test_set: the two parts of the standard error (``se`` combines them).
+        df: Welch-Satterthwaite degrees of freedom.
+        n_test: test images (None when unknown).
+        paired: True for the paired test-set part, False for the conservative binomial one.
         note: what the reader should know (the approximation used, too few seeds).
     """
 
@@ -392,38 +357,25 @@ def compare_models(
     level: float = 0.95,
     split: str = "test",
 ) -> Verdict:
-    """Judge a claimed ordering of two models from their per-seed test errors.
-
-    The method is :data:`METHOD`: the difference of the mean errors, with an interval that
-    adds the variance between seeds (Welch) and the variance from sampling the test set
-    (paired over images when ``correct_a``/``correct_b`` are given, otherwise independent
-    binomial variances, which is conservative); Student's t with Welch-Satterthwaite degrees
-    of freedom. Fewer than :data:`MIN_SEEDS` seeds on either side: always
-    ``"inconclusive (too few seeds)"``.
+    """Judge a claimed ordering of two models from their per-seed test errors (:data:`METHOD`).
 
     Args:
         errors_a, errors_b: test error of each seed of model A and of model B, in percent.
-        claim: which model the claim says has the lower error: ``"B < A"`` (the default),
-            ``"A < B"``, or the same with the names (``"CNN-A3 < CNN-A1"``); ``>`` also works.
-        correct_a, correct_b: optional per-image correctness of each seed's run on the shared
-            test set, in the order of the errors: boolean arrays, or record entries
-            ``{"n": ..., "packbits_b64": ...}`` (:func:`decode_correct`). Both or neither.
-            Each must agree with its error to 0.01 points.
-        n_test: number of test images; needed when the correctness is not given (the
-            binomial approximation), implied by it otherwise.
+        claim: ``"B < A"`` (the default), ``"A < B"``, or with the names (``"CNN-A3 < CNN-A1"``);
+            ``>`` also works.
+        correct_a, correct_b: optional per-image correctness of each seed's run, in the order of
+            the errors (bool arrays or record entries, :func:`decode_correct`); both or neither,
+            each agreeing with its error to 0.01 points.
+        n_test: test images; needed without the correctness (the binomial approximation).
         name_a, name_b: names printed in the result.
         level: confidence level of the interval.
-        split: which images the errors were measured on, ``"test"`` (the default) or
-            ``"train"``; only the wording of :attr:`Verdict.method` changes ("train-set
-            sampling"), and ``n_test`` is then the number of training images.
-
-    Returns:
-        A :class:`Verdict`.
+        split: ``"test"`` or ``"train"``: only the wording of :attr:`Verdict.method` changes
+            (``n_test`` is then the number of training images).
 
     Raises:
-        ValueError: errors outside [0, 100], an unreadable claim, only one of
-            ``correct_a``/``correct_b``, correctness that disagrees with the errors or with
-            ``n_test``, or neither correctness nor ``n_test``.
+        ValueError: errors outside [0, 100], an unreadable claim, only one of ``correct_a``/
+            ``correct_b``, correctness that disagrees with the errors or ``n_test``, or neither
+            correctness nor ``n_test``.
 
     Example:
 
@@ -528,28 +480,14 @@ def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 
                           seed_sd: float = 0.4, n_test: int = 10_000, rng=0) -> dict:
     """How often two equally good models are called different, by the old rule and the verdict.
 
-    Each draw makes two models with the same error ``error`` on the shared test set, and each
-    seed of each model adds its own normal noise of standard deviation ``seed_sd``. Only the
-    seeds vary (this isolates why a few seeds are not enough; the verdict's test-set part,
-    here the binomial one over ``n_test`` images, can only widen its interval). Nothing
-    separates the models but chance, so any verdict other than "inconclusive" is a false
-    one, and so is any pair of seed ranges that do not overlap.
-
-    Args:
-        seeds: seeds per model (>= 2).
-        draws: how many pairs of models to draw (>= 100).
-        error: the true error of both models, in percent.
-        seed_sd: standard deviation between seeds, in points.
-        n_test: test images.
-        rng: a seed or a ``numpy.random.Generator``.
+    Each draw makes two models with the same true ``error``; each seed adds normal noise of sd
+    ``seed_sd``. Only the seeds vary (the verdict's binomial test-set part over ``n_test`` images
+    can only widen its interval), so any verdict but "inconclusive" is false, and so is any pair
+    of seed ranges that do not overlap. ``rng``: a seed or a ``numpy.random.Generator``.
 
     Returns:
-        ``{"seeds", "draws", "old rule": fraction of draws whose seed ranges do not overlap,
-        "verdict": {word: fraction}}`` (the verdict with the binomial test-set part).
-
-    Raises:
-        ValueError: ``seeds < 2``, ``draws < 100``, ``error`` outside (0, 100) or a
-            non-positive ``seed_sd``/``n_test``.
+        ``{"seeds", "draws", "old rule": fraction of non-overlapping seed ranges,
+        "verdict": {word: fraction}}``.
 
     Example:
 
