@@ -202,16 +202,9 @@ def param_net(
 def param_groups(model: keras.Model) -> dict[str, int]:
     """Split a seed-000 model's parameters into the paper's low and high groups.
 
-    Low = ``conv1 + conv2`` for the CNN, ``conv1 + rcl1`` for the RCNN (seed 000, Figs. 1-2);
-    high = every other parameter of the model, the classifier ``fc`` included.
-
-    Args:
-        model: a model built by :func:`param_net` (or any model with layers named
-            ``conv1`` and ``conv2``, or ``conv1`` and ``rcl1``).
-
-    Returns:
-        ``{"low": int, "high": int, "total": int}`` with ``low + high == total ==
-        model.count_params()``.
+    Low = ``conv1 + conv2`` (CNN) or ``conv1 + rcl1`` (RCNN) (seed 000, Figs. 1-2); high = all the
+    rest, ``fc`` included. Returns ``{"low", "high", "total"}`` with ``total ==
+    model.count_params()``.
 
     Raises:
         ValueError: the model has no ``conv1`` + ``conv2`` / ``rcl1`` layers.
