@@ -103,15 +103,9 @@ def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """Memory of one training or inference step, in bytes, split by what it holds.
-
-    Attributes:
-        activations: the forward activations of the whole batch.
-        activation_gradients: their gradients (same size; zero for inference).
-        params: the parameters themselves.
-        param_gradients: one gradient per trainable parameter (zero for inference).
-        optimizer_state: the optimizer's slots, ``slots x trainable parameters``.
-        bytes_per_value: bytes per number (4 for float32).
+    """Memory of one training or inference step, in bytes: ``activations`` (whole batch),
+    ``activation_gradients`` and ``param_gradients`` (zero for inference), ``params``,
+    ``optimizer_state`` (``slots x trainable parameters``) and ``bytes_per_value``.
     """
 
     activations: int

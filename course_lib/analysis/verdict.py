@@ -126,19 +126,11 @@ def t_quantile(p: float, df: float) -> float:
 
 
 def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of ``values`` and its Student-t confidence interval (seeds as the unit).
-
-    Args:
-        values: the numbers (e.g. one test error per seed).
-        level: confidence level, strictly between 0 and 1.
-
-    Returns:
-        ``(mean, low, high)``; with one value the interval is ``(nan, nan)``.
+    """``(mean, low, high)``: the mean of ``values`` and its Student-t interval (seeds as the unit);
+    with one value the interval is ``(nan, nan)``.
 
     Raises:
         ValueError: no values, a value that is not finite, or ``level`` outside (0, 1).
-
-    Example:
 
     >>> mean, low, high = t_interval([13.0, 13.4, 12.9])
     >>> round(mean, 3), round(low, 2), round(high, 2)

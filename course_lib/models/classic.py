@@ -1,33 +1,21 @@
 """Classic networks of seeds 003 and 004: LeNet-5, AlexNet, Network-in-Network, Highway.
 
-* **LeNet-5** (seed 003, section 6.1; LeCun et al. 1998) on 32x32x1: C1 6@5x5 -> S2 2x2 ->
-  C3 16@5x5 -> S4 2x2 -> C5 120@5x5 -> F6 84 -> output. Modernised in the usual textbook way,
-  stated here: tanh activations, parameter-free 2x2 average pooling for S2/S4 (the original's
-  subsampling layers had one trainable coefficient and bias per map), C3 fully connected to
-  S2 (the original used a sparse 60-of-96 connection table) and a softmax output layer
-  instead of the Euclidean RBF units. Parameters: 61,706 for 10 classes.
-* **AlexNet** (seed 004, Table 3.1) as a single tower on 227x227x3: conv1 11x11/4 96 ->
-  ReLU -> maxpool 3x3/2 -> LRN -> conv2 5x5 pad 2 256 -> ReLU -> maxpool -> LRN -> conv3 3x3
-  384 -> conv4 3x3 384 -> conv5 3x3 256 -> maxpool -> FC 4096 -> dropout 0.5 -> FC 4096 ->
-  dropout -> FC C. The table puts LRN *after* pooling (the original paper normalises before
-  pooling); we follow the table. LRN: k=2, n=5, alpha=1e-4, beta=0.75 with alpha on the plain
-  sum (the AlexNet paper's formula, seed 004 eq. 3.1). Single tower means conv2/4/5 see all
-  input channels (the two-GPU original split them), so the count is 62,378,344 for C=1000.
-* **NIN** (seed 004, section 3.2.3; Lin et al., ICLR 2014, their CIFAR-10 model): three
-  mlpconv blocks (a kxk conv followed by two 1x1 convs, all ReLU), 3x3/2 max pool then 3x3/2
-  average pool between them (``"same"`` padding reproduces Caffe's ceil-mode 32 -> 16 -> 8),
-  dropout 0.5 after both pools, the last 1x1 conv has ``num_classes`` maps, then global
-  average pooling and softmax -- no FC layer. As in the released Caffe model, ReLU is also
-  applied to the last 1x1 conv. Parameters: 966,986 for 10 classes.
-* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_block` builds
-  ``y = H(x) * T(x) + x * (1 - T(x))`` with ``H`` a ReLU conv and ``T`` a sigmoid conv whose
-  bias starts negative (so blocks begin close to the identity). :func:`highway_cifar` is a
-  small CIFAR net of our own design around it (stem conv, three stages of highway blocks
-  separated by a width-changing conv and 2x2 max pooling, global average pooling, softmax);
-  it is not a reproduction of a published table.
+* **LeNet-5** (seed 003, 6.1; LeCun et al. 1998) on 32x32x1, modernised in the usual textbook
+  way: tanh, parameter-free 2x2 average pooling for S2/S4 (the original's had a coefficient and
+  bias per map), C3 fully connected to S2 (the original: a 60-of-96 table), softmax instead of
+  RBF units. 61,706 parameters for 10 classes.
+* **AlexNet** (seed 004, Table 3.1), one tower on 227x227x3. The table puts LRN *after*
+  pooling (the paper before); we follow the table. LRN k=2, n=5, alpha=1e-4, beta=0.75, "sum"
+  (seed 004 eq. 3.1). One tower: conv2/4/5 see all channels (the two-GPU original split them),
+  so 62,378,344 parameters for C=1000.
+* **NIN** (seed 004, 3.2.3; Lin et al., ICLR 2014, CIFAR-10): three mlpconv blocks (kxk conv +
+  two 1x1 convs), 3x3/2 max then average pool between them (``"same"`` = Caffe's ceil mode),
+  dropout 0.5 after both, global average pooling and softmax, no FC. ReLU also after the last
+  1x1 conv, as in the released Caffe model. 966,986 parameters for 10 classes.
+* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_block`;
+  :func:`highway_cifar` is a small CIFAR net of our own design, not a published table.
 
-Every builder takes ``width_multiplier``, which scales the source's conv filters and hidden FC
-units (rounded, at least 1), never the class count.
+``width_multiplier`` scales conv filters and hidden FC units, never the class count.
 """
 
 from __future__ import annotations

@@ -1,39 +1,27 @@
 """Seed 000: the CNN and RCNN of "parameter distribution across low and high layers".
 
-The paper (seed 000, Figs. 1-2 and Tables 1-3) trains two five-stage networks whose only
-difference between variants is the width list ``(conv1, L2, L3, L4, L5)``; at a fixed total
-budget, moving parameters from the *low* layers (conv1 + L2) to the *high* layers (L3..L5)
-lowers the test error. This module builds both families from any width list
-(:func:`param_net`), registers the twelve named variants of Table 1 (``CNN-A1`` .. ``RCNN-B3``)
-and splits a built model's parameters into low/high groups (:func:`param_groups`).
+The paper (seed 000, Figs. 1-2, Tables 1-3) trains two five-stage networks whose variants
+differ only in the widths ``(conv1, L2, L3, L4, L5)``; at a fixed budget, moving parameters from
+the *low* layers (conv1 + L2) to the *high* ones (L3..L5) lowers the test error. This module
+builds both families (:func:`param_net`), registers Table 1's twelve variants (``CNN-A1`` ..
+``RCNN-B3``) and splits parameters into low/high (:func:`param_groups`).
 
-Architecture (seed 000, section 2):
-
-* CNN (Fig. 1): ``conv1`` 5x5 pad 2 -> ReLU -> maxpool 3x3/2 -> LRN -> ``conv2`` 3x3 -> ReLU ->
-  ``conv3`` 3x3 -> ReLU -> maxpool 3x3/2 -> LRN -> ``conv4`` 3x3 -> ReLU -> ``conv5`` 3x3 -> ReLU ->
-  global max pool -> ``fc`` -> softmax. Every conv has stride 1 and keeps the spatial size.
-* RCNN (Fig. 2, the network of Liang & Hu, CVPR 2015): ``conv1`` 5x5 -> ReLU -> LRN ->
-  maxpool 3x3/2 -> ``rcl1`` -> ``rcl2`` -> maxpool 3x3/2 -> ``rcl3`` -> ``rcl4`` -> global max
-  pool -> ``fc`` -> softmax, where each RCL is a :class:`course_lib.layers.RecurrentConv2D`
-  (3x3 feed-forward and recurrent kernels, unrolled ``iterations=3`` steps, ReLU + LRN on
-  every state).
+* CNN (Fig. 1): conv1 5x5 -> maxpool 3x3/2 -> LRN -> conv2, conv3 3x3 -> maxpool -> LRN ->
+  conv4, conv5 3x3 -> global max pool -> fc; ReLU after every conv, sizes kept.
+* RCNN (Fig. 2, Liang & Hu, CVPR 2015): conv1 5x5 -> LRN -> maxpool -> rcl1, rcl2 -> maxpool
+  -> rcl3, rcl4 -> global max pool -> fc; each RCL a :class:`course_lib.layers.RecurrentConv2D`
+  (3x3 kernels, ``iterations=3``, ReLU + LRN on every state).
 
 Choices the seed leaves open (all are arguments):
 
-* Pool padding: ``"same"``. The seed trained with cuda-convnet2, whose overlapping 3x3/2
-  pools start at pixel 0 and let the last window run over the border, giving
-  ``ceil((32 - 3) / 2) + 1 = 16`` outputs; Keras' ``"same"`` places its single padding
-  pixel at the end and gives the same windows (32 -> 16 -> 8). ``"valid"`` gives 32 -> 15 -> 7.
-* LRN: the seed names LRN but gives no constants. We use Liang & Hu's cuda-convnet2 setting
-  for both families: window ``N = K // 8 + 1`` channels for a ``K``-channel input,
-  ``alpha = 0.001`` divided by ``N`` (``alpha_mode="mean"``), ``beta = 0.75``,
-  ``k = 1``. These come from the digest of Liang & Hu, not from seed 000.
-* Dropout: the seed is silent; Liang & Hu put dropout after the pooling layers. We apply
-  ``dropout`` (default 0.5) after each of the two 3x3 pooling stages in both families so that
-  CNN and RCNN differ only in recurrence. Pass ``dropout=0.0`` to remove it.
-* The classifier ends in ``classifier_activation`` (default ``"softmax"``, as
-  ``keras.applications`` does); pass ``None`` for logits.
-* ``width_multiplier`` scales the five widths (rounded, at least 1); the model keeps its name.
+* Pool padding ``"same"``: cuda-convnet2's 3x3/2 pools let the last window run over the
+  border (``ceil((32 - 3) / 2) + 1 = 16`` outputs), the windows of Keras' ``"same"`` (32 -> 16
+  -> 8); ``"valid"`` gives 32 -> 15 -> 7.
+* LRN: the seed gives no constants. We use Liang & Hu's: window ``K // 8 + 1`` channels,
+  ``alpha = 0.001`` divided by it (``"mean"``), ``beta = 0.75``, ``k = 1`` (from the digest of
+  Liang & Hu, not from seed 000).
+* Dropout: the seed is silent; Liang & Hu put it after the pools. We apply ``dropout`` (0.5)
+  after both 3x3 pools in both families, so CNN and RCNN differ only in recurrence.
 
 Reference: 岳喜斌 et al., parameter distribution of CNN/RCNN (seed 000); M. Liang and X. Hu,
 "Recurrent Convolutional Neural Network for Object Recognition", CVPR 2015.

@@ -1,19 +1,13 @@
 """The model zoo's registry: every model is built by name, with one set of core arguments.
 
-Names are the sources' own (``CNN-A3``, ``RCNN-B2``, ``VGG-A-LRN``, ``VGG-D``, ``SimpNet``...)
-and are matched forgivingly (case, ``_``/space vs ``-``). Each entry knows its source and its
-default input shape and class count, so ``build("VGG-D")`` gives the paper's 224x224x1000
-network while ``build("CNN-A2", num_classes=100)`` gives the CIFAR-100 variant.
-
-Every builder takes the same core keyword arguments (``num_classes``, ``input_shape``,
-``width_multiplier``, ``classifier_activation``, ``name``), so a runner, a benchmark or a
-test treats every model alike:
+Names are the sources' own (``CNN-A3``, ``VGG-D``, ``SimpNet``...), matched forgivingly. Each
+entry knows its source, default input shape and class count (``build("VGG-D")`` is the paper's
+224x224x1000 network). Every builder takes ``num_classes``, ``input_shape``,
+``width_multiplier``, ``classifier_activation`` and ``name``, so every model is treated alike:
 
 >>> logits = build("ResNet-20", width_multiplier=0.5, classifier_activation=None)
 >>> logits.get_layer("stem_conv").filters, logits.width_multiplier
 (8, 0.5)
-
-The family modules register their models when :mod:`course_lib.models` is imported.
 """
 
 from __future__ import annotations

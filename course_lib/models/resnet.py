@@ -1,26 +1,17 @@
 """CIFAR plain and residual networks of He et al. (seed 004, section 3.2.4 and Fig. 3.8).
 
-He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), section 4.2: a 3x3
-conv with 16 filters, then three stages of ``n`` blocks on 32x32, 16x16 and 8x8 maps with 16,
-32 and 64 filters (the first conv of stages 2 and 3 has stride 2), then global average pooling
-and a softmax FC: ``6n + 2`` weight layers (20, 32, 44, 56, 110 for n = 3, 5, 7, 9, 18).
-Every conv is followed by BatchNormalization; convs have no bias (BN supplies it).
+He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), 4.2: a 3x3 conv of 16
+filters, three stages of ``n`` blocks (16, 32, 64 filters on 32, 16, 8 pixels; stride 2 to enter
+stages 2 and 3), global average pooling and a softmax FC: ``6n + 2`` layers. Every conv is
+followed by BN and has no bias. Basic block: conv-BN-ReLU-conv-BN, add, ReLU.
 
-* ``residual=False`` gives the *plain* nets of Fig. 3.8 (the 56-layer one trains worse than
-  the 20-layer one); ``residual=True`` adds the shortcuts.
-* Basic block: conv3x3-BN-ReLU-conv3x3-BN, add the shortcut, ReLU (post-activation).
-* Shortcuts: option ``"A"`` (default for basic blocks, as in the paper's CIFAR experiments)
-  is parameter-free -- identity, and where the shape changes a stride-2 subsample plus
-  zero-padded new channels (:class:`ZeroPadShortcut`); so a ResNet has exactly the parameters
-  of its plain twin, 0.27M for 20 layers and 0.85M for 56 as the paper prints. Option ``"B"``
-  uses 1x1 projection conv + BN where the shape changes.
-* ``block="bottleneck"``: 1x1 (f) -> 3x3 (f) -> 1x1 (4f) blocks (seed 004 Fig. 3.10, right),
-  ``9n + 2`` layers, stage outputs 64/128/256; its default shortcut is ``"B"`` (projections
-  where the shape changes, as He et al. use for bottleneck nets).
-
-``weight_decay`` adds an L2 penalty to every kernel with coefficient ``weight_decay / 2`` so
-that its gradient is ``weight_decay * w``, the SGD weight decay of the paper (1e-4); the
-default 0 leaves regularisation to the training code.
+``residual=False`` gives the *plain* nets of Fig. 3.8 (56 layers train worse than 20). Shortcut
+``"A"`` (default for basic blocks, as in the paper's CIFAR runs) is parameter-free: identity, or
+subsample + zero channels (:class:`ZeroPadShortcut`), so a ResNet has exactly its plain twin's
+parameters (0.27M for 20 layers, 0.85M for 56, as printed); ``"B"`` uses 1x1 projections where
+the shape changes (the default for ``block="bottleneck"``: 1x1-3x3-1x1(4f), seed 004 Fig.
+3.10, ``9n + 2`` layers). ``weight_decay`` is the paper's SGD decay (1e-4) as an L2 penalty
+``weight_decay / 2``; the default 0 leaves it to the training code.
 """
 
 from __future__ import annotations

@@ -1,24 +1,16 @@
 """SimpNet (seed 002): the 13-layer principled CNN, its variants and the principle experiments.
 
-Reference: S. H. Hasanpour, M. Rouhani, M. Fayyaz, M. Sabokrou, E. Adeli, "Towards Principled
-Design of Deep Convolutional Networks: Introducing SimpNet", arXiv:1802.06205 (seed 002 is its
-Chinese translation). Section 4: 13 conv layers with 3x3 kernels, each followed by batch
-normalization, ReLU and dropout; 2x2 max pooling after every 5 layers (SAF-pooling: max pooling
-immediately followed by dropout, section 3.I); global max pooling; dropout; one fully connected
-softmax layer.
+Reference: Hasanpour et al., "Towards Principled Design of Deep Convolutional Networks:
+Introducing SimpNet", arXiv:1802.06205 (seed 002 is its translation). Section 4: 13 3x3 conv
+layers, each with BN, ReLU and dropout; SAF-pooling (max pool then dropout, 3.I) after every 5
+layers; global max pooling; dropout; one softmax FC layer.
 
-Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import under its
-name, with ``family="simpnet"`` (the paper's models: ``SimpNet``, ``SimpNet-8.9M``,
-``SimpNet-Slim-300K``, ``SimpNet-Slim-600K``, ``SimpNet-MNIST``, ``SimpNet-SVHN``) or
-``family="simpnet-principles"`` (the experiment networks ``Arch1-*`` .. ``Arch5-*``), so that
-``course_lib.models.build("Arch3-pool-L7")`` gives the network of Table 5's last row. All builder
-switches can be overridden at build time, e.g. ``build("SimpNet", saf=False)`` or
-``build("Arch1-13L", downsample="strided", width_multiplier=0.5)``.
+Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import
+(``family="simpnet"`` for the paper's models, ``"simpnet-principles"`` for ``Arch1-*`` ..
+``Arch5-*``); builder switches can be overridden, e.g. ``build("SimpNet", saf=False)``.
 
-Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}`` (i = 1..n), the downsampling steps
-``pool{j}`` (SAF or max pooling) or ``strided{j}`` (+ ``strided{j}_bn``, ``strided{j}_relu``,
-``strided{j}_drop``), then ``gmp``, ``head_drop``, ``fc`` and ``softmax`` (the
-``classifier_activation``, computed in float32; absent when it is ``None``).
+Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}``, ``pool{j}`` or ``strided{j}``
+(+ ``_bn``, ``_relu``, ``_drop``), ``gmp``, ``head_drop``, ``fc``, ``softmax`` (float32).
 """
 
 from __future__ import annotations
@@ -240,16 +232,11 @@ def build_simpnet(
 
 
 def param_comparison(names: Sequence[str] | None = None):
-    """Parameter counts of built models next to the counts printed in seed 002.
+    """Parameter counts of built models (``names``, default all of :data:`ARCHS`) next to seed 002's.
 
-    Args:
-        names: registered SimpNet/Arch names; default all of :data:`ARCHS`.
-
-    Returns:
-        ``pandas.DataFrame`` with columns ``name``, ``family``, ``table``, ``params_printed``,
-        ``params_printed_value``, ``params_computed`` (``model.count_params()``, batch-norm moving
-        statistics included), ``params_trainable`` and ``rel_diff`` (computed / printed - 1);
-        ``params_printed_value`` and ``rel_diff`` are NaN where the seed prints no size.
+    Columns ``name``, ``family``, ``table``, ``params_printed``, ``params_printed_value``,
+    ``params_computed`` (BN moving statistics included), ``params_trainable`` and ``rel_diff``
+    (computed / printed - 1; NaN where the seed prints no size).
     """
     import numpy as np
     import pandas as pd

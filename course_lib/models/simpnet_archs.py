@@ -1,31 +1,20 @@
 """SimpNet architectures and printed results as data (seed 002), with the ``C_x{y}`` parser.
 
-Seed 002 is a Chinese translation of Hasanpour et al., "Towards Principled Design of Deep
-Convolutional Networks: Introducing SimpNet" (arXiv:1802.06205). Its supplement gives the layer
-widths of every principle experiment in the notation ``C_x{y}`` ("a convolution with x feature
-maps, repeated y times; without braces y = 1"): tables S3-S8. Table S9 gives where the pooling
-layers sit in the 13-layer base networks Arch1..Arch5. Those strings are kept verbatim, as data,
-in ``course_lib/tables/seed002_archs.csv`` (one row per network: :data:`ARCHS`) and parsed with
-:func:`parse_widths`; :mod:`course_lib.models.simpnet` builds and registers a Keras model for
-every entry of :data:`ARCHS`. The printed results are ``seed002_paper_results.csv``.
+Seed 002 translates Hasanpour et al., "Towards Principled Design of Deep Convolutional
+Networks: Introducing SimpNet" (arXiv:1802.06205). Its supplement gives every principle
+experiment's widths as ``C_x{y}`` ("x feature maps, repeated y times"; tables S3-S8) and the
+pool positions of Arch1..Arch5 (S9). The strings are kept verbatim in
+``course_lib/tables/seed002_archs.csv`` (:data:`ARCHS`), parsed with :func:`parse_widths`;
+printed results are in ``seed002_paper_results.csv`` (:data:`PAPER_RESULTS`, each with a
+``zoo_name`` when it matches a registered model). Table numbers repeat in the translation (two
+10s, two 14s), so tables are named by content too (``T_*``).
 
-Table numbers repeat in the translation (two tables labelled 10, two labelled 14), so every table
-is named by its content as well as its printed number (see the ``T_*`` constants).
-
-Where the seed is silent or inconsistent, the entries say so in ``note`` and name what was used
-instead. The outside information comes from the official repository the seed itself points to
-for "complete implementation details" (github.com/Coderx7/SimpNet, ``SimpNetV2/``):
-
-* the widths and dropout rates of the SimpNet variants that the seed only names (5.48M, 8.9M,
-  slim 600K, MNIST); the seed never prints a dropout rate;
-* the pool positions of networks shorter than the 13-layer columns of table S9;
-* the kernel layout of rows whose literal reading disagrees with the printed parameter count
-  (checked against that repository's prototxt);
-* no dropout and plain max pooling in the principle experiments (their prototxts are "NoDrp").
-
-:data:`PAPER_RESULTS` holds only numbers printed in the seed (tables and running text), each with
-its table and a ``zoo_name`` when the row corresponds to a registered model, so the experiment
-runner and the notebooks can put the paper's number next to ours.
+Where the seed is silent or inconsistent an entry says so in ``note``; the outside information
+comes from the official repository the seed points to (github.com/Coderx7/SimpNet,
+``SimpNetV2/``): the widths and dropout rates of the variants the seed only names (it never
+prints a dropout rate), pool positions of networks shorter than S9's columns, kernel layouts
+whose literal reading disagrees with the printed count (checked against its prototxt), and no
+dropout, plain max pooling in the principle experiments (their prototxts are "NoDrp").
 """
 
 from __future__ import annotations
