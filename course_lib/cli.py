@@ -1,26 +1,15 @@
-"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``).
+"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``; ``python -m
+course_lib.grading`` is an alias).
 
-Experiments: ``list``, ``run``, ``report``. Assignments (instructors): ``build``, ``grade``,
-``release``. Each command is a thin wrapper over a library function; argparse's ``choices=``
-and ``type=`` check the arguments it can, the library checks the rest (with the messages it
-gives in Python too), and a bad argument prints one line and exits with status 2.
+Experiments: ``list``, ``run``, ``report``; assignments (instructors): ``build``, ``grade``,
+``release``. Each command is a thin wrapper over a library function; argparse checks what it
+can, the library the rest (with its Python messages); a bad argument prints one line and exits
+with status 2. An interrupted ``run`` continues from its last completed epoch when run again::
 
-Examples::
-
-    python -m course_lib list
     python -m course_lib run param-distribution --dataset fashion_mnist32 --budget quick
-    python -m course_lib run vgg-depth --models VGG-A-CIFAR VGG-E-CIFAR --budget smoke \\
-        --dataset fashion_mnist32 --epochs 2
-    python -m course_lib report param-distribution
-    python -m course_lib run param-distribution --dataset cifar10 cifar100 svhn --budget full \\
-        --shard 2/3            # the second of three machines: a third of the grid
+    python -m course_lib run param-distribution --dataset cifar10 --budget full --shard 2/3
     python -m course_lib report param-distribution --results-dir machine1 machine2 machine3
-    python -m course_lib build                      # = make assignments
     python -m course_lib grade 1 submissions/ --out graded/
-    python -m course_lib release ../student-repo    # = make release DEST=...
-
-An interrupted ``run`` (Ctrl-C, a closed laptop, a kill) continues from its last completed
-epoch when the same command is run again. ``python -m course_lib.grading`` is an alias.
 """
 
 from __future__ import annotations

@@ -378,7 +378,7 @@ def test_simulate_equal_models_shows_the_old_rule_failing_and_the_verdict_holdin
     assert three["old rule"] == pytest.approx(1 / 10, abs=0.03)  # 2 of the 20 orderings
     assert three["verdict"]["inconclusive"] >= 0.95
     assert sum(three["verdict"].values()) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="seeds must be an integer >= 2. Received: seeds=1"):
+    with pytest.raises(ValueError, match="`seeds` must be an integer >= 2. Received: seeds=1"):
         simulate_equal_models(1)
-    with pytest.raises(ValueError, match="draws must be an integer >= 100"):
+    with pytest.raises(ValueError, match="`draws` must be an integer >= 100"):
         simulate_equal_models(3, draws=10)

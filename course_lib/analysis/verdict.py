@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
+from course_lib import checks
+
 __all__ = [
     "METHOD",
     "MIN_SEEDS",
@@ -489,25 +491,17 @@ def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 
     >>> out["verdict"]["inconclusive (too few seeds)"]
     1.0
     """
-    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 2:
-        raise ValueError(f"simulate_equal_models: seeds must be an integer >= 2. "
-                         f"Received: seeds={seeds!r}")
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 100:
-        raise ValueError(f"simulate_equal_models: draws must be an integer >= 100. "
-                         f"Received: draws={draws!r}")
-    if not 0.0 < float(error) < 100.0:
-        raise ValueError(f"simulate_equal_models: error must be in (0, 100) percent. "
-                         f"Received: error={error!r}")
-    if not float(seed_sd) > 0 or not int(n_test) > 0:
-        raise ValueError(f"simulate_equal_models: seed_sd and n_test must be > 0. "
-                         f"Received: seed_sd={seed_sd!r}, n_test={n_test!r}")
+    seeds = checks.integer("seeds", seeds, minimum=2)
+    draws = checks.integer("draws", draws, minimum=100)
+    error = checks.number("error", error, low=0.0, high=100.0, low_open=True, high_open=True)
+    seed_sd = checks.in_open_interval("seed_sd", seed_sd, 0.0)
+    n_test = checks.positive_int("n_test", n_test)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     old = 0
     words = dict.fromkeys(VERDICT_WORDS, 0)
-    for _ in range(int(draws)):
-        runs = np.clip(float(error) + generator.normal(0.0, seed_sd, (2, seeds)), 0.0, 100.0)
-        a, b = runs
+    for _ in range(draws):
+        a, b = np.clip(error + generator.normal(0.0, seed_sd, (2, seeds)), 0.0, 100.0)
         old += bool(a.max() < b.min() or b.max() < a.min())
-        words[compare_models(a, b, n_test=int(n_test)).word] += 1
-    return {"seeds": int(seeds), "draws": int(draws), "old rule": old / draws,
+        words[compare_models(a, b, n_test=n_test).word] += 1
+    return {"seeds": seeds, "draws": draws, "old rule": old / draws,
             "verdict": {w: c / draws for w, c in words.items()}}
