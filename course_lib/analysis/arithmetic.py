@@ -171,24 +171,15 @@ def memory_bytes(
     optimizer: str = "sgd-momentum",
     bytes_per_value: int = 4,
 ) -> MemoryEstimate:
-    """The CS231n memory estimate (seed 003, section 6.7) from value counts.
+    """The CS231n memory estimate (seed 003, section 6.7) from value counts, as a :class:`MemoryEstimate`.
 
     The notes count activations (and, to backpropagate, their gradients, the same size), parameters
     with their gradients and the optimizer's cache ("multiply the parameter memory by 3 or more");
     miscellany (input batch, augmentation) is left out. ``OPTIMIZER_SLOTS``: plain SGD keeps
     nothing, momentum/RMSProp/Adagrad one value per parameter (the notes' "x3"), Adam two (4x).
-    Gradients and slots count trainable parameters only.
-
-    Args:
-        activations: activation values of ONE example (``layer_table(m)["activations"].sum()``).
-        params, trainable_params: parameter counts (``trainable_params`` default: ``params``).
-        batch_size: multiplies the activation memory.
-        training: ``False`` counts a forward pass only.
-        optimizer: one of ``OPTIMIZER_SLOTS``.
-        bytes_per_value: 4 for float32.
-
-    Returns:
-        A :class:`MemoryEstimate` (bytes).
+    Gradients and slots count trainable parameters only (``trainable_params``, default ``params``).
+    ``activations`` is per example (``layer_table(m)["activations"].sum()``) and is multiplied by
+    ``batch_size``; ``training=False`` counts a forward pass only.
 
     Example:
         >>> m = memory_bytes(activations=15_237_608, params=138_357_544, training=False)

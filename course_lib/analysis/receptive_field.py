@@ -163,15 +163,10 @@ def receptive_field_arithmetic(
 ) -> pd.DataFrame:
     """Receptive field, jump and start after each layer of a plain list of layer descriptions.
 
-    Args:
-        layers: tuples ``(kernel, stride[, padding[, dilation]])``; padding is left/top pixels
-            (the same on the other side) or ``"valid"``, ``"same"`` (Keras: an odd extra pixel goes
-            right/bottom) or ``"causal"``. Defaults: padding 0, dilation 1.
-        input_size: enables the ``size`` column and ``"same"`` with strides > 1.
-        names: layer names (default ``"layer1"``, ``"layer2"``...).
-
-    Returns:
-        A DataFrame with :data:`COLUMNS`; the first row is the input (rf 1, jump 1, start 0).
+    ``layers``: tuples ``(kernel, stride[, padding[, dilation]])``; padding is left/top pixels or
+    ``"valid"``, ``"same"`` (Keras: an odd extra pixel goes right/bottom) or ``"causal"``.
+    ``input_size`` enables the ``size`` column and ``"same"`` with strides > 1. Returns a DataFrame
+    with :data:`COLUMNS`, the input first (rf 1, jump 1, start 0).
 
     Example:
         >>> t = receptive_field_arithmetic([(3, 1, 1)] * 3)  # three 3x3 convs, padding 1

@@ -102,14 +102,7 @@ def _missing(folder: Path) -> str | None:
 
 
 def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The first idx folder of the search order with all four files.
-
-    Args:
-        data_dir: the course data directory (default ``data_dir()``).
-
-    Returns:
-        The folder, or None when no folder has all four files.
-    """
+    """The first idx folder of the search order with all four files, or None."""
     return next((folder for folder, _ in _places(resolve_data_dir(data_dir))
                  if folder is not None and _missing(folder) is None), None)
 

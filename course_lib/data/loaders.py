@@ -318,16 +318,12 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
 
     Args:
         name: one of ``names()``.
-        batch_size: images per batch.
         augment: zero-pad 4, random crop, random flip (no flip for mnist and svhn).
-        data_dir: default ``data_dir()``.
-        seed: of shuffling and augmentation.
-        limit: the first ``limit`` images of every split; exclusive with the two below.
-        train_limit: a stratified training subset (``course_lib.data.shipped``), taken before
-            the validation split.
-        test_limit: the first ``test_limit`` test images.
-        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`; others: none);
-            0: no validation split.
+        limit: the first ``limit`` images of every split; not with the two below.
+        train_limit: a stratified training subset (``course_lib.data.shipped``), taken before the
+            validation split; test_limit: the first test images.
+        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`; others: none); 0:
+            none.
         extra: ``svhn`` only: use the ``extra`` split (seed 000, after [11]).
 
     Returns:

@@ -52,14 +52,9 @@ def history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float |
 
 
 class EpochHistory(keras.callbacks.Callback):
-    """The run's history, one :func:`history_entry` per epoch: the bookkeeping both training
-    engines share (``Model.fit`` calls these hooks; the multi-worker loop calls them itself).
-
-    The seconds of an epoch are its training steps only; the test pass between the last step
-    and ``on_epoch_end`` (``on_test_begin``/``on_test_end``) is timed as ``eval_seconds``.
-
-    Args:
-        history: epochs completed before (a resumed run).
+    """The run's history, one :func:`history_entry` per epoch (``history``: epochs before a resume),
+    the bookkeeping both engines share. An epoch's seconds are its training steps only; the test
+    pass before ``on_epoch_end`` is timed as ``eval_seconds``.
     """
 
     def __init__(self, history: list[dict] | None = None):

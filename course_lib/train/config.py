@@ -95,13 +95,7 @@ def _freeze(mapping: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> tu
 
 @dataclass(frozen=True)
 class SourceRef:
-    """Where an experiment comes from.
-
-    Attributes:
-        seed: the seed document id (``"000"`` .. ``"004"``).
-        tables: the tables or figures of that seed the experiment rebuilds.
-        citation: the paper behind the seed.
-    """
+    """Where an experiment comes from: the ``seed`` document (``"000"`` .. ``"004"``), its ``tables`` rebuilt and the paper's ``citation``."""
 
     seed: str
     tables: str

@@ -52,14 +52,9 @@ class MultiWorkerUnsupportedError(RuntimeError):
 
 @dataclass(frozen=True)
 class Cluster:
-    """The cluster ``TF_CONFIG`` describes, as the runner needs it.
-
-    Attributes:
-        workers: number of training tasks (``chief`` + ``worker`` jobs).
-        task_type: this process's job (``"worker"`` or ``"chief"``).
-        task_index: this process's index within its job.
-        is_chief: whether this process keeps the record (the chief, or worker 0 without one).
-        rank: this task's place among all training tasks (the chief first), 0-based.
+    """The cluster ``TF_CONFIG`` describes: ``workers`` (chief + worker tasks), this process's
+    ``task_type`` and ``task_index``, ``is_chief`` (keeps the record: the chief, or worker 0 without
+    one) and ``rank`` among all training tasks (the chief first).
     """
 
     workers: int
