@@ -139,7 +139,7 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     (13.1, 12.44, 13.76)
     """
     x = _as_errors(values, "values", "t_interval")
-    level = _check_level(level, "t_interval")
+    level = _check_level(level)
     mean = float(x.mean())
     if len(x) < 2:
         return mean, float("nan"), float("nan")
@@ -150,16 +150,9 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
 # ---------------------------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------------------------
-def _check_level(level, caller: str) -> float:
-    try:
-        level = float(level)
-    except (TypeError, ValueError):
-        raise TypeError(f"{caller}: level must be a number in (0, 1). "
-                        f"Received: level={level!r}") from None
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"{caller}: level must be strictly between 0 and 1 (0.95 for a 95% "
-                         f"interval). Received: level={level}")
-    return level
+def _check_level(level) -> float:
+    return checks.number("level", level, low=0.0, high=1.0, low_open=True, high_open=True,
+                         hint="0.95 gives a 95% interval.")
 
 
 def _as_errors(values, name: str, caller: str) -> np.ndarray:
@@ -384,7 +377,7 @@ def compare_models(
     """
     a = _as_errors(errors_a, "errors_a", "compare_models")
     b = _as_errors(errors_b, "errors_b", "compare_models")
-    level = _check_level(level, "compare_models")
+    level = _check_level(level)
     name_a, name_b = str(name_a), str(name_b)
     if split not in ("test", "train"):
         raise ValueError(f"compare_models: split must be 'test' or 'train'. "
@@ -395,11 +388,8 @@ def compare_models(
                          "neither (a paired comparison needs both). Received: "
                          f"correct_a={'given' if correct_a is not None else None}, "
                          f"correct_b={'given' if correct_b is not None else None}")
-    if n_test is not None:
-        if isinstance(n_test, bool) or not float(n_test).is_integer() or int(n_test) < 1:
-            raise ValueError(f"compare_models: n_test must be a whole number of test images >= 1. "
-                             f"Received: n_test={n_test!r}")
-        n_test = int(n_test)
+    n_test = checks.positive_int("n_test", n_test, allow_none=True,
+                                 hint="Give the whole number of test images.")
 
     lo, hi = (b, a) if b_lower else (a, b)
     lo_name, hi_name = (name_b, name_a) if b_lower else (name_a, name_b)
