@@ -18,18 +18,8 @@ from course_lib.places import on_colab, results_dir
 from course_lib.train.config import BUDGET_NAMES
 
 __all__ = [
-    "BUDGETS",
-    "DRIVE_MOUNT",
-    "REPO_URL",
-    "VersionMismatchError",
-    "budget",
-    "check_version",
-    "device_summary",
-    "on_colab",
-    "read_repo_url",
-    "repo_url",
-    "setup",
-    "use_drive",
+    "BUDGETS", "DRIVE_MOUNT", "REPO_URL", "VersionMismatchError", "budget", "check_version",
+    "device_summary", "on_colab", "read_repo_url", "repo_url", "setup", "use_drive",
 ]
 
 #: The label of the kit's address in ``[project.urls]`` of pyproject.toml.

@@ -15,11 +15,7 @@ from course_lib.analysis.layer_table import layer_table
 from course_lib.checks import integer, pair
 
 __all__ = [
-    "OPTIMIZER_SLOTS",
-    "MemoryEstimate",
-    "conv_output_size",
-    "conv_params",
-    "memory_bytes",
+    "OPTIMIZER_SLOTS", "MemoryEstimate", "conv_output_size", "conv_params", "memory_bytes",
     "model_memory",
 ]
 

@@ -20,16 +20,8 @@ import pandas as pd
 from course_lib.checks import integer, pair
 
 __all__ = [
-    "PRINCIPLES",
-    "PrincipleComparison",
-    "RCLDiagram",
-    "has_cjk",
-    "plot_principles",
-    "plot_rcl_unrolled",
-    "plot_vgg_configs",
-    "principle_gaps",
-    "rcl_unrolled",
-    "vgg_layout",
+    "PRINCIPLES", "PrincipleComparison", "RCLDiagram", "has_cjk", "plot_principles",
+    "plot_rcl_unrolled", "plot_vgg_configs", "principle_gaps", "rcl_unrolled", "vgg_layout",
 ]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")

@@ -21,11 +21,7 @@ import pandas as pd
 from course_lib.analysis.verdict import t_interval
 
 __all__ = [
-    "INTERVALS",
-    "plot_error_bars",
-    "plot_error_lines",
-    "plot_training_curves",
-    "plot_verdicts",
+    "INTERVALS", "plot_error_bars", "plot_error_lines", "plot_training_curves", "plot_verdicts",
     "summarize_runs",
 ]
 

@@ -24,17 +24,8 @@ from scipy import stats
 from course_lib import checks
 
 __all__ = [
-    "METHOD",
-    "MIN_SEEDS",
-    "VERDICT_WORDS",
-    "Verdict",
-    "compare_models",
-    "decode_correct",
-    "method_paragraph",
-    "simulate_equal_models",
-    "t_cdf",
-    "t_interval",
-    "t_quantile",
+    "METHOD", "MIN_SEEDS", "VERDICT_WORDS", "Verdict", "compare_models", "decode_correct",
+    "method_paragraph", "simulate_equal_models", "t_cdf", "t_interval", "t_quantile",
 ]
 
 #: The paragraph a student reads to follow how :func:`compare_models` decides.

@@ -22,14 +22,8 @@ from course_lib.core import Registry
 from course_lib.analysis.receptive_field import receptive_fields, rf_bounds
 
 __all__ = [
-    "ArchitectureBox",
-    "activation_maps",
-    "architecture_column",
-    "filter_grid",
-    "plot_architecture",
-    "plot_filters",
-    "plot_filters_and_maps",
-    "plot_receptive_fields",
+    "ArchitectureBox", "activation_maps", "architecture_column", "filter_grid",
+    "plot_architecture", "plot_filters", "plot_filters_and_maps", "plot_receptive_fields",
     "receptive_field_box",
 ]
 

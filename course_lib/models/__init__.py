@@ -9,12 +9,6 @@ from course_lib.models.param_distribution import param_groups
 from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
 
 __all__ = [
-    "ModelSpec",
-    "build",
-    "dense_scores",
-    "names",
-    "param_groups",
-    "register",
-    "spec",
+    "ModelSpec", "build", "dense_scores", "names", "param_groups", "register", "spec",
     "to_fully_convolutional",
 ]

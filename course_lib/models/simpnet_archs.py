@@ -26,14 +26,8 @@ from typing import Iterable
 from course_lib.core import Registry
 
 __all__ = [
-    "ArchSpec",
-    "PaperResult",
-    "ARCHS",
-    "PAPER_RESULTS",
-    "parse_widths",
-    "format_widths",
-    "parse_param_count",
-    "paper_results",
+    "ArchSpec", "PaperResult", "ARCHS", "PAPER_RESULTS", "parse_widths", "format_widths",
+    "parse_param_count", "paper_results",
 ]
 
 OFFICIAL_REPO = "github.com/Coderx7/SimpNet (official code the seed links to)"

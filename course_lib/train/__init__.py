@@ -12,22 +12,11 @@ The registry, budgets and result files import without TensorFlow; the rest loads
 import importlib
 
 from course_lib.train.config import (
-    BUDGETS,
-    Budget,
-    EvalConfig,
-    Experiment,
-    ModelRun,
-    OptimizerConfig,
-    ScheduleConfig,
-    SourceRef,
-    get_budget,
-    resolve,
+    BUDGETS, Budget, EvalConfig, Experiment, ModelRun, OptimizerConfig, ScheduleConfig, SourceRef,
+    get_budget, resolve,
 )
 from course_lib.train.experiments import (
-    EXPERIMENTS,
-    experiment_names,
-    get_experiment,
-    register_experiment,
+    EXPERIMENTS, experiment_names, get_experiment, register_experiment,
 )
 from course_lib.train.results import CorruptRecordWarning, load_records, write_json_atomic
 

@@ -18,19 +18,9 @@ from course_lib.checks import non_negative_int, positive_int, width_multiplier
 from course_lib.core import Registry
 
 __all__ = [
-    "BUDGETS",
-    "Budget",
-    "EvalConfig",
-    "Experiment",
-    "FrozenMapping",
-    "ModelRun",
-    "OptimizerConfig",
-    "QUICK_SCHEDULE",
-    "RunSettings",
-    "ScheduleConfig",
-    "SourceRef",
-    "get_budget",
-    "resolve",
+    "BUDGETS", "Budget", "EvalConfig", "Experiment", "FrozenMapping", "ModelRun",
+    "OptimizerConfig", "QUICK_SCHEDULE", "RunSettings", "ScheduleConfig", "SourceRef",
+    "get_budget", "resolve",
 ]
 
 EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense", "multi_crop_dense")
