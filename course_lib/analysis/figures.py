@@ -199,17 +199,9 @@ def plot_error_lines(runs: pd.DataFrame, *, x: str, y: str = "test error %",
                      line: str | None = None, label: str | None = None,
                      interval: str = "t95", ax=None, title: str | None = None,
                      xlabel: str | None = None, decimals: int = 2):
-    """Mean and interval per numeric ``x`` as points joined by lines, one line per ``line``.
-
-    The y-axis fits the data, so the y label states the range shown; with intervals drawn, a
-    steep-looking line whose intervals overlap is visibly within the noise.
-
-    Args:
-        runs, x, y, interval: as :func:`summarize_runs`.
-        line: optional column naming the line of each run.
-        label: optional column written beside each point (e.g. the model).
-        ax, title, xlabel: Matplotlib axes, title and x label.
-        decimals: decimals of the range stated in the y label.
+    """Mean and interval per numeric ``x`` as points joined by lines, one line per ``line`` column
+    value, ``label`` written beside each point. The y-axis fits the data, so its label states the
+    range shown (``decimals``); overlapping intervals show a steep line is within the noise.
 
     Example:
 
@@ -272,17 +264,11 @@ def _seed_list(seeds) -> str:
 def plot_training_curves(records, *, models=None, splits=("train", "test"),
                          band: str = "range", show_seeds: bool = True, axes=None,
                          title: str | None = None):
-    """Error per epoch: for each model the mean over its seeds, a band, and every seed.
+    """Error per epoch: for each model the mean over its seeds, a band, and (``show_seeds``) every seed.
 
-    Args:
-        records: run records (``label``, ``seed`` and ``history``, a list of ``{"epoch",
-            "train_error_pct", "test_error_pct"}``), as ``run_experiment`` or ``load_records``
-            give them.
-        models: the labels to draw, in order (default: all, first-seen order).
-        splits: the panels, from ``"train"`` and ``"test"``.
-        band: ``"range"`` (default) or ``"t95"``; one seed: no band.
-        show_seeds: also draw each seed as a thin line.
-        axes, title: one Matplotlib axes per split, and the title.
+    ``records`` are run records (``label``, ``seed``, ``history``); ``models`` the labels in order
+    (default all); ``splits`` the panels (``"train"``, ``"test"``); ``band`` ``"range"`` (default)
+    or ``"t95"`` (none with one seed).
 
     Example:
 

@@ -68,23 +68,16 @@ def _spatial(shape) -> int:
 def layer_macs(
     layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool = False
 ) -> int | None:
-    """Multiply-accumulate operations of one call of ``layer`` on ONE example.
+    """Multiply-accumulates of one call of ``layer`` on ONE example (``2 x MACs ~ FLOPs``).
 
-    Only linear maps count (bias, activations, BatchNorm, LRN, pooling, merges: 0), the convention
-    of FLOP counters that report MACs (``2 x MACs ~ FLOPs``):
-
-    * ``Conv1D/2D/3D``: ``prod(out_spatial) * prod(kernel_size) * C_in / groups * C_out``.
-    * ``DepthwiseConv``: ``prod(out_spatial) * prod(kernel_size) * C_in * depth_multiplier``;
-      ``SeparableConv`` adds the pointwise ``prod(out_spatial) * C_in * dm * C_out``.
-    * ``ConvTranspose``: ``prod(in_spatial) * prod(kernel_size) * C_in * C_out``.
-    * ``Dense``: ``in_features * units`` per position of the leading axes.
-    * :class:`~course_lib.layers.RecurrentConv2D` (seed 000, eq. 2), ``T = iterations``:
-      ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``; the layer computes ``w_f * u``
-      once, and ``rcl_reuse_feedforward=True`` counts that (``T * H * W * k_f^2 * C_in * F`` fewer).
-
-    Returns:
-        The MAC count, ``0`` for layers without multiply-adds, or ``None`` for a parameterised
-        layer type this function does not know.
+    Only linear maps count (bias, activations, norms, pooling, merges: 0): convolutions
+    ``prod(out_spatial) * prod(kernel) * C_in / groups * C_out`` (depthwise: ``* depth_multiplier``
+    instead of ``C_out``, separable adds the pointwise part, transposed counts input positions),
+    ``Dense`` ``in * units`` per leading position, and
+    :class:`~course_lib.layers.RecurrentConv2D` (seed 000, eq. 2)
+    ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``; the layer computes ``w_f * u`` once,
+    and ``rcl_reuse_feedforward=True`` counts that (``T * H * W * k_f^2 * C_in * F`` fewer).
+    Returns ``None`` for a parameterised layer type it does not know.
     """
     L = keras.layers
     if isinstance(layer, RecurrentConv2D):

@@ -281,20 +281,14 @@ def compare_ordering(lower: pd.Series | dict, higher: pd.Series | dict, split: s
                      *, level: float = 0.95) -> dict:
     """Judge "``lower`` has the lower error" on ours with :func:`course_lib.analysis.compare_models`.
 
-    Args:
-        lower, higher: :func:`seed_summary` rows of the two model runs.
-        split: ``"test"`` or ``"train"`` (the last epoch's running training error; its sampling
-            part is the binomial one over the training images).
-        level: confidence level of the interval.
+    ``lower``/``higher`` are :func:`seed_summary` rows; ``split`` ``"train"`` uses the last epoch's
+    running training error (binomial sampling part over the training images).
 
     Returns:
         ``{"lower mean %", "higher mean %", "gap", "difference", "ci low", "ci high", "word",
         "method", "verdict", "result"}``: ``gap = higher - lower`` mean, ``difference = lower -
         higher`` (negative is the claimed direction), ``verdict`` the printed line and ``result``
         the :class:`course_lib.analysis.Verdict`.
-
-    Raises:
-        ValueError: a bad ``split``, or a row not made by :func:`seed_summary`.
 
     Example:
 
