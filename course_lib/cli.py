@@ -1,26 +1,15 @@
-"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``).
+"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``; ``python -m
+course_lib.grading`` is an alias).
 
-Experiments: ``list``, ``run``, ``report``. Assignments (instructors): ``build``, ``grade``,
-``release``. Each command is a thin wrapper over a library function; argparse's ``choices=``
-and ``type=`` check the arguments it can, the library checks the rest (with the messages it
-gives in Python too), and a bad argument prints one line and exits with status 2.
+Experiments: ``list``, ``run``, ``report``; assignments (instructors): ``build``, ``grade``,
+``release``. Each command is a thin wrapper over a library function; argparse checks what it
+can, the library the rest (with its Python messages); a bad argument prints one line and exits
+with status 2. An interrupted ``run`` continues from its last completed epoch when run again::
 
-Examples::
-
-    python -m course_lib list
     python -m course_lib run param-distribution --dataset fashion_mnist32 --budget quick
-    python -m course_lib run vgg-depth --models VGG-A-CIFAR VGG-E-CIFAR --budget smoke \\
-        --dataset fashion_mnist32 --epochs 2
-    python -m course_lib report param-distribution
-    python -m course_lib run param-distribution --dataset cifar10 cifar100 svhn --budget full \\
-        --shard 2/3            # the second of three machines: a third of the grid
+    python -m course_lib run param-distribution --dataset cifar10 --budget full --shard 2/3
     python -m course_lib report param-distribution --results-dir machine1 machine2 machine3
-    python -m course_lib build                      # = make assignments
     python -m course_lib grade 1 submissions/ --out graded/
-    python -m course_lib release ../student-repo    # = make release DEST=...
-
-An interrupted ``run`` (Ctrl-C, a closed laptop, a kill) continues from its last completed
-epoch when the same command is run again. ``python -m course_lib.grading`` is an alias.
 """
 
 from __future__ import annotations
@@ -171,13 +160,25 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (p_run, p_report):
         p.add_argument("experiment", metavar="EXPERIMENT", type=_experiment,
                        choices=experiment_names(), help="one of: %(choices)s (see `list`)")
+    _add_run_arguments(p_run, BUDGET_NAMES)
+    _add_report_arguments(p_report, BUDGET_NAMES)
+    commands = {"list": p_list, "run": p_run, "report": p_report,
+                **_add_grading_commands(command)}
+    for p in commands.values():
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="show TensorFlow's and absl's C++ log lines (hidden by default)")
+    parser.commands = commands
+    return parser
+
+
+def _add_run_arguments(p_run, budget_names) -> None:
     p_run.add_argument("--models", nargs="+", metavar="MODEL",
                        help="only these models of the experiment, e.g. --models CNN-A1 CNN-A3 "
                             "(default: all)")
     p_run.add_argument("--dataset", nargs="+", metavar="NAME",
                        help="dataset(s), e.g. fashion_mnist32 (offline) or cifar10 cifar100 "
                             "(default: the source's first dataset)")
-    p_run.add_argument("--budget", default="quick", choices=BUDGET_NAMES, type=_budget,
+    p_run.add_argument("--budget", default="quick", choices=budget_names, type=_budget,
                        help="how much to run: smoke (seconds, tests), quick (minutes on a CPU), "
                             "full (the source's schedule, for a GPU); default: quick")
     p_run.add_argument("--results-dir", default=None, metavar="DIR",
@@ -201,16 +202,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--quiet", action="store_true",
                        help="one line per epoch instead of a progress bar")
 
+
+def _add_report_arguments(p_report, budget_names) -> None:
     p_report.add_argument("--results-dir", nargs="+", default=None, metavar="DIR",
                           help="folder(s) the records are in, e.g. one per machine (default: "
                                "$COURSE_RESULTS_DIR, else Google Drive on Colab once mounted, "
                                "else results); figures go to the first")
     p_report.add_argument("--dataset", metavar="NAME",
                           help="only records of this dataset, e.g. fashion_mnist32")
-    p_report.add_argument("--budget", choices=BUDGET_NAMES, type=_budget,
+    p_report.add_argument("--budget", choices=budget_names, type=_budget,
                           help="only records of this budget")
     p_report.add_argument("--no-figures", action="store_true", help="print the table only")
 
+
+def _add_grading_commands(command) -> dict:
     p_build = command("build", "regenerate student notebooks and autograder zips (otter assign)",
                       "Regenerate the student notebooks, public tests and autograder zips of "
                       "the assignments.", _GRADING_EPILOG)
@@ -253,14 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_release.add_argument("dest", metavar="DEST",
                            help="an empty folder (or a checkout of the student repository "
                                 "holding only .git)")
-
-    commands = {"list": p_list, "run": p_run, "report": p_report, "build": p_build,
-                "grade": p_grade, "release": p_release}
-    for p in commands.values():
-        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                       help="show TensorFlow's and absl's C++ log lines (hidden by default)")
-    parser.commands = commands
-    return parser
+    return {"build": p_build, "grade": p_grade, "release": p_release}
 
 
 def _one_line_warnings() -> None:

@@ -24,13 +24,11 @@ T = TypeVar("T")
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path``.
+    """Yield a temporary path beside ``path``; on success fsync it and move it onto ``path``.
 
-    The temporary file lives in the destination folder (same file system, so the rename is
-    atomic) and ends with the destination's name (``model.save`` insists on ``.keras``, and
-    ``save_weights`` on ``.weights.h5``); its name starts with a dot. It is
-    fsynced before the rename. If the block raises, the temporary file is removed and the
-    previous ``path``, if any, is left untouched.
+    The temporary file is in the destination folder (an atomic rename), starts with a dot and
+    ends with the destination's name (``model.save`` insists on ``.keras``). If the block raises
+    it is removed and the previous ``path`` is untouched.
 
     Example:
     >>> with atomic_write("results/run.png") as tmp:   # doctest: +SKIP

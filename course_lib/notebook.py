@@ -1,15 +1,8 @@
 """Helpers for the first cells of every course notebook.
 
-Every notebook starts with::
-
-    from course_lib.notebook import setup
-    BUDGET = setup(expected_version="0.1.0")
-
-which checks that the installed library is the version the notebook was written for (the
-commonest failure of course kits: the library drifts from its notebooks), reports the
-hardware (GPU 图形处理器 or CPU), and returns the compute budget chosen through the
-``COURSE_BUDGET`` environment variable (``smoke`` for tests, ``quick`` for a laptop CPU,
-``full`` for a GPU run of the source's schedule).
+``BUDGET = setup(expected_version="0.1.0")`` checks that the installed library is the version
+the notebook was written for (the commonest failure of course kits: the library drifts from its
+notebooks), reports the hardware (GPU 图形处理器 or CPU), and returns the ``COURSE_BUDGET``.
 """
 
 from __future__ import annotations
@@ -25,18 +18,8 @@ from course_lib.places import on_colab, results_dir
 from course_lib.train.config import BUDGET_NAMES
 
 __all__ = [
-    "BUDGETS",
-    "DRIVE_MOUNT",
-    "REPO_URL",
-    "VersionMismatchError",
-    "budget",
-    "check_version",
-    "device_summary",
-    "on_colab",
-    "read_repo_url",
-    "repo_url",
-    "setup",
-    "use_drive",
+    "BUDGETS", "DRIVE_MOUNT", "REPO_URL", "VersionMismatchError", "budget", "check_version",
+    "device_summary", "on_colab", "read_repo_url", "repo_url", "setup", "use_drive",
 ]
 
 #: The label of the kit's address in ``[project.urls]`` of pyproject.toml.
@@ -87,10 +70,9 @@ def _checkout_pyproject() -> Path | None:
 def repo_url() -> str:
     """The kit's address: the one value every Colab badge and install cell is generated from.
 
-    In a checkout (the usual case, also after ``pip install -e``), it is read from
-    ``[project.urls]`` of the checkout's pyproject.toml, so a retarget takes effect without
-    reinstalling; an installed wheel reads the same entry from its metadata
-    (``importlib.metadata``). Retarget with ``python tools/notebooks.py retarget URL``.
+    Read from ``[project.urls]`` of the checkout's pyproject.toml (so a retarget needs no
+    reinstall), else from an installed wheel's metadata. Retarget with ``python tools/notebooks.py
+    retarget URL``.
 
     Raises:
         RuntimeError: neither a checkout nor installed metadata gives the address.
@@ -143,14 +125,9 @@ def check_version(expected: str) -> str:
 def use_drive(enabled: bool = True) -> str:
     """On Colab, keep results on Google Drive so a run resumes after the runtime is recycled.
 
-    With ``enabled``, mounts Drive (Colab asks for permission once) and prints the results
-    folder :func:`course_lib.places.results_dir` then picks:
-    ``MyDrive/cnn-course-kit/results``, unless ``COURSE_RESULTS_DIR`` names another. Without,
-    prints where results go instead and that a recycled runtime loses them. Does nothing
-    outside Colab.
-
-    Returns:
-        The results folder runs will use (``""`` outside Colab).
+    With ``enabled``, mounts Drive and prints the results folder (:func:`course_lib.places.results_dir`);
+    without, says where results go and that a recycled runtime loses them. Returns that folder
+    (``""`` outside Colab, where it does nothing).
     """
     if not on_colab():
         return ""

@@ -47,11 +47,9 @@ def results_dir(path: str | os.PathLike | None = None, *, default: str | os.Path
                 ) -> Path:
     """The results folder (records and resume backups), decided in this one place.
 
-    In order: ``path`` when given (an argument, ``--results-dir``); else the
-    ``COURSE_RESULTS_DIR`` environment variable when set; else, on Colab with Google Drive
-    mounted at ``/content/drive`` (``course_lib.notebook.use_drive``),
-    ``/content/drive/MyDrive/cnn-course-kit/results``, which survives a recycled runtime; else
-    ``default`` (``results`` in the working directory).
+    ``path`` when given; else ``$COURSE_RESULTS_DIR``; else, on Colab with Drive mounted,
+    ``/content/drive/MyDrive/cnn-course-kit/results`` (survives a recycled runtime); else
+    ``default``.
 
     Example:
 

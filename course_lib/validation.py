@@ -1,24 +1,13 @@
 """Argument checks for the whole kit: one rule per kind of value, one wording.
 
-Every check returns the value in its plain Python type, or raises one ``ValueError`` that
-names the argument, says what is accepted and ends ``Received: name=value`` (Keras' wording),
-so a student sees the same message from a layer, a builder, the runner or the analysis tools.
+Every check returns the value in its plain Python type, or raises one ``ValueError`` that names
+the argument, says what is accepted and ends ``Received: name=value`` (Keras' wording), so a
+student sees the same message from a layer, a builder, the runner or the analysis tools.
 
-* :func:`integer` -- an ``int`` (never a ``bool``) >= ``minimum`` (odd if asked), in one
-  wording everywhere: "`size` must be an integer >= 1. Received: size=0";
-  :func:`positive_int` is ``minimum=1``, :func:`non_negative_int` ``minimum=0``.
-* :func:`number` -- a real number (never a ``bool``) in an interval; :func:`dropout_rate` is
-  ``[0, 1)``, :func:`non_negative` ``[0, inf)``, :func:`in_open_interval` ``(low, high)``.
-* :func:`width_multiplier` -- the kit's one width rule: a finite number > 0 (1.0 keeps the
-  source's widths). Builders and budgets both use it: widening is a legitimate scaling
-  study (``build("VGG-D-CIFAR", width_multiplier=2.0)``), a budget multiplies a run's own
-  multiplier (so only the product reaches a builder), and every record says whether and how
-  the budget changed the widths, so a changed model is never reported as the source's.
-* :func:`boolean`, :func:`one_of`, :func:`pair` (an int or a 2-tuple of ints),
-  :func:`ints` (a non-empty sequence of ints >= ``minimum``), :func:`rank4` (a layer's
-  channels-last 4D input shape).
-
-Nothing here imports TensorFlow or Keras.
+:func:`width_multiplier` is the kit's one width rule: a finite number > 0. Widening is a
+legitimate scaling study, a budget multiplies a run's own multiplier (only the product reaches
+a builder), and every record says how the budget changed the widths, so a changed model is
+never reported as the source's. Nothing here imports TensorFlow or Keras.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """Walking the layer graph of a functional or Sequential Keras model (private helpers).
 
-Both :func:`course_lib.analysis.layer_table` and :func:`course_lib.analysis.receptive_fields`
-need every *leaf* layer of a model in topological order, with nested models (a
-``keras.applications`` backbone inside a classifier, a Sequential block inside a functional
-model) flattened into their own layers. Only public Keras API is used: ``Model.layers``,
-``Model.inputs``/``outputs`` and ``Operation.input``/``output`` (the tensors of a layer's first
-call). ``Functional`` overrides ``input``/``output`` to return its own graph's tensors, so the
-tensors a nested model was called on in the outer graph are read with the base-class
-properties, ``keras.Operation.input.fget(sub)``.
+Leaf layers in topological order, nested models flattened, with public Keras API only.
+``Functional`` overrides ``input``/``output`` to return its own graph's tensors, so the tensors
+a nested model was called on are read with ``keras.Operation.input.fget(sub)``.
 """
 
 from __future__ import annotations
@@ -43,15 +38,9 @@ def shape_tail(tensor) -> tuple:
 def prepare_model(model, input_shape=None, *, caller: str) -> keras.Model:
     """Return a model with a walkable graph, rebuilt on ``input_shape`` if one is given.
 
-    Args:
-        model: a functional or Sequential ``keras.Model``.
-        input_shape: (height, width, channels) without the batch axis, or None.
-        caller: the public function's name, for error messages.
-
     Raises:
-        TypeError: ``model`` is not a Keras model.
-        ValueError: the model is subclassed (no layer graph), has several inputs and a new
-            ``input_shape`` was asked for, or is an unbuilt Sequential without ``input_shape``.
+        TypeError: not a Keras model. ValueError: subclassed, several inputs with a new
+            ``input_shape``, or an unbuilt Sequential without ``input_shape``.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(

@@ -1,14 +1,6 @@
-"""CS231n convolution arithmetic: output sizes, parameter counts and memory estimates.
-
-These are the closed forms of the CS231n convolutional-network notes (seed 003, sections 4.1
-and 6.7):
-
-* output size ``(W - F + 2P) / S + 1`` (:func:`conv_output_size`), which must be an integer;
-* parameters of a conv layer with ``K`` filters of ``F x F x C_in`` plus ``K`` biases
-  (:func:`conv_params`);
-* memory: activations (and, when training, their gradients), parameters, parameter
-  gradients and optimizer state, 4 bytes per float32 value (:func:`memory_bytes`,
-  :func:`model_memory`).
+"""CS231n convolution arithmetic (seed 003, sections 4.1 and 6.7): output sizes
+(:func:`conv_output_size`), parameter counts (:func:`conv_params`) and memory estimates
+(:func:`memory_bytes`, :func:`model_memory`).
 
 Reference: CS231n, "Convolutional Neural Networks for Visual Recognition", notes on
 convolutional networks (Chinese translation in seed 003).
@@ -23,11 +15,7 @@ from course_lib.analysis.layer_table import layer_table
 from course_lib.validation import integer, pair
 
 __all__ = [
-    "OPTIMIZER_SLOTS",
-    "MemoryEstimate",
-    "conv_output_size",
-    "conv_params",
-    "memory_bytes",
+    "OPTIMIZER_SLOTS", "MemoryEstimate", "conv_output_size", "conv_params", "memory_bytes",
     "model_memory",
 ]
 
@@ -48,24 +36,12 @@ OPTIMIZER_SLOTS: dict[str, int] = {
 def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) -> int:
     """Spatial output size of a convolution or pooling window: ``(W - F_eff + 2P) / S + 1``.
 
-    ``F_eff = dilation * (F - 1) + 1`` is the extent of a dilated filter (``F`` when
-    ``dilation=1``). The notes insist the division be exact: a stride that does not tile the
-    padded input is an error, not something to round away.
-
-    Args:
-        W: input size (width or height), >= 1.
-        F: filter (or pooling window) size, >= 1.
-        P: zero padding on each side, >= 0.
-        S: stride, >= 1.
-        dilation: dilation rate, >= 1.
-
-    Returns:
-        The output size, an ``int``.
+    ``F_eff = dilation * (F - 1) + 1``. The notes insist the division be exact: a stride that does
+    not tile the padded input is an error, not something to round away.
 
     Raises:
-        ValueError: an argument is out of range, the filter is larger than the padded input,
-            or ``(W - F_eff + 2P) / S + 1`` is not an integer (the message shows the numbers
-            and lists paddings and strides that fit).
+        ValueError: an argument out of range, a filter larger than the padded input, or a
+            non-integer result (the message lists paddings and strides that fit).
 
     Example:
         >>> conv_output_size(32, 5, P=2, S=1)
@@ -107,16 +83,7 @@ def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) 
 
 
 def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
-    """Parameters of a conv layer: ``K`` filters of ``F x F x C_in`` weights, plus ``K`` biases.
-
-    Args:
-        F: filter size, an int or a pair ``(F_h, F_w)``.
-        C_in: input channels (the filter depth), >= 1.
-        K: number of filters (output channels), >= 1.
-        bias: count one bias per filter.
-
-    Returns:
-        ``F_h * F_w * C_in * K + (K if bias else 0)``.
+    """Parameters of a conv layer: ``F_h * F_w * C_in * K`` weights plus ``K`` biases (if ``bias``).
 
     Example:
         >>> conv_params(5, 3, 10)   # ten 5x5 filters on a 32x32x3 image
@@ -132,15 +99,9 @@ def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """Memory of one training or inference step, in bytes, split by what it holds.
-
-    Attributes:
-        activations: the forward activations of the whole batch.
-        activation_gradients: their gradients (same size; zero for inference).
-        params: the parameters themselves.
-        param_gradients: one gradient per trainable parameter (zero for inference).
-        optimizer_state: the optimizer's slots, ``slots x trainable parameters``.
-        bytes_per_value: bytes per number (4 for float32).
+    """Memory of one training or inference step, in bytes: ``activations`` (whole batch),
+    ``activation_gradients`` and ``param_gradients`` (zero for inference), ``params``,
+    ``optimizer_state`` (``slots x trainable parameters``) and ``bytes_per_value``.
     """
 
     activations: int
@@ -206,31 +167,15 @@ def memory_bytes(
     optimizer: str = "sgd-momentum",
     bytes_per_value: int = 4,
 ) -> MemoryEstimate:
-    """The CS231n memory estimate (seed 003, section 6.7) from value counts.
+    """The CS231n memory estimate (seed 003, section 6.7) from value counts, as a :class:`MemoryEstimate`.
 
-    The notes list three sources of memory: the activations (and, for backpropagation, their
-    gradients, which have the same size), the parameters with their gradients and the
-    optimizer's per-parameter cache ("multiply the parameter memory by 3 or more"), and
-    miscellany (the input batch, augmentation buffers) that is left out here. Every value is
-    ``bytes_per_value`` bytes (4 for float32).
-
-    What the optimizer keeps (``OPTIMIZER_SLOTS``): plain SGD keeps nothing, SGD with momentum,
-    RMSProp and Adagrad keep one value per parameter (so params + gradients + cache = 3x the
-    parameter memory, the notes' "x3"), and Adam keeps two (first and second moments: 4x).
-    Gradients and slots are counted for trainable parameters only.
-
-    Args:
-        activations: activation values of ONE example (e.g. the sum of every layer's output
-            size, ``layer_table(model)["activations"].sum()``).
-        params: number of parameters.
-        trainable_params: number of trainable parameters (default: ``params``).
-        batch_size: examples per step; multiplies the activation memory.
-        training: ``False`` counts a forward pass only (no gradients, no optimizer state).
-        optimizer: one of ``OPTIMIZER_SLOTS``.
-        bytes_per_value: 4 for float32, 2 for float16, 8 for float64.
-
-    Returns:
-        A :class:`MemoryEstimate` (bytes).
+    The notes count activations (and, to backpropagate, their gradients, the same size), parameters
+    with their gradients and the optimizer's cache ("multiply the parameter memory by 3 or more");
+    miscellany (input batch, augmentation) is left out. ``OPTIMIZER_SLOTS``: plain SGD keeps
+    nothing, momentum/RMSProp/Adagrad one value per parameter (the notes' "x3"), Adam two (4x).
+    Gradients and slots count trainable parameters only (``trainable_params``, default ``params``).
+    ``activations`` is per example (``layer_table(m)["activations"].sum()``) and is multiplied by
+    ``batch_size``; ``training=False`` counts a forward pass only.
 
     Example:
         >>> m = memory_bytes(activations=15_237_608, params=138_357_544, training=False)
@@ -271,23 +216,11 @@ def model_memory(
     input_shape=None,
     bytes_per_value: int = 4,
 ) -> MemoryEstimate:
-    """:func:`memory_bytes` for a Keras model, counting activations with :func:`layer_table`.
+    """:func:`memory_bytes` for a Keras model, with activations from :func:`layer_table`.
 
-    The activation count is the sum of every layer's output size (the input included, as the
-    CS231n VGG-16 breakdown does). Layers whose output is a view of their input (``Flatten``,
-    ``Reshape``, inference-time ``Dropout``) are counted too, so the figure is an upper bound
-    on what a framework actually allocates.
-
-    Args:
-        model: a built functional or Sequential Keras model.
-        batch_size: examples per step.
-        optimizer: one of ``OPTIMIZER_SLOTS`` (``"sgd"``, ``"sgd-momentum"``, ``"adam"``...).
-        training: ``False`` for inference only.
-        input_shape: (height, width, channels) if the model has none or an unknown one.
-        bytes_per_value: 4 for float32.
-
-    Returns:
-        A :class:`MemoryEstimate` (bytes).
+    Every layer's output counts (the input too, as CS231n's VGG-16 breakdown does), views such as
+    ``Flatten`` included, so the figure is an upper bound on what a framework allocates. Other
+    arguments as :func:`memory_bytes`; ``input_shape`` if the model has none or an unknown one.
 
     Example:
         >>> import keras

@@ -1,19 +1,13 @@
 """Architecture pictures drawn from the models themselves (matplotlib, English text only).
 
-Each picture has two halves: a function that reads the structure from the library (a layer's
-config, a configuration list, the printed results table) and returns plain data, which the
-tests check, and a ``plot_*`` function that draws exactly that data. The figures carry no
-Chinese text (Colab's matplotlib has no CJK font); the notebooks give the Chinese terms in
-markdown.
+Each picture has a function that reads the structure from the library and returns plain data
+(tested) and a ``plot_*`` function that draws exactly that data. No Chinese text on figures
+(Colab's matplotlib has no CJK font); the notebooks give the Chinese terms in markdown.
 
-- :func:`rcl_unrolled` / :func:`plot_rcl_unrolled`: a ``RecurrentConv2D`` unrolled in time,
-  the figure 3 of seed 000: ``T + 1`` states, one feed-forward kernel ``w_f`` and one recurrent
-  kernel ``w_r`` shared by every step, the receptive field of each state.
-- :func:`vgg_layout` / :func:`plot_vgg_configs`: VGG configurations A..E side by side, one
-  box per layer, read from :data:`course_lib.models.vgg.VGG_CONFIGS`.
-- :func:`principle_gaps` / :func:`plot_principles`: SimpNet's design principles A..J and, for
-  each, the accuracy gap the source prints between the network that follows the principle and
-  the one that breaks it (looked up in :data:`course_lib.models.simpnet_archs.PAPER_RESULTS`).
+- :func:`rcl_unrolled`: a ``RecurrentConv2D`` unrolled in time (seed 000, figure 3).
+- :func:`vgg_layout`: VGG configurations A..E side by side, from ``VGG_CONFIGS``.
+- :func:`principle_gaps`: SimpNet's principles A..J with the accuracy gaps the source prints
+  (from :data:`course_lib.models.simpnet_archs.PAPER_RESULTS`).
 """
 
 from __future__ import annotations
@@ -26,16 +20,8 @@ import pandas as pd
 from course_lib.validation import integer, pair
 
 __all__ = [
-    "PRINCIPLES",
-    "PrincipleComparison",
-    "RCLDiagram",
-    "has_cjk",
-    "plot_principles",
-    "plot_rcl_unrolled",
-    "plot_vgg_configs",
-    "principle_gaps",
-    "rcl_unrolled",
-    "vgg_layout",
+    "PRINCIPLES", "PrincipleComparison", "RCLDiagram", "has_cjk", "plot_principles",
+    "plot_rcl_unrolled", "plot_vgg_configs", "principle_gaps", "rcl_unrolled", "vgg_layout",
 ]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -62,17 +48,13 @@ class RCLDiagram:
     """The unrolled structure of one ``RecurrentConv2D``, read from its config.
 
     Attributes:
-        iterations: ``T``, the number of recurrent steps (states ``x(0)..x(T)``).
-        filters: ``K``, channels of every state.
-        kernel_size: size of the feed-forward kernel ``w_f``.
-        recurrent_kernel_size: size of the recurrent kernel ``w_r``.
+        iterations, filters, kernel_size, recurrent_kernel_size: ``T``, ``K``, ``w_f``, ``w_r``.
         in_channels: input channels, or ``None`` when the layer is not built.
-        params: ``kh*kw*C_in*K + rh*rw*K*K + K`` (``None`` without ``in_channels``); with
-            ``use_bias=False`` the ``K`` is left out.
-        feedforward_edges: ``(source, target, kernel)`` triples, one per state: ``u -> x(t)``.
-        recurrent_edges: ``(source, target, kernel)`` triples, ``x(t-1) -> x(t)`` for t = 1..T.
-        receptive_fields: receptive field (side, in input pixels) of each state ``x(t)``:
-            ``k_f + t * (k_r - 1)``.
+        params: ``kh*kw*C_in*K + rh*rw*K*K + K`` (no ``K`` without bias; ``None`` without
+            ``in_channels``).
+        feedforward_edges, recurrent_edges: ``(source, target, kernel)``: ``u -> x(t)`` and
+            ``x(t-1) -> x(t)``.
+        receptive_fields: side of each state's field, ``k_f + t * (k_r - 1)``.
     """
 
     iterations: int
@@ -95,17 +77,8 @@ def rcl_unrolled(layer, in_channels: int | None = None) -> RCLDiagram:
     """The unrolled structure of a ``RecurrentConv2D`` (seed 000, figure 3), from its config.
 
     Args:
-        layer: a :class:`course_lib.layers.RecurrentConv2D` (built or not) or its
-            ``get_config()`` dict.
-        in_channels: input channels, for the parameter count of an unbuilt layer; a built
-            layer's kernel shape is used when this is ``None``.
-
-    Returns:
-        An :class:`RCLDiagram`.
-
-    Raises:
-        ValueError: ``layer`` is neither a ``RecurrentConv2D`` nor a config with its keys, or
-            ``in_channels`` is not a positive integer.
+        layer: a ``RecurrentConv2D`` (built or not) or its ``get_config()`` dict.
+        in_channels: for the parameter count of an unbuilt layer.
 
     Example:
 
@@ -206,19 +179,9 @@ def plot_rcl_unrolled(layer, in_channels: int | None = None, *, ax=None):
 # seed 001: the VGG configurations A..E
 # ---------------------------------------------------------------------------------------------
 def vgg_layout(configs=None) -> pd.DataFrame:
-    """One row per layer of each VGG configuration, in order, with the FC head appended.
-
-    Args:
-        configs: ``{name: layer list}`` in the format of :data:`course_lib.models.vgg.VGG_CONFIGS`
-            (ints: 3x3 convs; ``(k, filters)``: kxk convs; ``"M"``: 2x2 max pool; ``"LRN"``);
-            ``None`` uses ``VGG_CONFIGS``.
-
-    Returns:
-        A DataFrame with columns ``config, position, kind`` (``conv``/``pool``/``lrn``/``fc``),
-        ``kernel`` (conv kernel side, else ``<NA>``), ``filters`` (conv/FC width) and ``block``.
-
-    Raises:
-        ValueError: an entry of a configuration is not one of those forms.
+    """One row per layer of each VGG configuration (``VGG_CONFIGS`` format; default
+    ``VGG_CONFIGS``), FC head appended: ``config, position, kind`` (conv/pool/lrn/fc), ``kernel``,
+    ``filters`` and ``block``.
     """
     from course_lib.models.vgg import VGG_CONFIGS
 
@@ -385,14 +348,9 @@ def _comparisons() -> tuple[PrincipleComparison, ...]:
 def principle_gaps() -> pd.DataFrame:
     """Every principle A..J with the accuracy gaps the source prints for it.
 
-    Returns:
-        One row per printed comparison (``principle, name, comparison, table, dataset,
-        follows_acc, breaks_acc, gap``: accuracy in points, ``follows - breaks``) and one row
-        with an empty comparison for each principle the source tests in no table (B, E's
-        accuracy is part of C's table S1 and its speed is not an accuracy, G, H, J).
-
-    Raises:
-        LookupError: a comparison names a row that is not in ``PAPER_RESULTS`` exactly once.
+    One row per printed comparison (``principle, name, comparison, table, dataset, follows_acc,
+    breaks_acc, gap = follows - breaks``) and an empty one for each principle no table tests (B;
+    E, whose accuracy is part of C's table S1; G, H, J).
     """
     from course_lib.models.simpnet_archs import PAPER_RESULTS
 

@@ -1,23 +1,11 @@
 """Figures of results that show their uncertainty and do not exaggerate.
 
 Every function takes the runs themselves (one row or record per model and seed), computes the
-mean over seeds and an interval, and states on the figure what the interval is:
-
-- :func:`summarize_runs`: the numbers behind the figures: per model (and group), the seeds, the
-  mean and the interval (``"t95"``: the 95% Student-t interval of the mean, seeds as the unit,
-  the same t as :func:`course_lib.analysis.compare_models`; ``"range"``: lowest to highest seed).
-- :func:`plot_error_bars`: a bar per model (per group, e.g. evaluation mode) with error bars;
-  the bars start at zero, and only models with runs get a slot (no empty slots); the source's
-  numbers can sit beside them as points; the legend sits outside the data.
-- :func:`plot_error_lines`: mean and interval as points joined by lines (e.g. error against
-  the share of parameters in the high layers); the y-axis fits the data, so its label states
-  the range shown and that it does not start at zero.
-- :func:`plot_training_curves`: error per epoch, one panel per split; every model is its mean
-  over seeds with a band (each seed a thin line), titled with the models and their seeds;
-  integer epoch ticks.
-- :func:`plot_verdicts`: each :class:`course_lib.analysis.Verdict` as its difference with the
-  95% interval, against the zero line (the picture of "supports / contradicts /
-  inconclusive").
+mean over seeds and an interval (``"t95"``: 95% Student-t, seeds as the unit, as
+:func:`course_lib.analysis.compare_models`; ``"range"``: lowest to highest seed), and states on
+the figure what the interval is. Bars start at zero and only models with runs get a slot; line
+plots fit the y-axis to the data and say so in the label; :func:`plot_verdicts` draws each
+verdict's difference against zero.
 
 Matplotlib is imported on first use; every ``plot_*`` returns the ``Figure``. Figure text is
 ASCII (Matplotlib on Colab has no CJK font).
@@ -33,11 +21,7 @@ import pandas as pd
 from course_lib.analysis.verdict import t_interval
 
 __all__ = [
-    "INTERVALS",
-    "plot_error_bars",
-    "plot_error_lines",
-    "plot_training_curves",
-    "plot_verdicts",
+    "INTERVALS", "plot_error_bars", "plot_error_lines", "plot_training_curves", "plot_verdicts",
     "summarize_runs",
 ]
 
@@ -73,19 +57,14 @@ def summarize_runs(runs: pd.DataFrame, *, x: str = "model", y: str = "test error
 
     Args:
         runs: one row per run, with columns ``x``, ``y`` (and ``group``).
-        x: the column naming the model (or configuration).
-        y: the value column (an error in percent).
-        group: optional second column (e.g. evaluation mode); one row per ``(x, group)``.
-        interval: ``"t95"`` (95% t-interval of the mean; NaN with one seed) or ``"range"``.
-        order: the ``x`` values in the wanted order; values without runs are left out (no
-            empty slots), values not in ``order`` follow in first-seen order.
+        x, y: the model column and the value column (an error in percent).
+        group: optional second column (e.g. evaluation mode).
+        interval: ``"t95"`` (NaN with one seed) or ``"range"``.
+        order: the ``x`` values in order; values without runs are left out, values not in
+            ``order`` follow in first-seen order.
 
     Returns:
-        Columns ``x``, (``group``), ``seeds``, ``mean``, ``low``, ``high``, one row per
-        combination that has at least one run with a finite ``y``.
-
-    Raises:
-        ValueError: a missing column, or an unknown ``interval``.
+        Columns ``x``, (``group``), ``seeds``, ``mean``, ``low``, ``high``.
 
     Example:
 
@@ -146,30 +125,14 @@ def plot_error_bars(runs: pd.DataFrame, *, x: str = "model", y: str = "test erro
                     ax=None, title: str | None = None, ylabel: str | None = None):
     """Bars of the mean error per model, with error bars; bars start at zero.
 
-    Only models with runs get a slot, in ``order``. The y label states what the bars and
-    the error bars are (mean of how many seeds, which interval). A model with one seed has
-    no error bar.
+    The y label states what the bars and error bars are; one seed: no error bar.
 
     Args:
-        runs: one row per run (model and seed): columns ``x``, ``y`` (and ``group``).
-        x: the model column.
-        y: the value column (error in percent).
-        group: optional column with a second level (e.g. evaluation mode): one bar per
-            group beside each other, only the groups a model has.
-        order: the models in the wanted order (models without runs are skipped).
-        interval: ``"t95"`` (default) or ``"range"`` (:data:`INTERVALS`).
-        reference: optional numbers to show beside ours as black diamonds, e.g. the paper's:
-            a mapping ``{model: value}`` (models without runs are not shown).
-        reference_label: the legend entry of ``reference``.
-        ax: Matplotlib axes to draw on (default: a new figure).
-        title: the title (default: ``"<y> by <x>"``).
-        ylabel: the y label (default: ``y`` plus what the bars mean).
-
-    Returns:
-        The ``Figure``.
-
-    Raises:
-        ValueError: missing columns, an unknown ``interval``, or no run with a value.
+        runs, x, y, group, order, interval: as :func:`summarize_runs` (one bar per group side by
+            side).
+        reference: optional ``{model: value}`` (e.g. the paper's), drawn as black diamonds.
+        reference_label: its legend entry.
+        ax, title, ylabel: Matplotlib axes (default: a new figure), title and y label.
 
     Example:
 
@@ -236,30 +199,9 @@ def plot_error_lines(runs: pd.DataFrame, *, x: str, y: str = "test error %",
                      line: str | None = None, label: str | None = None,
                      interval: str = "t95", ax=None, title: str | None = None,
                      xlabel: str | None = None, decimals: int = 2):
-    """Mean and interval per ``x`` as points joined by lines, one line per ``line``.
-
-    For a numeric ``x`` (e.g. the share of parameters in the high layers). The y-axis fits
-    the data (it does not start at zero), so the y label states the range shown and says so;
-    with intervals drawn, a steep-looking line whose intervals overlap is visibly within the
-    noise.
-
-    Args:
-        runs: one row per run: columns ``x``, ``y`` (and ``line``, ``label``).
-        x: the numeric x column.
-        y: the value column (error in percent).
-        line: optional column naming the line each run belongs to (e.g. the group of three).
-        label: optional column whose value is written beside each point (e.g. the model).
-        interval: ``"t95"`` (default) or ``"range"`` (:data:`INTERVALS`).
-        ax: Matplotlib axes to draw on (default: a new figure).
-        title: the title.
-        xlabel: the x label (default: ``x``).
-        decimals: decimals of the range stated in the y label.
-
-    Returns:
-        The ``Figure``.
-
-    Raises:
-        ValueError: missing columns, an unknown ``interval``, or no run with a value.
+    """Mean and interval per numeric ``x`` as points joined by lines, one line per ``line`` column
+    value, ``label`` written beside each point. The y-axis fits the data, so its label states the
+    range shown (``decimals``); overlapping intervals show a steep line is within the noise.
 
     Example:
 
@@ -322,26 +264,11 @@ def _seed_list(seeds) -> str:
 def plot_training_curves(records, *, models=None, splits=("train", "test"),
                          band: str = "range", show_seeds: bool = True, axes=None,
                          title: str | None = None):
-    """Error per epoch: for each model the mean over its seeds, a band, and every seed.
+    """Error per epoch: for each model the mean over its seeds, a band, and (``show_seeds``) every seed.
 
-    Args:
-        records: run records (dicts with ``label``, ``seed`` and ``history``, a list of
-            ``{"epoch": int, "train_error_pct": ..., "test_error_pct": ...}``), as
-            ``run_experiment`` returns them or ``load_records`` reads them.
-        models: the labels to draw, in order (default: every label, first-seen order).
-        splits: the panels, from ``"train"`` and ``"test"``.
-        band: ``"range"`` (lowest to highest seed, the default) or ``"t95"``
-            (:data:`INTERVALS`); one seed: no band.
-        show_seeds: also draw each seed as a thin line.
-        axes: Matplotlib axes, one per split (default: a new figure).
-        title: the title (default: the models with their seeds and what the band is).
-
-    Returns:
-        The ``Figure``.
-
-    Raises:
-        ValueError: no records, a record without ``label``/``history``, an unknown split,
-            model or band.
+    ``records`` are run records (``label``, ``seed``, ``history``); ``models`` the labels in order
+    (default all); ``splits`` the panels (``"train"``, ``"test"``); ``band`` ``"range"`` (default)
+    or ``"t95"`` (none with one seed).
 
     Example:
 
@@ -427,23 +354,10 @@ def plot_training_curves(records, *, models=None, splits=("train", "test"),
 
 
 def plot_verdicts(verdicts, *, ax=None, title: str | None = None):
-    """Each verdict's difference with its interval, against zero (a forest plot).
+    """Each :class:`~course_lib.analysis.Verdict`'s difference with its interval, against zero.
 
-    A point left of zero is the claimed direction; an interval that crosses zero is
-    "inconclusive". Colours: supports green, contradicts red, inconclusive grey.
-
-    Args:
-        verdicts: :class:`course_lib.analysis.Verdict` objects (from
-            :func:`course_lib.analysis.compare_models`, or the ``result`` column of a report's
-            orderings).
-        ax: Matplotlib axes to draw on (default: a new figure).
-        title: the title.
-
-    Returns:
-        The ``Figure``.
-
-    Raises:
-        ValueError: no verdicts, or something that is not a ``Verdict``.
+    Left of zero is the claimed direction; an interval across zero is "inconclusive". Colours:
+    supports green, contradicts red, inconclusive grey.
 
     Example:
 

@@ -1,15 +1,9 @@
 """Per-layer table of a Keras model: output shape, parameters, multiply-adds, activation memory.
 
-``layer_table(model)`` gives one row per leaf layer (nested models are flattened into their own
-layers, named ``outer/inner``), in topological order, so a student can see where a network
-keeps its parameters (the FC layers of VGG), where it spends its compute (the early convs)
-and where its activation memory sits (the first, full-resolution layers: seed 003, section 6.7).
-
-For the seed-000 models (layers ``conv1``, ``conv2``..``conv5`` or ``conv1``, ``rcl1``..``rcl4``
-and ``fc``) the ``group`` column splits the parameterised layers into the paper's *low* and
-*high* groups (low = ``conv1`` + ``conv2`` for the CNN, ``conv1`` + ``rcl1`` for the RCNN; high =
-everything else with parameters, ``fc`` included), the convention of
-``course_lib.models.param_groups``.
+Shows where a network keeps its parameters (the FC layers of VGG), spends its compute (the
+early convs) and holds its activation memory (the full-resolution layers: seed 003, 6.7). For
+seed-000 models the ``group`` column gives the paper's low/high split
+(``course_lib.models.param_groups``'s convention).
 
 Reference: seed 000 (low/high groups), seed 003 (CS231n: parameters, memory).
 """
@@ -74,37 +68,16 @@ def _spatial(shape) -> int:
 def layer_macs(
     layer, input_shape, output_shape, *, rcl_reuse_feedforward: bool = False
 ) -> int | None:
-    """Multiply-accumulate operations of one call of ``layer`` on ONE example.
+    """Multiply-accumulates of one call of ``layer`` on ONE example (``2 x MACs ~ FLOPs``).
 
-    MACs count the multiply-adds of the linear maps (convolutions and dense layers); bias
-    additions, activations, normalisations (BatchNorm, LRN), pooling and element-wise merges
-    count 0, the usual convention of FLOP counters that report MACs (``2 x MACs ~ FLOPs``).
-
-    * ``Conv1D/2D/3D``: ``prod(out_spatial) * prod(kernel_size) * C_in / groups * C_out``
-      (the CS231n count ``H_out * W_out * k * k * C_in * C_out`` for ``groups=1``).
-    * ``DepthwiseConv``: ``prod(out_spatial) * prod(kernel_size) * C_in * depth_multiplier``.
-    * ``SeparableConv``: the depthwise part plus the pointwise part,
-      ``prod(out_spatial) * C_in * dm * C_out``.
-    * ``ConvTranspose``: every input position is multiplied into a ``k x k x C_out`` patch:
-      ``prod(in_spatial) * prod(kernel_size) * C_in * C_out``.
-    * ``Dense``: ``in_features * units`` per position of the leading axes.
-    * :class:`~course_lib.layers.RecurrentConv2D` with ``T = iterations``: the unrolled count of
-      Liang & Hu's RCL (seed 000, eq. 2): ``T + 1`` feed-forward convolutions (one per state
-      ``x(0)..x(T)``) and ``T`` recurrent ones:
-      ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``.
-      ``w_f * u`` does not change over time, and ``course_lib.layers.RecurrentConv2D`` computes
-      it once: ``rcl_reuse_feedforward=True`` counts that, ``T * H * W * k_f^2 * C_in * F`` fewer.
-
-    Args:
-        layer: a Keras layer.
-        input_shape: the shape of its (first) input without the batch axis.
-        output_shape: the shape of its output without the batch axis.
-        rcl_reuse_feedforward: count the RCL's feed-forward convolution once instead of once
-            per state (see above).
-
-    Returns:
-        The MAC count, ``0`` for layers without multiply-adds, or ``None`` for a
-        parameterised layer type this function does not know.
+    Only linear maps count (bias, activations, norms, pooling, merges: 0): convolutions
+    ``prod(out_spatial) * prod(kernel) * C_in / groups * C_out`` (depthwise: ``* depth_multiplier``
+    instead of ``C_out``, separable adds the pointwise part, transposed counts input positions),
+    ``Dense`` ``in * units`` per leading position, and
+    :class:`~course_lib.layers.RecurrentConv2D` (seed 000, eq. 2)
+    ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``; the layer computes ``w_f * u`` once,
+    and ``rcl_reuse_feedforward=True`` counts that (``T * H * W * k_f^2 * C_in * F`` fewer).
+    Returns ``None`` for a parameterised layer type it does not know.
     """
     L = keras.layers
     if isinstance(layer, RecurrentConv2D):
@@ -138,15 +111,8 @@ def layer_macs(
 def seed000_groups(layer_names) -> dict[str, str] | None:
     """Map seed-000 layer names to ``"low"``/``"high"``, or ``None`` if not a seed-000 model.
 
-    A model is recognised by a ``conv1`` and an ``fc`` layer plus ``conv2`` (CNN, seed 000
-    Fig. 1) or ``rcl1`` (RCNN, Fig. 2). Low = ``conv1`` + ``conv2`` (CNN) or ``conv1`` + ``rcl1``
-    (RCNN); every other named parameterised layer is high.
-
-    Args:
-        layer_names: the layer names (last path component).
-
-    Returns:
-        ``{name: "low" | "high"}`` for the names of the convention, or ``None``.
+    Recognised by ``conv1`` and ``fc`` plus ``conv2`` (CNN, Fig. 1) or ``rcl1`` (RCNN, Fig. 2).
+    Low = ``conv1`` + ``conv2`` (CNN) or ``conv1`` + ``rcl1`` (RCNN); other named layers are high.
     """
     names = set(layer_names)
     if not {"conv1", "fc"} <= names:
@@ -171,37 +137,18 @@ def layer_table(
     """One row per leaf layer: output shape, parameters, MACs, activation memory, low/high group.
 
     Args:
-        model: a functional or Sequential ``keras.Model`` (nested models are flattened; a
-            subclassed model has no layer graph and is refused).
-        input_shape: (height, width, channels) without the batch axis. Needed for an unbuilt
-            Sequential or a model with an unknown input size; if it differs from the model's own
-            input, the table is computed on a clone built on ``input_shape`` (same layers and
-            parameters, new shapes).
-        totals: append a ``"total"`` row summing params, MACs and activations.
-        rcl_reuse_feedforward: count a ``RecurrentConv2D``'s feed-forward convolution once (as
-            the layer computes it) rather than once per unrolled state (the paper's view, the
-            default); see :func:`layer_macs`.
+        model: a functional or Sequential ``keras.Model`` (nested models are flattened as
+            ``outer/inner``; a subclassed model is refused).
+        input_shape: without the batch axis; needed for an unbuilt Sequential or an unknown input
+            size. If it differs from the model's, a clone built on it is tabled.
+        totals: append a ``"total"`` row.
+        rcl_reuse_feedforward: see :func:`layer_macs`.
 
     Returns:
-        A ``pandas.DataFrame`` with columns:
-
-        * ``layer``: the layer name, ``outer/inner`` for layers of nested models;
-        * ``type``: the layer class name;
-        * ``output_shape``: output shape without the batch axis (a tuple; a list of tuples for
-          multi-output layers);
-        * ``params`` / ``trainable_params``: weights of the layer (all / trainable);
-        * ``macs``: multiply-accumulates per example (see :func:`layer_macs`); ``<NA>`` for a
-          parameterised layer type :func:`layer_macs` does not know (the total is then ``<NA>``);
-        * ``activations``: elements of the layer's output per example;
-        * ``activation_bytes``: ``4 * activations`` (float32);
-        * ``group``: ``"low"``/``"high"`` for the parameterised layers of a seed-000 model
-          (see :func:`seed000_groups`), else ``None``.
-
-        A layer shared by several calls is listed once, with its first call's shapes.
-
-    Raises:
-        ValueError: the model cannot be walked (see ``input_shape``) or a layer has an unknown
-            output size.
+        A DataFrame with ``layer``, ``type``, ``output_shape``, ``params``, ``trainable_params``,
+        ``macs`` (``<NA>`` for a layer type :func:`layer_macs` does not know), ``activations``
+        (elements per example), ``activation_bytes`` (float32) and ``group`` (see
+        :func:`seed000_groups`). A shared layer is listed once, with its first call's shapes.
 
     Example:
         >>> import keras

@@ -1,30 +1,24 @@
 """Receptive field, jump and start of every layer of a conv/pool stack.
 
-The arithmetic of Dang Ha The Hien's "A guide to receptive field arithmetic for Convolutional
-Neural Networks" (2017). A layer with kernel ``k``, stride ``s``, dilation ``d`` and left
-padding ``p`` maps the description ``(r, j, start)`` of its input to that of its output::
+The arithmetic of Dang Ha The Hien (2017). A layer with kernel ``k``, stride ``s``, dilation
+``d`` and left padding ``p`` maps its input's ``(r, j, start)`` to its output's::
 
     k_eff     = d * (k - 1) + 1
     j_out     = j_in * s
     r_out     = r_in + (k_eff - 1) * j_in
     start_out = start_in + ((k_eff - 1) / 2 - p) * j_in
 
-``r`` is the receptive field (input pixels seen by one unit, along one axis), ``j`` the jump
-(input pixels between neighbouring units) and ``start`` the input coordinate of the centre of
-the first unit's receptive field. Coordinates here are pixel indices (pixel ``i`` of the input
-has its centre at ``i``, the input starts at ``start = 0``); the guide puts pixel centres at
-``i + 0.5`` and so starts at 0.5, which shifts every ``start`` by 0.5 and changes nothing else.
-Unit ``i`` of a layer sees input pixels ``start + i*j - (r-1)/2 .. start + i*j + (r-1)/2``
-(:func:`rf_bounds`); parts outside ``[0, size)`` fall on the padding.
+``r``: input pixels seen by one unit along one axis; ``j`` (jump): input pixels between
+neighbouring units; ``start``: centre of the first unit's field. Pixel ``i`` has its centre at
+``i`` (the guide uses ``i + 0.5``, which shifts every ``start`` by 0.5 and nothing else). Unit
+``i`` sees ``start + i*j -+ (r-1)/2`` (:func:`rf_bounds`); outside ``[0, size)`` is padding.
 
-A :class:`~course_lib.layers.RecurrentConv2D` with a ``k_f`` feed-forward kernel, a ``k_r``
-recurrent kernel and ``T`` iterations (stride 1, "same") acts as one kernel of extent
-``k_f + T * (k_r - 1)``: the state ``x(0)`` sees ``k_f`` pixels and each recurrent step widens it
-by ``k_r - 1`` (seed 000, section 2.2: "每次迭代使得神经元感受野扩大").
+A :class:`~course_lib.layers.RecurrentConv2D` (``k_f``, ``k_r``, ``T`` iterations) acts as one
+kernel of extent ``k_f + T * (k_r - 1)``: each recurrent step widens the field by ``k_r - 1``
+(seed 000, section 2.2: "每次迭代使得神经元感受野扩大").
 
 Reference: Dang Ha The Hien (2017), "A guide to receptive field arithmetic for Convolutional
-Neural Networks"; CS231n notes (seed 003, section 5.1: three 3x3 convs see 7x7); seed 004,
-section 3.1.1.
+Neural Networks"; CS231n notes (seed 003, 5.1: three 3x3 convs see 7x7); seed 004, 3.1.1.
 """
 
 from __future__ import annotations
@@ -129,16 +123,8 @@ def _axis_value(value, axis: int, name: str, where: str) -> int:
 
 
 def rf_bounds(rf: int, jump: int, start: float, index: int = 0) -> tuple[int, int]:
-    """First and last input pixel (inclusive) seen by unit ``index`` of a layer.
-
-    Args:
-        rf: receptive field of the layer.
-        jump: its jump.
-        start: its start (pixel-index coordinates, see the module docstring).
-        index: the unit's position along the axis (0-based).
-
-    Returns:
-        ``(first, last)``; values below 0 or beyond the input fall on the padding.
+    """First and last input pixel (inclusive) seen by unit ``index`` of a layer (``rf``, ``jump``,
+    ``start`` as in the module docstring); values outside the input fall on the padding.
 
     Example:
         >>> rf_bounds(rf=7, jump=1, start=3.0, index=0)  # three 3x3 'valid' convs
@@ -177,21 +163,10 @@ def receptive_field_arithmetic(
 ) -> pd.DataFrame:
     """Receptive field, jump and start after each layer of a plain list of layer descriptions.
 
-    Args:
-        layers: a sequence of tuples ``(kernel, stride)``, ``(kernel, stride, padding)`` or
-            ``(kernel, stride, padding, dilation)``; padding is an integer (pixels on the left
-            / top, the same on the other side) or ``"valid"``, ``"same"`` (Keras rule: the
-            extra pixel of an odd total goes right/bottom) or ``"causal"``. Defaults: padding 0,
-            dilation 1.
-        input_size: the input size along the axis; enables the ``size`` column (output size,
-            floor rule of the frameworks) and ``"same"`` with strides > 1.
-        names: optional layer names (default ``"layer1"``, ``"layer2"``...).
-
-    Returns:
-        A DataFrame with :data:`COLUMNS`; the first row is the input (rf 1, jump 1, start 0).
-
-    Raises:
-        ValueError: a malformed tuple or out-of-range value.
+    ``layers``: tuples ``(kernel, stride[, padding[, dilation]])``; padding is left/top pixels or
+    ``"valid"``, ``"same"`` (Keras: an odd extra pixel goes right/bottom) or ``"causal"``.
+    ``input_size`` enables the ``size`` column and ``"same"`` with strides > 1. Returns a DataFrame
+    with :data:`COLUMNS`, the input first (rf 1, jump 1, start 0).
 
     Example:
         >>> t = receptive_field_arithmetic([(3, 1, 1)] * 3)  # three 3x3 convs, padding 1
@@ -251,32 +226,25 @@ def _spatial_dims(shape: tuple) -> tuple:
 def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
     """Receptive field, jump and start of every layer of a Keras model, along one spatial axis.
 
-    Handles convolutions (any dilation, ``"valid"``/``"same"``/``"causal"`` padding; depthwise
-    and separable ones too), pooling, zero padding, cropping, global pooling and ``Flatten``
-    (they see the whole input), :class:`~course_lib.layers.RecurrentConv2D` (extent
-    ``k_f + T * (k_r - 1)``), layers with a ``pool_size``/``kernel_size``, ``strides`` and
-    ``padding`` (e.g. :class:`~course_lib.layers.SAFPooling2D`; the output size they produce is
-    checked against that reading), layers with only ``strides`` (strided subsampling
-    ``x[::s]``, a 1x1 window: ResNet's option-A shortcut), merges of several branches
-    (``Add``, ``Concatenate``...: the widest input's field) and layers that keep the spatial
-    size without a kernel (activations, normalisation, dropout, ``Dense`` on feature maps: a
-    1x1 window). Nested models are flattened. Up-sampling layers are refused.
+    Reads convolutions (any dilation and padding, depthwise and separable), pooling, padding,
+    cropping, global pooling and ``Flatten`` (the whole input), ``RecurrentConv2D`` (extent
+    ``k_f + T * (k_r - 1)``), any layer with ``pool_size``/``kernel_size``, ``strides`` and
+    ``padding`` (e.g. ``SAFPooling2D``; its output size is checked), layers with only ``strides``
+    (a 1x1 window: ResNet's option-A shortcut), merges (the widest input's field) and layers that
+    keep the size (a 1x1 window). Nested models are flattened; up-sampling is refused.
 
     Args:
         model: a functional or Sequential ``keras.Model`` (channels-last).
-        input_shape: (height, width, channels) if the model has no or an unknown input size.
-        axis: the spatial axis, 0 = height, 1 = width.
+        input_shape: if the model has no or an unknown input size.
+        axis: 0 = height, 1 = width.
 
     Returns:
-        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order:
-        ``kernel``/``stride``/``dilation`` of the window along ``axis`` (the effective extent for
-        an RCL and for global pooling), ``padding`` the left/top padding in pixels (Keras'
-        ``"same"`` resolved for the actual input size), ``size`` the output size along ``axis``
-        (``<NA>`` once the tensor has no spatial axis), and ``rf``, ``jump``, ``start``.
+        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order (``padding``:
+        left/top pixels with ``"same"`` resolved; ``size``: ``<NA>`` once there is no spatial axis).
 
     Raises:
-        ValueError: an up-sampling layer, an unknown layer that changes the spatial size, a
-            channels-first layer, or branches with different jumps are merged.
+        ValueError: up-sampling, an unknown layer that changes the size, channels-first, or merged
+            branches with different jumps.
 
     Example:
         >>> import keras

@@ -1,16 +1,8 @@
 """The seeds' printed tables as data, and seed 000's printed parameter counts vs computed ones.
 
-The CSV files in ``course_lib/tables/`` hold numbers exactly as the source documents print them (one
-file per table, every row with a ``source`` column naming the seed file and table); nothing in
-them is a result of this kit. :func:`load_table` reads one by its file stem.
-
-:func:`paper_vs_computed` puts the low/high/total parameter counts printed in seed 000's
-Tables 1-3 next to the counts of the models this kit builds from the printed width lists,
-and flags the rows whose printed numbers cannot come from those widths.
-
-The folder ships inside the package (package data, read with ``importlib.resources``, so it works
-from a wheel as well as from a checkout); set the environment variable ``COURSE_LIB_TABLES_DIR``
-to use another folder.
+The CSVs in ``course_lib/tables/`` hold numbers exactly as the sources print them (every row
+names its seed file and table in ``source``); nothing in them is a result of this kit. They ship
+as package data (``importlib.resources``); ``COURSE_LIB_TABLES_DIR`` points elsewhere.
 """
 
 from __future__ import annotations
@@ -56,17 +48,10 @@ def available_tables() -> list[str]:
 
 
 def load_table(name: str) -> pd.DataFrame:
-    """Load one of the seeds' tables by name.
-
-    Args:
-        name: the CSV file stem, e.g. ``"seed000_param_distribution"`` (a trailing ``.csv`` is
-            accepted). See :func:`available_tables`.
-
-    Returns:
-        The table as a DataFrame; every row has a ``source`` column (seed file and table).
+    """Load one of the seeds' tables by its CSV file stem (see :func:`available_tables`).
 
     Raises:
-        ValueError: unknown name; the message suggests close names and lists the tables.
+        ValueError: unknown name; the message suggests close names.
 
     Example:
         >>> t = load_table("seed000_param_distribution")
@@ -105,43 +90,28 @@ _MINOR_RELATIVE = 0.03
 def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
     """Seed 000's printed low/high/total parameter counts next to those of the built models.
 
-    Each model of Table 1 (CIFAR-10), 2 (CIFAR-100) or 3 (SVHN) is built with
-    ``course_lib.models.build(name, num_classes=10 or 100)`` from its printed width list, and its
-    parameters are split with :func:`~course_lib.analysis.layer_table`'s ``group`` column
-    (low = conv1 + conv2 for the CNN, conv1 + rcl1 for the RCNN; high = the rest, fc included).
+    Each model of Table 1 (CIFAR-10), 2 (CIFAR-100) or 3 (SVHN) is built from its printed widths
+    and split with :func:`~course_lib.analysis.layer_table`'s ``group`` column.
 
-    When is a printed number consistent with the widths? The paper prints counts in millions
-    rounded to at most two decimals and drops trailing zeros ("0.6/0.38/0.98", "0.68/2.0/2.68").
-    A value printed with ``n`` decimals was rounded to ``n`` decimals, so the exact count lies
-    within half a unit of its last printed digit: 0.005M for "0.38", 0.05M for "0.6" or "2.0"
-    (the printed text cannot tell "0.6" = 0.60 from "0.6" = 0.6 +- 0.05, and the flag must only
-    mark what *cannot* come from the widths, so the wider reading is used). A row is flagged
-    (``flag``) when any of its three printed values differs from the computed one by more than
-    that half unit (plus 1e-9 for float error). ``flag_2dp`` applies the stricter reading that
-    every value is exact to two decimals (tolerance 0.005M for all three). ``severity`` sorts the
-    flagged rows for a reader: ``"minor"`` when every printed value is within 0.05M or 3% of the
-    computed one, whichever is larger (a rounding slip or a counting convention, e.g. biases),
-    ``"major"`` otherwise (the printed count
-    cannot come from the printed widths under any convention: a misprinted width or count), and
-    ``"none"`` for unflagged rows. Biases and the FC layer
-    are counted: they are parameters of the built network (the paper calls the FC share
-    negligible but does not say it left it out; the FC layer is why the CIFAR-100 rows differ).
+    When is a printed number consistent with the widths? The paper prints millions with at most two
+    decimals and drops trailing zeros ("0.6/0.38/0.98"), so a value with ``n`` decimals lies within
+    half a unit of its last digit (0.005M for "0.38", 0.05M for "0.6"; the wider reading, because a
+    flag must only mark what *cannot* come from the widths). ``flag``: any of the three values off
+    by more than that; ``flag_2dp``: the stricter reading, 0.005M for all three. ``severity``:
+    ``"minor"`` when every value is within max(0.05M, 3%) (a rounding slip or a convention such as
+    biases), ``"major"`` otherwise (a misprinted width or count), ``"none"`` if unflagged. Biases
+    and the FC layer are counted (the paper calls the FC share negligible but does not say it left
+    it out; the FC layer is why the CIFAR-100 rows differ).
 
     Args:
         dataset: ``"cifar10"``, ``"cifar100"`` or ``"svhn"`` (case and dashes ignored).
         models: optional subset of model names (default: the twelve of the table).
 
     Returns:
-        One row per model with: ``model``, ``dataset``, ``widths`` (printed), ``widths_built``
-        (the filters of the built conv1, L2..L5 layers), ``low_printed``, ``high_printed``,
-        ``total_printed`` (millions, as printed), ``low_params``, ``high_params``,
-        ``total_params`` (exact counts of the built model), ``low_M``, ``high_M``, ``total_M``
-        (the same in millions), ``max_abs_diff_M`` (largest |computed - printed| of the three),
-        ``flag``, ``flag_2dp``, ``severity``, ``flag_reason`` (every value off by more than 0.005M, by how much
-        and against which tolerance), ``test_error_pct`` (printed) and ``source``.
-
-    Raises:
-        ValueError: unknown dataset or model name.
+        One row per model: ``model``, ``dataset``, ``widths``, ``widths_built``, ``low_printed``,
+        ``high_printed``, ``total_printed`` (millions), ``low_params``, ``high_params``,
+        ``total_params``, ``low_M``, ``high_M``, ``total_M``, ``max_abs_diff_M``, ``flag``,
+        ``flag_2dp``, ``severity``, ``flag_reason``, ``test_error_pct`` (printed) and ``source``.
 
     Example:
         >>> t = paper_vs_computed("cifar10")

@@ -1,36 +1,10 @@
 """Is model B better than model A? A verdict with a 95% interval, from seeds and test images.
 
-How the verdict is computed. Each model was trained several times with different random seeds,
-and every run scored the same N test images. The number we judge is the difference d = mean
-error of the model claimed to be better minus mean error of the other one, in percentage
-points; a negative d points the way the claim says. Two kinds of chance move d. (1) Seeds:
-another seed gives another network and another error. The seeds' sample variances s_A^2 and
-s_B^2 give the seed part of the variance of d, s_A^2/n_A + s_B^2/n_B, as in Welch's t-test
-(which does not assume that both models vary equally). (2) The test set: the N images are one
-sample of all the images the models could meet. Both models scored the same images, so we
-compare them image by image (a paired method): for each image take the fraction of A's seeds
-that got it wrong and the fraction of B's seeds that got it wrong; the mean of their
-difference over the images is d again, and its variance over the images divided by N is the
-test-set part. (When the runs did not record which images they got wrong, each model's error
-is treated as an independent binomial proportion, p(1 - p)/N each: larger than the paired
-value, so the interval errs on the wide side, and the result says so.) The two parts are added
-and the 95% interval is d +- t * sqrt(seed part + test-set part), where t is the 97.5%
-quantile of Student's t distribution with the Welch-Satterthwaite degrees of freedom: with
-3 + 3 seeds t is about 2.8, not the 1.96 of a large sample, because six numbers estimate a
-variance poorly. The verdict is "supports" when the whole interval lies on the claimed side of
-zero, "contradicts" when it lies wholly on the other side, and "inconclusive" when it contains
-zero. With fewer than 3 seeds on either side the verdict is always "inconclusive (too few
-seeds)": with 2 seeds a variance rests on a single difference, and two models that are
-equally good give two seed ranges that do not overlap one time in three.
-
-The paragraph above is :data:`METHOD` (and :func:`method_paragraph`), so a notebook can print
-it. :func:`compare_models` returns a frozen :class:`Verdict`; ``str(v)`` is a one-line summary.
-:func:`t_quantile` and :func:`t_interval` are the Student-t pieces, computed here from the
-regularised incomplete beta function (no SciPy needed). :func:`decode_correct` reads the
-per-image correctness a run record stores under ``"test_correct"``
-(``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``).
-:func:`simulate_equal_models` shows, on synthetic runs of two equally good models, how often
-the old rule ("the seed ranges do not overlap") and the verdict call them different.
+The paragraph above is :data:`METHOD` (and :func:`method_paragraph`; set from the constant,
+so it exists once and survives ``python -OO``). :func:`compare_models` returns a frozen
+:class:`Verdict`. :func:`t_quantile` and :func:`t_interval` are the Student-t pieces
+(``scipy.stats.t``). :func:`simulate_equal_models` shows how often the old rule ("the seed
+ranges do not overlap") and the verdict call two equally good models different.
 
 Reading: Dror et al., "The Hitchhiker's Guide to Testing Statistical Significance in NLP"
 (ACL 2018); Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks"
@@ -45,23 +19,16 @@ import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import stats
+
+from course_lib import validation
 
 __all__ = [
-    "METHOD",
-    "MIN_SEEDS",
-    "VERDICT_WORDS",
-    "Verdict",
-    "compare_models",
-    "decode_correct",
-    "method_paragraph",
-    "simulate_equal_models",
-    "t_cdf",
-    "t_interval",
-    "t_quantile",
+    "METHOD", "MIN_SEEDS", "VERDICT_WORDS", "Verdict", "compare_models", "decode_correct",
+    "method_paragraph", "simulate_equal_models", "t_cdf", "t_interval", "t_quantile",
 ]
 
-#: The paragraph a student reads to follow how :func:`compare_models` decides (the module
-#: docstring's first paragraph, kept here as a string so that it survives ``python -OO``).
+#: The paragraph a student reads to follow how :func:`compare_models` decides.
 METHOD = (
     "How the verdict is computed. Each model was trained several times with different random "
     "seeds, and every run scored the same N test images. The number we judge is the "
@@ -89,6 +56,10 @@ METHOD = (
     "in three."
 )
 
+if __doc__:  # None under python -OO
+    _summary, _rest = __doc__.split("\n\n", 1)
+    __doc__ = f"{_summary}\n\n{METHOD}\n\n{_rest}"
+
 #: Fewer seeds than this on either side: the verdict is "inconclusive (too few seeds)".
 MIN_SEEDS = 3
 
@@ -108,49 +79,8 @@ def method_paragraph() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Student's t from the regularised incomplete beta function
+# Student's t (scipy.stats.t)
 # ---------------------------------------------------------------------------------------------
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz's method)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-15:
-            return h
-    raise ArithmeticError(f"incomplete beta did not converge for a={a}, b={b}, x={x}")
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))
-    front = math.exp(log_front)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
-
-
 def _check_df(df, caller: str) -> float:
     try:
         df = float(df)
@@ -163,44 +93,20 @@ def _check_df(df, caller: str) -> float:
 
 
 def t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for Student's t distribution with ``df`` degrees of freedom.
-
-    Args:
-        t: the point.
-        df: degrees of freedom, > 0 (need not be an integer; ``math.inf`` gives the normal).
-
-    Returns:
-        The cumulative probability.
-
-    Example:
+    """P(T <= t) for Student's t with ``df`` > 0 degrees of freedom (``math.inf``: the normal).
 
     >>> round(t_cdf(0.0, 3), 12), round(t_cdf(1.0, 1), 12)  # Cauchy: 1/2 + atan(1)/pi
     (0.5, 0.75)
     """
     df = _check_df(df, "t_cdf")
-    t = float(t)
-    if math.isinf(df):
-        return 0.5 * math.erfc(-t / math.sqrt(2.0))
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
-    return 1.0 - tail if t > 0 else tail
+    return float(stats.norm.cdf(float(t)) if math.isinf(df) else stats.t.cdf(float(t), df))
 
 
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t distribution (the inverse of :func:`t_cdf`).
-
-    Found by Newton's method on :func:`t_cdf`, safeguarded by bisection, to about 1e-12.
-
-    Args:
-        p: probability, strictly between 0 and 1.
-        df: degrees of freedom, > 0 (``math.inf`` gives the normal quantile).
-
-    Returns:
-        ``t`` with ``t_cdf(t, df) == p``.
+    """The ``p`` quantile of Student's t (the inverse of :func:`t_cdf`).
 
     Raises:
         ValueError: ``p`` outside (0, 1) or ``df <= 0``.
-
-    Example:
 
     >>> round(t_quantile(0.975, 4), 6)  # the 95% two-sided value for 4 degrees of freedom
     2.776445
@@ -209,60 +115,22 @@ def t_quantile(p: float, df: float) -> float:
     if not 0.0 < p < 1.0:
         raise ValueError(f"t_quantile: p must be strictly between 0 and 1. Received: p={p}")
     df = _check_df(df, "t_quantile")
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    # Newton's method on t_cdf, kept inside a bracket [lo, hi] that bisection shrinks
-    lo, hi = 0.0, 1.0
-    while t_cdf(hi, df) < p:
-        lo, hi = hi, hi * 2.0
-        if hi > 1e300:
-            return math.inf
-    log_norm = (0.0 if math.isinf(df) else
-                math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi))
-    t = 0.5 * (lo + hi)
-    for _ in range(200):
-        f = t_cdf(t, df) - p
-        if f == 0.0:
-            return t
-        if f < 0:
-            lo = t
-        else:
-            hi = t
-        if math.isinf(df):
-            density = math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
-        else:
-            density = math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
-        step = t - f / density if density > 0 else lo - 1.0
-        t_next = step if lo < step < hi else 0.5 * (lo + hi)
-        if abs(t_next - t) <= 1e-13 * max(1.0, abs(t)):
-            return t_next
-        t = t_next
-    return t
+    return float(stats.norm.ppf(p) if math.isinf(df) else stats.t.ppf(p, df))
 
 
 def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of ``values`` and its Student-t confidence interval (seeds as the unit).
-
-    Args:
-        values: the numbers (e.g. one test error per seed).
-        level: confidence level, strictly between 0 and 1.
-
-    Returns:
-        ``(mean, low, high)``; with one value the interval is ``(nan, nan)``.
+    """``(mean, low, high)``: the mean of ``values`` and its Student-t interval (seeds as the unit);
+    with one value the interval is ``(nan, nan)``.
 
     Raises:
         ValueError: no values, a value that is not finite, or ``level`` outside (0, 1).
-
-    Example:
 
     >>> mean, low, high = t_interval([13.0, 13.4, 12.9])
     >>> round(mean, 3), round(low, 2), round(high, 2)
     (13.1, 12.44, 13.76)
     """
     x = _as_errors(values, "values", "t_interval")
-    level = _check_level(level, "t_interval")
+    level = _check_level(level)
     mean = float(x.mean())
     if len(x) < 2:
         return mean, float("nan"), float("nan")
@@ -273,16 +141,9 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
 # ---------------------------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------------------------
-def _check_level(level, caller: str) -> float:
-    try:
-        level = float(level)
-    except (TypeError, ValueError):
-        raise TypeError(f"{caller}: level must be a number in (0, 1). "
-                        f"Received: level={level!r}") from None
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"{caller}: level must be strictly between 0 and 1 (0.95 for a 95% "
-                         f"interval). Received: level={level}")
-    return level
+def _check_level(level) -> float:
+    return validation.number("level", level, low=0.0, high=1.0, low_open=True, high_open=True,
+                         hint="0.95 gives a 95% interval.")
 
 
 def _as_errors(values, name: str, caller: str) -> np.ndarray:
@@ -304,19 +165,13 @@ def _as_errors(values, name: str, caller: str) -> np.ndarray:
 
 
 def decode_correct(value) -> np.ndarray:
-    """Per-image correctness as a boolean array (True: the image was classified correctly).
+    """Per-image correctness as a 1-D ``bool`` array (True: classified correctly).
 
-    Args:
-        value: a run record's ``"test_correct"`` entry,
-            ``{"n": int, "packbits_b64": base64 of numpy.packbits(bool array)}``, or an
-            array-like of booleans / 0-1 numbers, one per test image.
-
-    Returns:
-        A 1-D ``bool`` array of length ``n``.
+    ``value``: a record's ``"test_correct"`` entry (``{"n", "packbits_b64"}``) or an array-like
+    of booleans / 0-1 numbers.
 
     Raises:
-        ValueError: the dict lacks a key, its bits are fewer than ``n``, or an array holds
-            values other than 0/1.
+        ValueError: a missing key, fewer bits than ``n``, or values other than 0/1.
 
     Example:
 
@@ -400,24 +255,17 @@ class Verdict:
     """The outcome of :func:`compare_models` (immutable).
 
     Attributes:
-        claim: the claim, with the names: ``"B < A"`` means B has the lower error.
-        lower, higher: the names of the model the claim says is better (lower error) and the
-            other one.
-        word: ``"supports"``, ``"contradicts"``, ``"inconclusive"`` or
-            ``"inconclusive (too few seeds)"``.
-        difference: mean error of ``lower`` minus mean error of ``higher``, in percentage
-            points (negative: the direction the claim says).
-        ci_low, ci_high: the confidence interval of ``difference`` (NaN with one seed).
-        level: the confidence level (0.95).
-        method: the method in a few words (the last part of ``str(v)``).
-        n_lower, n_higher: seeds of each model.
-        mean_lower, mean_higher: mean test error of each model, in percent.
-        se_seeds, se_test_set: the two parts of the standard error of ``difference``
-            (points); ``se`` is the root of the sum of their squares.
-        df: Welch-Satterthwaite degrees of freedom of the interval.
-        n_test: number of test images (None when unknown).
-        paired: True when per-image correctness gave the paired test-set part; False when
-            the conservative binomial approximation stood in for it.
+        claim: with the names: ``"B < A"`` means B has the lower error.
+        lower, higher: the model the claim says is better, and the other one.
+        word: one of :data:`VERDICT_WORDS`.
+        difference: mean error of ``lower`` minus that of ``higher``, in points (negative: the
+            claimed direction); ``ci_low``, ``ci_high`` its interval (NaN with one seed).
+        level, method: the confidence level and the method in a few words (end of ``str(v)``).
+        n_lower, n_higher, mean_lower, mean_higher: seeds and mean test error of each model.
+        se_seeds, se_test_set: the two parts of the standard error (``se`` combines them).
+        df: Welch-Satterthwaite degrees of freedom.
+        n_test: test images (None when unknown).
+        paired: True for the paired test-set part, False for the conservative binomial one.
         note: what the reader should know (the approximation used, too few seeds).
     """
 
@@ -487,38 +335,25 @@ def compare_models(
     level: float = 0.95,
     split: str = "test",
 ) -> Verdict:
-    """Judge a claimed ordering of two models from their per-seed test errors.
-
-    The method is :data:`METHOD`: the difference of the mean errors, with an interval that
-    adds the variance between seeds (Welch) and the variance from sampling the test set
-    (paired over images when ``correct_a``/``correct_b`` are given, otherwise independent
-    binomial variances, which is conservative); Student's t with Welch-Satterthwaite degrees
-    of freedom. Fewer than :data:`MIN_SEEDS` seeds on either side: always
-    ``"inconclusive (too few seeds)"``.
+    """Judge a claimed ordering of two models from their per-seed test errors (:data:`METHOD`).
 
     Args:
         errors_a, errors_b: test error of each seed of model A and of model B, in percent.
-        claim: which model the claim says has the lower error: ``"B < A"`` (the default),
-            ``"A < B"``, or the same with the names (``"CNN-A3 < CNN-A1"``); ``>`` also works.
-        correct_a, correct_b: optional per-image correctness of each seed's run on the shared
-            test set, in the order of the errors: boolean arrays, or record entries
-            ``{"n": ..., "packbits_b64": ...}`` (:func:`decode_correct`). Both or neither.
-            Each must agree with its error to 0.01 points.
-        n_test: number of test images; needed when the correctness is not given (the
-            binomial approximation), implied by it otherwise.
+        claim: ``"B < A"`` (the default), ``"A < B"``, or with the names (``"CNN-A3 < CNN-A1"``);
+            ``>`` also works.
+        correct_a, correct_b: optional per-image correctness of each seed's run, in the order of
+            the errors (bool arrays or record entries, :func:`decode_correct`); both or neither,
+            each agreeing with its error to 0.01 points.
+        n_test: test images; needed without the correctness (the binomial approximation).
         name_a, name_b: names printed in the result.
         level: confidence level of the interval.
-        split: which images the errors were measured on, ``"test"`` (the default) or
-            ``"train"``; only the wording of :attr:`Verdict.method` changes ("train-set
-            sampling"), and ``n_test`` is then the number of training images.
-
-    Returns:
-        A :class:`Verdict`.
+        split: ``"test"`` or ``"train"``: only the wording of :attr:`Verdict.method` changes
+            (``n_test`` is then the number of training images).
 
     Raises:
-        ValueError: errors outside [0, 100], an unreadable claim, only one of
-            ``correct_a``/``correct_b``, correctness that disagrees with the errors or with
-            ``n_test``, or neither correctness nor ``n_test``.
+        ValueError: errors outside [0, 100], an unreadable claim, only one of ``correct_a``/
+            ``correct_b``, correctness that disagrees with the errors or ``n_test``, or neither
+            correctness nor ``n_test``.
 
     Example:
 
@@ -533,7 +368,7 @@ def compare_models(
     """
     a = _as_errors(errors_a, "errors_a", "compare_models")
     b = _as_errors(errors_b, "errors_b", "compare_models")
-    level = _check_level(level, "compare_models")
+    level = _check_level(level)
     name_a, name_b = str(name_a), str(name_b)
     if split not in ("test", "train"):
         raise ValueError(f"compare_models: split must be 'test' or 'train'. "
@@ -544,53 +379,19 @@ def compare_models(
                          "neither (a paired comparison needs both). Received: "
                          f"correct_a={'given' if correct_a is not None else None}, "
                          f"correct_b={'given' if correct_b is not None else None}")
-    if n_test is not None:
-        if isinstance(n_test, bool) or not float(n_test).is_integer() or int(n_test) < 1:
-            raise ValueError(f"compare_models: n_test must be a whole number of test images >= 1. "
-                             f"Received: n_test={n_test!r}")
-        n_test = int(n_test)
+    n_test = validation.positive_int("n_test", n_test, allow_none=True,
+                                 hint="Give the whole number of test images.")
 
     lo, hi = (b, a) if b_lower else (a, b)
     lo_name, hi_name = (name_b, name_a) if b_lower else (name_a, name_b)
     n_lo, n_hi = len(lo), len(hi)
     difference = float(lo.mean() - hi.mean())
-
     # (1) seeds: Welch
     var_lo = float(lo.var(ddof=1)) / n_lo if n_lo > 1 else float("nan")
     var_hi = float(hi.var(ddof=1)) / n_hi if n_hi > 1 else float("nan")
-
     # (2) the test set
-    if correct_a is not None:
-        ca = _correctness(correct_a, a, "correct_a")
-        cb = _correctness(correct_b, b, "correct_b")
-        if ca.shape[1] != cb.shape[1]:
-            raise ValueError(f"compare_models: both models must score the same test images. "
-                             f"Received: {ca.shape[1]} images for {name_a}, {cb.shape[1]} "
-                             f"for {name_b}")
-        if n_test is not None and n_test != ca.shape[1]:
-            raise ValueError(f"compare_models: n_test={n_test} but the per-image correctness "
-                             f"covers {ca.shape[1]} images. Received: n_test={n_test}")
-        n_test = ca.shape[1]
-        wrong_lo, wrong_hi = (1.0 - cb.mean(0), 1.0 - ca.mean(0)) if b_lower else \
-            (1.0 - ca.mean(0), 1.0 - cb.mean(0))
-        per_image = 100.0 * (wrong_lo - wrong_hi)  # points, one per image
-        var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
-        paired = True
-        test_words = f"paired {split}-set sampling"
-        note = ""
-    else:
-        if n_test is None:
-            raise ValueError("compare_models: without per-image correctness (correct_a, correct_b) "
-                             "the test-set part needs the number of test images. "
-                             "Received: n_test=None")
-        p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
-        var_test = 1e4 * float(p_lo * (1 - p_lo) + p_hi * (1 - p_hi)) / n_test
-        paired = False
-        test_words = f"binomial {split}-set sampling, unpaired: conservative"
-        note = (f"no per-image results in the runs: the {split}-set part treats the two "
-                "models' errors as independent binomial proportions, which overstates it (the "
-                "paired value is smaller), so the interval is conservative (wide)")
-
+    var_test, n_test, paired, test_words, note = _test_set_part(
+        a, b, lo, hi, b_lower, correct_a, correct_b, n_test, name_a, name_b, split)
     method = f"Welch t over {n_lo}+{n_hi} seeds + {test_words}, {n_test:,} images"
     if n_lo < 2 or n_hi < 2:
         se_seeds, df = float("nan"), float("nan")
@@ -603,53 +404,65 @@ def compare_models(
         half = t_quantile(0.5 + level / 2.0, df) * math.sqrt(total)
         se_seeds = math.sqrt(var_lo + var_hi)
         ci_low, ci_high = difference - half, difference + half
-    se_test = math.sqrt(var_test)
 
     if n_lo < MIN_SEEDS or n_hi < MIN_SEEDS:
         word = "inconclusive (too few seeds)"
         few = (f"{min(n_lo, n_hi)} seed(s) on one side: at least {MIN_SEEDS} per model are "
                f"needed for a verdict")
         note = f"{few}; {note}" if note else few
-    elif ci_high < 0:
-        word = "supports"
-    elif ci_low > 0:
-        word = "contradicts"
     else:
-        word = "inconclusive"
+        word = "supports" if ci_high < 0 else "contradicts" if ci_low > 0 else "inconclusive"
     return Verdict(
         claim=f"{lo_name} < {hi_name}", lower=lo_name, higher=hi_name, word=word,
         difference=difference, ci_low=ci_low, ci_high=ci_high, level=level, method=method,
         n_lower=n_lo, n_higher=n_hi, mean_lower=float(lo.mean()), mean_higher=float(hi.mean()),
-        se_seeds=se_seeds, se_test_set=se_test, df=df, n_test=n_test, paired=paired, note=note,
+        se_seeds=se_seeds, se_test_set=math.sqrt(var_test), df=df, n_test=n_test,
+        paired=paired, note=note,
     )
+
+
+def _test_set_part(a, b, lo, hi, b_lower, correct_a, correct_b, n_test, name_a, name_b, split):
+    """The test-set variance of the difference: ``(var, n_test, paired, words, note)``."""
+    if correct_a is None:
+        if n_test is None:
+            raise ValueError("compare_models: without per-image correctness (correct_a, correct_b) "
+                             "the test-set part needs the number of test images. "
+                             "Received: n_test=None")
+        p_lo, p_hi = lo.mean() / 100.0, hi.mean() / 100.0
+        var_test = 1e4 * float(p_lo * (1 - p_lo) + p_hi * (1 - p_hi)) / n_test
+        note = (f"no per-image results in the runs: the {split}-set part treats the two "
+                "models' errors as independent binomial proportions, which overstates it (the "
+                "paired value is smaller), so the interval is conservative (wide)")
+        return (var_test, n_test, False,
+                f"binomial {split}-set sampling, unpaired: conservative", note)
+    ca = _correctness(correct_a, a, "correct_a")
+    cb = _correctness(correct_b, b, "correct_b")
+    if ca.shape[1] != cb.shape[1]:
+        raise ValueError(f"compare_models: both models must score the same test images. "
+                         f"Received: {ca.shape[1]} images for {name_a}, {cb.shape[1]} "
+                         f"for {name_b}")
+    if n_test is not None and n_test != ca.shape[1]:
+        raise ValueError(f"compare_models: n_test={n_test} but the per-image correctness "
+                         f"covers {ca.shape[1]} images. Received: n_test={n_test}")
+    n_test = ca.shape[1]
+    wrong_a, wrong_b = 1.0 - ca.mean(0), 1.0 - cb.mean(0)
+    per_image = 100.0 * ((wrong_b - wrong_a) if b_lower else (wrong_a - wrong_b))  # points
+    var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
+    return var_test, n_test, True, f"paired {split}-set sampling", ""
 
 
 def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 13.0,
                           seed_sd: float = 0.4, n_test: int = 10_000, rng=0) -> dict:
     """How often two equally good models are called different, by the old rule and the verdict.
 
-    Each draw makes two models with the same error ``error`` on the shared test set, and each
-    seed of each model adds its own normal noise of standard deviation ``seed_sd``. Only the
-    seeds vary (this isolates why a few seeds are not enough; the verdict's test-set part,
-    here the binomial one over ``n_test`` images, can only widen its interval). Nothing
-    separates the models but chance, so any verdict other than "inconclusive" is a false
-    one, and so is any pair of seed ranges that do not overlap.
-
-    Args:
-        seeds: seeds per model (>= 2).
-        draws: how many pairs of models to draw (>= 100).
-        error: the true error of both models, in percent.
-        seed_sd: standard deviation between seeds, in points.
-        n_test: test images.
-        rng: a seed or a ``numpy.random.Generator``.
+    Each draw makes two models with the same true ``error``; each seed adds normal noise of sd
+    ``seed_sd``. Only the seeds vary (the verdict's binomial test-set part over ``n_test`` images
+    can only widen its interval), so any verdict but "inconclusive" is false, and so is any pair
+    of seed ranges that do not overlap. ``rng``: a seed or a ``numpy.random.Generator``.
 
     Returns:
-        ``{"seeds", "draws", "old rule": fraction of draws whose seed ranges do not overlap,
-        "verdict": {word: fraction}}`` (the verdict with the binomial test-set part).
-
-    Raises:
-        ValueError: ``seeds < 2``, ``draws < 100``, ``error`` outside (0, 100) or a
-            non-positive ``seed_sd``/``n_test``.
+        ``{"seeds", "draws", "old rule": fraction of non-overlapping seed ranges,
+        "verdict": {word: fraction}}``.
 
     Example:
 
@@ -659,25 +472,17 @@ def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 
     >>> out["verdict"]["inconclusive (too few seeds)"]
     1.0
     """
-    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 2:
-        raise ValueError(f"simulate_equal_models: seeds must be an integer >= 2. "
-                         f"Received: seeds={seeds!r}")
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 100:
-        raise ValueError(f"simulate_equal_models: draws must be an integer >= 100. "
-                         f"Received: draws={draws!r}")
-    if not 0.0 < float(error) < 100.0:
-        raise ValueError(f"simulate_equal_models: error must be in (0, 100) percent. "
-                         f"Received: error={error!r}")
-    if not float(seed_sd) > 0 or not int(n_test) > 0:
-        raise ValueError(f"simulate_equal_models: seed_sd and n_test must be > 0. "
-                         f"Received: seed_sd={seed_sd!r}, n_test={n_test!r}")
+    seeds = validation.integer("seeds", seeds, minimum=2)
+    draws = validation.integer("draws", draws, minimum=100)
+    error = validation.number("error", error, low=0.0, high=100.0, low_open=True, high_open=True)
+    seed_sd = validation.in_open_interval("seed_sd", seed_sd, 0.0)
+    n_test = validation.positive_int("n_test", n_test)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     old = 0
     words = dict.fromkeys(VERDICT_WORDS, 0)
-    for _ in range(int(draws)):
-        runs = np.clip(float(error) + generator.normal(0.0, seed_sd, (2, seeds)), 0.0, 100.0)
-        a, b = runs
+    for _ in range(draws):
+        a, b = np.clip(error + generator.normal(0.0, seed_sd, (2, seeds)), 0.0, 100.0)
         old += bool(a.max() < b.min() or b.max() < a.min())
-        words[compare_models(a, b, n_test=int(n_test)).word] += 1
-    return {"seeds": int(seeds), "draws": int(draws), "old rule": old / draws,
+        words[compare_models(a, b, n_test=n_test).word] += 1
+    return {"seeds": seeds, "draws": draws, "old rule": old / draws,
             "verdict": {w: c / draws for w, c in words.items()}}

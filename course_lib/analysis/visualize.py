@@ -1,20 +1,11 @@
-"""Pictures of a model drawn from the model itself: filters, activation maps, receptive fields
-and layer columns.
-
-- :func:`filter_grid` / :func:`plot_filters`: the kernels of a convolution as a grid of small
-  images (the CS231n notes' filter visualisation, seed 003 section 3.1);
-- :func:`activation_maps` / :func:`plot_filters_and_maps`: the feature maps (activation maps) a
-  trained model computes for an image, next to the filter that made each one (section 3.2);
-- :func:`receptive_field_box` / :func:`plot_receptive_fields`: the input pixels one unit of a
-  layer sees, from :func:`course_lib.analysis.receptive_fields`, drawn on an image (seed 004,
-  section 3.1.1);
-- :func:`architecture_column` / :func:`plot_architecture`: a model as a column of boxes with
-  its shortcuts as arcs, the layout of He et al.'s Fig. 3 (seed 004, Fig. 3.11).
+"""Pictures of a model drawn from the model itself: filters (CS231n notes, seed 003 3.1),
+activation maps (3.2), receptive fields (seed 004, 3.1.1) and layer columns (He et al.'s Fig. 3,
+seed 004 Fig. 3.11).
 
 The computations (``filter_grid``, ``activation_maps``, ``receptive_field_box``,
-``architecture_column``) return NumPy arrays and plain Python data and are tested; the
-``plot_*`` functions only draw them with Matplotlib (imported on first use) and return the
-``Figure``. Figure text is ASCII on purpose: Matplotlib on Colab has no CJK font.
+``architecture_column``) return NumPy arrays and plain data and are tested; the ``plot_*``
+functions only draw them (Matplotlib, imported on first use) and return the ``Figure``. Figure
+text is ASCII on purpose: Matplotlib on Colab has no CJK font.
 """
 
 from __future__ import annotations
@@ -31,14 +22,8 @@ from course_lib.core import Registry
 from course_lib.analysis.receptive_field import receptive_fields, rf_bounds
 
 __all__ = [
-    "ArchitectureBox",
-    "activation_maps",
-    "architecture_column",
-    "filter_grid",
-    "plot_architecture",
-    "plot_filters",
-    "plot_filters_and_maps",
-    "plot_receptive_fields",
+    "ArchitectureBox", "activation_maps", "architecture_column", "filter_grid",
+    "plot_architecture", "plot_filters", "plot_filters_and_maps", "plot_receptive_fields",
     "receptive_field_box",
 ]
 
@@ -84,28 +69,19 @@ def _conv_kernel(model, layer, caller: str) -> tuple[str, np.ndarray]:
 
 def filter_grid(kernel, *, channels: str = "auto", columns: int = 8, pad: int = 1,
                 max_filters: int | None = None) -> np.ndarray:
-    """The filters of a convolution kernel tiled into one RGB image, each scaled to [0, 1].
+    """The filters of a ``(F_h, F_w, C_in, K)`` convolution kernel tiled into one RGB image.
 
     Args:
-        kernel: array of shape ``(F_h, F_w, C_in, K)`` (a Keras ``Conv2D`` kernel).
-        channels: how the ``C_in`` input channels become a picture: ``"rgb"`` (needs
-            ``C_in == 3``: the filter as a colour image, as the notes show AlexNet's first layer),
-            ``"sum"`` (the sum over input channels, shown in grey: the effective filter when the
-            input channels are copies of one grey image, as in ``fashion_mnist32``), ``"mean"``
-            (the mean over input channels, grey) or ``"auto"`` (``"rgb"`` if ``C_in == 3``, else
-            ``"mean"``).
-        columns: filters per row (>= 1).
-        pad: pixels of white between tiles (>= 0).
-        max_filters: show only the first ``max_filters`` filters (default: all).
+        kernel: a Keras ``Conv2D`` kernel.
+        channels: ``"rgb"`` (needs ``C_in == 3``, as the notes show AlexNet's first layer),
+            ``"sum"`` (grey; the effective filter when the channels are copies of one grey image,
+            as in ``fashion_mnist32``), ``"mean"`` (grey) or ``"auto"`` (rgb if 3 channels, else
+            mean).
+        columns: filters per row; pad: white pixels between tiles; max_filters: only the first n.
 
     Returns:
-        A float array ``(rows * (F_h + pad) - pad, cols * (F_w + pad) - pad, 3)`` in [0, 1].
-        Each filter is min-max scaled on its own (a constant filter becomes 0.5 grey), so the
-        picture shows each filter's pattern, not the relative size of different filters.
-
-    Raises:
-        ValueError: ``kernel`` is not 4-D, ``channels`` is unknown or ``"rgb"`` without 3 input
-            channels, or ``columns``/``pad``/``max_filters`` are out of range.
+        A float array in [0, 1]. Each filter is min-max scaled on its own (constant: 0.5 grey), so
+        it shows each filter's pattern, not the relative size of different filters.
 
     Example:
         >>> k = np.zeros((3, 3, 1, 2), "float32"); k[1, 1, 0, 0] = 1.0
@@ -177,16 +153,8 @@ def plot_filters(model, layer: str | None = None, *, channels: str = "auto", col
 
 
 def activation_maps(model, images, layers) -> dict[str, np.ndarray]:
-    """The outputs of the named layers for a batch of images, as float32 NumPy arrays.
-
-    Args:
-        model: a functional or Sequential ``keras.Model``.
-        images: a batch ``(N, H, W, C)`` preprocessed as the model was trained.
-        layers: a layer name or a list of names.
-
-    Returns:
-        ``{name: array}`` in the order of ``layers``; computed in inference mode
-        (``training=False``: dropout off, batch normalisation with its moving statistics).
+    """``{name: float32 array}``: the outputs of the named ``layers`` for a batch of (preprocessed)
+    ``images``, in inference mode (dropout off, batch norm with its moving statistics).
 
     Raises:
         ValueError: a layer name is not in the model (the message suggests close names).
@@ -206,22 +174,15 @@ def activation_maps(model, images, layers) -> dict[str, np.ndarray]:
 
 def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: int | list = 8,
                           filter_channels: str = "auto", display_image=None):
-    """Each filter of a convolution above the activation map it computes on one image.
-
-    The picture of the notes' section 3.2: a filter that looks like an oriented edge gives high
-    values where the image has such an edge.
+    """Each filter of a convolution above the activation map it computes on one image (notes 3.2:
+    an oriented-edge filter is high where the image has such an edge).
 
     Args:
-        model: a trained model.
-        image: one preprocessed image ``(H, W, C)`` (as fed to the model).
+        model, image: a trained model and one preprocessed image ``(H, W, C)``.
         layer: a ``Conv2D`` layer (default: the first).
         channels: how many filters (the first ``n``) or a list of filter indices.
         filter_channels: the ``channels`` argument of :func:`filter_grid`.
-        display_image: the image to show on the left (e.g. before mean subtraction); default
-            ``image``, clipped to [0, 1].
-
-    Returns:
-        The ``Figure``.
+        display_image: the image shown on the left (default ``image``, clipped to [0, 1]).
     """
     import matplotlib.pyplot as plt
 
@@ -257,18 +218,11 @@ def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: i
 
 def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
                         input_shape=None) -> tuple[int, int, int, int]:
-    """The input pixels seen by unit ``position = (row, col)`` of ``layer``.
-
-    Computed by :func:`course_lib.analysis.receptive_fields` along both spatial axes and
-    :func:`course_lib.analysis.rf_bounds`.
-
-    Returns:
-        ``(top, left, bottom, right)``, inclusive pixel indices; values outside the image fall on
-        the zero padding (the box is not clipped).
+    """``(top, left, bottom, right)``: the input pixels (inclusive, not clipped to the image) seen by
+    unit ``position = (row, col)`` of ``layer``, from :func:`course_lib.analysis.receptive_fields`.
 
     Raises:
-        ValueError: ``layer`` is not in the model, has no spatial output, or ``position`` is
-            outside its output map.
+        ValueError: unknown layer, no spatial output, or ``position`` outside its map.
 
     Example:
         >>> m = keras.Sequential([keras.Input((9, 9, 1))] +
@@ -298,18 +252,8 @@ def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
 
 
 def plot_receptive_fields(image, model, units, *, ax=None, title: str | None = None):
-    """Draw the receptive fields of some units as rectangles on an image.
-
-    Args:
-        image: the picture to draw on, ``(H, W)`` or ``(H, W, 1|3)``, values in [0, 1].
-        model: the model whose units are shown (its input must be ``H x W``).
-        units: a list of ``(layer, (row, col))``; each unit's field is drawn in its own colour,
-            its centre marked with a dot. Parts of a field beyond the image lie on the padding:
-            the axes are widened to show them.
-        ax: a Matplotlib axes (default: a new figure).
-
-    Returns:
-        The ``Figure``.
+    """Draw the receptive fields of ``units`` (a list of ``(layer, (row, col))``) as rectangles on
+    ``image`` (``H x W``, values in [0, 1]); fields beyond the image widen the axes.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -375,19 +319,12 @@ def _box(layer) -> ArchitectureBox | None:
 
 
 def architecture_column(model) -> tuple[list[ArchitectureBox], list[tuple[int, int, bool]]]:
-    """A model as He et al. draw it (their Fig. 3): a column of boxes and its shortcuts.
+    """A model as He et al. draw it (their Fig. 3): ``(boxes, shortcuts)``.
 
-    Boxes are the convolution, pooling, LRN and fully connected layers in order (batch
-    normalisation, activations, dropout and flatten are left out, as in the figure). A shortcut
-    is ``(from_box, to_box, dashed)``: an ``Add`` (or other merge) whose inputs left the main
-    column after box ``from_box`` and rejoin after box ``to_box`` (``-1``: the input image);
-    ``dashed`` when the shortcut changes the shape on its way (zero padding or subsampling, He
-    et al.'s dotted shortcuts). A projection convolution on a shortcut is a box of the column.
-
-    Only the top level of the model is read (a nested model would be one opaque layer).
-
-    Returns:
-        ``(boxes, shortcuts)``.
+    Boxes are the conv, pooling, LRN and FC layers in order (BN, activations, dropout and flatten
+    are left out, as in the figure). A shortcut is ``(from_box, to_box, dashed)``: a merge whose
+    inputs left after box ``from_box`` and rejoin after ``to_box`` (``-1``: the image), dashed when
+    it changes the shape (He et al.'s dotted shortcuts). Only the top level is read.
     """
     model = prepare_model(model, caller="architecture_column")
     boxes: list[ArchitectureBox] = []
@@ -423,16 +360,8 @@ _KIND_COLOURS = {"conv": "#cfe2f3", "pool": "#f4cccc", "global_pool": "#f4cccc",
 def plot_architecture(models, titles=None, *, box_height: float = 0.26, ax=None):
     """Draw models side by side as columns of boxes with their shortcuts (He et al., Fig. 3).
 
-    Args:
-        models: a ``keras.Model`` or a list of them.
-        titles: one title per model (default: the model names, with box and parameter counts).
-        box_height: inches per box.
-        ax: not supported with several models; a new figure is made.
-
-    Returns:
-        The ``Figure``. Solid arcs: identity shortcuts; dashed arcs: shortcuts that change the
-        shape (He et al.'s dotted lines). Box colour: kind of layer; the output size is written
-        where it changes.
+    Solid arcs: identity shortcuts; dashed: shortcuts that change the shape. ``titles`` default to
+    the model names with box and parameter counts; ``ax`` only with one model.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch

@@ -1,21 +1,13 @@
 """The training augmentation as a stack of Keras preprocessing layers, defined here and only here.
 
-SimpNet's augmentation (seed 002, section 5.C: "zero-padding + mirroring"; the common CIFAR recipe
-of He et al. 2016, section 4.2): zero-pad 4 pixels per side, crop the input size back at a random
-offset, and mirror with probability 1/2 (not for digits). As Keras layers:
+SimpNet's augmentation (seed 002, 5.C: "zero-padding + mirroring"; He et al. 2016, 4.2):
+zero-pad 4, crop back at a random offset, mirror with probability 1/2 (not for digits). As
+layers: ``RandomTranslation`` (zero fill, nearest, whole pixels in ``-4..4``: exactly pad-and-
+crop; ``RandomCrop`` would crop a whole batch at the *same* offset) and ``RandomFlip``.
 
-- ``keras.layers.RandomTranslation`` with ``fill_mode="constant"`` (zeros) and
-  ``interpolation="nearest"``, shifting each image by a whole number of pixels drawn uniformly
-  from ``-4..4`` per axis: exactly a zero-pad-4-and-crop. (``keras.layers.RandomCrop`` after
-  ``ZeroPadding2D`` would be the literal recipe, but it crops every image of a batch at the *same*
-  offset; per image it would have to run before batching, image by image.)
-- ``keras.layers.RandomFlip("horizontal")``.
-
-The pipeline (``course_lib.data.load``, the runner's ``epoch_stream``) applies the stack to whole
-batches inside ``tf.data`` after the mean subtraction, so the zeros it shifts in are the mean colour.
-There it draws its randomness from each batch's own seed (:func:`augment_batch`), so a batch
-depends only on ``(seed, epoch, batch)``: the same seed gives the same batches, and a resumed run
-draws the same crops and flips as an uninterrupted one.
+The pipeline applies it to whole batches after the mean subtraction (so the zeros are the mean
+colour), with each batch's own seed (:func:`augment_batch`): a batch depends only on ``(seed,
+epoch, batch)``, and a resumed run draws the same crops and flips as an uninterrupted one.
 
 Example:
 
@@ -51,31 +43,19 @@ def _shape(input_shape) -> tuple[int, int, int]:
 
 def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool = True,
                  seed: int | None = None) -> keras.Sequential:
-    """The training augmentation as a ``keras.Sequential`` of preprocessing layers.
+    """The training augmentation as a ``keras.Sequential`` named ``"augmentation"``.
 
-    Shifts each image by whole pixels, uniform in ``-padding..padding`` per axis, filling with
-    zeros (= zero-pad ``padding`` per side, then crop the input size at a random offset), then
-    mirrors it left-right with probability 1/2 if ``flip``. Every image of a batch draws its own
-    shift and flip. Called with ``training=False`` the stack returns its input unchanged (it is
-    off at inference); called without ``training`` it augments.
+    Each image is shifted by whole pixels in ``-padding..padding`` per axis with zero fill, then
+    mirrored with probability 1/2 if ``flip`` (off for ``mnist``, ``svhn``); ``training=False``
+    returns the input. Layers compute in float32 whatever the dtype policy.
 
     Args:
         input_shape: ``(height, width, channels)`` of one image.
-        padding: pixels of zero padding per side, an int >= 0 (0: no shift).
-        flip: whether to mirror horizontally (off for digits: ``mnist``, ``svhn``).
-        seed: seed of the layers' own random generators, for calls such as
-            ``stack(images, training=True)`` (same seed, same sequence of outputs). The data
-            pipeline does not use it: it passes each batch's seed to :func:`augment_batch`.
-            None: Keras draws one from Python's ``random`` module, which moves the seeds that
-            later unseeded Keras layers draw (a model built next gets other initial weights).
-
-    Returns:
-        A ``keras.Sequential`` named ``"augmentation"``: ``RandomTranslation``, then
-        ``RandomFlip`` if ``flip``. Its layers compute in float32 whatever the global dtype
-        policy (the pipeline feeds float32 images to mixed-precision models too).
-
-    Raises:
-        ValueError: a bad argument (the message names it).
+        padding: pixels per side, >= 0.
+        flip: mirror horizontally.
+        seed: for direct calls (the pipeline passes batch seeds to :func:`augment_batch`). None:
+            Keras draws one from Python's ``random``, which moves the seeds later unseeded layers
+            draw (a model built next gets other initial weights).
 
     Example:
 
@@ -131,21 +111,12 @@ class _BatchSeeds(keras.random.SeedGenerator):
 
 
 def augment_batch(stack: keras.Sequential, images, seed) -> tf.Tensor:
-    """``images`` through every layer of ``stack`` in training mode, with all randomness drawn
-    from ``seed`` (same seed, same output; stateless, so safe in a parallel ``tf.data`` map).
-
-    Args:
-        stack: from :func:`augmentation` (any ``keras.Sequential`` of Keras image preprocessing
-            layers works).
-        images: a ``(batch, height, width, channels)`` float batch.
-        seed: an int tensor of shape ``(2,)`` (``tf.random.stateless_*`` seeds).
-
-    Returns:
-        The augmented batch, of the shape of ``images``, float32.
+    """``images`` (float, ``(batch, h, w, c)``) through every layer of ``stack`` in training mode,
+    all randomness from ``seed`` (an int tensor of shape ``(2,)``): same seed, same float32 output;
+    stateless, so safe in a parallel ``tf.data`` map.
 
     Raises:
-        ValueError: Keras does not run on the TensorFlow backend (the ``tf.data`` pipeline
-            needs it).
+        ValueError: Keras does not run on the TensorFlow backend.
     """
     if keras.backend.backend() != "tensorflow":
         raise ValueError("The tf.data augmentation needs the TensorFlow Keras backend. "

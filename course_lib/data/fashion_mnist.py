@@ -38,18 +38,11 @@ _STEMS = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ub
 
 
 def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
-    """Read one uint8 idx file (MNIST's format; ``.gz`` is decompressed) with ``np.frombuffer``.
-
-    Args:
-        path: the file.
-        expected_magic: the magic number it must have (``IDX_IMAGES_MAGIC``/``IDX_LABELS_MAGIC``).
-
-    Returns:
-        A uint8 array of the shape in the file's header.
+    """Read one uint8 idx file (MNIST's format; ``.gz`` decompressed) whose magic must be
+    ``expected_magic``; returns an array of the header's shape.
 
     Raises:
-        FileNotFoundError: no such file.
-        ValueError: bad gzip, magic number or size; the message names the file and the fix.
+        FileNotFoundError: no such file. ValueError: bad gzip, magic or size (names the fix).
     """
     path = Path(path)
     data = path.read_bytes()  # FileNotFoundError names the file
@@ -109,14 +102,7 @@ def _missing(folder: Path) -> str | None:
 
 
 def find_fashion_mnist_idx(data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The first idx folder of the search order with all four files.
-
-    Args:
-        data_dir: the course data directory (default ``data_dir()``).
-
-    Returns:
-        The folder, or None when no folder has all four files.
-    """
+    """The first idx folder of the search order with all four files, or None."""
     return next((folder for folder, _ in _places(resolve_data_dir(data_dir))
                  if folder is not None and _missing(folder) is None), None)
 
@@ -161,19 +147,11 @@ def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
 
 def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
                               dataset: str = "fashion_mnist") -> FashionMNISTArrays:
-    """Fashion-MNIST from the first place of the search order that has it.
-
-    Args:
-        data_dir: the course data directory (default ``data_dir()``).
-        dataset: the name used in error messages.
-
-    Returns:
-        ``FashionMNISTArrays``; the shipped subset, with a ``UserWarning``, when no full copy
-        is found.
+    """Fashion-MNIST from the first place of the search order that has it; the shipped subset, with
+    a ``UserWarning``, when no full copy is found.
 
     Raises:
-        DatasetUnavailableError: no copy anywhere (not even the shipped subset).
-        ValueError: a file of a copy is corrupt.
+        DatasetUnavailableError: no copy anywhere. ValueError: a corrupt file.
     """
     root = resolve_data_dir(data_dir)
     searched = []

@@ -10,18 +10,11 @@ __all__ = ["DatasetInfo", "Splits", "DatasetUnavailableError"]
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """Facts about the pipelines returned by ``course_lib.data.load``.
-
-    Attributes:
-        name, num_classes, class_names: the dataset; labels are int32 in ``[0, num_classes)``.
-        input_shape: one image as the model sees it, ``(height, width, channels)``.
-        num_examples: ``{"train": n, "val": n_or_0, "test": n}``.
-        mean: the per-channel training mean on the [0, 1] scale, subtracted from every split.
-        source: the folder read; data_source: which kind of place (see
-            ``course_lib.data.fashion_mnist``; ``"tfds"`` or ``"download"`` for the others).
-        splits: how each split was made, e.g. ``{"train": "train[:55000]", ...}``.
-        preprocessing: the steps in order, as text.
-        batch_size, augment, flip, seed: as passed to ``load`` (flip: the dataset's).
+    """Facts about the pipelines of ``course_lib.data.load``: ``name``, ``num_classes``,
+    ``class_names``, ``input_shape`` (as the model sees it), ``num_examples`` per split, ``mean``
+    (per-channel training mean on [0, 1], subtracted from every split), ``source`` (the folder)
+    and ``data_source`` (which kind of place), ``splits`` (how each was made), ``preprocessing``
+    (the steps, as text), and ``batch_size``, ``augment``, ``flip``, ``seed`` as used.
     """
 
     name: str

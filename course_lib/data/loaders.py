@@ -125,18 +125,10 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
                             seed: int = SVHN_VALIDATION_SEED, num_classes: int = 10
                             ) -> tuple[np.ndarray, np.ndarray]:
     """Seed 000's SVHN validation split, after Maxout networks [11] (section 3: "采用与[11]相同的
-    验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类随机抽取 200 张作为验证集"): ``per_class``
-    images per class from ``train`` and from ``extra``, drawn with a fixed NumPy seed.
+    验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类随机抽取 200 张作为验证集").
 
-    Args:
-        train_labels: labels of the ``train`` split in file order.
-        extra_labels: labels of ``extra``, or None (then the extra indices are empty).
-        per_class: images per class drawn from train and from extra.
-        seed: NumPy seed of the draw (classes in order 0..9, train first).
-        num_classes: number of classes.
-
-    Returns:
-        Sorted int64 indices of the validation images in ``train`` and in ``extra``.
+    ``per_class`` images per class from ``train`` and from ``extra`` (``None``: none), drawn with
+    NumPy ``seed`` (classes in order, train first). Returns sorted int64 indices into both.
 
     Raises:
         ValueError: a class has fewer images than requested.
@@ -318,33 +310,27 @@ def in_order(ds: tf.data.Dataset, batch_size: int, preprocess) -> tf.data.Datase
 def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=None,
          seed: int = 0, limit: int | None = None, train_limit: int | None = None,
          test_limit: int | None = None, val_size=None, extra: bool = True) -> Splits:
-    """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32 images,
-    int32 labels)``. Training is shuffled with ``seed`` (a new order every epoch, the same orders
-    for the same seed); val and test keep file order. Splits whose uint8 images take at most a
-    quarter of the memory are cached after the first pass.
+    """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32, int32)``.
+
+    Training is shuffled with ``seed`` (a new order every epoch, the same for the same seed); val
+    and test keep file order. Splits whose uint8 images take at most a quarter of the memory are
+    cached after the first pass.
 
     Args:
         name: one of ``names()``.
-        batch_size: images per batch.
-        augment: SimpNet augmentation of the training pipeline: zero-pad 4, random crop back,
-            random horizontal flip (not for the digit sets mnist and svhn).
-        data_dir: data folder (default ``data_dir()``).
-        seed: seed of shuffling and augmentation.
-        limit: keep the first ``limit`` images of every split (file order).
-        train_limit: a stratified training subset (see ``course_lib.data.shipped``), taken
-            before the validation split. Not with ``limit``.
-        test_limit: keep the first ``test_limit`` test images. Not with ``limit``.
-        val_size: None: the dataset's default (``svhn``: seed 000's validation split, see
-            ``svhn_validation_indices``; others: none). 0: no validation split.
-        extra: ``svhn`` only: use the 531,131-image ``extra`` split (seed 000 follows [11]);
-            False: train only, validation 400 per class from train.
+        augment: zero-pad 4, random crop, random flip (no flip for mnist and svhn).
+        limit: the first ``limit`` images of every split; not with the two below.
+        train_limit: a stratified training subset (``course_lib.data.shipped``), taken before the
+            validation split; test_limit: the first test images.
+        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`; others: none); 0:
+            none.
+        extra: ``svhn`` only: use the ``extra`` split (seed 000, after [11]).
 
     Returns:
         ``Splits(train, val, test, info)``; ``val`` is None without a validation split.
 
     Raises:
-        ValueError: a bad argument (the message names it and what is accepted).
-        DatasetUnavailableError: the dataset is not cached and cannot be downloaded.
+        ValueError: a bad argument; DatasetUnavailableError: not cached and cannot download.
 
     Example:
 
@@ -394,20 +380,9 @@ class RunData:
 def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
                   extra: bool | None, train_limit: int | None = None,
                   test_limit: int | None = None, data_dir=None) -> RunData:
-    """Load ``dataset`` for :func:`epoch_stream`.
-
-    Args:
-        dataset, batch_size, seed, train_limit, test_limit, data_dir: as in
-            ``course_lib.data.load``.
-        augment: whether :func:`epoch_stream` augments.
-        extra: ``svhn``: True (train + extra, seed 000) or False (train only, SimpNet), no
-            default so that no experiment inherits one silently; other datasets: None.
-
-    Returns:
-        A ``RunData``.
-
-    Raises:
-        ValueError, DatasetUnavailableError: as ``load``.
+    """Load ``dataset`` for :func:`epoch_stream` (arguments as ``course_lib.data.load``); returns a
+    ``RunData``. ``extra`` has no default for ``svhn`` (True: seed 000, False: SimpNet) so that no
+    experiment inherits one silently; None for other datasets.
 
     Example:
 
@@ -434,14 +409,7 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
 def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> tf.data.Dataset:
     """Batches of epochs ``start_epoch .. epochs - 1``; epoch ``e`` depends only on (seed, e).
 
-    Args:
-        run: from :func:`load_run_data`.
-        seed: the run's seed.
-        start_epoch: first epoch (a resumed run's), in ``[0, epochs)``.
-        epochs: one past the last epoch; ``Model.fit`` keeps one iterator for the whole run.
-
-    Returns:
-        ``(images, labels)`` batches, ``run.steps_per_epoch`` per epoch.
+    ``Model.fit`` keeps one iterator for the whole run; ``run.steps_per_epoch`` batches per epoch.
 
     Raises:
         ValueError: ``start_epoch`` is not in ``[0, epochs)``.

@@ -1,11 +1,9 @@
 """Batched preprocessing, and the one shuffle + augmentation of training data.
 
-Per batch: (1) ``fashion_mnist32``'s view: zero-pad 28x28 to 32x32, tile grey to 3 channels;
-(2) scale uint8 to float32 in [0, 1]; (3) subtract the training split's per-channel mean; (4)
-training only, if ``augment``: SimpNet's augmentation (seed 002, section 5), the Keras layers of
-``course_lib.data.augmentation``: shift by -4..4 pixels filling zeros (= pad 4 zeros per side,
-then a random crop; after the mean subtraction, so the zeros equal the mean colour), optional
-flip.
+Per batch: ``fashion_mnist32``'s view (pad 28x28 to 32x32, grey to 3 channels); uint8 to
+float32 in [0, 1]; subtract the training per-channel mean; in training, if ``augment``,
+``course_lib.data.augmentation`` (after the mean subtraction, so shifted-in zeros are the mean
+colour).
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""Keras 3 layers the source papers need and Keras lacks.
-
-- ``LocalResponseNormalization`` (alias ``LRN``): AlexNet's across-channel LRN,
-  with the TensorFlow/AlexNet ("sum") and Caffe/PyTorch ("mean") conventions.
-- ``RecurrentConv2D``: the recurrent convolutional layer of Liang & Hu (2015),
-  used by seed 000's RCNN.
-- ``SAFPooling2D``: SimpNet's max pooling followed by dropout (seed 002).
-
-All are registered for ``.keras`` serialisation under the package ``"course_lib"``.
+"""Keras 3 layers the source papers need and Keras lacks: ``LocalResponseNormalization``
+(``LRN``), ``RecurrentConv2D`` (Liang & Hu 2015, seed 000's RCNN) and ``SAFPooling2D`` (seed
+002), registered for ``.keras`` serialisation under the package ``"course_lib"``.
 """
 
 from course_lib.layers.local_response_normalization import LocalResponseNormalization

@@ -32,15 +32,11 @@ def fused_lrn_applies(size: int, beta: float, k: float, dtype) -> bool:
 
 
 def fused_lrn(x, size: int, alpha: float, beta: float, k: float):
-    """TensorFlow's fused ``tf.nn.local_response_normalization``, or ``None`` where it does
-    not apply (another backend, a dtype other than float32, an even window, or a GPU with
-    the window or constants outside cuDNN's limits).
+    """TensorFlow's fused ``tf.nn.local_response_normalization``, or ``None`` where it does not apply.
 
-    The fused kernel (forward and gradient) measured about 1.5x faster than the
-    ``keras.ops`` composite on CPU (benchmarks/RESULTS.md) and gives the same values. It only
-    covers centred (odd) windows; its cuDNN version is float32-only with ``depth_radius`` in
-    [1, 7], ``beta >= 0.01`` and ``bias >= 1e-5``; without a GPU the CPU kernel takes any odd
-    window (seed 000's LRN uses ``filters // 8 + 1`` channels: 21 for 160 filters).
+    About 1.5x faster than the ``keras.ops`` composite on CPU (benchmarks/RESULTS.md), same values.
+    It needs the TensorFlow backend, float32 and an odd window; on a GPU, cuDNN's limits too
+    (``depth_radius`` in [1, 7], ``beta >= 0.01``, ``bias >= 1e-5``).
     """
     if not fused_lrn_applies(size, beta, k, x.dtype):
         return None

@@ -33,60 +33,31 @@ def local_response_normalization(x, size, alpha, beta, k):
 class LocalResponseNormalization(keras.layers.Layer):
     """Across-channel local response normalisation (AlexNet's LRN), channels last.
 
-    Each activation ``a[..., d]`` is divided by a power of the sum of squares of
-    the activations in a window of ``size`` neighbouring channels at the same
-    spatial position (Krizhevsky, Sutskever & Hinton 2012, sec. 3.3; the course's
-    seed 004, eq. 3.1)::
+    Krizhevsky, Sutskever & Hinton 2012, sec. 3.3; seed 004, eq. 3.1::
 
         b[..., d] = a[..., d] / (k + alpha' * sum_{j in W(d)} a[..., j] ** 2) ** beta
 
-    where ``alpha' = alpha`` when ``alpha_mode="sum"`` (the AlexNet paper and
-    ``tf.nn.local_response_normalization`` with ``depth_radius=(size - 1) // 2``,
-    ``bias=k``) and ``alpha' = alpha / size`` when ``alpha_mode="mean"`` (Caffe,
-    ``torch.nn.LocalResponseNorm``, MXNet). The window is
-    ``W(d) = [d - size // 2, d + (size - 1) // 2]`` clipped to the existing
-    channels (zeros beyond the edges), exactly as in ``torch.nn.LocalResponseNorm``;
-    for odd ``size`` it is centred, for even ``size`` it has one channel more
-    before ``d`` than after.
+    ``alpha' = alpha`` for ``alpha_mode="sum"`` (AlexNet, ``tf.nn.local_response_normalization``)
+    and ``alpha / size`` for ``"mean"`` (Caffe, PyTorch, MXNet). ``W(d) = [d - size // 2,
+    d + (size - 1) // 2]``, zeros beyond the edges, as in ``torch.nn.LocalResponseNorm``.
 
-    With ``k=0, alpha=1, beta=0.5, alpha_mode="sum"`` and a window that covers
-    every channel for every ``d`` (``size >= 2 * channels - 1``) the layer is the
-    L2 normalisation ``a / ||a||_2`` over channels noted in seed 004. (The seed
-    writes ``n = N``; a window of ``N`` channels centred on ``d`` and clipped at the
-    edges covers all channels only for the middle channel, hence ``2 * channels - 1``.)
-    With ``k=0`` an all-zero window gives ``0 / 0 = NaN``, as it does in
-    TensorFlow and PyTorch; keep ``k > 0`` for training.
+    With ``k=0, alpha=1, beta=0.5, alpha_mode="sum"`` and ``size >= 2 * channels - 1`` the layer
+    is the L2 normalisation over channels noted in seed 004 (the seed writes ``n = N``, but a
+    clipped window of ``N`` channels covers all channels only for the middle one). With ``k=0``
+    an all-zero window gives NaN, as in TensorFlow and PyTorch.
 
-    The computation is written with ``keras.ops`` (square, a windowed channel sum
-    done as a 1-D convolution with a ones kernel, then ``x * (k + alpha' s) ** -beta``)
-    so it runs on every Keras backend. Where TensorFlow's fused kernel applies
-    (:func:`course_lib.layers.backend.fused_lrn`: the TensorFlow backend, float32, odd
-    ``size``, within cuDNN's limits when a GPU is visible) it is used instead: the same
-    values, measured faster on CPU. float16 / bfloat16 inputs
-    (e.g. under the ``"mixed_float16"`` policy) are normalised in float32 and cast
-    back, as ``keras.layers.BatchNormalization`` does.
-
-    AlexNet's setting is the default: ``size=5, alpha=1e-4, beta=0.75, k=2.0``,
-    ``alpha_mode="sum"``.
+    Written with ``keras.ops`` so it runs on every backend; where TensorFlow's fused kernel applies
+    (:func:`course_lib.layers.backend.fused_lrn`) it is used instead: the same values, faster on
+    CPU. float16/bfloat16 inputs are normalised in float32 and cast back, as BatchNormalization
+    does. Defaults are AlexNet's: ``size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum"``.
 
     Args:
-        size: Integer >= 1, the number of channels in the window (``n`` in the papers).
-        alpha: Float >= 0, the scale of the sum (or mean, see ``alpha_mode``) of squares.
-        beta: Float > 0, the exponent.
-        k: Float >= 0, the additive constant (``bias`` in TensorFlow). ``k`` and
-            ``alpha`` cannot both be 0.
-        alpha_mode: ``"sum"`` (alpha multiplies the plain sum: AlexNet, TensorFlow)
-            or ``"mean"`` (alpha is divided by ``size``: Caffe, PyTorch).
-        **kwargs: Base layer keyword arguments (``name``, ``dtype``, ...).
-
-    Call arguments:
-        inputs: A 4D tensor ``(batch, height, width, channels)``.
-
-    Input shape:
-        4D tensor ``(batch, height, width, channels)`` with known ``channels``.
-
-    Output shape:
-        Same as the input.
+        size: channels in the window (``n`` in the papers), >= 1.
+        alpha: scale of the sum (or mean) of squares, >= 0.
+        beta: exponent, > 0.
+        k: additive constant (``bias`` in TensorFlow), >= 0; not both ``k`` and ``alpha`` 0.
+        alpha_mode: ``"sum"`` (AlexNet, TensorFlow) or ``"mean"`` (Caffe, PyTorch).
+        **kwargs: base layer arguments.
 
     Example:
 
@@ -98,10 +69,9 @@ class LocalResponseNormalization(keras.layers.Layer):
     (2, 8, 8, 16)
 
     References:
-        Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep
-        Convolutional Neural Networks", NeurIPS 2012, section 3.3.
-        Seed 004 (解析卷积神经网络, ch. 3): the LRN formula, AlexNet's
-        ``k=2, n=5, alpha=1e-4, beta=0.75`` and the L2-normalisation special case.
+        Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep Convolutional Neural
+        Networks", NeurIPS 2012, section 3.3. Seed 004 (解析卷积神经网络, ch. 3): the LRN
+        formula, AlexNet's ``k=2, n=5, alpha=1e-4, beta=0.75`` and the L2 special case.
     """
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum", **kwargs):

@@ -11,73 +11,36 @@ from course_lib.layers.local_response_normalization import LocalResponseNormaliz
 class RecurrentConv2D(keras.layers.Layer):
     """Recurrent convolutional layer (RCL): a convolution unrolled in time with shared weights.
 
-    The layer of Liang & Hu (2015), used by the RCNN of seed 000 (its eq. 2). With
-    ``u`` the input, ``w_f`` the feed-forward kernel, ``w_r`` the recurrent kernel,
-    ``b`` the bias, ``f`` the activation (ReLU) and ``LRN`` a local response
-    normalisation across channels::
+    The layer of Liang & Hu (2015), used by the RCNN of seed 000 (its eq. 2)::
 
         x(0) = LRN(f(w_f * u + b))
         z(t) = w_f * u + w_r * x(t - 1) + b,   x(t) = LRN(f(z(t))),   t = 1..T
 
-    and the output is ``x(T)`` with ``T = iterations``. Every convolution has
-    stride 1 and "same" padding, so the output keeps the input's height and width
-    and has ``filters`` channels. ``w_f * u + b`` does not change over time and is
-    computed once.
+    and the output is ``x(T)``. Convolutions are stride 1, "same" padding. The layer owns one
+    ``kernel``, one ``recurrent_kernel`` and one ``bias`` whatever ``T`` is, so the recurrent
+    kernel's gradient sums all ``T`` steps; parameters: ``kh*kw*in*filters + rh*rw*filters^2 +
+    filters``. With ``iterations=0`` it is Conv2D + activation + LRN (``recurrent_kernel`` exists,
+    so weights transfer between settings of ``T``, but is unused).
 
-    Weight sharing is real: the layer owns exactly one ``kernel`` (``w_f``, shape
-    ``(kh, kw, in_channels, filters)``), one ``recurrent_kernel`` (``w_r``, shape
-    ``(rh, rw, filters, filters)``) and one ``bias`` (``(filters,)``) whatever ``T``
-    is, and the same ``recurrent_kernel`` variable is used at every step, so its
-    gradient is the sum of the contributions of all ``T`` steps. The parameter count
-    is ``kh*kw*in_channels*filters + rh*rw*filters*filters + filters``. Unrolled, the
-    layer is ``T + 1`` convolutions deep on its longest path. With ``iterations=0``
-    it is a plain Conv2D + activation + LRN; ``recurrent_kernel`` then exists (so
-    weights transfer between settings of ``T``) but is unused and gets no gradient.
-
-    LRN defaults follow what is reported for Liang & Hu's RCNN: window
-    ``filters // 8 + 1`` channels, ``alpha = 0.001`` divided by the window
-    (``lrn_alpha_mode="mean"``), ``beta = 0.75``, ``k = 1``. These values are taken
-    from the course digest ("reportedly", unverified against the original paper);
-    they are arguments so that they can be changed.
+    LRN defaults are those reported for Liang & Hu's RCNN (from the course digest, "reportedly",
+    unverified against the paper): window ``filters // 8 + 1``, ``alpha = 0.001`` divided by the
+    window (``lrn_alpha_mode="mean"``), ``beta = 0.75``, ``k = 1``.
 
     Args:
-        filters: Integer >= 1, number of output channels ``K``.
-        kernel_size: Odd integer or tuple of 2 odd integers, size of ``w_f``.
-        iterations: Integer >= 0, number of recurrent steps ``T`` (Liang & Hu: 3).
-        activation: Activation applied at every step (name, callable or ``None``
-            for none). Default ``"relu"``.
-        use_lrn: Whether to apply LRN after the activation at every step.
-        lrn_size: LRN window in channels; ``None`` means ``filters // 8 + 1``.
-        lrn_alpha: LRN ``alpha``.
-        lrn_beta: LRN ``beta``.
-        lrn_k: LRN ``k``.
-        lrn_alpha_mode: ``"mean"`` (alpha divided by the window, Caffe/PyTorch
-            convention) or ``"sum"`` (TensorFlow/AlexNet convention). The five ``lrn_*``
-            arguments build the layer's ``LocalResponseNormalization`` sub-layer, which
-            checks them (once); read them back as ``layer.lrn.size`` etc. (or
-            ``layer.lrn_size`` ...).
-        lrn: a ``LocalResponseNormalization`` (or its serialised config) to use instead
-            of the ``lrn_*`` arguments; ``get_config`` stores the sub-layer this way, as
-            Keras' wrappers store theirs. Configs saved with ``lrn_*`` keys still load.
-        use_bias: Whether to add the bias ``b``.
-        kernel_initializer: Initializer for ``kernel``.
-        recurrent_initializer: Initializer for ``recurrent_kernel``.
-        bias_initializer: Initializer for ``bias``.
-        kernel_regularizer: Optional regularizer for ``kernel``.
-        recurrent_regularizer: Optional regularizer for ``recurrent_kernel``.
-        bias_regularizer: Optional regularizer for ``bias``.
-        recurrent_kernel_size: Odd integer or tuple of 2 odd integers, size of
-            ``w_r``; ``None`` (default) uses ``kernel_size``.
-        **kwargs: Base layer keyword arguments (``name``, ``dtype``, ...).
-
-    Call arguments:
-        inputs: A 4D tensor ``(batch, height, width, in_channels)``.
-
-    Input shape:
-        4D tensor ``(batch, height, width, in_channels)`` with known ``in_channels``.
-
-    Output shape:
-        4D tensor ``(batch, height, width, filters)``.
+        filters: output channels ``K`` (>= 1).
+        kernel_size, recurrent_kernel_size: odd int or pair, sizes of ``w_f`` and ``w_r``
+            (``recurrent_kernel_size=None``: ``kernel_size``).
+        iterations: recurrent steps ``T`` >= 0 (Liang & Hu: 3).
+        activation: applied at every step (default ``"relu"``).
+        use_lrn: apply LRN after the activation at every step.
+        lrn_size, lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: build the
+            ``LocalResponseNormalization`` sub-layer (``lrn_size=None``: ``filters // 8 + 1``);
+            read back as ``layer.lrn.size`` or ``layer.lrn_size``.
+        lrn: a ``LocalResponseNormalization`` (or its config) instead of the ``lrn_*`` arguments;
+            ``get_config`` stores it this way (configs with ``lrn_*`` keys still load).
+        use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+            kernel_regularizer, recurrent_regularizer, bias_regularizer: as in Conv2D.
+        **kwargs: base layer arguments.
 
     Example:
 
@@ -88,8 +51,7 @@ class RecurrentConv2D(keras.layers.Layer):
     ['kernel', 'recurrent_kernel', 'bias']
 
     References:
-        Liang & Hu, "Recurrent Convolutional Neural Network for Object
-        Recognition", CVPR 2015 (the RCL, unrolled for T = 3 in their RCNN).
+        Liang & Hu, "Recurrent Convolutional Neural Network for Object Recognition", CVPR 2015.
         Seed 000 (parameter distribution in CNN/RCNN), section 2.2 and eq. (2).
     """
 

@@ -9,35 +9,17 @@ from course_lib import validation
 class SAFPooling2D(keras.layers.Layer):
     """SAF-pooling: 2D max pooling immediately followed by dropout on the pooled maps.
 
-    SimpNet's "SAF-pooling" (Hasanpour et al. 2018, seed 002, principle I): pooling
-    first keeps the strongest activation of each window, and dropout then switches
-    some of those strongest responses off, so the network has to find other
-    features that work when the dominant ones are missing (occlusion, viewpoint,
-    lighting). In training (``training=True``) each pooled value is zeroed with
-    probability ``rate`` and the kept values are scaled by ``1 / (1 - rate)``
-    (inverted dropout, as ``keras.layers.Dropout``); at inference the layer is
-    exactly ``keras.layers.MaxPooling2D``. Channels last.
+    SimpNet's principle I (Hasanpour et al. 2018, seed 002): dropout after pooling switches some of
+    the strongest responses off, so the network must find other features that work when the
+    dominant ones are missing. Training: inverted dropout at ``rate``; inference: exactly
+    ``keras.layers.MaxPooling2D``. Channels last.
 
     Args:
-        pool_size: Integer or tuple of 2 integers >= 1, the pooling window.
-        strides: Integer or tuple of 2 integers >= 1, or ``None`` (default) for
-            ``pool_size``.
-        padding: ``"valid"`` or ``"same"`` (as in ``keras.layers.MaxPooling2D``).
-        rate: Float in [0, 1), the fraction of pooled values dropped in training.
-        seed: Optional integer seed for the dropout masks
-            (a ``keras.random.SeedGenerator`` is made from it).
-        **kwargs: Base layer keyword arguments (``name``, ``dtype``, ...).
-
-    Call arguments:
-        inputs: A 4D tensor ``(batch, height, width, channels)``.
-        training: Python boolean; dropout is applied only when it is ``True``.
-
-    Input shape:
-        4D tensor ``(batch, height, width, channels)``.
-
-    Output shape:
-        4D tensor ``(batch, pooled_height, pooled_width, channels)``, as
-        ``keras.layers.MaxPooling2D`` with the same arguments.
+        pool_size, strides, padding: as in ``keras.layers.MaxPooling2D`` (``strides=None``:
+            ``pool_size``).
+        rate: fraction of pooled values dropped in training, in [0, 1).
+        seed: optional integer seed for the dropout masks.
+        **kwargs: base layer arguments.
 
     Example:
 
@@ -53,9 +35,8 @@ class SAFPooling2D(keras.layers.Layer):
     True
 
     References:
-        Hasanpour, Rouhani, Fayyaz, Sabokrou & Adeli, "Towards Principled Design
-        of Deep Convolutional Networks: Introducing SimpNet", arXiv:1802.06205
-        (2018), principle I and supplement S-C/S-D (seed 002).
+        Hasanpour et al., "Towards Principled Design of Deep Convolutional Networks: Introducing
+        SimpNet", arXiv:1802.06205 (2018), principle I and supplement S-C/S-D (seed 002).
     """
 
     def __init__(self, pool_size=2, strides=None, padding="valid", rate=0.5, seed=None, **kwargs):

@@ -1,11 +1,6 @@
-"""The model zoo: ``build(name, num_classes=..., input_shape=..., width_multiplier=...,
-classifier_activation=..., **source_specific)`` and ``names()``.
-
-Importing this package imports every family module, and each registers its models (as timm
-does): seed 000's CNN/RCNN (:mod:`.param_distribution`), VGG (:mod:`.vgg`), SimpNet
-(:mod:`.simpnet`), the classic nets (:mod:`.classic`) and He et al.'s CIFAR nets
-(:mod:`.resnet`). Also exported: :func:`param_groups` (seed 000 low/high parameter split) and
-the dense evaluation helpers :func:`to_fully_convolutional` / :func:`dense_scores` (seed 001).
+"""The model zoo: ``build(name, ...)`` and ``names()``. Importing the package imports every family
+module, and each registers its models (as timm does). Also :func:`param_groups` (seed 000) and
+:func:`to_fully_convolutional` / :func:`dense_scores` (seed 001).
 """
 from course_lib.models.registry import ModelSpec, build, names, register, spec
 # Each family registers its models on import; this order is the order of names().
@@ -14,12 +9,6 @@ from course_lib.models.param_distribution import param_groups
 from course_lib.models.dense_eval import dense_scores, to_fully_convolutional
 
 __all__ = [
-    "ModelSpec",
-    "build",
-    "dense_scores",
-    "names",
-    "param_groups",
-    "register",
-    "spec",
+    "ModelSpec", "build", "dense_scores", "names", "param_groups", "register", "spec",
     "to_fully_convolutional",
 ]

@@ -1,33 +1,21 @@
 """Classic networks of seeds 003 and 004: LeNet-5, AlexNet, Network-in-Network, Highway.
 
-* **LeNet-5** (seed 003, section 6.1; LeCun et al. 1998) on 32x32x1: C1 6@5x5 -> S2 2x2 ->
-  C3 16@5x5 -> S4 2x2 -> C5 120@5x5 -> F6 84 -> output. Modernised in the usual textbook way,
-  stated here: tanh activations, parameter-free 2x2 average pooling for S2/S4 (the original's
-  subsampling layers had one trainable coefficient and bias per map), C3 fully connected to
-  S2 (the original used a sparse 60-of-96 connection table) and a softmax output layer
-  instead of the Euclidean RBF units. Parameters: 61,706 for 10 classes.
-* **AlexNet** (seed 004, Table 3.1) as a single tower on 227x227x3: conv1 11x11/4 96 ->
-  ReLU -> maxpool 3x3/2 -> LRN -> conv2 5x5 pad 2 256 -> ReLU -> maxpool -> LRN -> conv3 3x3
-  384 -> conv4 3x3 384 -> conv5 3x3 256 -> maxpool -> FC 4096 -> dropout 0.5 -> FC 4096 ->
-  dropout -> FC C. The table puts LRN *after* pooling (the original paper normalises before
-  pooling); we follow the table. LRN: k=2, n=5, alpha=1e-4, beta=0.75 with alpha on the plain
-  sum (the AlexNet paper's formula, seed 004 eq. 3.1). Single tower means conv2/4/5 see all
-  input channels (the two-GPU original split them), so the count is 62,378,344 for C=1000.
-* **NIN** (seed 004, section 3.2.3; Lin et al., ICLR 2014, their CIFAR-10 model): three
-  mlpconv blocks (a kxk conv followed by two 1x1 convs, all ReLU), 3x3/2 max pool then 3x3/2
-  average pool between them (``"same"`` padding reproduces Caffe's ceil-mode 32 -> 16 -> 8),
-  dropout 0.5 after both pools, the last 1x1 conv has ``num_classes`` maps, then global
-  average pooling and softmax -- no FC layer. As in the released Caffe model, ReLU is also
-  applied to the last 1x1 conv. Parameters: 966,986 for 10 classes.
-* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_block` builds
-  ``y = H(x) * T(x) + x * (1 - T(x))`` with ``H`` a ReLU conv and ``T`` a sigmoid conv whose
-  bias starts negative (so blocks begin close to the identity). :func:`highway_cifar` is a
-  small CIFAR net of our own design around it (stem conv, three stages of highway blocks
-  separated by a width-changing conv and 2x2 max pooling, global average pooling, softmax);
-  it is not a reproduction of a published table.
+* **LeNet-5** (seed 003, 6.1; LeCun et al. 1998) on 32x32x1, modernised in the usual textbook
+  way: tanh, parameter-free 2x2 average pooling for S2/S4 (the original's had a coefficient and
+  bias per map), C3 fully connected to S2 (the original: a 60-of-96 table), softmax instead of
+  RBF units. 61,706 parameters for 10 classes.
+* **AlexNet** (seed 004, Table 3.1), one tower on 227x227x3. The table puts LRN *after*
+  pooling (the paper before); we follow the table. LRN k=2, n=5, alpha=1e-4, beta=0.75, "sum"
+  (seed 004 eq. 3.1). One tower: conv2/4/5 see all channels (the two-GPU original split them),
+  so 62,378,344 parameters for C=1000.
+* **NIN** (seed 004, 3.2.3; Lin et al., ICLR 2014, CIFAR-10): three mlpconv blocks (kxk conv +
+  two 1x1 convs), 3x3/2 max then average pool between them (``"same"`` = Caffe's ceil mode),
+  dropout 0.5 after both, global average pooling and softmax, no FC. ReLU also after the last
+  1x1 conv, as in the released Caffe model. 966,986 parameters for 10 classes.
+* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_block`;
+  :func:`highway_cifar` is a small CIFAR net of our own design, not a published table.
 
-Every builder takes ``width_multiplier``, which scales the source's conv filters and hidden FC
-units (rounded, at least 1), never the class count.
+``width_multiplier`` scales conv filters and hidden FC units, never the class count.
 """
 
 from __future__ import annotations
@@ -53,18 +41,10 @@ def lenet5(
     classifier_activation: str | None = "softmax",
     name: str = "LeNet-5",
 ) -> keras.Model:
-    """LeNet-5 (LeCun et al. 1998; CS231n notes, seed 003 section 6.1).
+    """LeNet-5 (LeCun et al. 1998; CS231n notes, seed 003 section 6.1), modernised (module docstring).
 
-    Args:
-        num_classes: output classes.
-        input_shape: ``(height, width, channels)``; the paper uses 32x32x1 (MNIST padded).
-        width_multiplier: scales C1, C3, C5 and F6 (6, 16, 120, 84 units), rounded, >= 1.
-        activation: hidden activation (the paper: a scaled tanh).
-        classifier_activation: output activation; ``None`` returns logits.
-        name: model name.
-
-    Returns:
-        An uncompiled ``keras.Model`` with layers ``c1, s2, c3, s4, c5, f6, output``.
+    ``width_multiplier`` scales C1, C3, C5 and F6; ``activation`` is the hidden one (the paper: a
+    scaled tanh). Layers ``c1, s2, c3, s4, c5, f6, output``.
 
     Example:
 
@@ -98,23 +78,11 @@ def alexnet(
     classifier_activation: str | None = "softmax",
     name: str = "AlexNet",
 ) -> keras.Model:
-    """Single-tower AlexNet exactly as seed 004, Table 3.1 lists it.
+    """Single-tower AlexNet exactly as seed 004, Table 3.1 lists it (227x227x3, ``C`` classes).
 
-    Args:
-        num_classes: units of the last FC layer ``C`` (1000 on ImageNet).
-        input_shape: ``(height, width, channels)``; the table uses 227x227x3.
-        width_multiplier: scales conv1..conv5 and fc6/fc7 (96 ... 4096), rounded, >= 1.
-        dropout: rate after FC6 and FC7 (the table: 0.5).
-        lrn_size: LRN window ``n``.
-        lrn_alpha: LRN ``alpha``.
-        lrn_beta: LRN ``beta``.
-        lrn_k: LRN ``k``.
-        lrn_alpha_mode: ``"sum"`` (alpha on the plain sum, as in the AlexNet paper).
-        classifier_activation: activation of ``fc8``; ``None`` returns logits.
-        name: model name.
-
-    Returns:
-        An uncompiled ``keras.Model`` (conv1..conv5, fc6, fc7, fc8).
+    ``width_multiplier`` scales conv1..conv5 and fc6/fc7; ``dropout`` follows FC6 and FC7 (0.5);
+    the ``lrn_*`` arguments are the LRN constants (``"sum"``: the AlexNet paper). Layers
+    conv1..conv5, fc6, fc7, fc8.
 
     Example:
 
@@ -155,17 +123,9 @@ def nin(
 ) -> keras.Model:
     """Network-in-Network, the CIFAR-10 model of Lin et al. (seed 004, section 3.2.3).
 
-    Args:
-        num_classes: number of maps of the last 1x1 conv (= classes).
-        input_shape: ``(height, width, channels)``.
-        width_multiplier: scales every conv but the last (whose maps are the classes).
-        dropout: rate after the first two pools (the paper: 0.5).
-        classifier_activation: applied after global average pooling; ``None`` for logits.
-        name: model name.
-
-    Returns:
-        An uncompiled ``keras.Model`` (layers ``conv1, cccp1, cccp2, ..., conv3, cccp5,
-        cccp6``, ``global_avg_pool``).
+    ``width_multiplier`` scales every conv but the last (whose maps are the classes); ``dropout``
+    follows the first two pools (0.5); ``classifier_activation`` comes after global average
+    pooling. Layers ``conv1, cccp1, cccp2, ..., conv3, cccp5, cccp6``, ``global_avg_pool``.
 
     Example:
 
@@ -209,24 +169,10 @@ def highway_block(
 ):
     """Apply one convolutional highway block ``y = H(x) T(x) + x (1 - T(x))`` to ``x``.
 
-    ``H`` is a ``kernel_size`` conv with ``activation``; the transform gate ``T`` is a conv
-    of the same shape with a sigmoid and bias initialised to ``gate_bias`` (negative, so
-    ``T`` starts small and the block starts near the identity: Srivastava et al. 2015). The
-    carry gate is ``1 - T`` (seed 004, eq. 3.5). Both convs keep the channel count, as the
-    formula needs ``H(x)`` and ``x`` to have the same shape. Built from standard Keras
-    layers (``{name}_h``, ``{name}_t``, ``{name}_diff``, ``{name}_gated``, ``{name}_out``)
-    as ``y = x + T * (H - x)``, which is the same expression.
-
-    Args:
-        x: a 4-D Keras tensor ``(batch, h, w, c)``.
-        kernel_size: size of the ``H`` and ``T`` convolutions.
-        gate_bias: initial bias of ``T`` (must be <= 0).
-        activation: activation of ``H``.
-        kernel_initializer: initializer of both kernels.
-        name: prefix of the block's layer names.
-
-    Returns:
-        A Keras tensor of the same shape as ``x``.
+    ``H``: a ``kernel_size`` conv with ``activation``; ``T``: a sigmoid conv whose bias starts at
+    ``gate_bias`` <= 0 (so the block starts near the identity: Srivastava et al. 2015); carry gate
+    ``1 - T`` (seed 004, eq. 3.5). Both keep the channel count. Built from standard layers
+    (``{name}_h``, ``_t``, ``_diff``, ``_gated``, ``_out``) as ``y = x + T * (H - x)``.
 
     Example:
 
@@ -266,22 +212,8 @@ def highway_cifar(
     """A small convolutional highway network for CIFAR (our design, see module docstring).
 
     Per stage ``i``: a 3x3 ReLU conv to ``widths[i]`` channels, then ``blocks_per_stage``
-    highway blocks (:func:`highway_block`); between stages 2x2 max pooling and dropout.
-    Then global average pooling and a softmax ``fc``.
-
-    Args:
-        num_classes: output classes.
-        input_shape: ``(height, width, channels)``.
-        width_multiplier: scales ``widths`` (rounded, at least 1).
-        widths: channels of each stage.
-        blocks_per_stage: highway blocks per stage.
-        gate_bias: initial transform-gate bias of every block.
-        dropout: rate after each pooling layer; 0 disables it.
-        classifier_activation: activation of ``fc``; ``None`` for logits.
-        name: model name.
-
-    Returns:
-        An uncompiled ``keras.Model``.
+    :func:`highway_block` s; between stages 2x2 max pooling and ``dropout``. Then global average
+    pooling and a softmax ``fc``.
 
     Example:
 

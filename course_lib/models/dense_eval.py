@@ -1,16 +1,9 @@
 """Dense (fully convolutional) evaluation of a VGG-style network (seed 001, section 3.2).
 
-At test time VGG converts its fully connected layers into convolutions -- FC1 into a conv whose
-kernel covers the whole final feature map (7x7 for 224x224 inputs), FC2 and FC3 into 1x1
-convs -- and runs the result on the whole, uncropped image rescaled to a smallest side ``Q``.
-The output is a class score map with one channel per class; its spatial average is the
-image's class score vector. CS231n (seed 003, "converting FC layers to CONV layers") gives the
-arithmetic: a 384x384 image through the converted VGG gives a 6x6 score map in one pass.
-
-:func:`to_fully_convolutional` does the conversion for any chain model whose head is
-``Flatten -> Dense [-> Dropout/Activation] ... -> Dense`` (every VGG of
-:mod:`course_lib.models.vgg`, AlexNet of :mod:`course_lib.models.classic`), copying weights.
-:func:`dense_scores` runs it and averages the score maps over space, scales and flips.
+At test time VGG turns FC1 into a conv whose kernel covers the final feature map and FC2/FC3
+into 1x1 convs, and runs the result on the whole image rescaled to a smallest side ``Q``; the
+class score map's spatial average is the image's score vector. CS231n (seed 003, "converting FC
+layers to CONV layers") gives the arithmetic: 384x384 through the converted VGG gives 6x6.
 
 Reference: K. Simonyan and A. Zisserman, ICLR 2015, section 3.2 (seed 001).
 """
@@ -55,25 +48,14 @@ def _clone(layer):
 def to_fully_convolutional(model: keras.Model, name: str | None = None) -> keras.Model:
     """Convert a model's fully connected head into convolutions, copying the weights.
 
-    The first ``Dense`` after ``Flatten`` becomes a ``Conv2D`` whose kernel is the size of
-    the map ``Flatten`` consumed (7x7 for a 224-input VGG, 1x1 for a 32-input CIFAR VGG); each
-    later ``Dense`` becomes a 1x1 ``Conv2D``. Dropout and activation layers are kept. The new
-    model accepts any spatial size at least the original one and outputs a class score map
-    ``(batch, h', w', num_classes)``; on inputs of the original size ``h' = w' = 1`` and the
-    scores equal the original model's.
-
-    Args:
-        model: a single-chain functional or Sequential model whose head after ``Flatten``
-            contains only ``Dense``, ``Dropout``, ``Activation`` and ``ReLU`` layers.
-        name: name of the new model; defaults to ``"<model.name>-fully-conv"``.
-
-    Returns:
-        A new ``keras.Model`` with input shape ``(None, None, channels)``. Its weights are
-        copies; the original model is unchanged.
+    The first ``Dense`` after ``Flatten`` becomes a ``Conv2D`` with the kernel size of the map
+    ``Flatten`` consumed; later ``Dense`` layers become 1x1 convs; dropout and activations stay.
+    The new model (input ``(None, None, channels)``, default name ``"<name>-fully-conv"``) takes
+    any size at least the original and outputs a score map; at the original size it is 1x1 and
+    equals the original scores. The original model is unchanged.
 
     Raises:
-        ValueError: the model is not a chain, has no ``Flatten``, or its head holds a layer
-            that has no convolutional equivalent here.
+        ValueError: not a chain, no ``Flatten``, or a head layer with no conv equivalent.
 
     Example:
 
@@ -183,29 +165,13 @@ def dense_scores(
 ) -> np.ndarray:
     """Class scores by dense evaluation: spatially averaged score maps (seed 001, 3.2).
 
-    Each image is (optionally) rescaled isotropically to each smallest side ``Q`` in
-    ``scales``, run through the fully convolutional model, and its score map is averaged over
-    space; the results are then averaged over scales and, with ``flip=True``, over the image
-    and its horizontal mirror -- the paper's multi-scale, flip-augmented dense evaluation.
-    When the source model ended in softmax the maps are class posteriors, so the averages
-    are posteriors too; for a model that outputs logits pass ``from_logits=True``, and every
-    position of the score map is turned into posteriors (softmax) before the averaging, so
-    the result is again an average of posteriors (the paper averages soft-max outputs).
-
-    Args:
-        fc_model: a model from :func:`to_fully_convolutional`.
-        images: array ``(N, H, W, C)``.
-        scales: smallest-side sizes ``Q`` to evaluate at; ``None`` uses the images as given.
-        flip: also evaluate the horizontally flipped images and average.
-        batch_size: images per forward pass.
-        from_logits: the maps are logits: apply a softmax at every position first.
-
-    Returns:
-        NumPy array ``(N, num_classes)``.
+    Each image is rescaled to each smallest side ``Q`` in ``scales`` (``None``: as given), run
+    through ``fc_model`` and its map averaged over space, then over scales and (``flip``) the
+    mirror image. With ``from_logits`` every position gets a softmax first, so the result is always
+    an average of posteriors (the paper averages soft-max outputs). Returns ``(N, num_classes)``.
 
     Raises:
-        ValueError: a scale rescales the images below the smallest size the network accepts
-            (for the CIFAR VGGs, 32: five 2x2 poolings must leave a 1x1 map).
+        ValueError: a scale below the smallest size the network accepts (CIFAR VGGs: 32).
 
     Example:
 

@@ -1,39 +1,27 @@
 """Seed 000: the CNN and RCNN of "parameter distribution across low and high layers".
 
-The paper (seed 000, Figs. 1-2 and Tables 1-3) trains two five-stage networks whose only
-difference between variants is the width list ``(conv1, L2, L3, L4, L5)``; at a fixed total
-budget, moving parameters from the *low* layers (conv1 + L2) to the *high* layers (L3..L5)
-lowers the test error. This module builds both families from any width list
-(:func:`param_net`), registers the twelve named variants of Table 1 (``CNN-A1`` .. ``RCNN-B3``)
-and splits a built model's parameters into low/high groups (:func:`param_groups`).
+The paper (seed 000, Figs. 1-2, Tables 1-3) trains two five-stage networks whose variants
+differ only in the widths ``(conv1, L2, L3, L4, L5)``; at a fixed budget, moving parameters from
+the *low* layers (conv1 + L2) to the *high* ones (L3..L5) lowers the test error. This module
+builds both families (:func:`param_net`), registers Table 1's twelve variants (``CNN-A1`` ..
+``RCNN-B3``) and splits parameters into low/high (:func:`param_groups`).
 
-Architecture (seed 000, section 2):
-
-* CNN (Fig. 1): ``conv1`` 5x5 pad 2 -> ReLU -> maxpool 3x3/2 -> LRN -> ``conv2`` 3x3 -> ReLU ->
-  ``conv3`` 3x3 -> ReLU -> maxpool 3x3/2 -> LRN -> ``conv4`` 3x3 -> ReLU -> ``conv5`` 3x3 -> ReLU ->
-  global max pool -> ``fc`` -> softmax. Every conv has stride 1 and keeps the spatial size.
-* RCNN (Fig. 2, the network of Liang & Hu, CVPR 2015): ``conv1`` 5x5 -> ReLU -> LRN ->
-  maxpool 3x3/2 -> ``rcl1`` -> ``rcl2`` -> maxpool 3x3/2 -> ``rcl3`` -> ``rcl4`` -> global max
-  pool -> ``fc`` -> softmax, where each RCL is a :class:`course_lib.layers.RecurrentConv2D`
-  (3x3 feed-forward and recurrent kernels, unrolled ``iterations=3`` steps, ReLU + LRN on
-  every state).
+* CNN (Fig. 1): conv1 5x5 -> maxpool 3x3/2 -> LRN -> conv2, conv3 3x3 -> maxpool -> LRN ->
+  conv4, conv5 3x3 -> global max pool -> fc; ReLU after every conv, sizes kept.
+* RCNN (Fig. 2, Liang & Hu, CVPR 2015): conv1 5x5 -> LRN -> maxpool -> rcl1, rcl2 -> maxpool
+  -> rcl3, rcl4 -> global max pool -> fc; each RCL a :class:`course_lib.layers.RecurrentConv2D`
+  (3x3 kernels, ``iterations=3``, ReLU + LRN on every state).
 
 Choices the seed leaves open (all are arguments):
 
-* Pool padding: ``"same"``. The seed trained with cuda-convnet2, whose overlapping 3x3/2
-  pools start at pixel 0 and let the last window run over the border, giving
-  ``ceil((32 - 3) / 2) + 1 = 16`` outputs; Keras' ``"same"`` places its single padding
-  pixel at the end and gives the same windows (32 -> 16 -> 8). ``"valid"`` gives 32 -> 15 -> 7.
-* LRN: the seed names LRN but gives no constants. We use Liang & Hu's cuda-convnet2 setting
-  for both families: window ``N = K // 8 + 1`` channels for a ``K``-channel input,
-  ``alpha = 0.001`` divided by ``N`` (``alpha_mode="mean"``), ``beta = 0.75``,
-  ``k = 1``. These come from the digest of Liang & Hu, not from seed 000.
-* Dropout: the seed is silent; Liang & Hu put dropout after the pooling layers. We apply
-  ``dropout`` (default 0.5) after each of the two 3x3 pooling stages in both families so that
-  CNN and RCNN differ only in recurrence. Pass ``dropout=0.0`` to remove it.
-* The classifier ends in ``classifier_activation`` (default ``"softmax"``, as
-  ``keras.applications`` does); pass ``None`` for logits.
-* ``width_multiplier`` scales the five widths (rounded, at least 1); the model keeps its name.
+* Pool padding ``"same"``: cuda-convnet2's 3x3/2 pools let the last window run over the
+  border (``ceil((32 - 3) / 2) + 1 = 16`` outputs), the windows of Keras' ``"same"`` (32 -> 16
+  -> 8); ``"valid"`` gives 32 -> 15 -> 7.
+* LRN: the seed gives no constants. We use Liang & Hu's: window ``K // 8 + 1`` channels,
+  ``alpha = 0.001`` divided by it (``"mean"``), ``beta = 0.75``, ``k = 1`` (from the digest of
+  Liang & Hu, not from seed 000).
+* Dropout: the seed is silent; Liang & Hu put it after the pools. We apply ``dropout`` (0.5)
+  after both 3x3 pools in both families, so CNN and RCNN differ only in recurrence.
 
 Reference: 岳喜斌 et al., parameter distribution of CNN/RCNN (seed 000); M. Liang and X. Hu,
 "Recurrent Convolutional Neural Network for Object Recognition", CVPR 2015.
@@ -86,6 +74,53 @@ def _check_widths(widths) -> tuple[int, ...]:
     return ints("widths", widths, hint=hint)
 
 
+def _pool(x, idx, pool_padding):
+    return keras.layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{idx}")(x)
+
+
+def _lrn(x, channels, lrn, name):
+    size = lrn_window(channels) if lrn["size"] is None else lrn["size"]
+    return LRN(**{**lrn, "size": size}, name=name)(x)
+
+
+def _drop(x, idx, dropout):
+    return keras.layers.Dropout(dropout, name=f"drop{idx}")(x) if dropout > 0 else x
+
+
+def _conv(x, filters, size, name, kernel_initializer):
+    return keras.layers.Conv2D(filters, size, padding="same", activation="relu",
+                               kernel_initializer=kernel_initializer, name=name)(x)
+
+
+def _cnn_body(x, w, lrn, pool_padding, dropout, init, iterations):
+    """Fig. 1: conv1 -> pool -> LRN -> drop -> conv2, conv3 -> pool -> LRN -> drop -> conv4, conv5."""
+    x = _conv(x, w[0], 5, "conv1", init)
+    for stage, (a, b) in enumerate(((1, 2), (3, 4)), start=1):
+        x = _pool(x, stage, pool_padding)
+        x = _lrn(x, w[a - 1], lrn, f"lrn{stage}")
+        x = _drop(x, stage, dropout)
+        x = _conv(x, w[a], 3, f"conv{a + 1}", init)
+        x = _conv(x, w[b], 3, f"conv{b + 1}", init)
+    return x
+
+
+def _rcnn_body(x, w, lrn, pool_padding, dropout, init, iterations):
+    """Fig. 2: conv1 -> LRN -> pool -> drop -> rcl1, rcl2 -> pool -> drop -> rcl3, rcl4."""
+    x = _conv(x, w[0], 5, "conv1", init)
+    x = _lrn(x, w[0], lrn, "lrn1")
+    for stage in (1, 2):
+        x = _pool(x, stage, pool_padding)
+        x = _drop(x, stage, dropout)
+        for idx in (2 * stage - 1, 2 * stage):
+            size = lrn_window(w[idx]) if lrn["size"] is None else lrn["size"]
+            lrn_args = {f"lrn_{k}": v for k, v in {**lrn, "size": size}.items()}
+            x = RecurrentConv2D(
+                w[idx], kernel_size=3, iterations=iterations, activation="relu", use_lrn=True,
+                **lrn_args,
+                kernel_initializer=init, recurrent_initializer=init, name=f"rcl{idx}")(x)
+    return x
+
+
 def param_net(
     widths: Sequence[int],
     recurrent: bool = False,
@@ -105,34 +140,25 @@ def param_net(
     classifier_activation: str | None = "softmax",
     name: str | None = None,
 ) -> keras.Model:
-    """Build the seed-000 CNN (``recurrent=False``) or RCNN (``recurrent=True``).
+    """Build the seed-000 CNN (``recurrent=False``, Fig. 1) or RCNN (``recurrent=True``, Fig. 2).
 
     Args:
         widths: five channel counts ``(conv1, L2, L3, L4, L5)``; L2..L5 are ``conv2..conv5``
-            for the CNN and ``rcl1..rcl4`` for the RCNN.
-        recurrent: ``False`` for the CNN of Fig. 1, ``True`` for the RCNN of Fig. 2.
-        num_classes: number of classes of the ``fc`` softmax layer.
-        input_shape: ``(height, width, channels)``; the paper uses 32x32x3.
-        width_multiplier: scales the five ``widths`` (rounded, at least 1).
+            (CNN) or ``rcl1..rcl4`` (RCNN).
+        recurrent: CNN or RCNN.
+        num_classes, input_shape, width_multiplier: as every zoo builder (the paper: 32x32x3).
         iterations: RCL unrolling steps ``T`` (RCNN only; the paper uses 3).
-        dropout: rate of the dropout applied after each 3x3 pooling stage; 0 disables it.
+        dropout: rate after each 3x3 pooling stage; 0 disables it.
         pool_padding: ``"same"`` (cuda-convnet2 windows, 32 -> 16 -> 8) or ``"valid"``.
-        lrn_size: LRN window in channels; ``None`` uses :func:`lrn_window` of each layer's
-            channel count (Liang & Hu's ``K // 8 + 1``).
-        lrn_alpha: LRN scale ``alpha``.
-        lrn_beta: LRN exponent ``beta``.
-        lrn_k: LRN additive constant ``k``.
-        lrn_alpha_mode: ``"mean"`` (alpha divided by the window, cuda-convnet/Caffe) or
-            ``"sum"`` (alpha on the plain sum, AlexNet paper / TensorFlow).
-        kernel_initializer: initializer of every convolution kernel.
-        classifier_activation: activation of ``fc``; ``None`` returns logits.
-        name: model name; defaults to ``"CNN-<widths>"`` / ``"RCNN-<widths>"`` (the widths
-            as given, before ``width_multiplier``).
+        lrn_size: LRN window; ``None``: :func:`lrn_window` of each layer's channels.
+        lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the LRN constants (module docstring).
+        kernel_initializer: of every convolution kernel.
+        classifier_activation: of ``fc``; ``None`` returns logits.
+        name: default ``"CNN-<widths>"`` / ``"RCNN-<widths>"`` (widths as given).
 
     Returns:
-        An uncompiled ``keras.Model`` whose parameterised layers are named ``conv1``..``conv5``
-        (CNN) or ``conv1``, ``rcl1``..``rcl4`` (RCNN), and ``fc``; ``model.width_multiplier``
-        records the multiplier.
+        An uncompiled ``keras.Model`` with layers ``conv1``..``conv5`` (CNN) or ``conv1``,
+        ``rcl1``..``rcl4`` (RCNN), and ``fc``.
 
     Example:
 
@@ -149,73 +175,11 @@ def param_net(
     if lrn_size is not None:
         positive_int("lrn_size", lrn_size, hint="Pass None for each layer's lrn_window.")
 
-    def lrn_kwargs(channels: int) -> dict:
-        return dict(
-            size=lrn_window(channels) if lrn_size is None else lrn_size,
-            alpha=lrn_alpha,
-            beta=lrn_beta,
-            k=lrn_k,
-            alpha_mode=lrn_alpha_mode,
-        )
-
-    def pool(x, idx):
-        x = keras.layers.MaxPooling2D(3, strides=2, padding=pool_padding, name=f"pool{idx}")(x)
-        return x
-
-    def drop(x, idx):
-        if dropout > 0:
-            x = keras.layers.Dropout(dropout, name=f"drop{idx}")(x)
-        return x
-
-    def conv(x, filters, size, name):
-        return keras.layers.Conv2D(
-            filters, size, padding="same", activation="relu",
-            kernel_initializer=kernel_initializer, name=name,
-        )(x)
-
+    lrn = dict(size=lrn_size, alpha=lrn_alpha, beta=lrn_beta, k=lrn_k, alpha_mode=lrn_alpha_mode)
+    w = [scaled(w, width_multiplier) for w in widths]
     inputs = keras.Input(shape=input_shape, name="image")
-    w1, w2, w3, w4, w5 = (scaled(w, width_multiplier) for w in widths)
-    if not recurrent:
-        x = conv(inputs, w1, 5, "conv1")
-        x = pool(x, 1)
-        x = LRN(**lrn_kwargs(w1), name="lrn1")(x)
-        x = drop(x, 1)
-        x = conv(x, w2, 3, "conv2")
-        x = conv(x, w3, 3, "conv3")
-        x = pool(x, 2)
-        x = LRN(**lrn_kwargs(w3), name="lrn2")(x)
-        x = drop(x, 2)
-        x = conv(x, w4, 3, "conv4")
-        x = conv(x, w5, 3, "conv5")
-    else:
-        def rcl(x, filters, idx):
-            lk = lrn_kwargs(filters)
-            return RecurrentConv2D(
-                filters,
-                kernel_size=3,
-                iterations=iterations,
-                activation="relu",
-                use_lrn=True,
-                lrn_size=lk["size"],
-                lrn_alpha=lk["alpha"],
-                lrn_beta=lk["beta"],
-                lrn_k=lk["k"],
-                lrn_alpha_mode=lk["alpha_mode"],
-                kernel_initializer=kernel_initializer,
-                recurrent_initializer=kernel_initializer,
-                name=f"rcl{idx}",
-            )(x)
-
-        x = conv(inputs, w1, 5, "conv1")
-        x = LRN(**lrn_kwargs(w1), name="lrn1")(x)
-        x = pool(x, 1)
-        x = drop(x, 1)
-        x = rcl(x, w2, 1)
-        x = rcl(x, w3, 2)
-        x = pool(x, 2)
-        x = drop(x, 2)
-        x = rcl(x, w4, 3)
-        x = rcl(x, w5, 4)
+    body = _rcnn_body if recurrent else _cnn_body
+    x = body(inputs, w, lrn, pool_padding, dropout, kernel_initializer, iterations)
     x = keras.layers.GlobalMaxPooling2D(name="global_max_pool")(x)
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="fc")(x)
     if name is None:
@@ -226,16 +190,9 @@ def param_net(
 def param_groups(model: keras.Model) -> dict[str, int]:
     """Split a seed-000 model's parameters into the paper's low and high groups.
 
-    Low = ``conv1 + conv2`` for the CNN, ``conv1 + rcl1`` for the RCNN (seed 000, Figs. 1-2);
-    high = every other parameter of the model, the classifier ``fc`` included.
-
-    Args:
-        model: a model built by :func:`param_net` (or any model with layers named
-            ``conv1`` and ``conv2``, or ``conv1`` and ``rcl1``).
-
-    Returns:
-        ``{"low": int, "high": int, "total": int}`` with ``low + high == total ==
-        model.count_params()``.
+    Low = ``conv1 + conv2`` (CNN) or ``conv1 + rcl1`` (RCNN) (seed 000, Figs. 1-2); high = all the
+    rest, ``fc`` included. Returns ``{"low", "high", "total"}`` with ``total ==
+    model.count_params()``.
 
     Raises:
         ValueError: the model has no ``conv1`` + ``conv2`` / ``rcl1`` layers.

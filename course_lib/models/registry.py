@@ -1,19 +1,13 @@
 """The model zoo's registry: every model is built by name, with one set of core arguments.
 
-Names are the sources' own (``CNN-A3``, ``RCNN-B2``, ``VGG-A-LRN``, ``VGG-D``, ``SimpNet``...)
-and are matched forgivingly (case, ``_``/space vs ``-``). Each entry knows its source and its
-default input shape and class count, so ``build("VGG-D")`` gives the paper's 224x224x1000
-network while ``build("CNN-A2", num_classes=100)`` gives the CIFAR-100 variant.
-
-Every builder takes the same core keyword arguments (``num_classes``, ``input_shape``,
-``width_multiplier``, ``classifier_activation``, ``name``), so a runner, a benchmark or a
-test treats every model alike:
+Names are the sources' own (``CNN-A3``, ``VGG-D``, ``SimpNet``...), matched forgivingly. Each
+entry knows its source, default input shape and class count (``build("VGG-D")`` is the paper's
+224x224x1000 network). Every builder takes ``num_classes``, ``input_shape``,
+``width_multiplier``, ``classifier_activation`` and ``name``, so every model is treated alike:
 
 >>> logits = build("ResNet-20", width_multiplier=0.5, classifier_activation=None)
 >>> logits.get_layer("stem_conv").filters, logits.width_multiplier
 (8, 0.5)
-
-The family modules register their models when :mod:`course_lib.models` is imported.
 """
 
 from __future__ import annotations
@@ -33,17 +27,9 @@ __all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec", "check_c
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One entry of the zoo.
-
-    Attributes:
-        name: the display name, as the source writes it.
-        builder: ``builder(num_classes=..., input_shape=..., width_multiplier=...,
-            classifier_activation=..., name=..., **defaults) -> keras.Model``.
-        source: where the architecture comes from (seed file and table/figure).
-        input_shape: default input shape (height, width, channels).
-        num_classes: default number of classes.
-        defaults: the builder's source-specific keyword arguments for this entry.
-        family: a grouping used by the notebooks and experiments (e.g. "param-distribution").
+    """One entry of the zoo: display ``name`` (as the source writes it), ``builder``, ``source``
+    (seed file and table/figure), default ``input_shape`` and ``num_classes``, the entry's
+    source-specific builder ``defaults`` and its ``family`` (e.g. "param-distribution").
     """
 
     name: str
@@ -101,20 +87,16 @@ def build(
     classifier_activation: str | None = "softmax",
     **source_specific: Any,
 ) -> keras.Model:
-    """Build a zoo model by name.
+    """Build a zoo model by name (see :func:`names`); an uncompiled ``keras.Model``.
 
     Args:
-        name: a registered name (see :func:`names`).
-        num_classes: number of output classes; defaults to the model's own (e.g. 10 or 1000).
-        input_shape: (height, width, channels); defaults to the model's own.
-        width_multiplier: scales every width the source gives (conv filters, hidden dense
-            units), each rounded and at least 1; recorded as ``model.width_multiplier``.
-        classifier_activation: the last layer's activation; ``None`` gives logits.
-        **source_specific: the builder's own arguments (e.g. ``dropout=``, ``saf=``), over
-            the entry's defaults; ``name=`` renames the model.
-
-    Returns:
-        An uncompiled ``keras.Model`` named as in the zoo.
+        name: a registered name.
+        num_classes, input_shape: default: the model's own.
+        width_multiplier: scales every width the source gives (rounded, >= 1); recorded as
+            ``model.width_multiplier``.
+        classifier_activation: ``None`` gives logits.
+        **source_specific: the builder's own arguments over the entry's defaults; ``name=``
+            renames the model.
     """
     entry = spec(name)
     kwargs = {"name": entry.name, **entry.defaults, **source_specific}
@@ -133,13 +115,8 @@ def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activa
                min_side: int = 1, why: str = "") -> tuple[tuple, float]:
     """Check the arguments every builder takes; return ``(input_shape, width_multiplier)``.
 
-    Args:
-        num_classes: a positive integer.
-        input_shape: ``(height, width, channels)``; height and width may be ``None``.
-        width_multiplier: a finite number > 0 (:func:`course_lib.validation.width_multiplier`).
-        classifier_activation: ``None`` (logits) or a Keras activation (name or callable).
-        min_side: the smallest height and width the network accepts.
-        why: the reason for ``min_side``, quoted in the message (e.g. "for 5 2x2 pools").
+    ``input_shape``'s height and width may be ``None``; ``min_side`` is the smallest side the
+    network accepts, and ``why`` its reason, quoted in the message ("for 5 2x2 pools").
 
     Raises:
         ValueError: the first argument out of range, named, with what is accepted.

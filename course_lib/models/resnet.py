@@ -1,26 +1,17 @@
 """CIFAR plain and residual networks of He et al. (seed 004, section 3.2.4 and Fig. 3.8).
 
-He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), section 4.2: a 3x3
-conv with 16 filters, then three stages of ``n`` blocks on 32x32, 16x16 and 8x8 maps with 16,
-32 and 64 filters (the first conv of stages 2 and 3 has stride 2), then global average pooling
-and a softmax FC: ``6n + 2`` weight layers (20, 32, 44, 56, 110 for n = 3, 5, 7, 9, 18).
-Every conv is followed by BatchNormalization; convs have no bias (BN supplies it).
+He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), 4.2: a 3x3 conv of 16
+filters, three stages of ``n`` blocks (16, 32, 64 filters on 32, 16, 8 pixels; stride 2 to enter
+stages 2 and 3), global average pooling and a softmax FC: ``6n + 2`` layers. Every conv is
+followed by BN and has no bias. Basic block: conv-BN-ReLU-conv-BN, add, ReLU.
 
-* ``residual=False`` gives the *plain* nets of Fig. 3.8 (the 56-layer one trains worse than
-  the 20-layer one); ``residual=True`` adds the shortcuts.
-* Basic block: conv3x3-BN-ReLU-conv3x3-BN, add the shortcut, ReLU (post-activation).
-* Shortcuts: option ``"A"`` (default for basic blocks, as in the paper's CIFAR experiments)
-  is parameter-free -- identity, and where the shape changes a stride-2 subsample plus
-  zero-padded new channels (:class:`ZeroPadShortcut`); so a ResNet has exactly the parameters
-  of its plain twin, 0.27M for 20 layers and 0.85M for 56 as the paper prints. Option ``"B"``
-  uses 1x1 projection conv + BN where the shape changes.
-* ``block="bottleneck"``: 1x1 (f) -> 3x3 (f) -> 1x1 (4f) blocks (seed 004 Fig. 3.10, right),
-  ``9n + 2`` layers, stage outputs 64/128/256; its default shortcut is ``"B"`` (projections
-  where the shape changes, as He et al. use for bottleneck nets).
-
-``weight_decay`` adds an L2 penalty to every kernel with coefficient ``weight_decay / 2`` so
-that its gradient is ``weight_decay * w``, the SGD weight decay of the paper (1e-4); the
-default 0 leaves regularisation to the training code.
+``residual=False`` gives the *plain* nets of Fig. 3.8 (56 layers train worse than 20). Shortcut
+``"A"`` (default for basic blocks, as in the paper's CIFAR runs) is parameter-free: identity, or
+subsample + zero channels (:class:`ZeroPadShortcut`), so a ResNet has exactly its plain twin's
+parameters (0.27M for 20 layers, 0.85M for 56, as printed); ``"B"`` uses 1x1 projections where
+the shape changes (the default for ``block="bottleneck"``: 1x1-3x3-1x1(4f), seed 004 Fig.
+3.10, ``9n + 2`` layers). ``weight_decay`` is the paper's SGD decay (1e-4) as an L2 penalty
+``weight_decay / 2``; the default 0 leaves it to the training code.
 """
 
 from __future__ import annotations
@@ -38,23 +29,8 @@ __all__ = ["ZeroPadShortcut", "resnet_cifar"]
 class ZeroPadShortcut(keras.layers.Layer):
     """Parameter-free ResNet shortcut (option A): strided subsampling + zero channels.
 
-    Takes every ``strides``-th pixel (``x[:, ::s, ::s, :]``) and appends zero-valued
-    channels up to ``filters`` -- the "identity shortcut with extra zero entries padded for
-    increasing dimensions" of He et al. 2016, section 3.3 (option A).
-
-    Args:
-        filters: output channels (>= input channels).
-        strides: spatial subsampling step (1 or more).
-        **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``...).
-
-    Call arguments:
-        inputs: a 4-D tensor ``(batch, height, width, channels)`` (channels last).
-
-    Input shape:
-        ``(batch, height, width, channels)``.
-
-    Output shape:
-        ``(batch, ceil(height / strides), ceil(width / strides), filters)``.
+    ``x[:, ::s, ::s, :]`` with zero channels appended up to ``filters``: He et al. 2016's
+    "identity shortcut with extra zero entries padded for increasing dimensions" (section 3.3).
 
     Example:
 
@@ -94,6 +70,14 @@ class ZeroPadShortcut(keras.layers.Layer):
         return {**super().get_config(), "filters": self.filters, "strides": self.strides}
 
 
+def _check_depth(depth, block: str, per_block: int) -> None:
+    if not is_int(depth) or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0:
+        rule = "6n + 2 (20, 32, 44, 56, 110)" if block == "basic" else "9n + 2 (29, 38, 47, 56)"
+        raise ValueError(
+            f"`depth` must be {rule} for {block} blocks, n >= 1. Received: depth={depth!r}"
+        )
+
+
 def resnet_cifar(
     depth: int = 20,
     *,
@@ -112,28 +96,15 @@ def resnet_cifar(
     """He et al.'s CIFAR ResNet (``residual=True``) or plain net (``residual=False``).
 
     Args:
-        depth: weight layers; ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...),
-            ``9n + 2`` for bottleneck blocks (29, 38, 47, 56...).
-        residual: add shortcuts (ResNet) or not (plain net).
-        block: ``"basic"`` (two 3x3 convs) or ``"bottleneck"`` (1x1, 3x3, 1x1 x4).
-        shortcut: ``"A"`` (zero-padding, parameter-free) or ``"B"`` (1x1 projections where
-            the shape changes); ``None`` gives ``"A"`` for basic and ``"B"`` for bottleneck.
-            Ignored when ``residual=False``.
-        base_width: filters of the first stage (16 in the paper); stages use x1, x2, x4.
-        num_classes: output classes.
-        input_shape: ``(height, width, channels)``.
-        width_multiplier: scales ``base_width`` (rounded, at least 1), hence every stage:
-            0.5 gives 8, 16, 32 filters.
-        weight_decay: SGD-style weight decay on kernels (L2 coefficient ``weight_decay / 2``).
-        bn_momentum: BatchNormalization moving-average momentum. 0.9 is the Torch/Caffe
-            value He et al. trained with; Keras' default 0.99 leaves the moving statistics
-            near their initial values after the few hundred steps of a short budget, so
-            inference-mode (test) error stays near chance while training error falls.
-        classifier_activation: activation of ``fc``; ``None`` for logits.
-        name: model name; defaults to ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+        depth: ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...), ``9n + 2`` for bottleneck
+            (29, 38, 47, 56...).
+        block: ``"basic"`` or ``"bottleneck"``.
+        shortcut: ``"A"`` or ``"B"``; ``None``: A for basic, B for bottleneck.
+        base_width: first-stage filters (16); stages use x1, x2, x4; ``width_multiplier`` scales it.
+        weight_decay: L2 coefficient ``weight_decay / 2`` on kernels.
+        bn_momentum: 0.9, He et al.'s Torch/Caffe value; Keras' 0.99 leaves the moving
+            statistics near their start after a short budget, so test error stays at chance.
+        name: default ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
 
     Example:
 
@@ -143,13 +114,7 @@ def resnet_cifar(
     """
     one_of("block", block, ("basic", "bottleneck"))
     per_block = 2 if block == "basic" else 3
-    if (
-        not is_int(depth) or depth < 3 * per_block + 2 or (depth - 2) % (3 * per_block) != 0
-    ):
-        rule = "6n + 2 (20, 32, 44, 56, 110)" if block == "basic" else "9n + 2 (29, 38, 47, 56)"
-        raise ValueError(
-            f"`depth` must be {rule} for {block} blocks, n >= 1. Received: depth={depth!r}"
-        )
+    _check_depth(depth, block, per_block)
     n = (depth - 2) // (3 * per_block)
     if shortcut is None:
         shortcut = "A" if block == "basic" else "B"
@@ -200,13 +165,11 @@ def resnet_cifar(
             strides = 2 if (stage > 0 and i == 0) else 1
             x = unit(x, filters, strides, f"stage{stage + 1}_block{i + 1}")
     x = keras.layers.GlobalAveragePooling2D(name="global_avg_pool")(x)
-    outputs = keras.layers.Dense(
-        num_classes, activation=classifier_activation, kernel_regularizer=reg, name="fc"
-    )(x)
+    outputs = keras.layers.Dense(num_classes, activation=classifier_activation,
+                                 kernel_regularizer=reg, name="fc")(x)
     if name is None:
-        name = f"{'ResNet' if residual else 'Plain'}-{depth}"
-        if block == "bottleneck":
-            name += "-Bottleneck"
+        name = f"{'ResNet' if residual else 'Plain'}-{depth}" + (
+            "-Bottleneck" if block == "bottleneck" else "")
     return finish(inputs, outputs, name, width_multiplier)
 
 

@@ -1,24 +1,16 @@
 """SimpNet (seed 002): the 13-layer principled CNN, its variants and the principle experiments.
 
-Reference: S. H. Hasanpour, M. Rouhani, M. Fayyaz, M. Sabokrou, E. Adeli, "Towards Principled
-Design of Deep Convolutional Networks: Introducing SimpNet", arXiv:1802.06205 (seed 002 is its
-Chinese translation). Section 4: 13 conv layers with 3x3 kernels, each followed by batch
-normalization, ReLU and dropout; 2x2 max pooling after every 5 layers (SAF-pooling: max pooling
-immediately followed by dropout, section 3.I); global max pooling; dropout; one fully connected
-softmax layer.
+Reference: Hasanpour et al., "Towards Principled Design of Deep Convolutional Networks:
+Introducing SimpNet", arXiv:1802.06205 (seed 002 is its translation). Section 4: 13 3x3 conv
+layers, each with BN, ReLU and dropout; SAF-pooling (max pool then dropout, 3.I) after every 5
+layers; global max pooling; dropout; one softmax FC layer.
 
-Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import under its
-name, with ``family="simpnet"`` (the paper's models: ``SimpNet``, ``SimpNet-8.9M``,
-``SimpNet-Slim-300K``, ``SimpNet-Slim-600K``, ``SimpNet-MNIST``, ``SimpNet-SVHN``) or
-``family="simpnet-principles"`` (the experiment networks ``Arch1-*`` .. ``Arch5-*``), so that
-``course_lib.models.build("Arch3-pool-L7")`` gives the network of Table 5's last row. All builder
-switches can be overridden at build time, e.g. ``build("SimpNet", saf=False)`` or
-``build("Arch1-13L", downsample="strided", width_multiplier=0.5)``.
+Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import
+(``family="simpnet"`` for the paper's models, ``"simpnet-principles"`` for ``Arch1-*`` ..
+``Arch5-*``); builder switches can be overridden, e.g. ``build("SimpNet", saf=False)``.
 
-Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}`` (i = 1..n), the downsampling steps
-``pool{j}`` (SAF or max pooling) or ``strided{j}`` (+ ``strided{j}_bn``, ``strided{j}_relu``,
-``strided{j}_drop``), then ``gmp``, ``head_drop``, ``fc`` and ``softmax`` (the
-``classifier_activation``, computed in float32; absent when it is ``None``).
+Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}``, ``pool{j}`` or ``strided{j}``
+(+ ``_bn``, ``_relu``, ``_drop``), ``gmp``, ``head_drop``, ``fc``, ``softmax`` (float32).
 """
 
 from __future__ import annotations
@@ -104,6 +96,21 @@ def _resolve_dropout(dropout, n_layers: int) -> list[float]:
     )
 
 
+def _check_pool_room(shape, pools, downsample: str) -> None:
+    """Raise when a 2x2 max pool meets a map smaller than 2x2 ('same' stride-2 convs round up)."""
+    height, width = shape[0], shape[1]
+    for position in pools:
+        if height is None or width is None:
+            break
+        if downsample == "maxpool" and (height < 2 or width < 2):
+            raise ValueError(
+                f"The input is too small for pool_positions={tuple(pools)}: before the pool after conv{position} "
+                f"the feature map is {height}x{width}, and 2x2 max pooling needs at least 2x2. "
+                f"Received: input_shape={tuple(shape)}"
+            )
+        height, width = (height // 2, width // 2) if downsample == "maxpool" else (-(-height // 2), -(-width // 2))
+
+
 def build_simpnet(
     *,
     num_classes: int = 10,
@@ -131,54 +138,34 @@ def build_simpnet(
     The defaults give the paper's 13-layer CIFAR-10 SimpNet (about 5.48M parameters, widths
     66, 128, 128, 128, 192 | pool | 192, 192, 192, 192, 288 | pool | 288, 355, 432 | GMP).
 
-    Dropout slots: every conv layer ``i`` owns one rate ``r_i``. If conv ``i`` is followed by a
-    downsampling step, that step carries the rate (SAF-pooling = max pool then dropout with
-    ``r_i``; with ``saf=False`` a plain max pool and no dropout there; with
-    ``downsample="strided"`` a plain dropout after the strided conv). The last conv's rate is
-    applied after global max pooling. Every other conv is followed by ``Dropout(r_i)``. Rates of 0
-    add no layer. This is the layout of the official Caffe model.
+    Dropout slots (the official Caffe model's layout): conv ``i`` owns rate ``r_i``. A following
+    downsampling step carries it (SAF-pooling; with ``saf=False`` a plain max pool and no dropout;
+    with ``downsample="strided"`` a dropout after the strided conv); the last conv's rate follows
+    global max pooling; every other conv is followed by ``Dropout(r_i)``. Rates of 0 add no layer.
 
     Args:
-        num_classes: number of output classes (softmax units).
-        input_shape: ``(height, width, channels)``.
-        width_multiplier: scales every width (rounded, at least 1).
-        widths: feature maps per conv layer: a ``C_x{y}`` string (see
-            :func:`course_lib.models.simpnet_archs.parse_widths`) or a sequence of integers.
-        pool_positions: 1-based conv indices followed by a 2x2 downsampling step (Table 5 and S9
-            move these).
-        kernel_size: one kernel size for every conv layer (default 3).
-        kernel_sizes: one kernel size per conv layer (Arch4 v2, Arch5); exclusive with
-            ``kernel_size``.
-        saf: SAF-pooling (``course_lib.layers.SAFPooling2D``: max pool immediately followed by
-            dropout) if True, plain ``MaxPooling2D`` if False. Only the pooling layers change.
-        downsample: ``"maxpool"`` or ``"strided"``; the latter replaces each pool by an extra 3x3
-            stride-2 conv (same width) + BN + ReLU, as in Table 6 ("replacing K pools introduces K
-            conv layers", supplement S1.A). ``saf`` does not apply to strided steps.
-        dropout: ``None``/0 (no dropout), one rate for every slot, or one rate per conv layer.
-        dropout_in_downsampling_only: keep only the rates that the downsampling steps carry
-            (SAF-pooling's dropout, or the dropout after a strided conv) and drop every other
-            slot. The course's quick budget uses it: a run of a few epochs is too short for
-            dropout after every conv, and the SAF-pooling comparison still differs in exactly
-            SAF-pooling's dropout.
-        bn_momentum: moving-average momentum of BatchNormalization (Caffe
-            ``moving_average_fraction`` 0.95 in the official model).
-        bn_epsilon: BatchNormalization epsilon (Caffe's default 1e-5).
+        num_classes, input_shape, width_multiplier: as every zoo builder.
+        widths: a ``C_x{y}`` string (:func:`course_lib.models.simpnet_archs.parse_widths`) or
+            one integer per conv layer.
+        pool_positions: 1-based conv indices followed by 2x2 downsampling (Table 5 and S9).
+        kernel_size / kernel_sizes: one size for all (default 3) / one per layer (Arch4 v2, Arch5).
+        saf: SAF-pooling if True, plain ``MaxPooling2D`` if False.
+        downsample: ``"maxpool"`` or ``"strided"`` (each pool becomes a 3x3 stride-2 conv + BN +
+            ReLU, Table 6, supplement S1.A; ``saf`` does not apply).
+        dropout: ``None``/0, one rate for every slot, or one per conv layer.
+        dropout_in_downsampling_only: keep only the rates the downsampling steps carry (the
+            quick budget: a few epochs are too short for dropout after every conv, and the
+            SAF comparison still differs in exactly SAF-pooling's dropout).
+        bn_momentum, bn_epsilon: Caffe's ``moving_average_fraction`` 0.95 and epsilon 1e-5.
         use_bias: conv biases (the official model keeps them before BN).
-        kernel_initializer: conv/FC initializer; ``"lecun_uniform"`` is Caffe's ``xavier`` filler
-            (uniform, fan-in).
-        kernel_regularizer: optional regularizer for conv and FC kernels.
-        seed: base seed for the dropout layers (``None``: unseeded).
-        classifier_activation: the output activation, applied in float32 (layer ``softmax``)
-            so that it stays float32 under mixed precision; ``None`` returns the logits of
-            ``fc``.
-        name: the Keras model's name (the registry passes the zoo name).
+        kernel_initializer: ``"lecun_uniform"`` is Caffe's ``xavier`` filler.
+        kernel_regularizer: optional, for conv and FC kernels.
+        seed: base seed for the dropout layers.
+        classifier_activation: applied in float32 (layer ``softmax``); ``None``: logits of ``fc``.
+        name: the model's name.
 
     Returns:
-        An uncompiled ``keras.Model`` from images to class probabilities (or logits);
-        ``model.width_multiplier`` records the multiplier.
-
-    Raises:
-        ValueError: any argument out of range; the message names it and what is accepted.
+        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
 
     Example:
 
@@ -203,28 +190,13 @@ def build_simpnet(
     if dropout_in_downsampling_only:
         rates = [rate if index in pools else 0.0 for index, rate in enumerate(rates, start=1)]
 
-    # Spatial sizes: 2x2 'valid' max pooling floors, 'same' stride-2 convs round up.
-    height, width = shape[0], shape[1]
-    for position in pools:
-        if height is None or width is None:
-            break
-        if downsample == "maxpool" and (height < 2 or width < 2):
-            raise ValueError(
-                f"The input is too small for pool_positions={tuple(pools)}: before the pool after conv{position} "
-                f"the feature map is {height}x{width}, and 2x2 max pooling needs at least 2x2. "
-                f"Received: input_shape={tuple(shape)}"
-            )
-        height, width = (height // 2, width // 2) if downsample == "maxpool" else (-(-height // 2), -(-width // 2))
+    _check_pool_room(shape, pools, downsample)
 
     def dropout_seed(offset: int) -> int | None:
         return None if seed is None else int(seed) + offset
 
-    conv_kwargs = dict(
-        padding="same",
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        kernel_regularizer=kernel_regularizer,
-    )
+    conv_kwargs = dict(padding="same", use_bias=use_bias, kernel_initializer=kernel_initializer,
+                       kernel_regularizer=kernel_regularizer)
 
     def bn_relu(tensor, bn_name: str, relu_name: str):
         tensor = keras.layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon, name=bn_name)(tensor)
@@ -252,28 +224,19 @@ def build_simpnet(
     x = keras.layers.GlobalMaxPooling2D(name="gmp")(x)
     if rates[-1] > 0:
         x = keras.layers.Dropout(rates[-1], seed=dropout_seed(n_layers), name="head_drop")(x)
-    x = keras.layers.Dense(
-        num_classes,
-        kernel_initializer=kernel_initializer,
-        kernel_regularizer=kernel_regularizer,
-        name="fc",
-    )(x)
+    x = keras.layers.Dense(num_classes, kernel_initializer=kernel_initializer,
+                           kernel_regularizer=kernel_regularizer, name="fc")(x)
     if classifier_activation is not None:
         x = keras.layers.Activation(classifier_activation, dtype="float32", name="softmax")(x)
     return finish(inputs, x, name, width_multiplier)
 
 
 def param_comparison(names: Sequence[str] | None = None):
-    """Parameter counts of built models next to the counts printed in seed 002.
+    """Parameter counts of built models (``names``, default all of :data:`ARCHS`) next to seed 002's.
 
-    Args:
-        names: registered SimpNet/Arch names; default all of :data:`ARCHS`.
-
-    Returns:
-        ``pandas.DataFrame`` with columns ``name``, ``family``, ``table``, ``params_printed``,
-        ``params_printed_value``, ``params_computed`` (``model.count_params()``, batch-norm moving
-        statistics included), ``params_trainable`` and ``rel_diff`` (computed / printed - 1);
-        ``params_printed_value`` and ``rel_diff`` are NaN where the seed prints no size.
+    Columns ``name``, ``family``, ``table``, ``params_printed``, ``params_printed_value``,
+    ``params_computed`` (BN moving statistics included), ``params_trainable`` and ``rel_diff``
+    (computed / printed - 1; NaN where the seed prints no size).
     """
     import numpy as np
     import pandas as pd

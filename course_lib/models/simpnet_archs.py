@@ -1,31 +1,20 @@
 """SimpNet architectures and printed results as data (seed 002), with the ``C_x{y}`` parser.
 
-Seed 002 is a Chinese translation of Hasanpour et al., "Towards Principled Design of Deep
-Convolutional Networks: Introducing SimpNet" (arXiv:1802.06205). Its supplement gives the layer
-widths of every principle experiment in the notation ``C_x{y}`` ("a convolution with x feature
-maps, repeated y times; without braces y = 1"): tables S3-S8. Table S9 gives where the pooling
-layers sit in the 13-layer base networks Arch1..Arch5. Those strings are kept verbatim, as data,
-in ``course_lib/tables/seed002_archs.csv`` (one row per network: :data:`ARCHS`) and parsed with
-:func:`parse_widths`; :mod:`course_lib.models.simpnet` builds and registers a Keras model for
-every entry of :data:`ARCHS`. The printed results are ``seed002_paper_results.csv``.
+Seed 002 translates Hasanpour et al., "Towards Principled Design of Deep Convolutional
+Networks: Introducing SimpNet" (arXiv:1802.06205). Its supplement gives every principle
+experiment's widths as ``C_x{y}`` ("x feature maps, repeated y times"; tables S3-S8) and the
+pool positions of Arch1..Arch5 (S9). The strings are kept verbatim in
+``course_lib/tables/seed002_archs.csv`` (:data:`ARCHS`), parsed with :func:`parse_widths`;
+printed results are in ``seed002_paper_results.csv`` (:data:`PAPER_RESULTS`, each with a
+``zoo_name`` when it matches a registered model). Table numbers repeat in the translation (two
+10s, two 14s), so tables are named by content too (``T_*``).
 
-Table numbers repeat in the translation (two tables labelled 10, two labelled 14), so every table
-is named by its content as well as its printed number (see the ``T_*`` constants).
-
-Where the seed is silent or inconsistent, the entries say so in ``note`` and name what was used
-instead. The outside information comes from the official repository the seed itself points to
-for "complete implementation details" (github.com/Coderx7/SimpNet, ``SimpNetV2/``):
-
-* the widths and dropout rates of the SimpNet variants that the seed only names (5.48M, 8.9M,
-  slim 600K, MNIST); the seed never prints a dropout rate;
-* the pool positions of networks shorter than the 13-layer columns of table S9;
-* the kernel layout of rows whose literal reading disagrees with the printed parameter count
-  (checked against that repository's prototxt);
-* no dropout and plain max pooling in the principle experiments (their prototxts are "NoDrp").
-
-:data:`PAPER_RESULTS` holds only numbers printed in the seed (tables and running text), each with
-its table and a ``zoo_name`` when the row corresponds to a registered model, so the experiment
-runner and the notebooks can put the paper's number next to ours.
+Where the seed is silent or inconsistent an entry says so in ``note``; the outside information
+comes from the official repository the seed points to (github.com/Coderx7/SimpNet,
+``SimpNetV2/``): the widths and dropout rates of the variants the seed only names (it never
+prints a dropout rate), pool positions of networks shorter than S9's columns, kernel layouts
+whose literal reading disagrees with the printed count (checked against its prototxt), and no
+dropout, plain max pooling in the principle experiments (their prototxts are "NoDrp").
 """
 
 from __future__ import annotations
@@ -37,14 +26,8 @@ from typing import Iterable
 from course_lib.core import Registry
 
 __all__ = [
-    "ArchSpec",
-    "PaperResult",
-    "ARCHS",
-    "PAPER_RESULTS",
-    "parse_widths",
-    "format_widths",
-    "parse_param_count",
-    "paper_results",
+    "ArchSpec", "PaperResult", "ARCHS", "PAPER_RESULTS", "parse_widths", "format_widths",
+    "parse_param_count", "paper_results",
 ]
 
 OFFICIAL_REPO = "github.com/Coderx7/SimpNet (official code the seed links to)"
@@ -61,21 +44,12 @@ _ITEM = re.compile(r"^C(?:_\{(?P<braced>\d+)\}|_?(?P<plain>\d+))(?:\{(?P<repeat>
 def parse_widths(spec: str) -> list[int]:
     """Expand the supplement's ``C_x{y}`` notation into one width per conv layer.
 
-    Accepted spellings of one item: ``C64``, ``C64{3}``, ``C_64``, ``C_{64}`` and the LaTeX form of
-    the seed, ``C_{64}\\{3\\}``, optionally inside ``$...$``; items are separated by commas and
-    whitespace is ignored.
-
-    Args:
-        spec: e.g. ``"C41, C43, C70{4}, C85, C90"``.
-
-    Returns:
-        The expanded list of widths, e.g. ``[41, 43, 70, 70, 70, 70, 85, 90]``.
+    One item: ``C64``, ``C64{3}``, ``C_64``, ``C_{64}`` or the seed's LaTeX ``C_{64}\\{3\\}``,
+    optionally inside ``$...$``; items separated by commas, whitespace ignored.
 
     Raises:
-        TypeError: ``spec`` is not a string.
-        ValueError: the string is empty, an item is empty (stray comma), an item is not of the
-            form ``C<maps>`` / ``C<maps>{<repeats>}``, or maps/repeats is 0. The message names
-            the item, its position and the whole spec.
+        TypeError: not a string. ValueError: an empty spec or item, a malformed item, or 0
+            maps/repeats (the message names the item and its position).
 
     Example:
 
@@ -190,22 +164,16 @@ class ArchSpec:
     """One buildable SimpNet-style network, kept as data.
 
     Attributes:
-        name: registry name (e.g. ``"Arch1-8L"``).
-        family: ``"simpnet"`` (the paper's models) or ``"simpnet-principles"`` (experiments).
-        table: the table the network belongs to, by content (``T_*`` constants).
-        widths: layer widths in ``C_x{y}`` notation, as used to build the model.
-        pool_after: 1-based conv indices followed by a 2x2 downsampling step.
-        params_printed: the parameter count printed in the seed (``"300K"``), or ``""``.
-        source: where widths, pools and kernels come from.
-        kernel_size: kernel size of every layer not in ``kernel_overrides``.
-        kernel_overrides: ``(first_layer, last_layer, size)`` triples, 1-based inclusive.
-        dropout: one rate for every dropout slot, or one rate per conv layer (see
-            :func:`course_lib.models.simpnet.build_simpnet`).
-        saf: SAF-pooling (max pool then dropout) at the downsampling steps, else plain max pool.
-        input_shape: default input shape.
-        num_classes: default number of classes.
-        widths_as_printed: the seed's verbatim cell where it differs from ``widths`` (garbled).
-        note: interpretations and disagreements, in words.
+        name, family: registry name (``"Arch1-8L"``); ``"simpnet"`` (the paper's models) or
+            ``"simpnet-principles"`` (experiments).
+        table: the table, by content (``T_*`` constants).
+        widths: ``C_x{y}`` notation as built; ``widths_as_printed``: the seed's garbled cell.
+        pool_after: 1-based conv indices followed by 2x2 downsampling.
+        params_printed: as printed (``"300K"``), or ``""``.
+        source, note: where widths, pools and kernels come from; interpretations, in words.
+        kernel_size, kernel_overrides: default size; ``(first, last, size)`` triples, inclusive.
+        dropout, saf, input_shape, num_classes: builder defaults
+            (:func:`course_lib.models.simpnet.build_simpnet`).
     """
 
     name: str
@@ -306,19 +274,13 @@ class PaperResult:
     """One printed result of seed 002.
 
     Attributes:
-        table: the table, by content (``T_*`` constants) or ``"text, section ..."``.
-        model: the row label as printed (translated to English).
+        table: by content (``T_*``) or ``"text, section ..."``; model: the row label (English).
         dataset: ``"cifar10"``, ``"cifar100"``, ``"mnist"`` or ``"svhn"``.
-        params_printed: printed parameter count (``"300K"``), ``""`` when none is printed.
-        accuracy_printed: printed top-1 accuracy in percent, or ``None``.
-        error_printed: printed test error in percent (MNIST/SVHN tables), or ``None``.
-        source: ``"seed 002, <table>"``.
-        zoo_name: the registered model this row corresponds to, or ``None``.
-        printed: the cell as printed when it is not one plain number (``"1.79-1.59"``).
-        note: anything needed to read the row.
-        augmentation: the training setting the number belongs to, where the source says:
-            True (zero-padding + mirroring), False (none), None (not stated). A report picks
-            the row matching the run's setting (``course_lib.train.reporting``).
+        params_printed, accuracy_printed, error_printed: as printed (``""``/``None`` when not).
+        source: ``"seed 002, <table>"``; zoo_name: the registered model, or ``None``.
+        printed: the cell when not one plain number (``"1.79-1.59"``); note: how to read the row.
+        augmentation: True (zero-padding + mirroring), False (none), None (not stated); a report
+            picks the row matching the run.
     """
 
     table: str

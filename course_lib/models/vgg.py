@@ -1,35 +1,23 @@
 """Seed 001: the VGG configurations A, A-LRN, B, C, D, E and a CIFAR-scale family.
 
-The paper (Simonyan & Zisserman, ICLR 2015, arXiv:1409.1556; seed 001 is its translation,
-section 2) stacks 3x3 convolutions (stride 1, pad 1, ReLU) into five blocks separated by 2x2/2
-max pools, then FC-4096, FC-4096 (each followed by dropout 0.5 in training) and FC-1000 with
-softmax, on 224x224 RGB input. The configurations differ only in depth:
+Simonyan & Zisserman (ICLR 2015, arXiv:1409.1556; seed 001 is its translation, section 2)
+stack 3x3 convs (stride 1, pad 1, ReLU) in five blocks separated by 2x2/2 max pools, then
+FC-4096, FC-4096 (dropout 0.5) and FC-1000, on 224x224 RGB: A (11 weight layers), A-LRN, B
+(13), C (16, with 1x1 convs), D (16, "VGG-16"), E (19, "VGG-19").
 
-* A (11 weight layers), A-LRN (A plus LRN after the first conv), B (13), C (16: B plus a
-  1x1 conv at the end of blocks 3, 4 and 5), D (16, "VGG-16"), E (19, "VGG-19").
+The layer lists are the original paper's Table 1. Seed 001 describes them in section 2.2 but
+does not print it: the table it prints as 表1 holds single-scale test errors (the original's
+Table 3). In :data:`VGG_CONFIGS` an ``int`` is a 3x3 conv, ``(k, filters)`` a kxk conv, ``"M"``
+a 2x2/2 max pool, ``"LRN"`` an LRN layer. Layer names follow ``keras.applications.VGG16``
+(``block{b}_conv{i}``, ``fc1``, ``fc2``, ``predictions``), so D/E weights line up with it.
 
-The layer lists are the original paper's Table 1 ("ConvNet configurations"). Seed 001
-describes them in its section 2.2 and refers to that table, but does not print it: the table
-it prints as 表1 holds single-scale test errors (the subject of the original's Table 3).
+ImageNet cannot be used in this course, so the ``VGG-*-CIFAR`` family keeps each pattern on
+32x32 inputs with conv widths times :data:`CIFAR_SCALE` = 0.25 and FC1/FC2 of
+:data:`CIFAR_FC_UNITS` = 128: our scale-down, not the paper's networks.
 
-:data:`VGG_CONFIGS` holds them as lists: an ``int`` is a 3x3 conv with that many filters,
-a tuple ``(k, filters)`` a kxk conv (C's 1x1 convs are ``(1, 256)`` / ``(1, 512)``), ``"M"`` a
-2x2/2 max pool and ``"LRN"`` a local response normalisation layer.
-
-Layer names follow ``keras.applications.VGG16``: ``block{b}_conv{i}``, ``block{b}_pool``,
-``flatten``, ``fc1``, ``fc2``, ``predictions`` (dropout layers ``fc1_dropout``,
-``fc2_dropout``), so VGG-D/E weights line up with ``keras.applications.VGG16/VGG19``.
-
-ImageNet cannot be used in this course, so the ``VGG-*-CIFAR`` family keeps each configuration's
-layer pattern on 32x32 inputs (five pools leave a 1x1 map) with every conv width multiplied by
-:data:`CIFAR_SCALE` = 0.25 (16, 32, 64, 128, 128 channels) and a narrower head: FC1/FC2 of
-:data:`CIFAR_FC_UNITS` = 128 units (512 x 0.25) instead of 4096. These are our scale-down for
-experiments, not the paper's networks. ``width_multiplier`` scales every family's convs and FC
-layers alike (on top of the CIFAR scale for the ``-CIFAR`` models).
-
-LRN in A-LRN uses the AlexNet constants the paper cites (k=2, n=5, alpha=1e-4, beta=0.75,
-alpha on the plain sum). Kernels use ``glorot_uniform`` (the paper's footnote: random init
-"of Glorot & Bengio" works without pre-training); biases start at zero.
+A-LRN uses the AlexNet constants the paper cites (k=2, n=5, alpha=1e-4, beta=0.75, "sum").
+Kernels use ``glorot_uniform`` (the paper's footnote: Glorot & Bengio's init works without
+pre-training); biases start at zero.
 
 Reference: K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale
 Image Recognition", ICLR 2015, arXiv:1409.1556 (seed 001 is a translation).
@@ -126,28 +114,17 @@ def vgg(
     """Build a VGG network (Simonyan & Zisserman 2015, Table 1; seed 001 section 2.2).
 
     Args:
-        config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (an optional ``"VGG-"``
-            prefix is accepted) or a layer list in the format of :data:`VGG_CONFIGS`.
-        num_classes: units of the last FC layer (1000 for ImageNet).
-        input_shape: ``(height, width, channels)``; the paper uses 224x224x3. Height and
-            width must be at least ``2 ** (number of pools)``.
-        width_multiplier: multiplier on every conv's filter count and on ``fc_units``
-            (1.0 = the paper), each rounded, at least 1.
-        fc_units: width of FC1 and FC2 before ``width_multiplier`` (the paper: 4096).
-        dropout: dropout rate after FC1 and FC2 (the paper: 0.5); 0 removes the layers.
-        batch_norm: insert BatchNormalization after every conv (not in the paper; useful
-            for training the deep configurations from scratch at small scale).
-        lrn_size: LRN window of the ``"LRN"`` entries (A-LRN).
-        lrn_alpha: LRN scale.
-        lrn_beta: LRN exponent.
-        lrn_k: LRN additive constant.
-        lrn_alpha_mode: ``"sum"`` (AlexNet paper) or ``"mean"`` (Caffe/PyTorch).
-        kernel_initializer: initializer of conv and FC kernels.
-        classifier_activation: activation of ``predictions``; ``None`` returns logits.
-        name: model name; defaults to ``"VGG-<config>"``.
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+        config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (``"VGG-"`` prefix
+            accepted) or a layer list as in :data:`VGG_CONFIGS`.
+        num_classes, input_shape: 1000, 224x224x3 in the paper; the input needs at least
+            ``2 ** pools`` pixels a side.
+        width_multiplier: on every conv's filters and on ``fc_units``.
+        fc_units: FC1 and FC2 width (the paper: 4096).
+        dropout: after FC1 and FC2 (0.5); 0 removes the layers.
+        batch_norm: BN after every conv (not in the paper; helps deep configurations at small
+            scale).
+        lrn_size, lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the ``"LRN"`` entries (A-LRN).
+        kernel_initializer, classifier_activation, name: default name ``"VGG-<config>"``.
 
     Example:
 
@@ -175,20 +152,9 @@ def vgg_cifar(
 ) -> keras.Model:
     """A VGG configuration at CIFAR scale (course scale-down of seed 001, not the paper).
 
-    Same layer pattern as :func:`vgg`, on 32x32 inputs (the five pools leave a
-    1x1x(128 * width_multiplier) map), with conv widths ``CIFAR_SCALE`` (0.25) times the
-    paper's and FC1/FC2 of ``fc_units`` (128 = 512 x 0.25), all times ``width_multiplier``.
-
-    Args:
-        config: as in :func:`vgg`.
-        num_classes: number of classes (10 for CIFAR-10).
-        input_shape: ``(height, width, channels)``, default 32x32x3.
-        width_multiplier: multiplier on top of the CIFAR widths (convs and ``fc_units``).
-        fc_units: FC1/FC2 width before ``width_multiplier``.
-        **kwargs: any other argument of :func:`vgg` (``dropout``, ``batch_norm``, ``name``...).
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
+    Same layer pattern as :func:`vgg` on 32x32 inputs, conv widths ``CIFAR_SCALE`` (0.25) times the
+    paper's and FC1/FC2 of ``fc_units`` (128), all times ``width_multiplier``; other ``**kwargs`` go
+    to :func:`vgg`.
 
     Example:
 

@@ -1,37 +1,22 @@
-"""Experiments as data, the resumable runner, result records and reports.
+"""Experiments as data, the resumable runner, result records and reports
+(``python -m course_lib list | run | report`` from a shell).
 
 >>> from course_lib.train import experiment_names, run_experiment, report
->>> experiment_names()  # doctest: +SKIP
-['param-distribution', 'vgg-depth', 'simpnet-principles', 'simpnet', 'resnet-degradation']
 >>> records = run_experiment("param-distribution", dataset="fashion_mnist32",
 ...                          budget="quick")  # doctest: +SKIP
 >>> report("param-distribution")  # doctest: +SKIP
 
-The same from a shell: ``python -m course_lib list | run | report``.
-
-The registry, budgets and result files import without TensorFlow; the runner, callbacks and
-reports (which need TensorFlow, pandas, seaborn) load on first use.
+The registry, budgets and result files import without TensorFlow; the rest loads on first use.
 """
 
 import importlib
 
 from course_lib.train.config import (
-    BUDGETS,
-    Budget,
-    EvalConfig,
-    Experiment,
-    ModelRun,
-    OptimizerConfig,
-    ScheduleConfig,
-    SourceRef,
-    get_budget,
-    resolve,
+    BUDGETS, Budget, EvalConfig, Experiment, ModelRun, OptimizerConfig, ScheduleConfig, SourceRef,
+    get_budget, resolve,
 )
 from course_lib.train.experiments import (
-    EXPERIMENTS,
-    experiment_names,
-    get_experiment,
-    register_experiment,
+    EXPERIMENTS, experiment_names, get_experiment, register_experiment,
 )
 from course_lib.train.results import CorruptRecordWarning, load_records, write_json_atomic
 

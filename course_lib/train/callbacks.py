@@ -1,15 +1,6 @@
-"""Callbacks of the runner: resumable backups, per-epoch reseeding, live training curves.
-
-* :class:`EpochHistory` -- the per-epoch history (losses, errors, learning rate, seconds) both
-  training engines keep.
-* :class:`ResumableBackup` -- per-epoch backups safe against a kill at any instant, with the
-  run's per-epoch history, so that a restarted run continues from its last completed epoch
-  (``fit(initial_epoch=...)``) and its final record covers every epoch.
-* :class:`EpochReseed` -- puts every ``keras.random.SeedGenerator`` (dropout, SAF-pooling) in a
-  state that depends only on (seed, epoch), so a resumed epoch draws the same masks as it would
-  have in an uninterrupted run (Keras does not save generator states in weight files).
-* :class:`LiveCurves` -- redraws loss and error curves after every epoch in a notebook; does
-  nothing elsewhere.
+"""Callbacks of the runner: the per-epoch history (:class:`EpochHistory`), kill-safe resumable
+backups (:class:`ResumableBackup`), per-epoch reseeding of the dropout generators
+(:class:`EpochReseed`) and live training curves in a notebook (:class:`LiveCurves`).
 """
 
 from __future__ import annotations
@@ -61,14 +52,9 @@ def history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float |
 
 
 class EpochHistory(keras.callbacks.Callback):
-    """The run's history, one :func:`history_entry` per epoch: the bookkeeping both training
-    engines share (``Model.fit`` calls these hooks; the multi-worker loop calls them itself).
-
-    The seconds of an epoch are its training steps only; the test pass between the last step
-    and ``on_epoch_end`` (``on_test_begin``/``on_test_end``) is timed as ``eval_seconds``.
-
-    Args:
-        history: epochs completed before (a resumed run).
+    """The run's history, one :func:`history_entry` per epoch (``history``: epochs before a resume),
+    the bookkeeping both engines share. An epoch's seconds are its training steps only; the test
+    pass before ``on_epoch_end`` is timed as ``eval_seconds``.
     """
 
     def __init__(self, history: list[dict] | None = None):
@@ -103,28 +89,13 @@ class EpochHistory(keras.callbacks.Callback):
 class ResumableBackup(EpochHistory):
     """Per-epoch backups that survive a kill at any instant, with the run's history.
 
-    A plain Keras callback (public hooks only): after each completed epoch ``e`` it saves
-    ``epoch-<e>.history.json`` and then ``epoch-<e>.weights.h5`` (weights and optimizer
-    state), each with :func:`course_lib.core.atomic_write`, so the epoch number of a backup is
-    part of its file name and a backup either exists completely or not at all.
-    :meth:`restore` loads the newest epoch whose two files exist and whose weights load; the
-    caller then resumes with ``model.fit(..., initial_epoch=epoch)``. Older epochs are deleted
-    only after a newer one is complete. The history holds one entry per epoch (losses, errors,
-    learning rate, seconds), so a resumed run's record covers the epochs run before the
-    interruption too. (``keras.callbacks.BackupAndRestore`` writes its weights and its epoch
-    counter in place, one after the other: a kill between the two leaves them out of step.)
-
-    The backup folder also holds ``run.json``, a fingerprint of the run's settings: a backup
-    made with different settings (another seed, another number of epochs) is discarded rather
-    than resumed.
-
-    The backup is kept when training ends; the runner calls :meth:`clear` once the run's
-    result record is safely written, so a kill between the end of training and the record
-    costs nothing either.
-
-    Args:
-        backup_dir: folder for the backup files (created when needed).
-        fingerprint: JSON-serialisable description of the run; must match to resume.
+    After each epoch ``e`` it writes ``epoch-<e>.history.json`` then ``epoch-<e>.weights.h5``
+    (weights and optimizer state), each with :func:`course_lib.core.atomic_write`, so a backup
+    exists completely or not at all; older epochs are deleted only after a newer one is complete.
+    :meth:`restore` loads the newest complete epoch; resume with ``fit(initial_epoch=epoch)``.
+    (``keras.callbacks.BackupAndRestore`` writes weights and epoch counter one after the other: a
+    kill between them leaves them out of step.) ``run.json`` holds ``fingerprint``: a backup made
+    with other settings is discarded. The runner calls :meth:`clear` once the record is written.
 
     Example:
 
@@ -236,18 +207,11 @@ class ResumableBackup(EpochHistory):
 
 
 class EpochReseed(keras.callbacks.Callback):
-    """Reset every ``SeedGenerator`` of the model at the start of each epoch from (seed, epoch).
+    """Reset every ``SeedGenerator`` of the model at each epoch start from (seed, epoch).
 
-    Dropout and SAF-pooling draw their masks from ``keras.random.SeedGenerator`` states, which
-    are not part of a weights file. After a restart the generators would start again from
-    their initial state, so a resumed epoch would draw other masks than the same epoch of an
-    uninterrupted run. Setting each generator's state to ``[s_i, epoch * 2**20]`` at every
-    epoch start, with ``s_i`` derived from the run's seed and the generator's position in the
-    model, makes the masks a function of (seed, epoch, step) only: identical whether or not
-    the run was interrupted, different from epoch to epoch.
-
-    Args:
-        seed: the run's seed.
+    Generator states (dropout, SAF-pooling) are not in weight files, so a resumed epoch would draw
+    other masks. The state ``[s_i, epoch * 2**20]`` (``s_i`` from the seed and the generator's
+    position) makes the masks a function of (seed, epoch, step) only.
 
     Example:
 
@@ -284,14 +248,8 @@ def in_notebook() -> bool:
 class LiveCurves(keras.callbacks.Callback):
     """Live training curves in a notebook: loss and error (train and test) redrawn each epoch.
 
-    Clears the cell's previous figure (``IPython.display.clear_output(wait=True)``) and shows a
-    new two-panel matplotlib figure after every epoch. Outside a notebook it does nothing (the
-    progress bar and the run summary are printed instead), so it is safe to always pass.
-
-    Args:
-        title: figure title (the runner passes "<model> on <dataset>").
-        history: epochs completed before this fit (a resumed run), drawn too.
-        enabled: ``None`` detects a notebook; ``True``/``False`` force it.
+    Outside a notebook it does nothing, so it is safe to always pass. ``history``: epochs completed
+    before this fit (drawn too); ``enabled``: ``None`` detects a notebook.
 
     Example:
 

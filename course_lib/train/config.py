@@ -18,19 +18,9 @@ from course_lib.validation import non_negative_int, positive_int, width_multipli
 from course_lib.core import Registry
 
 __all__ = [
-    "BUDGETS",
-    "Budget",
-    "EvalConfig",
-    "Experiment",
-    "FrozenMapping",
-    "ModelRun",
-    "OptimizerConfig",
-    "QUICK_SCHEDULE",
-    "RunSettings",
-    "ScheduleConfig",
-    "SourceRef",
-    "get_budget",
-    "resolve",
+    "BUDGETS", "Budget", "EvalConfig", "Experiment", "FrozenMapping", "ModelRun",
+    "OptimizerConfig", "QUICK_SCHEDULE", "RunSettings", "ScheduleConfig", "SourceRef",
+    "get_budget", "resolve",
 ]
 
 EVAL_MODES = ("standard", "single_crop", "multi_crop", "dense", "multi_crop_dense")
@@ -95,13 +85,7 @@ def _freeze(mapping: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> tu
 
 @dataclass(frozen=True)
 class SourceRef:
-    """Where an experiment comes from.
-
-    Attributes:
-        seed: the seed document id (``"000"`` .. ``"004"``).
-        tables: the tables or figures of that seed the experiment rebuilds.
-        citation: the paper behind the seed.
-    """
+    """Where an experiment comes from: the ``seed`` document (``"000"`` .. ``"004"``), its ``tables`` rebuilt and the paper's ``citation``."""
 
     seed: str
     tables: str
@@ -117,17 +101,14 @@ class ModelRun:
 
     Attributes:
         name: a ``course_lib.models`` zoo name.
-        overrides: builder keyword arguments, stored as sorted ``(name, value)`` pairs so the
-            dataclass stays hashable; read them back with :attr:`kwargs`.
-        label: the name results are filed under; defaults to ``name``. Give one when the same
-            zoo model appears twice with different overrides (``Arch1-13L-strided``).
-        init_from: the label of another model run of the same experiment whose trained
-            weights start some layers of this one (VGG's remedy for deep nets: "we
-            initialised the first four convolutional layers and the last three
-            fully-connected layers with the layers of net A"). That run is trained first, with
-            the same dataset, budget and seed.
-        init_layers: the layer names copied from ``init_from`` (same names, same shapes in
-            both networks); required with ``init_from``.
+        overrides: builder keyword arguments as sorted ``(name, value)`` pairs (hashable); read
+            them with :attr:`kwargs`.
+        label: the name results are filed under (default ``name``); needed when one zoo model
+            appears twice (``Arch1-13L-strided``).
+        init_from: label of the run whose trained weights start some layers of this one (VGG: "we
+            initialised the first four convolutional layers and the last three fully-connected
+            layers with the layers of net A"); trained first, same dataset, budget and seed.
+        init_layers: the layer names copied (same names and shapes); required with ``init_from``.
     """
 
     name: str
@@ -172,14 +153,9 @@ class ModelRun:
 class OptimizerConfig:
     """SGD with momentum and weight decay, as the sources train.
 
-    Attributes:
-        name: only ``"sgd"``.
-        learning_rate: initial learning rate.
-        momentum: heavy-ball momentum.
-        weight_decay: L2 coefficient ``wd``; added to the loss as ``wd/2 * ||w||^2`` over the
-            kernels (the coupled form of Caffe / cuda-convnet / Torch, so the decay also goes
-            through the momentum buffer), biases and normalisation parameters excluded.
-        nesterov: Nesterov momentum.
+    ``weight_decay`` is added to the loss as ``wd/2 * ||w||^2`` over the kernels (the coupled form
+    of Caffe / cuda-convnet / Torch, so decay also goes through the momentum buffer); biases and
+    normalisation parameters are excluded.
     """
 
     name: str = "sgd"
@@ -200,14 +176,10 @@ class ScheduleConfig:
     """The learning-rate schedule, in fractions of the run so every budget keeps its shape.
 
     Attributes:
-        kind: ``"constant"``, ``"step"`` (multiply by ``factor`` at each boundary) or
-            ``"cosine"`` (cosine decay to ``final_fraction`` of the initial rate).
-        boundaries: for ``"step"``, increasing fractions in (0, 1) of the total steps.
-        factor: for ``"step"``, the multiplier applied at each boundary.
-        final_fraction: for ``"cosine"``, the final rate as a fraction of the initial one.
-        warmup_fraction: for ``"cosine"``, the fraction of the run over which the rate rises
-            linearly from 0 to its initial value before the cosine decay (over the rest of the
-            run) starts; 0 starts at the initial rate. Short runs at a high rate need it.
+        kind: ``"constant"``, ``"step"`` (times ``factor`` at each of ``boundaries``, fractions
+            in (0, 1)) or ``"cosine"`` (decay to ``final_fraction`` of the initial rate).
+        warmup_fraction: for ``"cosine"``, the part of the run over which the rate rises
+            linearly from 0 first (short runs at a high rate need it).
     """
 
     kind: str = "step"
@@ -260,18 +232,14 @@ class EvalConfig:
     """How the test set is scored.
 
     Attributes:
-        modes: any of ``"standard"`` (``model.evaluate`` on the test images as given),
-            ``"single_crop"`` (the centre crop of the image zero-padded by ``crop_padding``
-            pixels -- the training crops come from that padded image -- which is the image
-            itself), ``"multi_crop"`` (the 4 corner crops and the centre crop of the padded
-            image, each also flipped when the dataset's augmentation flips: 10 views, class
-            posteriors averaged) and ``"dense"`` (the network made fully convolutional with
-            ``course_lib.models.dense_eval`` and run on the whole image rescaled to each size of
-            ``dense_scales``; score maps averaged over space, scales and flips; seed 001
-            section 3.2) and ``"multi_crop_dense"`` (the average of the multi-crop and the
-            dense posteriors: Table 3's "dense + multi-crop"). The first mode is the run's
-            headline test error.
-        crop_padding: zero padding (pixels) around the image for the multi-crop views.
+        modes: any of ``"standard"`` (``model.evaluate``), ``"single_crop"`` (the centre crop of
+            the image padded by ``crop_padding``: the image itself), ``"multi_crop"`` (4 corners
+            and centre of the padded image, flipped too when the augmentation flips: 10 views,
+            posteriors averaged), ``"dense"`` (fully convolutional via
+            ``course_lib.models.dense_eval`` on the image rescaled to each of ``dense_scales``;
+            seed 001 section 3.2) and ``"multi_crop_dense"`` (the average of both: Table 3). The
+            first mode is the run's headline test error.
+        crop_padding: zero padding (pixels) for the multi-crop views.
         dense_scales: smallest-side sizes ``Q`` for dense evaluation.
     """
 
@@ -294,33 +262,22 @@ class Experiment:
     """One experiment of the course, tied to the table of the source it rebuilds.
 
     Attributes:
-        name: registry key, e.g. ``"param-distribution"``.
-        title: one line for ``python -m course_lib list``.
-        source: the seed and table(s) rebuilt.
+        name, title, source: registry key, a line for ``list``, the seed and table(s) rebuilt.
         models: the zoo models compared.
-        datasets: the source's datasets; the first is the default. Any experiment also runs on
-            any ``course_lib.data`` dataset (``fashion_mnist32`` offline) when asked.
-        optimizer: the optimiser settings of the source (or the course's, see ``notes``).
-        schedule: the learning-rate schedule.
-        epochs: epochs of the ``full`` budget.
-        batch_size: batch size of the ``full`` budget.
+        datasets: the source's datasets (the first is the default); any ``course_lib.data``
+            dataset also runs when asked.
+        optimizer, schedule, epochs, batch_size: the source's training (``full`` budget).
         seed: the random seed (weights, data order, dropout masks).
-        augment: train with the data module's augmentation (zero-pad 4, random crop, and a
-            horizontal flip on datasets where a flip keeps the class).
-        no_augment: datasets the source trains without augmentation even so (SimpNet: MNIST
-            and SVHN).
-        svhn_extra: whether runs on ``svhn`` add SVHN's 531,131-image ``extra`` split to the
-            training pool (``course_lib.data.load(..., extra=...)``). Seed 000 follows Maxout's
-            protocol (train + extra minus a 6,000-image validation set): True. SimpNet (seed
-            002, section 5.C.3) used the 73,257 training images only: False. Required (not
-            None) when ``"svhn"`` is one of ``datasets``; otherwise ``None`` means False (train
-            only) for an ``svhn`` run asked for by hand.
+        augment: zero-pad 4, random crop, and a flip where a flip keeps the class.
+        no_augment: datasets the source trains without augmentation (SimpNet: MNIST and SVHN).
+        svhn_extra: whether ``svhn`` runs add the 531,131-image ``extra`` split. Seed 000 follows
+            Maxout's protocol: True; SimpNet (seed 002, 5.C.3) used the 73,257 training images:
+            False. Required when ``"svhn"`` is in ``datasets``; otherwise ``None`` means False.
         evaluation: how the test set is scored.
-        paper: where the source's own numbers are read from for the report (``None``: none).
+        paper: where the source's numbers are read from for the report (``None``: none).
         notes: what the source leaves open and what the course chose instead.
-        budgets: budgets that differ for this experiment from :data:`BUDGETS`, as
-            ``(name, Budget)`` pairs (e.g. a narrower ``quick`` where the models are costly on a
-            CPU); read them with :meth:`budget`.
+        budgets: ``(name, Budget)`` pairs that differ from :data:`BUDGETS`; read with
+            :meth:`budget`.
     """
 
     name: str
@@ -446,39 +403,25 @@ class Experiment:
 
 @dataclass(frozen=True)
 class Budget:
-    """How much of an experiment to run.
+    """How much of an experiment to run (``None`` keeps the experiment's value).
 
     Attributes:
         name: ``smoke``, ``quick`` or ``full``.
-        epochs: epochs per run; ``None`` keeps the experiment's.
-        train_limit: training images used; ``None`` uses all. The selection is stratified:
-            walking the training split in file order, the first ``ceil(train_limit /
-            num_classes)`` images of each class are kept until ``train_limit`` are chosen
-            (for 12,000 Fashion-MNIST images: the first 1,200 of each class), so that every
-            class is equally represented and a subset of the data holds the same images.
-        test_limit: test images scored (the first ones in file order); ``None`` uses all.
-        batch_size: cap on the batch size; ``None`` keeps the experiment's.
-        width_multiplier: channel-width multiplier passed to every model's builder (on top
-            of a model run's own ``width_multiplier``); 1.0 keeps the architecture. Any
-            finite number > 0, the builders' rule (:func:`course_lib.validation.width_multiplier`). Every run
-            records what was applied, so a shrunk model is never reported as the source's.
+        epochs, batch_size (a cap), learning_rate, schedule: training overrides; a run of a few
+            epochs needs a schedule that fits it (e.g. warm-up + cosine).
+        train_limit: training images used, stratified: walking the split in file order, the
+            first ``ceil(train_limit / num_classes)`` of each class (so every class is equally
+            represented and a smaller subset holds the same images).
+        test_limit: test images scored (the first ones in file order).
+        width_multiplier: passed to every builder (on top of a run's own); any finite number > 0
+            (:func:`course_lib.validation.width_multiplier`). Recorded, so a shrunk model is never
+            reported as the source's.
         description: one line for ``--help``.
-        learning_rate: initial learning rate for this budget; ``None`` keeps the experiment's.
-        schedule: the learning-rate schedule for this budget; ``None`` keeps the experiment's.
-            A run of a few epochs needs one that fits it (e.g. warm-up + cosine) rather than
-            the source's step points.
-        models: the labels ``run_experiment`` trains by default under this budget (a subset of
-            the experiment's, e.g. the extremes of each group); ``None``: all. Any other model
-            of the experiment can still be asked for by name.
-        seeds: how many seeds each model is trained with by default (the experiment's seed,
-            then the next ones); the report gives their mean and spread, and a verdict on a
-            claimed ordering needs at least 3 (``course_lib.analysis.compare_models``).
-        model_overrides: builder arguments this budget sets on every model it trains (e.g.
-            ``{"dropout": 0.0}`` for runs too short to need regularising; every builder must
-            take them), unless the model run sets them itself; recorded with the run's
-            overrides.
-        augment: ``False`` trains without the experiment's augmentation (a run of a few
-            epochs can underfit the augmented task); ``None`` keeps the experiment's choice.
+        models: labels trained by default (e.g. the extremes of each group); others by name.
+        seeds: seeds per model by default; a verdict needs at least 3.
+        model_overrides: builder arguments set on every model unless the run sets them (e.g.
+            ``{"dropout": 0.0}`` for runs too short to need regularising); recorded.
+        augment: ``False`` trains without the experiment's augmentation.
     """
 
     name: str

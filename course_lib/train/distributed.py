@@ -1,21 +1,16 @@
 """One run on several workers: ``TF_CONFIG`` and ``tf.distribute.MultiWorkerMirroredStrategy``.
 
-Keras 3's ``Model.fit`` cannot train under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585),
-so :class:`course_lib.train.engines.MultiWorker` trains through :func:`fit`, the smallest loop
-the strategy drives (TensorFlow's recipe for custom training loops): every worker gets, through
-``strategy.distribute_datasets_from_function``, its slice of the *same* global batches a
-one-device run draws (rows ``[i*b, (i+1)*b)`` of each global batch of ``n*b``); ``strategy.run``
-computes per-example losses over the global batch size (``tf.nn.compute_average_loss``, the
-weight decay through ``tf.nn.scale_regularization_loss``) and ``optimizer.apply_gradients``
-sums the gradients across replicas, so every worker applies the whole batch's gradient; losses
-and correct counts are summed across workers for the history (the one-device
-``EpochHistory``). Only the chief (``chief``, else worker 0) keeps the record; the final scoring
-runs on a one-device copy (:func:`local_copy`).
+Keras 3's ``Model.fit`` cannot train under this strategy (keras-team/keras#20585), so
+:class:`course_lib.train.engines.MultiWorker` trains through :func:`fit`, TensorFlow's
+custom-loop recipe: each worker gets its slice of the *same* global batches a one-device run
+draws (rows ``[i*b, (i+1)*b)`` of each batch of ``n*b``); losses are averaged over the global
+batch (``tf.nn.compute_average_loss``, ``scale_regularization_loss``) and gradients summed
+across replicas; losses and correct counts are summed for the history. Only the chief keeps the
+record; the final scoring runs on a one-device copy (:func:`local_copy`).
 
-Limits (:data:`LIMITS`, enforced by :func:`check_supported`). Dropout masks are drawn per worker
-for its own rows and BatchNormalization uses each worker's rows, so a run with dropout or BN is
-equivalent to, not equal to, the one-device run; without them it gives the one-device weights
-up to float rounding (tests/test_train_distribute.py).
+Limits (:data:`LIMITS`, :func:`check_supported`): dropout masks and BatchNormalization are per
+worker, so such runs are equivalent to, not equal to, the one-device run; without them the
+weights match up to float rounding (tests/test_train_distribute.py).
 
 >>> import json, os
 >>> os.environ["TF_CONFIG"] = json.dumps({
@@ -57,14 +52,9 @@ class MultiWorkerUnsupportedError(RuntimeError):
 
 @dataclass(frozen=True)
 class Cluster:
-    """The cluster ``TF_CONFIG`` describes, as the runner needs it.
-
-    Attributes:
-        workers: number of training tasks (``chief`` + ``worker`` jobs).
-        task_type: this process's job (``"worker"`` or ``"chief"``).
-        task_index: this process's index within its job.
-        is_chief: whether this process keeps the record (the chief, or worker 0 without one).
-        rank: this task's place among all training tasks (the chief first), 0-based.
+    """The cluster ``TF_CONFIG`` describes: ``workers`` (chief + worker tasks), this process's
+    ``task_type`` and ``task_index``, ``is_chief`` (keeps the record: the chief, or worker 0 without
+    one) and ``rank`` among all training tasks (the chief first).
     """
 
     workers: int
@@ -262,23 +252,11 @@ def _step_functions(net, strategy):
 
 def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose: int = 2,
         title: str = "") -> list[dict]:
-    """Train ``net`` (built and compiled under ``strategy.scope()``) for ``epochs`` epochs.
+    """Train ``net`` (compiled under ``strategy.scope()``) on ``data`` for ``epochs`` (no resumption).
 
-    Args:
-        net: the model, its optimiser and loss from ``compile`` (under the strategy's scope).
-        data: the run's ``RunData`` (:func:`course_lib.data.load_run_data`).
-        strategy: the ``MultiWorkerMirroredStrategy``.
-        seed: the run's seed (the epoch stream's and the dropout reseeding's).
-        epochs: number of epochs, all run here (no resumption).
-        worker: this worker's rank (0 for the chief). Its dropout generators are reseeded
-            each epoch from ``seed + worker * WORKER_SEED_STRIDE`` (``EpochReseed``), so the
-            workers draw different masks for their different rows.
-        verbose: 0 silent, else one line per epoch.
-        title: printed at the start of each epoch line.
-
-    Returns:
-        The history, one entry per epoch as the one-device runner records it (train and test
-        loss and error, learning rate, seconds, eval_seconds).
+    ``worker`` is this worker's rank: its dropout generators are reseeded from ``seed + worker *
+    WORKER_SEED_STRIDE`` so workers draw different masks for their different rows. Returns the
+    history, one entry per epoch as the one-device runner records it.
     """
     import keras
     import numpy as np

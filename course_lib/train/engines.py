@@ -1,13 +1,7 @@
-"""The two training engines behind one interface: one device (``Model.fit``) and several
-workers (``tf.distribute.MultiWorkerMirroredStrategy``, :mod:`course_lib.train.distributed`).
-
-:func:`course_lib.train.run_model` asks :func:`choose` for the engine, then calls, in order:
-``check(settings)``, ``results_dir(folder)``, ``configure()`` (the ``Accelerator``),
-``restore(net, backup)``, ``train(net, data, settings, backup, start_epoch, title)``,
-``scoring_model(net)`` and ``finish(acc)``. Both keep the history with the same
-:class:`~course_lib.train.callbacks.EpochHistory` bookkeeping; the one-device engine also
-resumes from backups and draws live curves (a multi-worker run does neither; see
-:data:`course_lib.train.distributed.LIMITS`).
+"""The two training engines behind one interface: one device (``Model.fit``) and several workers
+(:mod:`course_lib.train.distributed`). :func:`course_lib.train.run_model` asks :func:`choose`
+for one; both keep the same :class:`~course_lib.train.callbacks.EpochHistory`; only the
+one-device engine resumes from backups and draws live curves.
 """
 
 from __future__ import annotations

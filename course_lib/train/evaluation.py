@@ -1,22 +1,12 @@
 """Test-time evaluation modes: standard, centre crop, multi-crop, dense, both (seed 001, 3.2).
 
-VGG (seed 001, section 3.2 and Table 3) compares ways of scoring a test image: crops fed to
-the network as trained, and *dense* evaluation, where the fully connected layers become
-convolutions and the network runs on the whole rescaled image, its class score map averaged.
-At CIFAR scale (32x32 inputs trained on random crops of the image zero-padded by 4 pixels) the
-course's versions are:
-
-* ``single_crop``: the centre crop of the padded image (the image itself);
-* ``multi_crop``: the 4 corner crops and the centre crop of the padded image, and their
-  horizontal mirrors (when the dataset is flipped in training): 10 views, posteriors averaged;
-* ``dense``: :func:`course_lib.models.dense_eval.to_fully_convolutional` on the image rescaled
-  to each size ``Q`` of ``dense_scales`` (and mirrored), score maps averaged (the paper's
-  multi-scale dense evaluation with flips);
-* ``multi_crop_dense``: the average of the multi-crop and the dense posteriors, the
-  combination of Table 3's best rows ("dense + multi-crop").
-
-Every mode averages class posteriors (softmax outputs), never logits; a model that outputs
-logits is scored with ``from_logits=True`` (the runner knows which it built).
+VGG (seed 001, 3.2 and Table 3) scores a test image from crops or *densely* (the FC layers as
+convolutions on the whole rescaled image). At CIFAR scale (trained on crops of the image padded
+by 4): ``single_crop`` is the centre crop (the image itself); ``multi_crop`` the 4 corners and
+centre, mirrored when training flips (10 views); ``dense``
+:func:`course_lib.models.dense_eval.to_fully_convolutional` at each ``dense_scales`` size (and
+mirrored); ``multi_crop_dense`` the average of both (Table 3's best rows). Every mode averages
+class posteriors, never logits (``from_logits=True`` for a logits model).
 """
 
 from __future__ import annotations
@@ -64,26 +54,19 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
                    from_logits: bool = False, correct: dict | None = None) -> dict:
     """Test error (%) of ``model`` under every mode of ``config`` (an ``EvalConfig``).
 
-    Every mode but ``standard`` scores an image by the average of the class *posteriors* of
-    its views (softmax outputs; with ``from_logits=True`` the model's outputs are put through
-    a softmax per view, and per position of a dense score map, before averaging), as seed 001
-    section 3.2 averages "the soft-max class posteriors". ``multi_crop_dense`` averages the
-    multi-crop and the dense posteriors (Table 3's best rows).
+    Modes other than ``standard`` average the views' softmax posteriors, as seed 001 3.2 averages
+    "the soft-max class posteriors".
 
     Args:
-        model: the trained model.
-        test_dataset: batches of ``(images, labels)``.
-        config: an ``EvalConfig``.
-        batch_size: prediction batch size.
-        flip: add horizontal mirrors to the multi-crop and dense views.
-        from_logits: the model outputs logits (built with ``classifier_activation=None``)
-            rather than softmax probabilities.
-        correct: a dict to fill with ``{mode: bool array}``, whether each test image (in file
-            order) was classified right in that mode (the record keeps the headline mode's).
+        model, test_dataset, config, batch_size: the model, ``(images, labels)`` batches, the
+            ``EvalConfig`` and the prediction batch size.
+        flip: add mirrors to the multi-crop and dense views.
+        from_logits: the model outputs logits.
+        correct: a dict to fill with ``{mode: bool array}`` per test image (file order).
 
     Returns:
-        ``{mode: {"error_pct": float, "views": int, ...}}`` in the order of ``config.modes``;
-        ``"standard"`` also has ``"loss"``.
+        ``{mode: {"error_pct": float, "views": int, ...}}`` in ``config.modes`` order
+        (``"standard"`` also has ``"loss"``).
     """
     if from_logits not in (True, False):
         raise ValueError(
@@ -184,30 +167,23 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6,
                   headline_only: bool = False) -> dict:
     """Check a result record against the model saved beside it, as the runner scored it.
 
-    Reloads ``<record>.keras``, rebuilds the run's test split exactly as the runner did (same
-    dataset, seed, limits, SVHN ``extra`` choice and batch size, from the record's
-    fingerprint) and scores it in every evaluation mode of the record. A notebook calls this
-    after training, so a record edited by hand, or a model replaced after the run, is caught.
+    Reloads ``<record>.keras``, rebuilds the test split from the record's fingerprint and scores it
+    in every mode of the record: a record edited by hand, or a model replaced, is caught.
 
     Args:
-        record: a record dict (from ``run_model`` / ``load_records``) or the path of one.
-        data_dir: dataset folder, as given to the runner (default ``course_lib.data.data_dir()``).
-        tolerance_pct: largest accepted difference in percentage points. The default asks for
-            the same numbers (seeded CPU runs are deterministic); a record made on a GPU and
-            checked on a CPU may need half an image, ``50 / record["config"]["num_test"]``.
-        headline_only: score only the mode of the record's headline ``test_error_pct``
-            (VGG's runs score 14 views per image in their other modes: a notebook that checks
-            many of them uses this to keep its time).
+        record: a record dict or the path of one.
+        data_dir: as given to the runner.
+        tolerance_pct: largest accepted difference in points; the default asks for the same
+            numbers (seeded CPU runs are deterministic); GPU-made records checked on a CPU may need
+            half an image, ``50 / record["config"]["num_test"]``.
+        headline_only: score only the headline mode (VGG's other modes score 14 views an image).
 
     Returns:
-        ``{mode: error_pct}`` as recomputed, for every mode of the record (the headline mode
-        only with ``headline_only=True``).
+        ``{mode: error_pct}`` as recomputed.
 
     Raises:
-        RecordMismatchError: a recomputed error, the headline error or the parameter count
-            differs from the record's; the message gives both numbers.
-        FileNotFoundError: no saved model beside the record.
-        ValueError: the record lacks the fields the runner writes (``fingerprint``, ...).
+        RecordMismatchError: an error or the parameter count differs (both numbers shown).
+        FileNotFoundError: no saved model; ValueError: the record lacks the runner's fields.
     """
     import keras
 

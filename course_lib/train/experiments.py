@@ -19,13 +19,7 @@ from __future__ import annotations
 
 from course_lib.core import Registry
 from course_lib.train.config import (
-    Budget,
-    EvalConfig,
-    Experiment,
-    ModelRun,
-    QUICK_SCHEDULE,
-    OptimizerConfig,
-    ScheduleConfig,
+    Budget, EvalConfig, Experiment, ModelRun, QUICK_SCHEDULE, OptimizerConfig, ScheduleConfig,
     SourceRef,
 )
 

@@ -1,20 +1,11 @@
 """The speed path: device discovery, memory growth, mixed precision, XLA and multi-GPU.
 
-:func:`configure` is called once per run, before the model is built. On a machine with a GPU
-it switches on, automatically:
-
-* memory growth on every GPU (a notebook must not grab all memory of a shared card);
-* the ``mixed_float16`` policy when every GPU has compute capability >= 7.0 (tensor cores);
-* XLA compilation (``jit_compile=True``) on a single GPU, where it fuses the element-wise tails
-  of convolutions; Keras turns it off under ``tf.distribute`` strategies and so do we;
-* ``tf.distribute.MirroredStrategy`` across all visible GPUs when there are two or more
-  (batches split across replicas, gradients all-reduced; seed 001 section 3.3 describes the
-  same synchronous data parallelism for VGG).
-
-On a CPU-only machine nothing changes except, by default, op determinism, so that a seeded run
-reproduces exactly (``keras.utils.set_random_seed`` plus
-``tf.config.experimental.enable_op_determinism``).
-``devices=`` forces a strategy over given devices, e.g. two logical CPUs in the tests.
+:func:`configure` runs once per run, before the model is built. With GPUs it switches on
+memory growth (a shared card), ``mixed_float16`` when every GPU has compute capability >= 7.0,
+XLA on a single GPU (Keras turns it off under ``tf.distribute``, and so do we) and a
+``MirroredStrategy`` over two or more GPUs (the synchronous data parallelism of seed 001 3.3).
+On CPU only, op determinism is on by default so a seeded run reproduces exactly. ``devices=``
+forces a strategy over given devices (two logical CPUs in the tests).
 """
 
 from __future__ import annotations
@@ -29,17 +20,9 @@ __all__ = ["Accelerator", "check_options", "configure", "describe_gpus", "gpu_de
 
 @dataclass
 class Accelerator:
-    """What :func:`configure` chose for a run.
-
-    Attributes:
-        strategy: the ``tf.distribute`` strategy models are built and trained under.
-        replicas: number of replicas in sync.
-        devices: the devices training runs on.
-        kind: ``"gpu"`` or ``"cpu"``.
-        mixed_precision: the Keras dtype policy name (``"mixed_float16"`` or ``"float32"``).
-        jit_compile: value for ``model.compile(jit_compile=...)``.
-        deterministic: whether TensorFlow op determinism is on.
-        description: one line naming the hardware, for logs and result records.
+    """What :func:`configure` chose for a run: the ``strategy``, its ``replicas`` and ``devices``,
+    ``kind`` (gpu/cpu), the ``mixed_precision`` policy name, ``jit_compile``, ``deterministic`` and
+    a one-line ``description`` for logs and records.
     """
 
     strategy: Any
@@ -123,25 +106,17 @@ def configure(
     deterministic: str | bool = "auto",
     devices: list[str] | None = None,
 ) -> Accelerator:
-    """Choose the device setup for a run (call before building the model).
+    """Choose the device setup for a run (call before building the model); returns an
+    :class:`Accelerator`.
 
     Args:
-        mixed_precision: ``"auto"`` (``mixed_float16`` on GPUs with compute capability >= 7.0),
-            ``True``/``"mixed_float16"`` or ``False``/``"float32"``. Note that the policy is
-            not set globally here; wrap model building and training in
-            :func:`mixed_precision_scope` with :attr:`Accelerator.mixed_precision`.
-        jit_compile: ``"auto"`` (XLA on a single GPU unless ``deterministic=True``), ``True``
-            or ``False``.
-        deterministic: ``"auto"`` (op determinism on CPU-only machines, where it costs
-            little, unless ``jit_compile=True``), ``True`` or ``False``. Applied by
-            :func:`op_determinism` around a run. TensorFlow cannot run max-pooling gradients
-            both deterministically and under XLA, so ``jit_compile=True`` together with
-            ``deterministic=True`` raises a ``ValueError``.
-        devices: explicit device names to mirror across, e.g. ``["/cpu:0", "/cpu:1"]``;
-            ``None`` picks all visible GPUs (MirroredStrategy when there are two or more).
-
-    Returns:
-        An :class:`Accelerator`.
+        mixed_precision: ``"auto"``, ``True``/``"mixed_float16"`` or ``False``/``"float32"``;
+            not set globally: wrap building and training in :func:`mixed_precision_scope`.
+        jit_compile: ``"auto"`` (XLA on a single GPU unless deterministic), ``True``, ``False``.
+        deterministic: ``"auto"`` (on CPU-only machines unless ``jit_compile=True``), applied by
+            :func:`op_determinism`. TensorFlow cannot run max-pooling gradients deterministically
+            under XLA, so both ``True`` raises ``ValueError``.
+        devices: device names to mirror across; ``None``: all visible GPUs.
 
     Example:
 

@@ -1,17 +1,11 @@
 """Reports: the paper's numbers next to ours, and figures, for one experiment.
 
-``report("param-distribution")`` reads every record of the experiment (skipping unreadable
-ones with a warning), prints one table per (dataset, budget) -- our test error beside the
-paper's, each paper number labelled with the dataset and table it comes from -- and saves
-three seaborn figures per group as PNG files in ``<results>/<experiment>/figures/``:
-
-* ``error_by_model``: test error per model (ours as bars, the paper's as points when it
-  reports the same dataset; one bar per evaluation mode for ``vgg-depth``);
-* ``params_vs_error``: test error against the low-layer share of the parameters (seed 000's
-  low/high split) or, for other families, against the parameter count;
-* ``training_curves``: train and test error per epoch (book fig. 3.8 for the ResNets).
-
-Paper numbers are never mixed into "ours": they sit in columns named ``paper ...``.
+``report(name)`` reads the experiment's records (skipping unreadable ones with a warning),
+prints one table per (dataset, budget) with each paper number labelled with its dataset and
+table, and saves PNGs in ``<results>/<experiment>/figures/``: ``error_by_model``,
+``params_vs_error`` (against seed 000's low-layer share, or the parameter count) and
+``training_curves`` (book fig. 3.8 for the ResNets). Paper numbers are never mixed into "ours":
+they sit in columns named ``paper ...``.
 """
 
 from __future__ import annotations
@@ -38,18 +32,13 @@ class Report:
     """What :func:`report` found and made.
 
     Attributes:
-        experiment: the experiment name.
+        experiment, records, text, figures: the name, the records read, the printed report and
+            the PNG paths.
         table: one row per run: ours, then ``paper <dataset> %`` columns.
         paper: the paper numbers used (model, dataset, metric, paper_error_pct, source).
-        figures: paths of the PNG files written.
-        text: the printed report.
-        records: the records read.
-        summary: one row per (dataset, budget, model run): seeds, mean, spread (sample
-            standard deviation, min, max) of the test and train error (:func:`seed_summary`).
+        summary: :func:`seed_summary`.
         orderings: one row per claimed ordering of the source checked on ours
-            (:func:`compare_ordering`): the means, the difference with its 95% interval, and
-            the verdict ("supports", "contradicts", "inconclusive", or "inconclusive (too
-            few seeds)").
+            (:func:`compare_ordering`).
     """
 
     experiment: str
@@ -202,17 +191,12 @@ def _with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
 def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread over seeds of each model run, per dataset and budget.
 
-    Args:
-        table: :func:`records_frame` rows (one per record; several seeds per label).
-
     Returns:
-        One row per ``(dataset, budget, label)`` in first-seen order, with ``seeds`` (how
-        many), ``test mean %``, ``test std %`` (sample standard deviation, NaN for one seed),
-        ``test min %``, ``test max %``, and the same four for the train error; for
-        :func:`compare_ordering`, ``test errors`` / ``train errors`` (the per-seed values, a
-        tuple), ``num test`` / ``num train`` (images scored) and ``test correct`` (the
-        per-image correctness entries in the order of ``test errors``, or ``None`` unless every
-        seed has one).
+        One row per ``(dataset, budget, label)`` in first-seen order: ``seeds``, ``test mean %``,
+        ``test std %`` (sample, NaN for one seed), ``test min %``, ``test max %``, the same for
+        train, and for :func:`compare_ordering` ``test errors`` / ``train errors`` (per-seed
+        tuples), ``num test`` / ``num train`` and ``test correct`` (per-image correctness in the
+        order of ``test errors``, or ``None`` unless every seed has one).
     """
     columns = ["dataset", "budget", "label", "seeds"] + [
         f"{split} {stat} %" for split in ("test", "train") for stat in ("mean", "std", "min", "max")
@@ -295,34 +279,16 @@ def claimed_orderings(experiment) -> list[tuple[str, str, str, str]]:
 
 def compare_ordering(lower: pd.Series | dict, higher: pd.Series | dict, split: str = "test",
                      *, level: float = 0.95) -> dict:
-    """Judge "``lower`` has the lower error" on ours: a difference, its interval, a verdict.
+    """Judge "``lower`` has the lower error" on ours with :func:`course_lib.analysis.compare_models`.
 
-    The verdict is :func:`course_lib.analysis.compare_models`'s (its method in one paragraph:
-    ``course_lib.analysis.METHOD``): the difference in mean error with a 95% interval that
-    counts the variation between seeds (Welch) and the sampling of the test set (paired over
-    the images when the records hold per-image correctness, ``test_correct``; otherwise
-    independent binomial variances, conservative, and the result says so). The word is
-    "supports", "contradicts" or "inconclusive"; with fewer than 3 seeds on either side it is
-    always "inconclusive (too few seeds)".
-
-    Args:
-        lower, higher: :func:`seed_summary` rows of the two model runs (with their
-            ``label``, ``<split> errors`` and ``num <split>``).
-        split: ``"test"`` or ``"train"`` (the running training error of the last epoch; its
-            sampling part is the binomial one over the training images).
-        level: confidence level of the interval.
+    ``lower``/``higher`` are :func:`seed_summary` rows; ``split`` ``"train"`` uses the last epoch's
+    running training error (binomial sampling part over the training images).
 
     Returns:
         ``{"lower mean %", "higher mean %", "gap", "difference", "ci low", "ci high", "word",
-        "method", "verdict", "result"}``: ``gap`` is ``higher mean - lower mean`` and
-        ``difference`` is ``lower mean - higher mean`` (points; negative is the claimed
-        direction); ``ci low``/``ci high`` bound ``difference``; ``verdict`` is the printed
-        line (word, difference, interval, method) and ``result`` the
-        :class:`course_lib.analysis.Verdict`.
-
-    Raises:
-        ValueError: ``split`` is not ``"test"`` or ``"train"``, or a row lacks its per-seed
-            errors or image count (rows not made by :func:`seed_summary`).
+        "method", "verdict", "result"}``: ``gap = higher - lower`` mean, ``difference = lower -
+        higher`` (negative is the claimed direction), ``verdict`` the printed line and ``result``
+        the :class:`course_lib.analysis.Verdict`.
 
     Example:
 
@@ -539,6 +505,17 @@ def _shown_columns(table: pd.DataFrame) -> list[str]:
             + ["params (M)", "low (M)", "high (M)", "epochs", "wall (s)", "img/s"])
 
 
+def _paper_lines(paper: pd.DataFrame) -> list[str]:
+    """Where the paper columns come from (or that the source prints none)."""
+    if paper.empty:
+        return ["", "-- paper: the source prints no per-model numbers for this experiment"]
+    lines = ["", "-- paper columns: numbers as printed in the source, not ours "
+                 "(Report.paper has every row):"]
+    for (metric, source), rows in paper.groupby(["metric", "source"], sort=False):
+        lines.append(f"  {', '.join(sorted(set(rows['dataset'])))}: {metric} -- {source}")
+    return lines
+
+
 def report(
     experiment,
     *,
@@ -548,19 +525,14 @@ def report(
     figures: bool = True,
     verbose: bool = True,
 ) -> Report:
-    """Print the paper-vs-ours table of an experiment and save its figures.
+    """Print the paper-vs-ours table of an experiment and save its figures; returns a :class:`Report`.
 
     Args:
-        experiment: experiment name or ``Experiment``.
-        results_dir: folder of the records, or a list of folders (one per machine or Colab
-            session; a run found in several counts once); figures go to the first.
-        dataset: only records of this dataset.
-        budget: only records of this budget.
-        figures: save the PNG figures.
-        verbose: print the report.
-
-    Returns:
-        A :class:`Report`.
+        experiment: name or ``Experiment``.
+        results_dir: a folder or a list (one per machine; a run found in several counts once);
+            figures go to the first.
+        dataset, budget: only records of these.
+        figures, verbose: save the PNGs, print the report.
 
     Example:
 
@@ -601,8 +573,7 @@ def report(
         lines.append(group[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         group_summary = summary[(summary["dataset"] == ds) & (summary["budget"] == bud)]
         if (group_summary["seeds"] > 1).any():
-            lines.append("")
-            lines.append("-- mean and spread over seeds (std: sample standard deviation)")
+            lines += ["", "-- mean and spread over seeds (std: sample standard deviation)"]
             lines.append(group_summary[["label", "seeds", "test mean %", "test std %",
                                         "test min %", "test max %", "train mean %"]].to_string(
                 index=False, float_format=lambda v: f"{v:.2f}"))
@@ -625,15 +596,7 @@ def report(
             folder = Path(folders[0]) / safe_name(exp.name) / "figures"
             figure_paths += _figures(exp, group, group_records, folder,
                                      f"{safe_name(ds)}__{safe_name(bud)}")
-    if not paper.empty:
-        lines.append("")
-        lines.append("-- paper columns: numbers as printed in the source, not ours "
-                     "(Report.paper has every row):")
-        for (metric, source), rows in paper.groupby(["metric", "source"], sort=False):
-            lines.append(f"  {', '.join(sorted(set(rows['dataset'])))}: {metric} -- {source}")
-    else:
-        lines.append("")
-        lines.append("-- paper: the source prints no per-model numbers for this experiment")
+    lines += _paper_lines(paper)
     if figure_paths:
         lines.append("")
         lines.append("figures: " + ", ".join(str(p) for p in figure_paths))
