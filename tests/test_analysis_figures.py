@@ -227,3 +227,14 @@ def test_docstring_examples_run():
     import course_lib.analysis.figures as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_a_model_column_named_like_a_summary_column_gets_one_clear_error():
+    import pandas as pd
+
+    from course_lib.analysis.figures import plot_error_lines, summarize_runs
+
+    runs = pd.DataFrame({"high": [0.2, 0.2, 0.8, 0.8], "test error %": [14.0, 14.2, 13.9, 13.7]})
+    for call in (lambda: summarize_runs(runs, x="high"), lambda: plot_error_lines(runs, x="high")):
+        with pytest.raises(ValueError, match=r"rename it. Received: x='high'"):
+            call()

@@ -50,6 +50,10 @@ def _check_columns(frame, columns, caller: str) -> None:
                          f"Received columns: {list(frame.columns)}")
 
 
+#: The columns :func:`summarize_runs` adds (so ``x`` and ``group`` must be named otherwise).
+SUMMARY_COLUMNS = ("seeds", "mean", "low", "high")
+
+
 def summarize_runs(runs: pd.DataFrame, *, x: str = "model", y: str = "test error %",
                    group: str | None = None, interval: str = "t95",
                    order=None) -> pd.DataFrame:
@@ -77,6 +81,10 @@ def summarize_runs(runs: pd.DataFrame, *, x: str = "model", y: str = "test error
     ['B', 'A']
     """
     _check_columns(runs, [x, y, group], "summarize_runs")
+    for arg, name in (("x", x), ("group", group)):
+        if name in SUMMARY_COLUMNS:
+            raise ValueError(f"summarize_runs: `{arg}` names a column the summary adds itself "
+                             f"{list(SUMMARY_COLUMNS)}; rename it. Received: {arg}={name!r}")
     interval = _check_interval(interval, "summarize_runs")
     data = runs.assign(**{y: pd.to_numeric(runs[y], errors="coerce")}).dropna(subset=[y])
     keys = [x] if group is None else [x, group]
