@@ -167,7 +167,7 @@ def measure(name: str, precision: str, compiled: bool, *, batch_size: int, steps
         net = zoo.build(name, classifier_activation=runner.CLASSIFIER_ACTIVATION, **kwargs)
         if precision != "float32":
             net = runner._float32_outputs(net)
-        runner._apply_weight_decay(net, exp.optimizer.weight_decay)
+        runner.apply_weight_decay(net, exp.optimizer.weight_decay)
         epochs = get_budget("full").epochs or exp.epochs
         total_steps = epochs * -(-TRAIN_IMAGES[exp.datasets[0]] // batch_size)
         optimizer = keras.optimizers.SGD(

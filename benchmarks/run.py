@@ -386,7 +386,7 @@ def _kit_trainer(name: str, batch: int):
     keras.utils.set_random_seed(0)
     with acc.strategy.scope():
         net = zoo.build(name, classifier_activation=runner.CLASSIFIER_ACTIVATION)
-        runner._apply_weight_decay(net, exp.optimizer.weight_decay)
+        runner.apply_weight_decay(net, exp.optimizer.weight_decay)
         optimizer = keras.optimizers.SGD(
             learning_rate=runner._learning_rate(resolve(exp, name, budget="full"), 1000),
             momentum=exp.optimizer.momentum,
@@ -518,7 +518,7 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
     net = zoo.build("CNN-A2", width_multiplier=sizes.pipeline_width,
                     classifier_activation=runner.CLASSIFIER_ACTIVATION)
     widths = tuple(net.get_layer(f"conv{i}").filters for i in range(1, 6))
-    runner._apply_weight_decay(net, exp.optimizer.weight_decay)
+    runner.apply_weight_decay(net, exp.optimizer.weight_decay)
     net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                 loss=keras.losses.SparseCategoricalCrossentropy(
                     from_logits=runner.CLASSIFIER_ACTIVATION is None),
