@@ -70,15 +70,27 @@ def required_category(reason: str) -> str | None:
     return None
 
 
+#: Session fixtures that build or grade the assignments (minutes each): every test that uses
+#: one runs on the same xdist worker, so that they are built once, not once per worker.
+SHARED_GRADING_FIXTURES = {"built", "a2_batch", "a3_batch"}
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     """Under ``pytest -n N --dist loadgroup`` (``make test``): each test file runs on one worker
-    (its module fixtures are built once), and the notebooks run one after the other on one
+    (its module fixtures are built once), the tests that grade the assignments share one worker
+    (their session fixtures are built once), and the notebooks run one after the other on one
     worker, in file order, as a student runs them (02 reads the record 01 trains, and two
     notebooks must not train the same run into one results folder at once)."""
+    def file(item):
+        return item.nodeid.split("::")[0]
+
+    grading = {file(item) for item in items
+               if SHARED_GRADING_FIXTURES & set(getattr(item, "fixturenames", ()))}
     for item in items:
-        file = item.nodeid.split("::")[0]
-        group = "notebooks" if file.endswith(".ipynb") else file
+        group = "notebooks" if file(item).endswith(".ipynb") else file(item)
+        if file(item) in grading:
+            group = "assignments"  # one worker builds and grades the assignments once
         item.add_marker(pytest.mark.xdist_group(group))
 
 
