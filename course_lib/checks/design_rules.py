@@ -1,19 +1,8 @@
 """Design rules from SimpNet's principles (seed 002) that code can check, for assignment 3.
 
-:func:`check_design` reads a Keras model's layer graph (through
-:func:`course_lib.analysis.receptive_fields` and :func:`course_lib.analysis.layer_table`) and
-reports, rule by rule, whether the model keeps to a parameter and compute budget and to the
-principles that are mechanical enough to test:
-
-* **budget**: at most ``max_params`` parameters and ``max_macs`` multiply-accumulates per image;
-* **locality** (principle "preserve locality, no 1x1 convolutions early"): none of the first
-  ``no_1x1_in_first`` convolution layers is a 1x1 convolution (a ``Dense`` layer applied to a
-  feature map counts as one);
-* **no early pooling** (principle "maximise information, don't pool early"): nothing shrinks the
-  feature maps (pooling, strided convolution) before the output of the first ``full_res_convs``
-  convolution layers;
-* **receptive field**: the last feature map before global pooling / flattening has a receptive
-  field at least as large as the input (every output unit can see the whole image).
+Rules: parameter and MAC budget; locality (no 1x1 convolution, or ``Dense`` on a feature map,
+among the first ``no_1x1_in_first`` convolutions); no downsampling before the first
+``full_res_convs`` convolutions; the last feature map's receptive field covers the input.
 
 Example:
 
@@ -76,16 +65,14 @@ def check_design(
     """Check a channels-last image classifier against the budget and the design rules.
 
     Args:
-        model: A built functional or Sequential ``keras.Model`` with a known input size.
+        model: A built ``keras.Model`` with a known input size.
         max_params: Parameter budget (all weights, trainable or not).
-        max_macs: Multiply-accumulates per image, as :func:`course_lib.analysis.layer_table`
-            counts them.
+        max_macs: Multiply-accumulates per image, as :func:`course_lib.analysis.layer_table` counts.
         no_1x1_in_first: How many of the first convolution layers may not be 1x1.
         full_res_convs: How many convolution layers must run before the first downsampling.
 
     Returns:
-        A :class:`DesignReport` with one :class:`RuleResult` per rule: ``"parameters"``,
-        ``"compute"``, ``"locality"``, ``"no early pooling"``, ``"receptive field"``.
+        A :class:`DesignReport`: one :class:`RuleResult` per rule, in the order above.
 
     Raises:
         ValueError: a bad argument (the model's own problems are reported as failed rules).

@@ -1,11 +1,7 @@
 """Build an assignment with otter-grader: student release + autograder zip.
 
-``otter assign`` does the work: it reads the master notebook (``# ASSIGNMENT CONFIG``,
-``# BEGIN QUESTION`` / ``# BEGIN SOLUTION`` / ``# BEGIN TESTS`` cells), strips solutions and
-hidden tests from the student version and packs every test into the autograder zip. This
-module only stages the files the master's config names (``requirements.txt`` for the grading
-image and a snapshot of ``course_lib`` that the autograder zip carries, so the Docker path of
-``otter grade`` has the library too) and copies otter's outputs to stable paths.
+``otter assign`` does the work; this module stages the files the master's config names
+(``requirements.txt``, a ``course_lib`` snapshot) and copies otter's outputs to stable paths.
 """
 
 from __future__ import annotations
@@ -95,16 +91,11 @@ def _stable_cell_ids(notebook: Path) -> None:
 
 
 def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> BuildResult:
-    """Run ``otter assign`` on ``spec``'s master notebook.
-
-    Writes ``student/`` (student notebook + public tests, replaced wholesale) and, under
-    ``dist/``, ``<name>-autograder.zip`` and ``<name>-solution.ipynb``.
+    """Run ``otter assign`` on ``spec``'s master notebook; writes ``student/`` and ``dist/``.
 
     Args:
         spec: The assignment.
-        check_solutions: Let otter execute the solution notebook against every test while
-            building (slow for assignments that train a model; the test suite grades the
-            reference solution separately).
+        check_solutions: Let otter run the solution notebook against every test (slow).
 
     Raises:
         RuntimeError: otter produced no autograder zip or no student notebook.

@@ -1,11 +1,8 @@
 """The judge: run an assignment's tests against one sandboxed submission.
 
-Run by :mod:`course_lib.grading.grade` as ``python -m course_lib.grading.judge`` with a JSON job
-on stdin (the notebook, the autograder zip's path, the limits); prints one JSON record on
-stdout. The judge never runs the submission's code: it starts :mod:`course_lib.grading._host`
-in the sandbox, sends it the notebook's code cells, and runs every test, public and hidden,
-here, with the submission's functions and classes as :class:`~course_lib.grading.channel.Remote`
-proxies. A test passes when it raises nothing (otter's rule for exception-based tests).
+``python -m course_lib.grading.judge`` reads a JSON job on stdin and prints one JSON record.
+It never runs submission code: the submission lives in :mod:`course_lib.grading._host` in the
+sandbox. A test passes when it raises nothing (otter's rule).
 """
 
 from __future__ import annotations
