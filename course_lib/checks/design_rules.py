@@ -50,8 +50,42 @@ class DesignReport(list):
         return "\n".join(f"[{'ok' if r.passed else 'FAIL'}] {r.rule}: {r.message}" for r in self)
 
 
-def _positive_int(name, value):
-    return non_negative_int(name, value)
+def _compute_rule(model, max_macs):
+    from course_lib.analysis import layer_table
+
+    try:
+        table = layer_table(model)
+        unknown = table[table["macs"].isna()]
+        if len(unknown):
+            names = ", ".join(f"{n} ({t})" for n, t in zip(unknown["layer"], unknown["type"]))
+            return RuleResult(
+                "compute", False,
+                f"cannot count the multiply-accumulates of {names}: use Keras' built-in layers "
+                "or course_lib.layers",
+            )
+        else:
+            macs = int(table["macs"].sum())
+            return RuleResult(
+                "compute", macs <= max_macs,
+                f"{macs:,} multiply-accumulates per image (budget {max_macs:,})",
+            )
+    except ValueError as e:
+        return RuleResult("compute", False, f"the layer table could not be computed: {e}")
+
+
+def _locality_rule(convs, no_1x1_in_first):
+    early = convs[:no_1x1_in_first]
+    pointwise = [f"{name} ({kh}x{kw})" for _, name, kh, kw in early if kh == 1 and kw == 1]
+    if not convs:
+        return RuleResult("locality", False, "the model has no convolution layer")
+    else:
+        return RuleResult(
+            "locality", not pointwise,
+            (f"1x1 convolution among the first {no_1x1_in_first} convolution layers: "
+             + ", ".join(pointwise)) if pointwise else
+            f"the first {len(early)} convolution layers all look at neighbourhoods "
+            f"({', '.join(f'{kh}x{kw}' for _, _, kh, kw in early)})",
+        )
 
 
 def check_design(
@@ -79,13 +113,13 @@ def check_design(
     """
     import keras
 
-    from course_lib.analysis import layer_table, receptive_fields
+    from course_lib.analysis import receptive_fields
 
     if not isinstance(model, keras.Model):
         raise ValueError(f"`model` must be a keras.Model. Received: model={type(model).__name__}")
     for name, value in (("max_params", max_params), ("max_macs", max_macs),
                         ("no_1x1_in_first", no_1x1_in_first), ("full_res_convs", full_res_convs)):
-        _positive_int(name, value)
+        non_negative_int(name, value)
 
     report = DesignReport()
     params = int(model.count_params())
@@ -94,24 +128,7 @@ def check_design(
         f"{params:,} parameters (budget {max_params:,})",
     ))
 
-    try:
-        table = layer_table(model)
-        unknown = table[table["macs"].isna()]
-        if len(unknown):
-            names = ", ".join(f"{n} ({t})" for n, t in zip(unknown["layer"], unknown["type"]))
-            report.append(RuleResult(
-                "compute", False,
-                f"cannot count the multiply-accumulates of {names}: use Keras' built-in layers "
-                "or course_lib.layers",
-            ))
-        else:
-            macs = int(table["macs"].sum())
-            report.append(RuleResult(
-                "compute", macs <= max_macs,
-                f"{macs:,} multiply-accumulates per image (budget {max_macs:,})",
-            ))
-    except ValueError as e:
-        report.append(RuleResult("compute", False, f"the layer table could not be computed: {e}"))
+    report.append(_compute_rule(model, max_macs))
 
     try:
         rows = [receptive_fields(model, axis=a) for a in (0, 1)]
@@ -128,18 +145,7 @@ def check_design(
         if layer_h.type in CONV_TYPES or (layer_h.type == "Dense" and spatial):
             convs.append((i, layer_h.layer, int(layer_h.kernel), int(layer_w.kernel)))
 
-    early = convs[:no_1x1_in_first]
-    pointwise = [f"{name} ({kh}x{kw})" for _, name, kh, kw in early if kh == 1 and kw == 1]
-    if not convs:
-        report.append(RuleResult("locality", False, "the model has no convolution layer"))
-    else:
-        report.append(RuleResult(
-            "locality", not pointwise,
-            (f"1x1 convolution among the first {no_1x1_in_first} convolution layers: "
-             + ", ".join(pointwise)) if pointwise else
-            f"the first {len(early)} convolution layers all look at neighbourhoods "
-            f"({', '.join(f'{kh}x{kw}' for _, _, kh, kw in early)})",
-        ))
+    report.append(_locality_rule(convs, no_1x1_in_first))
 
     jumps = [max(int(rows[0]["jump"].iloc[i]), int(rows[1]["jump"].iloc[i])) for i in range(len(rows[0]))]
     if len(convs) < full_res_convs:
