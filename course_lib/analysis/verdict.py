@@ -339,21 +339,16 @@ def compare_models(
 
     Args:
         errors_a, errors_b: test error of each seed of model A and of model B, in percent.
-        claim: ``"B < A"`` (the default), ``"A < B"``, or with the names (``"CNN-A3 < CNN-A1"``);
-            ``>`` also works.
-        correct_a, correct_b: optional per-image correctness of each seed's run, in the order of
-            the errors (bool arrays or record entries, :func:`decode_correct`); both or neither,
-            each agreeing with its error to 0.01 points.
+        claim: ``"B < A"`` (the default), ``"A < B"``, or with the names (``"CNN-A3 < CNN-A1"``).
+        correct_a, correct_b: optional per-seed per-image correctness (bool arrays or record
+            entries); both or neither, each agreeing with its error to 0.01 points.
         n_test: test images; needed without the correctness (the binomial approximation).
         name_a, name_b: names printed in the result.
         level: confidence level of the interval.
-        split: ``"test"`` or ``"train"``: only the wording of :attr:`Verdict.method` changes
-            (``n_test`` is then the number of training images).
+        split: ``"test"`` or ``"train"``: only the wording of :attr:`Verdict.method` changes.
 
     Raises:
-        ValueError: errors outside [0, 100], an unreadable claim, only one of ``correct_a``/
-            ``correct_b``, correctness that disagrees with the errors or ``n_test``, or neither
-            correctness nor ``n_test``.
+        ValueError: bad errors, claim or correctness, or neither correctness nor ``n_test``.
 
     Example:
 

@@ -312,18 +312,16 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
          test_limit: int | None = None, val_size=None, extra: bool = True) -> Splits:
     """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32, int32)``.
 
-    Training is shuffled with ``seed`` (a new order every epoch, the same for the same seed); val
-    and test keep file order. Splits whose uint8 images take at most a quarter of the memory are
-    cached after the first pass.
+    Training is shuffled with ``seed`` (a new order every epoch); val and test keep file order.
+    Small splits are cached after the first pass.
 
     Args:
         name: one of ``names()``.
         augment: zero-pad 4, random crop, random flip (no flip for mnist and svhn).
         limit: the first ``limit`` images of every split; not with the two below.
-        train_limit: a stratified training subset (``course_lib.data.shipped``), taken before the
-            validation split; test_limit: the first test images.
-        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`; others: none); 0:
-            none.
+        train_limit: a stratified training subset, taken before the validation split;
+            test_limit: the first test images.
+        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`); 0: none.
         extra: ``svhn`` only: use the ``extra`` split (seed 000, after [11]).
 
     Returns:
