@@ -1,20 +1,15 @@
 """Receptive field, jump and start of every layer of a conv/pool stack.
 
-The arithmetic of Dang Ha The Hien (2017). A layer with kernel ``k``, stride ``s``, dilation
-``d`` and left padding ``p`` maps its input's ``(r, j, start)`` to its output's::
+The arithmetic of Dang Ha The Hien (2017), for kernel ``k``, stride ``s``, dilation ``d`` and
+left padding ``p``::
 
     k_eff     = d * (k - 1) + 1
     j_out     = j_in * s
     r_out     = r_in + (k_eff - 1) * j_in
     start_out = start_in + ((k_eff - 1) / 2 - p) * j_in
 
-``r``: input pixels seen by one unit along one axis; ``j`` (jump): input pixels between
-neighbouring units; ``start``: centre of the first unit's field. Pixel ``i`` has its centre at
-``i`` (the guide uses ``i + 0.5``, which shifts every ``start`` by 0.5 and nothing else). Unit
-``i`` sees ``start + i*j -+ (r-1)/2`` (:func:`rf_bounds`); outside ``[0, size)`` is padding.
-
-A :class:`~course_lib.layers.RecurrentConv2D` (``k_f``, ``k_r``, ``T`` iterations) acts as one
-kernel of extent ``k_f + T * (k_r - 1)``: each recurrent step widens the field by ``k_r - 1``
+Pixel ``i`` has its centre at ``i`` (the guide uses ``i + 0.5``). A
+:class:`~course_lib.layers.RecurrentConv2D` acts as one kernel of extent ``k_f + T * (k_r - 1)``
 (seed 000, section 2.2: "每次迭代使得神经元感受野扩大").
 
 Reference: Dang Ha The Hien (2017), "A guide to receptive field arithmetic for Convolutional
