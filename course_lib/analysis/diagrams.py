@@ -40,9 +40,7 @@ def _new_axes(ax, figsize):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 000, figure 3: the recurrent convolutional layer unrolled in time
-# ---------------------------------------------------------------------------------------------
+# -- seed 000, figure 3: the recurrent convolutional layer unrolled in time --
 @dataclass(frozen=True)
 class RCLDiagram:
     """The unrolled structure of one ``RecurrentConv2D``, read from its config.
@@ -175,9 +173,7 @@ def plot_rcl_unrolled(layer, in_channels: int | None = None, *, ax=None):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 001: the VGG configurations A..E
-# ---------------------------------------------------------------------------------------------
+# -- seed 001: the VGG configurations A..E --
 def vgg_layout(configs=None) -> pd.DataFrame:
     """One row per layer of each VGG configuration (``VGG_CONFIGS`` format; default
     ``VGG_CONFIGS``), FC head appended: ``config, position, kind`` (conv/pool/lrn/fc), ``kernel``,
@@ -267,9 +263,7 @@ def plot_vgg_configs(configs=None, *, ax=None):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 002: the design principles and the gaps the source prints for them
-# ---------------------------------------------------------------------------------------------
+# -- seed 002: the design principles and the gaps the source prints for them --
 #: SimpNet's principles A..J (seed 002, section 3), English names; the Chinese headings are in
 #: the notebook's markdown.
 PRINCIPLES: dict[str, str] = {

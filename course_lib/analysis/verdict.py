@@ -78,9 +78,7 @@ def method_paragraph() -> str:
     return METHOD
 
 
-# ---------------------------------------------------------------------------------------------
-# Student's t (scipy.stats.t)
-# ---------------------------------------------------------------------------------------------
+# -- Student's t (scipy.stats.t) --
 def _check_df(df, caller: str) -> float:
     try:
         df = float(df)
@@ -138,9 +136,7 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-# ---------------------------------------------------------------------------------------------
-# inputs
-# ---------------------------------------------------------------------------------------------
+# -- inputs --
 def _check_level(level) -> float:
     return validation.number("level", level, low=0.0, high=1.0, low_open=True, high_open=True,
                          hint="0.95 gives a 95% interval.")
@@ -247,9 +243,7 @@ def _parse_claim(claim: str, name_a: str, name_b: str) -> bool:
         f"with the names, '{name_b} < {name_a}'; '>' also works). Received: claim={claim!r}")
 
 
-# ---------------------------------------------------------------------------------------------
-# the verdict
-# ---------------------------------------------------------------------------------------------
+# -- the verdict --
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of :func:`compare_models` (immutable).

@@ -32,9 +32,7 @@ __all__ = [
 
 OFFICIAL_REPO = "github.com/Coderx7/SimpNet (official code the seed links to)"
 
-# --------------------------------------------------------------------------------------------
-# C_x{y} notation
-# --------------------------------------------------------------------------------------------
+# -- C_x{y} notation --
 
 # "C64", "C_64", "C_{64}", each optionally followed by "{repeats}". A bare "C{3}" is rejected:
 # it could mean "3 maps" or "3 repeats of a width that went missing".
@@ -133,9 +131,7 @@ def parse_param_count(printed: str) -> int:
     return int(round(float(match.group("number")) * scale))
 
 
-# --------------------------------------------------------------------------------------------
-# Tables, named by content (the translation repeats numbers 10 and 14)
-# --------------------------------------------------------------------------------------------
+# -- Tables, named by content (the translation repeats numbers 10 and 14) --
 
 T_GRADUAL = "Table 2 (gradual expansion: Arch1 at 300K, 8/9/10/13 layers)"
 T_MIN_ALLOC = "Table 3 (minimum allocation: shallow-wide vs deep-thin, Arch1)"
@@ -154,9 +150,7 @@ T_SLIM = "second Table 14 (slim 300K/600K models on CIFAR-10/100)"
 T_S1 = "Table S1 (accuracy and training time by kernel size at 1.6M)"
 
 
-# --------------------------------------------------------------------------------------------
-# Architectures
-# --------------------------------------------------------------------------------------------
+# -- Architectures --
 
 
 @dataclass(frozen=True)
@@ -264,9 +258,7 @@ for _row in _read_csv("seed002_archs"):
     ARCHS.register(_row["name"], _arch(_row))
 
 
-# --------------------------------------------------------------------------------------------
-# Printed results
-# --------------------------------------------------------------------------------------------
+# -- Printed results --
 
 
 @dataclass(frozen=True)

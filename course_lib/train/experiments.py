@@ -80,9 +80,7 @@ def _quick(description: str, *, models: tuple, seeds: int = 2, width: float = 0.
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 000: parameter distribution across low and high layers
-# ---------------------------------------------------------------------------------------------
+# -- seed 000: parameter distribution across low and high layers --
 register_experiment(Experiment(
     name="param-distribution",
     title="Low- vs high-layer parameters at a fixed budget: 6 CNNs + 6 RCNNs (Tables 1-3)",
@@ -146,9 +144,7 @@ _VGG_QUICK = (
     "dense evaluation then score views the nets never saw in training."
 )
 
-# ---------------------------------------------------------------------------------------------
-# seed 001: VGG depth A..E, rebuilt at CIFAR scale; evaluation modes
-# ---------------------------------------------------------------------------------------------
+# -- seed 001: VGG depth A..E, rebuilt at CIFAR scale; evaluation modes --
 register_experiment(Experiment(
     name="vgg-depth",
     title="VGG A, A-LRN, B, C, D, E at CIFAR scale; single crop vs multi-crop vs dense evaluation",
@@ -196,9 +192,7 @@ register_experiment(Experiment(
     )),),
 ))
 
-# ---------------------------------------------------------------------------------------------
-# seed 001, section 3.1: why deep plain nets need a good start (an experiment of the course)
-# ---------------------------------------------------------------------------------------------
+# -- seed 001, section 3.1: why deep plain nets need a good start (an experiment of the course) --
 #: The paper's initialisation: weights from N(0, 0.01) (biases zero, the builders' default).
 _VGG_NORMAL = {"kernel_initializer": {"class_name": "RandomNormal",
                                       "config": {"mean": 0.0, "stddev": 0.01}}}
@@ -256,9 +250,7 @@ register_experiment(Experiment(
     )),),
 ))
 
-# ---------------------------------------------------------------------------------------------
-# seed 002: SimpNet principles and SimpNet
-# ---------------------------------------------------------------------------------------------
+# -- seed 002: SimpNet principles and SimpNet --
 #: Width multiplier of the strided-convolution stand-in for Table 6, chosen so that it has
 #: the pooled Arch1-13L's parameter count (302,316 vs 300,545 at full width).
 STRIDED_WIDTH = 0.92
@@ -386,9 +378,7 @@ register_experiment(Experiment(
     )),),
 ))
 
-# ---------------------------------------------------------------------------------------------
-# seed 004: degradation of plain nets (book fig. 3.8, after He et al. 2016)
-# ---------------------------------------------------------------------------------------------
+# -- seed 004: degradation of plain nets (book fig. 3.8, after He et al. 2016) --
 register_experiment(Experiment(
     name="resnet-degradation",
     title="Plain vs residual nets, 20 vs 56 layers: train AND test error per epoch (fig. 3.8)",

@@ -51,9 +51,7 @@ class Report:
     orderings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-# ---------------------------------------------------------------------------------------------
-# paper numbers
-# ---------------------------------------------------------------------------------------------
+# -- paper numbers --
 _PAPER_COLUMNS = ["model", "dataset", "metric", "paper_error_pct", "source"]
 
 
@@ -133,9 +131,7 @@ def paper_numbers(experiment) -> pd.DataFrame:
     return frame[frame["model"].isin(names)].reset_index(drop=True)
 
 
-# ---------------------------------------------------------------------------------------------
-# our numbers
-# ---------------------------------------------------------------------------------------------
+# -- our numbers --
 def records_frame(records: list[dict]) -> pd.DataFrame:
     """One row per record: test/train error, per-mode errors, parameters, cost.
 
@@ -185,9 +181,7 @@ def _with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# ---------------------------------------------------------------------------------------------
-# claims of the sources, checked on our numbers
-# ---------------------------------------------------------------------------------------------
+# -- claims of the sources, checked on our numbers --
 def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread over seeds of each model run, per dataset and budget.
 
@@ -388,9 +382,7 @@ def _claims(name: str, summary: pd.DataFrame, orderings: pd.DataFrame) -> list[s
     return lines
 
 
-# ---------------------------------------------------------------------------------------------
-# figures
-# ---------------------------------------------------------------------------------------------
+# -- figures --
 def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: str) -> list[Path]:
     import matplotlib.pyplot as plt  # headless machines fall back to Agg by themselves
     import seaborn as sns
@@ -493,9 +485,7 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-# ---------------------------------------------------------------------------------------------
-# the report
-# ---------------------------------------------------------------------------------------------
+# -- the report --
 def _shown_columns(table: pd.DataFrame) -> list[str]:
     """The report table's columns, in order (those a group lacks are dropped per group)."""
     return (["label", "seed", "test error %"]
