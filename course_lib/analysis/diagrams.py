@@ -1,13 +1,7 @@
 """Architecture pictures drawn from the models themselves (matplotlib, English text only).
 
-Each picture has a function that reads the structure from the library and returns plain data
-(tested) and a ``plot_*`` function that draws exactly that data. No Chinese text on figures
-(Colab's matplotlib has no CJK font); the notebooks give the Chinese terms in markdown.
-
-- :func:`rcl_unrolled`: a ``RecurrentConv2D`` unrolled in time (seed 000, figure 3).
-- :func:`vgg_layout`: VGG configurations A..E side by side, from ``VGG_CONFIGS``.
-- :func:`principle_gaps`: SimpNet's principles A..J with the accuracy gaps the source prints
-  (from :data:`course_lib.models.simpnet_archs.PAPER_RESULTS`).
+Each picture has a function returning plain data (tested) and a ``plot_*`` drawing exactly
+that. No Chinese on figures (Colab's matplotlib has no CJK font); the notebooks give the terms.
 """
 
 from __future__ import annotations
@@ -47,11 +41,8 @@ class RCLDiagram:
 
     Attributes:
         iterations, filters, kernel_size, recurrent_kernel_size: ``T``, ``K``, ``w_f``, ``w_r``.
-        in_channels: input channels, or ``None`` when the layer is not built.
-        params: ``kh*kw*C_in*K + rh*rw*K*K + K`` (no ``K`` without bias; ``None`` without
-            ``in_channels``).
-        feedforward_edges, recurrent_edges: ``(source, target, kernel)``: ``u -> x(t)`` and
-            ``x(t-1) -> x(t)``.
+        in_channels, params: ``None`` when the layer is not built.
+        feedforward_edges, recurrent_edges: ``(source, target, kernel)``.
         receptive_fields: side of each state's field, ``k_f + t * (k_r - 1)``.
     """
 
@@ -214,10 +205,7 @@ _WIDTH_COLORS = {64: "#c6dbef", 128: "#9ecae1", 256: "#6baed6", 512: "#3182bd"}
 
 
 def plot_vgg_configs(configs=None, *, ax=None):
-    """Draw the configurations of :func:`vgg_layout` as columns of boxes (input at the
-    bottom): 3x3 convs coloured by width, other kernel sizes hatched, LRN in red, max pools as
-    thin grey bars, the FC head in green; the number of weight layers on top. Returns the
-    ``Axes``."""
+    """Draw the configurations of :func:`vgg_layout` as columns of boxes (input at the bottom); returns the ``Axes``."""
     from matplotlib.patches import Patch, Rectangle
 
     layout = vgg_layout(configs)
@@ -284,9 +272,8 @@ PRINCIPLES: dict[str, str] = {
 class PrincipleComparison:
     """One printed comparison: the row that follows a principle vs the row that breaks it.
 
-    ``follows`` / ``breaks`` name rows of :data:`course_lib.models.simpnet_archs.PAPER_RESULTS`
-    by table, model and dataset (and printed size where a table repeats a model name); the
-    numbers are looked up, not typed.
+    Rows are named by table, model and dataset (and size where a table repeats a model name):
+    the numbers are looked up in ``PAPER_RESULTS``, not typed.
     """
 
     principle: str
