@@ -42,11 +42,7 @@ def experiment_names() -> list[str]:
 
 
 def get_experiment(name: str | Experiment) -> Experiment:
-    """The experiment called ``name`` (an ``Experiment`` passes through).
-
-    Raises:
-        ValueError: unknown name; the message suggests close names and lists the registered ones.
-    """
+    """The experiment called ``name`` (an ``Experiment`` passes through); ``ValueError`` if unknown."""
     if isinstance(name, Experiment):
         return name
     return EXPERIMENTS.get(name)
