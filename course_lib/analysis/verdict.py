@@ -161,16 +161,9 @@ def _as_errors(values, name: str, caller: str) -> np.ndarray:
 
 
 def decode_correct(value) -> np.ndarray:
-    """Per-image correctness as a 1-D ``bool`` array (True: classified correctly).
-
-    ``value``: a record's ``"test_correct"`` entry (``{"n", "packbits_b64"}``) or an array-like
-    of booleans / 0-1 numbers.
-
-    Raises:
-        ValueError: a missing key, fewer bits than ``n``, or values other than 0/1.
+    """Per-image correctness as a 1-D ``bool`` array, from a record's ``"test_correct"`` entry or booleans / 0-1.
 
     Example:
-
     >>> import base64, numpy as np
     >>> bits = np.array([True, False, True])
     >>> entry = {"n": 3, "packbits_b64": base64.b64encode(np.packbits(bits)).decode()}
@@ -251,14 +244,11 @@ class Verdict:
     Attributes:
         claim: with the names: ``"B < A"`` means B has the lower error.
         lower, higher: the model the claim says is better, and the other one.
-        word: one of :data:`VERDICT_WORDS`.
         difference: mean error of ``lower`` minus that of ``higher``, in points (negative: the
             claimed direction); ``ci_low``, ``ci_high`` its interval (NaN with one seed).
         level, method: the confidence level and the method in a few words (end of ``str(v)``).
-        n_lower, n_higher, mean_lower, mean_higher: seeds and mean test error of each model.
         se_seeds, se_test_set: the two parts of the standard error (``se`` combines them).
         df: Welch-Satterthwaite degrees of freedom.
-        n_test: test images (None when unknown).
         paired: True for the paired test-set part, False for the conservative binomial one.
         note: what the reader should know (the approximation used, too few seeds).
     """
@@ -294,13 +284,7 @@ class Verdict:
         return self.n_lower, self.n_higher
 
     def format(self, digits: int = 2, *, claim: bool = True) -> str:
-        """One line: the claim, the word, the difference and its interval, the method.
-
-        Args:
-            digits: decimals of the difference and the interval.
-            claim: start with the claim (``"B < A: "``); False leaves it out, for a line
-                that names the claim already.
-        """
+        """One line: the claim (unless ``claim=False``), the word, the difference and interval (``digits``), the method."""
         pct = f"{round(100 * self.level):d}%"
         ci = ("no interval (one seed)" if math.isnan(self.ci_low) else
               f"{pct} CI [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]")
@@ -444,17 +428,14 @@ def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 
                           seed_sd: float = 0.4, n_test: int = 10_000, rng=0) -> dict:
     """How often two equally good models are called different, by the old rule and the verdict.
 
-    Each draw makes two models with the same true ``error``; each seed adds normal noise of sd
-    ``seed_sd``. Only the seeds vary (the verdict's binomial test-set part over ``n_test`` images
-    can only widen its interval), so any verdict but "inconclusive" is false, and so is any pair
-    of seed ranges that do not overlap. ``rng``: a seed or a ``numpy.random.Generator``.
+    Both models have the same true ``error``; only the seeds vary (noise sd ``seed_sd``), so any
+    verdict but "inconclusive", and any pair of non-overlapping seed ranges, is false.
 
     Returns:
         ``{"seeds", "draws", "old rule": fraction of non-overlapping seed ranges,
         "verdict": {word: fraction}}``.
 
     Example:
-
     >>> out = simulate_equal_models(2, draws=300, rng=1)
     >>> 0.2 < out["old rule"] < 0.5  # about one time in three
     True

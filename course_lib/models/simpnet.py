@@ -1,16 +1,9 @@
 """SimpNet (seed 002): the 13-layer principled CNN, its variants and the principle experiments.
 
 Reference: Hasanpour et al., "Towards Principled Design of Deep Convolutional Networks:
-Introducing SimpNet", arXiv:1802.06205 (seed 002 is its translation). Section 4: 13 3x3 conv
-layers, each with BN, ReLU and dropout; SAF-pooling (max pool then dropout, 3.I) after every 5
-layers; global max pooling; dropout; one softmax FC layer.
-
-Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import
-(``family="simpnet"`` for the paper's models, ``"simpnet-principles"`` for ``Arch1-*`` ..
-``Arch5-*``); builder switches can be overridden, e.g. ``build("SimpNet", saf=False)``.
-
-Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}``, ``pool{j}`` or ``strided{j}``
-(+ ``_bn``, ``_relu``, ``_drop``), ``gmp``, ``head_drop``, ``fc``, ``softmax`` (float32).
+Introducing SimpNet", arXiv:1802.06205 (seed 002 is its translation), section 4. Every network
+of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import; builder switches can
+be overridden, e.g. ``build("SimpNet", saf=False)``.
 """
 
 from __future__ import annotations
