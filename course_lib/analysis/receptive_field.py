@@ -221,12 +221,10 @@ def _spatial_dims(shape: tuple) -> tuple:
 def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
     """Receptive field, jump and start of every layer of a Keras model, along one spatial axis.
 
-    Reads convolutions (any dilation and padding, depthwise and separable), pooling, padding,
-    cropping, global pooling and ``Flatten`` (the whole input), ``RecurrentConv2D`` (extent
-    ``k_f + T * (k_r - 1)``), any layer with ``pool_size``/``kernel_size``, ``strides`` and
-    ``padding`` (e.g. ``SAFPooling2D``; its output size is checked), layers with only ``strides``
-    (a 1x1 window: ResNet's option-A shortcut), merges (the widest input's field) and layers that
-    keep the size (a 1x1 window). Nested models are flattened; up-sampling is refused.
+    Reads convolutions, pooling, padding, cropping, global pooling and ``Flatten`` (the whole
+    input), ``RecurrentConv2D``, any layer with a window, ``strides`` and ``padding`` (its output
+    size is checked), stride-only layers and merges (the widest input's field); other layers must
+    keep the size. Nested models are flattened.
 
     Args:
         model: a functional or Sequential ``keras.Model`` (channels-last).
@@ -234,8 +232,8 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
         axis: 0 = height, 1 = width.
 
     Returns:
-        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order (``padding``:
-        left/top pixels with ``"same"`` resolved; ``size``: ``<NA>`` once there is no spatial axis).
+        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order (``size``:
+        ``<NA>`` once there is no spatial axis).
 
     Raises:
         ValueError: up-sampling, an unknown layer that changes the size, channels-first, or merged
@@ -322,10 +320,7 @@ def _layer_row(item: Leaf, states: dict, axis: int) -> dict:
 
 
 def _leading(amounts, axis: int) -> int:
-    """Pixels added (padding) or removed (cropping) before ``axis``.
-
-    Keras stores ``(left, right)`` for 1-D layers and ``((top, bottom), (left, right))`` for 2-D.
-    """
+    """Pixels added (padding) or removed (cropping) before ``axis``."""
     if isinstance(amounts[0], (tuple, list)):
         return int(amounts[axis][0])
     return int(amounts[0])

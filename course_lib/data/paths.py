@@ -1,9 +1,7 @@
-"""Where data lives. ``data_dir()`` holds ``tfds/`` (tensorflow-datasets data) and
-``fashion-mnist/`` (optional idx files).
+"""Where data lives: ``data_dir()`` holds ``tfds/`` and ``fashion-mnist/``.
 
 ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` hides every dataset outside the repository and the data
-directory (the Debian folder, tfds' and Keras' caches) and disables downloads: what a fresh clone
-offline sees.
+directory and disables downloads: what a fresh clone offline sees.
 """
 
 from __future__ import annotations

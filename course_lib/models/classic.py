@@ -152,10 +152,8 @@ def highway_block(
 ):
     """Apply one convolutional highway block ``y = H(x) T(x) + x (1 - T(x))`` to ``x``.
 
-    ``H``: a ``kernel_size`` conv with ``activation``; ``T``: a sigmoid conv whose bias starts at
-    ``gate_bias`` <= 0 (so the block starts near the identity: Srivastava et al. 2015); carry gate
-    ``1 - T`` (seed 004, eq. 3.5). Both keep the channel count. Built from standard layers
-    (``{name}_h``, ``_t``, ``_diff``, ``_gated``, ``_out``) as ``y = x + T * (H - x)``.
+    ``T``'s bias starts at ``gate_bias`` <= 0, so the block starts near the identity (Srivastava et
+    al. 2015); carry gate ``1 - T`` (seed 004, eq. 3.5). Built as ``y = x + T * (H - x)``.
 
     Example:
 
