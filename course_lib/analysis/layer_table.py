@@ -1,11 +1,6 @@
 """Per-layer table of a Keras model: output shape, parameters, multiply-adds, activation memory.
 
-Shows where a network keeps its parameters (the FC layers of VGG), spends its compute (the
-early convs) and holds its activation memory (the full-resolution layers: seed 003, 6.7). For
-seed-000 models the ``group`` column gives the paper's low/high split
-(``course_lib.models.param_groups``'s convention).
-
-Reference: seed 000 (low/high groups), seed 003 (CS231n: parameters, memory).
+Reference: seed 000 (low/high groups), seed 003 (CS231n: parameters, memory, 6.7).
 """
 
 from __future__ import annotations
@@ -70,13 +65,8 @@ def layer_macs(
 ) -> int | None:
     """Multiply-accumulates of one call of ``layer`` on ONE example (``2 x MACs ~ FLOPs``).
 
-    Only linear maps count (bias, activations, norms, pooling, merges: 0): convolutions
-    ``prod(out_spatial) * prod(kernel) * C_in / groups * C_out`` (depthwise: ``* depth_multiplier``
-    instead of ``C_out``, separable adds the pointwise part, transposed counts input positions),
-    ``Dense`` ``in * units`` per leading position, and
-    :class:`~course_lib.layers.RecurrentConv2D` (seed 000, eq. 2)
-    ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``; the layer computes ``w_f * u`` once,
-    and ``rcl_reuse_feedforward=True`` counts that (``T * H * W * k_f^2 * C_in * F`` fewer).
+    Only linear maps count (convolutions of every kind, ``Dense``, ``RecurrentConv2D`` per seed
+    000 eq. 2); the RCL computes ``w_f * u`` once, which ``rcl_reuse_feedforward=True`` counts.
     Returns ``None`` for a parameterised layer type it does not know.
     """
     L = keras.layers
@@ -109,11 +99,7 @@ def layer_macs(
 
 
 def seed000_groups(layer_names) -> dict[str, str] | None:
-    """Map seed-000 layer names to ``"low"``/``"high"``, or ``None`` if not a seed-000 model.
-
-    Recognised by ``conv1`` and ``fc`` plus ``conv2`` (CNN, Fig. 1) or ``rcl1`` (RCNN, Fig. 2).
-    Low = ``conv1`` + ``conv2`` (CNN) or ``conv1`` + ``rcl1`` (RCNN); other named layers are high.
-    """
+    """Map seed-000 layer names to ``"low"``/``"high"`` (:func:`course_lib.models.param_groups`), or ``None``."""
     names = set(layer_names)
     if not {"conv1", "fc"} <= names:
         return None

@@ -12,11 +12,7 @@ _ALPHA_MODES = ("mean", "sum")
 def local_response_normalization(x, size, alpha, beta, k):
     """LRN over the last axis written with ``keras.ops``: ``x * (k + alpha * S) ** -beta``.
 
-    ``S`` is the sum of ``x ** 2`` over the window ``[d - size // 2, d + (size - 1) // 2]``
-    (zeros outside the channels). ``alpha`` multiplies the plain sum; pass
-    ``alpha / size`` for the Caffe/PyTorch convention. Used by
-    ``LocalResponseNormalization`` on every backend except where TensorFlow's fused
-    kernel applies.
+    ``alpha`` multiplies the plain sum of squares; pass ``alpha / size`` for Caffe/PyTorch.
     """
     channels = x.shape[-1]
     # Every (b, h, w) position becomes a length-C sequence, zero-padded like
