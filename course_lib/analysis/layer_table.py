@@ -123,18 +123,16 @@ def layer_table(
     """One row per leaf layer: output shape, parameters, MACs, activation memory, low/high group.
 
     Args:
-        model: a functional or Sequential ``keras.Model`` (nested models are flattened as
-            ``outer/inner``; a subclassed model is refused).
+        model: a functional or Sequential ``keras.Model`` (nested models flattened as
+            ``outer/inner``).
         input_shape: without the batch axis; needed for an unbuilt Sequential or an unknown input
             size. If it differs from the model's, a clone built on it is tabled.
         totals: append a ``"total"`` row.
         rcl_reuse_feedforward: see :func:`layer_macs`.
 
     Returns:
-        A DataFrame with ``layer``, ``type``, ``output_shape``, ``params``, ``trainable_params``,
-        ``macs`` (``<NA>`` for a layer type :func:`layer_macs` does not know), ``activations``
-        (elements per example), ``activation_bytes`` (float32) and ``group`` (see
-        :func:`seed000_groups`). A shared layer is listed once, with its first call's shapes.
+        A DataFrame (``macs`` is ``<NA>`` for a layer type :func:`layer_macs` does not know;
+        ``activations`` per example). A shared layer is listed once, with its first call's shapes.
 
     Example:
         >>> import keras

@@ -156,12 +156,10 @@ def _frame(rows) -> pd.DataFrame:
 def receptive_field_arithmetic(
     layers, *, input_size: int | None = None, names=None
 ) -> pd.DataFrame:
-    """Receptive field, jump and start after each layer of a plain list of layer descriptions.
+    """Receptive field, jump and start after each layer of tuples ``(kernel, stride[, padding[, dilation]])``.
 
-    ``layers``: tuples ``(kernel, stride[, padding[, dilation]])``; padding is left/top pixels or
-    ``"valid"``, ``"same"`` (Keras: an odd extra pixel goes right/bottom) or ``"causal"``.
-    ``input_size`` enables the ``size`` column and ``"same"`` with strides > 1. Returns a DataFrame
-    with :data:`COLUMNS`, the input first (rf 1, jump 1, start 0).
+    Padding is left/top pixels, ``"valid"``, ``"same"`` or ``"causal"``; ``input_size`` enables the
+    ``size`` column and strided ``"same"``. The input is the first row.
 
     Example:
         >>> t = receptive_field_arithmetic([(3, 1, 1)] * 3)  # three 3x3 convs, padding 1

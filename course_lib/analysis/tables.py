@@ -1,8 +1,7 @@
 """The seeds' printed tables as data, and seed 000's printed parameter counts vs computed ones.
 
-The CSVs in ``course_lib/tables/`` hold numbers exactly as the sources print them (every row
-names its seed file and table in ``source``); nothing in them is a result of this kit. They ship
-as package data (``importlib.resources``); ``COURSE_LIB_TABLES_DIR`` points elsewhere.
+The CSVs in ``course_lib/tables/`` hold numbers exactly as the sources print them (``source``
+names seed file and table); nothing in them is a result of this kit.
 """
 
 from __future__ import annotations
@@ -25,11 +24,7 @@ _DATASETS = {"cifar10": 10, "cifar100": 100, "svhn": 10}
 
 
 def tables_dir() -> Path:
-    """The folder holding the tables: ``$COURSE_LIB_TABLES_DIR`` or the package's ``tables``.
-
-    Raises:
-        FileNotFoundError: ``$COURSE_LIB_TABLES_DIR`` names a folder that does not exist.
-    """
+    """The folder holding the tables: ``$COURSE_LIB_TABLES_DIR`` (must exist) or the package's ``tables``."""
     env = os.environ.get(ENV_VAR)
     if not env:
         return Path(str(importlib.resources.files("course_lib") / "tables"))
@@ -49,9 +44,6 @@ def available_tables() -> list[str]:
 
 def load_table(name: str) -> pd.DataFrame:
     """Load one of the seeds' tables by its CSV file stem (see :func:`available_tables`).
-
-    Raises:
-        ValueError: unknown name; the message suggests close names.
 
     Example:
         >>> t = load_table("seed000_param_distribution")

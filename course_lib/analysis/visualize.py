@@ -208,11 +208,7 @@ def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: i
 
 def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
                         input_shape=None) -> tuple[int, int, int, int]:
-    """``(top, left, bottom, right)``: the input pixels (inclusive, not clipped to the image) seen by
-    unit ``position = (row, col)`` of ``layer``, from :func:`course_lib.analysis.receptive_fields`.
-
-    Raises:
-        ValueError: unknown layer, no spatial output, or ``position`` outside its map.
+    """``(top, left, bottom, right)``: the input pixels (inclusive, not clipped) seen by unit ``position`` of ``layer``.
 
     Example:
         >>> m = keras.Sequential([keras.Input((9, 9, 1))] +

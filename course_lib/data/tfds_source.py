@@ -52,8 +52,7 @@ def download(tfds_name: str, root: Path, *, dataset: str, searched=()):
     """Download and prepare ``tfds_name`` into ``<root>/tfds``; return the prepared builder.
 
     Raises:
-        DatasetUnavailableError: downloads are disabled, the host is unknown, or tfds failed;
-            the message names ``dataset`` and lists ``searched``.
+        DatasetUnavailableError: downloads disabled, unknown host, or tfds failed.
     """
     target = root / "tfds"
     builder = tfds.builder(tfds_name, data_dir=str(target))
