@@ -118,8 +118,7 @@ def _axis_value(value, axis: int, name: str, where: str) -> int:
 
 
 def rf_bounds(rf: int, jump: int, start: float, index: int = 0) -> tuple[int, int]:
-    """First and last input pixel (inclusive) seen by unit ``index`` of a layer (``rf``, ``jump``,
-    ``start`` as in the module docstring); values outside the input fall on the padding.
+    """First and last input pixel (inclusive) seen by unit ``index`` of a layer; outside the input is padding.
 
     Example:
         >>> rf_bounds(rf=7, jump=1, start=3.0, index=0)  # three 3x3 'valid' convs

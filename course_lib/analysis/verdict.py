@@ -101,10 +101,7 @@ def t_cdf(t: float, df: float) -> float:
 
 
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t (the inverse of :func:`t_cdf`).
-
-    Raises:
-        ValueError: ``p`` outside (0, 1) or ``df <= 0``.
+    """The ``p`` quantile of Student's t (the inverse of :func:`t_cdf`); ``ValueError`` outside the domain.
 
     >>> round(t_quantile(0.975, 4), 6)  # the 95% two-sided value for 4 degrees of freedom
     2.776445
@@ -119,9 +116,6 @@ def t_quantile(p: float, df: float) -> float:
 def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     """``(mean, low, high)``: the mean of ``values`` and its Student-t interval (seeds as the unit);
     with one value the interval is ``(nan, nan)``.
-
-    Raises:
-        ValueError: no values, a value that is not finite, or ``level`` outside (0, 1).
 
     >>> mean, low, high = t_interval([13.0, 13.4, 12.9])
     >>> round(mean, 3), round(low, 2), round(high, 2)

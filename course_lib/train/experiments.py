@@ -1,18 +1,9 @@
-"""The experiments registry: every experiment of the course, each tied to its source table.
+"""The experiments registry: every experiment of the course, each tied to its source table
+(``course-lib list`` prints them).
 
-=======================  ==========================================================  =========
-name                     what it rebuilds                                            source
-=======================  ==========================================================  =========
-``param-distribution``   12 CNN/RCNN width lists, low vs high layers                 seed 000
-``vgg-depth``            VGG A, A-LRN, B, C, D, E at CIFAR scale; dense vs crops     seed 001
-``simpnet-principles``   SimpNet's design principles (Arch1..Arch5, strided, SAF)    seed 002
-``simpnet``              SimpNet and its slim models vs the paper's tables            seed 002
-``resnet-degradation``   plain vs residual nets, 20 vs 56 layers, train+test error   seed 004
-=======================  ==========================================================  =========
-
-Optimiser settings: where a source gives them they are used as printed; where it does not, the
-experiment's ``notes`` say so and what the course uses instead. Every experiment also runs on
-the offline ``fashion_mnist32`` view with any budget (``--dataset fashion_mnist32``).
+Where a source gives optimiser settings they are used as printed; where it does not, the
+experiment's ``notes`` say what the course uses instead. Every experiment also runs on the
+offline ``fashion_mnist32`` view with any budget.
 """
 
 from __future__ import annotations
