@@ -28,8 +28,7 @@ __all__ = [
 _CHANNEL_MODES = ("auto", "rgb", "sum", "mean")
 
 
-# --------------------------------------------------------------------------------------------
-# Filters
+# -- Filters --
 
 
 def _get_layer(model, name: str, caller: str):
@@ -139,8 +138,7 @@ def plot_filters(model, layer: str | None = None, *, channels: str = "auto", col
     return ax.figure
 
 
-# --------------------------------------------------------------------------------------------
-# Activation maps
+# -- Activation maps --
 
 
 def activation_maps(model, images, layers) -> dict[str, np.ndarray]:
@@ -202,8 +200,7 @@ def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: i
     return fig
 
 
-# --------------------------------------------------------------------------------------------
-# Receptive fields on an image
+# -- Receptive fields on an image --
 
 
 def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
@@ -265,8 +262,7 @@ def plot_receptive_fields(image, model, units, *, ax=None, title: str | None = N
     return ax.figure
 
 
-# --------------------------------------------------------------------------------------------
-# Architecture columns (He et al. Fig. 3 / seed 004 Fig. 3.11)
+# -- Architecture columns (He et al. Fig. 3 / seed 004 Fig. 3.11) --
 
 
 @dataclass(frozen=True)
