@@ -281,7 +281,7 @@ def _cmd_list(args) -> int:
 
 
 def _import_quietly(module: str):
-    """Import ``module`` with fd 2 silenced: TensorFlow's C++ INFO lines would break a one-line error."""
+    """Import ``module`` with fd 2 silenced: TensorFlow's C++ logs would break a one-line error."""
     import importlib
 
     sys.stderr.flush()

@@ -30,7 +30,7 @@ def _step(command: list[str], failed: str, fix: str) -> None:
 
 def setup_colab(kit: str = KIT_DIR, *, install: bool, workdir: str = "notebooks",
                 extra: Sequence[str] = (), use_drive: bool | None = None) -> None:
-    """On Colab: install the kit, work from ``<kit>/<workdir>`` and set up Drive. Does nothing elsewhere.
+    """On Colab: install the kit, work from ``<kit>/<workdir>``, set up Drive. Nothing elsewhere.
 
     Args:
         kit: the kit's folder (the first cell's clone).

@@ -28,7 +28,7 @@ class VersionMismatchError(RuntimeError):
 
 
 def read_repo_url(pyproject: str | os.PathLike) -> str:
-    """The ``Repository`` entry of ``[project.urls]`` in ``pyproject``; ``ValueError`` if none or not ``https://``."""
+    """``[project.urls] Repository`` in ``pyproject``; ``ValueError`` if none or not ``https://``."""
     text = Path(pyproject).read_text(encoding="utf-8")
     try:
         import tomllib  # Python >= 3.11

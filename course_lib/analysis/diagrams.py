@@ -119,9 +119,7 @@ def rcl_unrolled(layer, in_channels: int | None = None) -> RCLDiagram:
 
 
 def plot_rcl_unrolled(layer, in_channels: int | None = None, *, ax=None):
-    """Draw :func:`rcl_unrolled`: the input ``u`` below, the states ``x(0)..x(T)`` in a row,
-    dashed feed-forward arrows (``w_f``) and solid recurrent arrows (``w_r``), the receptive
-    field under each state. Returns the matplotlib ``Axes``."""
+    """Draw :func:`rcl_unrolled` (dashed ``w_f``, solid ``w_r`` arrows); returns the ``Axes``."""
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     d = rcl_unrolled(layer, in_channels)
@@ -205,7 +203,7 @@ _WIDTH_COLORS = {64: "#c6dbef", 128: "#9ecae1", 256: "#6baed6", 512: "#3182bd"}
 
 
 def plot_vgg_configs(configs=None, *, ax=None):
-    """Draw the configurations of :func:`vgg_layout` as columns of boxes (input at the bottom); returns the ``Axes``."""
+    """Draw :func:`vgg_layout` as columns of boxes (input at the bottom); returns the ``Axes``."""
     from matplotlib.patches import Patch, Rectangle
 
     layout = vgg_layout(configs)
@@ -363,9 +361,7 @@ def principle_gaps() -> pd.DataFrame:
 
 
 def plot_principles(gaps: pd.DataFrame | None = None, *, ax=None):
-    """Draw :func:`principle_gaps` as horizontal bars, one per printed comparison, grouped by
-    principle; a principle without a printed comparison gets a label and no bar. Returns the
-    ``Axes``."""
+    """Draw :func:`principle_gaps` as horizontal bars grouped by principle; returns the ``Axes``."""
     gaps = principle_gaps() if gaps is None else gaps
     ax = _new_axes(ax, (9.5, 0.42 * len(gaps) + 1.2))
     letters = list(dict.fromkeys(gaps["principle"]))

@@ -99,7 +99,7 @@ def layer_macs(
 
 
 def seed000_groups(layer_names) -> dict[str, str] | None:
-    """Map seed-000 layer names to ``"low"``/``"high"`` (:func:`course_lib.models.param_groups`), or ``None``."""
+    """Map seed-000 layer names to ``"low"``/``"high"`` (as ``param_groups``), or ``None``."""
     names = set(layer_names)
     if not {"conv1", "fc"} <= names:
         return None

@@ -118,7 +118,7 @@ def _axis_value(value, axis: int, name: str, where: str) -> int:
 
 
 def rf_bounds(rf: int, jump: int, start: float, index: int = 0) -> tuple[int, int]:
-    """First and last input pixel (inclusive) seen by unit ``index`` of a layer; outside the input is padding.
+    """First and last input pixel (inclusive; outside the input: padding) seen by unit ``index``.
 
     Example:
         >>> rf_bounds(rf=7, jump=1, start=3.0, index=0)  # three 3x3 'valid' convs
@@ -155,7 +155,7 @@ def _frame(rows) -> pd.DataFrame:
 def receptive_field_arithmetic(
     layers, *, input_size: int | None = None, names=None
 ) -> pd.DataFrame:
-    """Receptive field, jump and start after each layer of tuples ``(kernel, stride[, padding[, dilation]])``.
+    """Receptive field, jump and start after each ``(kernel, stride[, padding[, dilation]])``.
 
     Padding is left/top pixels, ``"valid"``, ``"same"`` or ``"causal"``; ``input_size`` enables the
     ``size`` column and strided ``"same"``. The input is the first row.

@@ -24,7 +24,7 @@ _DATASETS = {"cifar10": 10, "cifar100": 100, "svhn": 10}
 
 
 def tables_dir() -> Path:
-    """The folder holding the tables: ``$COURSE_LIB_TABLES_DIR`` (must exist) or the package's ``tables``."""
+    """The tables' folder: ``$COURSE_LIB_TABLES_DIR`` (must exist) or the package's ``tables``."""
     env = os.environ.get(ENV_VAR)
     if not env:
         return Path(str(importlib.resources.files("course_lib") / "tables"))

@@ -101,7 +101,7 @@ def t_cdf(t: float, df: float) -> float:
 
 
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t (the inverse of :func:`t_cdf`); ``ValueError`` outside the domain.
+    """The ``p`` quantile of Student's t (inverse of :func:`t_cdf`); ``ValueError`` outside the domain.
 
     >>> round(t_quantile(0.975, 4), 6)  # the 95% two-sided value for 4 degrees of freedom
     2.776445
@@ -155,7 +155,7 @@ def _as_errors(values, name: str, caller: str) -> np.ndarray:
 
 
 def decode_correct(value) -> np.ndarray:
-    """Per-image correctness as a 1-D ``bool`` array, from a record's ``"test_correct"`` entry or booleans / 0-1.
+    """Per-image correctness as a ``bool`` array, from a record's ``"test_correct"`` or booleans / 0-1.
 
     Example:
     >>> import base64, numpy as np
@@ -278,7 +278,7 @@ class Verdict:
         return self.n_lower, self.n_higher
 
     def format(self, digits: int = 2, *, claim: bool = True) -> str:
-        """One line: the claim (unless ``claim=False``), the word, the difference and interval (``digits``), the method."""
+        """One line: the claim (unless ``claim=False``), the word, the difference, interval and method."""
         pct = f"{round(100 * self.level):d}%"
         ci = ("no interval (one seed)" if math.isnan(self.ci_low) else
               f"{pct} CI [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]")

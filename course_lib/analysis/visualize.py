@@ -122,7 +122,7 @@ def filter_grid(kernel, *, channels: str = "auto", columns: int = 8, pad: int = 
 
 def plot_filters(model, layer: str | None = None, *, channels: str = "auto", columns: int = 8,
                  max_filters: int | None = 32, title: str | None = None, ax=None):
-    """Draw the filters of one convolution (default: the first ``Conv2D``); arguments as :func:`filter_grid`."""
+    """Draw the filters of one convolution (default: the first ``Conv2D``); see :func:`filter_grid`."""
     import matplotlib.pyplot as plt
 
     name, kernel = _conv_kernel(model, layer, "plot_filters")
@@ -205,7 +205,7 @@ def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: i
 
 def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
                         input_shape=None) -> tuple[int, int, int, int]:
-    """``(top, left, bottom, right)``: the input pixels (inclusive, not clipped) seen by unit ``position`` of ``layer``.
+    """``(top, left, bottom, right)``: input pixels (inclusive, not clipped) seen by unit ``position``.
 
     Example:
         >>> m = keras.Sequential([keras.Input((9, 9, 1))] +
@@ -235,9 +235,7 @@ def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
 
 
 def plot_receptive_fields(image, model, units, *, ax=None, title: str | None = None):
-    """Draw the receptive fields of ``units`` (a list of ``(layer, (row, col))``) as rectangles on
-    ``image`` (``H x W``, values in [0, 1]); fields beyond the image widen the axes.
-    """
+    """Draw the receptive fields of ``units`` (``(layer, (row, col))``) as rectangles on ``image``."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 

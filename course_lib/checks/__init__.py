@@ -13,9 +13,7 @@ _RESOLVER = None
 
 
 def student_side(module: str):
-    """The module ``module`` as the student's code sees it: the module itself in the notebook; in
-    the grader, where tests run outside the submission's process, a handle to it there.
-    """
+    """The module ``module`` as the student's code sees it (in the grader, a handle in the sandbox)."""
     import importlib
 
     return importlib.import_module(module) if _RESOLVER is None else _RESOLVER(module)

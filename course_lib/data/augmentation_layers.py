@@ -80,7 +80,7 @@ def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool 
 
 
 class _BatchSeeds(keras.random.SeedGenerator):
-    """Stateless seeds from one batch's seed: ``next()`` number ``i`` is ``stateless_fold_in(seed, i)``.
+    """Stateless seeds from a batch's seed: ``next()`` number ``i`` is ``stateless_fold_in(seed, i)``.
 
     No variable is read or written (keeps ``tf.data``'s parallel map deterministic), and
     ``SeedGenerator.__init__`` is skipped: it creates a variable, not allowed in a traced function.
@@ -99,7 +99,7 @@ class _BatchSeeds(keras.random.SeedGenerator):
 
 
 def augment_batch(stack: keras.Sequential, images, seed) -> tf.Tensor:
-    """``images`` through ``stack`` in training mode, all randomness from ``seed`` (int tensor ``(2,)``).
+    """``images`` through ``stack`` in training mode, all randomness from ``seed`` (int tensor (2,)).
 
     Raises:
         ValueError: Keras does not run on the TensorFlow backend.

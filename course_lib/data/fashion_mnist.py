@@ -142,7 +142,7 @@ def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
 
 def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
                               dataset: str = "fashion_mnist") -> FashionMNISTArrays:
-    """Fashion-MNIST from the first place that has it; the shipped subset, with a ``UserWarning``, otherwise.
+    """Fashion-MNIST from the first place that has it, else the shipped subset (``UserWarning``).
 
     Raises:
         DatasetUnavailableError: no copy anywhere. ValueError: a corrupt file.

@@ -3,7 +3,7 @@ training stream, whose epoch ``e`` depends only on (seed, e) (``load_run_data``,
 
 ``fashion_mnist32`` is Fashion-MNIST padded to 32x32x3, a CIFAR-shaped offline set. SVHN's
 validation split is seed 000's (``svhn_validation_indices``); preprocessing (seed 000, section
-3: "对数据集每张图片的 R、G、B 通道减去数据集所有图片该通道的均值") is in ``course_lib.data.preprocess``.
+3: "对数据集每张图片的 R、G、B 通道减去数据集所有图片该通道的均值"): ``course_lib.data.preprocess``.
 """
 
 from __future__ import annotations
@@ -392,7 +392,7 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
 
 
 def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> tf.data.Dataset:
-    """Batches of epochs ``start_epoch .. epochs - 1`` (one iterator for ``fit``); epoch ``e`` depends only on (seed, e)."""
+    """Batches of epochs ``start_epoch .. epochs - 1``; epoch ``e`` depends only on (seed, e)."""
     if not 0 <= start_epoch < epochs:
         raise ValueError(f"`start_epoch` must be in [0, epochs={epochs}). "
                          f"Received: start_epoch={start_epoch!r}")

@@ -29,9 +29,7 @@ def shipped_root() -> Path:
 
 
 def data_dir() -> Path:
-    """The default data directory: ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else
-    ``<repo>/data``.
-    """
+    """The data directory: ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else ``<repo>/data``."""
     env = _env_path(ENV_VAR)
     return env.resolve() if env else shipped_root()
 

@@ -40,9 +40,7 @@ def _normalise(name: str) -> str:
 
 
 def grading_requirements(repo_requirements: Path | None = None) -> list[str]:
-    """The packages a grading image needs: ``course_lib``'s own dependencies, pinned as in the
-    kit's ``requirements.txt`` when that file is available (else as ``course_lib`` declares them).
-    """
+    """A grading image's packages: ``course_lib``'s dependencies, pinned as ``requirements.txt`` pins."""
     declared = importlib.metadata.requires("course_lib") or []
     declared = [r for r in declared if "extra ==" not in r]
     pins = {}
@@ -76,9 +74,7 @@ def _stage(spec: AssignmentSpec, staging: Path) -> Path:
 
 
 def _stable_cell_ids(notebook: Path) -> None:
-    """Replace the random ids otter gives the cells it creates (``grader.check`` cells) with
-    ids derived from the cells' contents, so that rebuilding an unchanged master reproduces the
-    committed student notebook byte for byte."""
+    """Replace otter's random cell ids with content-derived ones, so rebuilds are byte-identical."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     seen: dict[str, int] = {}
     for cell in nb.get("cells", []):

@@ -144,9 +144,9 @@ class Submission:
 
 
 def _rebuild_model(submission: Submission, entry: dict):
-    """A Keras model made of Keras' and the kit's own layers, rebuilt here from its description
-    (JSON, in Keras' safe mode) and its weights: the tests then measure a model whose code is
-    the judge's. Models with the student's own layers stay in the sandbox (None)."""
+    """A model of Keras' and the kit's layers, rebuilt here (safe mode) so tests measure the judge's code;
+    None for models with the student's own layers, which stay in the sandbox.
+    """
     import keras
 
     import course_lib.layers  # noqa: F401 - registers the kit's layers for deserialisation

@@ -1,4 +1,4 @@
-"""The model zoo: ``build(name, ...)`` and ``names()``; importing a family module registers its models."""
+"""The model zoo: ``build(name, ...)`` and ``names()``; each family module registers its models."""
 from course_lib.models.registry import ModelSpec, build, names, register, spec
 # Each family registers its models on import; this order is the order of names().
 from course_lib.models import param_distribution, vgg, simpnet, classic, resnet  # noqa: F401,I001

@@ -190,7 +190,7 @@ def highway_cifar(
     classifier_activation: str | None = "softmax",
     name: str = "Highway-CIFAR",
 ) -> keras.Model:
-    """A small convolutional highway network for CIFAR (our design): stages of a 3x3 conv and highway blocks.
+    """A small convolutional highway network for CIFAR (our design, not a published table).
 
     Example:
 

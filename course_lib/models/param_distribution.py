@@ -46,7 +46,7 @@ LOW_LAYERS = {"cnn": ("conv1", "conv2"), "rcnn": ("conv1", "rcl1")}
 
 
 def lrn_window(channels: int) -> int:
-    """Liang & Hu's LRN window for a ``channels``-wide layer: ``channels // 8 + 1`` (odd for seed 000's widths)."""
+    """Liang & Hu's LRN window for ``channels`` channels: ``channels // 8 + 1`` (odd for seed 000)."""
     return int(channels) // 8 + 1
 
 

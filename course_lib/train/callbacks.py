@@ -135,7 +135,7 @@ class ResumableBackup(EpochHistory):
 
     # ---- restore -------------------------------------------------------------------------
     def restore(self, model: keras.Model) -> tuple[int, list[dict]]:
-        """Load the newest complete backup into ``model``; ``(epochs_completed, history)``, ``(0, [])`` if none."""
+        """Load the newest complete backup into ``model``: ``(epochs_completed, history)`` or ``(0, [])``."""
         self.set_model(model)
         self.restored = True
         self.restored_epoch, self.history = 0, []

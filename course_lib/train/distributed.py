@@ -309,7 +309,7 @@ def barrier(strategy) -> None:
 
 
 def local_copy(net):
-    """A one-device compiled copy of ``net``, outside the strategy's scope (no collectives to score or save)."""
+    """A one-device compiled copy of ``net``, outside the strategy (no collectives to score or save)."""
     import keras
 
     copy = keras.models.clone_model(net)

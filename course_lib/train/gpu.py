@@ -44,7 +44,7 @@ class Accelerator:
 
 
 def gpu_details(gpus=None) -> list[tuple[str, tuple[int, ...] | None]]:
-    """``(name, compute capability)`` of each GPU TensorFlow sees (or of ``gpus``); capability may be ``None``."""
+    """``(name, compute capability or None)`` of each GPU TensorFlow sees (or of ``gpus``)."""
     import tensorflow as tf
 
     if gpus is None:

@@ -119,7 +119,7 @@ CLASSIFIER_ACTIVATION = "softmax"
 def _model_kwargs(overrides: dict, multiplier: float) -> tuple[dict, dict]:
     """Builder arguments for a run: its overrides, narrowed by the budget's width multiplier.
 
-    Returns ``(kwargs, change)``; ``change`` is ``{}`` or ``{"argument": "width_multiplier", "from": ..., "to": ...}``.
+    Returns ``(kwargs, change)``; ``change``: ``{}`` or ``{"argument", "from", "to"}`` of the width.
     """
     kwargs = dict(overrides)
     if math.isclose(multiplier, 1.0):
