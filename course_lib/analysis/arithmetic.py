@@ -91,10 +91,7 @@ def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """Memory of one training or inference step, in bytes: ``activations`` (whole batch),
-    ``activation_gradients`` and ``param_gradients`` (zero for inference), ``params``,
-    ``optimizer_state`` (``slots x trainable parameters``) and ``bytes_per_value``.
-    """
+    """Memory of one training or inference step, in bytes (gradients zero for inference)."""
 
     activations: int
     activation_gradients: int

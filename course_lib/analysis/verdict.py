@@ -1,10 +1,7 @@
 """Is model B better than model A? A verdict with a 95% interval, from seeds and test images.
 
-The paragraph above is :data:`METHOD` (and :func:`method_paragraph`; set from the constant,
-so it exists once and survives ``python -OO``). :func:`compare_models` returns a frozen
-:class:`Verdict`. :func:`t_quantile` and :func:`t_interval` are the Student-t pieces
-(``scipy.stats.t``). :func:`simulate_equal_models` shows how often the old rule ("the seed
-ranges do not overlap") and the verdict call two equally good models different.
+The paragraph above is :data:`METHOD` (inserted from the constant, so it exists once and
+survives ``python -OO``).
 
 Reading: Dror et al., "The Hitchhiker's Guide to Testing Statistical Significance in NLP"
 (ACL 2018); Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks"

@@ -1,6 +1,5 @@
-"""tensorflow-datasets data: ``<data_dir>/tfds``, then tfds' own folder (read-only), else a
-download into ``<data_dir>/tfds`` (see ``course_lib.data.paths`` for hiding). Every failure
-becomes one ``DatasetUnavailableError``.
+"""tensorflow-datasets data: ``<data_dir>/tfds``, tfds' own folder (read-only), else a download.
+Every failure becomes one ``DatasetUnavailableError``.
 """
 
 from __future__ import annotations

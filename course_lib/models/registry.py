@@ -1,9 +1,7 @@
 """The model zoo's registry: every model is built by name, with one set of core arguments.
 
-Names are the sources' own (``CNN-A3``, ``VGG-D``, ``SimpNet``...), matched forgivingly. Each
-entry knows its source, default input shape and class count (``build("VGG-D")`` is the paper's
-224x224x1000 network). Every builder takes ``num_classes``, ``input_shape``,
-``width_multiplier``, ``classifier_activation`` and ``name``, so every model is treated alike:
+Names are the sources' own, matched forgivingly; ``build("VGG-D")`` is the paper's
+224x224x1000 network. Every builder takes the same core arguments:
 
 >>> logits = build("ResNet-20", width_multiplier=0.5, classifier_activation=None)
 >>> logits.get_layer("stem_conv").filters, logits.width_multiplier
@@ -27,10 +25,7 @@ __all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec", "check_c
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One entry of the zoo: display ``name`` (as the source writes it), ``builder``, ``source``
-    (seed file and table/figure), default ``input_shape`` and ``num_classes``, the entry's
-    source-specific builder ``defaults`` and its ``family`` (e.g. "param-distribution").
-    """
+    """One entry of the zoo: its builder, source (seed and table), defaults and ``family``."""
 
     name: str
     builder: Callable[..., keras.Model]
