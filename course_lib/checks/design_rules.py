@@ -105,11 +105,8 @@ def check_design(
         no_1x1_in_first: How many of the first convolution layers may not be 1x1.
         full_res_convs: How many convolution layers must run before the first downsampling.
 
-    Returns:
-        A :class:`DesignReport`: one :class:`RuleResult` per rule, in the order above.
-
-    Raises:
-        ValueError: a bad argument (the model's own problems are reported as failed rules).
+    Returns a :class:`DesignReport` with one :class:`RuleResult` per rule, in the module's order;
+    the model's own problems are failed rules, bad arguments a ``ValueError``.
     """
     import keras
 

@@ -65,16 +65,12 @@ def fixed_training(
 
     Adam and sparse categorical cross-entropy (the model must end with a softmax) on the first
     ``limit`` images of ``course_lib.data.load("fashion_mnist32")``; accuracy on as many test images.
-
-    Args:
-        model: A built ``keras.Model`` taking ``(32, 32, 3)`` images.
-        limit, epochs, batch_size, learning_rate, seed: The schedule (defaults: :data:`SCHEDULE`).
-        timeout: Seconds before the training process is stopped.
+    ``limit, epochs, batch_size, learning_rate, seed`` default to :data:`SCHEDULE`.
 
     Raises:
         ValueError: a bad argument, or a model that cannot be serialised.
         RuntimeError: the training process failed (its last output lines are in the message).
-        TimeoutError: training took longer than ``timeout``.
+        TimeoutError: training took longer than ``timeout`` seconds.
     """
     import keras
 

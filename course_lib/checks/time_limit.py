@@ -71,11 +71,7 @@ def _usable() -> bool:
 
 
 class _Alarm:
-    """A CPU-time limit with a wall-clock ceiling, checked by a ``SIGALRM`` handler.
-
-    ``make_error(kind, used)`` builds the exception raised in the interrupted code, where
-    ``kind`` is ``"cpu"`` or ``"wall"``. The alarm raises at most once per :meth:`start`.
-    """
+    """A CPU-time limit with a wall-clock ceiling; ``make_error(kind, used)`` builds the one exception."""
 
     def __init__(self, seconds: float, wall_seconds: float, make_error):
         self.seconds = float(seconds)

@@ -87,12 +87,7 @@ def list_assignments(root: str | os.PathLike | None = None) -> list[AssignmentSp
 
 
 def find_assignment(key: str, root: str | os.PathLike | None = None) -> AssignmentSpec:
-    """The assignment named by ``key``: its folder name (``1-cnn-arithmetic``), its name
-    (``cnn-arithmetic``), its number (``1``) or a path to its folder.
-
-    Raises:
-        ValueError: nothing (or more than one assignment) matches ``key``.
-    """
+    """The assignment named by ``key``: folder name, name, number or path; ``ValueError`` unless one matches."""
     path = Path(key)
     if path.is_dir() and _FOLDER.match(path.resolve().name):
         match = _FOLDER.match(path.resolve().name)

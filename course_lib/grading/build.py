@@ -89,12 +89,8 @@ def _stable_cell_ids(notebook: Path) -> None:
 def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> BuildResult:
     """Run ``otter assign`` on ``spec``'s master notebook; writes ``student/`` and ``dist/``.
 
-    Args:
-        spec: The assignment.
-        check_solutions: Let otter run the solution notebook against every test (slow).
-
-    Raises:
-        RuntimeError: otter produced no autograder zip or no student notebook.
+    ``check_solutions`` lets otter run the solution against every test (slow). Raises
+    ``RuntimeError`` when otter produced no autograder zip or no student notebook.
     """
     from otter.assign import main as otter_assign
 

@@ -101,9 +101,7 @@ def _what(value) -> str:
 
 
 def decode(data, buffers: list[bytes], handle=None):
-    """The value of :func:`encode`'s output; raises :class:`ChannelError` on anything else.
-
-    ``handle(data)`` turns a handle into an object; without it a handle is an error."""
+    """The value of :func:`encode`'s output (``handle(data)`` resolves handles); else :class:`ChannelError`."""
     kind = type(data)
     if kind in _PLAIN:
         return data

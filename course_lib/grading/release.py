@@ -56,18 +56,10 @@ def release_files(root: str | os.PathLike) -> list[str]:
 
 
 def write_release(dest: str | os.PathLike, root: str | os.PathLike | None = None) -> list[Path]:
-    """Write the student release into ``dest`` (created; must be empty if it exists).
+    """Write the student release into ``dest`` (created; must be empty but for ``.git``); returns the files.
 
-    Args:
-        dest: Target folder, e.g. a checkout of the student repository (its ``.git`` is kept).
-        root: The instructor repository (default: the one this ``course_lib`` lives in).
-
-    Returns:
-        The files written.
-
-    Raises:
-        ValueError: ``dest`` holds files other than ``.git``, or lies inside ``root``.
-        FileNotFoundError: ``root`` has no student README or no built student assignments.
+    ``root``: the instructor repository (default: this ``course_lib``'s). Raises ``ValueError`` for
+    a bad ``dest`` and ``FileNotFoundError`` when ``root`` lacks the student README or assignments.
     """
     if root is None:
         root = repo_root()

@@ -68,12 +68,7 @@ def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dat
 
 
 def load_record(path: str | os.PathLike) -> dict:
-    """Read and check one record.
-
-    Raises:
-        ValueError: the file is not valid JSON, not an object, or lacks required keys.
-        OSError: the file cannot be read.
-    """
+    """Read and check one record; ``ValueError`` if not a JSON object with the required keys."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         record = json.loads(text)
@@ -100,13 +95,9 @@ def load_records(
 ) -> list[dict]:
     """All readable records of an experiment (or of every experiment), oldest file first.
 
-    Never raises because of a bad file (see :class:`CorruptRecordWarning`).
-
-    Args:
-        results_dir: the results folder, or a list of them; the same run found in several
-            counts once (the one finished last).
-        experiment: only this experiment's folder; ``None`` reads every folder.
-        datasets, budgets: keep only these.
+    Never raises because of a bad file (see :class:`CorruptRecordWarning`). ``results_dir`` may be
+    a list: the same run found in several counts once (the one finished last). ``experiment=None``
+    reads every folder; ``datasets`` and ``budgets`` filter.
     """
     roots = ([Path(results_dir)] if isinstance(results_dir, (str, os.PathLike))
              else [Path(r) for r in results_dir])
@@ -157,11 +148,7 @@ def encode_correct(correct) -> dict:
 
 
 def decode_correct(encoded: dict):
-    """The boolean array :func:`encode_correct` packed (``numpy.ndarray`` of ``bool``).
-
-    Raises:
-        ValueError: not a ``{"n", "packbits_b64"}`` object, or the bits do not hold ``n`` flags.
-    """
+    """The boolean array :func:`encode_correct` packed; ``ValueError`` if malformed."""
     import numpy as np
 
     try:

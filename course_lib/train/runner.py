@@ -66,9 +66,8 @@ def grid(
 ) -> list[tuple[str, str | None, int | None]]:
     """The (model label, dataset, seed) runs of an experiment, or shard ``I/N`` of them.
 
-    Models x datasets x seeds, in that nesting; shard ``I/N`` takes every N-th run from the I-th,
-    so N machines run every run once, each a mix of cheap and costly models. ``None`` as a
-    dataset or seed stands for the experiment's default.
+    Shard ``I/N`` takes every N-th run from the I-th, so each machine gets a mix of cheap and
+    costly models. ``None`` as a dataset or seed stands for the experiment's default.
     """
     exp = get_experiment(experiment)
     labels = [exp.model(m).label for m in models] if models else exp.labels
@@ -512,15 +511,12 @@ def run_experiment(
 
     ``models=None`` trains the budget's default set; a run with ``init_from`` brings its source
     run along, first. Finished runs are skipped (their records returned); interrupted ones resume.
-    Other keyword arguments are those of :func:`run_model`.
+    Other keyword arguments are those of :func:`run_model`. Returns the records in grid order.
 
     Args:
         datasets: several datasets (the grid's second axis); ``dataset`` is one of them.
         seeds: several seeds (the grid's third axis); ``None``: the budget's seeds.
         shard: ``"I/N"``: the I-th of N interleaved shares of the grid (see :func:`grid`).
-
-    Returns:
-        The records, in grid order.
     """
     exp = get_experiment(experiment)
     chosen_budget = exp.budget(budget)  # resolved once, passed down as a Budget
