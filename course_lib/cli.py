@@ -1,15 +1,10 @@
-"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``; ``python -m
-course_lib.grading`` is an alias).
+"""The kit's one command line: ``course-lib`` (or ``python -m course_lib``).
 
-Experiments: ``list``, ``run``, ``report``; assignments (instructors): ``build``, ``grade``,
-``release``. Each command is a thin wrapper over a library function; argparse checks what it
-can, the library the rest (with its Python messages); a bad argument prints one line and exits
-with status 2. An interrupted ``run`` continues from its last completed epoch when run again::
+Each command is a thin wrapper over a library function; a bad argument prints one line and
+exits with status 2. An interrupted ``run`` continues from its last completed epoch::
 
     python -m course_lib run param-distribution --dataset fashion_mnist32 --budget quick
-    python -m course_lib run param-distribution --dataset cifar10 --budget full --shard 2/3
     python -m course_lib report param-distribution --results-dir machine1 machine2 machine3
-    python -m course_lib grade 1 submissions/ --out graded/
 """
 
 from __future__ import annotations
@@ -286,12 +281,7 @@ def _cmd_list(args) -> int:
 
 
 def _import_quietly(module: str):
-    """Import ``module`` with file descriptor 2 silenced.
-
-    Importing TensorFlow prints INFO lines from C++ before its logging honours
-    ``TF_CPP_MIN_LOG_LEVEL``; an argument error must stay one line. Python exceptions still
-    propagate (and print) normally once stderr is restored.
-    """
+    """Import ``module`` with fd 2 silenced: TensorFlow's C++ logs would break a one-line error."""
     import importlib
 
     sys.stderr.flush()
@@ -307,12 +297,7 @@ def _import_quietly(module: str):
 
 
 def _check_selection(args) -> None:
-    """The library's own checks of a ``run``/``report`` selection, before anything is trained.
-
-    Raises:
-        ValueError: an unknown model or dataset, a bad shard, epochs or seed (the message is
-            the one the library gives in Python).
-    """
+    """The library's own checks of a ``run``/``report`` selection, before anything is trained."""
     from course_lib.train.config import resolve
     from course_lib.train.runner import grid
 
@@ -332,11 +317,7 @@ def _check_selection(args) -> None:
 def _quiet_logs(verbose: bool) -> None:
     """Hide TensorFlow's C++ (absl) log lines and absl's Python warnings unless ``verbose``.
 
-    Must run before TensorFlow is imported: its C++ logging reads ``TF_CPP_MIN_LOG_LEVEL`` once,
-    at load time (3 hides INFO, WARNING and ERROR lines such as ``I0000 ... oneDNN custom
-    operations`` or ``E0000 ... failed call to cuInit`` on a machine without a GPU). Python
-    errors and the kit's own warnings still print. With ``--verbose`` the environment's setting
-    (TensorFlow's default: everything) is left alone.
+    Must run before TensorFlow is imported: its C++ logging reads ``TF_CPP_MIN_LOG_LEVEL`` once.
     """
     if verbose:
         return

@@ -1,11 +1,4 @@
-"""Small low-level helpers every package of the kit shares (no TensorFlow, no Keras import).
-
-- :func:`atomic_write`: write a file so that a reader (or a killed run) never sees half of it.
-- :func:`write_json_atomic`: the JSON case of it, used for every record the kit writes.
-- :class:`Registry`: a name -> object table with forgiving keys and close-match suggestions,
-  used for models, experiments, datasets and budgets.
-- :func:`repo_root`: the checkout the kit runs from, where one is really needed.
-"""
+"""Small low-level helpers every package of the kit shares (no TensorFlow, no Keras import)."""
 
 from __future__ import annotations
 
@@ -26,9 +19,8 @@ T = TypeVar("T")
 def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success fsync it and move it onto ``path``.
 
-    The temporary file is in the destination folder (an atomic rename), starts with a dot and
-    ends with the destination's name (``model.save`` insists on ``.keras``). If the block raises
-    it is removed and the previous ``path`` is untouched.
+    The temporary name ends with the destination's (``model.save`` insists on ``.keras``). If the
+    block raises it is removed and ``path`` is untouched.
 
     Example:
     >>> with atomic_write("results/run.png") as tmp:   # doctest: +SKIP
@@ -143,12 +135,7 @@ class Registry(Generic[T]):
         return self._entries[key][0]
 
     def get(self, name: Any, *, arg: str = "") -> T:
-        """The object registered as ``name``.
-
-        Raises:
-            ValueError: unknown name; the message suggests the closest names and lists all
-                (and ends ``Received: <arg>=<name>`` when ``arg`` names the argument).
-        """
+        """The object registered as ``name``; ``ValueError`` (with suggestions) if unknown."""
         key = self._key(name)
         if key is None:
             raise self._unknown(name, arg)
@@ -171,9 +158,6 @@ class Registry(Generic[T]):
 
 
 def repo_root() -> Path | None:
-    """The git checkout the kit is imported from, or ``None`` for an installed copy.
-
-    Only things that exist in a checkout (notebooks, assignments, the shipped data) need it.
-    """
+    """The git checkout the kit is imported from, or ``None`` for an installed copy."""
     root = Path(__file__).resolve().parents[1]
     return root if (root / "pyproject.toml").is_file() else None

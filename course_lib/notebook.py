@@ -1,9 +1,4 @@
-"""Helpers for the first cells of every course notebook.
-
-``BUDGET = setup(expected_version="0.1.0")`` checks that the installed library is the version
-the notebook was written for (the commonest failure of course kits: the library drifts from its
-notebooks), reports the hardware (GPU 图形处理器 or CPU), and returns the ``COURSE_BUDGET``.
-"""
+"""Helpers for the first cells of every course notebook (version check, hardware, budget)."""
 
 from __future__ import annotations
 
@@ -33,11 +28,7 @@ class VersionMismatchError(RuntimeError):
 
 
 def read_repo_url(pyproject: str | os.PathLike) -> str:
-    """The ``Repository`` entry of ``[project.urls]`` in the pyproject.toml at ``pyproject``.
-
-    Raises:
-        ValueError: the file has no such entry, or it is not an ``https://`` address.
-    """
+    """``[project.urls] Repository`` in ``pyproject``; ``ValueError`` if none or not ``https://``."""
     text = Path(pyproject).read_text(encoding="utf-8")
     try:
         import tomllib  # Python >= 3.11
@@ -68,11 +59,9 @@ def _checkout_pyproject() -> Path | None:
 
 
 def repo_url() -> str:
-    """The kit's address: the one value every Colab badge and install cell is generated from.
+    """The kit's address, from which every Colab badge and install cell is generated.
 
-    Read from ``[project.urls]`` of the checkout's pyproject.toml (so a retarget needs no
-    reinstall), else from an installed wheel's metadata. Retarget with ``python tools/notebooks.py
-    retarget URL``.
+    From the checkout's pyproject.toml (a retarget needs no reinstall), else installed metadata.
 
     Raises:
         RuntimeError: neither a checkout nor installed metadata gives the address.
@@ -106,10 +95,7 @@ def __getattr__(name: str):
 
 
 def check_version(expected: str) -> str:
-    """Raise :class:`VersionMismatchError` unless ``course_lib.__version__ == expected``.
-
-    The message says how to fix it: reinstall the kit from the folder the notebook came from.
-    """
+    """Raise :class:`VersionMismatchError` unless ``course_lib.__version__ == expected``."""
     installed = course_lib.__version__
     if installed != expected:
         where = Path(course_lib.__file__).resolve().parent
@@ -125,9 +111,7 @@ def check_version(expected: str) -> str:
 def use_drive(enabled: bool = True) -> str:
     """On Colab, keep results on Google Drive so a run resumes after the runtime is recycled.
 
-    With ``enabled``, mounts Drive and prints the results folder (:func:`course_lib.places.results_dir`);
-    without, says where results go and that a recycled runtime loses them. Returns that folder
-    (``""`` outside Colab, where it does nothing).
+    Returns the results folder (``""`` outside Colab, where it does nothing).
     """
     if not on_colab():
         return ""
@@ -146,11 +130,7 @@ def use_drive(enabled: bool = True) -> str:
 
 
 def budget(default: str = "quick") -> str:
-    """The compute budget from the ``COURSE_BUDGET`` environment variable.
-
-    Raises:
-        ValueError: the variable holds something other than smoke, quick or full.
-    """
+    """The compute budget from ``COURSE_BUDGET``; ``ValueError`` unless smoke, quick or full."""
     value = os.environ.get("COURSE_BUDGET", default).strip().lower()
     if value not in BUDGETS:
         raise ValueError(

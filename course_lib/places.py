@@ -1,10 +1,4 @@
-"""Where the kit runs and where its results go: the one low module both the notebooks
-(:mod:`course_lib.notebook`) and the runner (:mod:`course_lib.train`) ask.
-
-* :func:`on_colab` -- running inside Google Colab;
-* :data:`DRIVE_MOUNT` -- where Colab mounts Google Drive;
-* :func:`results_dir` -- the results folder (records and resume backups), decided here once;
-* :func:`system_data_hidden` -- ``$COURSE_LIB_HIDE_SYSTEM_DATA=1``: play a fresh offline clone.
+"""Where the kit runs and where its results go, asked by both notebooks and runner.
 
 Nothing here imports the rest of the kit.
 """
@@ -45,11 +39,8 @@ def on_colab() -> bool:
 
 def results_dir(path: str | os.PathLike | None = None, *, default: str | os.PathLike = "results"
                 ) -> Path:
-    """The results folder (records and resume backups), decided in this one place.
-
-    ``path`` when given; else ``$COURSE_RESULTS_DIR``; else, on Colab with Drive mounted,
-    ``/content/drive/MyDrive/cnn-course-kit/results`` (survives a recycled runtime); else
-    ``default``.
+    """The results folder: ``path``, else ``$COURSE_RESULTS_DIR``, else on Colab with Drive mounted
+    ``/content/drive/MyDrive/cnn-course-kit/results``, else ``default``.
 
     Example:
 

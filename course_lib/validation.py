@@ -1,13 +1,8 @@
 """Argument checks for the whole kit: one rule per kind of value, one wording.
 
-Every check returns the value in its plain Python type, or raises one ``ValueError`` that names
-the argument, says what is accepted and ends ``Received: name=value`` (Keras' wording), so a
-student sees the same message from a layer, a builder, the runner or the analysis tools.
-
-:func:`width_multiplier` is the kit's one width rule: a finite number > 0. Widening is a
-legitimate scaling study, a budget multiplies a run's own multiplier (only the product reaches
-a builder), and every record says how the budget changed the widths, so a changed model is
-never reported as the source's. Nothing here imports TensorFlow or Keras.
+Each check returns the value as a plain Python type or raises one ``ValueError`` ending
+``Received: name=value`` (Keras' wording). :func:`width_multiplier` accepts any finite number
+> 0: widening is a legitimate study and records say how a budget changed the widths.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Analysis tools: per-layer tables (:func:`layer_table`), receptive fields
-(:func:`receptive_fields`), CS231n arithmetic (:func:`conv_output_size`, :func:`model_memory`),
-the seeds' printed tables (:func:`load_table`, :func:`paper_vs_computed`), pictures drawn from a
-model (``visualize``, ``diagrams``), verdicts on claimed orderings (:func:`compare_models`,
-:data:`METHOD`) and figures of results with their uncertainty (``figures``).
+"""Analysis tools: per-layer tables, receptive fields, CS231n arithmetic, the seeds' tables,
+pictures drawn from a model, verdicts on claimed orderings and figures of results.
 """
 
 from course_lib.analysis.arithmetic import (

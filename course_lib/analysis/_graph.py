@@ -1,6 +1,5 @@
 """Walking the layer graph of a functional or Sequential Keras model (private helpers).
 
-Leaf layers in topological order, nested models flattened, with public Keras API only.
 ``Functional`` overrides ``input``/``output`` to return its own graph's tensors, so the tensors
 a nested model was called on are read with ``keras.Operation.input.fget(sub)``.
 """
@@ -76,10 +75,8 @@ def prepare_model(model, input_shape=None, *, caller: str) -> keras.Model:
 def concrete_submodel(sub: keras.Model) -> keras.Model:
     """``sub`` itself, or a clone built on the concrete shapes it is called on in the outer graph.
 
-    A backbone created with an unknown input size (``keras.applications.VGG16(include_top=False)``
-    has input shape ``(None, None, 3)``) has unknown shapes inside even when the outer model
-    feeds it a fixed size; the clone has the same layers (names, configurations, parameter
-    counts) on the outer call's shapes.
+    A backbone built with an unknown input size (``VGG16(include_top=False)``) has unknown shapes
+    inside even when the outer model feeds it a fixed size.
     """
     inner_shapes = [shape_tail(t) for t in flat(sub.inputs)]
     if all(None not in s for s in inner_shapes):

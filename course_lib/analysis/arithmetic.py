@@ -1,9 +1,5 @@
-"""CS231n convolution arithmetic (seed 003, sections 4.1 and 6.7): output sizes
-(:func:`conv_output_size`), parameter counts (:func:`conv_params`) and memory estimates
-(:func:`memory_bytes`, :func:`model_memory`).
-
-Reference: CS231n, "Convolutional Neural Networks for Visual Recognition", notes on
-convolutional networks (Chinese translation in seed 003).
+"""CS231n convolution arithmetic (seed 003, sections 4.1 and 6.7): output sizes, parameter
+counts and memory estimates.
 """
 
 from __future__ import annotations
@@ -36,12 +32,8 @@ OPTIMIZER_SLOTS: dict[str, int] = {
 def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, dilation: int = 1) -> int:
     """Spatial output size of a convolution or pooling window: ``(W - F_eff + 2P) / S + 1``.
 
-    ``F_eff = dilation * (F - 1) + 1``. The notes insist the division be exact: a stride that does
-    not tile the padded input is an error, not something to round away.
-
-    Raises:
-        ValueError: an argument out of range, a filter larger than the padded input, or a
-            non-integer result (the message lists paddings and strides that fit).
+    ``F_eff = dilation * (F - 1) + 1``. As the notes insist, a stride that does not tile the
+    padded input is an error (the message lists paddings and strides that fit), not rounded.
 
     Example:
         >>> conv_output_size(32, 5, P=2, S=1)
@@ -99,10 +91,7 @@ def conv_params(F, C_in: int, K: int, bias: bool = True) -> int:
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """Memory of one training or inference step, in bytes: ``activations`` (whole batch),
-    ``activation_gradients`` and ``param_gradients`` (zero for inference), ``params``,
-    ``optimizer_state`` (``slots x trainable parameters``) and ``bytes_per_value``.
-    """
+    """Memory of one training or inference step, in bytes (gradients zero for inference)."""
 
     activations: int
     activation_gradients: int
@@ -169,13 +158,9 @@ def memory_bytes(
 ) -> MemoryEstimate:
     """The CS231n memory estimate (seed 003, section 6.7) from value counts, as a :class:`MemoryEstimate`.
 
-    The notes count activations (and, to backpropagate, their gradients, the same size), parameters
-    with their gradients and the optimizer's cache ("multiply the parameter memory by 3 or more");
-    miscellany (input batch, augmentation) is left out. ``OPTIMIZER_SLOTS``: plain SGD keeps
-    nothing, momentum/RMSProp/Adagrad one value per parameter (the notes' "x3"), Adam two (4x).
-    Gradients and slots count trainable parameters only (``trainable_params``, default ``params``).
-    ``activations`` is per example (``layer_table(m)["activations"].sum()``) and is multiplied by
-    ``batch_size``; ``training=False`` counts a forward pass only.
+    Activations (per example, times ``batch_size``) and their gradients, parameters, their
+    gradients and the optimizer's ``OPTIMIZER_SLOTS`` (the notes' "x3 or more"); miscellany left
+    out. ``training=False`` counts a forward pass only.
 
     Example:
         >>> m = memory_bytes(activations=15_237_608, params=138_357_544, training=False)
@@ -216,11 +201,7 @@ def model_memory(
     input_shape=None,
     bytes_per_value: int = 4,
 ) -> MemoryEstimate:
-    """:func:`memory_bytes` for a Keras model, with activations from :func:`layer_table`.
-
-    Every layer's output counts (the input too, as CS231n's VGG-16 breakdown does), views such as
-    ``Flatten`` included, so the figure is an upper bound on what a framework allocates. Other
-    arguments as :func:`memory_bytes`; ``input_shape`` if the model has none or an unknown one.
+    """:func:`memory_bytes` for a Keras model, activations from :func:`layer_table` (an upper bound).
 
     Example:
         >>> import keras

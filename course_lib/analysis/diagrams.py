@@ -1,13 +1,7 @@
 """Architecture pictures drawn from the models themselves (matplotlib, English text only).
 
-Each picture has a function that reads the structure from the library and returns plain data
-(tested) and a ``plot_*`` function that draws exactly that data. No Chinese text on figures
-(Colab's matplotlib has no CJK font); the notebooks give the Chinese terms in markdown.
-
-- :func:`rcl_unrolled`: a ``RecurrentConv2D`` unrolled in time (seed 000, figure 3).
-- :func:`vgg_layout`: VGG configurations A..E side by side, from ``VGG_CONFIGS``.
-- :func:`principle_gaps`: SimpNet's principles A..J with the accuracy gaps the source prints
-  (from :data:`course_lib.models.simpnet_archs.PAPER_RESULTS`).
+Each picture has a function returning plain data (tested) and a ``plot_*`` drawing exactly
+that. No Chinese on figures (Colab's matplotlib has no CJK font); the notebooks give the terms.
 """
 
 from __future__ import annotations
@@ -40,20 +34,15 @@ def _new_axes(ax, figsize):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 000, figure 3: the recurrent convolutional layer unrolled in time
-# ---------------------------------------------------------------------------------------------
+# -- seed 000, figure 3: the recurrent convolutional layer unrolled in time --
 @dataclass(frozen=True)
 class RCLDiagram:
     """The unrolled structure of one ``RecurrentConv2D``, read from its config.
 
     Attributes:
         iterations, filters, kernel_size, recurrent_kernel_size: ``T``, ``K``, ``w_f``, ``w_r``.
-        in_channels: input channels, or ``None`` when the layer is not built.
-        params: ``kh*kw*C_in*K + rh*rw*K*K + K`` (no ``K`` without bias; ``None`` without
-            ``in_channels``).
-        feedforward_edges, recurrent_edges: ``(source, target, kernel)``: ``u -> x(t)`` and
-            ``x(t-1) -> x(t)``.
+        in_channels, params: ``None`` when the layer is not built.
+        feedforward_edges, recurrent_edges: ``(source, target, kernel)``.
         receptive_fields: side of each state's field, ``k_f + t * (k_r - 1)``.
     """
 
@@ -130,9 +119,7 @@ def rcl_unrolled(layer, in_channels: int | None = None) -> RCLDiagram:
 
 
 def plot_rcl_unrolled(layer, in_channels: int | None = None, *, ax=None):
-    """Draw :func:`rcl_unrolled`: the input ``u`` below, the states ``x(0)..x(T)`` in a row,
-    dashed feed-forward arrows (``w_f``) and solid recurrent arrows (``w_r``), the receptive
-    field under each state. Returns the matplotlib ``Axes``."""
+    """Draw :func:`rcl_unrolled` (dashed ``w_f``, solid ``w_r`` arrows); returns the ``Axes``."""
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     d = rcl_unrolled(layer, in_channels)
@@ -175,9 +162,7 @@ def plot_rcl_unrolled(layer, in_channels: int | None = None, *, ax=None):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 001: the VGG configurations A..E
-# ---------------------------------------------------------------------------------------------
+# -- seed 001: the VGG configurations A..E --
 def vgg_layout(configs=None) -> pd.DataFrame:
     """One row per layer of each VGG configuration (``VGG_CONFIGS`` format; default
     ``VGG_CONFIGS``), FC head appended: ``config, position, kind`` (conv/pool/lrn/fc), ``kernel``,
@@ -218,10 +203,7 @@ _WIDTH_COLORS = {64: "#c6dbef", 128: "#9ecae1", 256: "#6baed6", 512: "#3182bd"}
 
 
 def plot_vgg_configs(configs=None, *, ax=None):
-    """Draw the configurations of :func:`vgg_layout` as columns of boxes (input at the
-    bottom): 3x3 convs coloured by width, other kernel sizes hatched, LRN in red, max pools as
-    thin grey bars, the FC head in green; the number of weight layers on top. Returns the
-    ``Axes``."""
+    """Draw :func:`vgg_layout` as columns of boxes (input at the bottom); returns the ``Axes``."""
     from matplotlib.patches import Patch, Rectangle
 
     layout = vgg_layout(configs)
@@ -267,9 +249,7 @@ def plot_vgg_configs(configs=None, *, ax=None):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 002: the design principles and the gaps the source prints for them
-# ---------------------------------------------------------------------------------------------
+# -- seed 002: the design principles and the gaps the source prints for them --
 #: SimpNet's principles A..J (seed 002, section 3), English names; the Chinese headings are in
 #: the notebook's markdown.
 PRINCIPLES: dict[str, str] = {
@@ -290,9 +270,8 @@ PRINCIPLES: dict[str, str] = {
 class PrincipleComparison:
     """One printed comparison: the row that follows a principle vs the row that breaks it.
 
-    ``follows`` / ``breaks`` name rows of :data:`course_lib.models.simpnet_archs.PAPER_RESULTS`
-    by table, model and dataset (and printed size where a table repeats a model name); the
-    numbers are looked up, not typed.
+    Rows are named by table, model and dataset (and size where a table repeats a model name):
+    the numbers are looked up in ``PAPER_RESULTS``, not typed.
     """
 
     principle: str
@@ -382,9 +361,7 @@ def principle_gaps() -> pd.DataFrame:
 
 
 def plot_principles(gaps: pd.DataFrame | None = None, *, ax=None):
-    """Draw :func:`principle_gaps` as horizontal bars, one per printed comparison, grouped by
-    principle; a principle without a printed comparison gets a label and no bar. Returns the
-    ``Axes``."""
+    """Draw :func:`principle_gaps` as horizontal bars grouped by principle; returns the ``Axes``."""
     gaps = principle_gaps() if gaps is None else gaps
     ax = _new_axes(ax, (9.5, 0.42 * len(gaps) + 1.2))
     letters = list(dict.fromkeys(gaps["principle"]))

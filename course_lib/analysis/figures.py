@@ -1,14 +1,8 @@
 """Figures of results that show their uncertainty and do not exaggerate.
 
-Every function takes the runs themselves (one row or record per model and seed), computes the
-mean over seeds and an interval (``"t95"``: 95% Student-t, seeds as the unit, as
-:func:`course_lib.analysis.compare_models`; ``"range"``: lowest to highest seed), and states on
-the figure what the interval is. Bars start at zero and only models with runs get a slot; line
-plots fit the y-axis to the data and say so in the label; :func:`plot_verdicts` draws each
-verdict's difference against zero.
-
-Matplotlib is imported on first use; every ``plot_*`` returns the ``Figure``. Figure text is
-ASCII (Matplotlib on Colab has no CJK font).
+Each takes the runs themselves and states on the figure its interval (``"t95"``: Student-t,
+seeds as the unit; ``"range"``). Bars start at zero; line plots say the y-range in the label.
+Figure text is ASCII (Matplotlib on Colab has no CJK font).
 """
 
 from __future__ import annotations
@@ -131,16 +125,12 @@ def plot_error_bars(runs: pd.DataFrame, *, x: str = "model", y: str = "test erro
                     group: str | None = None, order=None, interval: str = "t95",
                     reference=None, reference_label: str = "source (as printed)",
                     ax=None, title: str | None = None, ylabel: str | None = None):
-    """Bars of the mean error per model, with error bars; bars start at zero.
-
-    The y label states what the bars and error bars are; one seed: no error bar.
+    """Bars of the mean error per model, with error bars (none with one seed); bars start at zero.
 
     Args:
-        runs, x, y, group, order, interval: as :func:`summarize_runs` (one bar per group side by
-            side).
+        runs, x, y, group, order, interval: as :func:`summarize_runs` (groups side by side).
         reference: optional ``{model: value}`` (e.g. the paper's), drawn as black diamonds.
         reference_label: its legend entry.
-        ax, title, ylabel: Matplotlib axes (default: a new figure), title and y label.
 
     Example:
 
@@ -207,9 +197,7 @@ def plot_error_lines(runs: pd.DataFrame, *, x: str, y: str = "test error %",
                      line: str | None = None, label: str | None = None,
                      interval: str = "t95", ax=None, title: str | None = None,
                      xlabel: str | None = None, decimals: int = 2):
-    """Mean and interval per numeric ``x`` as points joined by lines, one line per ``line`` column
-    value, ``label`` written beside each point. The y-axis fits the data, so its label states the
-    range shown (``decimals``); overlapping intervals show a steep line is within the noise.
+    """Mean and interval per numeric ``x``, one line per ``line`` value, ``label`` beside each point.
 
     Example:
 
@@ -273,10 +261,6 @@ def plot_training_curves(records, *, models=None, splits=("train", "test"),
                          band: str = "range", show_seeds: bool = True, axes=None,
                          title: str | None = None):
     """Error per epoch: for each model the mean over its seeds, a band, and (``show_seeds``) every seed.
-
-    ``records`` are run records (``label``, ``seed``, ``history``); ``models`` the labels in order
-    (default all); ``splits`` the panels (``"train"``, ``"test"``); ``band`` ``"range"`` (default)
-    or ``"t95"`` (none with one seed).
 
     Example:
 
@@ -363,9 +347,6 @@ def plot_training_curves(records, *, models=None, splits=("train", "test"),
 
 def plot_verdicts(verdicts, *, ax=None, title: str | None = None):
     """Each :class:`~course_lib.analysis.Verdict`'s difference with its interval, against zero.
-
-    Left of zero is the claimed direction; an interval across zero is "inconclusive". Colours:
-    supports green, contradicts red, inconclusive grey.
 
     Example:
 

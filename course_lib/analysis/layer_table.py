@@ -1,11 +1,6 @@
 """Per-layer table of a Keras model: output shape, parameters, multiply-adds, activation memory.
 
-Shows where a network keeps its parameters (the FC layers of VGG), spends its compute (the
-early convs) and holds its activation memory (the full-resolution layers: seed 003, 6.7). For
-seed-000 models the ``group`` column gives the paper's low/high split
-(``course_lib.models.param_groups``'s convention).
-
-Reference: seed 000 (low/high groups), seed 003 (CS231n: parameters, memory).
+Reference: seed 000 (low/high groups), seed 003 (CS231n: parameters, memory, 6.7).
 """
 
 from __future__ import annotations
@@ -70,13 +65,8 @@ def layer_macs(
 ) -> int | None:
     """Multiply-accumulates of one call of ``layer`` on ONE example (``2 x MACs ~ FLOPs``).
 
-    Only linear maps count (bias, activations, norms, pooling, merges: 0): convolutions
-    ``prod(out_spatial) * prod(kernel) * C_in / groups * C_out`` (depthwise: ``* depth_multiplier``
-    instead of ``C_out``, separable adds the pointwise part, transposed counts input positions),
-    ``Dense`` ``in * units`` per leading position, and
-    :class:`~course_lib.layers.RecurrentConv2D` (seed 000, eq. 2)
-    ``H * W * (k_f^2 * C_in * (T + 1) + k_r^2 * F * T) * F``; the layer computes ``w_f * u`` once,
-    and ``rcl_reuse_feedforward=True`` counts that (``T * H * W * k_f^2 * C_in * F`` fewer).
+    Only linear maps count (convolutions of every kind, ``Dense``, ``RecurrentConv2D`` per seed
+    000 eq. 2); the RCL computes ``w_f * u`` once, which ``rcl_reuse_feedforward=True`` counts.
     Returns ``None`` for a parameterised layer type it does not know.
     """
     L = keras.layers
@@ -109,11 +99,7 @@ def layer_macs(
 
 
 def seed000_groups(layer_names) -> dict[str, str] | None:
-    """Map seed-000 layer names to ``"low"``/``"high"``, or ``None`` if not a seed-000 model.
-
-    Recognised by ``conv1`` and ``fc`` plus ``conv2`` (CNN, Fig. 1) or ``rcl1`` (RCNN, Fig. 2).
-    Low = ``conv1`` + ``conv2`` (CNN) or ``conv1`` + ``rcl1`` (RCNN); other named layers are high.
-    """
+    """Map seed-000 layer names to ``"low"``/``"high"`` (as ``param_groups``), or ``None``."""
     names = set(layer_names)
     if not {"conv1", "fc"} <= names:
         return None
@@ -137,18 +123,16 @@ def layer_table(
     """One row per leaf layer: output shape, parameters, MACs, activation memory, low/high group.
 
     Args:
-        model: a functional or Sequential ``keras.Model`` (nested models are flattened as
-            ``outer/inner``; a subclassed model is refused).
+        model: a functional or Sequential ``keras.Model`` (nested models flattened as
+            ``outer/inner``).
         input_shape: without the batch axis; needed for an unbuilt Sequential or an unknown input
             size. If it differs from the model's, a clone built on it is tabled.
         totals: append a ``"total"`` row.
         rcl_reuse_feedforward: see :func:`layer_macs`.
 
     Returns:
-        A DataFrame with ``layer``, ``type``, ``output_shape``, ``params``, ``trainable_params``,
-        ``macs`` (``<NA>`` for a layer type :func:`layer_macs` does not know), ``activations``
-        (elements per example), ``activation_bytes`` (float32) and ``group`` (see
-        :func:`seed000_groups`). A shared layer is listed once, with its first call's shapes.
+        A DataFrame (``macs`` is ``<NA>`` for a layer type :func:`layer_macs` does not know;
+        ``activations`` per example). A shared layer is listed once, with its first call's shapes.
 
     Example:
         >>> import keras

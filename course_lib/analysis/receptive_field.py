@@ -1,20 +1,15 @@
 """Receptive field, jump and start of every layer of a conv/pool stack.
 
-The arithmetic of Dang Ha The Hien (2017). A layer with kernel ``k``, stride ``s``, dilation
-``d`` and left padding ``p`` maps its input's ``(r, j, start)`` to its output's::
+The arithmetic of Dang Ha The Hien (2017), for kernel ``k``, stride ``s``, dilation ``d`` and
+left padding ``p``::
 
     k_eff     = d * (k - 1) + 1
     j_out     = j_in * s
     r_out     = r_in + (k_eff - 1) * j_in
     start_out = start_in + ((k_eff - 1) / 2 - p) * j_in
 
-``r``: input pixels seen by one unit along one axis; ``j`` (jump): input pixels between
-neighbouring units; ``start``: centre of the first unit's field. Pixel ``i`` has its centre at
-``i`` (the guide uses ``i + 0.5``, which shifts every ``start`` by 0.5 and nothing else). Unit
-``i`` sees ``start + i*j -+ (r-1)/2`` (:func:`rf_bounds`); outside ``[0, size)`` is padding.
-
-A :class:`~course_lib.layers.RecurrentConv2D` (``k_f``, ``k_r``, ``T`` iterations) acts as one
-kernel of extent ``k_f + T * (k_r - 1)``: each recurrent step widens the field by ``k_r - 1``
+Pixel ``i`` has its centre at ``i`` (the guide uses ``i + 0.5``). A
+:class:`~course_lib.layers.RecurrentConv2D` acts as one kernel of extent ``k_f + T * (k_r - 1)``
 (seed 000, section 2.2: "每次迭代使得神经元感受野扩大").
 
 Reference: Dang Ha The Hien (2017), "A guide to receptive field arithmetic for Convolutional
@@ -123,8 +118,7 @@ def _axis_value(value, axis: int, name: str, where: str) -> int:
 
 
 def rf_bounds(rf: int, jump: int, start: float, index: int = 0) -> tuple[int, int]:
-    """First and last input pixel (inclusive) seen by unit ``index`` of a layer (``rf``, ``jump``,
-    ``start`` as in the module docstring); values outside the input fall on the padding.
+    """First and last input pixel (inclusive; outside the input: padding) seen by unit ``index``.
 
     Example:
         >>> rf_bounds(rf=7, jump=1, start=3.0, index=0)  # three 3x3 'valid' convs
@@ -161,12 +155,10 @@ def _frame(rows) -> pd.DataFrame:
 def receptive_field_arithmetic(
     layers, *, input_size: int | None = None, names=None
 ) -> pd.DataFrame:
-    """Receptive field, jump and start after each layer of a plain list of layer descriptions.
+    """Receptive field, jump and start after each ``(kernel, stride[, padding[, dilation]])``.
 
-    ``layers``: tuples ``(kernel, stride[, padding[, dilation]])``; padding is left/top pixels or
-    ``"valid"``, ``"same"`` (Keras: an odd extra pixel goes right/bottom) or ``"causal"``.
-    ``input_size`` enables the ``size`` column and ``"same"`` with strides > 1. Returns a DataFrame
-    with :data:`COLUMNS`, the input first (rf 1, jump 1, start 0).
+    Padding is left/top pixels, ``"valid"``, ``"same"`` or ``"causal"``; ``input_size`` enables the
+    ``size`` column and strided ``"same"``. The input is the first row.
 
     Example:
         >>> t = receptive_field_arithmetic([(3, 1, 1)] * 3)  # three 3x3 convs, padding 1
@@ -226,12 +218,10 @@ def _spatial_dims(shape: tuple) -> tuple:
 def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
     """Receptive field, jump and start of every layer of a Keras model, along one spatial axis.
 
-    Reads convolutions (any dilation and padding, depthwise and separable), pooling, padding,
-    cropping, global pooling and ``Flatten`` (the whole input), ``RecurrentConv2D`` (extent
-    ``k_f + T * (k_r - 1)``), any layer with ``pool_size``/``kernel_size``, ``strides`` and
-    ``padding`` (e.g. ``SAFPooling2D``; its output size is checked), layers with only ``strides``
-    (a 1x1 window: ResNet's option-A shortcut), merges (the widest input's field) and layers that
-    keep the size (a 1x1 window). Nested models are flattened; up-sampling is refused.
+    Reads convolutions, pooling, padding, cropping, global pooling and ``Flatten`` (the whole
+    input), ``RecurrentConv2D``, any layer with a window, ``strides`` and ``padding`` (its output
+    size is checked), stride-only layers and merges (the widest input's field); other layers must
+    keep the size. Nested models are flattened.
 
     Args:
         model: a functional or Sequential ``keras.Model`` (channels-last).
@@ -239,8 +229,8 @@ def receptive_fields(model, input_shape=None, *, axis: int = 0) -> pd.DataFrame:
         axis: 0 = height, 1 = width.
 
     Returns:
-        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order (``padding``:
-        left/top pixels with ``"same"`` resolved; ``size``: ``<NA>`` once there is no spatial axis).
+        A DataFrame with :data:`COLUMNS`, one row per leaf layer in topological order (``size``:
+        ``<NA>`` once there is no spatial axis).
 
     Raises:
         ValueError: up-sampling, an unknown layer that changes the size, channels-first, or merged
@@ -327,10 +317,7 @@ def _layer_row(item: Leaf, states: dict, axis: int) -> dict:
 
 
 def _leading(amounts, axis: int) -> int:
-    """Pixels added (padding) or removed (cropping) before ``axis``.
-
-    Keras stores ``(left, right)`` for 1-D layers and ``((top, bottom), (left, right))`` for 2-D.
-    """
+    """Pixels added (padding) or removed (cropping) before ``axis``."""
     if isinstance(amounts[0], (tuple, list)):
         return int(amounts[axis][0])
     return int(amounts[0])

@@ -1,8 +1,7 @@
 """The seeds' printed tables as data, and seed 000's printed parameter counts vs computed ones.
 
-The CSVs in ``course_lib/tables/`` hold numbers exactly as the sources print them (every row
-names its seed file and table in ``source``); nothing in them is a result of this kit. They ship
-as package data (``importlib.resources``); ``COURSE_LIB_TABLES_DIR`` points elsewhere.
+The CSVs in ``course_lib/tables/`` hold numbers exactly as the sources print them (``source``
+names seed file and table); nothing in them is a result of this kit.
 """
 
 from __future__ import annotations
@@ -25,11 +24,7 @@ _DATASETS = {"cifar10": 10, "cifar100": 100, "svhn": 10}
 
 
 def tables_dir() -> Path:
-    """The folder holding the tables: ``$COURSE_LIB_TABLES_DIR`` or the package's ``tables``.
-
-    Raises:
-        FileNotFoundError: ``$COURSE_LIB_TABLES_DIR`` names a folder that does not exist.
-    """
+    """The tables' folder: ``$COURSE_LIB_TABLES_DIR`` (must exist) or the package's ``tables``."""
     env = os.environ.get(ENV_VAR)
     if not env:
         return Path(str(importlib.resources.files("course_lib") / "tables"))
@@ -49,9 +44,6 @@ def available_tables() -> list[str]:
 
 def load_table(name: str) -> pd.DataFrame:
     """Load one of the seeds' tables by its CSV file stem (see :func:`available_tables`).
-
-    Raises:
-        ValueError: unknown name; the message suggests close names.
 
     Example:
         >>> t = load_table("seed000_param_distribution")
@@ -90,28 +82,16 @@ _MINOR_RELATIVE = 0.03
 def paper_vs_computed(dataset: str = "cifar10", models=None) -> pd.DataFrame:
     """Seed 000's printed low/high/total parameter counts next to those of the built models.
 
-    Each model of Table 1 (CIFAR-10), 2 (CIFAR-100) or 3 (SVHN) is built from its printed widths
-    and split with :func:`~course_lib.analysis.layer_table`'s ``group`` column.
-
-    When is a printed number consistent with the widths? The paper prints millions with at most two
-    decimals and drops trailing zeros ("0.6/0.38/0.98"), so a value with ``n`` decimals lies within
-    half a unit of its last digit (0.005M for "0.38", 0.05M for "0.6"; the wider reading, because a
-    flag must only mark what *cannot* come from the widths). ``flag``: any of the three values off
-    by more than that; ``flag_2dp``: the stricter reading, 0.005M for all three. ``severity``:
-    ``"minor"`` when every value is within max(0.05M, 3%) (a rounding slip or a convention such as
-    biases), ``"major"`` otherwise (a misprinted width or count), ``"none"`` if unflagged. Biases
-    and the FC layer are counted (the paper calls the FC share negligible but does not say it left
-    it out; the FC layer is why the CIFAR-100 rows differ).
+    The paper prints millions with at most two decimals, dropping trailing zeros ("0.6/0.38"), so
+    a value with ``n`` decimals is read as within half a unit of its last digit (the wider
+    reading: a flag must only mark what cannot come from the widths). ``flag``: a value off by
+    more; ``flag_2dp``: the stricter 0.005M for all; ``severity``: ``"minor"`` within max(0.05M,
+    3%), else ``"major"``. Biases and the FC layer are counted (the paper does not say it left the
+    FC out; it is why the CIFAR-100 rows differ).
 
     Args:
         dataset: ``"cifar10"``, ``"cifar100"`` or ``"svhn"`` (case and dashes ignored).
         models: optional subset of model names (default: the twelve of the table).
-
-    Returns:
-        One row per model: ``model``, ``dataset``, ``widths``, ``widths_built``, ``low_printed``,
-        ``high_printed``, ``total_printed`` (millions), ``low_params``, ``high_params``,
-        ``total_params``, ``low_M``, ``high_M``, ``total_M``, ``max_abs_diff_M``, ``flag``,
-        ``flag_2dp``, ``severity``, ``flag_reason``, ``test_error_pct`` (printed) and ``source``.
 
     Example:
         >>> t = paper_vs_computed("cifar10")

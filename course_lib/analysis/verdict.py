@@ -1,10 +1,7 @@
 """Is model B better than model A? A verdict with a 95% interval, from seeds and test images.
 
-The paragraph above is :data:`METHOD` (and :func:`method_paragraph`; set from the constant,
-so it exists once and survives ``python -OO``). :func:`compare_models` returns a frozen
-:class:`Verdict`. :func:`t_quantile` and :func:`t_interval` are the Student-t pieces
-(``scipy.stats.t``). :func:`simulate_equal_models` shows how often the old rule ("the seed
-ranges do not overlap") and the verdict call two equally good models different.
+The paragraph above is :data:`METHOD` (inserted from the constant, so it exists once and
+survives ``python -OO``).
 
 Reading: Dror et al., "The Hitchhiker's Guide to Testing Statistical Significance in NLP"
 (ACL 2018); Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks"
@@ -78,9 +75,7 @@ def method_paragraph() -> str:
     return METHOD
 
 
-# ---------------------------------------------------------------------------------------------
-# Student's t (scipy.stats.t)
-# ---------------------------------------------------------------------------------------------
+# -- Student's t (scipy.stats.t) --
 def _check_df(df, caller: str) -> float:
     try:
         df = float(df)
@@ -103,10 +98,7 @@ def t_cdf(t: float, df: float) -> float:
 
 
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t (the inverse of :func:`t_cdf`).
-
-    Raises:
-        ValueError: ``p`` outside (0, 1) or ``df <= 0``.
+    """The ``p`` quantile of Student's t (inverse of :func:`t_cdf`); ``ValueError`` outside the domain.
 
     >>> round(t_quantile(0.975, 4), 6)  # the 95% two-sided value for 4 degrees of freedom
     2.776445
@@ -122,9 +114,6 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     """``(mean, low, high)``: the mean of ``values`` and its Student-t interval (seeds as the unit);
     with one value the interval is ``(nan, nan)``.
 
-    Raises:
-        ValueError: no values, a value that is not finite, or ``level`` outside (0, 1).
-
     >>> mean, low, high = t_interval([13.0, 13.4, 12.9])
     >>> round(mean, 3), round(low, 2), round(high, 2)
     (13.1, 12.44, 13.76)
@@ -138,9 +127,7 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-# ---------------------------------------------------------------------------------------------
-# inputs
-# ---------------------------------------------------------------------------------------------
+# -- inputs --
 def _check_level(level) -> float:
     return validation.number("level", level, low=0.0, high=1.0, low_open=True, high_open=True,
                          hint="0.95 gives a 95% interval.")
@@ -165,16 +152,9 @@ def _as_errors(values, name: str, caller: str) -> np.ndarray:
 
 
 def decode_correct(value) -> np.ndarray:
-    """Per-image correctness as a 1-D ``bool`` array (True: classified correctly).
-
-    ``value``: a record's ``"test_correct"`` entry (``{"n", "packbits_b64"}``) or an array-like
-    of booleans / 0-1 numbers.
-
-    Raises:
-        ValueError: a missing key, fewer bits than ``n``, or values other than 0/1.
+    """Per-image correctness as a ``bool`` array, from a record's ``"test_correct"`` or booleans / 0-1.
 
     Example:
-
     >>> import base64, numpy as np
     >>> bits = np.array([True, False, True])
     >>> entry = {"n": 3, "packbits_b64": base64.b64encode(np.packbits(bits)).decode()}
@@ -247,9 +227,7 @@ def _parse_claim(claim: str, name_a: str, name_b: str) -> bool:
         f"with the names, '{name_b} < {name_a}'; '>' also works). Received: claim={claim!r}")
 
 
-# ---------------------------------------------------------------------------------------------
-# the verdict
-# ---------------------------------------------------------------------------------------------
+# -- the verdict --
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of :func:`compare_models` (immutable).
@@ -257,14 +235,11 @@ class Verdict:
     Attributes:
         claim: with the names: ``"B < A"`` means B has the lower error.
         lower, higher: the model the claim says is better, and the other one.
-        word: one of :data:`VERDICT_WORDS`.
         difference: mean error of ``lower`` minus that of ``higher``, in points (negative: the
             claimed direction); ``ci_low``, ``ci_high`` its interval (NaN with one seed).
         level, method: the confidence level and the method in a few words (end of ``str(v)``).
-        n_lower, n_higher, mean_lower, mean_higher: seeds and mean test error of each model.
         se_seeds, se_test_set: the two parts of the standard error (``se`` combines them).
         df: Welch-Satterthwaite degrees of freedom.
-        n_test: test images (None when unknown).
         paired: True for the paired test-set part, False for the conservative binomial one.
         note: what the reader should know (the approximation used, too few seeds).
     """
@@ -300,13 +275,7 @@ class Verdict:
         return self.n_lower, self.n_higher
 
     def format(self, digits: int = 2, *, claim: bool = True) -> str:
-        """One line: the claim, the word, the difference and its interval, the method.
-
-        Args:
-            digits: decimals of the difference and the interval.
-            claim: start with the claim (``"B < A: "``); False leaves it out, for a line
-                that names the claim already.
-        """
+        """One line: the claim (unless ``claim=False``), the word, the difference, interval and method."""
         pct = f"{round(100 * self.level):d}%"
         ci = ("no interval (one seed)" if math.isnan(self.ci_low) else
               f"{pct} CI [{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]")
@@ -339,21 +308,16 @@ def compare_models(
 
     Args:
         errors_a, errors_b: test error of each seed of model A and of model B, in percent.
-        claim: ``"B < A"`` (the default), ``"A < B"``, or with the names (``"CNN-A3 < CNN-A1"``);
-            ``>`` also works.
-        correct_a, correct_b: optional per-image correctness of each seed's run, in the order of
-            the errors (bool arrays or record entries, :func:`decode_correct`); both or neither,
-            each agreeing with its error to 0.01 points.
+        claim: ``"B < A"`` (the default), ``"A < B"``, or with the names (``"CNN-A3 < CNN-A1"``).
+        correct_a, correct_b: optional per-seed per-image correctness (bool arrays or record
+            entries); both or neither, each agreeing with its error to 0.01 points.
         n_test: test images; needed without the correctness (the binomial approximation).
         name_a, name_b: names printed in the result.
         level: confidence level of the interval.
-        split: ``"test"`` or ``"train"``: only the wording of :attr:`Verdict.method` changes
-            (``n_test`` is then the number of training images).
+        split: ``"test"`` or ``"train"``: only the wording of :attr:`Verdict.method` changes.
 
     Raises:
-        ValueError: errors outside [0, 100], an unreadable claim, only one of ``correct_a``/
-            ``correct_b``, correctness that disagrees with the errors or ``n_test``, or neither
-            correctness nor ``n_test``.
+        ValueError: bad errors, claim or correctness, or neither correctness nor ``n_test``.
 
     Example:
 
@@ -455,17 +419,14 @@ def simulate_equal_models(seeds: int = 2, *, draws: int = 2_000, error: float = 
                           seed_sd: float = 0.4, n_test: int = 10_000, rng=0) -> dict:
     """How often two equally good models are called different, by the old rule and the verdict.
 
-    Each draw makes two models with the same true ``error``; each seed adds normal noise of sd
-    ``seed_sd``. Only the seeds vary (the verdict's binomial test-set part over ``n_test`` images
-    can only widen its interval), so any verdict but "inconclusive" is false, and so is any pair
-    of seed ranges that do not overlap. ``rng``: a seed or a ``numpy.random.Generator``.
+    Both models have the same true ``error``; only the seeds vary (noise sd ``seed_sd``), so any
+    verdict but "inconclusive", and any pair of non-overlapping seed ranges, is false.
 
     Returns:
         ``{"seeds", "draws", "old rule": fraction of non-overlapping seed ranges,
         "verdict": {word: fraction}}``.
 
     Example:
-
     >>> out = simulate_equal_models(2, draws=300, rng=1)
     >>> 0.2 < out["old rule"] < 0.5  # about one time in three
     True

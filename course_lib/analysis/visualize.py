@@ -2,10 +2,8 @@
 activation maps (3.2), receptive fields (seed 004, 3.1.1) and layer columns (He et al.'s Fig. 3,
 seed 004 Fig. 3.11).
 
-The computations (``filter_grid``, ``activation_maps``, ``receptive_field_box``,
-``architecture_column``) return NumPy arrays and plain data and are tested; the ``plot_*``
-functions only draw them (Matplotlib, imported on first use) and return the ``Figure``. Figure
-text is ASCII on purpose: Matplotlib on Colab has no CJK font.
+Computations return arrays and are tested; ``plot_*`` only draw them. Figure text is ASCII:
+Matplotlib on Colab has no CJK font.
 """
 
 from __future__ import annotations
@@ -30,8 +28,7 @@ __all__ = [
 _CHANNEL_MODES = ("auto", "rgb", "sum", "mean")
 
 
-# --------------------------------------------------------------------------------------------
-# Filters
+# -- Filters --
 
 
 def _get_layer(model, name: str, caller: str):
@@ -73,15 +70,12 @@ def filter_grid(kernel, *, channels: str = "auto", columns: int = 8, pad: int = 
 
     Args:
         kernel: a Keras ``Conv2D`` kernel.
-        channels: ``"rgb"`` (needs ``C_in == 3``, as the notes show AlexNet's first layer),
-            ``"sum"`` (grey; the effective filter when the channels are copies of one grey image,
-            as in ``fashion_mnist32``), ``"mean"`` (grey) or ``"auto"`` (rgb if 3 channels, else
-            mean).
+        channels: ``"rgb"`` (needs ``C_in == 3``), ``"sum"`` (grey; the effective filter on
+            copies of one grey image, as ``fashion_mnist32``), ``"mean"`` or ``"auto"``.
         columns: filters per row; pad: white pixels between tiles; max_filters: only the first n.
 
     Returns:
-        A float array in [0, 1]. Each filter is min-max scaled on its own (constant: 0.5 grey), so
-        it shows each filter's pattern, not the relative size of different filters.
+        A float array in [0, 1], each filter min-max scaled on its own (constant: 0.5 grey).
 
     Example:
         >>> k = np.zeros((3, 3, 1, 2), "float32"); k[1, 1, 0, 0] = 1.0
@@ -128,11 +122,7 @@ def filter_grid(kernel, *, channels: str = "auto", columns: int = 8, pad: int = 
 
 def plot_filters(model, layer: str | None = None, *, channels: str = "auto", columns: int = 8,
                  max_filters: int | None = 32, title: str | None = None, ax=None):
-    """Draw the filters of one convolution (default: the model's first ``Conv2D``).
-
-    Arguments as in :func:`filter_grid`; ``ax``: a Matplotlib axes to draw into (default: a new
-    figure). Returns the ``Figure``.
-    """
+    """Draw the filters of one convolution (default: the first ``Conv2D``); see :func:`filter_grid`."""
     import matplotlib.pyplot as plt
 
     name, kernel = _conv_kernel(model, layer, "plot_filters")
@@ -148,8 +138,7 @@ def plot_filters(model, layer: str | None = None, *, channels: str = "auto", col
     return ax.figure
 
 
-# --------------------------------------------------------------------------------------------
-# Activation maps
+# -- Activation maps --
 
 
 def activation_maps(model, images, layers) -> dict[str, np.ndarray]:
@@ -174,8 +163,7 @@ def activation_maps(model, images, layers) -> dict[str, np.ndarray]:
 
 def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: int | list = 8,
                           filter_channels: str = "auto", display_image=None):
-    """Each filter of a convolution above the activation map it computes on one image (notes 3.2:
-    an oriented-edge filter is high where the image has such an edge).
+    """Each filter of a convolution above the activation map it computes on one image (notes 3.2).
 
     Args:
         model, image: a trained model and one preprocessed image ``(H, W, C)``.
@@ -212,17 +200,12 @@ def plot_filters_and_maps(model, image, layer: str | None = None, *, channels: i
     return fig
 
 
-# --------------------------------------------------------------------------------------------
-# Receptive fields on an image
+# -- Receptive fields on an image --
 
 
 def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
                         input_shape=None) -> tuple[int, int, int, int]:
-    """``(top, left, bottom, right)``: the input pixels (inclusive, not clipped to the image) seen by
-    unit ``position = (row, col)`` of ``layer``, from :func:`course_lib.analysis.receptive_fields`.
-
-    Raises:
-        ValueError: unknown layer, no spatial output, or ``position`` outside its map.
+    """``(top, left, bottom, right)``: input pixels (inclusive, not clipped) seen by unit ``position``.
 
     Example:
         >>> m = keras.Sequential([keras.Input((9, 9, 1))] +
@@ -252,9 +235,7 @@ def receptive_field_box(model, layer: str, position: tuple[int, int] = (0, 0),
 
 
 def plot_receptive_fields(image, model, units, *, ax=None, title: str | None = None):
-    """Draw the receptive fields of ``units`` (a list of ``(layer, (row, col))``) as rectangles on
-    ``image`` (``H x W``, values in [0, 1]); fields beyond the image widen the axes.
-    """
+    """Draw the receptive fields of ``units`` (``(layer, (row, col))``) as rectangles on ``image``."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
@@ -279,8 +260,7 @@ def plot_receptive_fields(image, model, units, *, ax=None, title: str | None = N
     return ax.figure
 
 
-# --------------------------------------------------------------------------------------------
-# Architecture columns (He et al. Fig. 3 / seed 004 Fig. 3.11)
+# -- Architecture columns (He et al. Fig. 3 / seed 004 Fig. 3.11) --
 
 
 @dataclass(frozen=True)
@@ -321,10 +301,8 @@ def _box(layer) -> ArchitectureBox | None:
 def architecture_column(model) -> tuple[list[ArchitectureBox], list[tuple[int, int, bool]]]:
     """A model as He et al. draw it (their Fig. 3): ``(boxes, shortcuts)``.
 
-    Boxes are the conv, pooling, LRN and FC layers in order (BN, activations, dropout and flatten
-    are left out, as in the figure). A shortcut is ``(from_box, to_box, dashed)``: a merge whose
-    inputs left after box ``from_box`` and rejoin after ``to_box`` (``-1``: the image), dashed when
-    it changes the shape (He et al.'s dotted shortcuts). Only the top level is read.
+    Boxes: conv, pooling, LRN and FC layers (no BN, activations, dropout). A shortcut is
+    ``(from_box, to_box, dashed)`` (``-1``: the image; dashed when it changes the shape).
     """
     model = prepare_model(model, caller="architecture_column")
     boxes: list[ArchitectureBox] = []
@@ -358,11 +336,7 @@ _KIND_COLOURS = {"conv": "#cfe2f3", "pool": "#f4cccc", "global_pool": "#f4cccc",
 
 
 def plot_architecture(models, titles=None, *, box_height: float = 0.26, ax=None):
-    """Draw models side by side as columns of boxes with their shortcuts (He et al., Fig. 3).
-
-    Solid arcs: identity shortcuts; dashed: shortcuts that change the shape. ``titles`` default to
-    the model names with box and parameter counts; ``ax`` only with one model.
-    """
+    """Draw models side by side as columns of boxes with their shortcuts (He et al., Fig. 3)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 

@@ -1,9 +1,4 @@
-"""Checks the assignments' tests make on the student's own code (shipped with the release).
-
-Assignment 2 asks for LRN, the recurrent convolutional layer and SAF-pooling as Keras layers;
-``course_lib.layers`` has reference implementations of all three. :func:`assert_own_code`
-fails a test, with a message that says so, when an answer imports, subclasses or calls them.
-"""
+"""Assignment 2's "write it yourself" rule: answers may not use ``course_lib.layers``."""
 
 from __future__ import annotations
 
@@ -68,12 +63,7 @@ def _ast_problems(obj) -> list[str]:
 
 
 def assert_own_code(answer, name: str) -> None:
-    """Raise ``AssertionError`` when ``answer`` (a class or function of the notebook) imports,
-    subclasses or calls ``course_lib.layers``.
-
-    Looks at the class's bases, at the source of the answer (an AST check of imports and
-    ``course_lib.layers`` attributes) and at every global name its code uses.
-    """
+    """Raise ``AssertionError`` when ``answer`` imports, subclasses or calls ``course_lib.layers``."""
     message = (
         f"{name} must be your own implementation: it {{}}, which is course_lib.layers' reference "
         "implementation. Write the layer with keras.layers.Layer and keras.ops instead."

@@ -1,19 +1,8 @@
 """Design rules from SimpNet's principles (seed 002) that code can check, for assignment 3.
 
-:func:`check_design` reads a Keras model's layer graph (through
-:func:`course_lib.analysis.receptive_fields` and :func:`course_lib.analysis.layer_table`) and
-reports, rule by rule, whether the model keeps to a parameter and compute budget and to the
-principles that are mechanical enough to test:
-
-* **budget**: at most ``max_params`` parameters and ``max_macs`` multiply-accumulates per image;
-* **locality** (principle "preserve locality, no 1x1 convolutions early"): none of the first
-  ``no_1x1_in_first`` convolution layers is a 1x1 convolution (a ``Dense`` layer applied to a
-  feature map counts as one);
-* **no early pooling** (principle "maximise information, don't pool early"): nothing shrinks the
-  feature maps (pooling, strided convolution) before the output of the first ``full_res_convs``
-  convolution layers;
-* **receptive field**: the last feature map before global pooling / flattening has a receptive
-  field at least as large as the input (every output unit can see the whole image).
+Rules: parameter and MAC budget; locality (no 1x1 convolution, or ``Dense`` on a feature map,
+among the first ``no_1x1_in_first`` convolutions); no downsampling before the first
+``full_res_convs`` convolutions; the last feature map's receptive field covers the input.
 
 Example:
 
@@ -61,8 +50,42 @@ class DesignReport(list):
         return "\n".join(f"[{'ok' if r.passed else 'FAIL'}] {r.rule}: {r.message}" for r in self)
 
 
-def _positive_int(name, value):
-    return non_negative_int(name, value)
+def _compute_rule(model, max_macs):
+    from course_lib.analysis import layer_table
+
+    try:
+        table = layer_table(model)
+        unknown = table[table["macs"].isna()]
+        if len(unknown):
+            names = ", ".join(f"{n} ({t})" for n, t in zip(unknown["layer"], unknown["type"]))
+            return RuleResult(
+                "compute", False,
+                f"cannot count the multiply-accumulates of {names}: use Keras' built-in layers "
+                "or course_lib.layers",
+            )
+        else:
+            macs = int(table["macs"].sum())
+            return RuleResult(
+                "compute", macs <= max_macs,
+                f"{macs:,} multiply-accumulates per image (budget {max_macs:,})",
+            )
+    except ValueError as e:
+        return RuleResult("compute", False, f"the layer table could not be computed: {e}")
+
+
+def _locality_rule(convs, no_1x1_in_first):
+    early = convs[:no_1x1_in_first]
+    pointwise = [f"{name} ({kh}x{kw})" for _, name, kh, kw in early if kh == 1 and kw == 1]
+    if not convs:
+        return RuleResult("locality", False, "the model has no convolution layer")
+    else:
+        return RuleResult(
+            "locality", not pointwise,
+            (f"1x1 convolution among the first {no_1x1_in_first} convolution layers: "
+             + ", ".join(pointwise)) if pointwise else
+            f"the first {len(early)} convolution layers all look at neighbourhoods "
+            f"({', '.join(f'{kh}x{kw}' for _, _, kh, kw in early)})",
+        )
 
 
 def check_design(
@@ -76,29 +99,24 @@ def check_design(
     """Check a channels-last image classifier against the budget and the design rules.
 
     Args:
-        model: A built functional or Sequential ``keras.Model`` with a known input size.
+        model: A built ``keras.Model`` with a known input size.
         max_params: Parameter budget (all weights, trainable or not).
-        max_macs: Multiply-accumulates per image, as :func:`course_lib.analysis.layer_table`
-            counts them.
+        max_macs: Multiply-accumulates per image, as :func:`course_lib.analysis.layer_table` counts.
         no_1x1_in_first: How many of the first convolution layers may not be 1x1.
         full_res_convs: How many convolution layers must run before the first downsampling.
 
-    Returns:
-        A :class:`DesignReport` with one :class:`RuleResult` per rule: ``"parameters"``,
-        ``"compute"``, ``"locality"``, ``"no early pooling"``, ``"receptive field"``.
-
-    Raises:
-        ValueError: a bad argument (the model's own problems are reported as failed rules).
+    Returns a :class:`DesignReport` with one :class:`RuleResult` per rule, in the module's order;
+    the model's own problems are failed rules, bad arguments a ``ValueError``.
     """
     import keras
 
-    from course_lib.analysis import layer_table, receptive_fields
+    from course_lib.analysis import receptive_fields
 
     if not isinstance(model, keras.Model):
         raise ValueError(f"`model` must be a keras.Model. Received: model={type(model).__name__}")
     for name, value in (("max_params", max_params), ("max_macs", max_macs),
                         ("no_1x1_in_first", no_1x1_in_first), ("full_res_convs", full_res_convs)):
-        _positive_int(name, value)
+        non_negative_int(name, value)
 
     report = DesignReport()
     params = int(model.count_params())
@@ -107,24 +125,7 @@ def check_design(
         f"{params:,} parameters (budget {max_params:,})",
     ))
 
-    try:
-        table = layer_table(model)
-        unknown = table[table["macs"].isna()]
-        if len(unknown):
-            names = ", ".join(f"{n} ({t})" for n, t in zip(unknown["layer"], unknown["type"]))
-            report.append(RuleResult(
-                "compute", False,
-                f"cannot count the multiply-accumulates of {names}: use Keras' built-in layers "
-                "or course_lib.layers",
-            ))
-        else:
-            macs = int(table["macs"].sum())
-            report.append(RuleResult(
-                "compute", macs <= max_macs,
-                f"{macs:,} multiply-accumulates per image (budget {max_macs:,})",
-            ))
-    except ValueError as e:
-        report.append(RuleResult("compute", False, f"the layer table could not be computed: {e}"))
+    report.append(_compute_rule(model, max_macs))
 
     try:
         rows = [receptive_fields(model, axis=a) for a in (0, 1)]
@@ -141,18 +142,7 @@ def check_design(
         if layer_h.type in CONV_TYPES or (layer_h.type == "Dense" and spatial):
             convs.append((i, layer_h.layer, int(layer_h.kernel), int(layer_w.kernel)))
 
-    early = convs[:no_1x1_in_first]
-    pointwise = [f"{name} ({kh}x{kw})" for _, name, kh, kw in early if kh == 1 and kw == 1]
-    if not convs:
-        report.append(RuleResult("locality", False, "the model has no convolution layer"))
-    else:
-        report.append(RuleResult(
-            "locality", not pointwise,
-            (f"1x1 convolution among the first {no_1x1_in_first} convolution layers: "
-             + ", ".join(pointwise)) if pointwise else
-            f"the first {len(early)} convolution layers all look at neighbourhoods "
-            f"({', '.join(f'{kh}x{kw}' for _, _, kh, kw in early)})",
-        ))
+    report.append(_locality_rule(convs, no_1x1_in_first))
 
     jumps = [max(int(rows[0]["jump"].iloc[i]), int(rows[1]["jump"].iloc[i])) for i in range(len(rows[0]))]
     if len(convs) < full_res_convs:

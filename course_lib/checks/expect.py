@@ -1,23 +1,8 @@
 """Checks for the assignments' public tests that say what was expected and what came back.
 
-A failing public test is what a student reads after ``grader.check("qN")``; a bare
-``AssertionError`` tells them nothing. These helpers raise an ``AssertionError`` whose message
-names what was checked, the expected value (or shape) and what came back, and, where numeric
-arrays are compared, their relative error as CS231n prints it::
-
-    conv_forward_naive(ones, ones, bias 0.5, pad 1): values differ, rel_error 5.88e-02 (max abs
-    difference 0.5, allowed 1e-08 + 1e-05 * |expected|); at index (0, 0): expected 4.5, got 4
-    expected (3, 3) float64: [[4.5 6.5 4.5]
-     [6.5 9.5 6.5]
-     [4.5 6.5 4.5]]
-    got      (3, 3) float64: [[4. 6. 4.]
-     [6. 9. 6.]
-     [4. 6. 4.]]
-
-Arrays of more than 16 elements are summarised by their first values.
-
-They accept whatever a student's function returns (``None``, lists, Keras tensors) and report
-it instead of failing inside the check. Only public tests use them: hidden tests keep their
+Each raises an ``AssertionError`` naming the check, the expected value and what came back
+(with CS231n's ``rel_error`` for arrays; arrays over 16 elements are summarised). They accept
+any return value (``None``, lists, Keras tensors). Hidden tests do not use them, to keep their
 expected values out of the students' feedback.
 """
 

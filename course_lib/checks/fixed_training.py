@@ -1,21 +1,10 @@
 """Assignment 3's fixed training: one schedule, one seed, the same for every student.
 
-:func:`fixed_training` trains a model's *architecture* from scratch on the offline 32x32
-Fashion-MNIST view (``course_lib.data.load("fashion_mnist32", limit=...)``) and reports its
-test accuracy. It runs in a fresh Python process (``python -m
-course_lib.checks.fixed_training``), so the result depends on the architecture and the
-schedule only: not on what the notebook did before (global seeds, a dtype policy, patched
-functions), and two runs give the same number. Randomness is fixed by
-``keras.utils.set_random_seed(seed)`` and TensorFlow's op determinism. So that the number does
-not depend on the machine either, the training process also fixes what TensorFlow would pick
-from it: float32 everywhere (``keras.config.set_floatx`` and the dtype policy), a fixed number
-of threads (``SCHEDULE["threads"]`` intra-op threads, one inter-op thread, whatever the number
-of cores, so reductions are split the same way everywhere) and no oneDNN kernels
-(``TF_ENABLE_ONEDNN_OPTS=0``: they are chosen by the CPU's instruction set and round
-differently). The data come from the kit's offline Fashion-MNIST files.
-
-Only the architecture travels (``model.to_json()``); weights are initialised anew from the
-seed. The model may use Keras' built-in layers and ``course_lib.layers``.
+Training runs in a fresh process (``python -m course_lib.checks.fixed_training``) from the
+architecture alone (``model.to_json()``), so the result ignores the notebook's state. It is
+machine-independent too: fixed seed and op determinism, float32, ``SCHEDULE["threads"]``
+intra-op threads and one inter-op thread (same reduction split everywhere), and no oneDNN
+(``TF_ENABLE_ONEDNN_OPTS=0``: its kernels depend on the CPU and round differently).
 """
 
 from __future__ import annotations
@@ -74,24 +63,14 @@ def fixed_training(
 ) -> TrainingResult:
     """Train ``model``'s architecture with the fixed schedule in a fresh process.
 
-    Adam (``learning_rate``), sparse categorical cross-entropy on the model's outputs (which
-    must be class probabilities: end with a softmax), ``epochs`` epochs over the first
-    ``limit`` training images in batches of ``batch_size``, then accuracy on the first
-    ``limit`` test images. Both splits come from ``course_lib.data.load("fashion_mnist32")``.
-
-    Args:
-        model: A built ``keras.Model`` taking ``(32, 32, 3)`` images.
-        limit, epochs, batch_size, learning_rate, seed: The schedule (defaults:
-            :data:`SCHEDULE`); grading uses the defaults.
-        timeout: Seconds before the training process is stopped.
-
-    Returns:
-        A :class:`TrainingResult`.
+    Adam and sparse categorical cross-entropy (the model must end with a softmax) on the first
+    ``limit`` images of ``course_lib.data.load("fashion_mnist32")``; accuracy on as many test images.
+    ``limit, epochs, batch_size, learning_rate, seed`` default to :data:`SCHEDULE`.
 
     Raises:
         ValueError: a bad argument, or a model that cannot be serialised.
         RuntimeError: the training process failed (its last output lines are in the message).
-        TimeoutError: training took longer than ``timeout``.
+        TimeoutError: training took longer than ``timeout`` seconds.
     """
     import keras
 

@@ -1,24 +1,9 @@
 """Limits on student code: one call inside an autograder test, or one notebook cell.
 
-Both limits count the **CPU time of the thread that runs the student's code**, not the time
-on the clock. A call that does little work is never stopped, however long it waits for a CPU
-on a busy machine (other jobs, a parallel grading batch, a process descheduled or stalled
-by memory pressure), so grading gives the same result on an idle laptop and on a loaded CI
-runner. An endless loop uses CPU time and is stopped once it has used the limit. A wall-clock
-ceiling (by default ``3 * seconds + 30``) stops code that waits instead of computing
-(``time.sleep`` in a loop, a blocking read), and work done in other threads or processes
-(TensorFlow's thread pools, a subprocess), which the CPU time of the calling thread does not see.
-
-The check runs in a ``SIGALRM`` handler: the alarm first rings after ``seconds`` of wall-clock
-time (the thread cannot have used more CPU time than that), and the handler rings it again
-for the CPU time still left until the limit or the ceiling is reached. So the limits work in
-the main thread on POSIX systems (where notebooks and the grader run); elsewhere the code
-runs without a limit. A limit cannot interrupt one long C call (a NumPy or TensorFlow
-kernel); it fires when control returns to Python. Limits nest: an inner limit restores the
-outer one's alarm when it ends.
-
-The grader's sandbox runs every notebook cell under :func:`cell_limit` and every call a test
-makes into the submission under that test's own :func:`time_limit` (see :func:`active_limit`).
+Limits count the CPU time of the calling thread, so a busy machine never fails correct code;
+a wall-clock ceiling (default ``3 * seconds + 30``) catches code that waits or works in other
+threads. A ``SIGALRM`` handler checks them, so they apply in the main thread on POSIX only,
+fire when control returns to Python (not inside one long C call), and nest.
 """
 
 from __future__ import annotations
@@ -86,11 +71,7 @@ def _usable() -> bool:
 
 
 class _Alarm:
-    """A CPU-time limit with a wall-clock ceiling, checked by a ``SIGALRM`` handler.
-
-    ``make_error(kind, used)`` builds the exception raised in the interrupted code, where
-    ``kind`` is ``"cpu"`` or ``"wall"``. The alarm raises at most once per :meth:`start`.
-    """
+    """A CPU-time limit with a wall-clock ceiling; ``make_error(kind, used)`` builds the one exception."""
 
     def __init__(self, seconds: float, wall_seconds: float, make_error):
         self.seconds = float(seconds)
@@ -140,25 +121,14 @@ def _limit_message(what: str, kind: str, seconds: float, wall_seconds: float) ->
 def time_limit(seconds: float, what: str = "the code under test", *, wall_seconds: float | None = None):
     """Raise :class:`CallTimeoutError` inside the block once it has used ``seconds`` of CPU time.
 
-    Autograder tests wrap every call into student code with it, so an endless loop in one
-    function fails that one test (with a message saying why) instead of hanging the grader::
-
-        with time_limit(10, "conv_forward_naive"):
-            out, _ = conv_forward_naive(x, w, b)
-
-    The limit counts the CPU time of the calling thread, so a busy machine does not make a
-    correct function fail; ``wall_seconds`` of wall-clock time stop a block that waits or
-    whose work runs in other threads (see the module documentation). ``CallTimeoutError``
-    derives from ``Exception``, so otter records it as a failed test case.
+    Autograder tests wrap every call into student code with it, so an endless loop fails one
+    test instead of hanging the grader. ``CallTimeoutError`` derives from ``Exception``, so otter
+    records it as a failed test case.
 
     Args:
         seconds: Positive number, the CPU time allowed, in seconds.
         what: Named in the error message.
-        wall_seconds: Wall-clock ceiling in seconds, at least ``seconds``; None (default) for
-            ``3 * seconds + 30``.
-
-    Raises:
-        ValueError: ``seconds`` is not a positive number, or ``wall_seconds`` is below it.
+        wall_seconds: Wall-clock ceiling, at least ``seconds``; None for ``3 * seconds + 30``.
 
     Example:
 

@@ -1,8 +1,5 @@
-"""Datasets as tf.data pipelines: ``load(name, ...) -> Splits(train, val, test, info)`` for
-``names()`` (``cifar10``, ``cifar100``, ``svhn``, ``mnist``, ``fashion_mnist``, ``fashion_mnist32``,
-the offline Fashion-MNIST images as 32x32x3), from ``data_dir()`` (``$COURSE_LIB_DATA_DIR`` or
-``<repo>/data``); the runner's per-epoch training stream (``load_run_data``, ``epoch_stream``); and
-the training augmentation as Keras preprocessing layers (``augmentation``).
+"""Datasets as tf.data pipelines (``load(name, ...)``, ``names()``), the runner's per-epoch
+training stream and the training augmentation.
 """
 
 from course_lib.data.augmentation_layers import augment_batch, augmentation

@@ -1,13 +1,9 @@
 """The training augmentation as a stack of Keras preprocessing layers, defined here and only here.
 
-SimpNet's augmentation (seed 002, 5.C: "zero-padding + mirroring"; He et al. 2016, 4.2):
-zero-pad 4, crop back at a random offset, mirror with probability 1/2 (not for digits). As
-layers: ``RandomTranslation`` (zero fill, nearest, whole pixels in ``-4..4``: exactly pad-and-
-crop; ``RandomCrop`` would crop a whole batch at the *same* offset) and ``RandomFlip``.
-
-The pipeline applies it to whole batches after the mean subtraction (so the zeros are the mean
-colour), with each batch's own seed (:func:`augment_batch`): a batch depends only on ``(seed,
-epoch, batch)``, and a resumed run draws the same crops and flips as an uninterrupted one.
+SimpNet's (seed 002, 5.C; He et al. 2016, 4.2): zero-pad 4, random crop, mirror with
+probability 1/2. ``RandomTranslation`` with zero fill is exactly pad-and-crop per image
+(``RandomCrop`` uses one offset per batch). Applied after mean subtraction with per-batch
+seeds, so a resumed run draws the same crops and flips.
 
 Example:
 
@@ -43,19 +39,14 @@ def _shape(input_shape) -> tuple[int, int, int]:
 
 def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool = True,
                  seed: int | None = None) -> keras.Sequential:
-    """The training augmentation as a ``keras.Sequential`` named ``"augmentation"``.
-
-    Each image is shifted by whole pixels in ``-padding..padding`` per axis with zero fill, then
-    mirrored with probability 1/2 if ``flip`` (off for ``mnist``, ``svhn``); ``training=False``
-    returns the input. Layers compute in float32 whatever the dtype policy.
+    """The training augmentation as a ``keras.Sequential`` named ``"augmentation"`` (float32).
 
     Args:
         input_shape: ``(height, width, channels)`` of one image.
         padding: pixels per side, >= 0.
         flip: mirror horizontally.
-        seed: for direct calls (the pipeline passes batch seeds to :func:`augment_batch`). None:
-            Keras draws one from Python's ``random``, which moves the seeds later unseeded layers
-            draw (a model built next gets other initial weights).
+        seed: for direct calls. None: Keras draws one from Python's ``random``, which shifts the
+            seeds of later unseeded layers (a model built next gets other initial weights).
 
     Example:
 
@@ -89,13 +80,10 @@ def augmentation(input_shape=(32, 32, 3), *, padding: int = PADDING, flip: bool 
 
 
 class _BatchSeeds(keras.random.SeedGenerator):
-    """Stateless seeds derived from one batch's seed: the ``i``-th ``next()`` returns
-    ``stateless_fold_in(seed, i)``, so each draw of a layer (a shift draws two: height, width)
-    gets its own seed, and the result depends only on the batch's seed -- no variable is read
-    or updated, which keeps ``tf.data``'s parallel map deterministic.
+    """Stateless seeds from a batch's seed: ``next()`` number ``i`` is ``stateless_fold_in(seed, i)``.
 
-    It is built inside a traced ``tf.data`` function, where no variable may be created, so it
-    does not call ``SeedGenerator.__init__`` (whose only job is to create the state variable).
+    No variable is read or written (keeps ``tf.data``'s parallel map deterministic), and
+    ``SeedGenerator.__init__`` is skipped: it creates a variable, not allowed in a traced function.
     """
 
     def __init__(self, seed):  # noqa: D107 -- deliberately no super().__init__ (see above)
@@ -111,9 +99,7 @@ class _BatchSeeds(keras.random.SeedGenerator):
 
 
 def augment_batch(stack: keras.Sequential, images, seed) -> tf.Tensor:
-    """``images`` (float, ``(batch, h, w, c)``) through every layer of ``stack`` in training mode,
-    all randomness from ``seed`` (an int tensor of shape ``(2,)``): same seed, same float32 output;
-    stateless, so safe in a parallel ``tf.data`` map.
+    """``images`` through ``stack`` in training mode, all randomness from ``seed`` (int tensor (2,)).
 
     Raises:
         ValueError: Keras does not run on the TensorFlow backend.

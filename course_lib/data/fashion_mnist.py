@@ -1,11 +1,7 @@
 """Fashion-MNIST as NumPy arrays, offline first (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747).
 
-The search order for the full set; the first complete copy wins and ``data_source`` names it:
-idx files in ``<data_dir>/fashion-mnist`` (``"data_dir"``), in ``/usr/share/datasets/fashion-mnist``
-(the Debian package dataset-fashion-mnist, ``"system"``), a prepared tfds copy (``"tfds"``), idx
-files in ``~/.keras/datasets/fashion-mnist`` (``"keras"``), a tfds download (``"download"``), then
-the subset shipped in ``data/fashion-mnist`` (``"repository"``, see ``course_lib.data.shipped``).
-``course_lib.data.paths`` says how to hide all but the data directory and the shipped subset.
+The first complete copy wins (``data_source`` names it): ``data_dir``, the Debian package
+(``system``), tfds, Keras' cache, a tfds download, then the shipped subset (``repository``).
 """
 
 from __future__ import annotations
@@ -38,8 +34,7 @@ _STEMS = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ub
 
 
 def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
-    """Read one uint8 idx file (MNIST's format; ``.gz`` decompressed) whose magic must be
-    ``expected_magic``; returns an array of the header's shape.
+    """Read one uint8 idx file (``.gz`` decompressed) whose magic must be ``expected_magic``.
 
     Raises:
         FileNotFoundError: no such file. ValueError: bad gzip, magic or size (names the fix).
@@ -147,8 +142,7 @@ def _from_tfds(builder, data_source: str) -> FashionMNISTArrays:
 
 def load_fashion_mnist_arrays(data_dir: str | os.PathLike | None = None,
                               dataset: str = "fashion_mnist") -> FashionMNISTArrays:
-    """Fashion-MNIST from the first place of the search order that has it; the shipped subset, with
-    a ``UserWarning``, when no full copy is found.
+    """Fashion-MNIST from the first place that has it, else the shipped subset (``UserWarning``).
 
     Raises:
         DatasetUnavailableError: no copy anywhere. ValueError: a corrupt file.

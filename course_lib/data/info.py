@@ -10,11 +10,8 @@ __all__ = ["DatasetInfo", "Splits", "DatasetUnavailableError"]
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """Facts about the pipelines of ``course_lib.data.load``: ``name``, ``num_classes``,
-    ``class_names``, ``input_shape`` (as the model sees it), ``num_examples`` per split, ``mean``
-    (per-channel training mean on [0, 1], subtracted from every split), ``source`` (the folder)
-    and ``data_source`` (which kind of place), ``splits`` (how each was made), ``preprocessing``
-    (the steps, as text), and ``batch_size``, ``augment``, ``flip``, ``seed`` as used.
+    """Facts about the pipelines of ``course_lib.data.load``: sizes, classes, the training ``mean``
+    subtracted from every split (on [0, 1]), where the data came from and how each split was made.
     """
 
     name: str

@@ -1,12 +1,9 @@
 """``load(name, ...)``: batched tf.data pipelines with the sources' preprocessing; the runner's
 training stream, whose epoch ``e`` depends only on (seed, e) (``load_run_data``, ``epoch_stream``).
 
-``cifar10``, ``cifar100`` (fine labels), ``mnist``: tfds. ``svhn``: tfds ``svhn_cropped`` (73,257
-train, 531,131 extra, 26,032 test; labels 0-9), validation = seed 000's 6,000 images
-(``svhn_validation_indices``). ``fashion_mnist``: see ``course_lib.data.fashion_mnist`` for where it
-is found. ``fashion_mnist32``: the same images zero-padded to 32x32 and tiled to 3 channels, a
-CIFAR-shaped offline set. Preprocessing (seed 000, section 3: "对数据集每张图片的 R、G、B 通道减去
-数据集所有图片该通道的均值"): see ``course_lib.data.preprocess``.
+``fashion_mnist32`` is Fashion-MNIST padded to 32x32x3, a CIFAR-shaped offline set. SVHN's
+validation split is seed 000's (``svhn_validation_indices``); preprocessing (seed 000, section
+3: "对数据集每张图片的 R、G、B 通道减去数据集所有图片该通道的均值"): ``course_lib.data.preprocess``.
 """
 
 from __future__ import annotations
@@ -73,12 +70,7 @@ def names() -> tuple[str, ...]:
 
 
 def canonical(name: str, arg: str = "dataset") -> str:
-    """The registered spelling of a dataset name (``"SVHN"`` -> ``"svhn"``): the one lookup
-    ``load``, the runner and the CLI share.
-
-    Raises:
-        ValueError: unknown name; the message suggests the closest names.
-    """
+    """The registered spelling of a dataset name (``"SVHN"`` -> ``"svhn"``); ``ValueError`` if unknown."""
     return _DATASETS.canonical(name, arg=arg)
 
 
@@ -127,11 +119,7 @@ def svhn_validation_indices(train_labels: np.ndarray, extra_labels: np.ndarray |
     """Seed 000's SVHN validation split, after Maxout networks [11] (section 3: "采用与[11]相同的
     验证集，即从训练集中每类随机抽取 400 张并从拓展数据集中每类随机抽取 200 张作为验证集").
 
-    ``per_class`` images per class from ``train`` and from ``extra`` (``None``: none), drawn with
-    NumPy ``seed`` (classes in order, train first). Returns sorted int64 indices into both.
-
-    Raises:
-        ValueError: a class has fewer images than requested.
+    Returns sorted int64 indices into ``train`` and ``extra``, drawn with NumPy ``seed``.
     """
     rng = np.random.default_rng(seed)
     out = []
@@ -312,18 +300,16 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
          test_limit: int | None = None, val_size=None, extra: bool = True) -> Splits:
     """Load a dataset as batched, preprocessed ``tf.data`` pipelines of ``(float32, int32)``.
 
-    Training is shuffled with ``seed`` (a new order every epoch, the same for the same seed); val
-    and test keep file order. Splits whose uint8 images take at most a quarter of the memory are
-    cached after the first pass.
+    Training is shuffled with ``seed`` (a new order every epoch); val and test keep file order.
+    Small splits are cached after the first pass.
 
     Args:
         name: one of ``names()``.
         augment: zero-pad 4, random crop, random flip (no flip for mnist and svhn).
         limit: the first ``limit`` images of every split; not with the two below.
-        train_limit: a stratified training subset (``course_lib.data.shipped``), taken before the
-            validation split; test_limit: the first test images.
-        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`; others: none); 0:
-            none.
+        train_limit: a stratified training subset, taken before the validation split;
+            test_limit: the first test images.
+        val_size: None: the default (``svhn``: :func:`svhn_validation_indices`); 0: none.
         extra: ``svhn`` only: use the ``extra`` split (seed 000, after [11]).
 
     Returns:
@@ -381,8 +367,7 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
                   extra: bool | None, train_limit: int | None = None,
                   test_limit: int | None = None, data_dir=None) -> RunData:
     """Load ``dataset`` for :func:`epoch_stream` (arguments as ``course_lib.data.load``); returns a
-    ``RunData``. ``extra`` has no default for ``svhn`` (True: seed 000, False: SimpNet) so that no
-    experiment inherits one silently; None for other datasets.
+    ``RunData``. ``extra`` has no default so no experiment inherits one silently.
 
     Example:
 
@@ -407,13 +392,7 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
 
 
 def epoch_stream(run: RunData, *, seed: int, start_epoch: int, epochs: int) -> tf.data.Dataset:
-    """Batches of epochs ``start_epoch .. epochs - 1``; epoch ``e`` depends only on (seed, e).
-
-    ``Model.fit`` keeps one iterator for the whole run; ``run.steps_per_epoch`` batches per epoch.
-
-    Raises:
-        ValueError: ``start_epoch`` is not in ``[0, epochs)``.
-    """
+    """Batches of epochs ``start_epoch .. epochs - 1``; epoch ``e`` depends only on (seed, e)."""
     if not 0 <= start_epoch < epochs:
         raise ValueError(f"`start_epoch` must be in [0, epochs={epochs}). "
                          f"Received: start_epoch={start_epoch!r}")

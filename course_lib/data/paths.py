@@ -1,9 +1,7 @@
-"""Where data lives. ``data_dir()`` holds ``tfds/`` (tensorflow-datasets data) and
-``fashion-mnist/`` (optional idx files).
+"""Where data lives: ``data_dir()`` holds ``tfds/`` and ``fashion-mnist/``.
 
 ``$COURSE_LIB_HIDE_SYSTEM_DATA=1`` hides every dataset outside the repository and the data
-directory (the Debian folder, tfds' and Keras' caches) and disables downloads: what a fresh clone
-offline sees.
+directory and disables downloads: what a fresh clone offline sees.
 """
 
 from __future__ import annotations
@@ -31,9 +29,7 @@ def shipped_root() -> Path:
 
 
 def data_dir() -> Path:
-    """The default data directory: ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else
-    ``<repo>/data``.
-    """
+    """The data directory: ``$COURSE_LIB_DATA_DIR`` (absolute) if set, else ``<repo>/data``."""
     env = _env_path(ENV_VAR)
     return env.resolve() if env else shipped_root()
 

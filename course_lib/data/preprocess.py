@@ -1,9 +1,6 @@
 """Batched preprocessing, and the one shuffle + augmentation of training data.
 
-Per batch: ``fashion_mnist32``'s view (pad 28x28 to 32x32, grey to 3 channels); uint8 to
-float32 in [0, 1]; subtract the training per-channel mean; in training, if ``augment``,
-``course_lib.data.augmentation`` (after the mean subtraction, so shifted-in zeros are the mean
-colour).
+Augmentation comes after the mean subtraction, so shifted-in zeros are the mean colour.
 """
 
 from __future__ import annotations
@@ -34,14 +31,12 @@ def scale_images(images: tf.Tensor) -> tf.Tensor:
 
 def shuffled_batches(examples: tf.data.Dataset, preprocess: Callable, *, num_examples: int,
                      batch_size: int, seed: int, augment: bool, epoch=None) -> tf.data.Dataset:
-    """Training batches of unbatched raw ``(image, label)`` pairs: the kit's one shuffle (buffer:
-    all examples, at most ``MAX_SHUFFLE_BUFFER``) + batch + ``preprocess(images, labels,
-    aug_seed=None)``, with augmentation seeds if ``augment``.
+    """Training batches of unbatched raw ``(image, label)`` pairs: the kit's one shuffle, batching
+    and preprocessing, with augmentation seeds if ``augment``.
 
-    ``epoch`` None (``load``): a new order and new augmentation every pass. ``epoch`` a scalar
-    tensor (the runner): that epoch only, shuffled with seed ``seed * 1000003 + epoch + 1``, batch
-    ``b`` augmented with the stateless seed ``(seed, epoch * STEP_SPACE + b)``: epoch ``e``
-    depends only on (seed, e), so a resumed run draws the same batches.
+    ``epoch`` None (``load``): a new order every pass. ``epoch`` a scalar tensor (the runner): that
+    epoch only, shuffled with seed ``seed * 1000003 + epoch + 1``, batch ``b`` augmented with
+    ``(seed, epoch * STEP_SPACE + b)``, so a resumed run draws the same batches.
     """
     buffer = max(1, min(num_examples, MAX_SHUFFLE_BUFFER))
     if epoch is None:

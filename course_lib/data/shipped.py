@@ -1,11 +1,9 @@
 """The Fashion-MNIST files shipped in ``data/fashion-mnist/`` and the stratified rule.
 
-The folder (tracked in git, written by ``tools/make_fashion_mnist_subset.py``) holds the
-published 10,000-image test set unchanged and the first 2,000 training images of each class in
-file order, so that smoke runs, tests, notebooks at ``quick`` and the assignments work offline
-on a fresh clone. The stratified rule (``train_limit``): the first ``quota[c]`` images of each
-class ``c`` in file order (:func:`stratified_quotas`), so any selection of up to 2,000 per class
-gives the same images, in the same order, from the shipped files as from the full set.
+They hold the full test set and the first 2,000 training images of each class, so smoke runs,
+tests and assignments work offline. ``train_limit`` takes the first ``quota[c]`` images of each
+class in file order (:func:`stratified_quotas`): the same images from the shipped files as
+from the full set.
 """
 
 from __future__ import annotations

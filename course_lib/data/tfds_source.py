@@ -1,6 +1,5 @@
-"""tensorflow-datasets data: ``<data_dir>/tfds``, then tfds' own folder (read-only), else a
-download into ``<data_dir>/tfds`` (see ``course_lib.data.paths`` for hiding). Every failure
-becomes one ``DatasetUnavailableError``.
+"""tensorflow-datasets data: ``<data_dir>/tfds``, tfds' own folder (read-only), else a download.
+Every failure becomes one ``DatasetUnavailableError``.
 """
 
 from __future__ import annotations
@@ -52,8 +51,7 @@ def download(tfds_name: str, root: Path, *, dataset: str, searched=()):
     """Download and prepare ``tfds_name`` into ``<root>/tfds``; return the prepared builder.
 
     Raises:
-        DatasetUnavailableError: downloads are disabled, the host is unknown, or tfds failed;
-            the message names ``dataset`` and lists ``searched``.
+        DatasetUnavailableError: downloads disabled, unknown host, or tfds failed.
     """
     target = root / "tfds"
     builder = tfds.builder(tfds_name, data_dir=str(target))

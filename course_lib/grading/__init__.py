@@ -1,19 +1,7 @@
 """Assignments with otter-grader: build the student release and autograder, grade submissions.
 
-Command line (the kit's one command, :mod:`course_lib.cli`; ``make assignments`` runs the
-first; ``python -m course_lib.grading`` is an alias)::
-
-    course-lib build [ASSIGNMENT ...] [--check-solutions]
-    course-lib grade ASSIGNMENT SUBMISSIONS_DIR --out OUT_DIR
-        [--timeout SECONDS] [--cell-timeout SECONDS] [--jobs N] [--no-sandbox]
-    course-lib release DEST        # = make release DEST=...
-
-Python::
-
-    from course_lib.grading import find_assignment, build_assignment, grade_submissions
-
-What the assignments' tests and notebooks import is :mod:`course_lib.checks`, which the
-student release ships whole; this package is the instructor's and is not released.
+Command line: ``course-lib build|grade|release`` (:mod:`course_lib.cli`). Instructor-only:
+the release ships :mod:`course_lib.checks`, not this package.
 """
 
 from course_lib.grading.assignments import (

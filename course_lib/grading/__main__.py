@@ -1,5 +1,4 @@
-"""``python -m course_lib.grading build|grade|release``: an alias of ``course-lib`` (see
-:mod:`course_lib.cli`), kept for scripts written before the kit had one command line."""
+"""``python -m course_lib.grading``: an alias of ``course-lib`` (:mod:`course_lib.cli`)."""
 
 import sys
 

@@ -1,10 +1,7 @@
 """The submission's side of the channel; runs inside the sandbox (``python -m course_lib.grading._host``).
 
-It reads the notebook's code cells from the judge, runs them in one namespace (IPython syntax
-translated, each cell under :func:`course_lib.checks.cell_limit`), reports the cells' errors,
-then answers the judge's requests (read a name, an attribute, call, ...) until stdin closes.
-Objects that are not plain data stay here, in a table of handles. Everything here runs in the
-student's process, so nothing here is trusted: the judge checks every answer.
+Runs the notebook's cells in one namespace, then answers the judge's requests until stdin
+closes. Non-plain objects stay here behind handles. Nothing here is trusted.
 """
 
 from __future__ import annotations

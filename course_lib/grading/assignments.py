@@ -1,13 +1,5 @@
-"""Where an assignment's files live: master notebook, student release, autograder build.
-
-Layout (one folder per assignment)::
-
-    assignments/<n>-<name>/
-        <name>.ipynb                 master notebook in otter-grader's assign format
-        student/<name>.ipynb         generated student version (committed)
-        student/tests/qN.py          its public tests (committed)
-        dist/<name>-autograder.zip   generated autograder (build output, gitignored)
-        dist/<name>-solution.ipynb   generated reference solution (build output)
+"""Where an assignment's files live: ``assignments/<n>-<name>/`` holds the master notebook,
+``student/`` (generated notebook and public tests, committed) and ``dist/`` (build outputs).
 """
 
 from __future__ import annotations
@@ -65,12 +57,7 @@ class AssignmentSpec:
 
 
 def assignments_root(root: str | os.PathLike | None = None) -> Path:
-    """The folder holding the assignments.
-
-    ``root`` if given; else ``./assignments`` when the current folder has one; else the
-    ``assignments/`` folder of the checkout ``course_lib`` is imported from
-    (:func:`course_lib.core.repo_root`).
-    """
+    """The folder holding the assignments: ``root``, else ``./assignments``, else the checkout's."""
     if root is not None:
         path = Path(root)
     elif Path("assignments").is_dir():
@@ -100,12 +87,7 @@ def list_assignments(root: str | os.PathLike | None = None) -> list[AssignmentSp
 
 
 def find_assignment(key: str, root: str | os.PathLike | None = None) -> AssignmentSpec:
-    """The assignment named by ``key``: its folder name (``1-cnn-arithmetic``), its name
-    (``cnn-arithmetic``), its number (``1``) or a path to its folder.
-
-    Raises:
-        ValueError: nothing (or more than one assignment) matches ``key``.
-    """
+    """The assignment named by ``key``: folder name, name, number or path; ``ValueError`` unless one matches."""
     path = Path(key)
     if path.is_dir() and _FOLDER.match(path.resolve().name):
         match = _FOLDER.match(path.resolve().name)

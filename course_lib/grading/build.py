@@ -1,11 +1,7 @@
 """Build an assignment with otter-grader: student release + autograder zip.
 
-``otter assign`` does the work: it reads the master notebook (``# ASSIGNMENT CONFIG``,
-``# BEGIN QUESTION`` / ``# BEGIN SOLUTION`` / ``# BEGIN TESTS`` cells), strips solutions and
-hidden tests from the student version and packs every test into the autograder zip. This
-module only stages the files the master's config names (``requirements.txt`` for the grading
-image and a snapshot of ``course_lib`` that the autograder zip carries, so the Docker path of
-``otter grade`` has the library too) and copies otter's outputs to stable paths.
+``otter assign`` does the work; this module stages the files the master's config names
+(``requirements.txt``, a ``course_lib`` snapshot) and copies otter's outputs to stable paths.
 """
 
 from __future__ import annotations
@@ -44,9 +40,7 @@ def _normalise(name: str) -> str:
 
 
 def grading_requirements(repo_requirements: Path | None = None) -> list[str]:
-    """The packages a grading image needs: ``course_lib``'s own dependencies, pinned as in the
-    kit's ``requirements.txt`` when that file is available (else as ``course_lib`` declares them).
-    """
+    """A grading image's packages: ``course_lib``'s dependencies, pinned as ``requirements.txt`` pins."""
     declared = importlib.metadata.requires("course_lib") or []
     declared = [r for r in declared if "extra ==" not in r]
     pins = {}
@@ -80,9 +74,7 @@ def _stage(spec: AssignmentSpec, staging: Path) -> Path:
 
 
 def _stable_cell_ids(notebook: Path) -> None:
-    """Replace the random ids otter gives the cells it creates (``grader.check`` cells) with
-    ids derived from the cells' contents, so that rebuilding an unchanged master reproduces the
-    committed student notebook byte for byte."""
+    """Replace otter's random cell ids with content-derived ones, so rebuilds are byte-identical."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     seen: dict[str, int] = {}
     for cell in nb.get("cells", []):
@@ -95,19 +87,10 @@ def _stable_cell_ids(notebook: Path) -> None:
 
 
 def build_assignment(spec: AssignmentSpec, *, check_solutions: bool = False) -> BuildResult:
-    """Run ``otter assign`` on ``spec``'s master notebook.
+    """Run ``otter assign`` on ``spec``'s master notebook; writes ``student/`` and ``dist/``.
 
-    Writes ``student/`` (student notebook + public tests, replaced wholesale) and, under
-    ``dist/``, ``<name>-autograder.zip`` and ``<name>-solution.ipynb``.
-
-    Args:
-        spec: The assignment.
-        check_solutions: Let otter execute the solution notebook against every test while
-            building (slow for assignments that train a model; the test suite grades the
-            reference solution separately).
-
-    Raises:
-        RuntimeError: otter produced no autograder zip or no student notebook.
+    ``check_solutions`` lets otter run the solution against every test (slow). Raises
+    ``RuntimeError`` when otter produced no autograder zip or no student notebook.
     """
     from otter.assign import main as otter_assign
 

@@ -1,13 +1,9 @@
 """The narrow channel between the judge and the sandboxed submission.
 
-Only plain data crosses it: ``None``, booleans, numbers, strings, lists, tuples and dicts of
-these, NumPy scalars and arrays of numeric or boolean dtype (sent as raw bytes, rebuilt by the
-receiver with ``np.frombuffer``), and *handles*: a number that names an object living on the
-other side. No pickle. A message is a frame: a 4-byte length, a JSON header, then the arrays'
-bytes. The judge reads the submission's frames with :func:`decode`, which accepts nothing else;
-the submission's objects reach the judge's tests as :class:`Remote` proxies, whose methods run
-in the sandbox and whose comparisons (``==``, ``bool``...) are the proxy's own, never the
-submission's.
+Only plain data crosses it (JSON-able values, numeric/boolean NumPy arrays as raw bytes, and
+handles to objects on the other side); no pickle. A frame is a 4-byte length, a JSON header,
+then array bytes. Submission objects reach the judge as :class:`Remote` proxies whose
+comparisons are the proxy's own.
 """
 
 from __future__ import annotations
@@ -105,9 +101,7 @@ def _what(value) -> str:
 
 
 def decode(data, buffers: list[bytes], handle=None):
-    """The value of :func:`encode`'s output; raises :class:`ChannelError` on anything else.
-
-    ``handle(data)`` turns a handle into an object; without it a handle is an error."""
+    """The value of :func:`encode`'s output (``handle(data)`` resolves handles); else :class:`ChannelError`."""
     kind = type(data)
     if kind in _PLAIN:
         return data

@@ -1,27 +1,8 @@
 """Grade a folder of submitted notebooks without Docker, each in a bubblewrap sandbox.
 
-For every submission a judge process (:mod:`course_lib.grading.judge`, which never runs
-submission code) starts the notebook's code in a sandbox (:mod:`course_lib.grading.sandbox`)
-and runs every test, public and hidden, against it through a channel that carries only plain
-data (:mod:`course_lib.grading.channel`). Limits:
-
-* every call a test makes into student code: the test's own ``time_limit`` (CPU time,
-  enforced in the sandbox, with a wall-clock ceiling);
-* every cell of the student's: ``cell_timeout`` seconds of CPU time (three times that plus
-  30 s on the clock), then ``CellTimeoutError`` in the cell and the next cell runs;
-* the whole submission: ``timeout`` seconds on the clock, then the judge and the sandbox with
-  everything it started are killed and the submission scores 0 with a message saying so.
-
-Points possible come from the autograder zip. Only this process writes the outputs, each file
-atomically, in ``out_dir``:
-
-* ``gradebook.csv``: one row per student and question: ``student, question, points, total``;
-* ``summary.csv``: one row per student: total points, status (``ok``, ``error``,
-  ``timeout``), grading seconds, message;
-* ``feedback/<student>.md``: per-question scores and reasons, for the student (hidden test
-  code is not shown);
-* ``results/<student>.json``: the raw record for instructors (hidden test messages included);
-* ``logs/<student>.log``: what the submission printed (capped).
+Per submission a judge process (:mod:`course_lib.grading.judge`) runs every test against the
+sandboxed notebook; limits and outputs are listed in :func:`grade_submissions` and the threat
+model in ``assignments/README.md``. Only this process writes the outputs, each atomically.
 """
 
 from __future__ import annotations
@@ -279,21 +260,20 @@ def grade_submissions(
 ) -> list[SubmissionGrade]:
     """Grade every ``*.ipynb`` (or otter-exported ``*.zip``) in ``submissions_dir``.
 
+    Writes ``gradebook.csv``, ``summary.csv``, ``feedback/`` (for students), ``results/`` (raw,
+    hidden messages included) and ``logs/`` into ``out_dir``. A submission past ``timeout`` is
+    killed with everything it started and scores 0.
+
     Args:
         autograder_zip: The zip built by ``python -m course_lib build``.
         submissions_dir: Folder of submissions; the file name (without suffix) is the student.
-        out_dir: Where the gradebook, summary, feedback, raw results and logs go.
+        out_dir: Where the outputs go.
         assignment: Name shown in the feedback files.
-        timeout: Seconds allowed for one whole submission (positive).
-        cell_timeout: CPU seconds allowed for one of the student's notebook cells (positive
-            integer; the wall-clock ceiling is ``3 * cell_timeout + 30``).
-        jobs: Submissions graded in parallel (positive integer).
-        sandbox: Run submissions in bubblewrap (default). ``False`` runs them as plain child
-            processes, for trusted notebooks only: they can then read and write your files.
+        timeout: Seconds allowed for one whole submission.
+        cell_timeout: CPU seconds per student cell (wall-clock ceiling ``3 * cell_timeout + 30``).
+        jobs: Submissions graded in parallel.
+        sandbox: Run submissions in bubblewrap (default); ``False`` is for trusted notebooks only.
         memory_gib: Address space one submission may use, in GiB.
-
-    Returns:
-        One :class:`SubmissionGrade` per submission, sorted by student.
 
     Raises:
         ValueError: a bad limit, no submissions, two submissions with the same student name,

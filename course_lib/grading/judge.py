@@ -1,11 +1,8 @@
 """The judge: run an assignment's tests against one sandboxed submission.
 
-Run by :mod:`course_lib.grading.grade` as ``python -m course_lib.grading.judge`` with a JSON job
-on stdin (the notebook, the autograder zip's path, the limits); prints one JSON record on
-stdout. The judge never runs the submission's code: it starts :mod:`course_lib.grading._host`
-in the sandbox, sends it the notebook's code cells, and runs every test, public and hidden,
-here, with the submission's functions and classes as :class:`~course_lib.grading.channel.Remote`
-proxies. A test passes when it raises nothing (otter's rule for exception-based tests).
+``python -m course_lib.grading.judge`` reads a JSON job on stdin and prints one JSON record.
+It never runs submission code: the submission lives in :mod:`course_lib.grading._host` in the
+sandbox. A test passes when it raises nothing (otter's rule).
 """
 
 from __future__ import annotations
@@ -147,9 +144,9 @@ class Submission:
 
 
 def _rebuild_model(submission: Submission, entry: dict):
-    """A Keras model made of Keras' and the kit's own layers, rebuilt here from its description
-    (JSON, in Keras' safe mode) and its weights: the tests then measure a model whose code is
-    the judge's. Models with the student's own layers stay in the sandbox (None)."""
+    """A model of Keras' and the kit's layers, rebuilt here (safe mode) so tests measure the judge's code;
+    None for models with the student's own layers, which stay in the sandbox.
+    """
     import keras
 
     import course_lib.layers  # noqa: F401 - registers the kit's layers for deserialisation

@@ -1,20 +1,7 @@
 """The student release: the tree students get (what the public student repository holds).
 
-This (instructor) repository holds the master notebooks with every solution and hidden test,
-the autograder builds and the grader. :func:`write_release` copies out what students need and
-nothing else:
-
-* ``README.md``: the student README (``assignments/STUDENT_README.md``);
-* ``SOURCES.md`` (the original works); ``pyproject.toml``, ``requirements.txt``: so that ``pip install -e .`` (the Colab install
-  cell) works;
-* ``notebooks/`` (the ``.ipynb`` and their jupytext sources) and ``data/`` (tables, README);
-* ``course_lib/`` without the grader (``course_lib/grading``); ``course_lib/checks``, what
-  public tests and notebooks import, ships whole;
-* ``assignments/<n>-<name>/student/``: each student notebook and its public tests.
-
-No master notebook, no hidden test, no autograder zip, no reference solution. Files are taken
-from ``git ls-files`` when the source is a git checkout (so build outputs never leak), else
-from the folder as it is.
+No master notebook, hidden test, autograder zip or solution; the grader package is left out.
+Files come from ``git ls-files`` in a git checkout (so build outputs never leak).
 """
 
 from __future__ import annotations
@@ -69,19 +56,10 @@ def release_files(root: str | os.PathLike) -> list[str]:
 
 
 def write_release(dest: str | os.PathLike, root: str | os.PathLike | None = None) -> list[Path]:
-    """Write the student release into ``dest`` (created; must be empty if it exists).
+    """Write the student release into ``dest`` (created; must be empty but for ``.git``); returns the files.
 
-    Args:
-        dest: Target folder, e.g. a checkout of the student repository (its ``.git`` is kept).
-        root: The instructor repository (default: the one this ``course_lib`` lives in).
-
-    Returns:
-        The files written.
-
-    Raises:
-        ValueError: ``dest`` holds files other than ``.git``, or lies inside ``root``'s
-            ``course_lib``/``assignments``.
-        FileNotFoundError: ``root`` has no student README or no built student assignments.
+    ``root``: the instructor repository (default: this ``course_lib``'s). Raises ``ValueError`` for
+    a bad ``dest`` and ``FileNotFoundError`` when ``root`` lacks the student README or assignments.
     """
     if root is None:
         root = repo_root()

@@ -1,12 +1,8 @@
 """Processes for grading: the one subprocess helper, and the bubblewrap sandbox.
 
-Student code runs only in :func:`start_sandboxed`'s process: `bubblewrap
-<https://github.com/containers/bubblewrap>`_ (``bwrap``, Debian's ``bubblewrap``; the sandbox
-Flatpak is built on) with a read-only view of the system and of this Python environment, the
-kit's ``course_lib`` alone (no assignments, hidden tests, autograder zip, submissions or
-outputs), a private empty working folder and ``/tmp``, no network, its own PID, IPC and UTS
-namespaces, user ``nobody``, and resource limits (CPU time, memory, file size, processes).
-``--die-with-parent`` and the PID namespace kill everything it started when it ends.
+Student code runs only in :func:`start_sandboxed`'s process: bubblewrap with a read-only
+system, ``course_lib`` alone, a private working folder, no network, its own namespaces, user
+``nobody`` and resource limits; see ``assignments/README.md`` for the threat model.
 """
 
 from __future__ import annotations

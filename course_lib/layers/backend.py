@@ -1,9 +1,7 @@
 """The layers' one door to a backend: TensorFlow fast paths, used only where they apply.
 
-The course layers are written with ``keras.ops`` and run on every Keras backend. A fused
-kernel of one backend may replace a composite where it gives the same values faster; each
-such kernel sits here, behind a function that returns ``None`` where it does not apply, so a
-layer reads ``fast(...)`` and falls back to its ``keras.ops`` code.
+Each fast function returns ``None`` where it does not apply; the layer then falls back to its
+``keras.ops`` code.
 """
 
 from __future__ import annotations

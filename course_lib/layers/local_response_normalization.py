@@ -12,11 +12,7 @@ _ALPHA_MODES = ("mean", "sum")
 def local_response_normalization(x, size, alpha, beta, k):
     """LRN over the last axis written with ``keras.ops``: ``x * (k + alpha * S) ** -beta``.
 
-    ``S`` is the sum of ``x ** 2`` over the window ``[d - size // 2, d + (size - 1) // 2]``
-    (zeros outside the channels). ``alpha`` multiplies the plain sum; pass
-    ``alpha / size`` for the Caffe/PyTorch convention. Used by
-    ``LocalResponseNormalization`` on every backend except where TensorFlow's fused
-    kernel applies.
+    ``alpha`` multiplies the plain sum of squares; pass ``alpha / size`` for Caffe/PyTorch.
     """
     channels = x.shape[-1]
     # Every (b, h, w) position becomes a length-C sequence, zero-padded like
@@ -37,19 +33,12 @@ class LocalResponseNormalization(keras.layers.Layer):
 
         b[..., d] = a[..., d] / (k + alpha' * sum_{j in W(d)} a[..., j] ** 2) ** beta
 
-    ``alpha' = alpha`` for ``alpha_mode="sum"`` (AlexNet, ``tf.nn.local_response_normalization``)
-    and ``alpha / size`` for ``"mean"`` (Caffe, PyTorch, MXNet). ``W(d) = [d - size // 2,
-    d + (size - 1) // 2]``, zeros beyond the edges, as in ``torch.nn.LocalResponseNorm``.
-
-    With ``k=0, alpha=1, beta=0.5, alpha_mode="sum"`` and ``size >= 2 * channels - 1`` the layer
-    is the L2 normalisation over channels noted in seed 004 (the seed writes ``n = N``, but a
-    clipped window of ``N`` channels covers all channels only for the middle one). With ``k=0``
-    an all-zero window gives NaN, as in TensorFlow and PyTorch.
-
-    Written with ``keras.ops`` so it runs on every backend; where TensorFlow's fused kernel applies
-    (:func:`course_lib.layers.backend.fused_lrn`) it is used instead: the same values, faster on
-    CPU. float16/bfloat16 inputs are normalised in float32 and cast back, as BatchNormalization
-    does. Defaults are AlexNet's: ``size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum"``.
+    ``alpha' = alpha`` for ``alpha_mode="sum"`` (AlexNet, TensorFlow) and ``alpha / size`` for
+    ``"mean"`` (Caffe, PyTorch). ``W(d) = [d - size // 2, d + (size - 1) // 2]``, zero-padded, as
+    in ``torch.nn.LocalResponseNorm``. With ``k=0`` an all-zero window gives NaN, as in TensorFlow
+    and PyTorch. Seed 004's L2 special case (``k=0, alpha=1, beta=0.5``) needs
+    ``size >= 2 * channels - 1``, not ``n = N``: a clipped window of N covers only the middle
+    channel. TensorFlow's fused kernel is used where it applies; float16 is computed in float32.
 
     Args:
         size: channels in the window (``n`` in the papers), >= 1.
@@ -57,7 +46,6 @@ class LocalResponseNormalization(keras.layers.Layer):
         beta: exponent, > 0.
         k: additive constant (``bias`` in TensorFlow), >= 0; not both ``k`` and ``alpha`` 0.
         alpha_mode: ``"sum"`` (AlexNet, TensorFlow) or ``"mean"`` (Caffe, PyTorch).
-        **kwargs: base layer arguments.
 
     Example:
 
@@ -69,9 +57,8 @@ class LocalResponseNormalization(keras.layers.Layer):
     (2, 8, 8, 16)
 
     References:
-        Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep Convolutional Neural
-        Networks", NeurIPS 2012, section 3.3. Seed 004 (解析卷积神经网络, ch. 3): the LRN
-        formula, AlexNet's ``k=2, n=5, alpha=1e-4, beta=0.75`` and the L2 special case.
+        Krizhevsky, Sutskever & Hinton, NeurIPS 2012, section 3.3. Seed 004 (解析卷积神经网络,
+        ch. 3): the formula, AlexNet's ``k=2, n=5, alpha=1e-4, beta=0.75`` (the defaults), the L2 case.
     """
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0, alpha_mode="sum", **kwargs):

@@ -16,15 +16,11 @@ class RecurrentConv2D(keras.layers.Layer):
         x(0) = LRN(f(w_f * u + b))
         z(t) = w_f * u + w_r * x(t - 1) + b,   x(t) = LRN(f(z(t))),   t = 1..T
 
-    and the output is ``x(T)``. Convolutions are stride 1, "same" padding. The layer owns one
-    ``kernel``, one ``recurrent_kernel`` and one ``bias`` whatever ``T`` is, so the recurrent
-    kernel's gradient sums all ``T`` steps; parameters: ``kh*kw*in*filters + rh*rw*filters^2 +
-    filters``. With ``iterations=0`` it is Conv2D + activation + LRN (``recurrent_kernel`` exists,
-    so weights transfer between settings of ``T``, but is unused).
-
-    LRN defaults are those reported for Liang & Hu's RCNN (from the course digest, "reportedly",
-    unverified against the paper): window ``filters // 8 + 1``, ``alpha = 0.001`` divided by the
-    window (``lrn_alpha_mode="mean"``), ``beta = 0.75``, ``k = 1``.
+    Output ``x(T)``; stride 1, "same" padding. One ``kernel``, ``recurrent_kernel`` and ``bias``
+    whatever ``T`` is; with ``iterations=0`` it is Conv2D + activation + LRN (the unused
+    ``recurrent_kernel`` keeps weights transferable). LRN defaults are those reported for Liang &
+    Hu's RCNN (course digest, unverified): window ``filters // 8 + 1``, ``alpha = 0.001`` over the
+    window (``"mean"``), ``beta = 0.75``, ``k = 1``.
 
     Args:
         filters: output channels ``K`` (>= 1).
@@ -33,14 +29,10 @@ class RecurrentConv2D(keras.layers.Layer):
         iterations: recurrent steps ``T`` >= 0 (Liang & Hu: 3).
         activation: applied at every step (default ``"relu"``).
         use_lrn: apply LRN after the activation at every step.
-        lrn_size, lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: build the
-            ``LocalResponseNormalization`` sub-layer (``lrn_size=None``: ``filters // 8 + 1``);
-            read back as ``layer.lrn.size`` or ``layer.lrn_size``.
-        lrn: a ``LocalResponseNormalization`` (or its config) instead of the ``lrn_*`` arguments;
-            ``get_config`` stores it this way (configs with ``lrn_*`` keys still load).
+        lrn_size, lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the LRN sub-layer's arguments.
+        lrn: a ``LocalResponseNormalization`` (or its config) instead of the ``lrn_*`` arguments.
         use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
             kernel_regularizer, recurrent_regularizer, bias_regularizer: as in Conv2D.
-        **kwargs: base layer arguments.
 
     Example:
 
@@ -52,7 +44,7 @@ class RecurrentConv2D(keras.layers.Layer):
 
     References:
         Liang & Hu, "Recurrent Convolutional Neural Network for Object Recognition", CVPR 2015.
-        Seed 000 (parameter distribution in CNN/RCNN), section 2.2 and eq. (2).
+        Seed 000, section 2.2 and eq. (2).
     """
 
     def __init__(

@@ -9,17 +9,13 @@ from course_lib import validation
 class SAFPooling2D(keras.layers.Layer):
     """SAF-pooling: 2D max pooling immediately followed by dropout on the pooled maps.
 
-    SimpNet's principle I (Hasanpour et al. 2018, seed 002): dropout after pooling switches some of
-    the strongest responses off, so the network must find other features that work when the
-    dominant ones are missing. Training: inverted dropout at ``rate``; inference: exactly
-    ``keras.layers.MaxPooling2D``. Channels last.
+    SimpNet's principle I (seed 002): dropping some of the strongest responses forces other
+    features to work. Training: inverted dropout at ``rate``; inference: ``MaxPooling2D``.
 
     Args:
-        pool_size, strides, padding: as in ``keras.layers.MaxPooling2D`` (``strides=None``:
-            ``pool_size``).
+        pool_size, strides, padding: as in ``keras.layers.MaxPooling2D``.
         rate: fraction of pooled values dropped in training, in [0, 1).
         seed: optional integer seed for the dropout masks.
-        **kwargs: base layer arguments.
 
     Example:
 

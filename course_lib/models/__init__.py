@@ -1,7 +1,4 @@
-"""The model zoo: ``build(name, ...)`` and ``names()``. Importing the package imports every family
-module, and each registers its models (as timm does). Also :func:`param_groups` (seed 000) and
-:func:`to_fully_convolutional` / :func:`dense_scores` (seed 001).
-"""
+"""The model zoo: ``build(name, ...)`` and ``names()``; each family module registers its models."""
 from course_lib.models.registry import ModelSpec, build, names, register, spec
 # Each family registers its models on import; this order is the order of names().
 from course_lib.models import param_distribution, vgg, simpnet, classic, resnet  # noqa: F401,I001

@@ -1,21 +1,13 @@
 """Classic networks of seeds 003 and 004: LeNet-5, AlexNet, Network-in-Network, Highway.
 
-* **LeNet-5** (seed 003, 6.1; LeCun et al. 1998) on 32x32x1, modernised in the usual textbook
-  way: tanh, parameter-free 2x2 average pooling for S2/S4 (the original's had a coefficient and
-  bias per map), C3 fully connected to S2 (the original: a 60-of-96 table), softmax instead of
-  RBF units. 61,706 parameters for 10 classes.
-* **AlexNet** (seed 004, Table 3.1), one tower on 227x227x3. The table puts LRN *after*
-  pooling (the paper before); we follow the table. LRN k=2, n=5, alpha=1e-4, beta=0.75, "sum"
-  (seed 004 eq. 3.1). One tower: conv2/4/5 see all channels (the two-GPU original split them),
-  so 62,378,344 parameters for C=1000.
-* **NIN** (seed 004, 3.2.3; Lin et al., ICLR 2014, CIFAR-10): three mlpconv blocks (kxk conv +
-  two 1x1 convs), 3x3/2 max then average pool between them (``"same"`` = Caffe's ceil mode),
-  dropout 0.5 after both, global average pooling and softmax, no FC. ReLU also after the last
-  1x1 conv, as in the released Caffe model. 966,986 parameters for 10 classes.
-* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_block`;
-  :func:`highway_cifar` is a small CIFAR net of our own design, not a published table.
-
-``width_multiplier`` scales conv filters and hidden FC units, never the class count.
+* **LeNet-5** (seed 003, 6.1; LeCun et al. 1998), modernised as textbooks do: tanh, plain
+  average pooling, C3 fully connected, softmax. 61,706 parameters for 10 classes.
+* **AlexNet** (seed 004, Table 3.1), one tower on 227x227x3, LRN after pooling as the table
+  has it (the paper: before). 62,378,344 parameters for C=1000.
+* **NIN** (seed 004, 3.2.3; Lin et al., ICLR 2014, CIFAR-10): ``"same"`` pools are Caffe's
+  ceil mode; ReLU after the last 1x1 conv as in the released Caffe model. 966,986 parameters.
+* **Highway** (seed 004, eqs. 3.4-3.5; Srivastava et al. 2015): :func:`highway_cifar` is a
+  small CIFAR net of our own design, not a published table.
 """
 
 from __future__ import annotations
@@ -42,9 +34,6 @@ def lenet5(
     name: str = "LeNet-5",
 ) -> keras.Model:
     """LeNet-5 (LeCun et al. 1998; CS231n notes, seed 003 section 6.1), modernised (module docstring).
-
-    ``width_multiplier`` scales C1, C3, C5 and F6; ``activation`` is the hidden one (the paper: a
-    scaled tanh). Layers ``c1, s2, c3, s4, c5, f6, output``.
 
     Example:
 
@@ -79,10 +68,6 @@ def alexnet(
     name: str = "AlexNet",
 ) -> keras.Model:
     """Single-tower AlexNet exactly as seed 004, Table 3.1 lists it (227x227x3, ``C`` classes).
-
-    ``width_multiplier`` scales conv1..conv5 and fc6/fc7; ``dropout`` follows FC6 and FC7 (0.5);
-    the ``lrn_*`` arguments are the LRN constants (``"sum"``: the AlexNet paper). Layers
-    conv1..conv5, fc6, fc7, fc8.
 
     Example:
 
@@ -123,9 +108,7 @@ def nin(
 ) -> keras.Model:
     """Network-in-Network, the CIFAR-10 model of Lin et al. (seed 004, section 3.2.3).
 
-    ``width_multiplier`` scales every conv but the last (whose maps are the classes); ``dropout``
-    follows the first two pools (0.5); ``classifier_activation`` comes after global average
-    pooling. Layers ``conv1, cccp1, cccp2, ..., conv3, cccp5, cccp6``, ``global_avg_pool``.
+    ``width_multiplier`` scales every conv but the last (whose maps are the classes).
 
     Example:
 
@@ -169,10 +152,8 @@ def highway_block(
 ):
     """Apply one convolutional highway block ``y = H(x) T(x) + x (1 - T(x))`` to ``x``.
 
-    ``H``: a ``kernel_size`` conv with ``activation``; ``T``: a sigmoid conv whose bias starts at
-    ``gate_bias`` <= 0 (so the block starts near the identity: Srivastava et al. 2015); carry gate
-    ``1 - T`` (seed 004, eq. 3.5). Both keep the channel count. Built from standard layers
-    (``{name}_h``, ``_t``, ``_diff``, ``_gated``, ``_out``) as ``y = x + T * (H - x)``.
+    ``T``'s bias starts at ``gate_bias`` <= 0, so the block starts near the identity (Srivastava et
+    al. 2015); carry gate ``1 - T`` (seed 004, eq. 3.5). Built as ``y = x + T * (H - x)``.
 
     Example:
 
@@ -209,11 +190,7 @@ def highway_cifar(
     classifier_activation: str | None = "softmax",
     name: str = "Highway-CIFAR",
 ) -> keras.Model:
-    """A small convolutional highway network for CIFAR (our design, see module docstring).
-
-    Per stage ``i``: a 3x3 ReLU conv to ``widths[i]`` channels, then ``blocks_per_stage``
-    :func:`highway_block` s; between stages 2x2 max pooling and ``dropout``. Then global average
-    pooling and a softmax ``fc``.
+    """A small convolutional highway network for CIFAR (our design, not a published table).
 
     Example:
 

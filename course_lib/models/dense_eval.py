@@ -1,9 +1,7 @@
 """Dense (fully convolutional) evaluation of a VGG-style network (seed 001, section 3.2).
 
-At test time VGG turns FC1 into a conv whose kernel covers the final feature map and FC2/FC3
-into 1x1 convs, and runs the result on the whole image rescaled to a smallest side ``Q``; the
-class score map's spatial average is the image's score vector. CS231n (seed 003, "converting FC
-layers to CONV layers") gives the arithmetic: 384x384 through the converted VGG gives 6x6.
+FC1 becomes a conv covering the final feature map, FC2/FC3 1x1 convs; the score map of the
+rescaled image is averaged (CS231n, seed 003: "converting FC layers to CONV layers").
 
 Reference: K. Simonyan and A. Zisserman, ICLR 2015, section 3.2 (seed 001).
 """
@@ -48,11 +46,8 @@ def _clone(layer):
 def to_fully_convolutional(model: keras.Model, name: str | None = None) -> keras.Model:
     """Convert a model's fully connected head into convolutions, copying the weights.
 
-    The first ``Dense`` after ``Flatten`` becomes a ``Conv2D`` with the kernel size of the map
-    ``Flatten`` consumed; later ``Dense`` layers become 1x1 convs; dropout and activations stay.
-    The new model (input ``(None, None, channels)``, default name ``"<name>-fully-conv"``) takes
-    any size at least the original and outputs a score map; at the original size it is 1x1 and
-    equals the original scores. The original model is unchanged.
+    The new model takes any input at least the original size and outputs a score map (1x1 and
+    equal scores at the original size). The original model is unchanged.
 
     Raises:
         ValueError: not a chain, no ``Flatten``, or a head layer with no conv equivalent.
@@ -165,13 +160,8 @@ def dense_scores(
 ) -> np.ndarray:
     """Class scores by dense evaluation: spatially averaged score maps (seed 001, 3.2).
 
-    Each image is rescaled to each smallest side ``Q`` in ``scales`` (``None``: as given), run
-    through ``fc_model`` and its map averaged over space, then over scales and (``flip``) the
-    mirror image. With ``from_logits`` every position gets a softmax first, so the result is always
-    an average of posteriors (the paper averages soft-max outputs). Returns ``(N, num_classes)``.
-
-    Raises:
-        ValueError: a scale below the smallest size the network accepts (CIFAR VGGs: 32).
+    Averaged over space, ``scales`` (smallest sides) and (``flip``) mirrors; always an average of
+    posteriors (``from_logits`` applies a softmax first). Returns ``(N, num_classes)``.
 
     Example:
 

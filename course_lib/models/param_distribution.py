@@ -1,27 +1,14 @@
 """Seed 000: the CNN and RCNN of "parameter distribution across low and high layers".
 
-The paper (seed 000, Figs. 1-2, Tables 1-3) trains two five-stage networks whose variants
-differ only in the widths ``(conv1, L2, L3, L4, L5)``; at a fixed budget, moving parameters from
-the *low* layers (conv1 + L2) to the *high* ones (L3..L5) lowers the test error. This module
-builds both families (:func:`param_net`), registers Table 1's twelve variants (``CNN-A1`` ..
-``RCNN-B3``) and splits parameters into low/high (:func:`param_groups`).
+Seed 000 (Figs. 1-2, Tables 1-3): at a fixed budget, moving parameters from the low layers
+(conv1 + L2) to the high ones (L3..L5) lowers the test error. Builds both families
+(:func:`param_net`), registers Table 1's variants (``CNN-A1`` .. ``RCNN-B3``) and splits
+parameters (:func:`param_groups`). RCNN: Liang & Hu's RCLs (3x3, ``iterations=3``).
 
-* CNN (Fig. 1): conv1 5x5 -> maxpool 3x3/2 -> LRN -> conv2, conv3 3x3 -> maxpool -> LRN ->
-  conv4, conv5 3x3 -> global max pool -> fc; ReLU after every conv, sizes kept.
-* RCNN (Fig. 2, Liang & Hu, CVPR 2015): conv1 5x5 -> LRN -> maxpool -> rcl1, rcl2 -> maxpool
-  -> rcl3, rcl4 -> global max pool -> fc; each RCL a :class:`course_lib.layers.RecurrentConv2D`
-  (3x3 kernels, ``iterations=3``, ReLU + LRN on every state).
-
-Choices the seed leaves open (all are arguments):
-
-* Pool padding ``"same"``: cuda-convnet2's 3x3/2 pools let the last window run over the
-  border (``ceil((32 - 3) / 2) + 1 = 16`` outputs), the windows of Keras' ``"same"`` (32 -> 16
-  -> 8); ``"valid"`` gives 32 -> 15 -> 7.
-* LRN: the seed gives no constants. We use Liang & Hu's: window ``K // 8 + 1`` channels,
-  ``alpha = 0.001`` divided by it (``"mean"``), ``beta = 0.75``, ``k = 1`` (from the digest of
-  Liang & Hu, not from seed 000).
-* Dropout: the seed is silent; Liang & Hu put it after the pools. We apply ``dropout`` (0.5)
-  after both 3x3 pools in both families, so CNN and RCNN differ only in recurrence.
+Choices the seed leaves open (all are arguments): pool padding ``"same"`` (cuda-convnet2's
+3x3/2 windows: 32 -> 16 -> 8); LRN constants from the digest of Liang & Hu (window
+``K // 8 + 1``, ``alpha = 0.001`` "mean", ``beta = 0.75``, ``k = 1``); dropout 0.5 after both
+3x3 pools in both families (Liang & Hu's place), so CNN and RCNN differ only in recurrence.
 
 Reference: 岳喜斌 et al., parameter distribution of CNN/RCNN (seed 000); M. Liang and X. Hu,
 "Recurrent Convolutional Neural Network for Object Recognition", CVPR 2015.
@@ -59,11 +46,7 @@ LOW_LAYERS = {"cnn": ("conv1", "conv2"), "rcnn": ("conv1", "rcl1")}
 
 
 def lrn_window(channels: int) -> int:
-    """Liang & Hu's LRN window for a ``channels``-wide layer: ``channels // 8 + 1``.
-
-    The same rule as :class:`course_lib.layers.RecurrentConv2D`'s default. For the widths of
-    seed 000 (multiples of 16) the window is odd, hence centred on each channel.
-    """
+    """Liang & Hu's LRN window for ``channels`` channels: ``channels // 8 + 1`` (odd for seed 000)."""
     return int(channels) // 8 + 1
 
 
@@ -145,20 +128,13 @@ def param_net(
     Args:
         widths: five channel counts ``(conv1, L2, L3, L4, L5)``; L2..L5 are ``conv2..conv5``
             (CNN) or ``rcl1..rcl4`` (RCNN).
-        recurrent: CNN or RCNN.
         num_classes, input_shape, width_multiplier: as every zoo builder (the paper: 32x32x3).
         iterations: RCL unrolling steps ``T`` (RCNN only; the paper uses 3).
         dropout: rate after each 3x3 pooling stage; 0 disables it.
-        pool_padding: ``"same"`` (cuda-convnet2 windows, 32 -> 16 -> 8) or ``"valid"``.
+        pool_padding: ``"same"`` (cuda-convnet2 windows) or ``"valid"`` (32 -> 15 -> 7).
         lrn_size: LRN window; ``None``: :func:`lrn_window` of each layer's channels.
         lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the LRN constants (module docstring).
-        kernel_initializer: of every convolution kernel.
         classifier_activation: of ``fc``; ``None`` returns logits.
-        name: default ``"CNN-<widths>"`` / ``"RCNN-<widths>"`` (widths as given).
-
-    Returns:
-        An uncompiled ``keras.Model`` with layers ``conv1``..``conv5`` (CNN) or ``conv1``,
-        ``rcl1``..``rcl4`` (RCNN), and ``fc``.
 
     Example:
 
@@ -188,14 +164,9 @@ def param_net(
 
 
 def param_groups(model: keras.Model) -> dict[str, int]:
-    """Split a seed-000 model's parameters into the paper's low and high groups.
+    """Split a seed-000 model's parameters into low (``conv1`` + ``conv2``/``rcl1``, Figs. 1-2) and high.
 
-    Low = ``conv1 + conv2`` (CNN) or ``conv1 + rcl1`` (RCNN) (seed 000, Figs. 1-2); high = all the
-    rest, ``fc`` included. Returns ``{"low", "high", "total"}`` with ``total ==
-    model.count_params()``.
-
-    Raises:
-        ValueError: the model has no ``conv1`` + ``conv2`` / ``rcl1`` layers.
+    Returns ``{"low", "high", "total"}``; raises ``ValueError`` without those layers.
 
     Example:
 

@@ -1,9 +1,7 @@
 """The model zoo's registry: every model is built by name, with one set of core arguments.
 
-Names are the sources' own (``CNN-A3``, ``VGG-D``, ``SimpNet``...), matched forgivingly. Each
-entry knows its source, default input shape and class count (``build("VGG-D")`` is the paper's
-224x224x1000 network). Every builder takes ``num_classes``, ``input_shape``,
-``width_multiplier``, ``classifier_activation`` and ``name``, so every model is treated alike:
+Names are the sources' own, matched forgivingly; ``build("VGG-D")`` is the paper's
+224x224x1000 network. Every builder takes the same core arguments:
 
 >>> logits = build("ResNet-20", width_multiplier=0.5, classifier_activation=None)
 >>> logits.get_layer("stem_conv").filters, logits.width_multiplier
@@ -27,10 +25,7 @@ __all__ = ["ModelSpec", "MODELS", "register", "build", "names", "spec", "check_c
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One entry of the zoo: display ``name`` (as the source writes it), ``builder``, ``source``
-    (seed file and table/figure), default ``input_shape`` and ``num_classes``, the entry's
-    source-specific builder ``defaults`` and its ``family`` (e.g. "param-distribution").
-    """
+    """One entry of the zoo: its builder, source (seed and table), defaults and ``family``."""
 
     name: str
     builder: Callable[..., keras.Model]
@@ -69,11 +64,7 @@ def names(family: str | None = None) -> list[str]:
 
 
 def spec(name: str) -> ModelSpec:
-    """The :class:`ModelSpec` for ``name``.
-
-    Raises:
-        ValueError: unknown name; the message suggests the closest registered names.
-    """
+    """The :class:`ModelSpec` for ``name``; ``ValueError`` (with suggestions) if unknown."""
     return MODELS.get(name)
 
 
@@ -90,13 +81,10 @@ def build(
     """Build a zoo model by name (see :func:`names`); an uncompiled ``keras.Model``.
 
     Args:
-        name: a registered name.
         num_classes, input_shape: default: the model's own.
-        width_multiplier: scales every width the source gives (rounded, >= 1); recorded as
-            ``model.width_multiplier``.
+        width_multiplier: scales every width the source gives (rounded, >= 1).
         classifier_activation: ``None`` gives logits.
-        **source_specific: the builder's own arguments over the entry's defaults; ``name=``
-            renames the model.
+        **source_specific: the builder's own arguments over the entry's defaults.
     """
     entry = spec(name)
     kwargs = {"name": entry.name, **entry.defaults, **source_specific}
@@ -115,11 +103,7 @@ def check_core(num_classes, input_shape, width_multiplier=1.0, classifier_activa
                min_side: int = 1, why: str = "") -> tuple[tuple, float]:
     """Check the arguments every builder takes; return ``(input_shape, width_multiplier)``.
 
-    ``input_shape``'s height and width may be ``None``; ``min_side`` is the smallest side the
-    network accepts, and ``why`` its reason, quoted in the message ("for 5 2x2 pools").
-
-    Raises:
-        ValueError: the first argument out of range, named, with what is accepted.
+    ``min_side`` is the smallest side the network accepts and ``why`` its reason, for the message.
     """
     validation.positive_int("num_classes", num_classes)
     shape = input_shape
@@ -151,12 +135,7 @@ def scaled(width: int, width_multiplier: float) -> int:
 
 
 def finish(inputs, outputs, name: str, width_multiplier: float) -> keras.Model:
-    """The builders' ``keras.Model``, with ``model.width_multiplier`` recording the multiplier.
-
-    ``width_multiplier`` is a plain Python attribute: it is read by the runner and reports on
-    the model as built; ``keras.models.load_model`` does not restore it (the run record keeps
-    the multiplier).
-    """
+    """The builders' ``keras.Model``, with ``model.width_multiplier`` (not restored by ``load_model``)."""
     model = keras.Model(inputs, outputs, name=name)
     model.width_multiplier = float(width_multiplier)
     return model

@@ -1,17 +1,11 @@
 """CIFAR plain and residual networks of He et al. (seed 004, section 3.2.4 and Fig. 3.8).
 
-He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), 4.2: a 3x3 conv of 16
-filters, three stages of ``n`` blocks (16, 32, 64 filters on 32, 16, 8 pixels; stride 2 to enter
-stages 2 and 3), global average pooling and a softmax FC: ``6n + 2`` layers. Every conv is
-followed by BN and has no bias. Basic block: conv-BN-ReLU-conv-BN, add, ReLU.
-
-``residual=False`` gives the *plain* nets of Fig. 3.8 (56 layers train worse than 20). Shortcut
-``"A"`` (default for basic blocks, as in the paper's CIFAR runs) is parameter-free: identity, or
-subsample + zero channels (:class:`ZeroPadShortcut`), so a ResNet has exactly its plain twin's
-parameters (0.27M for 20 layers, 0.85M for 56, as printed); ``"B"`` uses 1x1 projections where
-the shape changes (the default for ``block="bottleneck"``: 1x1-3x3-1x1(4f), seed 004 Fig.
-3.10, ``9n + 2`` layers). ``weight_decay`` is the paper's SGD decay (1e-4) as an L2 penalty
-``weight_decay / 2``; the default 0 leaves it to the training code.
+He et al., "Deep Residual Learning for Image Recognition" (CVPR 2016), 4.2: ``6n + 2`` layers
+(16, 32, 64 filters on 32, 16, 8 pixels), BN after every bias-free conv. ``residual=False``
+gives the plain nets of Fig. 3.8. Shortcut ``"A"`` (basic blocks' default, as the paper's CIFAR
+runs) is parameter-free, so a ResNet has its plain twin's parameters (0.27M for 20 layers,
+0.85M for 56, as printed); ``"B"`` projects where the shape changes (bottleneck's default,
+seed 004 Fig. 3.10, ``9n + 2`` layers).
 """
 
 from __future__ import annotations
@@ -27,10 +21,7 @@ __all__ = ["ZeroPadShortcut", "resnet_cifar"]
 
 @keras.saving.register_keras_serializable(package="course_lib")
 class ZeroPadShortcut(keras.layers.Layer):
-    """Parameter-free ResNet shortcut (option A): strided subsampling + zero channels.
-
-    ``x[:, ::s, ::s, :]`` with zero channels appended up to ``filters``: He et al. 2016's
-    "identity shortcut with extra zero entries padded for increasing dimensions" (section 3.3).
+    """Parameter-free ResNet shortcut (option A): strided subsampling + zero channels (He et al. 3.3).
 
     Example:
 
@@ -96,15 +87,13 @@ def resnet_cifar(
     """He et al.'s CIFAR ResNet (``residual=True``) or plain net (``residual=False``).
 
     Args:
-        depth: ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...), ``9n + 2`` for bottleneck
-            (29, 38, 47, 56...).
+        depth: ``6n + 2`` for basic blocks (20, 32, 44, 56, 110...), ``9n + 2`` for bottleneck.
         block: ``"basic"`` or ``"bottleneck"``.
         shortcut: ``"A"`` or ``"B"``; ``None``: A for basic, B for bottleneck.
-        base_width: first-stage filters (16); stages use x1, x2, x4; ``width_multiplier`` scales it.
-        weight_decay: L2 coefficient ``weight_decay / 2`` on kernels.
+        base_width: first-stage filters (16); stages use x1, x2, x4.
+        weight_decay: L2 coefficient ``weight_decay / 2`` on kernels (the paper's SGD: 1e-4).
         bn_momentum: 0.9, He et al.'s Torch/Caffe value; Keras' 0.99 leaves the moving
             statistics near their start after a short budget, so test error stays at chance.
-        name: default ``"ResNet-<depth>"`` / ``"Plain-<depth>"``.
 
     Example:
 

@@ -1,16 +1,9 @@
 """SimpNet (seed 002): the 13-layer principled CNN, its variants and the principle experiments.
 
 Reference: Hasanpour et al., "Towards Principled Design of Deep Convolutional Networks:
-Introducing SimpNet", arXiv:1802.06205 (seed 002 is its translation). Section 4: 13 3x3 conv
-layers, each with BN, ReLU and dropout; SAF-pooling (max pool then dropout, 3.I) after every 5
-layers; global max pooling; dropout; one softmax FC layer.
-
-Every network of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import
-(``family="simpnet"`` for the paper's models, ``"simpnet-principles"`` for ``Arch1-*`` ..
-``Arch5-*``); builder switches can be overridden, e.g. ``build("SimpNet", saf=False)``.
-
-Layer names: ``conv{i}``, ``bn{i}``, ``relu{i}``, ``drop{i}``, ``pool{j}`` or ``strided{j}``
-(+ ``_bn``, ``_relu``, ``_drop``), ``gmp``, ``head_drop``, ``fc``, ``softmax`` (float32).
+Introducing SimpNet", arXiv:1802.06205 (seed 002 is its translation), section 4. Every network
+of :data:`course_lib.models.simpnet_archs.ARCHS` is registered at import; builder switches can
+be overridden, e.g. ``build("SimpNet", saf=False)``.
 """
 
 from __future__ import annotations
@@ -135,13 +128,10 @@ def build_simpnet(
 ) -> keras.Model:
     """Build a SimpNet-style plain CNN: n x [conv-BN-ReLU(-dropout)], 2x2 downsampling, GMP, FC.
 
-    The defaults give the paper's 13-layer CIFAR-10 SimpNet (about 5.48M parameters, widths
-    66, 128, 128, 128, 192 | pool | 192, 192, 192, 192, 288 | pool | 288, 355, 432 | GMP).
-
-    Dropout slots (the official Caffe model's layout): conv ``i`` owns rate ``r_i``. A following
-    downsampling step carries it (SAF-pooling; with ``saf=False`` a plain max pool and no dropout;
-    with ``downsample="strided"`` a dropout after the strided conv); the last conv's rate follows
-    global max pooling; every other conv is followed by ``Dropout(r_i)``. Rates of 0 add no layer.
+    Defaults: the paper's 13-layer CIFAR-10 SimpNet (about 5.48M parameters). Dropout follows the
+    official Caffe model: conv ``i`` owns rate ``r_i``, carried by a following downsampling step
+    (SAF-pooling, or after a strided conv), by global max pooling for the last conv, else by a
+    ``Dropout(r_i)``. Rates of 0 add no layer.
 
     Args:
         num_classes, input_shape, width_multiplier: as every zoo builder.
@@ -149,13 +139,10 @@ def build_simpnet(
             one integer per conv layer.
         pool_positions: 1-based conv indices followed by 2x2 downsampling (Table 5 and S9).
         kernel_size / kernel_sizes: one size for all (default 3) / one per layer (Arch4 v2, Arch5).
-        saf: SAF-pooling if True, plain ``MaxPooling2D`` if False.
-        downsample: ``"maxpool"`` or ``"strided"`` (each pool becomes a 3x3 stride-2 conv + BN +
-            ReLU, Table 6, supplement S1.A; ``saf`` does not apply).
+        saf: SAF-pooling if True, plain ``MaxPooling2D`` (no dropout) if False.
+        downsample: ``"maxpool"`` or ``"strided"`` (3x3 stride-2 conv + BN + ReLU, Table 6, S1.A).
         dropout: ``None``/0, one rate for every slot, or one per conv layer.
-        dropout_in_downsampling_only: keep only the rates the downsampling steps carry (the
-            quick budget: a few epochs are too short for dropout after every conv, and the
-            SAF comparison still differs in exactly SAF-pooling's dropout).
+        dropout_in_downsampling_only: keep only the downsampling steps' rates (the quick budget).
         bn_momentum, bn_epsilon: Caffe's ``moving_average_fraction`` 0.95 and epsilon 1e-5.
         use_bias: conv biases (the official model keeps them before BN).
         kernel_initializer: ``"lecun_uniform"`` is Caffe's ``xavier`` filler.
@@ -163,9 +150,6 @@ def build_simpnet(
         seed: base seed for the dropout layers.
         classifier_activation: applied in float32 (layer ``softmax``); ``None``: logits of ``fc``.
         name: the model's name.
-
-    Returns:
-        An uncompiled ``keras.Model``; ``model.width_multiplier`` records the multiplier.
 
     Example:
 

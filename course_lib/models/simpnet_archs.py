@@ -1,20 +1,13 @@
 """SimpNet architectures and printed results as data (seed 002), with the ``C_x{y}`` parser.
 
 Seed 002 translates Hasanpour et al., "Towards Principled Design of Deep Convolutional
-Networks: Introducing SimpNet" (arXiv:1802.06205). Its supplement gives every principle
-experiment's widths as ``C_x{y}`` ("x feature maps, repeated y times"; tables S3-S8) and the
-pool positions of Arch1..Arch5 (S9). The strings are kept verbatim in
-``course_lib/tables/seed002_archs.csv`` (:data:`ARCHS`), parsed with :func:`parse_widths`;
-printed results are in ``seed002_paper_results.csv`` (:data:`PAPER_RESULTS`, each with a
-``zoo_name`` when it matches a registered model). Table numbers repeat in the translation (two
-10s, two 14s), so tables are named by content too (``T_*``).
-
-Where the seed is silent or inconsistent an entry says so in ``note``; the outside information
-comes from the official repository the seed points to (github.com/Coderx7/SimpNet,
-``SimpNetV2/``): the widths and dropout rates of the variants the seed only names (it never
-prints a dropout rate), pool positions of networks shorter than S9's columns, kernel layouts
-whose literal reading disagrees with the printed count (checked against its prototxt), and no
-dropout, plain max pooling in the principle experiments (their prototxts are "NoDrp").
+Networks: Introducing SimpNet" (arXiv:1802.06205). Widths (``C_x{y}``, tables S3-S8) and pools
+(S9) are kept verbatim in ``course_lib/tables/seed002_archs.csv`` (:data:`ARCHS`); printed
+results in ``seed002_paper_results.csv`` (:data:`PAPER_RESULTS`). Table numbers repeat in the
+translation, so tables are named by content (``T_*``). Where the seed is silent or inconsistent
+an entry's ``note`` says so and the official repository (github.com/Coderx7/SimpNet,
+``SimpNetV2/``) decides: widths and dropout of named variants, short pool lists, kernel
+layouts, and no dropout in the principle experiments (their prototxts are "NoDrp").
 """
 
 from __future__ import annotations
@@ -32,9 +25,7 @@ __all__ = [
 
 OFFICIAL_REPO = "github.com/Coderx7/SimpNet (official code the seed links to)"
 
-# --------------------------------------------------------------------------------------------
-# C_x{y} notation
-# --------------------------------------------------------------------------------------------
+# -- C_x{y} notation --
 
 # "C64", "C_64", "C_{64}", each optionally followed by "{repeats}". A bare "C{3}" is rejected:
 # it could mean "3 maps" or "3 repeats of a width that went missing".
@@ -44,12 +35,8 @@ _ITEM = re.compile(r"^C(?:_\{(?P<braced>\d+)\}|_?(?P<plain>\d+))(?:\{(?P<repeat>
 def parse_widths(spec: str) -> list[int]:
     """Expand the supplement's ``C_x{y}`` notation into one width per conv layer.
 
-    One item: ``C64``, ``C64{3}``, ``C_64``, ``C_{64}`` or the seed's LaTeX ``C_{64}\\{3\\}``,
-    optionally inside ``$...$``; items separated by commas, whitespace ignored.
-
-    Raises:
-        TypeError: not a string. ValueError: an empty spec or item, a malformed item, or 0
-            maps/repeats (the message names the item and its position).
+    One item: ``C64``, ``C64{3}``, ``C_64``, ``C_{64}`` or the seed's LaTeX ``C_{64}\{3\}``,
+    optionally inside ``$...$``; items separated by commas.
 
     Example:
 
@@ -118,11 +105,7 @@ _PARAMS = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[KkMm])\s*$")
 
 
 def parse_param_count(printed: str) -> int:
-    """Turn a printed parameter count (``"300K"``, ``"1.6M"``, ``"5.48M"``) into an integer.
-
-    Raises:
-        ValueError: not a number followed by K or M.
-    """
+    """Turn a printed parameter count (``"300K"``, ``"1.6M"``, ``"5.48M"``) into an integer."""
     match = _PARAMS.match(str(printed))
     if match is None:
         raise ValueError(
@@ -133,9 +116,7 @@ def parse_param_count(printed: str) -> int:
     return int(round(float(match.group("number")) * scale))
 
 
-# --------------------------------------------------------------------------------------------
-# Tables, named by content (the translation repeats numbers 10 and 14)
-# --------------------------------------------------------------------------------------------
+# -- Tables, named by content (the translation repeats numbers 10 and 14) --
 
 T_GRADUAL = "Table 2 (gradual expansion: Arch1 at 300K, 8/9/10/13 layers)"
 T_MIN_ALLOC = "Table 3 (minimum allocation: shallow-wide vs deep-thin, Arch1)"
@@ -154,9 +135,7 @@ T_SLIM = "second Table 14 (slim 300K/600K models on CIFAR-10/100)"
 T_S1 = "Table S1 (accuracy and training time by kernel size at 1.6M)"
 
 
-# --------------------------------------------------------------------------------------------
-# Architectures
-# --------------------------------------------------------------------------------------------
+# -- Architectures --
 
 
 @dataclass(frozen=True)
@@ -164,16 +143,13 @@ class ArchSpec:
     """One buildable SimpNet-style network, kept as data.
 
     Attributes:
-        name, family: registry name (``"Arch1-8L"``); ``"simpnet"`` (the paper's models) or
-            ``"simpnet-principles"`` (experiments).
+        family: ``"simpnet"`` (the paper's models) or ``"simpnet-principles"`` (experiments).
         table: the table, by content (``T_*`` constants).
         widths: ``C_x{y}`` notation as built; ``widths_as_printed``: the seed's garbled cell.
         pool_after: 1-based conv indices followed by 2x2 downsampling.
-        params_printed: as printed (``"300K"``), or ``""``.
         source, note: where widths, pools and kernels come from; interpretations, in words.
         kernel_size, kernel_overrides: default size; ``(first, last, size)`` triples, inclusive.
-        dropout, saf, input_shape, num_classes: builder defaults
-            (:func:`course_lib.models.simpnet.build_simpnet`).
+        dropout, saf, input_shape, num_classes: builder defaults.
     """
 
     name: str
@@ -264,9 +240,7 @@ for _row in _read_csv("seed002_archs"):
     ARCHS.register(_row["name"], _arch(_row))
 
 
-# --------------------------------------------------------------------------------------------
-# Printed results
-# --------------------------------------------------------------------------------------------
+# -- Printed results --
 
 
 @dataclass(frozen=True)
@@ -275,9 +249,8 @@ class PaperResult:
 
     Attributes:
         table: by content (``T_*``) or ``"text, section ..."``; model: the row label (English).
-        dataset: ``"cifar10"``, ``"cifar100"``, ``"mnist"`` or ``"svhn"``.
         params_printed, accuracy_printed, error_printed: as printed (``""``/``None`` when not).
-        source: ``"seed 002, <table>"``; zoo_name: the registered model, or ``None``.
+        zoo_name: the registered model, or ``None``.
         printed: the cell when not one plain number (``"1.79-1.59"``); note: how to read the row.
         augmentation: True (zero-padding + mirroring), False (none), None (not stated); a report
             picks the row matching the run.

@@ -1,23 +1,10 @@
 """Seed 001: the VGG configurations A, A-LRN, B, C, D, E and a CIFAR-scale family.
 
-Simonyan & Zisserman (ICLR 2015, arXiv:1409.1556; seed 001 is its translation, section 2)
-stack 3x3 convs (stride 1, pad 1, ReLU) in five blocks separated by 2x2/2 max pools, then
-FC-4096, FC-4096 (dropout 0.5) and FC-1000, on 224x224 RGB: A (11 weight layers), A-LRN, B
-(13), C (16, with 1x1 convs), D (16, "VGG-16"), E (19, "VGG-19").
-
-The layer lists are the original paper's Table 1. Seed 001 describes them in section 2.2 but
-does not print it: the table it prints as 表1 holds single-scale test errors (the original's
-Table 3). In :data:`VGG_CONFIGS` an ``int`` is a 3x3 conv, ``(k, filters)`` a kxk conv, ``"M"``
-a 2x2/2 max pool, ``"LRN"`` an LRN layer. Layer names follow ``keras.applications.VGG16``
-(``block{b}_conv{i}``, ``fc1``, ``fc2``, ``predictions``), so D/E weights line up with it.
-
-ImageNet cannot be used in this course, so the ``VGG-*-CIFAR`` family keeps each pattern on
-32x32 inputs with conv widths times :data:`CIFAR_SCALE` = 0.25 and FC1/FC2 of
-:data:`CIFAR_FC_UNITS` = 128: our scale-down, not the paper's networks.
-
-A-LRN uses the AlexNet constants the paper cites (k=2, n=5, alpha=1e-4, beta=0.75, "sum").
-Kernels use ``glorot_uniform`` (the paper's footnote: Glorot & Bengio's init works without
-pre-training); biases start at zero.
+The layer lists are the original paper's Table 1 (seed 001 describes them in section 2.2; the
+table it prints as 表1 is the original's Table 3, test errors). Layer names follow
+``keras.applications.VGG16`` so D/E weights line up. The ``VGG-*-CIFAR`` family (32x32, widths
+times :data:`CIFAR_SCALE`, FC of :data:`CIFAR_FC_UNITS`) is our scale-down, not the paper's.
+A-LRN uses AlexNet's constants; kernels ``glorot_uniform`` (the paper's footnote).
 
 Reference: K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale
 Image Recognition", ICLR 2015, arXiv:1409.1556 (seed 001 is a translation).
@@ -114,17 +101,14 @@ def vgg(
     """Build a VGG network (Simonyan & Zisserman 2015, Table 1; seed 001 section 2.2).
 
     Args:
-        config: ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"``, ``"E"`` (``"VGG-"`` prefix
-            accepted) or a layer list as in :data:`VGG_CONFIGS`.
-        num_classes, input_shape: 1000, 224x224x3 in the paper; the input needs at least
-            ``2 ** pools`` pixels a side.
+        config: ``"A"`` .. ``"E"``, ``"A-LRN"`` (``"VGG-"`` prefix accepted) or a layer list as
+            in :data:`VGG_CONFIGS` (int: 3x3 conv, ``(k, filters)``, ``"M"``, ``"LRN"``).
+        num_classes, input_shape: 1000, 224x224x3 in the paper; at least ``2 ** pools`` a side.
         width_multiplier: on every conv's filters and on ``fc_units``.
         fc_units: FC1 and FC2 width (the paper: 4096).
         dropout: after FC1 and FC2 (0.5); 0 removes the layers.
-        batch_norm: BN after every conv (not in the paper; helps deep configurations at small
-            scale).
+        batch_norm: BN after every conv (not in the paper).
         lrn_size, lrn_alpha, lrn_beta, lrn_k, lrn_alpha_mode: the ``"LRN"`` entries (A-LRN).
-        kernel_initializer, classifier_activation, name: default name ``"VGG-<config>"``.
 
     Example:
 
@@ -151,10 +135,6 @@ def vgg_cifar(
     **kwargs,
 ) -> keras.Model:
     """A VGG configuration at CIFAR scale (course scale-down of seed 001, not the paper).
-
-    Same layer pattern as :func:`vgg` on 32x32 inputs, conv widths ``CIFAR_SCALE`` (0.25) times the
-    paper's and FC1/FC2 of ``fc_units`` (128), all times ``width_multiplier``; other ``**kwargs`` go
-    to :func:`vgg`.
 
     Example:
 

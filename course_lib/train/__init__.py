@@ -1,5 +1,4 @@
-"""Experiments as data, the resumable runner, result records and reports
-(``python -m course_lib list | run | report`` from a shell).
+"""Experiments as data, the resumable runner, result records and reports.
 
 >>> from course_lib.train import experiment_names, run_experiment, report
 >>> records = run_experiment("param-distribution", dataset="fashion_mnist32",

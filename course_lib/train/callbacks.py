@@ -1,7 +1,4 @@
-"""Callbacks of the runner: the per-epoch history (:class:`EpochHistory`), kill-safe resumable
-backups (:class:`ResumableBackup`), per-epoch reseeding of the dropout generators
-(:class:`EpochReseed`) and live training curves in a notebook (:class:`LiveCurves`).
-"""
+"""Callbacks of the runner: history, kill-safe resumable backups, per-epoch reseeding, live curves."""
 
 from __future__ import annotations
 
@@ -52,9 +49,9 @@ def history_entry(epoch: int, logs: dict, seconds: float, learning_rate: float |
 
 
 class EpochHistory(keras.callbacks.Callback):
-    """The run's history, one :func:`history_entry` per epoch (``history``: epochs before a resume),
-    the bookkeeping both engines share. An epoch's seconds are its training steps only; the test
-    pass before ``on_epoch_end`` is timed as ``eval_seconds``.
+    """The run's history, one :func:`history_entry` per epoch (``history``: epochs before a resume).
+
+    An epoch's seconds are its training steps only; the test pass is timed as ``eval_seconds``.
     """
 
     def __init__(self, history: list[dict] | None = None):
@@ -89,13 +86,10 @@ class EpochHistory(keras.callbacks.Callback):
 class ResumableBackup(EpochHistory):
     """Per-epoch backups that survive a kill at any instant, with the run's history.
 
-    After each epoch ``e`` it writes ``epoch-<e>.history.json`` then ``epoch-<e>.weights.h5``
-    (weights and optimizer state), each with :func:`course_lib.core.atomic_write`, so a backup
-    exists completely or not at all; older epochs are deleted only after a newer one is complete.
-    :meth:`restore` loads the newest complete epoch; resume with ``fit(initial_epoch=epoch)``.
-    (``keras.callbacks.BackupAndRestore`` writes weights and epoch counter one after the other: a
-    kill between them leaves them out of step.) ``run.json`` holds ``fingerprint``: a backup made
-    with other settings is discarded. The runner calls :meth:`clear` once the record is written.
+    Each epoch writes ``epoch-<e>.history.json`` then ``epoch-<e>.weights.h5`` atomically and
+    only then deletes older epochs (``keras.callbacks.BackupAndRestore`` writes weights and epoch
+    counter one after the other: a kill between them leaves them out of step). A backup whose
+    ``run.json`` fingerprint differs is discarded.
 
     Example:
 
@@ -141,12 +135,7 @@ class ResumableBackup(EpochHistory):
 
     # ---- restore -------------------------------------------------------------------------
     def restore(self, model: keras.Model) -> tuple[int, list[dict]]:
-        """Load the newest complete backup into ``model`` (built and compiled).
-
-        Returns:
-            ``(epochs_completed, history)``; ``(0, [])`` when there is nothing to resume.
-            Pass ``initial_epoch=epochs_completed`` to ``model.fit``.
-        """
+        """Load the newest complete backup into ``model``: ``(epochs_completed, history)`` or ``(0, [])``."""
         self.set_model(model)
         self.restored = True
         self.restored_epoch, self.history = 0, []
@@ -209,9 +198,8 @@ class ResumableBackup(EpochHistory):
 class EpochReseed(keras.callbacks.Callback):
     """Reset every ``SeedGenerator`` of the model at each epoch start from (seed, epoch).
 
-    Generator states (dropout, SAF-pooling) are not in weight files, so a resumed epoch would draw
-    other masks. The state ``[s_i, epoch * 2**20]`` (``s_i`` from the seed and the generator's
-    position) makes the masks a function of (seed, epoch, step) only.
+    Generator states are not in weight files, so a resumed epoch would draw other masks; the state
+    ``[s_i, epoch * 2**20]`` makes them a function of (seed, epoch, step) only.
 
     Example:
 
@@ -246,10 +234,7 @@ def in_notebook() -> bool:
 
 
 class LiveCurves(keras.callbacks.Callback):
-    """Live training curves in a notebook: loss and error (train and test) redrawn each epoch.
-
-    Outside a notebook it does nothing, so it is safe to always pass. ``history``: epochs completed
-    before this fit (drawn too); ``enabled``: ``None`` detects a notebook.
+    """Live training curves in a notebook (does nothing elsewhere); ``history``: earlier epochs.
 
     Example:
 

@@ -1,9 +1,7 @@
 """Experiments as data: frozen dataclasses for budgets, optimisers, schedules and experiments.
 
-An :class:`Experiment` says *what* to run and where its numbers come from (a seed and a table);
-a :class:`Budget` says *how much* of it to run (``smoke`` for tests, ``quick`` for a laptop CPU,
-``full`` for the source's schedule on a GPU). :func:`resolve` combines the two into the concrete
-settings of one run. Nothing here touches TensorFlow, so the registry imports instantly.
+An :class:`Experiment` says what to run (from a seed's table), a :class:`Budget` how much;
+:func:`resolve` combines them. No TensorFlow here, so the registry imports instantly.
 """
 
 from __future__ import annotations
@@ -32,12 +30,7 @@ BUDGET_NAMES = ("smoke", "quick", "full")
 
 
 class FrozenMapping(tuple):
-    """A mapping stored as sorted ``(key, value)`` pairs, so that it is hashable.
-
-    Builder overrides may be mappings, e.g. a Keras initializer config
-    ``{"class_name": "RandomNormal", "config": {"stddev": 0.01}}``; :attr:`ModelRun.kwargs`
-    gives them back as dicts.
-    """
+    """A mapping stored as sorted ``(key, value)`` pairs, hashable (e.g. an initializer config)."""
 
     __slots__ = ()
 
@@ -101,13 +94,10 @@ class ModelRun:
 
     Attributes:
         name: a ``course_lib.models`` zoo name.
-        overrides: builder keyword arguments as sorted ``(name, value)`` pairs (hashable); read
-            them with :attr:`kwargs`.
-        label: the name results are filed under (default ``name``); needed when one zoo model
-            appears twice (``Arch1-13L-strided``).
-        init_from: label of the run whose trained weights start some layers of this one (VGG: "we
-            initialised the first four convolutional layers and the last three fully-connected
-            layers with the layers of net A"); trained first, same dataset, budget and seed.
+        overrides: builder keyword arguments as sorted pairs; read them with :attr:`kwargs`.
+        label: the name results are filed under (default ``name``; ``Arch1-13L-strided``).
+        init_from: label of the run whose trained weights start some layers of this one (VGG's
+            "initialised ... with the layers of net A"); trained first, same dataset, budget, seed.
         init_layers: the layer names copied (same names and shapes); required with ``init_from``.
     """
 
@@ -151,12 +141,7 @@ class ModelRun:
 
 @dataclass(frozen=True)
 class OptimizerConfig:
-    """SGD with momentum and weight decay, as the sources train.
-
-    ``weight_decay`` is added to the loss as ``wd/2 * ||w||^2`` over the kernels (the coupled form
-    of Caffe / cuda-convnet / Torch, so decay also goes through the momentum buffer); biases and
-    normalisation parameters are excluded.
-    """
+    """SGD with momentum and coupled weight decay (``wd/2 * ||w||^2`` on kernels, as in Caffe)."""
 
     name: str = "sgd"
     learning_rate: float = 0.01
@@ -176,10 +161,9 @@ class ScheduleConfig:
     """The learning-rate schedule, in fractions of the run so every budget keeps its shape.
 
     Attributes:
-        kind: ``"constant"``, ``"step"`` (times ``factor`` at each of ``boundaries``, fractions
-            in (0, 1)) or ``"cosine"`` (decay to ``final_fraction`` of the initial rate).
-        warmup_fraction: for ``"cosine"``, the part of the run over which the rate rises
-            linearly from 0 first (short runs at a high rate need it).
+        kind: ``"constant"``, ``"step"`` (times ``factor`` at each fraction in ``boundaries``) or
+            ``"cosine"`` (decay to ``final_fraction`` of the initial rate).
+        warmup_fraction: for ``"cosine"``, a linear rise from 0 first (for short runs).
     """
 
     kind: str = "step"
@@ -215,11 +199,7 @@ class ScheduleConfig:
         return min(total_steps - 1, max(1, int(round(self.warmup_fraction * total_steps))))
 
     def step_boundaries(self, total_steps: int) -> list[int]:
-        """The step boundaries for a run of ``total_steps`` optimiser steps.
-
-        Strictly increasing and >= 1, so that very short runs (smoke budgets) still get a
-        valid schedule; a boundary beyond the last step simply never takes effect.
-        """
+        """Boundaries for ``total_steps`` steps: increasing and >= 1, so smoke runs still work."""
         out: list[int] = []
         for f in self.boundaries:
             step = max(1, int(round(f * total_steps)))
@@ -232,15 +212,10 @@ class EvalConfig:
     """How the test set is scored.
 
     Attributes:
-        modes: any of ``"standard"`` (``model.evaluate``), ``"single_crop"`` (the centre crop of
-            the image padded by ``crop_padding``: the image itself), ``"multi_crop"`` (4 corners
-            and centre of the padded image, flipped too when the augmentation flips: 10 views,
-            posteriors averaged), ``"dense"`` (fully convolutional via
-            ``course_lib.models.dense_eval`` on the image rescaled to each of ``dense_scales``;
-            seed 001 section 3.2) and ``"multi_crop_dense"`` (the average of both: Table 3). The
-            first mode is the run's headline test error.
-        crop_padding: zero padding (pixels) for the multi-crop views.
-        dense_scales: smallest-side sizes ``Q`` for dense evaluation.
+        modes: any of ``"standard"``, ``"single_crop"``, ``"multi_crop"`` (10 views of the image
+            padded by ``crop_padding``, posteriors averaged), ``"dense"`` (fully convolutional at
+            each of ``dense_scales``; seed 001 section 3.2) and ``"multi_crop_dense"`` (both
+            averaged: Table 3). The first mode is the run's headline test error.
     """
 
     modes: tuple = ("standard",)
@@ -263,21 +238,15 @@ class Experiment:
 
     Attributes:
         name, title, source: registry key, a line for ``list``, the seed and table(s) rebuilt.
-        models: the zoo models compared.
-        datasets: the source's datasets (the first is the default); any ``course_lib.data``
-            dataset also runs when asked.
+        datasets: the source's datasets (the first is the default); others run when asked.
         optimizer, schedule, epochs, batch_size: the source's training (``full`` budget).
-        seed: the random seed (weights, data order, dropout masks).
         augment: zero-pad 4, random crop, and a flip where a flip keeps the class.
         no_augment: datasets the source trains without augmentation (SimpNet: MNIST and SVHN).
-        svhn_extra: whether ``svhn`` runs add the 531,131-image ``extra`` split. Seed 000 follows
-            Maxout's protocol: True; SimpNet (seed 002, 5.C.3) used the 73,257 training images:
-            False. Required when ``"svhn"`` is in ``datasets``; otherwise ``None`` means False.
-        evaluation: how the test set is scored.
+        svhn_extra: add SVHN's ``extra`` split: seed 000 (Maxout's protocol) True, SimpNet
+            (seed 002, 5.C.3) False. Required when ``"svhn"`` is in ``datasets``.
         paper: where the source's numbers are read from for the report (``None``: none).
         notes: what the source leaves open and what the course chose instead.
-        budgets: ``(name, Budget)`` pairs that differ from :data:`BUDGETS`; read with
-            :meth:`budget`.
+        budgets: ``(name, Budget)`` pairs that differ from :data:`BUDGETS`; read with :meth:`budget`.
     """
 
     name: str
@@ -365,19 +334,12 @@ class Experiment:
         return dict(self.budgets).get(base.name, base)
 
     def default_models(self, budget: str | Budget) -> list[str]:
-        """The labels a run of the whole experiment trains under ``budget``, in order.
-
-        The budget's ``models`` (if any) plus the runs they are initialised from (see
-        :meth:`with_sources`).
-        """
+        """The labels trained under ``budget`` (with their source runs), in order."""
         chosen = self.budget(budget).models
         return self.labels if chosen is None else self.with_sources(chosen)
 
     def with_sources(self, labels) -> list[str]:
-        """``labels`` plus the runs they are initialised from, in the experiment's order.
-
-        A source run is therefore always trained before the runs that start from it.
-        """
+        """``labels`` plus the runs they start from, in the experiment's order."""
         wanted = {self.model(label).label.lower() for label in labels}
         added = True
         while added:  # close over init_from chains
@@ -406,21 +368,15 @@ class Budget:
     """How much of an experiment to run (``None`` keeps the experiment's value).
 
     Attributes:
-        name: ``smoke``, ``quick`` or ``full``.
-        epochs, batch_size (a cap), learning_rate, schedule: training overrides; a run of a few
-            epochs needs a schedule that fits it (e.g. warm-up + cosine).
-        train_limit: training images used, stratified: walking the split in file order, the
-            first ``ceil(train_limit / num_classes)`` of each class (so every class is equally
-            represented and a smaller subset holds the same images).
+        epochs, batch_size (a cap), learning_rate, schedule: training overrides.
+        train_limit: training images, stratified: the first ``ceil(train_limit / num_classes)``
+            of each class in file order (a smaller subset holds the same images).
         test_limit: test images scored (the first ones in file order).
-        width_multiplier: passed to every builder (on top of a run's own); any finite number > 0
-            (:func:`course_lib.validation.width_multiplier`). Recorded, so a shrunk model is never
-            reported as the source's.
-        description: one line for ``--help``.
+        width_multiplier: passed to every builder (on top of a run's own); recorded, so a shrunk
+            model is never reported as the source's.
         models: labels trained by default (e.g. the extremes of each group); others by name.
         seeds: seeds per model by default; a verdict needs at least 3.
-        model_overrides: builder arguments set on every model unless the run sets them (e.g.
-            ``{"dropout": 0.0}`` for runs too short to need regularising); recorded.
+        model_overrides: builder arguments for every model unless the run sets them; recorded.
         augment: ``False`` trains without the experiment's augmentation.
     """
 
@@ -549,9 +505,7 @@ def resolve(
 ) -> RunSettings:
     """Combine an experiment, one of its model runs, a dataset and a budget into a run's settings.
 
-    ``epochs`` and ``seed`` override the budget's and the experiment's values. The optimiser
-    and schedule are the experiment's, with the budget's ``learning_rate`` and ``schedule``
-    where it sets them.
+    ``epochs`` and ``seed`` override the budget's and the experiment's values.
     """
     b = experiment.budget(budget)
     run = experiment.model(label)

@@ -1,16 +1,10 @@
 """One run on several workers: ``TF_CONFIG`` and ``tf.distribute.MultiWorkerMirroredStrategy``.
 
 Keras 3's ``Model.fit`` cannot train under this strategy (keras-team/keras#20585), so
-:class:`course_lib.train.engines.MultiWorker` trains through :func:`fit`, TensorFlow's
-custom-loop recipe: each worker gets its slice of the *same* global batches a one-device run
-draws (rows ``[i*b, (i+1)*b)`` of each batch of ``n*b``); losses are averaged over the global
-batch (``tf.nn.compute_average_loss``, ``scale_regularization_loss``) and gradients summed
-across replicas; losses and correct counts are summed for the history. Only the chief keeps the
-record; the final scoring runs on a one-device copy (:func:`local_copy`).
-
-Limits (:data:`LIMITS`, :func:`check_supported`): dropout masks and BatchNormalization are per
-worker, so such runs are equivalent to, not equal to, the one-device run; without them the
-weights match up to float rounding (tests/test_train_distribute.py).
+:func:`fit` is TensorFlow's custom-loop recipe: each worker takes its rows of the same global
+batches a one-device run draws. Dropout and BatchNormalization are per worker (:data:`LIMITS`),
+so such runs are equivalent, not equal, to one-device runs; without them weights match up to
+rounding (tests/test_train_distribute.py).
 
 >>> import json, os
 >>> os.environ["TF_CONFIG"] = json.dumps({
@@ -150,12 +144,10 @@ _STRATEGIES: dict = {}
 
 
 def configure(cluster: Cluster, *, deterministic="auto"):
-    """The ``MultiWorkerMirroredStrategy`` of ``TF_CONFIG`` as an ``Accelerator``.
+    """The ``MultiWorkerMirroredStrategy`` of ``TF_CONFIG`` as an ``Accelerator`` (float32, no XLA).
 
-    The strategy is created on the first call, which must come before any other TensorFlow
-    operation runs in the process (collective ops are configured at start-up), and reused
-    by later runs in the same process. Float32, no XLA; ``deterministic="auto"`` turns op
-    determinism on for CPU workers, as for one-device runs.
+    Created on the first call, which must precede any other TensorFlow op in the process
+    (collectives are configured at start-up), and reused afterwards.
     """
     import platform
 
@@ -254,9 +246,7 @@ def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose
         title: str = "") -> list[dict]:
     """Train ``net`` (compiled under ``strategy.scope()``) on ``data`` for ``epochs`` (no resumption).
 
-    ``worker`` is this worker's rank: its dropout generators are reseeded from ``seed + worker *
-    WORKER_SEED_STRIDE`` so workers draw different masks for their different rows. Returns the
-    history, one entry per epoch as the one-device runner records it.
+    Dropout is reseeded from ``seed + worker * WORKER_SEED_STRIDE`` (different rows, different masks).
     """
     import keras
     import numpy as np
@@ -319,11 +309,7 @@ def barrier(strategy) -> None:
 
 
 def local_copy(net):
-    """A one-device copy of ``net`` (same weights, weight decay, loss and metrics), compiled.
-
-    Made outside the strategy's scope, so ``predict``/``evaluate`` (and saving) run on this
-    worker alone, without the collective ops ``MultiWorkerMirroredStrategy`` would need.
-    """
+    """A one-device compiled copy of ``net``, outside the strategy (no collectives to score or save)."""
     import keras
 
     copy = keras.models.clone_model(net)

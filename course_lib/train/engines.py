@@ -1,7 +1,5 @@
 """The two training engines behind one interface: one device (``Model.fit``) and several workers
-(:mod:`course_lib.train.distributed`). :func:`course_lib.train.run_model` asks :func:`choose`
-for one; both keep the same :class:`~course_lib.train.callbacks.EpochHistory`; only the
-one-device engine resumes from backups and draws live curves.
+(:mod:`course_lib.train.distributed`); only the one-device engine resumes and draws live curves.
 """
 
 from __future__ import annotations

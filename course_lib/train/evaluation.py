@@ -1,12 +1,9 @@
 """Test-time evaluation modes: standard, centre crop, multi-crop, dense, both (seed 001, 3.2).
 
-VGG (seed 001, 3.2 and Table 3) scores a test image from crops or *densely* (the FC layers as
-convolutions on the whole rescaled image). At CIFAR scale (trained on crops of the image padded
-by 4): ``single_crop`` is the centre crop (the image itself); ``multi_crop`` the 4 corners and
-centre, mirrored when training flips (10 views); ``dense``
-:func:`course_lib.models.dense_eval.to_fully_convolutional` at each ``dense_scales`` size (and
-mirrored); ``multi_crop_dense`` the average of both (Table 3's best rows). Every mode averages
-class posteriors, never logits (``from_logits=True`` for a logits model).
+At CIFAR scale (trained on crops of the image padded by 4) ``single_crop`` is the image itself,
+``multi_crop`` 10 views, ``dense`` :func:`course_lib.models.dense_eval.to_fully_convolutional`
+at each ``dense_scales`` size, ``multi_crop_dense`` both (Table 3's best rows). Every mode
+averages class posteriors, never logits.
 """
 
 from __future__ import annotations
@@ -54,9 +51,6 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
                    from_logits: bool = False, correct: dict | None = None) -> dict:
     """Test error (%) of ``model`` under every mode of ``config`` (an ``EvalConfig``).
 
-    Modes other than ``standard`` average the views' softmax posteriors, as seed 001 3.2 averages
-    "the soft-max class posteriors".
-
     Args:
         model, test_dataset, config, batch_size: the model, ``(images, labels)`` batches, the
             ``EvalConfig`` and the prediction batch size.
@@ -65,8 +59,7 @@ def evaluate_modes(model, test_dataset, config, *, batch_size: int, flip: bool,
         correct: a dict to fill with ``{mode: bool array}`` per test image (file order).
 
     Returns:
-        ``{mode: {"error_pct": float, "views": int, ...}}`` in ``config.modes`` order
-        (``"standard"`` also has ``"loss"``).
+        ``{mode: {"error_pct": float, "views": int, ...}}`` (``"standard"`` also has ``"loss"``).
     """
     if from_logits not in (True, False):
         raise ValueError(
@@ -167,15 +160,11 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6,
                   headline_only: bool = False) -> dict:
     """Check a result record against the model saved beside it, as the runner scored it.
 
-    Reloads ``<record>.keras``, rebuilds the test split from the record's fingerprint and scores it
-    in every mode of the record: a record edited by hand, or a model replaced, is caught.
-
     Args:
         record: a record dict or the path of one.
         data_dir: as given to the runner.
-        tolerance_pct: largest accepted difference in points; the default asks for the same
-            numbers (seeded CPU runs are deterministic); GPU-made records checked on a CPU may need
-            half an image, ``50 / record["config"]["num_test"]``.
+        tolerance_pct: largest accepted difference in points (default: identical; GPU records
+            checked on a CPU may need half an image, ``50 / record["config"]["num_test"]``).
         headline_only: score only the headline mode (VGG's other modes score 14 views an image).
 
     Returns:

@@ -1,18 +1,9 @@
-"""The experiments registry: every experiment of the course, each tied to its source table.
+"""The experiments registry: every experiment of the course, each tied to its source table
+(``course-lib list`` prints them).
 
-=======================  ==========================================================  =========
-name                     what it rebuilds                                            source
-=======================  ==========================================================  =========
-``param-distribution``   12 CNN/RCNN width lists, low vs high layers                 seed 000
-``vgg-depth``            VGG A, A-LRN, B, C, D, E at CIFAR scale; dense vs crops     seed 001
-``simpnet-principles``   SimpNet's design principles (Arch1..Arch5, strided, SAF)    seed 002
-``simpnet``              SimpNet and its slim models vs the paper's tables            seed 002
-``resnet-degradation``   plain vs residual nets, 20 vs 56 layers, train+test error   seed 004
-=======================  ==========================================================  =========
-
-Optimiser settings: where a source gives them they are used as printed; where it does not, the
-experiment's ``notes`` say so and what the course uses instead. Every experiment also runs on
-the offline ``fashion_mnist32`` view with any budget (``--dataset fashion_mnist32``).
+Where a source gives optimiser settings they are used as printed; where it does not, the
+experiment's ``notes`` say what the course uses instead. Every experiment also runs on the
+offline ``fashion_mnist32`` view with any budget.
 """
 
 from __future__ import annotations
@@ -42,11 +33,7 @@ def experiment_names() -> list[str]:
 
 
 def get_experiment(name: str | Experiment) -> Experiment:
-    """The experiment called ``name`` (an ``Experiment`` passes through).
-
-    Raises:
-        ValueError: unknown name; the message suggests close names and lists the registered ones.
-    """
+    """The experiment called ``name`` (an ``Experiment`` passes through); ``ValueError`` if unknown."""
     if isinstance(name, Experiment):
         return name
     return EXPERIMENTS.get(name)
@@ -80,9 +67,7 @@ def _quick(description: str, *, models: tuple, seeds: int = 2, width: float = 0.
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# seed 000: parameter distribution across low and high layers
-# ---------------------------------------------------------------------------------------------
+# -- seed 000: parameter distribution across low and high layers --
 register_experiment(Experiment(
     name="param-distribution",
     title="Low- vs high-layer parameters at a fixed budget: 6 CNNs + 6 RCNNs (Tables 1-3)",
@@ -146,9 +131,7 @@ _VGG_QUICK = (
     "dense evaluation then score views the nets never saw in training."
 )
 
-# ---------------------------------------------------------------------------------------------
-# seed 001: VGG depth A..E, rebuilt at CIFAR scale; evaluation modes
-# ---------------------------------------------------------------------------------------------
+# -- seed 001: VGG depth A..E, rebuilt at CIFAR scale; evaluation modes --
 register_experiment(Experiment(
     name="vgg-depth",
     title="VGG A, A-LRN, B, C, D, E at CIFAR scale; single crop vs multi-crop vs dense evaluation",
@@ -196,9 +179,7 @@ register_experiment(Experiment(
     )),),
 ))
 
-# ---------------------------------------------------------------------------------------------
-# seed 001, section 3.1: why deep plain nets need a good start (an experiment of the course)
-# ---------------------------------------------------------------------------------------------
+# -- seed 001, section 3.1: why deep plain nets need a good start (an experiment of the course) --
 #: The paper's initialisation: weights from N(0, 0.01) (biases zero, the builders' default).
 _VGG_NORMAL = {"kernel_initializer": {"class_name": "RandomNormal",
                                       "config": {"mean": 0.0, "stddev": 0.01}}}
@@ -256,9 +237,7 @@ register_experiment(Experiment(
     )),),
 ))
 
-# ---------------------------------------------------------------------------------------------
-# seed 002: SimpNet principles and SimpNet
-# ---------------------------------------------------------------------------------------------
+# -- seed 002: SimpNet principles and SimpNet --
 #: Width multiplier of the strided-convolution stand-in for Table 6, chosen so that it has
 #: the pooled Arch1-13L's parameter count (302,316 vs 300,545 at full width).
 STRIDED_WIDTH = 0.92
@@ -386,9 +365,7 @@ register_experiment(Experiment(
     )),),
 ))
 
-# ---------------------------------------------------------------------------------------------
-# seed 004: degradation of plain nets (book fig. 3.8, after He et al. 2016)
-# ---------------------------------------------------------------------------------------------
+# -- seed 004: degradation of plain nets (book fig. 3.8, after He et al. 2016) --
 register_experiment(Experiment(
     name="resnet-degradation",
     title="Plain vs residual nets, 20 vs 56 layers: train AND test error per epoch (fig. 3.8)",

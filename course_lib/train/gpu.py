@@ -1,11 +1,8 @@
 """The speed path: device discovery, memory growth, mixed precision, XLA and multi-GPU.
 
-:func:`configure` runs once per run, before the model is built. With GPUs it switches on
-memory growth (a shared card), ``mixed_float16`` when every GPU has compute capability >= 7.0,
-XLA on a single GPU (Keras turns it off under ``tf.distribute``, and so do we) and a
-``MirroredStrategy`` over two or more GPUs (the synchronous data parallelism of seed 001 3.3).
-On CPU only, op determinism is on by default so a seeded run reproduces exactly. ``devices=``
-forces a strategy over given devices (two logical CPUs in the tests).
+With GPUs: memory growth, ``mixed_float16`` when every GPU has compute capability >= 7.0, XLA
+on a single GPU (Keras turns it off under ``tf.distribute``) and a ``MirroredStrategy`` over
+two or more (seed 001 3.3). On CPU, op determinism so a seeded run reproduces exactly.
 """
 
 from __future__ import annotations
@@ -47,12 +44,7 @@ class Accelerator:
 
 
 def gpu_details(gpus=None) -> list[tuple[str, tuple[int, ...] | None]]:
-    """``(name, compute capability)`` of each GPU TensorFlow sees (or of ``gpus``).
-
-    The name is the driver's (``"NVIDIA H100 80GB HBM3"``), or TensorFlow's device name when
-    the driver gives none; the capability is ``None`` when unknown. An empty list on a
-    CPU-only machine.
-    """
+    """``(name, compute capability or None)`` of each GPU TensorFlow sees (or of ``gpus``)."""
     import tensorflow as tf
 
     if gpus is None:
@@ -106,16 +98,14 @@ def configure(
     deterministic: str | bool = "auto",
     devices: list[str] | None = None,
 ) -> Accelerator:
-    """Choose the device setup for a run (call before building the model); returns an
-    :class:`Accelerator`.
+    """Choose the device setup for a run (call before building the model); returns an :class:`Accelerator`.
 
     Args:
         mixed_precision: ``"auto"``, ``True``/``"mixed_float16"`` or ``False``/``"float32"``;
             not set globally: wrap building and training in :func:`mixed_precision_scope`.
         jit_compile: ``"auto"`` (XLA on a single GPU unless deterministic), ``True``, ``False``.
-        deterministic: ``"auto"`` (on CPU-only machines unless ``jit_compile=True``), applied by
-            :func:`op_determinism`. TensorFlow cannot run max-pooling gradients deterministically
-            under XLA, so both ``True`` raises ``ValueError``.
+        deterministic: ``"auto"`` (on CPU-only machines unless ``jit_compile=True``). Both
+            ``True`` raises ``ValueError``: max-pooling gradients are not deterministic under XLA.
         devices: device names to mirror across; ``None``: all visible GPUs.
 
     Example:
@@ -200,10 +190,7 @@ def configure(
 
 @contextlib.contextmanager
 def mixed_precision_scope(policy: str):
-    """Set the global Keras dtype policy inside the block and restore the previous one after.
-
-    Keras reads the policy when layers are created, so the model must be built inside.
-    """
+    """Set the global Keras dtype policy inside the block (build the model inside), then restore it."""
     import keras
 
     previous = keras.config.dtype_policy()
@@ -216,12 +203,7 @@ def mixed_precision_scope(policy: str):
 
 @contextlib.contextmanager
 def op_determinism(enabled: bool):
-    """Switch TensorFlow op determinism on inside the block and restore the previous state after.
-
-    With it on, every op (and tf.data, which then keeps element order) is deterministic, so two
-    runs with the same seed give the same numbers. It is process-wide, hence the restore: a
-    notebook or test session that runs an experiment is not left with it switched on.
-    """
+    """Switch TensorFlow op determinism on inside the block; restore it after (it is process-wide)."""
     import tensorflow as tf
     # disable_op_determinism / is_op_determinism_enabled are not exported under tf.config
     from tensorflow.python.framework import config as tf_config

@@ -1,11 +1,7 @@
 """Reports: the paper's numbers next to ours, and figures, for one experiment.
 
-``report(name)`` reads the experiment's records (skipping unreadable ones with a warning),
-prints one table per (dataset, budget) with each paper number labelled with its dataset and
-table, and saves PNGs in ``<results>/<experiment>/figures/``: ``error_by_model``,
-``params_vs_error`` (against seed 000's low-layer share, or the parameter count) and
-``training_curves`` (book fig. 3.8 for the ResNets). Paper numbers are never mixed into "ours":
-they sit in columns named ``paper ...``.
+Paper numbers are never mixed into "ours": they sit in columns named ``paper ...``, each
+labelled with its dataset and table. Figures go to ``<results>/<experiment>/figures/``.
 """
 
 from __future__ import annotations
@@ -35,10 +31,8 @@ class Report:
         experiment, records, text, figures: the name, the records read, the printed report and
             the PNG paths.
         table: one row per run: ours, then ``paper <dataset> %`` columns.
-        paper: the paper numbers used (model, dataset, metric, paper_error_pct, source).
-        summary: :func:`seed_summary`.
-        orderings: one row per claimed ordering of the source checked on ours
-            (:func:`compare_ordering`).
+        paper: the paper numbers used; summary: :func:`seed_summary`.
+        orderings: the source's claimed orderings checked on ours (:func:`compare_ordering`).
     """
 
     experiment: str
@@ -51,9 +45,7 @@ class Report:
     orderings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-# ---------------------------------------------------------------------------------------------
-# paper numbers
-# ---------------------------------------------------------------------------------------------
+# -- paper numbers --
 _PAPER_COLUMNS = ["model", "dataset", "metric", "paper_error_pct", "source"]
 
 
@@ -120,11 +112,7 @@ _PAPER_LOADERS = {
 
 
 def paper_numbers(experiment) -> pd.DataFrame:
-    """The source's printed numbers for an experiment's models (empty if it prints none).
-
-    Columns: ``model, dataset, metric, paper_error_pct, source``. Accuracies are converted to
-    errors (100 - accuracy) and say so in ``metric``.
-    """
+    """The source's printed numbers for an experiment's models (accuracies converted to errors)."""
     exp = get_experiment(experiment)
     if exp.paper is None:
         return pd.DataFrame(columns=_PAPER_COLUMNS)
@@ -133,16 +121,9 @@ def paper_numbers(experiment) -> pd.DataFrame:
     return frame[frame["model"].isin(names)].reset_index(drop=True)
 
 
-# ---------------------------------------------------------------------------------------------
-# our numbers
-# ---------------------------------------------------------------------------------------------
+# -- our numbers --
 def records_frame(records: list[dict]) -> pd.DataFrame:
-    """One row per record: test/train error, per-mode errors, parameters, cost.
-
-    Also ``num test`` / ``num train`` (images scored) and ``test correct`` (the record's
-    per-image correctness entry, ``None`` when it has none), which :func:`compare_ordering`
-    needs for its interval.
-    """
+    """One row per record: errors, parameters, cost, and what :func:`compare_ordering` needs."""
     rows = []
     for r in records:
         params = r.get("params", {})
@@ -185,18 +166,14 @@ def _with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# ---------------------------------------------------------------------------------------------
-# claims of the sources, checked on our numbers
-# ---------------------------------------------------------------------------------------------
+# -- claims of the sources, checked on our numbers --
 def seed_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread over seeds of each model run, per dataset and budget.
 
     Returns:
-        One row per ``(dataset, budget, label)`` in first-seen order: ``seeds``, ``test mean %``,
-        ``test std %`` (sample, NaN for one seed), ``test min %``, ``test max %``, the same for
-        train, and for :func:`compare_ordering` ``test errors`` / ``train errors`` (per-seed
-        tuples), ``num test`` / ``num train`` and ``test correct`` (per-image correctness in the
-        order of ``test errors``, or ``None`` unless every seed has one).
+        One row per ``(dataset, budget, label)`` in first-seen order: ``seeds``, test/train mean,
+        std (NaN for one seed), min and max in %, and for :func:`compare_ordering` the per-seed
+        errors, image counts and ``test correct`` (``None`` unless every seed has one).
     """
     columns = ["dataset", "budget", "label", "seeds"] + [
         f"{split} {stat} %" for split in ("test", "train") for stat in ("mean", "std", "min", "max")
@@ -281,20 +258,15 @@ def compare_ordering(lower: pd.Series | dict, higher: pd.Series | dict, split: s
                      *, level: float = 0.95) -> dict:
     """Judge "``lower`` has the lower error" on ours with :func:`course_lib.analysis.compare_models`.
 
-    ``lower``/``higher`` are :func:`seed_summary` rows; ``split`` ``"train"`` uses the last epoch's
-    running training error (binomial sampling part over the training images).
-
-    Returns:
-        ``{"lower mean %", "higher mean %", "gap", "difference", "ci low", "ci high", "word",
-        "method", "verdict", "result"}``: ``gap = higher - lower`` mean, ``difference = lower -
-        higher`` (negative is the claimed direction), ``verdict`` the printed line and ``result``
-        the :class:`course_lib.analysis.Verdict`.
+    ``lower``/``higher`` are :func:`seed_summary` rows; ``split="train"`` uses the last epoch's
+    running training error. ``difference = lower - higher`` (negative: the claimed direction);
+    ``verdict`` is the printed line and ``result`` the :class:`course_lib.analysis.Verdict`.
 
     Example:
 
     >>> summary = seed_summary(records_frame(records)).set_index("label")  # doctest: +SKIP
     >>> compare_ordering(summary.loc["CNN-A3"], summary.loc["CNN-A1"])["verdict"]  # doctest: +SKIP
-    'inconclusive \u2014 difference -0.28 points, 95% CI [-1.05, 0.49] (Welch t over 3+3 seeds ...)'
+    'inconclusive — difference -0.28 points, 95% CI [-1.05, 0.49] (Welch t over 3+3 seeds ...)'
     """
     from course_lib.analysis.verdict import compare_models
 
@@ -388,9 +360,7 @@ def _claims(name: str, summary: pd.DataFrame, orderings: pd.DataFrame) -> list[s
     return lines
 
 
-# ---------------------------------------------------------------------------------------------
-# figures
-# ---------------------------------------------------------------------------------------------
+# -- figures --
 def _figures(exp, group: pd.DataFrame, records: list[dict], folder: Path, stem: str) -> list[Path]:
     import matplotlib.pyplot as plt  # headless machines fall back to Agg by themselves
     import seaborn as sns
@@ -493,9 +463,7 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-# ---------------------------------------------------------------------------------------------
-# the report
-# ---------------------------------------------------------------------------------------------
+# -- the report --
 def _shown_columns(table: pd.DataFrame) -> list[str]:
     """The report table's columns, in order (those a group lacks are dropped per group)."""
     return (["label", "seed", "test error %"]
@@ -529,8 +497,7 @@ def report(
 
     Args:
         experiment: name or ``Experiment``.
-        results_dir: a folder or a list (one per machine; a run found in several counts once);
-            figures go to the first.
+        results_dir: a folder or a list (a run found in several counts once); figures go to the first.
         dataset, budget: only records of these.
         figures, verbose: save the PNGs, print the report.
 

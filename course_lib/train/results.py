@@ -1,18 +1,8 @@
 """Result records: one JSON file per finished run, written atomically, read defensively.
 
-A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>.json`` (plus
-``__seed<S>`` before ``.json`` when the run's seed is not the experiment's own). Records of one
-experiment from several machines merge by copying their result folders into one, or by reading
-several folders at once (:func:`load_records` takes a list). Which folder is used is decided in
-one place, :func:`course_lib.places.results_dir` (re-exported here). A record is written with :func:`course_lib.core.write_json_atomic`
-(a temporary file in the same folder, moved into place), so a reader never sees half a
-record, even if the writer is killed mid-write. Reading tolerates whatever is there anyway:
-a corrupt or partial file (someone else's editor, a full disk, an older schema) produces one :class:`CorruptRecordWarning` line and is skipped.
-
-:func:`make_record` builds the record of a finished run. Besides ``test_error_pct`` it keeps,
-as ``test_correct``, which test images (file order) the headline evaluation got right
-(:func:`encode_correct` / :func:`decode_correct`), so two runs on the same images can be
-compared pair by pair; records written before it was added lack the key and stay valid.
+A record lives at ``<results_dir>/<experiment>/<label>__<dataset>__<budget>[__seed<S>].json``.
+Folders from several machines merge by copying or by passing a list to :func:`load_records`.
+A corrupt file produces one :class:`CorruptRecordWarning` and is skipped.
 """
 
 from __future__ import annotations
@@ -78,12 +68,7 @@ def record_path(results_dir: str | os.PathLike, experiment: str, label: str, dat
 
 
 def load_record(path: str | os.PathLike) -> dict:
-    """Read and check one record.
-
-    Raises:
-        ValueError: the file is not valid JSON, not an object, or lacks required keys.
-        OSError: the file cannot be read.
-    """
+    """Read and check one record; ``ValueError`` if not a JSON object with the required keys."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         record = json.loads(text)
@@ -110,16 +95,9 @@ def load_records(
 ) -> list[dict]:
     """All readable records of an experiment (or of every experiment), oldest file first.
 
-    Corrupt or partial files are reported with a :class:`CorruptRecordWarning` and skipped;
-    this function never raises because of a bad file.
-
-    Args:
-        results_dir: the results folder (``results/`` by default in the CLI), or a list of
-            them (e.g. one per machine or Colab session). The same run found in several
-            folders (same experiment and file name) counts once: the one finished last.
-        experiment: only this experiment's folder; ``None`` reads every folder.
-        datasets: keep only these datasets.
-        budgets: keep only these budgets.
+    Never raises because of a bad file (see :class:`CorruptRecordWarning`). ``results_dir`` may be
+    a list: the same run found in several counts once (the one finished last). ``experiment=None``
+    reads every folder; ``datasets`` and ``budgets`` filter.
     """
     roots = ([Path(results_dir)] if isinstance(results_dir, (str, os.PathLike))
              else [Path(r) for r in results_dir])
@@ -157,11 +135,7 @@ def load_records(
 
 
 def encode_correct(correct) -> dict:
-    """Per-image correctness of a test set, compact: ``{"n": N, "packbits_b64": ...}``.
-
-    ``packbits_b64`` is ``numpy.packbits`` of the boolean array (image order of the test
-    pipeline, the file order) in standard base64; :func:`decode_correct` reverses it. Records
-    keep it as ``"test_correct"`` for paired statistics between runs on the same images.
+    """Per-image correctness of a test set (file order), compact: ``{"n": N, "packbits_b64": ...}``.
 
     >>> decode_correct(encode_correct([True, False, True])).tolist()
     [True, False, True]
@@ -174,11 +148,7 @@ def encode_correct(correct) -> dict:
 
 
 def decode_correct(encoded: dict):
-    """The boolean array :func:`encode_correct` packed (``numpy.ndarray`` of ``bool``).
-
-    Raises:
-        ValueError: not a ``{"n", "packbits_b64"}`` object, or the bits do not hold ``n`` flags.
-    """
+    """The boolean array :func:`encode_correct` packed; ``ValueError`` if malformed."""
     import numpy as np
 
     try:
@@ -197,11 +167,10 @@ def make_record(run, *, data, built, trained, scores, correct, device, versions)
     """The record of one finished run (the JSON object :func:`load_record` reads back).
 
     Args:
-        run: the runner's resolved run (``experiment``, ``settings``, ``fingerprint``,
-            ``base_fingerprint``, ``source`` -- the ``init_from`` record or None).
+        run: the runner's resolved :class:`~course_lib.train.runner.Run`.
         data: the run's ``RunData``.
-        built: the build step's facts: ``params``, ``kwargs``, ``width_change``, ``decayed`` (paths),
-            ``copied``, ``from_logits``, ``model_source``.
+        built: ``params``, ``kwargs``, ``width_change``, ``decayed``, ``copied``, ``from_logits``,
+            ``model_source``.
         trained: ``history``, ``start_epoch``, ``setup_seconds``, ``eval_seconds``.
         scores: ``{mode: {...}}`` of ``evaluate_modes``; the first mode is the headline.
         correct: the headline mode's per-image correctness (bool array), or None.

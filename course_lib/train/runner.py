@@ -1,13 +1,8 @@
 """The runner: train one model of an experiment, or all of them, and file one record per run.
 
-``run_model`` reads as its steps: :func:`plan` resolves the run once (experiment, model run,
-dataset, budget, paths, fingerprint: a frozen :class:`Run`); a finished record of the same run
-is returned as is; the engine (:mod:`course_lib.train.engines`: one device, or the workers
-``TF_CONFIG`` names) picks the devices; the data are loaded in file order; the zoo model is
-built (narrowed if the budget says so, recorded), restored from its last backup, trained,
-scored in the experiment's evaluation modes (:mod:`course_lib.train.evaluation`); the record
-(:func:`course_lib.train.results.make_record`) is written atomically, the backup deleted, and
-one summary line printed.
+``run_model``: :func:`plan` resolves the run once (a frozen :class:`Run`); a finished record is
+returned as is; otherwise the engine picks the devices, the model is built, resumed from its
+backup, trained and scored, and the record is written atomically.
 
 >>> from course_lib.train import run_experiment
 >>> records = run_experiment("param-distribution", models=["CNN-A2"],
@@ -44,11 +39,7 @@ DEFAULT_RESULTS_DIR = "results"
 
 
 def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
-    """``"I/N"`` (1 <= I <= N) as ``(I, N)``; a pair passes through the same checks.
-
-    Raises:
-        ValueError: not of the form I/N with 1 <= I <= N.
-    """
+    """``"I/N"`` (1 <= I <= N) as ``(I, N)``; a pair passes through the same checks."""
     if isinstance(text, tuple):
         index, count = text
     else:
@@ -75,10 +66,8 @@ def grid(
 ) -> list[tuple[str, str | None, int | None]]:
     """The (model label, dataset, seed) runs of an experiment, or shard ``I/N`` of them.
 
-    The full grid is models (in the experiment's order, or as given) x datasets x seeds, in
-    that nesting; shard ``I/N`` takes every N-th run starting at the I-th, so N machines given
-    the same selection and shards 1/N .. N/N run every run exactly once, each a mix of cheap
-    and costly models. ``None`` as a dataset or seed stands for the experiment's default.
+    Shard ``I/N`` takes every N-th run from the I-th, so each machine gets a mix of cheap and
+    costly models. ``None`` as a dataset or seed stands for the experiment's default.
     """
     exp = get_experiment(experiment)
     labels = [exp.model(m).label for m in models] if models else exp.labels
@@ -129,9 +118,7 @@ CLASSIFIER_ACTIVATION = "softmax"
 def _model_kwargs(overrides: dict, multiplier: float) -> tuple[dict, dict]:
     """Builder arguments for a run: its overrides, narrowed by the budget's width multiplier.
 
-    Every zoo builder takes ``width_multiplier``; the budget's multiplies the run's own (e.g.
-    Arch1-13L-strided's 0.92). Returns ``(kwargs, change)``, ``change`` being ``{}`` when the
-    budget keeps the widths, else ``{"argument": "width_multiplier", "from": ..., "to": ...}``.
+    Returns ``(kwargs, change)``; ``change``: ``{}`` or ``{"argument", "from", "to"}`` of the width.
     """
     kwargs = dict(overrides)
     if math.isclose(multiplier, 1.0):
@@ -145,11 +132,8 @@ def _model_kwargs(overrides: dict, multiplier: float) -> tuple[dict, dict]:
 def apply_weight_decay(model, weight_decay: float) -> list[str]:
     """Coupled L2 decay: ``wd/2 * ||w||^2`` in the loss for every kernel without a regulariser.
 
-    Kernels are the trainable weights of rank >= 2 (dense, convolution and recurrent kernels);
-    biases and batch-normalisation parameters (rank 1) are left alone, as the sources train.
-
-    Returns:
-        The paths of the decayed variables (``"conv1/kernel"``, ...), which the record keeps.
+    Kernels are trainable weights of rank >= 2; biases and batch-norm parameters are left alone,
+    as the sources train. Returns the decayed variables' paths (``"conv1/kernel"``, ...).
 
     Example:
     >>> names = apply_weight_decay(model, 5e-4)  # doctest: +SKIP
@@ -208,12 +192,8 @@ def _float32_outputs(model):
 def _build_training_state(net, num_classes: int) -> None:
     """Create the optimizer's, the loss's and the metrics' variables before ``fit``.
 
-    ``fit`` would create them while tracing its first step, and a ``tf.function`` whose first
-    trace creates variables is traced a second time: building them here (public calls on a
-    one-image dummy, then ``reset_metrics``) saves that second trace of the whole training
-    step (measured: Plain-56's full configuration under XLA, first step 47.5 -> 37.5 s of
-    CPU). Nothing else changes: the slots start at zero either way and no random numbers are
-    drawn (a seeded smoke record is bit-identical).
+    Saves ``fit`` a second trace of the whole step (a first trace that creates variables is
+    retraced): Plain-56 full under XLA, first step 47.5 -> 37.5 s CPU. Draws no random numbers.
     """
     import keras
 
@@ -315,13 +295,8 @@ def _copy_layers(source_record: dict, net, settings: RunSettings) -> list[str]:
 class Run:
     """One run, resolved once: everything after :func:`plan` reads this, nothing resolves again.
 
-    Attributes:
-        experiment: the :class:`Experiment`.
-        budget: the :class:`Budget`, as this experiment defines it.
-        settings: the run's :class:`RunSettings` (model run x dataset x budget x seed).
-        path: where its record goes; ``backup_dir``: where its per-epoch backups go.
-        base_fingerprint: :func:`fingerprint` of the settings; ``fingerprint`` adds the
-            ``init_from`` source run's, when there is one (``source``: that run's record).
+    ``fingerprint`` is ``base_fingerprint`` (of the settings) plus the ``init_from`` source run's,
+    when there is one (``source``: that run's record).
     """
 
     experiment: Experiment
@@ -444,28 +419,21 @@ def run_model(
     """Train one model of an experiment and write its result record.
 
     Args:
-        experiment: an experiment name (see ``experiment_names()``) or an ``Experiment``.
+        experiment: an experiment name or an ``Experiment``.
         model: the label of one of its model runs (usually the zoo name, e.g. ``"CNN-A2"``).
-        dataset: a ``course_lib.data`` dataset; default: the experiment's first (the source's).
-        budget: ``"smoke"``, ``"quick"`` or ``"full"`` (see ``BUDGETS``).
-        results_dir: folder of the records and backups; ``None``: ``COURSE_RESULTS_DIR``, the
-            Drive folder on Colab once mounted, else ``results`` (see
-            :func:`course_lib.train.results.results_dir`).
-        epochs: override the budget's number of epochs.
-        seed: override the experiment's seed; a run with another seed than the
-            experiment's is filed as ``<label>__<dataset>__<budget>__seed<k>.json``.
+        dataset: a ``course_lib.data`` dataset; default: the experiment's first.
+        budget: ``"smoke"``, ``"quick"`` or ``"full"``.
+        results_dir: folder of records and backups (default: :func:`course_lib.places.results_dir`).
+        epochs, seed: override the budget's epochs or the experiment's seed (another seed is
+            filed as ``<label>__<dataset>__<budget>__seed<k>.json``).
         data_dir: dataset folder (default ``course_lib.data.data_dir()``).
         devices: devices to mirror across (default: all GPUs, else the CPU).
-        mixed_precision: ``"auto"`` (float16 compute on tensor-core GPUs), ``True``, ``False``.
-        jit_compile: ``"auto"`` (XLA on one GPU), ``True``, ``False``.
-        deterministic: ``"auto"`` (op determinism on CPU), ``True``, ``False``.
-        verbose: Keras verbosity; ``"auto"``: a progress bar in a terminal or notebook, one
-            line per epoch otherwise.
-        live: draw live curves (``LiveCurves``); ``None``: in notebooks only.
-        rerun: train again even if this exact run already has a record (an interrupted
-            run with the same settings still resumes from its backup).
-        save_model: save the trained model next to the record, as ``<record>.keras``
-            (load it with ``keras.models.load_model(record["model_path"])``).
+        mixed_precision, jit_compile, deterministic: ``"auto"`` (float16 on tensor-core GPUs; XLA
+            on one GPU; op determinism on CPU), ``True`` or ``False``.
+        verbose: Keras verbosity; ``"auto"``: a progress bar in a terminal or notebook.
+        live: draw live curves; ``None``: in notebooks only.
+        rerun: train again even if this run has a record (a backup still resumes).
+        save_model: save the trained model as ``<record>.keras`` (``record["model_path"]``).
         callbacks: extra Keras callbacks.
 
     Returns:
@@ -541,24 +509,14 @@ def run_experiment(
 ) -> list[dict]:
     """Run the models of an experiment, one after the other, each with the budget's seeds.
 
-    ``models=None`` trains the budget's default set (``Experiment.default_models``: e.g. the
-    extremes of each group at ``quick``); name any other model of the experiment to add it.
-    A run initialised from another (``ModelRun.init_from``) brings that run along, first.
-    ``seeds=None`` trains each model with the budget's seeds (``Experiment.seeds``); give a
-    seed or a list to choose. Runs that already finished with the same settings are skipped
-    (their records returned); an interrupted run resumes from its last completed epoch. Other
-    keyword arguments are those of :func:`run_model`.
+    ``models=None`` trains the budget's default set; a run with ``init_from`` brings its source
+    run along, first. Finished runs are skipped (their records returned); interrupted ones resume.
+    Other keyword arguments are those of :func:`run_model`. Returns the records in grid order.
 
     Args:
         datasets: several datasets (the grid's second axis); ``dataset`` is one of them.
-        seeds: several seeds (the grid's third axis); ``seed=`` in ``kwargs`` is one of them.
-            Records of a seed other than the experiment's own end in ``__seed<S>.json``.
-        shard: ``"I/N"``: only the I-th of N interleaved shares of the (model, dataset, seed)
-            grid (see :func:`grid`), so N machines or Colab sessions split an experiment;
-            copy their result folders together (or pass them all to ``report``) afterwards.
-
-    Returns:
-        The records, in grid order (model by model, each model's datasets and seeds in order).
+        seeds: several seeds (the grid's third axis); ``None``: the budget's seeds.
+        shard: ``"I/N"``: the I-th of N interleaved shares of the grid (see :func:`grid`).
     """
     exp = get_experiment(experiment)
     chosen_budget = exp.budget(budget)  # resolved once, passed down as a Budget
