@@ -124,3 +124,19 @@ def test_the_sandbox_sees_no_network_no_other_process_and_no_kit_but_course_lib(
     net, pids, uid, sees_assignments, kit, work, usr_writable = json.loads(out)
     assert (net, uid, sees_assignments, kit, work, usr_writable) == (False, 65534, False, ["course_lib"], [], False)
     assert pids <= 3, "its own PID namespace: bwrap and this process"
+
+
+def test_a_venv_under_tmp_is_bound_but_never_tmp_itself(monkeypatch, tmp_path):
+    """A clone in /tmp (CI's or a newcomer's) has its venv there: the sandbox must see that
+    folder, on top of its own empty /tmp, and still never the whole /tmp."""
+    import sys
+
+    from course_lib.grading import sandbox
+
+    venv = tmp_path / "kit" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "exec_prefix", str(venv))
+    roots = sandbox._python_roots()
+    assert str(venv) in roots
+    assert "/tmp" not in roots and "/" not in roots and not any(r.startswith("/usr/") for r in roots)

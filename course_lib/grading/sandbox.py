@@ -106,10 +106,16 @@ def _kit_root() -> Path:
 
 
 def _python_roots() -> list[str]:
-    """Folders the interpreter needs: its prefix, the venv, and the real interpreter's prefix."""
+    """Folders the interpreter needs: its prefix, the venv, and the real interpreter's prefix.
+
+    A venv under ``/tmp`` (a clone in ``/tmp/kit/.venv``) is bound like any other: only that
+    folder, on top of the sandbox's own empty ``/tmp``; never ``/``, ``/tmp`` itself or ``/usr``
+    (already bound).
+    """
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(sys.executable).parent.parent)}
     roots.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
-    return sorted(r for r in roots if r and Path(r).is_dir() and not r.startswith(("/usr", "/tmp")))
+    return sorted(r for r in roots if r and Path(r).is_dir() and r not in ("/", "/tmp")
+                  and not (r + "/").startswith("/usr/"))
 
 
 def bwrap_command(argv: list[str], hide: tuple[str, ...] = ()) -> list[str]:
