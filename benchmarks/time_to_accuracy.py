@@ -253,18 +253,6 @@ def report(settings, widths, kit: dict, torch_side: dict, target_pct: float, inf
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into ``path`` in place of an older one (or at the end)."""
-    text = path.read_text() if path.is_file() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/time_to_accuracy.py",
                                      description=__doc__.split("\n")[0])
@@ -314,7 +302,7 @@ def main(argv=None) -> int:
     output = args.output if args.output is not None else (None if args.quick
                                                           else HERE / "RESULTS.md")
     if output is not None:
-        write_section(output, text)
+        timing.write_section(output, SECTION, text)
         print(f"[time-to-accuracy] section written to {output}", file=sys.stderr)
     return 0
 

@@ -299,3 +299,16 @@ def tf_op_times(fn: Callable[[], object], *, calls: int, logdir: str | Path) -> 
     if not seconds:
         raise RuntimeError(f"the trace under {logdir} has no TensorFlow op events")
     return seconds
+
+
+def write_section(path: Path, heading: str, section: str) -> None:
+    """Put ``section`` (which starts with ``heading``, e.g. ``"## Augmentation"``) into the
+    Markdown file ``path`` in place of an older section under that heading (or at the end)."""
+    text = path.read_text() if path.is_file() else "# Benchmarks\n"
+    start = text.find(heading)
+    if start >= 0:
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text.rstrip("\n") + "\n")

@@ -306,8 +306,8 @@ def test_time_to_accuracy_section_replaces_only_itself(tmp_path):
 
     path = tmp_path / "RESULTS.md"
     path.write_text("# Benchmarks\n\n## Results\n\nold rows\n")
-    time_to_accuracy.write_section(path, "## Time to accuracy\n\nfirst\n")
-    time_to_accuracy.write_section(path, "## Time to accuracy\n\nsecond\n")
+    timing.write_section(path, time_to_accuracy.SECTION, "## Time to accuracy\n\nfirst\n")
+    timing.write_section(path, time_to_accuracy.SECTION, "## Time to accuracy\n\nsecond\n")
     text = path.read_text()
     assert text.count("## Time to accuracy") == 1 and "second" in text and "first" not in text
     assert text.startswith("# Benchmarks\n\n## Results\n\nold rows\n")
@@ -320,8 +320,8 @@ def test_augmentation_section_replaces_only_itself(tmp_path):
 
     path = tmp_path / "RESULTS.md"
     path.write_text("# Benchmarks\n\n## Results\n\nrows\n\n## Time to accuracy\n\nkept\n")
-    aug_bench.write_section(path, "## Augmentation\n\nfirst\n")
-    aug_bench.write_section(path, "## Augmentation\n\nsecond\n")
+    timing.write_section(path, aug_bench.SECTION, "## Augmentation\n\nfirst\n")
+    timing.write_section(path, aug_bench.SECTION, "## Augmentation\n\nsecond\n")
     text = path.read_text()
     assert text.count("## Augmentation") == 1 and "second" in text and "first" not in text
     assert "rows" in text and "kept" in text
