@@ -619,7 +619,7 @@ analysis.plot_architecture([vgg19, plain34, resnet34], box_height=0.2);
 def budget_row(name):
     b = exp.budget(name)
     models = DEGRADATION_MODELS if (name == "smoke" and DEGRADATION_MODELS) else exp.default_models(b)
-    shipped = getattr(b, "shipped", ())
+    shipped = [run for run in getattr(b, "shipped", ()) if run[0] in models]  # (label, seed)
     return {"budget": name, "models": ", ".join(models), "seeds": len(exp.seeds(b)),
             "runs": len(models) * len(exp.seeds(b)), "of them shipped": len(shipped),
             "epochs": b.epochs or exp.epochs,
