@@ -405,16 +405,23 @@ def lrn_comparison_text():
     vgg = get_experiment("vgg-depth")
     pair = ["VGG-A-CIFAR", "VGG-A-LRN-CIFAR"]
     assert all(label in vgg.labels for label in pair), vgg.labels  # the experiment defines it
-    # notebook 04 trains the budget's default set at quick and full (smoke: a fixed pair)
+    # notebook 04 runs the budget's default set at quick and full (smoke: a fixed pair)
     budgets = {b: vgg.default_models(b) for b in ("quick", "full")}
-    trains = [b for b, labels in budgets.items() if all(m in labels for m in pair)]
+    compares = [b for b, labels in budgets.items() if all(m in labels for m in pair)]
     text = (f"The experiment `vgg-depth` defines the comparison A vs A-LRN ({' and '.join(pair)} "
             "are among its models). ")
-    if trains:
-        text += (f"Notebook 04 trains both, and so reports A vs A-LRN, at "
-                 f"{' and '.join(f'`{b}`' for b in trains)}. ")
+    if compares:
+        text += (f"Notebook 04 reports it at {' and '.join(f'`{b}`' for b in compares)}, where "
+                 "the budget's default set holds both")
+        read = {}
+        for b in compares:
+            seeds = {label: [s for m, s in vgg.budget(b).shipped if m == label] for label in pair}
+            read[b] = [f"{label} seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))}"
+                       for label, s in seeds.items() if s]
+        text += "".join(f"; at `{b}` it reads {' and '.join(runs)} from the records the kit ships "
+                        "instead of training them" for b, runs in read.items() if runs) + ". "
     for b, labels in budgets.items():
-        if b not in trains:
+        if b not in compares:
             text += (f"At `{b}` its default set is {', '.join(labels)}, so notebook 04 does not "
                      f"report A vs A-LRN there (add {', '.join(m for m in pair if m not in labels)} "
                      "with `models=[...]`). ")
@@ -619,7 +626,7 @@ analysis.plot_architecture([vgg19, plain34, resnet34], box_height=0.2);
 def budget_row(name):
     b = exp.budget(name)
     models = DEGRADATION_MODELS if (name == "smoke" and DEGRADATION_MODELS) else exp.default_models(b)
-    shipped = [run for run in getattr(b, "shipped", ()) if run[0] in models]  # (label, seed)
+    shipped = [run for run in b.shipped if run[0] in models]  # (label, seed)
     return {"budget": name, "models": ", ".join(models), "seeds": len(exp.seeds(b)),
             "runs": len(models) * len(exp.seeds(b)), "of them shipped": len(shipped),
             "epochs": b.epochs or exp.epochs,
@@ -688,7 +695,8 @@ if residual:
     twins = [(label, "Plain" + label[len("ResNet"):]) for label in residual]
     text = (("The residual nets " if len(residual) > 1 else "The residual net ")
             + " and ".join(residual) + (" are" if len(residual) > 1 else " is")
-            + " in these records: compare each with its plain twin of equal depth ("
+            + " in these records: compare " + ("each" if len(residual) > 1 else "it")
+            + " with its plain twin of equal depth ("
             + "; ".join(f"{r} vs {p}" + ("" if p in run_labels else f" — {p} not in the records")
                         for r, p in twins)
             + "); the verdicts below judge the pairs that the source claims.")
@@ -799,11 +807,14 @@ for p_err in (0.05, 0.13, 0.25):
 # **same** images, so compare them image by image — a *paired* comparison. Many images are
 # easy for both and many hard for both; only the images on which the two models disagree
 # carry information about the difference, and the paired standard error counts only those.
-# Here for the first seed the models share, from the per-image results that every record
-# keeps (`test_correct`):
+# Here for two of our nets (the first pair whose ordering the source claims) and the first
+# seed they share, from the per-image results that every record keeps (`test_correct`):
 
 # %%
-first, second = run_labels[0], run_labels[1]
+# the first pair whose test-error ordering the source claims, else the first two models
+claimed = [(lower, higher) for _, lower, higher, split in claimed_orderings("resnet-degradation")
+           if split == "test" and lower in run_labels and higher in run_labels]
+first, second = claimed[0] if claimed else run_labels[:2]
 pair = {label: {r["seed"]: r for r in records if r["label"] == label and "test_correct" in r}
         for label in (first, second)}
 common = sorted(set(pair[first]) & set(pair[second]))
@@ -911,13 +922,17 @@ for claim, lower, higher, split in claims:
         print(f"    note: {result['result'].note}")
 columns = ["claim", "split", "seeds", "lower mean %", "higher mean %", "difference", "ci low",
            "ci high", "word"]
-pd.DataFrame(verdicts)[columns] if verdicts else None  # nothing to show when no pair was run
+pd.DataFrame(verdicts)[columns].round(2) if verdicts else None  # nothing to show when no pair was run
 
 # %%
-if verdicts:
-    analysis.plot_verdicts([v["result"] for v in verdicts],
-                           title=f"resnet-degradation on {dataset}, budget {BUDGET!r}: "
-                                 "left of 0 = the claimed direction");
+import dataclasses
+
+if verdicts:  # the split in each label: the same pair is judged on train and test error
+    analysis.plot_verdicts(
+        [dataclasses.replace(v["result"], claim=f"{v['result'].claim} ({v['split']})")
+         for v in verdicts],
+        title=f"resnet-degradation, {dataset}, budget {BUDGET!r}\n"
+              "left of 0: the claimed direction");
 
 # %% [markdown]
 # He et al.'s claim is the pair of orderings "plain-56 worse than plain-20" and "ResNet-56
