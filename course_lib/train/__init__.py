@@ -18,6 +18,7 @@ from course_lib.train.experiments import (
     EXPERIMENTS, experiment_names, get_experiment, register_experiment,
 )
 from course_lib.train.results import CorruptRecordWarning, load_records, write_json_atomic
+from course_lib.train.shipped import StaleShippedRecord, budget_plan, shipped_runs
 
 _LAZY = {
     "EpochReseed": "course_lib.train.callbacks",
@@ -43,12 +44,15 @@ __all__ = [
     "OptimizerConfig",
     "ScheduleConfig",
     "SourceRef",
+    "StaleShippedRecord",
+    "budget_plan",
     "experiment_names",
     "get_budget",
     "get_experiment",
     "load_records",
     "register_experiment",
     "resolve",
+    "shipped_runs",
     "write_json_atomic",
     *_LAZY,
 ]

@@ -299,6 +299,15 @@ class Experiment:
                     f"Budget {key!r} of experiment {self.name!r}: `models` must be labels of "
                     f"its model runs. Received: models={value.models!r} ({unknown} unknown)"
                 )
+            default = set(value.models or runs.names())
+            seeds = range(self.seed, self.seed + value.seeds)
+            wrong = [(m, s) for m, s in value.shipped if m not in default or s not in seeds]
+            if wrong:
+                raise ValueError(
+                    f"Budget {key!r} of experiment {self.name!r}: every `shipped` run must be "
+                    f"one of the budget's default runs (its models, seeds {list(seeds)}). "
+                    f"Received: shipped={value.shipped!r} ({wrong} not among them)"
+                )
         if not models:
             raise ValueError(f"Experiment {self.name!r} needs at least one model.")
         if not self.datasets:
@@ -376,6 +385,9 @@ class Budget:
             model is never reported as the source's.
         models: labels trained by default (e.g. the extremes of each group); others by name.
         seeds: seeds per model by default; a verdict needs at least 3.
+        shipped: runs ``(label, seed)`` of the default set whose records the kit ships
+            (:mod:`course_lib.train.shipped`): ``run_experiment`` reads them instead of
+            training them, so that a comparison with enough seeds fits a notebook's time.
         model_overrides: builder arguments for every model unless the run sets them; recorded.
         augment: ``False`` trains without the experiment's augmentation.
     """
@@ -393,9 +405,18 @@ class Budget:
     seeds: int = 1
     model_overrides: tuple = ()
     augment: bool | None = None
+    shipped: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "model_overrides", _freeze(self.model_overrides))
+        shipped = tuple((item[0], item[1]) if isinstance(item, (tuple, list)) and len(item) == 2
+                        else item for item in self.shipped)
+        if not all(isinstance(item, tuple) and isinstance(item[0], str) and item[0]
+                   and isinstance(item[1], int) and not isinstance(item[1], bool)
+                   and item[1] >= 0 for item in shipped):
+            raise ValueError("`shipped` must be a sequence of (model label, seed) pairs, e.g. "
+                             f"(('CNN-A1', 2),). Received: shipped={self.shipped!r}")
+        object.__setattr__(self, "shipped", shipped)
         positive_int("epochs", self.epochs, allow_none=True)
         positive_int("train_limit", self.train_limit, allow_none=True)
         positive_int("test_limit", self.test_limit, allow_none=True)

@@ -216,6 +216,11 @@ _ORDERINGS = {
     "vgg-depth": [
         ("E < A (error falls with depth, seed 001 Table 1 = 表1, single-scale evaluation)", "VGG-E-CIFAR", "VGG-A-CIFAR", "test"),
         ("D < A", "VGG-D-CIFAR", "VGG-A-CIFAR", "test"),
+        ("D < C (3x3 beats 1x1 convolutions at equal depth, seed 001 section 4.1)",
+         "VGG-D-CIFAR", "VGG-C-CIFAR", "test"),
+        ("A-LRN < A (LRN helps; seed 001 section 4.1 finds it does not: A-LRN is no better "
+         "than A, so the source expects this ordering not to be supported)",
+         "VGG-A-LRN-CIFAR", "VGG-A-CIFAR", "test"),
     ],
     "vgg-init": [
         ("E from net A < E from N(0, 0.01) (seed 001 section 3.1: deep nets need a "

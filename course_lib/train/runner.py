@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from course_lib.validation import ints
+from course_lib.validation import ints, one_of
 from course_lib.train import engines
 from course_lib.train import results as results_lib
 from course_lib.train.config import Budget, Experiment, FrozenMapping, RunSettings, resolve
@@ -494,6 +494,23 @@ def run_model(
     return _summary(run, record, engine, built)
 
 
+def _shipped_or_own(exp, label, dataset, budget, seed, results_dir) -> dict | None:
+    """The kit's shipped record of a run, or None when this run should be trained (or read
+    back) by :func:`run_model`: another dataset than the shipped one, or a finished run of
+    the user's own in ``results_dir``."""
+    from course_lib.train import shipped as shipped_lib
+
+    run = plan(exp, label, dataset=dataset, budget=budget, seed=seed, results_dir=results_dir)
+    if run.settings.dataset != shipped_lib.SHIPPED_DATASET or _done_record(
+            run.path, run.fingerprint) is not None:
+        return None
+    record = shipped_lib.read_shipped_record(run)
+    print(f"[{exp.name}] {run.title}, seed {seed}: read from the kit's shipped record "
+          f"(test error {record['test_error_pct']:.2f}%, trained by "
+          f"`{shipped_lib.ship_command(exp)}`) -> {record['_path']}")
+    return record
+
+
 def run_experiment(
     experiment: str | Experiment,
     *,
@@ -505,6 +522,7 @@ def run_experiment(
     datasets: Iterable[str] | None = None,
     seeds: int | Iterable[int] | None = None,
     shard: str | tuple[int, int] | None = None,
+    shipped: str = "read",
     **kwargs,
 ) -> list[dict]:
     """Run the models of an experiment, one after the other, each with the budget's seeds.
@@ -517,6 +535,9 @@ def run_experiment(
         datasets: several datasets (the grid's second axis); ``dataset`` is one of them.
         seeds: several seeds (the grid's third axis); ``None``: the budget's seeds.
         shard: ``"I/N"``: the I-th of N interleaved shares of the grid (see :func:`grid`).
+        shipped: ``"read"``: the budget's shipped runs (:mod:`course_lib.train.shipped`) are
+            read from the kit's records (``record["shipped"] = True``) unless this results
+            folder already holds them; ``"train"``: train them like every other run.
     """
     exp = get_experiment(experiment)
     chosen_budget = exp.budget(budget)  # resolved once, passed down as a Budget
@@ -547,8 +568,16 @@ def run_experiment(
               f"{len(grid(exp, models=labels, datasets=chosen, seeds=seed_list))} runs: "
               + ", ".join(f"{label}/{ds or exp.datasets[0]}"
                           + ("" if s is None else f"/seed {s}") for label, ds, s in runs))
+    one_of("shipped", shipped, ("read", "train"))
+    reading = (set(chosen_budget.shipped) if shipped == "read" and epochs is None
+               and not kwargs.get("rerun") else set())
     records = []
     for label, ds, seed in runs:
+        if (label, seed) in reading:
+            record = _shipped_or_own(exp, label, ds, chosen_budget, seed, results_dir)
+            if record is not None:
+                records.append(record)
+                continue
         records.append(run_model(exp, label, dataset=ds, budget=chosen_budget, seed=seed,
                                  results_dir=results_dir, epochs=epochs, **kwargs))
         gc.collect()  # a long experiment should not accumulate the previous models' memory

@@ -1,0 +1,87 @@
+#!/usr/bin/env python
+"""Make the records the kit ships (``course_lib/shipped_results/``) for a budget's shipped runs.
+
+Usage (from the repository root, with the kit's venv)::
+
+    python tools/ship_records.py resnet-degradation        # train the shipped runs, write them
+    python tools/ship_records.py --all                     # every experiment with shipped runs
+    python tools/ship_records.py vgg-depth --results-dir results   # reuse finished runs there
+    python tools/ship_records.py --list                    # what is shipped, and what is missing
+
+Each shipped run ``(label, seed)`` of the experiment's budget (``Budget.shipped``) is trained by
+the kit's runner exactly as a notebook would train it (``run_model`` with that budget on
+``fashion_mnist32``; a finished run with the same fingerprint in ``--results-dir`` is reused
+instead), and its JSON record is written to the shipped folder without the entries that name
+this machine's files (the record's path, the saved model's path). Only JSON is shipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def _targets(args) -> list[str]:
+    from course_lib.train import experiment_names
+    from course_lib.train.shipped import shipped_runs
+
+    names = [n for n in experiment_names() if shipped_runs(n, args.budget)] if args.all else args.experiments
+    if not names:
+        raise SystemExit("Name an experiment (python tools/ship_records.py resnet-degradation) "
+                         "or pass --all.")
+    return names
+
+
+def _list(budget: str) -> int:
+    from course_lib.train import experiment_names
+    from course_lib.train.shipped import shipped_path, shipped_runs
+
+    missing = 0
+    for name in experiment_names():
+        for label, seed in shipped_runs(name, budget):
+            path = shipped_path(name, label, seed, budget=budget)
+            state = "shipped" if path.is_file() else "MISSING"
+            missing += not path.is_file()
+            print(f"{state:8s} {name} {label} seed {seed}: {path.relative_to(REPO)}")
+    return 1 if missing else 0
+
+
+def ship(name: str, budget: str, results_dir: str) -> list[Path]:
+    """Train (or reuse) the shipped runs of one experiment and write their records."""
+    from course_lib.train.results import write_json_atomic
+    from course_lib.train.runner import run_model
+    from course_lib.train.shipped import MACHINE_KEYS, SHIPPED_DATASET, shipped_path, shipped_runs
+
+    written = []
+    for label, seed in shipped_runs(name, budget):
+        record = run_model(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
+                           results_dir=results_dir, live=False)
+        clean = {k: v for k, v in record.items() if k not in MACHINE_KEYS}
+        written.append(write_json_atomic(shipped_path(name, label, seed, budget=budget), clean))
+        print(f"shipped {name} {label} seed {seed} -> {written[-1].relative_to(REPO)}")
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("experiments", nargs="*", help="experiment names (course-lib list)")
+    parser.add_argument("--all", action="store_true", help="every experiment with shipped runs")
+    parser.add_argument("--budget", default="quick", help="the budget (default quick)")
+    parser.add_argument("--results-dir", default="results",
+                        help="where the runs are trained (finished ones are reused); default "
+                             "results/")
+    parser.add_argument("--list", action="store_true", help="list shipped and missing records")
+    args = parser.parse_args(argv)
+    if args.list:
+        return _list(args.budget)
+    for name in _targets(args):
+        ship(name, args.budget, args.results_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
