@@ -538,6 +538,9 @@ for ax in fig.axes:  # one tick per epoch (also when a short budget trains a sin
 # must give. `fit` trains it further: we compile it with an optimiser of our own, because the
 # one saved with it carries the runner's schedule, which ended the run at the learning rate
 # printed below. Only this copy in memory changes; the saved file stays as the runner wrote it.
+# One thing plain Keras needs to know: `CNN-A2` contains a layer Keras lacks (local response
+# normalisation, registered with `keras.saving.register_keras_serializable`), so
+# `import course_lib.layers` must come before `load_model`.
 
 # %%
 import tensorflow as tf
@@ -549,6 +552,7 @@ if not record.get("model_path"):  # a shipped record has no saved model
     print("this record was read from the kit's shipped records, which hold no model file")
 else:
     tf.get_logger().setLevel("ERROR")  # not TensorFlow's note that many models were traced
+    import course_lib.layers  # noqa: F401  registers the kit's layers (CNN-A2 has LRN) for load_model
     runner_net = keras.models.load_model(record["model_path"])
     fp = record["fingerprint"]["settings"]
     n_check = min(1000, record["config"]["num_test"])
