@@ -413,6 +413,33 @@ def _tiny_net():
     return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))  # learns fast
 
 
+def test_fixed_training_trains_an_architecture_once_per_process(monkeypatch):
+    """grader.check("q3") after the notebook's training cell reuses that cell's result: the same
+    architecture (rebuilt, so Keras names its layers anew) and schedule train only once; another
+    architecture or schedule trains again. (Grading runs in its own process: it trains afresh.)"""
+    import subprocess
+
+    from course_lib.checks import fixed_training as ft
+
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        out = Path(cmd[-1])
+        out.write_text(json.dumps({"test_accuracy": 0.5 + len(calls) / 100, "test_loss": 1.0,
+                                   "train_accuracy": 0.5, "params": 1, "seconds": 1.0}))
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(ft, "_RESULTS", {})
+    monkeypatch.setattr(ft.subprocess, "run", fake_run)
+    first = ft.fixed_training(_tiny_net())
+    again = ft.fixed_training(_tiny_net())  # rebuilt: other auto-generated layer names
+    assert len(calls) == 1 and again == first
+    ft.fixed_training(_net())  # another architecture
+    ft.fixed_training(_tiny_net(), epochs=1)  # another schedule
+    assert len(calls) == 3
+
+
 def _unrebuildable_net():
     import keras
 

@@ -73,6 +73,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -497,6 +498,31 @@ def build(
     return timings
 
 
+def _load_average() -> float:
+    """The 1-minute load average (above the core count: other work competed for the CPU)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return -1.0
+
+
+def matmul_gflops(n: int = 4096, repeats: int = 5) -> float:
+    """This machine's FP32 rate on a large ``tf.matmul``, GFLOP/s (best of ``repeats``), in a
+    subprocess: the ceiling that notebook times scale with (``benchmarks/levers.py`` too)."""
+    code = (
+        "import time, tensorflow as tf\n"
+        f"n = {n}\n"
+        "a = tf.random.stateless_normal((n, n), [1, 2]); b = tf.random.stateless_normal((n, n), [3, 4])\n"
+        "f = tf.function(lambda a, b: tf.matmul(a, b)); f(a, b).numpy(); best = 1e9\n"
+        f"for _ in range({repeats}):\n"
+        "    t = time.perf_counter(); f(a, b).numpy(); best = min(best, time.perf_counter() - t)\n"
+        "print(2 * n ** 3 / best / 1e9)\n")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=600, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def execute_in_place(
     names: Sequence[str] | None = None,
     *,
@@ -519,12 +545,18 @@ def execute_in_place(
         NotebookError: a cell failed (the notebook is left as it was).
     """
     timings, problems = [], []
+    gflops = matmul_gflops()
     for src in sources(names, src_dir):
         out = ipynb_for(src, nb_dir)
         before = _check_outputs(nbformat.read(str(out), as_version=4)) if out.exists() else {}
         nb = read_source(src)
+        load_before = _load_average()
         seconds = execute(nb, budget=budget, cwd=nb_dir, timeout=timeout, name=src.stem)
         dropped = lean(nb, budget=budget, name=src.stem)
+        # How long it took, and how fast this machine is (README: times scale with GFLOP/s)
+        nb.metadata["course_kit"].update(
+            seconds=round(seconds), matmul_gflops=round(gflops),
+            load_average=[load_before, _load_average()], cores=os.cpu_count())
         for i, (source, outputs) in _check_outputs(nb).items():
             if i in before and before[i][0] == source and before[i][1] != outputs:
                 problems.append(
