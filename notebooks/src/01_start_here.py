@@ -515,7 +515,8 @@ for r in records:  # one record here (one model, one seed); check every one
     verify_record(r)  # reloads the saved .keras, re-evaluates it, raises if the error differs
 record = records[0]
 assert len(records) == 1 and record["seed"] == exp.seed
-origin = "read from a shipped record" if record.get("shipped") else "trained in this notebook"
+origin = ("read from the kit's shipped records" if record.get("shipped") else
+          "trained by this cell's runner (now, or by an earlier run of the cell)")
 print(f"{origin}; the saved model reproduces the record's test error: "
       f"{record['test_error_pct']}%")
 
