@@ -50,14 +50,21 @@ def _list(budget: str) -> int:
     return 1 if missing else 0
 
 
-def ship(name: str, budget: str, results_dir: str) -> list[Path]:
-    """Train (or reuse) the shipped runs of one experiment and write their records."""
+def ship(name: str, budget: str, results_dir: str, *, train: bool = True) -> list[Path]:
+    """Train (or reuse) the shipped runs of one experiment and write their records; with
+    ``train=False`` only the runs already finished in ``results_dir`` are shipped."""
     from course_lib.train.results import write_json_atomic
-    from course_lib.train.runner import run_model
+    from course_lib.train.runner import plan, run_model
     from course_lib.train.shipped import MACHINE_KEYS, SHIPPED_DATASET, shipped_path, shipped_runs
 
     written = []
     for label, seed in shipped_runs(name, budget):
+        if not train:
+            run = plan(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
+                       results_dir=results_dir)
+            if not run.path.is_file():
+                print(f"not finished, not shipped: {name} {label} seed {seed} ({run.path})")
+                continue
         record = run_model(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
                            results_dir=results_dir, live=False)
         clean = {k: v for k, v in record.items() if k not in MACHINE_KEYS}
@@ -75,11 +82,13 @@ def main(argv=None) -> int:
                         help="where the runs are trained (finished ones are reused); default "
                              "results/")
     parser.add_argument("--list", action="store_true", help="list shipped and missing records")
+    parser.add_argument("--no-train", action="store_true",
+                        help="ship only the runs already finished in --results-dir")
     args = parser.parse_args(argv)
     if args.list:
         return _list(args.budget)
     for name in _targets(args):
-        ship(name, args.budget, args.results_dir)
+        ship(name, args.budget, args.results_dir, train=not args.no_train)
     return 0
 
 
