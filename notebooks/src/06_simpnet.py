@@ -714,12 +714,13 @@ simpnet_paper = pd.DataFrame([
 simpnet_paper
 
 # %%
-big = {r.augmentation: r.accuracy_printed for r in paper_results(zoo_name="SimpNet", dataset="cifar10")
+cifar = table2_row.dataset  # CIFAR-10, the dataset of the principle tables
+big = {r.augmentation: r.accuracy_printed for r in paper_results(zoo_name="SimpNet", dataset=cifar)
        if r.augmentation is not None}
 print(f"SimpNet (5.48M) on CIFAR-10: {big[False]:.2f}% without augmentation, {big[True]:.2f}% "
       f"with it ({big[True] - big[False]:+.2f} points)")
 for name in ("SimpNet-Slim-300K", "SimpNet-Slim-600K"):
-    for r in paper_results(zoo_name=name, dataset="cifar10"):
+    for r in paper_results(zoo_name=name, dataset=cifar):
         stated = {None: "augmentation not stated", True: "with augmentation",
                   False: "without augmentation"}[r.augmentation]
         print(f"{name}: {r.accuracy_printed:.2f}% ({r.table}; {stated}) <- the number to set "
@@ -1207,9 +1208,9 @@ for way in ("frozen features", "fine-tuned"):
 # VGG: a network pre-trained on ImageNet's 1.28 million photos, reused as a feature extractor.
 # `keras.applications.VGG16(weights="imagenet", include_top=False)` downloads the 13 conv
 # layers' weights (about 58 MB, from storage.googleapis.com); the grey 28x28 images are
-# upsampled and given three channels. The cell runs only on Colab and only when that server
-# answers; elsewhere (offline, or on the course's CPU machines) it says in one line why it
-# skips.
+# upsampled and given three channels. The cell runs only on Colab, not at `smoke`, and only
+# when that server answers; elsewhere (offline, or on the course's CPU machines) it says in
+# one line why it skips.
 
 # %%
 import socket
@@ -1230,6 +1231,8 @@ VGG_SIDE = 64  # VGG-16 takes 32x32 and more; 64 keeps a Colab run to a few minu
 if not on_colab():
     print("VGG-16 transfer skipped: this is not Colab (the cell downloads ~58 MB of ImageNet "
           "weights; run it there).")
+elif BUDGET == "smoke":
+    print("VGG-16 transfer skipped: the smoke budget stays offline (run at quick or full).")
 elif not reachable():
     print("VGG-16 transfer skipped: storage.googleapis.com, which serves the ImageNet weights, "
           "cannot be reached from this runtime.")
