@@ -440,11 +440,15 @@ for r in records:
 # %% [markdown]
 # The experiment's report prints every record at this budget next to the paper's number for
 # the same network (as an error, 100 − accuracy; `figures=True`, the default, also saves
-# seaborn figures under `results/simpnet-principles/figures/`). The table below regroups ours
-# by principle, one row per run (network and seed).
+# seaborn figures under `results/simpnet-principles/figures/`). It reads the records in the
+# folders it is given: yours, and the kit's shipped ones when this budget read some. The table
+# below regroups ours by principle, one row per run (network and seed).
 
 # %%
-report("simpnet-principles", results_dir=RESULTS_DIR, dataset=dataset, budget=BUDGET, figures=False);
+from course_lib.train.shipped import shipped_dir
+
+folders = [RESULTS_DIR] + ([str(shipped_dir())] if any(r.get("shipped") for r in records) else [])
+report("simpnet-principles", results_dir=folders, dataset=dataset, budget=BUDGET, figures=False);
 
 # %%
 ours = pd.DataFrame([{
@@ -634,9 +638,10 @@ def make_simpnet(arch, head_dropout, num_classes=10, input_shape=(32, 32, 3)):
 
 
 # SimpNet-Slim-600K, "C40, C60{3}, C72, C73{3}, C75, C81, C82, C90, C120", pools after conv5
-# and conv10 (SAF: pool + dropout), dropout 0.1 up to the first pool, 0.2 after it. The conv
-# before a pool has no dropout of its own (the pool's takes its place), nor has the last conv
-# (the dropout after global max pooling does).
+# and conv10 (SAF: pool + dropout); dropout 0.1 for convs 1-9 (the first pool's included) and
+# 0.2 from conv10 on (the second pool's, and the head's). The conv before a pool has no
+# dropout of its own (the pool's takes its place), nor has the last conv (the dropout after
+# global max pooling does).
 SLIM_600K = (
     (40, 0.1, False), (60, 0.1, False), (60, 0.1, False), (60, 0.1, False), (72, 0.1, True),
     (73, 0.1, False), (73, 0.1, False), (73, 0.1, False), (75, 0.1, False), (81, 0.2, True),
@@ -977,9 +982,10 @@ pd.DataFrame([first_layer_statistics(r) for r in records + simpnet_records
 # %% [markdown]
 # ## 9. Transfer learning: reuse a trained network (迁移学习)
 #
-# Seed 004 (ch. 3, on VGG-Nets) stresses that the networks pre-trained on ImageNet (预训练模型,
-# pre-trained model) are used above all as **feature extractors** (特征抽取, feature extractor)
-# for other tasks; VGG is Simonyan & Zisserman's network,
+# Seed 004 (ch. 3, on VGG-Nets) presents VGG above all as a network to reuse: because it
+# generalises well, its model pre-trained on ImageNet (预训练模型, pre-trained model) is widely
+# used as a **feature extractor** (特征抽取) and beyond, for object proposals, fine-grained
+# retrieval and co-localisation. VGG is Simonyan & Zisserman's network,
 # ["Very Deep Convolutional Networks for Large-Scale Image Recognition"](https://arxiv.org/abs/1409.1556)
 # (arXiv:1409.1556). Reusing what a network learnt on one task for another is **transfer
 # learning** (迁移学习; the term is not the seed's). It is written in a few lines of plain
@@ -1011,7 +1017,7 @@ TRANSFER = {  # images per class, epochs and seeds of each budget
                  frozen_epochs=5, test_per_class=1000, seeds=(0, 1, 2, 3, 4)),
 }[BUDGET]
 LEARNING_RATE, BATCH = 3e-3, 32
-t = TRANSFER
+t = TRANSFER  # (short name for the sentence below)
 display(Markdown(
     f"At `{BUDGET}`: for each of the {len(t['seeds'])} seed(s) {list(t['seeds'])}, pre-training "
     f"on {t['pretrain_per_class'] * len(SOURCE_CLASSES):,} images of classes "
