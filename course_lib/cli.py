@@ -191,6 +191,9 @@ def _add_run_arguments(p_run, budget_names) -> None:
                        help="dataset folder (default: $COURSE_LIB_DATA_DIR or <repo>/data)")
     p_run.add_argument("--rerun", action="store_true",
                        help="train again even when an identical run already has a record")
+    p_run.add_argument("--shipped", choices=("read", "train"), default="read",
+                       help="the budget's shipped runs: read the kit's records (default) or "
+                            "train them like any other run")
     p_run.add_argument("--no-mixed-precision", action="store_true",
                        help="keep float32 on GPUs (mixed_float16 is on by default on GPUs with "
                             "tensor cores)")
@@ -333,16 +336,18 @@ def _cmd_run(args) -> int:
     from course_lib.data import DatasetUnavailableError
     from course_lib.train.distributed import TFConfigError
     from course_lib.train.runner import MultiWorkerUnsupportedError, run_experiment
+    from course_lib.train.shipped import StaleShippedRecord
 
     try:
         run_experiment(
             args.experiment_spec, models=args.models, datasets=args.dataset, budget=args.budget,
             results_dir=args.results_dir, epochs=args.epochs, seeds=args.seed,
-            shard=args.shard, data_dir=args.data_dir, rerun=args.rerun,
+            shard=args.shard, data_dir=args.data_dir, rerun=args.rerun, shipped=args.shipped,
             mixed_precision=False if args.no_mixed_precision else "auto",
             verbose=2 if args.quiet else "auto",
         )
-    except (DatasetUnavailableError, MultiWorkerUnsupportedError, TFConfigError) as err:
+    except (DatasetUnavailableError, MultiWorkerUnsupportedError, TFConfigError,
+            StaleShippedRecord) as err:
         print(f"{_PROG} run: error: {err}", file=sys.stderr)
         return 1
     return 0

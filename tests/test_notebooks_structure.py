@@ -261,7 +261,10 @@ def test_execute_keeps_results_and_drops_logs(executed_demo):
     root, timings, problems = executed_demo
     assert problems == [] and [(t.name, t.budget) for t in timings] == [("01_demo", "quick")]
     nb = nbformat.read(str(root / "01_demo.ipynb"), as_version=4)
-    assert nb.metadata.course_kit == {"budget": "quick"}
+    meta = nb.metadata.course_kit
+    assert set(meta) == {"budget", "seconds", "matmul_gflops", "load_average", "cores"}
+    assert meta["budget"] == "quick" and meta["seconds"] == round(timings[0].seconds)
+    assert meta["matmul_gflops"] > 0 and len(meta["load_average"]) == 2
     assert nb.metadata.language_info == {"name": "python"}
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)

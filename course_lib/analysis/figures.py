@@ -329,7 +329,11 @@ def plot_training_curves(records, *, models=None, splits=("train", "test"),
             if (stats["seeds"] > 1).any():
                 ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=colour,
                                 alpha=0.2, linewidth=0)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        epochs = sorted(curves["epoch"].unique())
+        if len(epochs) <= 12:  # every epoch a tick (one epoch: one tick, not 0.96 ... 1.04)
+            ax.set_xticks(epochs)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(xlabel="epoch", ylabel="error (%)", title=f"{split} error")
         ax.grid(alpha=0.3)
     handles, labels = axes[-1].get_legend_handles_labels()

@@ -145,6 +145,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
             "num test": r.get("config", {}).get("num_test"),
             "num train": r.get("config", {}).get("num_train"),
             "test correct": r.get("test_correct"),
+            "origin": "shipped" if r.get("shipped") else "trained",
         }
         for mode, values in (r.get("test_errors") or {}).items():
             row[f"{mode} %"] = values.get("error_pct")
@@ -471,7 +472,7 @@ def _save(fig, path: Path) -> Path:
 # -- the report --
 def _shown_columns(table: pd.DataFrame) -> list[str]:
     """The report table's columns, in order (those a group lacks are dropped per group)."""
-    return (["label", "seed", "test error %"]
+    return (["label", "seed", "origin", "test error %"]
             + [c for c in table.columns if c.endswith(" %") and c.split(" ")[0] in
                ("single_crop", "multi_crop", "dense", "multi_crop_dense")]
             + ["train error %"] + [c for c in table.columns if c.startswith("paper ")]
@@ -489,6 +490,31 @@ def _paper_lines(paper: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _missing_shipped(exp, records: list[dict], dataset, budget) -> list[dict]:
+    """The experiment's shipped records of runs that ``records`` do not hold, for the budgets
+    and datasets ``records`` hold (a stale or missing one is left out with a warning)."""
+    import warnings
+
+    from course_lib.train.shipped import StaleShippedRecord, shipped_records
+
+    def key(r):
+        return (r["label"], r["dataset"], r["budget"], r.get("seed"))
+
+    have = {key(r) for r in records}
+    out = []
+    for name in sorted({r["budget"] for r in records if budget in (None, r["budget"])}):
+        try:
+            found = shipped_records(exp, name)
+        except StaleShippedRecord as exc:
+            warnings.warn(f"report({exp.name!r}) leaves the kit's shipped records out: {exc}",
+                          stacklevel=3)
+            continue
+        out += [r for r in found if key(r) not in have
+                and r["dataset"] in {d["dataset"] for d in records}
+                and (dataset is None or r["dataset"] == dataset)]
+    return out
+
+
 def report(
     experiment,
     *,
@@ -497,6 +523,7 @@ def report(
     budget: str | None = None,
     figures: bool = True,
     verbose: bool = True,
+    shipped: bool = True,
 ) -> Report:
     """Print the paper-vs-ours table of an experiment and save its figures; returns a :class:`Report`.
 
@@ -505,6 +532,8 @@ def report(
         results_dir: a folder or a list (a run found in several counts once); figures go to the first.
         dataset, budget: only records of these.
         figures, verbose: save the PNGs, print the report.
+        shipped: add the kit's shipped records (:mod:`course_lib.train.shipped`) of the runs
+            the folders do not hold, so a verdict counts the seeds a notebook read.
 
     Example:
 
@@ -516,6 +545,8 @@ def report(
                else list(results_dir))
     records = load_records(results_dir, exp.name, datasets=[dataset] if dataset else None,
                            budgets=[budget] if budget else None)
+    if shipped:
+        records += _missing_shipped(exp, records, dataset, budget)
     paper = paper_numbers(exp)
     lines = [f"== {exp.name}: {exp.title}", f"source: {exp.source}"]
     if not records:

@@ -28,15 +28,18 @@
 #    `data/` and `results/`.
 # 2. Run the kit on Colab or on your own machine (`make lab`, `make test`).
 # 3. Choose a compute budget (`smoke`, `quick`, `full`) with `COURSE_BUDGET`.
-# 4. Run an experiment from a notebook and from the command line, find its result record, and
+# 4. Build, train and evaluate a small CNN in plain Keras (functional API, `compile`, `fit`
+#    with callbacks, `evaluate`), and say what the kit's runner adds to it.
+# 5. Run an experiment from a notebook and from the command line, find its result record, and
 #    resume an interrupted run.
-# 5. Find a model in the zoo and build it by name.
-# 6. Read a quick result honestly: how far its setting is from the source's, and what it can
+# 6. Find a model in the zoo and build it by name.
+# 7. Read a quick result honestly: how far its setting is from the source's, and what it can
 #    and cannot tell you.
 #
 # **Key terms.** compute budget 计算预算 · experiment 实验 · result record 结果记录 ·
 # resume / checkpoint 断点续训 / 检查点 · model zoo 模型库 · feature map 特征图 ·
-# test error 测试错误率 · command-line interface (CLI) 命令行接口
+# test error 测试错误率 · command-line interface (CLI) 命令行接口 · functional API 函数式 API ·
+# callback 回调 · validation set 验证集 · learning curve 学习曲线 · early stopping 早停
 
 # %% tags=["hide-input"]
 # Colab only (does nothing elsewhere): install the course kit, work in notebooks/.
@@ -113,7 +116,9 @@ for sub in ("layers", "models", "analysis", "data", "train"):
 # and run the cells in order; the install cell takes a minute the first time in a session.
 # Set the budget before the setup cell with `%env COURSE_BUDGET=full`.
 #
-# **On your machine** (Linux or macOS, Python 3.10–3.12, `make`):
+# **On your machine** (Linux or macOS, `make`, and a Python version the kit supports: the
+# next cell prints the range from the kit's package metadata, `requires-python` in
+# `pyproject.toml`, which `make` also checks):
 #
 # ```bash
 # make lab     # first time: creates .venv and installs everything, then opens JupyterLab on notebooks/
@@ -121,7 +126,30 @@ for sub in ("layers", "models", "analysis", "data", "train"):
 # ```
 #
 # Both are idempotent: once `.venv` exists they start at once.
-#
+
+# %%
+import platform
+import re
+from importlib import metadata
+
+
+def python_range(requires: str) -> str:
+    """'>=3.10,<3.14' -> '3.10-3.13' (the forms pyproject.toml uses); anything else as given."""
+    low = re.search(r">=\s*3\.(\d+)", requires)
+    high = re.search(r"<\s*3\.(\d+)", requires)
+    if low and high:
+        return f"3.{low.group(1)}-3.{int(high.group(1)) - 1}"
+    return requires
+
+
+try:
+    requires = metadata.metadata("course_lib")["Requires-Python"] or "not stated"
+except metadata.PackageNotFoundError:  # imported from a folder, not installed
+    requires = "see requires-python in pyproject.toml"
+print(f"the kit supports Python {python_range(requires)} ({requires}); "
+      f"this kernel runs Python {platform.python_version()}")
+
+# %% [markdown]
 # ## 3. Budgets (计算预算)
 #
 # Every experiment runs at three sizes, chosen with the environment variable `COURSE_BUDGET`
@@ -139,20 +167,32 @@ pd.DataFrame([{"budget": name, "epochs": b.epochs or "the source's",
 
 # %% [markdown]
 # Each experiment refines `quick` for its own models: which of them a plain run trains (the
-# *default set*, e.g. the two extremes of a group), their epochs and training images, and
-# **two seeds per model**, so that a difference between two models can be read against the
-# difference between two runs of the same model. Name any other model with `models=[...]` and
-# any seeds with `seeds=[...]`.
+# *default set*, e.g. the two extremes of a group), their epochs, training images and learning
+# rate, and **several seeds per model**, so that a difference between two models can be read
+# against the difference between runs of the same model. A few of those runs may be *read*
+# instead of trained: the kit ships their records (`course_lib/shipped_results/`), trained
+# with the same runner and budget, so that a comparison gets its third seed without costing
+# this CPU another run. The table is computed from the experiment definitions
+# (`get_experiment(name).budget("quick")`), so it is always the current one. Name any other
+# model with `models=[...]` and any seeds with `seeds=[...]`.
 
 # %%
-from course_lib.train import experiment_names, get_experiment
+from course_lib.train import experiment_names, get_experiment, shipped_runs
 
-pd.DataFrame([{"experiment": name, "default models": ", ".join(e.default_models("quick")),
-               "seeds": len(e.seeds("quick")), "epochs": e.budget("quick").epochs,
-               "train images": e.budget("quick").train_limit,
-               "width x": e.budget("quick").width_multiplier}
-              for name in experiment_names() for e in [get_experiment(name)]]
-             ).set_index("experiment")
+
+def quick_row(name):
+    e = get_experiment(name)
+    b = e.budget("quick")
+    shipped = shipped_runs(e, b)
+    return {"experiment": name, "default models": ", ".join(e.default_models(b)),
+            "seeds": ", ".join(map(str, e.seeds(b))),
+            "read from shipped records": ", ".join(f"{m} (seed {s})" for m, s in shipped) or "-",
+            "epochs": b.epochs, "train images": b.train_limit,
+            "width x": b.width_multiplier,
+            "learning rate": b.learning_rate or e.optimizer.learning_rate}
+
+
+pd.DataFrame([quick_row(name) for name in experiment_names()]).set_index("experiment")
 
 # %% [markdown]
 # `smoke` exists so that `make test` can execute every cell of every notebook in a few
@@ -238,31 +278,305 @@ model = models.build("CNN-A2")
 print(f"{model.name}: {model.count_params():,} parameters")
 
 # %% [markdown]
-# ## 5. Running an experiment
+# ## 5. `fit` before the runner: a CNN in plain Keras
+#
+# Every experiment of this course goes through one function, `run_experiment`. Before using
+# it, here is what it does at heart, written out in plain Keras (the way Keras' own guides and
+# *Hands-On Machine Learning*, ch. 14, do it): build a model with the **functional API**
+# (函数式 API), `compile` it, `fit` it with a couple of **callbacks** (回调), and `evaluate`
+# it on the test set. Nothing in this section needs `course_lib` except the files of
+# Fashion-MNIST it reads; every line runs the same without the kit.
+#
+# The data: Fashion-MNIST as NumPy arrays, `uint8` pixels of shape 28x28 (the kit's shipped
+# copy in `data/fashion-mnist/`, else wherever `course_lib.data.load_fashion_mnist_arrays`
+# finds the full set). A few thousand training images, the next ones as a **validation set**
+# (验证集) that `fit` scores after every epoch, and the test set for the end. The sizes
+# follow the budget:
+
+# %%
+import math
+import time
+
+import keras
+from course_lib.data import load_fashion_mnist_arrays
+from course_lib.data.fashion_mnist import read_shipped_fashion_mnist
+
+# smoke: enough to run every line; quick/full: a few thousand images, well under a minute
+FIT = {"smoke": dict(train=512, val=256, test=1000, epochs=2)}.get(
+    BUDGET, dict(train=4000, val=1000, test=10_000, epochs=6))
+arrays = read_shipped_fashion_mnist() or load_fashion_mnist_arrays()
+end_val = FIT["train"] + FIT["val"]
+x_train, y_train = arrays.x_train[:FIT["train"], ..., None], arrays.y_train[:FIT["train"]]
+x_val, y_val = arrays.x_train[FIT["train"]:end_val, ..., None], arrays.y_train[FIT["train"]:end_val]
+x_test, y_test = arrays.x_test[:FIT["test"], ..., None], arrays.y_test[:FIT["test"]]
+for part, x, y in (("train", x_train, y_train), ("validation", x_val, y_val),
+                   ("test", x_test, y_test)):
+    print(f"{part:10s} {str(x.shape):18s} {x.dtype}, labels per class "
+          f"{np.bincount(y, minlength=10).min()}-{np.bincount(y, minlength=10).max()}")
+
+# %% [markdown]
+# The model: two 3x3 conv layers with ReLU, each followed by 2x2 max pooling, then a
+# `Dense` softmax classifier. In the functional API each layer is *called* on the tensor
+# before it, and `keras.Model(inputs, outputs)` ties the graph together. A `Rescaling`
+# layer turns the `uint8` pixels into [0, 1] inside the model, so the model takes raw images.
+#
+# **Think first.** How many parameters does each layer have? (`F·F·C·K + K` for a conv layer;
+# the `Dense` layer sees the 7x7x32 map flattened.)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def small_cnn(num_classes=10):
+    inputs = keras.Input((28, 28, 1), name="image")            # uint8 pixels, 0..255
+    x = keras.layers.Rescaling(1 / 255, name="scale")(inputs)   # -> [0, 1]
+    x = keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1")(x)
+    x = keras.layers.MaxPooling2D(2, name="pool1")(x)           # 28 -> 14
+    x = keras.layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(x)
+    x = keras.layers.MaxPooling2D(2, name="pool2")(x)           # 14 -> 7
+    x = keras.layers.Flatten(name="flatten")(x)                 # 7*7*32 = 1568 features
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(x)
+    return keras.Model(inputs, outputs, name="small_cnn")
+
+
+keras.utils.set_random_seed(0)  # the weights' random start (and the order fit shuffles in)
+net = small_cnn()
+for layer in net.layers:
+    print(f"{layer.name:11s} {type(layer).__name__:13s} output {str(layer.output.shape):20s} "
+          f"{layer.count_params():>6,} parameters")
+print(f"{net.name}: {net.count_params():,} parameters")
+
+# %% [markdown]
+# `compile` chooses the optimiser, the loss and the metrics; `fit` runs the epochs. Two
+# callbacks hook into the loop at the end of every epoch:
+#
+# * `EarlyStopping` watches the validation loss, stops when it has not improved for
+#   `patience` epochs, and (`restore_best_weights=True`) puts back the weights of the best
+#   epoch at the end;
+# * `LearningRateScheduler` sets the learning rate at the start of each epoch, here a cosine
+#   from `2e-3` down towards 0 over the planned epochs.
+#
+# `fit` returns a `History` whose `.history` holds one value per epoch for the loss, each
+# metric, their `val_` twins and the learning rate.
+
+# %%
+LR0 = 2e-3
+net.compile(optimizer=keras.optimizers.Adam(LR0), loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"])
+early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+cosine = keras.callbacks.LearningRateScheduler(
+    lambda epoch: LR0 * 0.5 * (1 + math.cos(math.pi * epoch / FIT["epochs"])))
+started = time.perf_counter()
+history = net.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=FIT["epochs"],
+                  batch_size=64, callbacks=[early, cosine], verbose=0)
+fit_seconds = time.perf_counter() - started
+curves = pd.DataFrame(history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch"))
+best_epoch = early.best_epoch + 1  # Keras counts epochs from 0
+print(f"fit: {len(history.epoch)} of {FIT['epochs']} epochs on {len(x_train):,} images in "
+      f"{fit_seconds:.0f} s; best validation loss after epoch {best_epoch}, whose weights "
+      "the model now holds")
+curves.round(4)
+
+# %% [markdown]
+# The learning curves (学习曲线) from `history`: the error (1 − accuracy) on the training
+# images and on the validation images after each epoch. The training error of an epoch is
+# averaged while the weights still change during that epoch; the validation error is
+# measured at its end.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.6))
+for key, label in (("", "train"), ("val_", "validation")):
+    axes[0].plot(curves.index, 100 * (1 - curves[f"{key}accuracy"]), "-o", markersize=4,
+                 label=label)
+    axes[1].plot(curves.index, curves[f"{key}loss"], "-o", markersize=4, label=label)
+for ax, ylabel in zip(axes, ("error (%)", "cross-entropy loss")):
+    ax.axvline(best_epoch, color="0.5", lw=0.8, ls="--")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.set(xlabel="epoch", ylabel=ylabel)
+axes[0].set_ylim(bottom=0)
+axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+fig.suptitle(f"{net.name} ({net.count_params():,} parameters), plain Keras fit, seed 0: one "
+             f"seed, so no band\n{len(x_train):,} training / {len(x_val):,} validation images; "
+             f"dashed: the best epoch ({best_epoch}), restored by EarlyStopping", fontsize=10)
+fig.tight_layout()
+
+# %% [markdown]
+# And the test set, once, at the end:
+
+# %%
+scores = net.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
+print(f"{net.name}: test error {100 * (1 - scores['accuracy']):.2f}% on {len(x_test):,} test "
+      f"images (loss {scores['loss']:.3f}), after {len(history.epoch)} epochs on "
+      f"{len(x_train):,} images, {fit_seconds:.0f} s of fitting")
+
+# %% [markdown]
+# That is the whole of training in Keras. What does a course that compares papers' models
+# need on top of it? The table puts the cell above next to what `run_experiment` does for
+# seed 000's `CNN-A2`, the run of the next section; its right-hand column is computed from the
+# experiment's definition at this notebook's budget.
+
+# %%
+from IPython.display import Markdown, display
+
+from course_lib.train import resolve
+
+
+def schedule_words(schedule, lr):
+    if schedule.kind == "constant":
+        return f"constant {lr:g}"
+    if schedule.kind == "step":
+        points = ", ".join(f"{b:.0%}" for b in schedule.boundaries)
+        return f"{lr:g}, times {schedule.factor:g} at {points} of the steps"
+    warm = (f"linear warm-up from 0 over the first {schedule.warmup_fraction:.0%} of the steps, "
+            "then " if schedule.warmup_fraction else "")
+    return f"{lr:g}: {warm}cosine decay to {schedule.final_fraction:g} x {lr:g}, every step"
+
+
+exp = get_experiment("param-distribution")
+settings = resolve(exp, "CNN-A2", dataset=dataset, budget=BUDGET, seed=exp.seed)
+opt = settings.optimizer
+budget_seeds = exp.seeds(BUDGET)
+shipped_here = [f"{m} seed {s}" for m, s in shipped_runs(exp, BUDGET)]
+rows = [
+    ("the model", f"`{net.name}`, written above ({net.count_params():,} parameters)",
+     f"`CNN-A2` from the zoo by name (`models.build`), widths x{settings.width_multiplier:g}"),
+    ("the data", f"NumPy arrays, first {len(x_train):,} training images, `Rescaling` in the model",
+     f"`{settings.dataset}`: {settings.train_limit or 'all'} training images (the first of each "
+     "class), padded to 32x32x3, mean subtracted, all test images scored"
+     if settings.test_limit is None else
+     f"`{settings.dataset}`: {settings.train_limit or 'all'} training images (the first of each "
+     f"class), padded to 32x32x3, mean subtracted, the first {settings.test_limit:,} test images"),
+    ("seeds", "`set_random_seed(0)` once, one run",
+     f"each run has its seed (weights, data order, augmentation from the seed and the epoch "
+     f"alone; deterministic ops on a CPU); the budget's seeds: "
+     f"{', '.join(map(str, budget_seeds))}"),
+    ("optimiser and schedule", f"Adam, your cosine per epoch from {LR0:g}",
+     f"the source's {opt.name.upper()} (momentum {opt.momentum:g}, weight decay "
+     f"{opt.weight_decay:g}); learning rate {schedule_words(settings.schedule, opt.learning_rate)}"),
+    ("epochs, batch", f"at most {FIT['epochs']}, EarlyStopping; batch 64",
+     f"{settings.epochs}, as the budget says (no early stopping: every run gets the same "
+     f"training); batch {settings.batch_size}"),
+    ("what is kept", "`history` in memory, lost with the kernel",
+     "a JSON **record** per run: test error, per-epoch history, parameters, the exact "
+     "settings and their fingerprint, hardware, library versions"),
+    ("an interruption", "start again from epoch 1",
+     "a backup after every epoch; the same call resumes; a finished run is read back"),
+    ("the trained model", "gone unless you call `net.save(...)`",
+     "saved beside the record (`record['model_path']`, a `.keras` file)"),
+    ("several seeds, a verdict", "one curve, no spread",
+     "the budget's seeds per model; mean, spread and a verdict with a 95% interval "
+     "(`course_lib.analysis.compare_models`)"),
+    ("the paper", "-", f"the source's printed numbers (seed {exp.source.seed}: "
+     f"{exp.source.tables}) next to ours: `report`, and section 7 below"),
+    ("runs read, not trained", "-",
+     ("at this budget none" if not shipped_here else
+      "shipped records: " + ", ".join(shipped_here))),
+]
+display(Markdown("| | your `fit` above | `run_experiment` (`CNN-A2`, this budget) |\n|---|---|---|\n"
+                 + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)))
+
+# %% [markdown]
+# None of this replaces Keras: the runner builds a `keras.Model`, compiles it and calls
+# `fit`, with the test set as `validation_data` (so the record has the test error of every
+# epoch) and callbacks of its own: a backup after every epoch that survives a kill at any
+# instant, a reseed of the data order per epoch, a live plot in notebooks. Section 6 shows
+# that the model it saves is an ordinary `keras.Model` that you can `evaluate` and `fit`
+# yourself.
+
+# %% [markdown]
+# ## 6. Running an experiment
 #
 # Experiments are data (`course_lib.train.experiments`): which zoo models, which dataset, the
 # optimiser and schedule of the source, and the source's table to compare with.
 # `run_experiment` trains the models one after the other, each with the budget's seeds;
-# `models=None` trains the budget's default set, `models=[...]` picks some models.
-# Here is **one** model of seed 000's experiment, `CNN-A2`, at this notebook's budget, with
-# **one seed** (the experiment's own, `seeds=[exp.seed]`) to keep this first run short (about
-# 2-4 minutes at `quick` on a laptop CPU; `quick`'s default would train two seeds). Notebooks
-# 02 and 03 ask for exactly this run and read it back instead of training it again.
+# `models=None` takes the budget's default set, `models=[...]` picks some models. What a plain
+# run of seed 000's experiment (`models=None`) would do at this notebook's budget, generated
+# from its definition by `course_lib.train.budget_plan`:
+
+# %%
+from course_lib.train import budget_plan
+
+display(Markdown(budget_plan(exp, BUDGET, dataset=dataset)))
+
+# %% [markdown]
+# This notebook asks for less: **one** model, `CNN-A2`, with **one seed** (the experiment's
+# own, `seeds=[exp.seed]`), to keep this first run short; the cell prints its settings before
+# it starts. Notebooks 02 and 03 ask for exactly this run and read it back instead of training
+# it again. While it trains, a live plot shows the curves; the static figure after the cell
+# is drawn from the record, so it stays when the live one is gone.
 
 # %%
 from course_lib.train import run_experiment, verify_record
 
-exp = get_experiment("param-distribution")
+print(f"training {settings.label} on {settings.dataset} ({BUDGET}): seed {settings.seed}, "
+      f"{settings.epochs} epoch(s) on {settings.train_limit or 'all'} training images, "
+      f"batch {settings.batch_size}, widths x{settings.width_multiplier:g}")
 records = run_experiment("param-distribution", models=["CNN-A2"], seeds=[exp.seed],
                          dataset=dataset, budget=BUDGET, results_dir=RESULTS_DIR)
 for r in records:  # one record here (one model, one seed); check every one
     verify_record(r)  # reloads the saved .keras, re-evaluates it, raises if the error differs
 record = records[0]
 assert len(records) == 1 and record["seed"] == exp.seed
-print("the saved model reproduces the record's test error:", record["test_error_pct"], "%")
+origin = ("read from the kit's shipped records" if record.get("shipped") else
+          "trained by this cell's runner (now, or by an earlier run of the cell)")
+print(f"{origin}; the saved model reproduces the record's test error: "
+      f"{record['test_error_pct']}%")
+
+# %%
+from course_lib.analysis.figures import plot_training_curves
+
+fig = plot_training_curves(records, title=(
+    f"{record['label']} on {record['dataset']} ({record['budget']}), seed {record['seed']} "
+    f"(one seed, so no band): train and test error after each epoch, from the record"))
+for ax in fig.axes:  # one tick per epoch (also when a short budget trains a single epoch)
+    ax.set_xticks(range(1, record["epochs_completed"] + 1))
 
 # %% [markdown]
-# ## 6. Where the results go
+# ### The runner's model is an ordinary `keras.Model`
+#
+# The runner saved the trained network beside its record (`record["model_path"]`). Load it
+# with plain Keras and it is a `keras.Model` like `small_cnn`: `evaluate` scores it (here on
+# the first test images, loaded with the same preprocessing the runner used, as its
+# fingerprint records it), and the record's per-image results on the same images say what it
+# must give. `fit` trains it further: we compile it with an optimiser of our own, because the
+# one saved with it carries the runner's schedule, which ended the run at the learning rate
+# printed below. Only this copy in memory changes; the saved file stays as the runner wrote it.
+# One thing plain Keras needs to know: `CNN-A2` contains a layer Keras lacks (local response
+# normalisation, registered with `keras.saving.register_keras_serializable`), so
+# `import course_lib.layers` must come before `load_model`.
+
+# %%
+import tensorflow as tf
+
+from course_lib.analysis import decode_correct
+from course_lib.data import load
+
+if not record.get("model_path"):  # a shipped record has no saved model
+    print("this record was read from the kit's shipped records, which hold no model file")
+else:
+    tf.get_logger().setLevel("ERROR")  # not TensorFlow's note that many models were traced
+    import course_lib.layers  # noqa: F401  registers the kit's layers (CNN-A2 has LRN) for load_model
+    runner_net = keras.models.load_model(record["model_path"])
+    fp = record["fingerprint"]["settings"]
+    n_check = min(1000, record["config"]["num_test"])
+    same_data = load(fp["dataset"], batch_size=fp["batch_size"], train_limit=fp["train_limit"],
+                     test_limit=n_check)
+    scores = runner_net.evaluate(same_data.test, verbose=0, return_dict=True)
+    recorded = decode_correct(record["test_correct"])[:n_check].mean()
+    print(f"{type(runner_net).__name__} {runner_net.name!r}: a keras.Model: "
+          f"{isinstance(runner_net, keras.Model)}, input {runner_net.input_shape}, "
+          f"{runner_net.count_params():,} parameters")
+    print(f"evaluate on the first {n_check:,} test images: accuracy {scores['accuracy']:.4f}; "
+          f"the record's per-image results on the same images: {recorded:.4f}")
+    print(f"learning rate at the end of the runner's schedule: "
+          f"{record['history'][-1]['learning_rate']:.3g}")
+    runner_net.compile(optimizer=keras.optimizers.Adam(1e-4), metrics=["accuracy"],
+                       loss=keras.losses.SparseCategoricalCrossentropy(
+                           from_logits=record["config"]["loss_from_logits"]))
+    more = runner_net.fit(same_data.train.take(4), epochs=1, verbose=0, shuffle=False)
+    print(f"one more epoch of plain fit on {4 * fp['batch_size']} training images: "
+          f"loss {more.history['loss'][0]:.3f}, accuracy {more.history['accuracy'][0]:.3f}")
+
+# %% [markdown]
+# ## 7. Where the results go
 #
 # Each finished run writes one JSON **record** to
 # `results/<experiment>/<model>__<dataset>__<budget>.json`: the test error, the per-epoch
@@ -293,6 +607,12 @@ pd.DataFrame(record["history"])
 # its README (<https://github.com/zalandoresearch/fashion-mnist>) a crowd of non-expert humans
 # labels the test images with 83.5% accuracy, i.e. **16.5% error**; a CNN that does worse has
 # not yet learned the task.
+#
+# One run gives one number, and two kinds of chance move it: which test images were drawn
+# (the test set is a sample too), and which seed trained the network. The line below puts an
+# interval on the first; only several seeds measure the second, which is why the runner trains
+# several, and why a claim that one model beats another gets a verdict only from three seeds
+# per model up (notebook 03, "How to compare two models").
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -328,20 +648,29 @@ if same_setting:
     verdict = (f"same setting as the source: {record['test_error_pct']:.2f}% vs "
                f"{printed['test_error_pct']}% printed")
 elif record["dataset"].startswith("fashion_mnist"):
+    # one run: the only chance we can put a number on is which test images were drawn
+    # (a binomial proportion, p(1 - p)/N); the spread between seeds needs several seeds
+    n_test, error = record["config"]["num_test"], record["test_error_pct"]
+    half = 196 * math.sqrt(error / 100 * (1 - error / 100) / n_test)  # 1.96 s.e., in points
+    side = ("below" if error + half < HUMAN_ERROR else "above" if error - half > HUMAN_ERROR
+            else "not distinguishable from")
     verdict = (f"different dataset: not comparable with the source's number. Against the human "
-               f"line on Fashion-MNIST ({HUMAN_ERROR}% error) this run is "
-               + ("better" if record["test_error_pct"] < HUMAN_ERROR else "worse")
-               + f" ({record['test_error_pct']:.1f}% on {record['config']['num_test']:,} test images)")
+               f"line on Fashion-MNIST ({HUMAN_ERROR}% error): this one run scored {error:.2f}% "
+               f"on {n_test:,} test images, {side} the line (95% interval from the test-set "
+               f"sampling alone: {error - half:.1f}-{error + half:.1f}%; one seed, so the "
+               "spread between seeds is not in it)")
 else:
     verdict = "a reduced setting on the source's dataset: a first look, not a reproduction"
 print("verdict:", verdict)
 comparison
 # %% [markdown]
-# ## 7. Resuming (断点续训)
+# ## 8. Resuming (断点续训)
 #
 # Long runs get interrupted: a Colab session ends, a laptop sleeps, you press Ctrl-C. The
-# runner saves a backup at the end of every epoch (Keras' `BackupAndRestore`, in
-# `results/<experiment>/<model>/backup/`) and deletes it when the run finishes. **To resume,
+# runner saves a backup at the end of every epoch (its own callback, `ResumableBackup`, which
+# works like Keras' `BackupAndRestore` but writes the weights and the epoch count so that a
+# kill at any instant leaves them in step; in `results/<experiment>/<model>/backup/`) and
+# deletes it when the run finishes. **To resume,
 # run the same cell (or the same command) again**: a finished run is not trained again — its
 # record is read back — and an interrupted one continues from its last completed epoch, with
 # the same data order and augmentation as if it had never stopped. Running the cell again
@@ -353,7 +682,7 @@ again = run_experiment("param-distribution", models=["CNN-A2"], seeds=[exp.seed]
 print("same record:", again[0]["_path"] == record["_path"])
 
 # %% [markdown]
-# ## 8. The command line
+# ## 9. The command line
 #
 # The same runner from a terminal (in the kit's folder, with `.venv/bin/python` or inside
 # `make lab`'s environment):
@@ -374,7 +703,10 @@ print(listing.stdout)
 # %% [markdown]
 # ## Summary
 #
-# * `course_lib` does the work; notebooks explain and call it.
+# * `course_lib` does the work; notebooks explain and call it. Underneath it is plain Keras:
+#   a functional model, `compile`, `fit` with callbacks, `evaluate` (section 5); the runner
+#   adds seeds, the source's schedule, records, resumption, the saved model and the
+#   comparison with the paper, and the model it saves is an ordinary `keras.Model`.
 # * `COURSE_BUDGET` = `smoke` (tests) / `quick` (CPU) / `full` (GPU, the source's schedule).
 # * Records land in `results/<experiment>/`; rerunning a cell resumes or reuses a run.
 # * `python -m course_lib list | run | report` does the same from a shell.
@@ -388,26 +720,34 @@ print(listing.stdout)
 # 1. Build `"VGG-D"` and `"VGG-D-CIFAR"` and compare their parameter counts. Where does the
 #    difference come from?
 #    *Hint:* `course_lib.analysis.layer_table(model)` has a `params` column; sort it.
-# 2. Run the cell of section 5 again with `models=["CNN-A2", "CNN-A3"]` (keep
+# 2. Run the cell of section 6 again with `models=["CNN-A2", "CNN-A3"]` (keep
 #    `seeds=[exp.seed]`). Which run is trained, which one is read back? What changes without
 #    `seeds=...` at `quick`?
 #    *Hint:* look for "already done" in the printed lines, and at the record files.
 # 3. Start a `quick` run from a terminal, interrupt it with Ctrl-C after the first epoch,
 #    and run the same command again. What does the runner print, and at which epoch does it
 #    continue?
-#    *Hint:* section 7; the backup lives in `results/<experiment>/<model>/backup/`.
-# 4. Load the model saved next to the record and evaluate it yourself on the test split.
-#    *Hint:* `keras.models.load_model(record["model_path"])` (run from `notebooks/`), and
-#    `course_lib.data.load("fashion_mnist32", test_limit=...)`; mind how many test images the
-#    record used (`record["config"]["num_test"]`).
+#    *Hint:* section 8; the backup lives in `results/<experiment>/<model>/backup/`.
+# 4. Back to `small_cnn` (section 5). (a) Count its parameters by hand, layer by layer.
+#    (b) Replace `Flatten` by `keras.layers.GlobalAveragePooling2D()`: how many parameters
+#    are left, and which layer lost them? (c) Add `keras.callbacks.CSVLogger("fit_log.csv")`
+#    to the callbacks, fit again and read the file with `pd.read_csv`: which columns does it
+#    hold? (d) After `fit`, which epoch's weights does `evaluate` score?
+#    *Hint:* `F·F·C·K + K` for a conv layer, `inputs·units + units` for `Dense`; after the
+#    second pooling the map is 7x7x32. For (d), read `restore_best_weights` in the
+#    `EarlyStopping` docstring (`help(keras.callbacks.EarlyStopping)`).
 # 5. What fraction of the pixels of a `fashion_mnist32` image comes from the zero padding? What
 #    does a 5x5 filter of `conv1` see at the image's corner?
 #    *Hint:* 28² of the 32² pixels are real; the corner unit's receptive field is in
 #    `course_lib.analysis.receptive_fields(model)`.
-# 6. Rerun section 5 with `COURSE_BUDGET=quick` (set it before the setup cell with
-#    `%env COURSE_BUDGET=quick`, then restart). Is the verdict better or worse than the human
+# 6. The verdict line of section 7 puts a 95% interval on one run's test error from the
+#    test-set sampling alone, `error ± 1.96·sqrt(p(1 − p)/N)` with `p` the error as a fraction.
+#    (a) For an error of 13% on N = 10,000 test images, how wide is it? (b) How many test
+#    images would narrow it to ±0.3 points, and does Fashion-MNIST have them? (c) Why can
+#    this interval not tell whether `CNN-A2` (the model, not this one run) beats the human
 #    line?
-#    *Hint:* the verdict line prints it; note the run time in the record (`wall_time_s`).
+#    *Hint:* `p = 0.13`; solve `1.96·sqrt(p(1 − p)/N) = 0.003` for `N`. For (c): what would a
+#    second seed change, and which part of the interval would see it?
 #
 # ## Next
 #
@@ -424,23 +764,40 @@ print(listing.stdout)
 #    narrower convs (widths x0.25) and a smaller FC head. In VGG-D, `fc1` alone
 #    (7·7·512·4096 + 4096 ≈ 103M) holds three quarters of the parameters.
 # 2. `CNN-A2` is read back ("already done"): a record with the same fingerprint exists.
-#    `CNN-A3` is trained and gets its own record and `.keras` file. Without `seeds=...`,
-#    `quick` trains the experiment's two seeds: seed 1 of each model is trained as well and
-#    filed as `<model>__<dataset>__quick__seed1.json`.
+#    `CNN-A3` is trained and gets its own record and `.keras` file. Without `seeds=...`, each
+#    model gets the budget's seeds (`exp.seeds("quick")`, the "seeds" column of section 3):
+#    every seed after the experiment's own is trained as well and filed as
+#    `<model>__<dataset>__quick__seed<k>.json`, except the runs listed in the column "read
+#    from shipped records", which are read from `course_lib/shipped_results/` (their records
+#    carry `"shipped": true` and no model file).
 # 3. The runner prints "resuming after epoch 1/N from .../backup/..." and continues with epoch 2;
 #    the data order and augmentation are those of an uninterrupted run.
-# 4. `model = keras.models.load_model(record["model_path"])`, then
-#    `model.evaluate(load("fashion_mnist32", test_limit=record["config"]["num_test"]).test)`
-#    (the loader's `test_limit` must select the same test images the runner used); the error is
-#    `100 * (1 - accuracy)` and equals `record["test_error_pct"]`. `verify_record` does exactly
-#    this.
+# 4. (a) `scale` 0; `conv1` `3·3·1·16 + 16 = 160`; `pool1` 0; `conv2` `3·3·16·32 + 32 =
+#    4,640`; `flatten` 0; `classifier` `7·7·32·10 + 10 = 15,690`; total 20,490, as the check
+#    cell prints. (b) Global average pooling hands the classifier 32 numbers instead of 1,568:
+#    it keeps `32·10 + 10 = 330` parameters, the model 5,130; the classifier lost 15,360, so
+#    three quarters of `small_cnn`'s parameters sat in its last layer. (c) `epoch, accuracy,
+#    learning_rate, loss, val_accuracy, val_loss`: one row per epoch, what `history` holds.
+#    `learning_rate` appears only when the `CSVLogger` comes after the `LearningRateScheduler`
+#    in the list: callbacks run in list order, and the scheduler writes the rate into the
+#    epoch's logs. (d) With `restore_best_weights=True`, `EarlyStopping` puts back the
+#    weights of the epoch with the lowest validation loss at the end of training, whether it
+#    stopped early or not (`early.best_epoch`, counted from 0); without it, `evaluate` scores
+#    the last epoch's weights.
 # 5. `1 - 28²/32² = 23.4%` of the pixels are padding. `conv1` of `CNN-A2` is 5x5 with padding 2,
 #    so the corner unit sees rows and columns -2..2: two of them are the conv's own zero padding,
 #    the other three are the loader's 2-pixel border and the first row/column of the item. After
 #    mean subtraction the border is `-mean`, not 0, so the network can tell the two paddings
 #    apart.
-# 6. It depends on the budget's definition at the time you run it: the verdict line compares
-#    the record with 16.5% error; the record's `epochs_completed` and `config.num_train` say
-#    how much training it got.
+# 6. (a) `sqrt(0.13·0.87/10,000) = 0.0034`, so ±`1.96·0.34 = 0.66` points: 12.3–13.7%.
+#    (b) `N = 1.96²·0.13·0.87/0.003² ≈ 48,300` test images. Fashion-MNIST has 10,000 (and
+#    70,000 images in all), so no test set of this dataset pins one run's error to a few tenths
+#    of a point. (c) The interval counts only the luck of which test images were drawn, for
+#    this one trained network. Another seed trains another network (other initial weights,
+#    another data order), with another error, and one run says nothing about how far apart
+#    those errors lie. A statement about the model needs several seeds and both parts of the
+#    variance: `course_lib.analysis.compare_models` adds the seeds' variance (a t-interval over
+#    seeds) to the test-set part, and gives a verdict only from 3 seeds per model up
+#    (`print(course_lib.analysis.method_paragraph())`).
 #
 # </details>

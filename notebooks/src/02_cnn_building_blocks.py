@@ -544,8 +544,24 @@ print("extra parameters of the two stride-2 convs:", conv_params(3, 32, 32) + co
 # %% [markdown]
 # Same output sizes and the same receptive fields: a 3x3/2 convolution covers the same window
 # as a 3x3/2 pool. The price is the weights and multiply-adds of the new convolutions; what it
-# buys is a learned, and differentiable everywhere, down-sampling. Notebook 06 (SimpNet)
-# measures the same trade on CIFAR-scale networks.
+# buys is a learned, and differentiable everywhere, down-sampling. Notebook 06 (SimpNet) makes
+# the same swap in a larger network: it replaces each 2x2 pool of SimpNet's 13-layer
+# `Arch1-13L` by a 3x3 stride-2 convolution (`Arch1-13L-strided`), narrows that net until the
+# two have equal parameters, and puts the pair's parameter counts next to the SimpNet paper's
+# Table 6 (strided convolution against max pooling). Whether a run also *trains* the pair, and
+# so measures the trade in test error, depends on the models it asks for; the experiment's
+# default set at each budget:
+
+# %%
+from course_lib.train import get_experiment
+
+principles = get_experiment("simpnet-principles")
+for budget in ("quick", "full"):
+    trains = "Arch1-13L-strided" in principles.default_models(budget)
+    print(f"simpnet-principles, default set at {budget!r}: " + (
+        "trains the strided/pooled pair" if trains else
+        "without Arch1-13L-strided; its parameters are counted, its error is measured only "
+        "when a run names it in models=[...]"))
 
 # %% [markdown]
 # ## 4. 1x1 and dilated convolutions
@@ -731,11 +747,14 @@ long = pd.concat([
     pd.DataFrame({"layer": per_layer["layer"], "MiB": per_layer["activations"] * 4 / 2**20, "what": "activations (1 image)"}),
     pd.DataFrame({"layer": per_layer["layer"], "MiB": per_layer["params"] * 4 / 2**20, "what": "parameters"}),
 ], ignore_index=True)
+# points, not bars: on a log axis a bar's length means nothing (there is no zero to start from)
 fig, ax = plt.subplots(figsize=(11, 3.5))
-sns.barplot(data=long, x="layer", y="MiB", hue="what", ax=ax)
+for (what, part), marker in zip(long.groupby("what", sort=False), ("o", "s")):
+    ax.plot(part["layer"], part["MiB"], marker, label=what, markersize=5)
 ax.set_yscale("log")
-ax.set_title("VGG-16: float32 memory per layer (log scale)")
-sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), title=None)
+ax.set(ylabel="MiB (log scale)", title="VGG-16: float32 memory per layer, computed from the "
+       "layer shapes (exact, no uncertainty); layers without parameters have no square")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
 ax.tick_params(axis="x", rotation=75)
 plt.tight_layout()
 
@@ -784,7 +803,8 @@ print(f"CNN-A2 on fashion_mnist32 ({BUDGET}): {run['epochs_completed']} epoch(s)
 # a run of positive weights next to a run of negative ones). Random initial filters have
 # independent taps. The cell measures the correlation between horizontally and vertically
 # neighbouring taps, over all filters, for the trained model and for its untrained twin, and
-# calls them different only if the gap exceeds twice its standard error.
+# calls them different only when the 95% interval of the gap (±1.96 standard errors, the
+# filters as the sample) lies wholly on one side of zero.
 
 # %%
 def neighbour_correlation(model):
@@ -804,45 +824,162 @@ se = np.sqrt(sum(v.var(ddof=1) / len(v) for v in smooth.values()))
 for name, v in smooth.items():
     print(f"{name:9s}: neighbour correlation {v.mean():+.3f} ± {v.std(ddof=1) / np.sqrt(len(v)):.3f} "
           f"(mean ± s.e., {len(v)} filters)")
-if abs(gap) <= 2 * se:
-    verdict = "not distinguishable from random filters at this budget (gap within 2 standard errors)"
+low, high = gap - 1.96 * se, gap + 1.96 * se
+if low <= 0 <= high:
+    verdict = "not distinguishable from random filters at this budget"
 else:
     verdict = f"the trained filters are {'smoother' if gap > 0 else 'rougher'} than random ones"
-print("verdict:", verdict)
+print(f"verdict: {verdict} (gap {gap:+.3f}, 95% interval {low:+.3f} to {high:+.3f})")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(11.5, 3.2), layout="constrained")
 analysis.plot_filters(untrained, "conv1", channels="sum", max_filters=32, ax=axes[0],
-                      title="CNN-A2 conv1, untrained (random init)")
+                      title="CNN-A2 conv1, untrained (random init), first 32 filters")
 analysis.plot_filters(trained, "conv1", channels="sum", max_filters=32, ax=axes[1],
-                      title=f"CNN-A2 conv1, trained ({BUDGET})")
-plt.tight_layout()
+                      title=f"CNN-A2 conv1, trained ({BUDGET}, seed {run['seed']}), "
+                            "first 32 filters")
+# plot_filters scales each filter to its own range (the CS231n convention): the bar says so
+fig.colorbar(plt.cm.ScalarMappable(cmap="gray", norm=plt.Normalize(0, 1)), ax=list(axes),
+             shrink=0.85, label="weight, each filter\nscaled to its range:\n0 its lowest, 1 its highest");
 
 # %% [markdown]
-# Now section 3.2: eight filters (top row, the channel sum again) and the activation maps they
-# compute on one test image (bottom row, after the ReLU). Bright means a strong response; a
-# filter with a dark-to-light horizontal step lights up along horizontal edges of the item.
+# Now section 3.2: each filter, slid over the image, computes an **activation map**
+# (激活映射), high where the image looks like the filter. Which of the channels should we
+# look at? The ones with the strongest mean response are a poor choice: after the mean is
+# subtracted, the black background of a Fashion-MNIST image is a constant below zero, and a
+# channel that passes that constant through its ReLU lights up the whole background and the
+# frame. The notes promise edge detectors, so we measure which channels respond to edges.
+#
+# On 256 test images, every pixel of the 28x28 item area is classed by how the brightness
+# changes across it: a **horizontal-edge** pixel changes by more than 0.2 of the [0, 1] range
+# from the row above to the row below, at least twice as much as from left to right; a
+# **vertical-edge** pixel the other way round; a **flat** pixel hardly changes. For each conv1
+# channel we add up its activation (after the ReLU) on each kind of pixel and divide by its
+# total: a channel that ignored edges would put on horizontal-edge pixels the same share as
+# those pixels have of the area. The channels that prefer horizontal edges most are those
+# whose share on them, relative to how common they are, most exceeds the same for vertical
+# edges. The table lists them, the four that prefer vertical edges, and the four with the
+# strongest mean response; the last row gives each kind's share of the pixels. The 2-pixel
+# frame is left out of the ranking: it is the loader's zero padding, and conv1's 5x5 window
+# reaches there into its own zero padding, which the mean-subtracted background does not
+# equal, so the frame is an edge the network sees and the photograph does not have.
 
 # %%
 from course_lib.data import load
 
-test_split = load("fashion_mnist32", batch_size=16, limit=64)
-batch, batch_labels = next(iter(test_split.test))
-example = batch.numpy()[0]
-strongest = np.argsort(analysis.activation_maps(trained, example[None], "conv1")["conv1"][0]
-                       .mean(axis=(0, 1)))[::-1][:8]
-analysis.plot_filters_and_maps(trained, example, "conv1", channels=sorted(strongest.tolist()),
-                               filter_channels="sum",
-                               display_image=example + np.array(test_split.info.mean))
-plt.suptitle(f"{test_split.info.class_names[int(batch_labels[0])]}: conv1 filters and their "
-             "activation maps", y=1.02, fontsize=10);
+fp = run["fingerprint"]["settings"]
+# the run's own preprocessing: the mean of its training images, as its fingerprint records
+probe = load("fashion_mnist32", batch_size=256, train_limit=fp["train_limit"], test_limit=256)
+images, image_labels = (v.numpy() for v in next(iter(probe.test)))
+maps = analysis.activation_maps(trained, images, "conv1")["conv1"]   # (N, 32, 32, K), after ReLU
+grey = images.mean(axis=-1)           # fashion_mnist32's three channels are copies of one image
+# brightness change across each pixel of the 28x28 item area (rows and columns 2..29)
+dy = np.abs(grey[:, 3:31, 2:30] - grey[:, 1:29, 2:30]) / 2          # row to row: horizontal edges
+dx = np.abs(grey[:, 2:30, 3:31] - grey[:, 2:30, 1:29]) / 2          # column to column: vertical
+STEP = 0.1  # a change of 0.2 of the [0, 1] range over two pixels
+kinds = {"horizontal edge": (dy > STEP) & (dy > 2 * dx),
+         "vertical edge": (dx > STEP) & (dx > 2 * dy),
+         "flat": (dy < 0.02) & (dx < 0.02)}
+inner = maps[:, 2:30, 2:30, :]
+inner_total = inner.sum(axis=(0, 1, 2))
+# channels that hardly fire are left out: a few active pixels make any share look large
+alive = inner_total >= 0.1 * np.median(inner_total)
+share = pd.DataFrame({kind: np.where(alive, (inner * mask[..., None]).sum(axis=(0, 1, 2))
+                                     / np.where(alive, inner_total, 1), np.nan)
+                      for kind, mask in kinds.items()})
+share["frame"] = 1 - inner_total / np.maximum(maps.sum(axis=(0, 1, 2)), 1e-30)
+share.index.name = "channel"
+base = {kind: float(mask.mean()) for kind, mask in kinds.items()}
+base["frame"] = 1 - 28 * 28 / (32 * 32)
+# preference for horizontal over vertical edges: each share relative to how common the pixels are
+prefers = (share["horizontal edge"] / base["horizontal edge"]
+           - share["vertical edge"] / base["vertical edge"])
+horizontal = prefers.dropna().nlargest(4).index.tolist()
+vertical = prefers.dropna().nsmallest(4).index.tolist()
+strongest = pd.Series(maps.mean(axis=(0, 1, 2))).nlargest(4).index.tolist()
+groups = {"horizontal edges": horizontal, "vertical edges": vertical,
+          "strongest mean": strongest}
+table = pd.concat({g: share.loc[ch] for g, ch in groups.items()}, names=["chosen for", "channel"])
+table.loc[("share of the pixels", "-"), :] = [base[k] for k in share.columns]
+print(f"conv1 of the trained CNN-A2 on {len(images)} test images: the share (%) of each "
+      "channel's activation that falls on each kind of pixel (the first three columns within "
+      f"the 28x28 item area; 'frame': the 2-pixel border); {int((~alive).sum())} of "
+      f"{len(alive)} channels fire too little to rank")
+print((100 * table.astype(float)).round(1).to_string())
 
 # %% [markdown]
-# With the `smoke` budget the network has seen 128 images once, so its filters are still close
-# to their random start, and the verdict above says whether the measurement can tell. With a
-# longer run the first-layer filters become the smooth edge and blob detectors the notes
-# describe. Deeper layers are shown in notebook 03 (section 6), as the image patches that
-# excite them most: a deep filter is too small and too abstract to read by eye.
+# The same numbers in words (computed, so they hold for the run this notebook read back):
+
+# %%
+from IPython.display import Markdown, display
+
+def mean_share(channels, kind):
+    return float(share.loc[channels, kind].mean())
+
+enrich = mean_share(horizontal, "horizontal edge") / base["horizontal edge"]
+display(Markdown(
+    f"Inside the item area, {base['horizontal edge']:.0%} of the pixels are horizontal-edge "
+    f"pixels, {base['vertical edge']:.0%} vertical-edge and {base['flat']:.0%} flat. The four "
+    f"channels chosen for horizontal edges put {mean_share(horizontal, 'horizontal edge'):.0%} "
+    f"of their activation on horizontal-edge pixels, {enrich:.1f} times those pixels' share"
+    + (" — close to what a channel that ignored edges would do" if enrich < 1.5 else "")
+    + f"; the four chosen for vertical edges put {mean_share(vertical, 'vertical edge'):.0%} "
+    f"of theirs on vertical-edge pixels ({base['vertical edge']:.0%} of the pixels). The four "
+    f"channels with the strongest mean response put {mean_share(strongest, 'flat'):.0%} of "
+    f"their activation inside the item area on flat pixels, and "
+    f"{mean_share(strongest, 'frame'):.0%} of all of it in the 2-pixel frame, which is "
+    f"{base['frame']:.0%} of the map. The channels chosen for edges have "
+    f"{mean_share(horizontal + vertical, 'frame'):.0%} of their activation in the frame."))
+
+# %% [markdown]
+# The chosen filters (top, the sum over the three input channels, on one symmetric colour
+# scale: red positive, blue negative) and their activation maps on the first test image
+# (bottom, one colour scale for all). A filter that prefers horizontal edges has a band of
+# positive weights above or below a band of negative ones; its map should be bright along
+# the horizontal edges of the item (orange in the panel on the left). How clearly that shows
+# depends on how far training has moved the filters: the numbers above say it for this run.
+
+# %%
+example = 0  # the first test image, as it comes
+shown = horizontal + vertical
+kernel = keras.ops.convert_to_numpy(trained.get_layer("conv1").kernel).sum(axis=2)  # (F, F, K)
+w_max = float(np.abs(kernel[..., shown]).max())
+a_max = float(maps[example][..., shown].max()) or 1.0
+raw = np.clip(images[example, ..., 0] + probe.info.mean[0], 0, 1)  # the mean added back
+edges = np.repeat(raw[..., None], 3, axis=-1) * 0.5
+for kind, colour in (("horizontal edge", (1.0, 0.55, 0.0)), ("vertical edge", (0.2, 0.6, 1.0))):
+    where = np.zeros((32, 32), bool)
+    where[2:30, 2:30] = kinds[kind][example]
+    edges[where] = colour
+fig, axes = plt.subplots(2, 1 + len(shown), figsize=(13.5, 3.9), layout="constrained")
+axes[0, 0].imshow(raw, cmap="gray", vmin=0, vmax=1)
+axes[0, 0].set_title(probe.info.class_names[int(image_labels[example])], fontsize=8)
+axes[1, 0].imshow(edges)
+axes[1, 0].set_title("edge pixels: horizontal\norange, vertical blue", fontsize=7)
+for j, c in enumerate(shown, start=1):
+    weights = axes[0, j].imshow(kernel[..., c], cmap="RdBu_r", vmin=-w_max, vmax=w_max)
+    activation = axes[1, j].imshow(maps[example, ..., c], cmap="viridis", vmin=0, vmax=a_max)
+    axes[0, j].set_title(f"{'H' if c in horizontal else 'V'}: channel {c}", fontsize=8)
+    axes[1, j].set_title(f"H {share.loc[c, 'horizontal edge']:.0%} / V "
+                         f"{share.loc[c, 'vertical edge']:.0%}", fontsize=7)
+for ax in axes.flat:
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.colorbar(weights, ax=axes[0, 1:], shrink=0.9, label="filter weight\n(3 channels summed)")
+fig.colorbar(activation, ax=axes[1, 1:], shrink=0.9, label="activation map\n(after the ReLU)")
+fig.suptitle(f"CNN-A2 conv1 ({BUDGET}, seed {run['seed']}): the 4 channels that prefer "
+             f"horizontal (H) and the 4 that prefer vertical (V) edges, on {len(images)} test "
+             "images\nunder each map: its share of activation on H / V edge pixels; one "
+             "colour scale per row",
+             fontsize=9);
+
+# %% [markdown]
+# Training has moved the first-layer filters as far as the neighbour correlation and the
+# shares above say at this budget: the fewer images and epochs a run had, the closer its
+# filters stay to their random start (random 5x5 filters respond to some edges too, which is
+# why the shares are read against the pixels' own share). Deeper layers are shown in
+# notebook 03 (section 6), as the image patches that excite them most: a deep filter is too
+# small and too abstract to read by eye.
 #
 # ## 9. Case studies (经典案例)
 #
@@ -941,8 +1078,11 @@ print(f"without the 1x1 reductions the 3x3 and 5x5 branches alone would need {na
 # * Memory = activations (+ gradients) × batch + parameters × (2 + optimizer slots), × 4 bytes.
 # * A locally connected layer unties the weights (`Ho·Wo` times the parameters); an
 #   all-convolutional net learns its down-sampling with stride-2 convs.
-# * Trained first-layer filters are smooth edge and blob detectors; each makes one activation
-#   map. GoogLeNet and ResNet end without FC layers, which is where AlexNet and VGG keep most
+# * Each first-layer filter makes one activation map. Which channels are edge detectors is
+#   measured, not guessed: the share of a channel's activation on edge pixels against those
+#   pixels' share of the image (channels picked by mean response light up the background).
+#   Training makes the filters smoother and more selective; how far, at a given budget, the
+#   neighbour correlation and the shares say. GoogLeNet and ResNet end without FC layers, which is where AlexNet and VGG keep most
 #   of their parameters.
 #
 # ## 练习 (exercises, ungraded)
@@ -953,9 +1093,13 @@ print(f"without the 1x1 reductions the 3x3 and 5x5 branches alone would need {na
 #    5.2). Which padding makes the output size an integer? How many parameters does it have
 #    with 96 filters, and how does that compare with AlexNet's conv1?
 #    *Hint:* `conv_output_size(224, 7, P=..., S=2)` raises until `P` fits; `conv_params`.
-# 2. Extend `conv_im2col` to dilated filters and check it against
-#    `keras.layers.Conv2D(..., dilation_rate=2)`.
-#    *Hint:* only the index arrays `i` and `j` change: the taps are `d` pixels apart.
+# 2. Extend `im2col` and `conv_im2col` (section 2) to dilated filters, with a new argument
+#    `d`, and check the result against `keras.layers.Conv2D(..., dilation_rate=d)` with the
+#    same weights (Keras allows `dilation_rate > 1` only with stride 1).
+#    *Hint:* `im2col` cuts `F x F` windows with `sliding_window_view(xp, (F, F), axis=(2, 3))`.
+#    A dilated filter covers `d(F - 1) + 1` pixels and uses every `d`-th of them: cut windows
+#    of that size, then keep every `d`-th row and column inside each window (the last two axes
+#    of `fields`). The rest of `im2col`, and all of `conv_im2col`, stays as it is.
 # 3. Repeat the pooling-gradient experiment with `keras.layers.AveragePooling2D(3, strides=2)`
 #    on the 5x5 example. Which pixels receive the largest gradient, and why?
 #    *Hint:* each window passes `1/9` to each of its pixels; count the windows per pixel.
@@ -993,9 +1137,30 @@ print(f"without the 1x1 reductions the 3x3 and 5x5 branches alone would need {na
 #    frameworks' floor rule with `P = 1`: `(224 - 7 + 2)/2 + 1 = 110.5`, floored (one column of
 #    the input is never used). Parameters with
 #    96 filters: `96·(7·7·3 + 1) = 14,208` against AlexNet's `34,944`.
-# 2. With dilation `d`, use `i = (arange(Ho)·S)[:, None] + d·arange(F)[None, :]` (same for `j`)
-#    and the output size `conv_output_size(H, F, P=P, S=S, dilation=d)`; the result equals
-#    `Conv2D(K, F, dilation_rate=d)` with the same weights.
+# 2. Two lines of `im2col` change; `conv_im2col` only passes `d` on:
+#
+#    ```python
+#    def im2col_dilated(x, F, S=1, P=0, d=1):
+#        span = d * (F - 1) + 1                                  # pixels one dilated filter covers
+#        xp = pad(x.transpose(0, 3, 1, 2), P)
+#        fields = np.lib.stride_tricks.sliding_window_view(xp, (span, span), axis=(2, 3))
+#        fields = fields[:, :, ::S, ::S, ::d, ::d]               # every d-th tap: (N, C, Ho, Wo, F, F)
+#        N, C, Ho, Wo = fields.shape[:4]
+#        return fields.transpose(1, 4, 5, 2, 3, 0).reshape(C * F * F, Ho * Wo * N), (N, Ho, Wo)
+#
+#
+#    def conv_im2col_dilated(x, w, b, S=1, P=0, d=1):
+#        F, _, C, K = w.shape
+#        X_col, (N, Ho, Wo) = im2col_dilated(x, F, S=S, P=P, d=d)
+#        W_row = w.transpose(3, 2, 0, 1).reshape(K, C * F * F)
+#        return (W_row @ X_col + b[:, None]).reshape(K, Ho, Wo, N).transpose(3, 1, 2, 0)
+#    ```
+#
+#    The output size is `conv_output_size(H, F, P=P, S=S, dilation=d)`: on a 17x17 input
+#    with `F = 3`, `d = 2` gives 13x13 with `P = 0` and 17x17 with `P = 2` (Keras'
+#    `padding="same"`). With the same weights, `Conv2D(K, 3, dilation_rate=2, padding=...)`
+#    gives the same numbers (`np.allclose(..., atol=1e-4)`), as the three implementations of
+#    section 2 did.
 # 3. The gradient of each output is `1/9` to each pixel of its window; the centre pixel lies in
 #    all four windows and gets `4/9`, the pixels on the middle row/column between two windows
 #    `2/9`, the corners `1/9`. Average pooling spreads the gradient; max pooling routes it.

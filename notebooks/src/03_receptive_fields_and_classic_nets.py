@@ -30,11 +30,14 @@
 #    what each was worth *in its paper*.
 # 3. Explain mlpconv (1x1 convs) and global average pooling in NIN, the gates of a highway
 #    block, and the shortcut of a residual block — and check each numerically.
-# 4. Reproduce, at a small budget, the degradation experiment: a deeper *plain* network trains
-#    worse, its residual twin does not.
-# 5. Contrast a bag-of-words representation (Fig. 3.2) with the distributed representation
+# 4. Reproduce, at a small budget, the degradation experiment: does a deeper *plain* network
+#    train worse (and its residual twin not, where the budget trains it)?
+# 5. Compare two models the way a statistician would: seeds as samples, the test set as a
+#    sample, a 95% interval for the difference and a verdict in one of three words — and know
+#    why two seeds are not enough.
+# 6. Contrast a bag-of-words representation (Fig. 3.2) with the distributed representation
 #    and the feature hierarchy of a model you trained, and draw receptive fields on an image.
-# 6. Redraw Fig. 3.11 (VGG-19 vs a 34-layer plain and residual net) from built models and
+# 7. Redraw Fig. 3.11 (VGG-19 vs a 34-layer plain and residual net) from built models and
 #    compare their cost.
 #
 # **Key terms.** receptive field 感受野 · jump (effective stride) 跳跃 (等效步长) ·
@@ -46,7 +49,8 @@
 # mlpconv 多层感知机卷积 · global average pooling 全局平均汇合 (池化) ·
 # highway network 高速公路网络 · transform gate / carry gate 变换门 / 携带门 ·
 # residual block 残差模块 · shortcut (skip) connection 近路连接 · bottleneck 瓶颈 ·
-# degradation 退化
+# degradation 退化 · random seed 随机种子 · standard error 标准误差 ·
+# confidence interval 置信区间
 
 # %% tags=["hide-input"]
 # Colab only (does nothing elsewhere): install the course kit, work in notebooks/.
@@ -75,12 +79,27 @@ BUDGET = setup(expected_version="0.1.0")
 # (downloaded by tensorflow-datasets on first use). The small model of section 6 is always
 # trained on `fashion_mnist32` (it is notebook 01's run, read back). With `BUDGET = "smoke"`
 # the runs last seconds and only prove that the pipeline works; their numbers are not
-# evidence. Use `quick` (section 5 trains six runs, about 16 minutes on a 2-core CPU) or
-# `full` (a GPU).
+# evidence. Use `quick` (a 2-core CPU) or `full` (a GPU). The cell below says what section 5
+# trains at this budget, generated from the experiment's definition
+# (`get_experiment("resnet-degradation").budget(BUDGET)`), and which runs it reads from
+# records that the kit ships instead of training them.
 
 # %%
+from IPython.display import Markdown, display
+
+from course_lib.train import budget_plan, get_experiment
+
 dataset = "cifar10" if BUDGET == "full" else "fashion_mnist32"
 print("dataset:", dataset)
+exp = get_experiment("resnet-degradation")
+# smoke: only the 20-layer pair (a 56-layer net needs minutes just to compile on a CPU);
+# otherwise None: the budget's default set, each model with the budget's seeds
+DEGRADATION_MODELS = ["Plain-20", "ResNet-20"] if BUDGET == "smoke" else None
+display(Markdown(f"**Section 5 at `{BUDGET}`.** " + budget_plan(
+    "resnet-degradation", BUDGET, dataset=dataset, models=DEGRADATION_MODELS)))
+if BUDGET == "smoke":
+    display(Markdown("**At `quick`.** "
+                     + budget_plan("resnet-degradation", "quick", dataset="fashion_mnist32")))
 
 # %%
 import keras
@@ -356,8 +375,9 @@ print("unit L2 norm over channels at every position:", np.allclose(np.linalg.nor
 # augmentation (数据增广) and dropout (随机失活) — and gives the gain of one of them (LRN).
 # The AlexNet paper reports the others. These are **the sources' numbers, on ImageNet
 # (ILSVRC-2010/2012, 1.2M images, two GPUs, about 90 epochs)**; the kit does not re-measure them
-# (an ImageNet run is out of reach here), and notebook 04 tests LRN's value at CIFAR scale (VGG's
-# A vs A-LRN).
+# (an ImageNet run is out of reach here). LRN's value at CIFAR scale is VGG's comparison of
+# configurations A and A-LRN; the cell after the table says, from the experiments'
+# definitions, at which budgets notebook 04 trains it.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -377,6 +397,38 @@ tricks = pd.DataFrame([
      "without it, 'substantial overfitting'; it doubles the iterations to converge"),
 ], columns=["technique", "reported by", "reported effect (ImageNet unless noted)"])
 print(tricks.to_string(index=False))
+
+
+# %%
+def lrn_comparison_text():
+    """Where notebook 04 compares VGG's A and A-LRN, from vgg-depth's definition."""
+    vgg = get_experiment("vgg-depth")
+    pair = ["VGG-A-CIFAR", "VGG-A-LRN-CIFAR"]
+    assert all(label in vgg.labels for label in pair), vgg.labels  # the experiment defines it
+    # notebook 04 runs the budget's default set at quick and full (smoke: a fixed pair)
+    budgets = {b: vgg.default_models(b) for b in ("quick", "full")}
+    compares = [b for b, labels in budgets.items() if all(m in labels for m in pair)]
+    text = (f"The experiment `vgg-depth` defines the comparison A vs A-LRN ({' and '.join(pair)} "
+            "are among its models). ")
+    if compares:
+        text += (f"Notebook 04 reports it at {' and '.join(f'`{b}`' for b in compares)}, where "
+                 "the budget's default set holds both")
+        read = {}
+        for b in compares:
+            seeds = {label: [s for m, s in vgg.budget(b).shipped if m == label] for label in pair}
+            read[b] = [f"{label} seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))}"
+                       for label, s in seeds.items() if s]
+        text += "".join(f"; at `{b}` it reads {' and '.join(runs)} from the records the kit ships "
+                        "instead of training them" for b, runs in read.items() if runs) + ". "
+    for b, labels in budgets.items():
+        if b not in compares:
+            text += (f"At `{b}` its default set is {', '.join(labels)}, so notebook 04 does not "
+                     f"report A vs A-LRN there (add {', '.join(m for m in pair if m not in labels)} "
+                     "with `models=[...]`). ")
+    return text
+
+
+display(Markdown(lrn_comparison_text()))
 
 # %% [markdown]
 # The gains were measured one at a time on the full model, so they need not add up, and each is
@@ -558,69 +610,105 @@ analysis.plot_architecture([vgg19, plain34, resnet34], box_height=0.2);
 #
 # He et al. trained plain nets of 20 and 56 layers on CIFAR-10: the 56-layer net had *higher*
 # training and test error — not overfitting, an optimisation problem. With shortcuts the
-# deeper net wins. The experiment `resnet-degradation` trains the nets with one command
-# (`run_experiment`, `models=None`: the budget's default set). Per budget:
-#
-# * `smoke`: only the 20-layer pair, one seed, to keep the test run short (a 56-layer net needs
-#   minutes just to compile on a CPU); it proves the pipeline runs and nothing else.
-# * `quick`: the budget's default set, **Plain-20 and Plain-32, two seeds each** (four runs,
-#   without augmentation): the figure's ordering, the deeper plain net worse, judged against
-#   the spread between the two seeds of a model. It uses 32 layers instead of 56, as in He et
-#   al.'s Fig. 6, where the plain nets' error rises at every depth step (20, 32, 44, 56): on
-#   this CPU one 56-layer run takes about 5 minutes, and four epochs leave Plain-56 above the
-#   16.5% line (the experiment's notes give the measurements). Add the residual twins to test
-#   the second ordering, residual better than plain at equal depth, with
-#   `models=["Plain-20", "Plain-32", "ResNet-32"]` (about 3 minutes a seed more), or the
-#   56-layer pair with `models=[..., "Plain-56", "ResNet-56"]` (about 10 minutes a seed more).
-# * `full`: the six nets (20, 32 and 56 layers, plain and residual), one seed, the source's
-#   schedule on CIFAR-10 (a GPU).
-#
+# deeper net wins. Their Fig. 6 shows the same at every depth step (20, 32, 44, 56 layers).
+# The experiment `resnet-degradation` trains the nets with one command (`run_experiment`,
+# `models=None`: the budget's default set). What each budget trains comes from its definition
+# (the table below): `smoke` only proves that the pipeline runs (this notebook trains just the
+# 20-layer pair there: a 56-layer net needs minutes only to compile on a CPU); `quick` trains
+# what fits a 2-core CPU, with 32 layers instead of 56 as in He et al.'s Fig. 6 (the
+# experiment's notes give the measurements behind that choice); `full` is the source's
+# schedule on CIFAR-10 (a GPU). A budget may list runs whose records the kit ships
+# (`course_lib/shipped_results/`, trained with the same budget by `python tools/ship_records.py
+# resnet-degradation`): those are read instead of trained, and the tables below mark them.
+# Other nets of the experiment can be added with `models=[...]`.
+
+# %%
+def budget_row(name):
+    b = exp.budget(name)
+    models = DEGRADATION_MODELS if (name == "smoke" and DEGRADATION_MODELS) else exp.default_models(b)
+    shipped = [run for run in b.shipped if run[0] in models]  # (label, seed)
+    return {"budget": name, "models": ", ".join(models), "seeds": len(exp.seeds(b)),
+            "runs": len(models) * len(exp.seeds(b)), "of them shipped": len(shipped),
+            "epochs": b.epochs or exp.epochs,
+            "train images": "all" if b.train_limit is None else f"{b.train_limit:,}",
+            "widths x": b.width_multiplier,
+            "augmentation": exp.augment if b.augment is None else b.augment}
+
+
+print(pd.DataFrame([budget_row(b) for b in ("smoke", "quick", "full")]).to_string(index=False))
+
+# %% [markdown]
 # Each run writes a record with its per-epoch history to `results/resnet-degradation/` (a
 # second seed's record ends in `__seed1.json`). **To resume** after an interruption, run the
 # cell again: finished runs are read back from their records, an interrupted one continues
 # from its last completed epoch.
 
 # %%
-from course_lib.train import get_experiment, run_experiment, run_model, verify_record
+from course_lib.train import run_experiment, run_model, verify_record
 
 from course_lib.train.results import results_dir
 # $COURSE_RESULTS_DIR if set, Google Drive on Colab once mounted, else the kit's results/
 RESULTS_DIR = str(results_dir(default=os.path.join("..", "results")))
-exp = get_experiment("resnet-degradation")
-# smoke: only the 20-layer pair (a 56-layer net needs minutes just to compile on a CPU);
-# otherwise None: the budget's default set, each model with the budget's seeds
-models = ["Plain-20", "ResNet-20"] if BUDGET == "smoke" else None
-records = run_experiment("resnet-degradation", models=models, dataset=dataset, budget=BUDGET,
-                         results_dir=RESULTS_DIR)
-for r in records:
+records = run_experiment("resnet-degradation", models=DEGRADATION_MODELS, dataset=dataset,
+                         budget=BUDGET, results_dir=RESULTS_DIR)
+
+
+def origin(record):
+    return "shipped" if record.get("shipped") else "trained here"
+
+
+here = [r for r in records if not r.get("shipped")]
+for r in here:  # shipped records come without their model: nothing to reload
     verify_record(r)  # reloads the saved .keras, re-evaluates it, raises if the error differs
-print(f"{len(records)} runs ({', '.join(sorted({r['label'] for r in records}))} x seeds "
-      f"{sorted({r['seed'] for r in records})}): every saved model reproduces its record's "
-      "test error")
+run_labels = list(dict.fromkeys(r["label"] for r in records))
+shipped_runs = [f"{r['label']} seed {r['seed']}" for r in records if r.get("shipped")]
+print(f"{len(records)} runs: {', '.join(run_labels)} x seeds {sorted({r['seed'] for r in records})}")
+print(f"  {len(here)} trained in this notebook (or read back from its own earlier run); every "
+      "saved model reproduces its record's test error")
+print(f"  {len(shipped_runs)} read from records shipped with the kit"
+      + (f": {', '.join(shipped_runs)}" if shipped_runs else ""))
 
 # %% [markdown]
 # Each record holds the per-epoch history: the running training error of the epoch and the
-# test error after it. The curves, in the layout of the book's Figure 3.8 (left: training
-# error, right: test error), with a residual twin added; with several seeds each line is the
-# mean over seeds and the band spans the lowest to the highest seed:
+# test error after it. The curves of every model in the records, in the layout of the book's
+# Figure 3.8 (left: training error, right: test error), drawn by
+# `analysis.plot_training_curves` once training is over (the live plot above shows only the run
+# in progress): for each model the mean over its seeds, a band from the lowest to the highest
+# seed, and each seed as a thin line.
 
 # %%
-errors = pd.DataFrame([
-    {"model": r["label"], "seed": r["seed"], "epoch": h["epoch"], "split": split,
-     "error (%)": h[f"{split}_error_pct"]}
-    for r in records for h in r["history"] for split in ("train", "test")
-])
-errors["kind"] = errors["model"].str.split("-").str[0]
-errors["depth"] = errors["model"].str.split("-").str[1]
-grid = sns.relplot(data=errors, x="epoch", y="error (%)", col="split", hue="depth", style="kind",
-                   kind="line", marker="o", errorbar=("pi", 100), height=3.2, aspect=1.3)
-depths = " vs ".join(sorted(set(errors["depth"]), key=int))
-grid.figure.suptitle(f"Plain vs residual, {depths} layers — {dataset}, budget {BUDGET!r}", y=1.04)
-for ax in grid.axes.flat:
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+kinds = sorted({label.split("-")[0] for label in run_labels})
+depths = sorted({int(label.split("-")[1]) for label in run_labels})
+curves_fig = analysis.plot_training_curves(records, models=run_labels)
+curves_fig.suptitle(
+    f"{' and '.join(kinds)} nets of {', '.join(map(str, depths))} layers on {dataset}, budget "
+    f"{BUDGET!r} ({len(records)} runs)\n{curves_fig.get_suptitle()}", fontsize=10)
+epochs_drawn = sorted({h["epoch"] for r in records for h in r["history"]})
+if len(epochs_drawn) <= 12:  # a tick on every epoch (also when there is only one)
+    for ax in curves_fig.axes:
+        ax.set_xticks(epochs_drawn)
+curves_fig.tight_layout()
+
+# %%
+residual = [label for label in run_labels if label.startswith("ResNet")]
+if residual:
+    twins = [(label, "Plain" + label[len("ResNet"):]) for label in residual]
+    text = (("The residual nets " if len(residual) > 1 else "The residual net ")
+            + " and ".join(residual) + (" are" if len(residual) > 1 else " is")
+            + " in these records: compare " + ("each" if len(residual) > 1 else "it")
+            + " with its plain twin of equal depth ("
+            + "; ".join(f"{r} vs {p}" + ("" if p in run_labels else f" — {p} not in the records")
+                        for r, p in twins)
+            + "); the verdicts below judge the pairs that the source claims.")
+else:
+    text = ("No residual net is in this budget's records, so the figure shows plain nets only: "
+            "the second half of Fig. 3.8, shortcuts fix the deeper net, is not tested here. Add "
+            "the twins with `run_experiment(\"resnet-degradation\", models=[...])`.")
+display(Markdown(text))
 
 # %% [markdown]
-# One row per run (model and seed), then the mean and spread over the seeds of each model
+# One row per run (model and seed), with its origin (trained here, or read from a record the
+# kit ships), then the mean and spread over the seeds of each model
 # (`course_lib.train.reporting.seed_summary`; `test std %` is the sample standard deviation,
 # empty with one seed):
 
@@ -630,7 +718,8 @@ from course_lib.train.reporting import (claimed_orderings, compare_ordering, rec
 
 runs = records_frame(records)
 runs["narrowed by budget"] = [r["architecture"]["changed_by_budget"] for r in records]
-print(runs[["label", "seed", "params (M)", "epochs", "train error %", "test error %",
+runs["origin"] = [origin(r) for r in records]
+print(runs[["label", "seed", "origin", "params (M)", "epochs", "train error %", "test error %",
             "narrowed by budget"]].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
 by_seed = seed_summary(runs)
 assert by_seed["seeds"].sum() == len(records)  # every record counted once
@@ -646,14 +735,13 @@ by_seed[["label", "seeds", "train mean %", "train std %", "test mean %", "test s
 # (ResNet-20 8.75%, ResNet-56 6.97%); the plain nets appear only as curves (Fig. 6, the book's
 # Fig. 3.8), where plain-56 ends above plain-20 in both training and test error.
 #
-# Ours at `quick` is far from that setting: `fashion_mnist32` instead of CIFAR-10 (a different
-# task: its numbers cannot agree or disagree with the source's), 12,000 training images instead
-# of 50,000, widths x0.5 (8/16/32 maps instead of 16/32/64), 4 epochs instead of about 164,
-# no flips or shifts (four epochs underfit the augmented task), 32 layers instead of 56 for
-# the deeper net, learning rate 0.05 with warm-up and cosine decay instead of 0.1 divided by
-# 10 twice. The
-# table below puts each of our records next to the source's setting; it is built from the
-# records, so it describes whatever run produced them.
+# Ours below `full` is far from that setting: `fashion_mnist32` instead of CIFAR-10 (a different
+# task: its numbers cannot agree or disagree with the source's), fewer training images,
+# narrower nets, a few epochs instead of about 164 with a schedule made for a short run, and at
+# `quick` no flips or shifts (a few epochs underfit the augmented task) and 32 layers instead
+# of 56 for the deeper net. The cell prints this budget's settings from the experiment's
+# definition, and the table puts each of our records next to the source's setting; it is
+# built from the records, so it describes whatever run produced them.
 
 # %%
 he_table6 = {"ResNet-20": 8.75, "ResNet-32": 7.51, "ResNet-56": 6.97}  # He et al., Table 6 (CIFAR-10)
@@ -661,7 +749,7 @@ ours_vs_source = pd.DataFrame([{
     "model": r["label"], "seed": r["seed"], "dataset": r["dataset"],
     "train images": r["config"]["num_train"], "epochs": r["epochs_completed"],
     "width x": r["architecture"]["width_multiplier"], "test images": r["config"]["num_test"],
-    "test error (%)": r["test_error_pct"],
+    "test error (%)": r["test_error_pct"], "origin": origin(r),
     "He et al. test error (%)": he_table6.get(r["label"], "curve only (Fig. 6)"),
 } for r in records]).set_index(["model", "seed"])
 assert ours_vs_source.index.is_unique  # one row per (model, seed)
@@ -669,22 +757,152 @@ for r in records:  # the table holds the records' own numbers
     assert ours_vs_source.loc[(r["label"], r["seed"]), "test error (%)"] == r["test_error_pct"]
     assert ours_vs_source.loc[(r["label"], r["seed"]), "epochs"] == len(r["history"])
 print(f"source setting: cifar10, 50,000 train images, ~164 epochs ({exp.epochs} in the "
-      "experiment's definition), widths x1")
+      f"experiment's definition), widths x1, learning rate {exp.optimizer.learning_rate} "
+      f"({exp.schedule.kind} schedule), augmentation {exp.augment}")
+ours_budget = exp.budget(BUDGET)
+schedule = ours_budget.schedule or exp.schedule
+print(f"this budget ({BUDGET!r}): {dataset}, learning rate "
+      f"{ours_budget.learning_rate or exp.optimizer.learning_rate} ({schedule.kind} schedule"
+      + (f", warm-up over the first {schedule.warmup_fraction:.0%} of the steps"
+         if schedule.warmup_fraction else "")
+      + f"), augmentation {exp.augment if ours_budget.augment is None else ours_budget.augment}")
 ours_vs_source
 
 # %% [markdown]
-# **Think first.** Two seeds per model: how large must the gap between plain-20 and the
-# deeper plain net be before it means anything?
+# ### How to compare two models
 #
-# Two runs of the same net that differ only in the seed (initial weights, data order) already
-# end at different errors; a gap between two nets is evidence only if it is larger than that.
+# This is the first notebook of the course that judges a claim from runs, so before the
+# verdicts, how to read them. The question is always the same: model B ended with a lower test
+# error than model A; is B better, or did chance put it there?
+#
+# **Think first.** Plain-20 and Plain-32 each end at some error. How far apart must they be
+# before the gap means something — and what else besides the architecture made those numbers?
+#
+# **1. Seed variance.** A run depends on its random seed (随机种子): the initial weights, the
+# order of the images, dropout masks. Train the same net with another seed and it ends at
+# another error: the `test std %` column above is that spread. So the seeds of a model are a
+# *sample* of the runs it could have given, and a model's error is a mean over seeds with an
+# uncertainty, like any mean of a sample. A seed index is not a fixed point either: the same
+# seed on another machine (another CPU, another library version, another order of
+# floating-point sums) is one more random draw. (Measured when the kit was prepared: notebook
+# 05's CNN-A3 at `quick`, seed 0, ended at 14.55% on one 2-core machine and at 13.12% on
+# another, with the same settings.)
+#
+# **2. Test-set sampling.** The test images are a sample too: of all the images the model could
+# meet. An error rate `p` measured on `N` images has a standard error (标准误差) of
+# `sqrt(p(1-p)/N)` (binomial sampling), even for a perfectly fixed model:
+
+# %%
+n_images = int(by_seed["num test"].iloc[0])
+for p_err in (0.05, 0.13, 0.25):
+    print(f"error {p_err:.0%} on {10_000:,} images: standard error "
+          f"{100 * np.sqrt(p_err * (1 - p_err) / 10_000):.2f} points", end="")
+    print(f" | on this budget's {n_images:,} test images: "
+          f"{100 * np.sqrt(p_err * (1 - p_err) / n_images):.2f} points")
+
+# %% [markdown]
+# So at 13% error on the 10,000 images of the Fashion-MNIST test set, the number itself is
+# only known to about ±0.3 points (one standard error; a 95% interval is about twice that).
+# Two models scored separately would add their two variances. But our two models score the
+# **same** images, so compare them image by image — a *paired* comparison. Many images are
+# easy for both and many hard for both; only the images on which the two models disagree
+# carry information about the difference, and the paired standard error counts only those.
+# Here for two of our nets (the first pair whose ordering the source claims) and the first
+# seed they share, from the per-image results that every record keeps (`test_correct`):
+
+# %%
+# the first pair whose test-error ordering the source claims, else the first two models
+claimed = [(lower, higher) for _, lower, higher, split in claimed_orderings("resnet-degradation")
+           if split == "test" and lower in run_labels and higher in run_labels]
+first, second = claimed[0] if claimed else run_labels[:2]
+pair = {label: {r["seed"]: r for r in records if r["label"] == label and "test_correct" in r}
+        for label in (first, second)}
+common = sorted(set(pair[first]) & set(pair[second]))
+if not common:
+    print(f"no seed of {first} and {second} kept per-image results: nothing to pair")
+else:
+    seed = common[0]
+    a_wrong, b_wrong = (~analysis.decode_correct(pair[label][seed]["test_correct"])
+                        for label in (first, second))
+    N = len(a_wrong)
+    print(f"{first} vs {second}, seed {seed}, {N:,} test images:")
+    print(f"  both wrong {np.sum(a_wrong & b_wrong):,} | only {first} wrong "
+          f"{np.sum(a_wrong & ~b_wrong):,} | only {second} wrong {np.sum(~a_wrong & b_wrong):,} "
+          f"| both right {np.sum(~a_wrong & ~b_wrong):,}")
+    p_a, p_b = a_wrong.mean(), b_wrong.mean()
+    per_image = b_wrong.astype(float) - a_wrong.astype(float)  # +1, 0 or -1 per image
+    print(f"  difference {100 * (p_b - p_a):+.2f} points ({second} minus {first}); its "
+          f"standard error unpaired {100 * np.sqrt((p_a * (1 - p_a) + p_b * (1 - p_b)) / N):.2f}, "
+          f"paired {100 * per_image.std(ddof=1) / np.sqrt(N):.2f}")
+
+# %% [markdown]
+# **3. Why two seeds are not enough.** The rule this course used before was "the ordering
+# holds when the two models' seed ranges do not overlap". With two seeds per model, two
+# *equally good* models pass that rule surprisingly often. `analysis.simulate_equal_models`
+# draws many pairs of equal models (the same true error, seed noise only) and counts how often
+# each rule calls them different:
+
+# %%
+for n_seeds in (2, 3):
+    sim = analysis.simulate_equal_models(seeds=n_seeds, draws=2_000)
+    false_verdicts = sim["verdict"]["supports"] + sim["verdict"]["contradicts"]
+    print(f"{n_seeds} seeds per model, {sim['draws']:,} pairs of equal models: seed ranges do "
+          f"not overlap in {sim['old rule']:.1%} (about 1 in {1 / sim['old rule']:.0f}); the "
+          f"verdict below calls them different in {false_verdicts:.1%}, "
+          f"'inconclusive' in {sim['verdict']['inconclusive']:.1%}, 'inconclusive (too few "
+          f"seeds)' in {sim['verdict']['inconclusive (too few seeds)']:.1%}")
+
+# %% [markdown]
+# With two seeds, a model's spread rests on a single difference: there is no way to tell a
+# model that varies a lot from one that happened to land two close seeds. The verdict the kit
+# uses therefore needs at least three seeds per model and refuses otherwise, and it puts a 95%
+# confidence interval (置信区间) on the difference that counts both sources of chance. Its
+# method, in a paragraph (`analysis.method_paragraph()`):
+
+# %%
+import textwrap
+
+print(textwrap.fill(analysis.method_paragraph(), 100))
+
+# %% [markdown]
+# **Exercise (how to compare).** Three seeds per model, each scored on the same 10,000 test
+# images (no per-image results kept): Plain-20 ended at 12.67, 12.96 and 12.81% test error,
+# Plain-32 at 15.45, 15.90 and 15.62%. (a) Compute by hand the difference
+# `d = mean(Plain-20) - mean(Plain-32)`, the two parts of its variance, the 95% interval and
+# the verdict on "Plain-20 < Plain-32". (b) Keep the spreads but move Plain-20 up by 2.4
+# points (15.07, 15.36, 15.21): what is the verdict now? (c) And with only the first two seeds
+# of each model, in (a)? Check your answers with `analysis.compare_models(plain32, plain20,
+# "B < A", n_test=10_000)` (A is Plain-32, B is Plain-20, the net claimed to be better).
+#
+# *Hint:* seed part `s_A²/3 + s_B²/3` (sample variances, `ddof=1`), test-set part
+# `p_A(1-p_A)/N + p_B(1-p_B)/N` in points² (multiply the proportions by 100); here the test-set
+# part dominates, the degrees of freedom are in the hundreds and `t ≈ 1.97`
+# (`analysis.t_quantile(0.975, df)`).
+#
+# <details>
+# <summary>Answer</summary>
+#
+# (a) Means 12.813 and 15.657, so `d = -2.84` points. Seed part: variances 0.0210 and 0.0516,
+# `0.0210/3 + 0.0516/3 = 0.0242`; test-set part: `12.81·87.19/10,000 + 15.66·84.34/10,000 =
+# 0.112 + 0.132 = 0.244`; together 0.268, a standard error of 0.518 points. The
+# Welch-Satterthwaite degrees of freedom come out near 400, so `t = 1.97` and the interval is
+# `-2.84 ± 1.02 = [-3.86, -1.83]`: wholly below zero, the verdict is **supports**. (b) `d =
+# -0.44`, the same half-width gives `[-1.49, 0.61]`, which contains zero: **inconclusive** —
+# a 0.44-point gap is within what the seeds and 10,000 images can produce by chance.
+# (c) **inconclusive (too few seeds)**, whatever the gap: with two seeds each the spread of a
+# model is not known well enough (three seeds is the minimum; the simulation above shows why).
+#
+# </details>
+#
+# ### The verdicts on our runs
+#
 # The cell checks each ordering the source claims with
-# `course_lib.train.reporting.compare_ordering`: the gap between the means over seeds, and
-# whether the seed ranges of the two nets separate ("the gap exceeds the spread"). With one
-# seed (`smoke`, `full` here) there is no spread to judge against, and it says so; an ordering
-# whose nets were not run at this budget is listed as such. For scale it also prints the
-# sampling error of an error rate on `n` test images, `sqrt(p(1-p)/n)`, a floor under any
-# spread.
+# `course_lib.train.reporting.compare_ordering`, which calls `analysis.compare_models` on the
+# seeds of the two nets (paired on the test set, from the records' per-image results; the
+# training error, a running mean over the last epoch, has no per-image results and is
+# judged with the binomial part). It prints the difference in mean error with its 95%
+# interval and the word; an ordering whose nets are not in this budget's records is listed
+# as such.
 
 # %%
 claims = claimed_orderings("resnet-degradation") + [
@@ -693,29 +911,39 @@ summary_by_label = by_seed.set_index("label")
 verdicts = []
 for claim, lower, higher, split in claims:
     if lower not in summary_by_label.index or higher not in summary_by_label.index:
-        print(f"{claim}: not run at this budget")
+        print(f"{claim}: not in this budget's records")
         continue
     result = compare_ordering(summary_by_label.loc[lower], summary_by_label.loc[higher], split)
-    n = next(r for r in records if r["label"] == lower)["config"][
-        "num_test" if split == "test" else "num_train"]
-    p = result["lower mean %"] / 100
-    sampling = 100 * np.sqrt(p * (1 - p) / n)
-    verdicts.append({"claim": claim, **result})
+    verdicts.append({"claim": claim, "split": split, "seeds": f"{result['result'].n_lower}+"
+                     f"{result['result'].n_higher}", **result})
     print(f"{claim} [{split}]: {lower} {result['lower mean %']:.2f}% vs {higher} "
-          f"{result['higher mean %']:.2f}%, gap {result['gap']:+.2f} points "
-          f"(sampling error on {n:,} images ~{sampling:.2f}) -> {result['verdict']}")
-pd.DataFrame(verdicts) if verdicts else None  # nothing to show when no pair was run
+          f"{result['higher mean %']:.2f}% -> {result['verdict']}")
+    if result["result"].note:
+        print(f"    note: {result['result'].note}")
+columns = ["claim", "split", "seeds", "lower mean %", "higher mean %", "difference", "ci low",
+           "ci high", "word"]
+pd.DataFrame(verdicts)[columns].round(2) if verdicts else None  # nothing to show when no pair was run
+
+# %%
+import dataclasses
+
+if verdicts:  # the split in each label: the same pair is judged on train and test error
+    analysis.plot_verdicts(
+        [dataclasses.replace(v["result"], claim=f"{v['result'].claim} ({v['split']})")
+         for v in verdicts],
+        title=f"resnet-degradation, {dataset}, budget {BUDGET!r}\n"
+              "left of 0: the claimed direction");
 
 # %% [markdown]
 # He et al.'s claim is the pair of orderings "plain-56 worse than plain-20" and "ResNet-56
 # better than plain-56 (and than ResNet-20)", at the end of a long schedule (their Fig. 6
-# shows the same for 32 layers, which `quick` trains). Read only the
-# verdicts printed above: an ordering counts as seen at this budget only where it says the gap
-# exceeds the spread; "within the spread" is not evidence either way. A short run that stops
-# in the first epochs of their curves can show the opposite without contradicting them (deeper
-# nets start slower, and 4 epochs is the first 2-3% of their schedule); `smoke` runs only the
-# 20-layer pair and proves the pipeline runs. Only a run on the source's setting (`full`, a
-# GPU), with several seeds, tests the claim itself.
+# shows the same for 32 layers). Read only the verdicts printed above: "supports" means the
+# whole 95% interval lies on the claimed side of zero, "contradicts" that it lies wholly on
+# the other side; "inconclusive" is not evidence either way, and "inconclusive (too few
+# seeds)" means the budget did not train enough seeds to judge. A short run sits in the first
+# epochs of their curves, so even a clear verdict here says what happens early in training on
+# another dataset; `smoke` proves the pipeline runs and nothing else. Only a run on the
+# source's setting (`full`, a GPU), with at least three seeds, tests the claim itself.
 #
 # ## 6. Distributed representation and the hierarchy of features
 #
@@ -842,7 +1070,9 @@ analysis.plot_receptive_fields(shown[0], net, centre_units,
 # **Distributed representation.** Four `conv5` channels (columns, chosen as the channels with
 # the highest mean response) on four images of different classes (rows), each map upsampled
 # to the image and laid over it. The same channel lights up on different parts of different
-# objects, and each object activates several channels.
+# objects, and each object activates several channels. All maps share one colour scale (the
+# colour bar: from 0, ReLU's floor, to the largest response shown), so a faint map is a weak
+# response, not a stretched one.
 
 # %%
 fm5 = feature_maps["conv5"]
@@ -850,18 +1080,21 @@ channels = np.argsort(fm5.mean(axis=(0, 1, 2)))[::-1][:4]
 rows_ = [int(np.flatnonzero(labels.numpy() == c)[0]) for c in (0, 5, 7, 9)
          if np.any(labels.numpy() == c)][:4]
 class_names = bow_data.info.class_names
-fig, axes = plt.subplots(len(rows_), len(channels) + 1, figsize=(2.1 * (len(channels) + 1), 2.1 * len(rows_)))
+vmax = float(fm5[rows_][..., channels].max()) or 1.0  # one scale for every map shown
+fig, axes = plt.subplots(len(rows_), len(channels) + 1, layout="constrained",
+                         figsize=(2.1 * (len(channels) + 1) + 0.8, 2.1 * len(rows_)))
 for i, idx in enumerate(rows_):
     axes[i, 0].imshow(shown[idx])
     axes[i, 0].set_title(class_names[labels.numpy()[idx]], fontsize=9)
     for j, ch in enumerate(channels, start=1):
         heat = np.kron(fm5[idx, :, :, ch], np.ones((4, 4)))  # 8x8 -> 32x32
         axes[i, j].imshow(shown[idx].mean(axis=-1), cmap="gray")
-        axes[i, j].imshow(heat, cmap="magma", alpha=0.6)
+        overlay = axes[i, j].imshow(heat, cmap="magma", alpha=0.6, vmin=0.0, vmax=vmax)
         axes[i, j].set_title(f"conv5 channel {ch}", fontsize=9)
 for ax in axes.flat:
     ax.axis("off")
-plt.tight_layout()
+fig.suptitle(f"CNN-A2 ({BUDGET}): four conv5 channels on four test images", fontsize=10)
+fig.colorbar(overlay, ax=axes[:, 1:], shrink=0.8, label="conv5 activation (one scale for all maps)");
 
 # %% [markdown]
 # **Hierarchy.** For two channels of each layer, the five test images that activate the
@@ -904,8 +1137,9 @@ for li, layer in enumerate(LAYERS):
 plt.tight_layout()
 
 # %% [markdown]
-# With the `smoke` budget the network has seen 128 images once: its channels are close to
-# random filters, and the pictures show the mechanics, not learned features. After a `quick`
+# With the `smoke` budget the network has seen only a few images (the line printed where the
+# model was loaded says how many, and for how many epochs): its channels are close to random
+# filters, and the pictures show the mechanics, not learned features. After a `quick`
 # or `full` run, look for what Zeiler and Fergus describe: `conv1` patches that share an edge
 # of one orientation or contrast, `conv3` patches that share a texture or a part (a collar, a
 # heel), and `conv5` rows dominated by one or two classes.
@@ -924,8 +1158,13 @@ plt.tight_layout()
 #   that AlexNet and VGG keep in their FC layers; shortcuts cost nothing.
 # * A bag-of-words vector has one named pattern per dimension; a CNN's channels and concepts
 #   map many-to-many, and deeper layers see larger fields and more abstract patterns.
-# * A quick or smoke result is read against its setting, with its noise; only the source's
-#   setting tests the source's claim.
+# * Seeds and test images are samples: a comparison of two models reports the difference in
+#   mean error with a 95% interval that counts both (Welch t over seeds, paired on the shared
+#   test images) and one word — supports, contradicts, inconclusive — and needs at least three
+#   seeds per model; with two, equal models have non-overlapping seed ranges about one time in
+#   three.
+# * A quick or smoke result is read against its setting; only the source's setting tests the
+#   source's claim.
 #
 # ## 练习 (exercises, ungraded)
 #
@@ -944,9 +1183,10 @@ plt.tight_layout()
 #    gate now, and what does that mean for the gradient reaching the block's input?
 #    *Hint:* `sigmoid(-3)`; differentiate `H·T + x·(1 - T)` with respect to `x` at fixed `T`.
 # 4. Rerun section 5 with `BUDGET = "quick"` (or `full` on a GPU). Does the deeper plain net
-#    (32 layers at `quick`, 56 at `full`) end with a higher *training* error than the
-#    20-layer one — beyond the noise?
-#    *Hint:* read the verdict lines, not the bare numbers.
+#    (the deepest plain net the budget trains) end with a higher *training* error than the
+#    20-layer one, and does the verdict support that ordering? Is it overfitting?
+#    *Hint:* read the verdict lines (word and interval), not the bare numbers; compare the
+#    training with the test error.
 # 5. PyTorch's `nn.LocalResponseNorm(size, alpha, beta, k)` divides `alpha` by `size`. Which
 #    `alpha` reproduces AlexNet's LRN there? Check it with `LocalResponseNormalization(...,
 #    alpha_mode="mean")` against the `ours` output of section 2.1.
@@ -965,8 +1205,13 @@ plt.tight_layout()
 # [`assignments/2-custom-keras-layers`](../assignments/2-custom-keras-layers/student/custom-keras-layers.ipynb)
 # has you write the LRN of section 2.1 (and the recurrent convolutional layer of notebook 05)
 # as Keras 3 layers, tested against reference formulas like `lrn_book` above. Notebook 04 takes
-# up VGG's experiments, including whether LRN helps (configuration A vs A-LRN).
-#
+# up VGG's experiments; whether LRN helps (configuration A vs A-LRN), from the experiments'
+# definitions:
+
+# %%
+display(Markdown(lrn_comparison_text()))
+
+# %% [markdown]
 # <details>
 # <summary><b>Answers</b> (ungraded; open after trying)</summary>
 #
@@ -981,10 +1226,16 @@ plt.tight_layout()
 #    gradient reaching `x` through the carry path is `(1 - T) ≈ 0.95` times the upstream
 #    gradient (plus the small part through `H` and `T`), so deep stacks of such blocks pass
 #    gradients almost unchanged at the start of training.
-# 4. It depends on the run: the cell prints each ordering with the gap, the sampling error
-#    and the verdict against the spread over seeds. At `quick` the schedule ends in the first part of He et al.'s curves, where no
-#    ordering is expected yet; the verdict lines say whether the gap between the two nets
-#    exceeds the spread between the two seeds of each.
+# 4. Yes, at `quick`. In the kit's quick runs Plain-32 ends about 3 points above Plain-20 in
+#    training error (and about as much in test error), while the seeds of each net differ by
+#    a few tenths of a point: the verdict on "Plain-20 < Plain-32 in train error" reads
+#    **supports**, its interval well below zero, whenever each net has at least three seeds
+#    (with fewer it reads "inconclusive (too few seeds)": then the gap alone is no evidence).
+#    The ordering is there from the first epochs, as in He et al.'s Fig. 6, where the deeper
+#    plain net's curve lies above the shallower one's throughout training. It is not
+#    overfitting: the deeper net is worse on the *training* images too, so it is an
+#    optimisation problem — degradation. At `full` (one seed per net) every verdict reads
+#    "inconclusive (too few seeds)" until you add seeds (`seeds=3`).
 # 5. `alpha = 5 · 1e-4 = 5e-4` with `size = 5`, `beta = 0.75`, `k = 2`:
 #    `LocalResponseNormalization(size=5, alpha=5e-4, beta=0.75, k=2.0, alpha_mode="mean")(a)`
 #    equals `ours`.

@@ -25,8 +25,9 @@
 # 2. Audit the printed parameter counts of Tables 1–3 against the built models, and say which
 #    rows cannot come from the printed widths.
 # 3. Check the premise "equal total budget" within each group of three models.
-# 4. Run the experiment, plot test error against the high-layer fraction, and judge whether
-#    our data at our budget supports the claim.
+# 4. Run the experiment, plot test error against the high-layer fraction with its interval
+#    over seeds, and judge whether our data at our budget supports the claim: a verdict with a
+#    95% interval (supports / contradicts / inconclusive).
 # 5. Draw the recurrent convolutional layer unrolled in time (the seed's Fig. 3) from the
 #    layer itself, and say why its parameter count does not grow with the number of steps.
 # 6. Put our runs beside the baselines the seed prints (Maxout, NIN, DSN, PReLU, Highway) and
@@ -63,27 +64,35 @@ from course_lib.notebook import setup
 BUDGET = setup(expected_version="0.1.0")
 
 # %% [markdown]
-# The budget decides what the experiment of section 4 trains. `smoke`: two CNNs (A1 and A3,
-# the two ends of group A) for one epoch on 128 images of `fashion_mnist32` — it proves the
-# pipeline runs, **its numbers are not evidence**. `quick`: the experiment's quick default set
-# (`PD_MODELS = None`), the same two ends of group A, two seeds each, 6 epochs on 20,000
-# training images (2,000 per class), scored on the whole 10,000-image test set, widths x0.25,
-# learning rate 0.05 with a warm-up and cosine decay (about 10 minutes on an idle 2-core CPU;
-# the experiment's notes in section 4 say why, and what adding CNN-A2, group B or the RCNNs
-# costs). `full`: all twelve on the paper's three datasets with the full schedule (a GPU job;
-# CIFAR-10/100 and SVHN are downloaded by tensorflow-datasets on first use).
+# The budget decides what the experiment of section 4 trains; the next cell says exactly what,
+# generated from the experiment's definition, so the text cannot drift from the runs. `smoke`
+# only proves that the pipeline runs end to end: **its numbers are not evidence**. `quick` is
+# the experiment's quick set on Fashion-MNIST (`fashion_mnist32`), narrowed and with a short
+# schedule; runs the kit ships as records (trained elsewhere with the same budget and command)
+# are read, not trained, and every table below says which is which. `full` trains the
+# experiment's models on the paper's datasets with the full schedule (a GPU job; CIFAR-10/100
+# and SVHN are downloaded by tensorflow-datasets on first use). Section 4 prints the
+# experiment's notes: why the quick recipe is what it is.
 
 # %%
+from IPython.display import Markdown, display
+
+from course_lib.train import budget_plan, get_experiment
+
 datasets = ["cifar10", "cifar100", "svhn"] if BUDGET == "full" else ["fashion_mnist32"]
-PD_MODELS = ["CNN-A1", "CNN-A3"] if BUDGET == "smoke" else None  # None: the budget's default set
+_pd = get_experiment("param-distribution")
+# smoke: the quick set, so that the smoke test walks the notebook's quick path in seconds
+# (smoke's own default would be every model of the experiment); other budgets: models=None,
+# the budget's default set, whatever it holds (runs trained here and shipped records).
+PD_MODELS = _pd.default_models("quick") if BUDGET == "smoke" else None
 from course_lib.train.results import results_dir
 # $COURSE_RESULTS_DIR if set, Google Drive on Colab once mounted, else the kit's results/
 RESULTS_DIR = str(results_dir(default=os.path.join("..", "results")))
-from course_lib.train import get_experiment as _get
 
-_pd = _get("param-distribution")
-print(f"budget {BUDGET!r}: datasets {datasets}, models {PD_MODELS or _pd.default_models(BUDGET)}, "
-      f"seeds {_pd.seeds(BUDGET)}")
+display(Markdown("\n\n".join(budget_plan("param-distribution", BUDGET, models=PD_MODELS,
+                                          dataset=data_name) for data_name in datasets)
+                 + (" (At `smoke` the notebook trains the quick set, to test its own path; "
+                    "these numbers are not evidence.)" if PD_MODELS else "")))
 
 # %%
 import keras
@@ -97,7 +106,8 @@ from course_lib.analysis import diagrams
 from course_lib.layers import RecurrentConv2D
 from course_lib.models import build, param_groups
 from course_lib.models.param_distribution import WIDTHS
-from course_lib.train import get_experiment, report, run_experiment, verify_record
+from course_lib.analysis import plot_error_bars, plot_error_lines, plot_training_curves, plot_verdicts
+from course_lib.train import report, run_experiment, verify_record
 from course_lib.train.reporting import claimed_orderings, compare_ordering, records_frame, seed_summary
 
 sns.set_theme()
@@ -151,8 +161,9 @@ for name, table in tables.items():
 # The picture is drawn from the layer object (its `iterations`, kernel sizes and filters), so
 # it shows exactly what `RecurrentConv2D` computes: every dashed arrow is the *same*
 # feed-forward kernel `w_f`, every solid arrow the *same* recurrent kernel `w_r`. The
-# receptive field grows by `k_r − 1` per step. With ipywidgets (Jupyter, Colab) a slider
-# changes T; elsewhere, and under the tests, the static picture for T = 3 is drawn.
+# receptive field grows by `k_r − 1` per step. The static picture below is the layer as the
+# network uses it (T = 3, a plain Matplotlib figure that the notebook keeps); with ipywidgets
+# (Jupyter, Colab) a slider under it redraws the picture for other T.
 
 # %%
 rcl = build("RCNN-A2").get_layer("rcl1")
@@ -165,14 +176,15 @@ def draw_rcl(iterations=3):
     plt.show()
 
 
+draw_rcl(rcl.get_config()["iterations"])  # the static figure: the seed's Fig. 3, from the layer
+
 try:
     import ipywidgets
 except ImportError:
     ipywidgets = None
 if ipywidgets is not None and BUDGET != "smoke":
-    ipywidgets.interact(draw_rcl, iterations=ipywidgets.IntSlider(value=3, min=0, max=6))
-else:
-    draw_rcl(3)
+    print("The slider redraws the picture for another T (it starts at T = 4):")
+    ipywidgets.interact(draw_rcl, iterations=ipywidgets.IntSlider(value=4, min=0, max=6))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -286,9 +298,9 @@ for (family, group), rows in audit10.groupby(["family", "group"], sort=False):
 #
 # ## 4. The experiment
 #
-# `param-distribution` trains the twelve models with the same recipe (below `full`, the
-# budget's default set of them). The seed gives no
-# optimiser or schedule; the experiment's notes say what the course uses:
+# `param-distribution` defines every network of the seed's Tables 1–3 with one training
+# recipe; a budget below `full` trains a subset of them (printed at the top of the notebook).
+# The seed gives no optimiser or schedule; the experiment's notes say what the course uses:
 
 # %%
 experiment = get_experiment("param-distribution")
@@ -297,17 +309,55 @@ print(experiment.notes)
 
 # %% [markdown]
 # A finished run is read back, not trained again, and an interrupted one resumes from its last
-# completed epoch: **to resume, run the cell again**. Smoke and quick budgets also narrow the
-# widths (x0.25 at both), which keeps the low/high ratios close to the originals; every record
-# stores the parameters of the network it trained. Each model is trained with each of the
-# budget's seeds (two at `quick`): a record of a seed other than the experiment's own ends in
-# `__seed<S>.json`.
+# completed epoch: **to resume, run the cell again**. Budgets below `full` also narrow the
+# widths (the factor is printed for every run below), which keeps the low/high ratios close to
+# the originals; every record stores the parameters of the network it trained. Each model is
+# trained with each of the budget's seeds: a record of a seed other than the experiment's own
+# ends in `__seed<S>.json`. Runs the budget takes from the kit's shipped records are read, not
+# trained (their records carry `"shipped": true`). While a model trains, Keras prints a progress
+# bar; the curves of every run are drawn after the cell, from the records.
 
 # %%
 records = []
 for data_name in datasets:
     records += run_experiment("param-distribution", models=PD_MODELS, dataset=data_name,
-                              budget=BUDGET, results_dir=RESULTS_DIR)
+                              budget=BUDGET, results_dir=RESULTS_DIR, live=False)
+
+
+def origin(record):
+    """Where a record's numbers come from: this notebook (trained or read back) or the kit."""
+    return "shipped" if record.get("shipped") else "trained here"
+
+
+def seed_of(record):
+    return record.get("seed", record["config"]["settings"].get("seed"))
+
+
+for data_name in datasets:
+    runs = [r for r in records if r["dataset"] == data_name]
+    print(f"{data_name}: " + "; ".join(
+        f"{label}: seeds {', '.join(f'{seed_of(r)} ({origin(r)})' for r in runs if r['label'] == label)}"
+        for label in dict.fromkeys(r["label"] for r in runs)))
+
+# %% [markdown]
+# The training curves of every run, from the records: for each model the mean over its seeds,
+# the band from the lowest to the highest seed, and each seed as a thin line. (After one epoch,
+# as at `smoke`, a curve is a single point.)
+
+# %%
+for data_name in datasets:
+    runs = [r for r in records if r["dataset"] == data_name]
+    labels = list(dict.fromkeys(r["label"] for r in runs))
+    seeds = {m: sorted(seed_of(r) for r in runs if r["label"] == m) for m in labels}
+    fig = plot_training_curves(runs, title=(
+        f"{data_name}, budget {BUDGET!r}: "
+        + "; ".join(f"{m} (seed{'s' if len(seeds[m]) > 1 else ''} "
+                    f"{', '.join(map(str, seeds[m]))})" for m in labels)
+        + "\nline: mean over seeds; band: range over seeds; thin lines: each seed"))
+    epochs = sorted({h["epoch"] for r in runs for h in r["history"]})
+    for ax in fig.axes:
+        ax.set_xticks(epochs)  # whole epochs only, also when there is a single one
+    plt.show()
 
 # %% [markdown]
 # Self-check: `verify_record` reloads the `.keras` saved beside each record, scores it again on
@@ -317,29 +367,45 @@ for data_name in datasets:
 
 # %%
 for r in records:
-    verify_record(r)
+    if not r.get("shipped"):  # the kit ships the JSON records only, not the trained models
+        verify_record(r)
 for r in records:
     arch = r["architecture"]
-    print(f"{r['label']:8s} seed {r['config']['settings'].get('seed')} {r['dataset']}: {r['config']['num_train']:,} train / "
+    print(f"{r['label']:8s} seed {seed_of(r)} {r['dataset']} ({origin(r)}): "
+          f"{r['config']['num_train']:,} train / "
           f"{r['config']['num_test']:,} test images, {r['epochs_completed']} epochs (the course's "
           f"full schedule: {experiment.epochs}), widths x{arch['width_multiplier']:g}"
           + (" (narrowed by the budget)" if arch["changed_by_budget"] else ""))
 
 # %% [markdown]
 # The experiment's report: every record at this budget (also runs made elsewhere, e.g. CNN-A2
-# in notebook 01) next to the paper's three tables, and the paper's ordering claim checked on
-# ours (`figures=True`, the default, also saves its seaborn figures under
+# in notebook 01) next to the paper's three tables, and the paper's ordering claims checked on
+# ours (`figures=True`, the default, also saves its figures under
 # `results/param-distribution/figures/`; from a shell: `python -m course_lib report
 # param-distribution`):
 
 # %%
-report("param-distribution", results_dir=RESULTS_DIR, budget=BUDGET, figures=False);
+rep = report("param-distribution", results_dir=RESULTS_DIR, budget=BUDGET, figures=False)
+_in_report = {(r["label"], r["dataset"], seed_of(r)) for r in rep.records}
+_not_in_report = [r for r in records if (r["label"], r["dataset"], seed_of(r)) not in _in_report]
+if _not_in_report:
+    print(f"\nNote: the report reads {RESULTS_DIR} only; {len(_not_in_report)} run(s) of "
+          "section 4 are not in it (" + ", ".join(
+              f"{r['label']} seed {seed_of(r)} ({origin(r)})" for r in _not_in_report)
+          + "). The tables and verdicts below use every run of section 4.")
+
+# %% [markdown]
+# Our runs, one row per run (model and seed). `origin` says where each number comes from:
+# `trained here` (by this notebook, now or in an earlier session of it) or `shipped` (a record
+# the kit ships, trained with the same budget by `python tools/ship_records.py
+# param-distribution`).
 
 # %%
 paper = analysis.load_table("seed000_param_distribution")
 ours = pd.DataFrame([{
     "model": r["label"],
-    "seed": r["config"]["settings"].get("seed"),
+    "seed": seed_of(r),
+    "origin": origin(r),
     "dataset": r["dataset"],
     "family": r["label"].split("-")[0],
     "group": r["label"].split("-")[1][0],
@@ -353,113 +419,232 @@ ours = pd.DataFrame([{
 } for r in records])
 ours = ours.merge(paper[["model", "dataset", "test_error_pct"]].rename(
     columns={"test_error_pct": "paper error %"}), on=["model", "dataset"], how="left")
-print(f"ours: budget {BUDGET!r}, one row per run (model and seed); 'paper error %' only where "
-      "the dataset is one of the paper's")
+counts = ours["origin"].value_counts()
+print(f"ours: budget {BUDGET!r}, {len(ours)} runs: "
+      + ", ".join(f"{n} {where}" for where, n in counts.items())
+      + "; 'paper error %' only where the dataset is one of the paper's")
 ours
 
 # %%
 # Self-check: the table holds the numbers the records hold.
 assert ours["test error %"].tolist() == [round(r["test_error_pct"], 2) for r in records]
 assert ours["total"].tolist() == [r["params"]["total"] for r in records]
-# One point per model below: the mean over its seeds (the spread is in section 5).
-ours_mean = ours.groupby(["model", "dataset", "family", "group"], sort=False, as_index=False)[
-    ["high fraction", "test error %"]].mean()
-assert len(ours_mean) == len({(r["label"], r["dataset"]) for r in records})
+assert len(ours.drop_duplicates(["model", "dataset", "seed"])) == len(records)
 
 # %% [markdown]
 # The report: test error against the fraction of parameters in the high layers, one line per
-# group of three. Left, ours (mean over seeds); right, the paper's printed errors (CIFAR-10) against the high
-# fraction of the networks its widths describe (section 3).
+# group of three. Ours first (one panel per dataset): each point is the mean over the model's
+# seeds, its error bar the 95% t-interval of that mean (seeds as the unit: with 2 seeds the
+# t-quantile is 12.7, with 3 it is 4.3, so few seeds give wide bars — honestly so; one seed
+# gives no bar). The y-axis does not start at 0: its range is printed on the panel, so a small
+# gap does not look steep unnoticed. Last, the paper's printed errors (CIFAR-10) against the
+# high fraction of the networks its widths describe (section 3): one number per model, no
+# repeats reported, so no interval can be drawn.
 
 # %%
 paper10 = audit10.assign(**{"test error %": audit10["test_error_pct"],
                              "high fraction": audit10["high_fraction"]})
-fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-for ax, frame, title in (
-    (axes[0], ours_mean.assign(line=ours_mean["family"] + "-" + ours_mean["group"]),
-     f"ours: {', '.join(datasets)}, budget {BUDGET!r}, mean over seeds"),
-    (axes[1], paper10.assign(line=paper10["family"] + "-" + paper10["group"]),
-     "paper: CIFAR-10 (seed 000 Table 1)"),
-):
-    sns.lineplot(data=frame, x="high fraction", y="test error %", hue="line", style="line",
-                 markers=True, dashes=False, ax=ax)
-    for _, r in frame.iterrows():
-        ax.annotate(r["model"].split("-")[1], (r["high fraction"], r["test error %"]),
-                    textcoords="offset points", xytext=(4, 4), fontsize=8)
-    ax.set(title=title, xlabel="high-layer share of the parameters")
-plt.tight_layout()
+ours["line"] = ours["family"] + "-" + ours["group"]
+fig, axes = plt.subplots(1, len(datasets) + 1, figsize=(6.6 * (len(datasets) + 1), 4.6))
+for ax, data_name in zip(axes, datasets):
+    plot_error_lines(ours[ours["dataset"] == data_name], x="high fraction", y="test error %",
+                     line="line", label="model", interval="t95", ax=ax,
+                     title=f"ours: {data_name}, budget {BUDGET!r}",
+                     xlabel="high-layer share of the parameters")
+    ax.margins(x=0.15)  # room for the labels of the outermost points
+ax = axes[-1]
+for i, (name, g) in enumerate(paper10.groupby(["family", "group"], sort=False)):
+    g = g.sort_values("high fraction")
+    ax.plot(g["high fraction"], g["test error %"], "-o", color=f"C{i}", markersize=5,
+            label="-".join(name))
+    for _, r in g.iterrows():  # labels of groups A below their points, of groups B above
+        ax.annotate(r["model"], (r["high fraction"], r["test error %"]), fontsize=8,
+                    color=f"C{i}", textcoords="offset points",
+                    xytext=(4, -11 if name[1] == "A" else 5))
+low, high = paper10["test error %"].min(), paper10["test error %"].max()
+ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
+ax.margins(x=0.15)
+y0, y1 = ax.get_ylim()
+ax.set(xlabel="high-layer share of the parameters", ylabel="test error % (axis not from 0)")
+ax.set_title("paper: CIFAR-10 (seed 000 Table 1), as printed\n"
+             f"y-axis {y0:.2f} to {y1:.2f} (not from 0); one run per model, no repeats "
+             "reported:\nno interval", fontsize=10)
+ax.grid(alpha=0.3)
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## 5. Is the claim supported on our data at this budget?
 #
 # The claim predicts, within each group, error(1) > error(2) > error(3) — a line falling to
-# the right. The cell checks that ordering for each group we trained (on the mean over seeds),
-# and for the paper:
+# the right. First, what the paper's own numbers say. They are one run per model (no repeats
+# or error bars reported), so they give differences but no interval, and no verdict can be
+# computed from them. The steps below are printed error of the lower-share network minus that
+# of the next one, in points (positive: the claimed direction):
 
 # %%
-def ordering(frame, error="test error %"):
-    rows = []
-    for (family, group), g in frame.groupby(["family", "group"], sort=False):
-        g = g.sort_values("high fraction")
-        errs = g[error].tolist()
-        rows.append({
-            "group": f"{family}-{group}",
-            "models (low→high share)": ", ".join(g["model"]),
-            "errors %": ", ".join(f"{e:.2f}" for e in errs),
-            "falls monotonically": all(a > b for a, b in zip(errs, errs[1:])),
-            "low-heavy worst": errs[0] == max(errs),
-        })
-    return pd.DataFrame(rows)
-
-
-print("paper (CIFAR-10):")
-print(ordering(paper10).to_string(index=False))
-for data_name in datasets:
-    print(f"\nours ({data_name}, {BUDGET}, mean over seeds):")
-    print(ordering(ours_mean[ours_mean["dataset"] == data_name]).to_string(index=False))
+steps = []
+for (data_name, family, group), g in paper.groupby(["dataset", "family", "variant"], sort=False):
+    errors = g.set_index("model")["test_error_pct"]
+    names = [f"{family}-{group}{i}" for i in (1, 2, 3)]
+    steps.append({"dataset": data_name, "group": f"{family}-{group}",
+                  "printed errors % (1, 2, 3)": ", ".join(f"{errors[m]:.2f}" for m in names),
+                  "1 minus 2": errors[names[0]] - errors[names[1]],
+                  "2 minus 3": errors[names[1]] - errors[names[2]]})
+print("paper (seed 000 Tables 1-3), one run per model: differences only, no interval")
+print(pd.DataFrame(steps).to_string(index=False, float_format=lambda v: f"{v:+.2f}"))
 
 # %% [markdown]
-# How to read the result honestly:
+# For several pairs the printed steps are 0.04–0.1 points (CIFAR-10 A2 → A3: 10.37 → 10.32;
+# SVHN A2 → A3: 2.87 → 2.81), comparable to the seed-to-seed spread commonly seen in CIFAR
+# training, so on their own they cannot carry the claim. The larger steps from the low-heavy
+# network to the baseline (CNN A1 → A2 and B1 → B2: 0.8–3.6 points on CIFAR-10/100, though
+# only 0.04–0.07 on SVHN) are more convincing, and for the CNNs they are not explained by size
+# (A1 and B1 are the largest). For the RCNNs, section 3 showed that the winners are also the
+# bigger networks if the printed widths are right.
+
+# %% [markdown]
+# How to read our result honestly:
 #
-# * **`smoke`** trains for one epoch on 128 images: the errors are near chance (about 90% on 10
-#   classes) and their differences are noise. These numbers are **not evidence** for or
-#   against the claim; they only show that the pipeline runs end to end.
-# * **`quick`** gives a first look on Fashion-MNIST after 6 epochs on 20,000 images, with
-#   narrowed widths (the setting lines of section 4 say exactly how far from the seed's), for
-#   two models and two seeds each. A gap between two models is evidence only if it exceeds
-#   the seed-to-seed spread: the cell below gives, for each ordering the seed claims among the
-#   models trained, the means, the gap and that verdict (with one seed, as at `smoke`, there
-#   is no spread and no verdict). Fashion-MNIST is also not the paper's data, and the networks are far
-#   from "saturation", which is where the claim is made; after a short training the
-#   differences may say more about how fast each network starts to learn than about where its
-#   parameters sit.
-# * **The paper's own evidence** is one number per model (no repeats or error bars
-#   reported). For several CNN pairs the differences are 0.05–0.1 points (CIFAR-10 A2→A3:
-#   10.37 → 10.32; SVHN A2→A3: 2.87 → 2.81), comparable to the seed-to-seed spread commonly
-#   seen in CIFAR training. The larger gaps between the low-heavy network and the baseline
-#   (CNN A1 vs A2 and B1 vs B2: 0.8–3.6 points on CIFAR-10/100, though only 0.04–0.07 on
-#   SVHN) are more convincing, and for the CNNs they are not explained by size (A1 and B1 are
-#   the largest). For the RCNNs, section 3 showed that the winners are also the bigger
-#   networks if the printed widths are right.
-#
+# * **`smoke`** trains for one epoch on a handful of images: the errors are near chance and
+#   their differences are noise. These numbers are **not evidence** for or against the claim;
+#   they only show that the pipeline runs end to end.
+# * **`quick`** gives a first look on Fashion-MNIST after a short schedule on part of the
+#   training set, with narrowed widths (the setting lines of section 4 say exactly how far from
+#   the seed's). Fashion-MNIST is not the paper's data, and the networks are far from
+#   "saturation", which is where the claim is made; after a short training the differences may
+#   say more about how fast each network starts to learn than about where its parameters sit.
+# * **A difference is evidence only when it is larger than the noise.** Two kinds of chance
+#   move our difference: the seed (another seed gives another network), and the test set (its
+#   images are one sample of all the images there are: an error near 14% measured on N =
+#   10,000 images has a standard error of sqrt(p(1 − p)/N) ≈ 0.35 points from the choice of
+#   images alone). The verdict below accounts for both
+#   and prints the difference with its 95% interval and one of three words: **supports** (the
+#   interval lies wholly on the claimed side of 0), **contradicts** (wholly on the other
+#   side), **inconclusive** (it contains 0). With fewer than 3 seeds on either side it is
+#   always "inconclusive (too few seeds)". The method in full:
+
+# %%
+import textwrap
+
+print(textwrap.fill(analysis.method_paragraph(), 100))
+
+# %% [markdown]
+# The mean and spread of each model over its seeds, and the verdict on every ordering the seed
+# claims among the models we have records of (the claims come from the experiment,
+# `claimed_orderings`, so a model added to the budget is judged without editing this cell):
+
 # %%
 summary = seed_summary(records_frame(records))
 assert summary["seeds"].sum() == len(records)
-print(summary[["dataset", "label", "seeds", "test mean %", "test std %", "test min %",
+origins = ours.groupby(["dataset", "model"], sort=False)["origin"].agg(
+    lambda o: " + ".join(f"{n} {w}" for w, n in o.value_counts().items()))
+summary["origin"] = [origins[(d, m)] for d, m in zip(summary["dataset"], summary["label"])]
+print(summary[["dataset", "label", "seeds", "origin", "test mean %", "test std %", "test min %",
                "test max %"]].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+verdicts, verdict_rows = [], []
 for data_name, group in summary.groupby("dataset", sort=False):
     by_label = group.set_index("label")
     for claim, lower, higher, split in claimed_orderings("param-distribution"):
         if lower in by_label.index and higher in by_label.index:
-            verdict = compare_ordering(by_label.loc[lower], by_label.loc[higher], split)
-            print(f"{data_name}: {claim}: {verdict['lower mean %']:.2f} vs "
-                  f"{verdict['higher mean %']:.2f} % -> {verdict['verdict']}")
+            v = compare_ordering(by_label.loc[lower], by_label.loc[higher], split)["result"]
+            verdicts.append(v)
+            verdict_rows.append({
+                "dataset": data_name, "claim": claim, "seeds": f"{v.n_lower}+{v.n_higher}",
+                "means %": f"{v.mean_lower:.2f} vs {v.mean_higher:.2f}",
+                "difference": f"{v.difference:+.2f}",
+                "95% CI": ("none (one seed)" if np.isnan(v.ci_low) else
+                           f"[{v.ci_low:+.2f}, {v.ci_high:+.2f}]"),
+                "verdict": v.word})
+if verdict_rows:
+    print("\nverdicts (difference = claimed-lower minus claimed-higher, in points):")
+    print(pd.DataFrame(verdict_rows).to_string(index=False))
+    print("\n" + "\n".join(f"{v.claim}: {v.method}" + (f"; {v.note}" if v.note else "")
+                            for v in verdicts))
+    plot_verdicts(verdicts, title=f"our verdicts, budget {BUDGET!r}: left of 0 = the claimed "
+                                  "direction")
+    plt.show()
+else:
+    print("no claimed ordering has records of both of its models at this budget")
+
+# %% [markdown]
+# **CNN-A2, the middle of group A.** Notebook 01 trains CNN-A2 (the seed's baseline, equal
+# widths); the report above lists every run at this budget, that one included. Where it sits
+# between A1 and A3, from the report's numbers:
+
+# %%
+def key(r):
+    return r["label"], r["dataset"], r["budget"], seed_of(r)
+
+
+ours_keys = {key(r) for r in records}
+everything = records + [r for r in rep.records if key(r) not in ours_keys]
+
+
+def where_from(r):
+    return origin(r) if key(r) in ours_keys else "read from the results folder (trained elsewhere, e.g. notebook 01)"
+
+
+GROUP_A = ["CNN-A1", "CNN-A2", "CNN-A3"]
+for data_name in datasets:
+    runs = [r for r in everything if r["dataset"] == data_name]
+    table = seed_summary(records_frame(runs)).set_index("label") if runs else pd.DataFrame()
+    if "CNN-A2" not in table.index:
+        display(Markdown(
+            f"**{data_name}, budget {BUDGET!r}:** no CNN-A2 run in this notebook or in "
+            f"`{RESULTS_DIR}` (notebook 01 trains it; exercise 3 trains it here), so the middle "
+            "of group A is missing and its place in the ordering is unknown."))
+        continue
+    present = [m for m in GROUP_A if m in table.index]
+    means = {m: table.loc[m, "test mean %"] for m in present}
+
+    def describe(m):
+        seeds = sorted(seed_of(r) for r in runs if r["label"] == m)
+        froms = pd.Series([where_from(r) for r in runs if r["label"] == m]).value_counts()
+        spread = table.loc[m, "test std %"]
+        return (f"{m} {means[m]:.2f}% ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}: "
+                f"{', '.join(map(str, seeds))}; "
+                + (f"std {spread:.2f}; " if pd.notna(spread) else "")
+                + " + ".join(f"{n} {w}" for w, n in froms.items()) + ")")
+
+    ranked = sorted(present, key=means.get)
+    lines = [f"**{data_name}, budget {BUDGET!r}.** Mean test error: "
+             + ", ".join(describe(m) for m in present) + ".",
+             f"In the means the order is {' < '.join(ranked)}; the seed claims "
+             f"{' < '.join(m for m in reversed(GROUP_A) if m in present)}."]
+    if ranked[0] == "CNN-A2" and len(present) == 3:
+        lines.append("The equal-width baseline has the lowest mean error, below both ends: in "
+                     "the means, the balanced distribution beats moving parameters to either "
+                     "side, which is not what the seed's ordering says (in its Tables 1-3 A3 "
+                     "is below A2).")
+    for claim, lower, higher, split in claimed_orderings("param-distribution"):
+        if "CNN-A2" in (lower, higher) and lower in table.index and higher in table.index:
+            v = compare_ordering(table.loc[lower], table.loc[higher], split)["result"]
+            lines.append(f"Verdict on {v.claim}: {v.format(claim=False)}.")
+    n_a2 = int(table.loc["CNN-A2", "seeds"])
+    if n_a2 < 2:
+        lines.append(
+            "Caveat: CNN-A2 has a single seed, and a single seed has no interval: we cannot "
+            "tell how far another seed of it would land from this one. The other models' seeds "
+            "show how much one run moves"
+            + (" (std " + ", ".join(f"{m} {table.loc[m, 'test std %']:.2f}" for m in present
+                                     if m != "CNN-A2" and pd.notna(table.loc[m, 'test std %']))
+               + " points)" if any(pd.notna(table.loc[m, "test std %"]) for m in present
+                                   if m != "CNN-A2") else "")
+            + ", so until CNN-A2 has at least 3 seeds its place in the ordering is a single "
+            "draw, not a finding (exercise 3 adds them).")
+    elif n_a2 < 3:
+        lines.append("Caveat: with fewer than 3 seeds of CNN-A2 the verdicts above are "
+                     "'inconclusive (too few seeds)' whatever the means say.")
+    display(Markdown(" ".join(lines)))
 
 # %% [markdown]
 # So: the direction "too much width in the first layers hurts" has support in the seed's CNN
-# tables; "more in the high layers always helps at a fixed budget" rests on small differences
-# and, for the RCNN, on unequal budgets. Our measurement at `quick` or `full` — with several
-# seeds — is what can add to that.
+# tables, as single runs; "more in the high layers always helps at a fixed budget" rests on
+# small differences and, for the RCNN, on unequal budgets. What our runs add at this budget is
+# in the verdicts above: a word, a difference and an interval per claimed ordering, about these
+# short runs on Fashion-MNIST, not about the paper's setting.
 #
 # ## 6. Beside the baselines the seed prints
 #
@@ -490,20 +675,34 @@ assert side.loc[side["source"].str.startswith("ours"), "test_error_pct"].tolist(
 # pivot_table averages: our rows are the mean over seeds
 side.pivot_table(index=["source", "model"], columns="dataset", values="test_error_pct", sort=False)
 
+# %% [markdown]
+# Left, the source's numbers for CIFAR-10 (seed 000 Table 1): data with a source, one run per
+# network as printed, no repeats reported, so they have no seeds and no error bars. Right, ours:
+# the mean over seeds with its 95% t-interval (no bar for a model with one seed). Both start
+# at 0; the legend sits outside the bars.
+
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+fig, axes = plt.subplots(1, 2, figsize=(14, 4.4), gridspec_kw={"width_ratios": [3, 2]})
 table1 = experiment.datasets[0]  # the seed's Table 1 dataset (CIFAR-10): a label, nothing is loaded
 cifar = side[(side["dataset"] == table1) & ~side["source"].str.startswith("ours")]
-sns.barplot(data=cifar, x="model", y="test_error_pct", hue="source", dodge=False, ax=axes[0])
-axes[0].set(title="source numbers: CIFAR-10 test error (seed 000, Table 1)", xlabel="",
-            ylabel="test error %")
-mine = side[side["source"].str.startswith("ours")]
-sns.barplot(data=mine, x="model", y="test_error_pct", color="C2", ax=axes[1])
-axes[1].set(title=f"ours: {', '.join(sorted(set(mine['dataset'])))}, budget {BUDGET}", xlabel="",
-            ylabel="test error %")
-for ax in axes:
-    ax.tick_params(axis="x", rotation=30)
-plt.tight_layout()
+sources = list(dict.fromkeys(cifar["source"]))
+for i, (_, row) in enumerate(cifar.iterrows()):
+    axes[0].bar(i, row["test_error_pct"], color=f"C{sources.index(row['source'])}",
+                label=row["source"])
+handles, labels = axes[0].get_legend_handles_labels()
+unique = dict(zip(labels, handles))
+axes[0].legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+               frameon=False, fontsize=8)
+axes[0].set_xticks(range(len(cifar)), cifar["model"], rotation=30, ha="right")
+axes[0].set(ylim=(0, None), ylabel="test error %",
+            title="source numbers: CIFAR-10 test error (seed 000, Table 1)\n"
+                  "as printed: one run per network, no seeds, no error bars")
+mine = side[side["source"].str.startswith("ours")].rename(columns={"test_error_pct": "test error %"})
+plot_error_bars(mine, x="model", y="test error %", interval="t95", ax=axes[1],
+                group="dataset" if mine["dataset"].nunique() > 1 else None,
+                title=f"ours: {', '.join(sorted(set(mine['dataset'])))}, budget {BUDGET!r}")
+fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # The two panels share no axis on purpose. Below `full` our dataset is Fashion-MNIST, not
@@ -530,10 +729,12 @@ plt.tight_layout()
 # 3. **Seed-to-seed spread.** With `BUDGET = "quick"`, run group A of the CNN with seeds 0, 1
 #    and 2 (`run_experiment("param-distribution", models=["CNN-A1", "CNN-A2", "CNN-A3"],
 #    seeds=[0, 1, 2], dataset="fashion_mnist32", budget="quick", results_dir=RESULTS_DIR)`).
-#    How large is the spread compared with the differences between the models?
-#    *Hint:* the runs of section 4 (A1 and A3, seeds 0 and 1) are read back, not trained
-#    again; a record of seed S other than 0 ends in `__seed<S>.json`. `report(...)` and
-#    `seed_summary` give the mean and spread per model.
+#    How large is the spread compared with the differences between the models, and what do
+#    the verdicts on A2 < A1 and A3 < A2 say now?
+#    *Hint:* the runs section 4 already has (its first cell lists them) are read back, not
+#    trained again; only the missing (model, seed) pairs train (the experiment's notes give
+#    the cost of a run). A record of seed S other than 0 ends in `__seed<S>.json`.
+#    `report(...)` gives the mean, the spread and the verdicts per model.
 # 4. **The FC layer.** The high group includes the FC layer. Does the CIFAR-100 ordering of the
 #    high fraction change if you leave the FC out?
 #    *Hint:* `group_table(name, num_classes=100)` lists the layers; subtract the `fc` row from
@@ -567,11 +768,23 @@ plt.tight_layout()
 #    do (e.g. 64-288-96-96-320 for RCNN-B1), which shows that three printed numbers cannot
 #    identify the widths: either the widths or the counts of those rows are not those of the
 #    trained networks.
-# 3. At `quick`, the seed-to-seed spread of one model is typically a point or more, as large
-#    as the differences between the models, so one run per model decides nothing.
-# 4. Removing the FC (1–2 thousand parameters at 10 classes, ten times that at 100) lowers
-#    every high fraction by at most half a point; the ordering of the fractions within a group
-#    does not change, because the FC grows with `C5`, which grows with the high share anyway.
+# 3. At `quick` the runs of one model differ by a few tenths of a point up to about a point
+#    (the std column of section 5; another machine moves the same seed by as much again), the
+#    same size as the differences between A1, A2 and A3. So one run per model decides nothing,
+#    and even with 3 seeds an interval of the difference usually still contains 0: the verdicts
+#    stay "inconclusive" unless a gap is well over a point. What does not change is the
+#    arithmetic: the interval narrows like 1/sqrt(seeds), so halving it takes four times the
+#    seeds.
+# 4. No. The FC has `(C5 + 1)·classes` parameters: 970–2,250 at 10 classes, 9,700–22,500 at
+#    100 (for the printed widths of the seed's table, `course_lib/tables/seed000_param_distribution.csv`).
+#    Leaving it out lowers a high fraction by at most 0.06 points at 10 classes, and by at most
+#    0.59 points at 100 classes: the largest drop is CNN-A1's on CIFAR-100, 39.45% → 38.86%
+#    (it has the smallest high share and one of the smallest totals, so its FC weighs most;
+#    CNN-A3 drops 0.20). Within every group the ordering of the fractions stays the same
+#    (CNN-A: 38.86%, 74.02%, 90.18% without the FC): neighbours in a group are 13.89 points
+#    apart or more (CNN-B2 → CNN-B3), over twenty times the largest change. (These numbers are
+#    computed from the built models by `tests/test_05_parameter_distribution.py`, which fails
+#    if this answer no longer matches them.)
 # 5. `3 + 2T ≥ 15` gives T = 6: seven convolutions deep, with the same two kernels; the
 #    parameter count is unchanged and the compute per position is about 7/4 of T = 3's.
 # 6. With T = 3 the gradient is the sum of three steps' contributions, with T = 1 of one; the
