@@ -159,11 +159,13 @@ sns.set_theme()
 
 
 def curves(records, **kwargs):
-    """`analysis.figures.plot_training_curves`, with a tick at every epoch (also for one epoch)."""
+    """`analysis.figures.plot_training_curves`; short runs get a tick at every epoch (with one
+    epoch the integer locator alone draws fractional ticks)."""
     fig = analysis.figures.plot_training_curves(records, **kwargs)
     last = max(h["epoch"] for r in records for h in r["history"])
-    for ax in fig.axes:
-        ax.set_xticks(range(1, last + 1))
+    if last <= 12:
+        for ax in fig.axes:
+            ax.set_xticks(range(1, last + 1))
     return fig
 
 
