@@ -47,14 +47,16 @@ def test_every_notebook_has_a_source_and_every_source_a_notebook():
 
 
 def test_notebooks_never_download_cifar_or_imagenet_in_smoke():
-    """Smoke runs are offline: a CIFAR/ImageNet/SVHN load must sit behind BUDGET == "full"."""
+    """Smoke runs are offline: a CIFAR/ImageNet/SVHN load must sit behind BUDGET == "full",
+    or in a Colab-only cell that skips at smoke (e.g. notebook 06's optional VGG-16 cell)."""
     for src in SOURCES:
         for cell in nbtool.read_source(src).cells:
             if cell.cell_type != "code":
                 continue
+            colab_only = "on_colab()" in cell.source and 'BUDGET == "smoke"' in cell.source
             for name in ("cifar10", "cifar100", "svhn", "imagenet"):
                 if f'"{name}"' in cell.source or f"'{name}'" in cell.source:
-                    assert 'BUDGET == "full"' in cell.source, (
+                    assert 'BUDGET == "full"' in cell.source or colab_only, (
                         f"{src.name}: a code cell names {name!r} without a BUDGET == \"full\" guard"
                     )
 
