@@ -336,12 +336,9 @@ register_experiment(Experiment(
         + _QUICK_NOTE + " " + _SIMPNET_QUICK + " Quick trains one principle's pair at widths "
         "x0.25, with the seeds its description lists: SAF-pooling (SimpNet-Slim-600K with and "
         "without), the one "
-        "principle that is SimpNet's own invention; each run costs about 2-2.5 minutes on an "
-        "idle 2-core CPU. Each of the other 27 networks costs about 1.5 minutes a seed (models="
-        "[...]): e.g. the depth pair Arch1-8L / Arch1-13L (measured 75-93 s a run; two seeds "
-        "each ended at 12.21 +/- 0.93 vs 13.00 +/- 0.37% error: two seeds, too few for a "
-        "verdict) or the kernel pair Arch4-3x3-300K / Arch4-7x7-300K-v1. Quick trained the "
-        "depth pair as well until notebook 06 had to fit in 15 minutes (it took 18.9)."
+        "principle that is SimpNet's own invention. Any of the other 27 networks can be added "
+        "with models=[...]: e.g. the depth pair Arch1-8L / Arch1-13L (measured 75-93 s a run "
+        "on an idle 2-core CPU) or the kernel pair Arch4-3x3-300K / Arch4-7x7-300K-v1."
     ),
     budgets=(("quick", _quick(
         "the SAF-pooling pair: 4 epochs, 12,000 train images, full test set, batch 64, widths "

@@ -442,15 +442,13 @@ for r in records:
 # %% [markdown]
 # The experiment's report prints every record at this budget next to the paper's number for
 # the same network (as an error, 100 − accuracy; `figures=True`, the default, also saves
-# seaborn figures under `results/simpnet-principles/figures/`). It reads the records in the
-# folders it is given: yours, and the kit's shipped ones when this budget read some. The table
-# below regroups ours by principle, one row per run (network and seed).
+# seaborn figures under `results/simpnet-principles/figures/`). It reads the records in your
+# results folder and adds the kit's shipped records of the runs the folder does not hold (its
+# `origin` column says which). The table below regroups ours by principle, one row per run
+# (network and seed).
 
 # %%
-from course_lib.train.shipped import shipped_dir
-
-folders = [RESULTS_DIR] + ([str(shipped_dir())] if any(r.get("shipped") for r in records) else [])
-report("simpnet-principles", results_dir=folders, dataset=dataset, budget=BUDGET, figures=False);
+report("simpnet-principles", results_dir=RESULTS_DIR, dataset=dataset, budget=BUDGET, figures=False);
 
 # %%
 ours = pd.DataFrame([{
