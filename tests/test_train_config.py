@@ -295,7 +295,9 @@ def test_every_quick_budget_is_the_learning_recipe():
         assert quick is not BUDGETS["quick"], exp.name  # each experiment sizes its own
         assert quick.test_limit is None, exp.name  # the whole test set
         assert quick.schedule.kind == "cosine" and quick.schedule.warmup_fraction > 0
-        assert quick.seeds >= 2, exp.name  # every experiment compares models
+        # every experiment compares models; vgg-init's quick budget trains one seed (a start
+        # that stalls at chance against one that learns: its verdict says "too few seeds")
+        assert quick.seeds >= (1 if exp.name == "vgg-init" else 2), exp.name
         assert quick.train_limit <= 20000  # what the shipped subset holds
         assert quick.models and set(quick.models) <= set(exp.labels)
         assert "Quick" in exp.notes, exp.name  # says what quick changes and why

@@ -29,8 +29,10 @@ def test_quick_budgets_ship_runs_and_verdict_pairs_have_three_seeds():
 
 @pytest.mark.parametrize("name,budget,label,seed", _every_shipped_run(),
                          ids=lambda v: str(v))
-def test_every_shipped_record_matches_the_current_definition(name, budget, label, seed):
+def test_every_shipped_record_matches_the_current_definition(name, budget, label, seed,
+                                                            monkeypatch):
     """A stale record (the experiment's recipe changed since it was trained) fails here."""
+    monkeypatch.delenv("COURSE_LIB_SHIPPED_DIR", raising=False)
     from course_lib.train.runner import plan
 
     run = plan(name, label, dataset="fashion_mnist32", budget=budget, seed=seed)
@@ -42,7 +44,8 @@ def test_every_shipped_record_matches_the_current_definition(name, budget, label
     assert not set(MACHINE_KEYS) & set(raw), "a shipped record names this machine's files"
 
 
-def test_only_json_records_and_the_readme_are_shipped():
+def test_only_json_records_and_the_readme_are_shipped(monkeypatch):
+    monkeypatch.delenv("COURSE_LIB_SHIPPED_DIR", raising=False)
     files = [p for p in SHIPPED_DIR.rglob("*") if p.is_file()]
     assert all(p.suffix == ".json" or p.name == "README.md" for p in files), files
     wanted = {shipped_path(n, l, s, budget=b) for n, b, l, s in _every_shipped_run()}
@@ -163,7 +166,7 @@ SEED_SPREAD_FLOOR = 2.0
 
 
 @pytest.mark.slow
-def test_retraining_the_cheapest_shipped_record_gives_its_error(tmp_path):
+def test_retraining_the_cheapest_shipped_record_gives_its_error(tmp_path, monkeypatch):
     """Retrain the cheapest shipped run (minutes at quick) with the runner and compare errors.
 
     On the machine that made it the run repeats exactly; elsewhere it is compared within the
@@ -173,6 +176,7 @@ def test_retraining_the_cheapest_shipped_record_gives_its_error(tmp_path):
     from course_lib.train.results import load_record
     from course_lib.train.runner import run_model
 
+    monkeypatch.delenv("COURSE_LIB_SHIPPED_DIR", raising=False)  # the kit's own records
     _, name, budget, label, seed, shipped = _cheapest_shipped_record()
     again = run_model(name, label, dataset="fashion_mnist32", budget=budget, seed=seed,
                       results_dir=tmp_path, live=False, save_model=False)

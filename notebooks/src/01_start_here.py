@@ -560,7 +560,8 @@ else:
     same_data = load(fp["dataset"], batch_size=fp["batch_size"], train_limit=fp["train_limit"],
                      test_limit=n_check)
     scores = runner_net.evaluate(same_data.test, verbose=0, return_dict=True)
-    recorded = decode_correct(record["test_correct"])[:n_check].mean()
+    recorded = (decode_correct(record["test_correct"])[:n_check].mean()
+                if "test_correct" in record else float("nan"))  # records before v0.1 lack it
     print(f"{type(runner_net).__name__} {runner_net.name!r}: a keras.Model: "
           f"{isinstance(runner_net, keras.Model)}, input {runner_net.input_shape}, "
           f"{runner_net.count_params():,} parameters")

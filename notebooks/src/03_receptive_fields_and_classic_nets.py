@@ -1226,16 +1226,18 @@ display(Markdown(lrn_comparison_text()))
 #    gradient reaching `x` through the carry path is `(1 - T) ≈ 0.95` times the upstream
 #    gradient (plus the small part through `H` and `T`), so deep stacks of such blocks pass
 #    gradients almost unchanged at the start of training.
-# 4. Yes, at `quick`. In the kit's quick runs Plain-32 ends about 3 points above Plain-20 in
-#    training error (and about as much in test error), while the seeds of each net differ by
-#    a few tenths of a point: the verdict on "Plain-20 < Plain-32 in train error" reads
-#    **supports**, its interval well below zero, whenever each net has at least three seeds
-#    (with fewer it reads "inconclusive (too few seeds)": then the gap alone is no evidence).
-#    The ordering is there from the first epochs, as in He et al.'s Fig. 6, where the deeper
-#    plain net's curve lies above the shallower one's throughout training. It is not
-#    overfitting: the deeper net is worse on the *training* images too, so it is an
-#    optimisation problem — degradation. At `full` (one seed per net) every verdict reads
-#    "inconclusive (too few seeds)" until you add seeds (`seeds=3`).
+# 4. At `quick` each net has three seeds, so the verdict on "Plain-20 < Plain-32 in train
+#    error" (section 5) is read from this budget's own runs: its difference, its 95% interval
+#    and its word are printed there. **Supports** means the interval lies below zero: the
+#    deeper plain net trains worse by more than seeds and test-set sampling explain. That is
+#    not overfitting: the deeper net is worse on the *training* images too, so it is an
+#    optimisation problem — degradation, as in He et al.'s Fig. 6, where the deeper plain
+#    net's curve lies above the shallower one's throughout training. **Inconclusive** says
+#    that four epochs at these widths cannot separate the two nets, not that they are equal.
+#    A verdict can read "supports" only whenever each net has at least three seeds (with
+#    fewer it reads "inconclusive (too few seeds)": then the gap alone is no evidence). At
+#    `full` (one seed per net) every verdict reads "inconclusive (too few seeds)" until you
+#    add seeds (`seeds=3`).
 # 5. `alpha = 5 · 1e-4 = 5e-4` with `size = 5`, `beta = 0.75`, `k = 2`:
 #    `LocalResponseNormalization(size=5, alpha=5e-4, beta=0.75, k=2.0, alpha_mode="mean")(a)`
 #    equals `ours`.
