@@ -21,7 +21,8 @@ per call, no XLA, op determinism on):
 
 The section ``## Levers`` of ``benchmarks/RESULTS.md`` is (re)written, other sections kept.
 
-    PYTHONPATH=$PWD python benchmarks/levers.py             # about 10 minutes on 2 cores
+    PYTHONPATH=$PWD python benchmarks/levers.py             # about 5 minutes on 2 cores
+    PYTHONPATH=$PWD python benchmarks/levers.py --all       # seven models, about 12 minutes
     PYTHONPATH=$PWD python benchmarks/levers.py --quick     # a check of the script
 """
 
@@ -44,15 +45,18 @@ import timing  # noqa: E402
 SECTION = "## Levers"
 COMMAND = "PYTHONPATH=$PWD python benchmarks/levers.py"
 
-#: (experiment, model label): one quick model of each notebook's comparisons.
+#: (experiment, model label): the quick models measured by default (a small CNN without batch
+#: normalisation, a VGG, a batch-normalised SimpNet); ``--all`` adds one of every other kind.
 MODELS = (
-    ("param-distribution", "CNN-A1"),
     ("param-distribution", "CNN-A2"),
-    ("param-distribution", "CNN-A3"),
-    ("resnet-degradation", "Plain-20"),
-    ("resnet-degradation", "ResNet-20"),
     ("vgg-depth", "VGG-A-CIFAR"),
     ("simpnet", "SimpNet-Slim-600K"),
+)
+MORE_MODELS = (
+    ("param-distribution", "CNN-A1"),
+    ("param-distribution", "CNN-A3"),
+    ("resnet-degradation", "Plain-20"),
+    ("resnet-degradation", "ResNet-32"),
 )
 
 #: case -> (batch, steps_per_execution, jit_compile, op determinism)
@@ -137,7 +141,8 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
     lines = [
         SECTION, "",
         f"Written by `benchmarks/levers.py` at {info['date']} (kit commit {info['commit']}); "
-        f"command: `{COMMAND}`" + (f" `--repeats {args.repeats}`" if args.repeats != 5 else "")
+        f"command: `{COMMAND}`" + (f" `--repeats {args.repeats}`" if args.repeats != 3 else "")
+        + (" `--all`" if args.all else "")
         + f"; {seconds / 60:.1f} min in all; load average at start "
         f"{info['load_average_start']}, at end {info['load_average_end']} on "
         f"{info['usable_cores']} usable cores.", "",
@@ -173,14 +178,16 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=1024)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--all", action="store_true", help="also " + ", ".join(
+        label for _, label in MORE_MODELS))
     parser.add_argument("--quick", action="store_true", help="a check of the script: 2 models, "
                         "256 images, 1 round; writes nothing unless --out is given")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
-    models = MODELS
+    models = MODELS + (MORE_MODELS if args.all else ())
     if args.quick:
-        args.images, args.repeats, models = 256, 1, MODELS[2:4]
+        args.images, args.repeats, models = 256, 1, MODELS[:1] + MORE_MODELS[2:3]
     start = time.perf_counter()
     info = timing.machine_info()
     ceiling = matmul_ceiling()
