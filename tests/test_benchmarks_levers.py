@@ -1,0 +1,51 @@
+"""benchmarks/levers.py: the models it times are the quick runs' models, and its report states
+the ceiling, each model's fraction of it and every lever's ratio to the runner's setting."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def levers():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("levers", REPO / "benchmarks" / "levers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_timed_model_is_the_quick_runs_model(levers):
+    from course_lib import models as zoo
+    from course_lib.train import get_experiment, resolve
+
+    net, settings = levers.quick_model("vgg-depth", "VGG-A-CIFAR")
+    quick = get_experiment("vgg-depth").budget("quick")
+    assert settings.width_multiplier == quick.width_multiplier == 0.5
+    assert dict(settings.overrides)["dropout"] == 0.0  # the quick recipe's overrides
+    reference = zoo.build("VGG-A-CIFAR", width_multiplier=0.5, dropout=0.0,
+                          num_classes=10, input_shape=(32, 32, 3))
+    assert net.count_params() == reference.count_params()
+    assert resolve("vgg-depth", "VGG-A-CIFAR", budget="quick").model == settings.model
+
+
+def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):
+    class Args:
+        images, repeats, all = 1024, 2, False
+
+    cases = list(levers.CASES)
+    # runner: 1.0 s per epoch of 1024 images; every lever 0.5 s (2x the images per second)
+    times = {c: [1.0, 1.0] if c == "runner" else [0.5, 0.5] for c in cases}
+    result = {"label": "CNN-A2", "macs": 10_000_000, "width": 0.25, "times": times,
+              "images": {c: 1024 for c in cases}}
+    info = {"date": "today", "commit": "abc", "load_average_start": "0.1",
+            "load_average_end": "0.2", "usable_cores": 2}
+    text = levers.report([result], 100.0, info, Args(), 60.0)
+    assert "**100 GFLOP/s**" in text
+    # 1024 img/s x 6 x 10M MACs = 61.4 GFLOP/s: 61% of the 100 GFLOP/s ceiling
+    assert "| CNN-A2 (x0.25) | 10.0M | 1024 | 61% |" in text
+    assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 1
