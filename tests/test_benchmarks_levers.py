@@ -30,7 +30,7 @@ def test_the_timed_model_is_the_quick_runs_model(levers):
     reference = zoo.build("VGG-A-CIFAR", width_multiplier=0.5, dropout=0.0,
                           num_classes=10, input_shape=(32, 32, 3))
     assert net.count_params() == reference.count_params()
-    assert resolve("vgg-depth", "VGG-A-CIFAR", budget="quick").model == settings.model
+    assert resolve(get_experiment("vgg-depth"), "VGG-A-CIFAR", budget="quick").model == settings.model
 
 
 def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):

@@ -111,8 +111,10 @@ def results_table(results_dir: str = "results") -> str:
                         f"({len(errors) - shipped} + {shipped}) |")
         for _, o in rep.orderings.iterrows():
             v = o["result"]
+            ci = ("no interval" if v.ci_low != v.ci_low  # NaN: too few seeds
+                  else f"[{v.ci_low:+.2f}, {v.ci_high:+.2f}]")
             verdicts.append(f"| {name} | {o['claim']} | {o['seeds']} | {v.difference:+.2f} "
-                            f"[{v.ci_low:+.2f}, {v.ci_high:+.2f}] | **{v.word}** |")
+                            f"{ci} | **{v.word}** |")
     out = "\n".join(rows)
     if verdicts:
         out += ("\n\n| experiment | claimed ordering | seeds | difference, points [95% CI] | "

@@ -1,0 +1,39 @@
+"""The README's notebook times are generated (tools/readme_tables.py) and cannot drift from the
+committed notebooks, and the tool's map of what each notebook trains follows the notebooks."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("readme_tables",
+                                                  REPO / "tools" / "readme_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_times_table_is_the_generated_one():
+    tool = _tool()
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- notebook-times:start -->\n(.*?)\n<!-- notebook-times:end -->",
+                      text, re.S)
+    assert block, "README.md lost its generated notebook-times block"
+    assert block[1] == tool.times_table().rstrip(), (
+        "README.md's notebook times differ from the notebooks' metadata: run "
+        "python tools/readme_tables.py")
+
+
+def test_every_notebook_is_mapped_with_the_experiments_it_trains():
+    tool = _tool()
+    sources = sorted((REPO / "notebooks" / "src").glob("*.py"))
+    assert {p.stem for p in sources} == set(tool.NOTEBOOK_RUNS)
+    for path in sources:
+        called = set(re.findall(r"run_experiment\(\s*\"([a-z0-9-]+)\"", path.read_text()))
+        mapped = {experiment for experiment, _, _ in tool.NOTEBOOK_RUNS[path.stem]}
+        # 06 calls run_experiment("simpnet") only for models quick does not train: at quick
+        # its slim SimpNet is simpnet-principles' SimpNet-Slim-600K-SAF, read from that record
+        assert mapped == called - {"simpnet"}, (path.stem, mapped, called)
