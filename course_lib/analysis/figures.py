@@ -257,6 +257,14 @@ def _seed_list(seeds) -> str:
     return ", ".join(str(s) for s in seeds)
 
 
+def _epoch_ticks(ax, epochs, locator) -> None:
+    """Every epoch a tick when there are few (one epoch: one tick, not 0.96 ... 1.04)."""
+    if len(epochs) <= 12:
+        ax.set_xticks(epochs)
+    else:
+        ax.xaxis.set_major_locator(locator(integer=True))
+
+
 def plot_training_curves(records, *, models=None, splits=("train", "test"),
                          band: str = "range", show_seeds: bool = True, axes=None,
                          title: str | None = None):
@@ -329,11 +337,7 @@ def plot_training_curves(records, *, models=None, splits=("train", "test"),
             if (stats["seeds"] > 1).any():
                 ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=colour,
                                 alpha=0.2, linewidth=0)
-        epochs = sorted(curves["epoch"].unique())
-        if len(epochs) <= 12:  # every epoch a tick (one epoch: one tick, not 0.96 ... 1.04)
-            ax.set_xticks(epochs)
-        else:
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _epoch_ticks(ax, sorted(curves["epoch"].unique()), MaxNLocator)
         ax.set(xlabel="epoch", ylabel="error (%)", title=f"{split} error")
         ax.grid(alpha=0.3)
     handles, labels = axes[-1].get_legend_handles_labels()

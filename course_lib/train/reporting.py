@@ -493,12 +493,28 @@ def _paper_lines(paper: pd.DataFrame) -> list[str]:
     return lines
 
 
+def shipped_records(experiment: str | Experiment, budget: str | None = None) -> list[dict]:
+    """Every shipped record of an experiment (of ``budget``, or of every budget), each checked
+    against the current definition (:class:`StaleShippedRecord` if stale or missing)."""
+    from course_lib.train.runner import plan
+    from course_lib.train.shipped import (SHIPPED_DATASET, read_shipped_record,
+                                          shipped_runs)
+
+    exp = get_experiment(experiment)
+    out = []
+    for name in [budget] if budget else ("smoke", "quick", "full"):
+        for label, seed in shipped_runs(exp, name):
+            out.append(read_shipped_record(plan(exp, label, dataset=SHIPPED_DATASET,
+                                                budget=name, seed=seed)))
+    return out
+
+
 def _missing_shipped(exp, records: list[dict], dataset, budget) -> list[dict]:
     """The experiment's shipped records of runs that ``records`` do not hold, for the budgets
     and datasets ``records`` hold (a stale or missing one is left out with a warning)."""
     import warnings
 
-    from course_lib.train.shipped import StaleShippedRecord, shipped_records
+    from course_lib.train.shipped import StaleShippedRecord
 
     def key(r):
         return (r["label"], r["dataset"], r["budget"], r.get("seed"))

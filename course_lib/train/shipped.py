@@ -23,7 +23,7 @@ from course_lib.train.config import Budget, Experiment
 from course_lib.train.experiments import get_experiment
 
 __all__ = ["SHIPPED_DIR", "StaleShippedRecord", "budget_plan", "read_shipped_record",
-           "ship_command", "shipped_records", "shipped_runs", "shipped_path"]
+           "ship_command", "shipped_runs", "shipped_path"]
 
 #: Where the shipped records live (inside the package, so every install has them).
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped_results"
@@ -101,20 +101,6 @@ def read_shipped_record(run) -> dict:
     record["shipped"] = True
     record["_path"] = str(path)
     return record
-
-
-def shipped_records(experiment: str | Experiment, budget: str | None = None) -> list[dict]:
-    """Every shipped record of an experiment (of ``budget``, or of every budget), each checked
-    against the current definition (:class:`StaleShippedRecord` if stale or missing)."""
-    from course_lib.train.runner import plan
-
-    exp = get_experiment(experiment)
-    out = []
-    for name in [budget] if budget else ("smoke", "quick", "full"):
-        for label, seed in shipped_runs(exp, name):
-            out.append(read_shipped_record(plan(exp, label, dataset=SHIPPED_DATASET,
-                                                budget=name, seed=seed)))
-    return out
 
 
 def _differences(old, new, prefix: str = "") -> list[str]:
