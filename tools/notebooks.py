@@ -507,19 +507,14 @@ def _load_average() -> float:
 
 
 def matmul_gflops(n: int = 4096, repeats: int = 5) -> float:
-    """This machine's FP32 rate on a large ``tf.matmul``, GFLOP/s (best of ``repeats``), in a
-    subprocess: the ceiling that notebook times scale with (``benchmarks/levers.py`` too)."""
-    code = (
-        "import time, tensorflow as tf\n"
-        f"n = {n}\n"
-        "a = tf.random.stateless_normal((n, n), [1, 2]); b = tf.random.stateless_normal((n, n), [3, 4])\n"
-        "f = tf.function(lambda a, b: tf.matmul(a, b)); f(a, b).numpy(); best = 1e9\n"
-        f"for _ in range({repeats}):\n"
-        "    t = time.perf_counter(); f(a, b).numpy(); best = min(best, time.perf_counter() - t)\n"
-        "print(2 * n ** 3 / best / 1e9)\n")
+    """This machine's FP32 rate on a large ``tf.matmul``, GFLOP/s: the ceiling that notebook
+    times scale with, measured by ``benchmarks/levers.py``'s ``matmul_ceiling`` (one
+    implementation) in a subprocess, so this tool never imports TensorFlow."""
+    code = ("import sys; sys.path.insert(0, 'benchmarks'); from levers import matmul_ceiling; "
+            f"print(matmul_ceiling({n}, {repeats}))")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=600, check=True)
+                          cwd=ROOT, timeout=600, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
 
