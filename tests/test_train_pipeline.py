@@ -31,7 +31,10 @@ def test_sizes_and_file_order(run_data):
     np.testing.assert_array_equal(labels, arrays.y_train[keep])
     test_labels = np.concatenate([y.numpy() for _, y in run_data.test])
     np.testing.assert_array_equal(test_labels, arrays.y_test[:20])
-    assert int(run_data.test.cardinality()) == 2
+    # test batches hold EVAL_BATCH_SIZE images (scoring only), not the training batch of 16
+    assert run_data.test_batch_size == 512
+    assert [int(y.shape[0]) for _, y in run_data.test] == [20]
+    assert int(run_data.test.cardinality()) == 1
 
 
 def test_resumed_stream_equals_the_tail_of_the_full_stream(run_data):

@@ -218,7 +218,7 @@ def verify_record(record, *, data_dir=None, tolerance_pct: float = 1e-6,
     modes = (headline_mode,) if headline_only else tuple(evaluation["modes"])
     config = EvalConfig(modes=modes, crop_padding=evaluation["crop_padding"],
                         dense_scales=tuple(evaluation["dense_scales"]))
-    scores = evaluate_modes(model, data.test, config, batch_size=settings["batch_size"],
+    scores = evaluate_modes(model, data.test, config, batch_size=data.test_batch_size,
                             flip=data.flip, from_logits=from_logits)
     got = {mode: float(v["error_pct"]) for mode, v in scores.items()}
     problems = [

@@ -478,7 +478,7 @@ def run_model(
         net = engine.scoring_model(net)
         eval_start, correct = time.perf_counter(), {}
         scores = evaluate_modes(net, data.test, run.experiment.evaluation, correct=correct,
-                                batch_size=settings.batch_size, flip=data.info.flip,
+                                batch_size=data.test_batch_size, flip=data.info.flip,
                                 from_logits=built["from_logits"])
         trained = {"history": history, "start_epoch": start_epoch, "setup_seconds":
                    setup_seconds, "eval_seconds": time.perf_counter() - eval_start}
