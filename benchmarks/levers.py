@@ -19,6 +19,10 @@ per call, no XLA, op determinism on):
 - ``XLA``: ``jit_compile=True`` (determinism off too: XLA and op determinism exclude each
   other for pooling nets).
 
+Scoring (after training) is measured too: ``evaluate_modes`` on VGG-A's four test modes (15
+views an image) in batches of 64, the training batch the runner used to score with, against
+``EVAL_BATCH_SIZE`` (512), the test batch it uses now.
+
 The section ``## Levers`` of ``benchmarks/RESULTS.md`` is (re)written, other sections kept.
 
     PYTHONPATH=$PWD python benchmarks/levers.py             # about 5 minutes on 2 cores
@@ -136,7 +140,45 @@ def measure_model(experiment: str, label: str, args) -> dict:
             "images": images, "width": settings.width_multiplier}
 
 
-def report(results: list[dict], ceiling: float, info: dict, args, seconds: float) -> str:
+def measure_scoring(args) -> dict:
+    """Seconds of ``evaluate_modes`` on VGG-A's quick model: test batches of 64 vs 512."""
+    import numpy as np
+    import tensorflow as tf
+
+    from course_lib.data.loaders import EVAL_BATCH_SIZE
+    from course_lib.train import get_experiment
+    from course_lib.train.evaluation import evaluate_modes
+
+    net, _ = quick_model("vgg-depth", "VGG-A-CIFAR")
+    config = get_experiment("vgg-depth").evaluation
+    x = np.random.default_rng(1).standard_normal((args.images, 32, 32, 3)).astype("float32")
+    y = np.zeros(args.images, "int64")
+    batches = {64: 64, EVAL_BATCH_SIZE: EVAL_BATCH_SIZE}
+
+    def case_fn(batch):
+        test = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch)
+        return lambda: evaluate_modes(net, test, config, batch_size=batch, flip=True)
+
+    times = timing.interleaved({f"batch {b}": case_fn(b) for b in batches},
+                               repeats=args.repeats, warmup=1)
+    return {"images": args.images, "times": times, "new": f"batch {EVAL_BATCH_SIZE}",
+            "views": 15}
+
+
+def scoring_lines(scoring: dict) -> list[str]:
+    old, new = scoring["times"]["batch 64"], scoring["times"][scoring["new"]]
+    ratios = sorted(a / b for a, b in zip(old, new))
+    return [
+        "", "**Scoring** (after training): `evaluate_modes` on VGG-A's quick model, its four test "
+        f"modes ({scoring['views']} views an image), {scoring['images']:,} random images: "
+        f"{timing.median(old):.1f} s in test batches of 64, {timing.median(new):.1f} s in "
+        f"{scoring['new'].replace('batch', 'batches of')} (the runner's `EVAL_BATCH_SIZE`): "
+        f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f}), same rounds.",
+    ]
+
+
+def report(results: list[dict], ceiling: float, info: dict, args, seconds: float,
+           scoring: dict | None = None) -> str:
     base = "runner"
     lines = [
         SECTION, "",
@@ -169,6 +211,8 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
             row.append(f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f})")
         rows.append(row)
     lines.append(timing.table(header, rows))
+    if scoring is not None:
+        lines += scoring_lines(scoring)
     busy = timing.busy_warning(info)
     if busy:
         lines += ["", busy]
@@ -195,8 +239,10 @@ def main(argv=None) -> int:
     for experiment, label in models:
         results.append(measure_model(experiment, label, args))
         print(f"{label}: done", flush=True)
+    scoring = measure_scoring(args)
+    print("scoring: done", flush=True)
     info["load_average_end"] = timing.load_average()
-    text = report(results, ceiling, info, args, time.perf_counter() - start)
+    text = report(results, ceiling, info, args, time.perf_counter() - start, scoring)
     print(text)
     if not args.quick or "--out" in (argv or sys.argv):
         timing.write_section(Path(args.out), SECTION, text)

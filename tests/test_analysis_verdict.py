@@ -382,3 +382,38 @@ def test_simulate_equal_models_shows_the_old_rule_failing_and_the_verdict_holdin
         simulate_equal_models(1)
     with pytest.raises(ValueError, match="`draws` must be an integer >= 100"):
         simulate_equal_models(3, draws=10)
+
+
+def test_paired_error_difference_matches_the_count_formula_and_a_paired_t_test():
+    from scipy import stats
+
+    from course_lib.analysis import paired_error_difference
+
+    rng = np.random.default_rng(4)
+    right_a = rng.random(5000) > 0.12
+    right_b = np.where(rng.random(5000) < 0.3, ~right_a, right_a)  # disagrees on 30% of images
+    d, low, high = paired_error_difference(right_a, right_b)
+    # independent: the Wald interval of two paired proportions from the discordant counts
+    n = right_a.size
+    only_a_wrong = int(np.sum(~right_a & right_b))
+    only_b_wrong = int(np.sum(right_a & ~right_b))
+    diff = (only_a_wrong - only_b_wrong) / n
+    var = ((only_a_wrong + only_b_wrong) / n - diff ** 2) / n * n / (n - 1)
+    assert d == pytest.approx(100 * diff)
+    assert high - d == pytest.approx(100 * 1.959964 * np.sqrt(var), rel=1e-5)
+    # and scipy's paired t-test interval on the wrong-indicators (t ~ z at 5,000 images)
+    ci = stats.ttest_rel((~right_a).astype(float), (~right_b).astype(float)).confidence_interval()
+    assert (low, high) == pytest.approx((100 * ci.low, 100 * ci.high), abs=0.01)
+
+
+def test_paired_error_difference_sign_and_bad_input():
+    from course_lib.analysis import paired_error_difference
+
+    better = np.array([True] * 95 + [False] * 5)
+    worse = np.array([True] * 60 + [False] * 40)
+    assert paired_error_difference(worse, better)[1] > 0  # A errs more: the whole interval > 0
+    assert paired_error_difference(better, worse)[2] < 0
+    with pytest.raises(ValueError, match="same images"):
+        paired_error_difference(better, worse[:50])
+    with pytest.raises(ValueError, match="bool array"):
+        paired_error_difference(better.astype(int), worse)

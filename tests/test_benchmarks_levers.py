@@ -49,3 +49,20 @@ def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):
     # 1024 img/s x 6 x 10M MACs = 61.4 GFLOP/s: 61% of the 100 GFLOP/s ceiling
     assert "| CNN-A2 (x0.25) | 10.0M | 1024 | 61% |" in text
     assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 1
+
+
+def test_report_gives_the_scoring_ratio_per_round(levers):
+    class Args:
+        images, repeats, all = 1024, 2, False
+
+    times = {c: [1.0, 1.0] for c in levers.CASES}
+    result = {"label": "VGG-A-CIFAR", "macs": 10_000_000, "width": 0.5, "times": times,
+              "images": {c: 1024 for c in levers.CASES}}
+    info = {"date": "today", "commit": "abc", "load_average_start": "0.1",
+            "load_average_end": "0.2", "usable_cores": 2}
+    # batch 64: 3.0 and 2.0 s; batch 512: 2.0 and 1.0 s -> per-round ratios 1.5 and 2.0
+    scoring = {"images": 2000, "views": 15, "new": "batch 512",
+               "times": {"batch 64": [3.0, 2.0], "batch 512": [2.0, 1.0]}}
+    text = levers.report([result], 100.0, info, Args(), 60.0, scoring)
+    assert "2.5 s in test batches of 64, 1.5 s in batches of 512" in text
+    assert "**1.75x** (1.50-2.00)" in text

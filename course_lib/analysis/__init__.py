@@ -13,8 +13,8 @@ from course_lib.analysis.figures import (
     plot_error_bars, plot_error_lines, plot_training_curves, plot_verdicts, summarize_runs,
 )
 from course_lib.analysis.verdict import (
-    METHOD, Verdict, compare_models, decode_correct, method_paragraph, simulate_equal_models,
-    t_interval, t_quantile,
+    METHOD, Verdict, compare_models, decode_correct, method_paragraph, paired_error_difference,
+    simulate_equal_models, t_interval, t_quantile,
 )
 from course_lib.analysis.tables import available_tables, load_table, paper_vs_computed, tables_dir
 from course_lib.analysis.visualize import (
@@ -23,7 +23,8 @@ from course_lib.analysis.visualize import (
 )
 
 __all__ = [
-    "METHOD", "Verdict", "compare_models", "decode_correct", "method_paragraph", "plot_error_bars",
+    "METHOD", "Verdict", "compare_models", "decode_correct", "method_paragraph",
+    "paired_error_difference", "plot_error_bars",
     "plot_error_lines", "plot_training_curves", "plot_verdicts", "simulate_equal_models",
     "summarize_runs", "t_interval", "t_quantile", "ArchitectureBox", "OPTIMIZER_SLOTS",
     "MemoryEstimate", "activation_maps", "architecture_column", "available_tables",

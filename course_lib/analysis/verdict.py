@@ -22,7 +22,8 @@ from course_lib import validation
 
 __all__ = [
     "METHOD", "MIN_SEEDS", "VERDICT_WORDS", "Verdict", "compare_models", "decode_correct",
-    "method_paragraph", "simulate_equal_models", "t_cdf", "t_interval", "t_quantile",
+    "method_paragraph", "paired_error_difference", "simulate_equal_models", "t_cdf",
+    "t_interval", "t_quantile",
 ]
 
 #: The paragraph a student reads to follow how :func:`compare_models` decides.
@@ -125,6 +126,45 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
         return mean, float("nan"), float("nan")
     half = t_quantile(0.5 + level / 2.0, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
     return mean, mean - half, mean + half
+
+
+def paired_error_difference(correct_a, correct_b,
+                            level: float = 0.95) -> tuple[float, float, float]:
+    """``(d, low, high)``: error of A minus error of B in points, with its paired interval.
+
+    Both are scored on the same test images (one trained net each, e.g. two evaluation modes
+    of one net), so the difference is taken image by image: ``w_i = wrong_A,i - wrong_B,i``
+    is +1 where only A errs, -1 where only B errs, 0 where they agree; ``d = 100 mean(w)``,
+    and the interval is the normal one on that mean, ``d +- z 100 sd(w) / sqrt(N)`` (the
+    images are the unit, as in a paired t-test; seeds are not in it). A negative ``d`` means
+    A makes fewer errors.
+
+    Args:
+        correct_a, correct_b: per-image correctness (bool arrays of one length, same images).
+        level: the interval's confidence level.
+
+    Example:
+
+    >>> a = np.array([True] * 90 + [False] * 10)   # A: 10% error
+    >>> b = np.array([True] * 80 + [False] * 20)   # B: 20% error, wrong wherever A is
+    >>> d, low, high = paired_error_difference(a, b)
+    >>> round(d, 2), round(low, 2), round(high, 2)
+    (-10.0, -15.91, -4.09)
+    """
+    a, b = np.asarray(correct_a), np.asarray(correct_b)
+    for name, x in (("correct_a", a), ("correct_b", b)):
+        if x.dtype != bool or x.ndim != 1 or x.size < 2:
+            raise ValueError(f"`{name}` must be a 1-D bool array of per-image correctness with "
+                             f"at least 2 images. Received: dtype={x.dtype}, shape={x.shape}")
+    if a.shape != b.shape:
+        raise ValueError("`correct_a` and `correct_b` must score the same images (one length). "
+                         f"Received: {a.size} and {b.size} images")
+    level = _check_level(level)
+    w = b.astype(np.float64) - a.astype(np.float64)  # wrong_A - wrong_B = right_B - right_A
+    d = 100.0 * float(w.mean())
+    half = float(stats.norm.ppf(0.5 + level / 2.0)) * 100.0 * float(w.std(ddof=1)) / math.sqrt(
+        w.size)
+    return d + 0.0, d - half, d + half
 
 
 # -- inputs --

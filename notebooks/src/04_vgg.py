@@ -1049,13 +1049,12 @@ multi_verdicts = {}
 for name, r in nets.items():
     centre = correct_view[name, (0, 0, False)]
     multi = np.mean([view_posteriors[name, v] for v in multi_views], axis=0).argmax(1) == y_view
-    change = centre.astype(float) - multi.astype(float)  # +1: multi-crop fixed an error
-    diff = -100 * change.mean() + 0.0  # multi-crop error minus centre error, in points
-    half = 1.96 * 100 * change.std(ddof=1) / np.sqrt(len(change))
-    word = "helps" if diff + half < 0 else "hurts" if diff - half > 0 else "no clear difference"
-    multi_verdicts[name] = (diff, half, word)
+    # multi-crop error minus centre error, image by image (negative: multi-crop errs less)
+    diff, low, high = analysis.paired_error_difference(multi, centre)
+    word = "helps" if high < 0 else "hurts" if low > 0 else "no clear difference"
+    multi_verdicts[name] = (diff, low, high, word)
     print(f"{name:18s} centre {100 * (1 - centre.mean()):5.2f}% | 10-crop {100 * (1 - multi.mean()):5.2f}% | "
-          f"difference {diff:+.2f} points, 95% CI [{diff - half:+.2f}, {diff + half:+.2f}] -> "
+          f"difference {diff:+.2f} points, 95% CI [{low:+.2f}, {high:+.2f}] -> "
           f"multi-crop {word} ({N_VIEW:,} images) | whole test set in the record: "
           f"{r['test_errors']['single_crop']['error_pct']:.2f}% -> "
           f"{r['test_errors']['multi_crop']['error_pct']:.2f}%")
@@ -1065,7 +1064,7 @@ for name in nets:
     rows = shift_table[shift_table["net"] == name].set_index(["offset d", "mirrored"])["error %"]
     print(f"{name:18s} error at d = 0: {rows[0, False]:5.2f}% | at the diagonal corners d = ±{P}: "
           f"{rows[-P, False]:5.2f}% and {rows[P, False]:5.2f}% | mirrored at d = 0: {rows[0, True]:5.2f}%"
-          f" -> multi-crop {multi_verdicts[name][2]}")
+          f" -> multi-crop {multi_verdicts[name][-1]}")
 
 # %% [markdown]
 # How to read it. A net that never saw a shifted image has learned its classes at one
@@ -1450,9 +1449,9 @@ else:
         f"as much, with 3 seeds each, get a 95% interval of about ±{h:.2f} points around their "
         f"difference: a gap smaller than that reads \"inconclusive\". The paper's B vs B-5x5 gap "
         f"(1 point, ImageNet) would {'be' if h < 1 else 'not be'} resolved at this spread.")
-for name, (diff, half, word) in multi_verdicts.items():
+for name, (diff, low, high, word) in multi_verdicts.items():
     lines.append(f"2. {name}: multi-crop minus centre crop {diff:+.2f} points, 95% CI "
-                 f"[{diff - half:+.2f}, {diff + half:+.2f}] on {N_VIEW:,} images: multi-crop {word}.")
+                 f"[{low:+.2f}, {high:+.2f}] on {N_VIEW:,} images: multi-crop {word}.")
 sizes = start_sizes["factor per conv layer"]
 n_convs = sum(isinstance(c, int) or isinstance(c, tuple) for c in VGG_CONFIGS["E"])
 for label, factor in sizes.items():
