@@ -258,8 +258,22 @@ def test_default_models_and_seeds_follow_the_budget():
                        budgets=(("quick", Budget("quick", 1, None, None,
                                                  models=("A3-fromA2",))),))
     assert init.default_models("quick") == ["CNN-A2", "A3-fromA2"]
+    assert init.trained_models("quick") == ["CNN-A2", "A3-fromA2"]  # nothing shipped
     settings = resolve(init, "A3-fromA2", budget="quick")
     assert settings.init_from == "CNN-A2" and settings.init_layers == ("conv1",)
+
+
+def test_trained_models_leave_out_the_runs_read_from_shipped_records():
+    quick = Budget("quick", 1, None, None, models=("CNN-A2", "CNN-A2-nodrop"), seeds=2,
+                   shipped=(("CNN-A2", 8), ("CNN-A2-nodrop", 7), ("CNN-A2-nodrop", 8)))
+    exp = _experiment(budgets=(("quick", quick),))
+    assert exp.default_models("quick") == ["CNN-A2", "CNN-A2-nodrop"]
+    assert exp.trained_models("quick") == ["CNN-A2"]  # CNN-A2-nodrop: both seeds shipped
+    from course_lib.train import get_experiment
+
+    vgg = get_experiment("vgg-depth")
+    assert vgg.trained_models("quick") == ["VGG-A-CIFAR", "VGG-E-CIFAR"]
+    assert len(vgg.default_models("quick")) == 6
 
 
 def test_init_from_is_validated():

@@ -347,6 +347,15 @@ class Experiment:
         chosen = self.budget(budget).models
         return self.labels if chosen is None else self.with_sources(chosen)
 
+    def trained_models(self, budget: str | Budget) -> list[str]:
+        """The default labels of ``budget`` it trains: those with at least one seed that is not
+        read from the kit's shipped records (``Budget.shipped``), with their source runs."""
+        chosen = self.budget(budget)
+        shipped = set(chosen.shipped)
+        own = [label for label in self.default_models(chosen)
+               if any((label, seed) not in shipped for seed in self.seeds(chosen))]
+        return self.with_sources(own) if own else []
+
     def with_sources(self, labels) -> list[str]:
         """``labels`` plus the runs they start from, in the experiment's order."""
         wanted = {self.model(label).label.lower() for label in labels}

@@ -190,16 +190,19 @@ register_experiment(Experiment(
         "The paper's numbers are ImageNet top-1 errors, shown for the ordering only. "
         + _QUICK_NOTE + " " + _VGG_QUICK + " Quick trains the shallowest and the deepest "
         "configuration (A, 11 layers; E, 19 layers) at half their registered CIFAR widths "
-        "(x0.125 of the paper: 8 to 64 channels), with the seeds its description lists; add "
-        "A-LRN (LRN does not help, section 4.1), B, C or D with "
-        "models=[...] (each costs between A and E, about 1-2 min a seed on an idle 2-core "
-        "CPU, a good part of it the multi-crop and dense evaluation)."
+        "(x0.125 of the paper: 8 to 64 channels), with the seeds its description lists; the "
+        "depth series between them (B, C, D) and A-LRN (LRN does not help, section 4.1) are "
+        "read from the kit's shipped records, trained by the same runner with the same budget "
+        "(each costs between A and E, about 1.5-2.5 min a seed on an idle 2-core CPU, a good "
+        "part of it the multi-crop and dense evaluation); pass shipped='train' to train them."
     ),
     budgets=(("quick", _quick(
         "6 epochs, 20,000 train images, full test set, batch 64, widths x0.5 of the CIFAR "
         "configurations, He init, no dropout, no augmentation, lr 0.02 warm-up + cosine",
-        models=("VGG-A-CIFAR", "VGG-E-CIFAR"), **_VGG_QUICK_RECIPE,
-        shipped=_third_seed("VGG-A-CIFAR", "VGG-E-CIFAR"),
+        models=tuple(f"VGG-{c}-CIFAR" for c in ("A", "A-LRN", "B", "C", "D", "E")),
+        **_VGG_QUICK_RECIPE,
+        shipped=_third_seed("VGG-A-CIFAR", "VGG-E-CIFAR")
+        + _all_seeds(*(f"VGG-{c}-CIFAR" for c in ("A-LRN", "B", "C", "D"))),
     )),),
 ))
 
@@ -412,7 +415,7 @@ register_experiment(Experiment(
         "out 5k images for validation; the course trains on all 50k. Train error per epoch is "
         "the running error of the epoch (dropout/BN in training mode), as in the figure's curves. "
         + _QUICK_NOTE + " Quick trains the plain 20- and 32-layer nets at widths x0.5 (8, "
-        "16, 32 channels), and the residual twin of the deeper one, ResNet-32, without "
+        "16, 32 channels), and their residual twins, ResNet-20 and ResNet-32, without "
         "augmentation: the ordering of the figure "
         "(the deeper plain net worse, in training and test error), with 32 layers instead of "
         "56, as in He et al.'s fig. 6, where plain error rises at every depth step. Measured "
@@ -420,13 +423,15 @@ register_experiment(Experiment(
         "after 308 s of training; without them Plain-20 12.7%, Plain-32 15.5% (113 s) and "
         "Plain-56 20.5% (274 s), so six 56-layer runs would take the notebook past 15 "
         "minutes and end above the 16.5% line. The residual twins test the second ordering, "
-        "residual better than plain at equal depth; the notebook reads their runs from the "
-        "kit's shipped records (ResNet-32 costs about 3 minutes a seed on an idle 2-core CPU)."
+        "residual better than plain at equal depth, and the third: with shortcuts the deeper "
+        "net is no longer the worse one (He et al. fig. 6, right); the notebook reads their "
+        "runs from the kit's shipped records (each costs about 2.5-4 minutes a seed on an idle "
+        "2-core CPU)."
     ),
     budgets=(("quick", _quick(
         "4 epochs, 12,000 train images, full test set, batch 64, widths x0.5, no "
         "augmentation, lr 0.05 warm-up + cosine",
-        models=("Plain-20", "Plain-32", "ResNet-32"), width=0.5, augment=False,
-        shipped=_third_seed("Plain-20", "Plain-32") + _all_seeds("ResNet-32"),
+        models=("Plain-20", "ResNet-20", "Plain-32", "ResNet-32"), width=0.5, augment=False,
+        shipped=_third_seed("Plain-20", "Plain-32") + _all_seeds("ResNet-20", "ResNet-32"),
     )),),
 ))

@@ -243,6 +243,10 @@ _ORDERINGS = {
          "Plain-32", "test"),
         ("ResNet-32 < Plain-32 (residual learning, He et al. fig. 6)", "ResNet-32", "Plain-32",
          "test"),
+        ("ResNet-32 < ResNet-20 (with shortcuts the deeper net is the better one: He et al. "
+         "Table 6 prints 7.51% vs 8.75% test error)", "ResNet-32", "ResNet-20", "test"),
+        ("ResNet-20 < Plain-20 (residual learning at 20 layers; He et al. fig. 6 shows a small "
+         "gap at this depth)", "ResNet-20", "Plain-20", "test"),
     ],
     "simpnet-principles": [
         ("Arch1-8L < Arch1-13L (at ~300K parameters, depth helps only up to a point: Table 2 "
