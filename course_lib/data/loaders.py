@@ -337,10 +337,12 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
     return Splits(train, val, in_order(datasets["test"], info.batch_size, preprocess), info)
 
 
-#: Test batches of the runner hold at least this many images. Scoring is forward passes only,
-#: and on a 2-core CPU batches of 64 spend a third of the scoring time on per-step overhead
-#: (VGG-A's 15 test views: 35 s at 64, 23 s at 512, the same correct images). Each image's
-#: scores do not depend on the batch it is in, so records stay comparable.
+#: Test batches of the runner hold at least this many images: the smallest multiple of the
+#: training batch that does, so whatever splits a training batch evenly splits a test batch.
+#: Scoring is forward passes only, and on a 2-core CPU batches of 64 spend a third of the
+#: scoring time on per-step overhead (VGG-A's 15 test views: 35 s at 64, 23 s at 512, the
+#: same correct images). An image's scores do not depend on its batch, so records stay
+#: comparable.
 EVAL_BATCH_SIZE = 512
 
 
@@ -392,7 +394,7 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
         dataset, batch_size, seed=seed, train_limit=train_limit, test_limit=test_limit,
         data_dir=data_dir, **({"extra": extra} if dataset == "svhn" else {}))
     num_test = info.num_examples["test"]
-    test_batch = max(info.batch_size, EVAL_BATCH_SIZE)
+    test_batch = info.batch_size * math.ceil(EVAL_BATCH_SIZE / info.batch_size)
     # A known length sizes Keras' progress bar and spares it a "ran out of data" warning.
     test = in_order(datasets["test"], test_batch, preprocess).apply(
         tf.data.experimental.assert_cardinality(math.ceil(num_test / test_batch)))

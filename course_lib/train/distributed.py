@@ -264,7 +264,7 @@ def fit(net, data, *, strategy, seed: int, epochs: int, worker: int = 0, verbose
 
     def test_input(context):
         return _worker_rows(data.test, context.input_pipeline_id,
-                            context.num_input_pipelines, batch_size)
+                            context.num_input_pipelines, data.test_batch_size)
 
     train_step, test_step = _step_functions(net, strategy)
     train_batches = iter(strategy.distribute_datasets_from_function(train_input))
