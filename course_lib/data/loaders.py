@@ -339,9 +339,10 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
 
 #: Test batches of the runner hold at least this many images: the smallest multiple of the
 #: training batch that does, so whatever splits a training batch evenly splits a test batch.
-#: Scoring is forward passes only, and on a 2-core CPU batches of 64 spend a third of the
-#: scoring time on per-step overhead (VGG-A's 15 test views: 35 s at 64, 23 s at 512, the
-#: same correct images). An image's scores do not depend on its batch, so records stay
+#: Scoring is forward passes only, and small batches spend much of it on per-step overhead
+#: (``benchmarks/levers.py`` times VGG-A's 15 test views at 64 and at 512 images a batch;
+#: ``benchmarks/RESULTS.md``, "## Levers"). An image's scores do not depend on its batch (on
+#: VGG-A's test set the same images are scored correctly at both sizes), so records stay
 #: comparable.
 EVAL_BATCH_SIZE = 512
 
