@@ -269,6 +269,13 @@ def test_trained_models_leave_out_the_runs_read_from_shipped_records():
     exp = _experiment(budgets=(("quick", quick),))
     assert exp.default_models("quick") == ["CNN-A2", "CNN-A2-nodrop"]
     assert exp.trained_models("quick") == ["CNN-A2"]  # CNN-A2-nodrop: both seeds shipped
+    # labels as a budget may spell them (the registry's rules): the same runs
+    lower = Budget("quick", 1, None, None, models=("cnn-a2", "cnn-a2-nodrop"), seeds=2,
+                   shipped=(("cnn-a2", 8), ("cnn-a2-nodrop", 7), ("cnn-a2-nodrop", 8)))
+    spelt = _experiment(budgets=(("quick", lower),))
+    assert spelt.shipped_runs("quick") == [("CNN-A2", 8), ("CNN-A2-nodrop", 7),
+                                           ("CNN-A2-nodrop", 8)]
+    assert spelt.trained_models("quick") == ["CNN-A2"]
     from course_lib.train import get_experiment
 
     vgg = get_experiment("vgg-depth")

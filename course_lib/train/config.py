@@ -347,11 +347,16 @@ class Experiment:
         chosen = self.budget(budget).models
         return self.labels if chosen is None else self.with_sources(chosen)
 
+    def shipped_runs(self, budget: str | Budget) -> list[tuple[str, int]]:
+        """The ``(label, seed)`` runs the kit ships for ``budget`` (``Budget.shipped``), with
+        the labels spelt as the experiment spells them."""
+        return [(self.model(label).label, seed) for label, seed in self.budget(budget).shipped]
+
     def trained_models(self, budget: str | Budget) -> list[str]:
         """The default labels of ``budget`` it trains: those with at least one seed that is not
         read from the kit's shipped records (``Budget.shipped``), with their source runs."""
         chosen = self.budget(budget)
-        shipped = set(chosen.shipped)
+        shipped = set(self.shipped_runs(chosen))
         own = [label for label in self.default_models(chosen)
                if any((label, seed) not in shipped for seed in self.seeds(chosen))]
         return self.with_sources(own) if own else []

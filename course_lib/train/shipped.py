@@ -48,8 +48,7 @@ def shipped_dir() -> Path:
 def shipped_runs(experiment: str | Experiment, budget: str | Budget = "quick"
                  ) -> list[tuple[str, int]]:
     """The ``(label, seed)`` runs the kit ships for ``budget`` (empty for most budgets)."""
-    exp = get_experiment(experiment)
-    return [(exp.model(label).label, seed) for label, seed in exp.budget(budget).shipped]
+    return get_experiment(experiment).shipped_runs(budget)
 
 
 def shipped_path(experiment: str | Experiment, label: str, seed: int, *,
