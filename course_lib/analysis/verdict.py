@@ -160,10 +160,9 @@ def paired_error_difference(correct_a, correct_b,
         raise ValueError("`correct_a` and `correct_b` must score the same images (one length). "
                          f"Received: {a.size} and {b.size} images")
     level = _check_level(level)
-    w = b.astype(np.float64) - a.astype(np.float64)  # wrong_A - wrong_B = right_B - right_A
-    d = 100.0 * float(w.mean())
-    half = float(stats.norm.ppf(0.5 + level / 2.0)) * 100.0 * float(w.std(ddof=1)) / math.sqrt(
-        w.size)
+    per_image = 100.0 * (b.astype(np.float64) - a.astype(np.float64))  # wrong_A - wrong_B
+    d = float(per_image.mean())
+    half = float(stats.norm.ppf(0.5 + level / 2.0)) * math.sqrt(_paired_variance(per_image))
     return d + 0.0, d - half, d + half
 
 
@@ -425,6 +424,12 @@ def compare_models(
     )
 
 
+def _paired_variance(per_image: np.ndarray) -> float:
+    """Variance of the mean of per-image differences (the images as the unit, paired)."""
+    n = per_image.size
+    return float(per_image.var(ddof=1)) / n if n > 1 else 0.0
+
+
 def _test_set_part(a, b, lo, hi, b_lower, correct_a, correct_b, n_test, name_a, name_b, split):
     """The test-set variance of the difference: ``(var, n_test, paired, words, note)``."""
     if correct_a is None:
@@ -451,7 +456,7 @@ def _test_set_part(a, b, lo, hi, b_lower, correct_a, correct_b, n_test, name_a, 
     n_test = ca.shape[1]
     wrong_a, wrong_b = 1.0 - ca.mean(0), 1.0 - cb.mean(0)
     per_image = 100.0 * ((wrong_b - wrong_a) if b_lower else (wrong_a - wrong_b))  # points
-    var_test = float(per_image.var(ddof=1)) / n_test if n_test > 1 else 0.0
+    var_test = _paired_variance(per_image)
     return var_test, n_test, True, f"paired {split}-set sampling", ""
 
 
