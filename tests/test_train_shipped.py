@@ -190,3 +190,61 @@ def test_retraining_the_cheapest_shipped_record_gives_its_error(tmp_path, monkey
           f"retrained {again['test_error_pct']:.2f}% (difference {difference:.2f}, "
           f"tolerance {tolerance:.2f})")
     assert difference <= tolerance
+
+
+def _ship_records_tool():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tools" / "ship_records.py"
+    spec = importlib.util.spec_from_file_location("ship_records", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ship_records_keeps_an_up_to_date_record_and_remakes_a_stale_one(tiny, tmp_path,
+                                                                        capsys):
+    """Shipping again on another machine must not replace a fresh record by another draw."""
+    tool = _ship_records_tool()
+    exp, _, path = tiny
+    saved = path.read_text()
+    assert tool._up_to_date(exp, "CNN-A3", 1, "smoke", str(tmp_path))
+    assert tool.ship(exp, "smoke", str(tmp_path)) == []
+    assert "up to date, kept: shipped-test CNN-A3 seed 1" in capsys.readouterr().out
+    assert path.read_text() == saved
+    try:
+        record = json.loads(saved)
+        record["fingerprint"]["settings"]["epochs"] = 99
+        path.write_text(json.dumps(record))
+        assert not tool._up_to_date(exp, "CNN-A3", 1, "smoke", str(tmp_path))
+        # not trained, nothing finished in the folder: not shipped, and said so
+        assert tool.ship(exp, "smoke", str(tmp_path), train=False) == []
+        assert "not finished, not shipped: shipped-test CNN-A3 seed 1" in capsys.readouterr().out
+    finally:
+        path.write_text(saved)
+
+
+#: Fashion-MNIST's human line: a crowd of non-expert humans reached 83.5% accuracy
+#: (https://github.com/zalandoresearch/fashion-mnist, README).
+HUMAN_ERROR = 16.5
+
+
+@pytest.mark.parametrize("name,budget,label,seed", _every_shipped_run(),
+                         ids=lambda v: str(v))
+def test_shipped_quick_models_beat_the_human_line_unless_meant_to_fail(name, budget, label,
+                                                                       seed, monkeypatch):
+    """Every quick model ends at or below 16.5% test error on the full test set; a run whose
+    point is to fail (``Budget.meant_to_fail``) must indeed end above it."""
+    monkeypatch.delenv("COURSE_LIB_SHIPPED_DIR", raising=False)
+    from course_lib.train.results import load_record
+
+    record = load_record(shipped_path(name, label, seed, budget=budget))
+    assert record["config"]["num_test"] == 10000, "scored on the full test set"
+    if label in get_experiment(name).budget(budget).meant_to_fail:
+        assert record["test_error_pct"] > HUMAN_ERROR, (
+            f"{label} is declared meant to fail but learned: {record['test_error_pct']:.2f}%")
+    else:
+        assert record["test_error_pct"] <= HUMAN_ERROR, (
+            f"{name} {label} seed {seed}: {record['test_error_pct']:.2f}% test error, above "
+            f"the human line ({HUMAN_ERROR}%)")

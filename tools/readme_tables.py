@@ -55,7 +55,6 @@ def _between(text: str, name: str, body: str) -> str:
 def _trains(name: str) -> str:
     """What the notebook trains and reads at quick, from the experiments' definitions."""
     from course_lib.train import get_experiment
-    from course_lib.train.shipped import shipped_runs
 
     parts = []
     for experiment, models, seeds in NOTEBOOK_RUNS[name]:
@@ -63,9 +62,7 @@ def _trains(name: str) -> str:
         budget = exp.budget("quick")
         labels = exp.with_sources(models) if models else exp.default_models(budget)
         seeds = seeds if seeds is not None else exp.seeds(budget)
-        shipped = set(shipped_runs(exp, budget))
-        trained = [(m, s) for m in labels for s in seeds if (m, s) not in shipped]
-        read = [(m, s) for m in labels for s in seeds if (m, s) in shipped]
+        trained, read = exp.split_runs(budget, models, seeds)
         text = f"{experiment}: trains {len(trained)} run{'s' if len(trained) != 1 else ''}"
         if read:
             text += f", reads {len(read)} shipped"

@@ -7,6 +7,7 @@ Usage (from the repository root, with the kit's venv)::
     python tools/ship_records.py --all                     # every experiment with shipped runs
     python tools/ship_records.py vgg-depth --results-dir results   # reuse finished runs there
     python tools/ship_records.py --list                    # what is shipped, and what is missing
+    python tools/ship_records.py vgg-depth --force         # make up-to-date records again too
 
 Each shipped run ``(label, seed)`` of the experiment's budget (``Budget.shipped``) is trained by
 the kit's runner exactly as a notebook would train it (``run_model`` with that budget on
@@ -50,26 +51,47 @@ def _list(budget: str) -> int:
     return 1 if missing else 0
 
 
-def ship(name: str, budget: str, results_dir: str, *, train: bool = True) -> list[Path]:
+def _up_to_date(name: str, label: str, seed: int, budget: str, results_dir: str) -> bool:
+    """Whether the kit already ships a record of the run with its current fingerprint."""
+    from course_lib.train.runner import plan
+    from course_lib.train.shipped import SHIPPED_DATASET, read_shipped_record
+
+    try:
+        run = plan(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
+                   results_dir=results_dir)
+        read_shipped_record(run)
+    except ValueError:  # stale or missing (StaleShippedRecord), or an untrained init_from source
+        return False
+    return True
+
+
+def ship(name: str, budget: str, results_dir: str, *, train: bool = True,
+         force: bool = False) -> list[Path]:
     """Train (or reuse) the shipped runs of one experiment and write their records; with
-    ``train=False`` only the runs already finished in ``results_dir`` are shipped."""
+    ``train=False`` only the runs already finished in ``results_dir`` are shipped. A run whose
+    shipped record is up to date is left alone unless ``force`` (training it again on another
+    machine would replace it with another random draw)."""
+    from course_lib.train import get_experiment
     from course_lib.train.results import write_json_atomic
     from course_lib.train.runner import plan, run_model
     from course_lib.train.shipped import MACHINE_KEYS, SHIPPED_DATASET, shipped_path, shipped_runs
 
-    written = []
+    written, title = [], get_experiment(name).name
     for label, seed in shipped_runs(name, budget):
+        if not force and _up_to_date(name, label, seed, budget, results_dir):
+            print(f"up to date, kept: {title} {label} seed {seed}")
+            continue
         if not train:
             run = plan(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
                        results_dir=results_dir)
             if not run.path.is_file():
-                print(f"not finished, not shipped: {name} {label} seed {seed} ({run.path})")
+                print(f"not finished, not shipped: {title} {label} seed {seed} ({run.path})")
                 continue
         record = run_model(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
                            results_dir=results_dir, live=False)
         clean = {k: v for k, v in record.items() if k not in MACHINE_KEYS}
         written.append(write_json_atomic(shipped_path(name, label, seed, budget=budget), clean))
-        print(f"shipped {name} {label} seed {seed} -> {written[-1].relative_to(REPO)}")
+        print(f"shipped {title} {label} seed {seed} -> {written[-1].relative_to(REPO)}")
     return written
 
 
@@ -84,11 +106,13 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="list shipped and missing records")
     parser.add_argument("--no-train", action="store_true",
                         help="ship only the runs already finished in --results-dir")
+    parser.add_argument("--force", action="store_true",
+                        help="make the records again even where they are up to date")
     args = parser.parse_args(argv)
     if args.list:
         return _list(args.budget)
     for name in _targets(args):
-        ship(name, args.budget, args.results_dir, train=not args.no_train)
+        ship(name, args.budget, args.results_dir, train=not args.no_train, force=args.force)
     return 0
 
 

@@ -308,6 +308,13 @@ class Experiment:
                     f"one of the budget's default runs (its models, seeds {list(seeds)}). "
                     f"Received: shipped={value.shipped!r} ({wrong} not among them)"
                 )
+            stray = [m for m in value.meant_to_fail if m not in default]
+            if stray:
+                raise ValueError(
+                    f"Budget {key!r} of experiment {self.name!r}: `meant_to_fail` must name "
+                    f"models of the budget's default set. Received: "
+                    f"meant_to_fail={value.meant_to_fail!r} ({stray} not among them)"
+                )
         if not models:
             raise ValueError(f"Experiment {self.name!r} needs at least one model.")
         if not self.datasets:
@@ -352,13 +359,25 @@ class Experiment:
         the labels spelt as the experiment spells them."""
         return [(self.model(label).label, seed) for label, seed in self.budget(budget).shipped]
 
+    def split_runs(self, budget: str | Budget, models=None, seeds=None
+                   ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """``(trained, read)``: the ``(label, seed)`` runs of ``budget`` that a run of the
+        experiment trains, and those it reads from the kit's shipped records, in order.
+
+        ``models`` (default: the budget's set, with their source runs) and ``seeds`` (default:
+        the budget's) narrow it as ``run_experiment`` does.
+        """
+        chosen = self.budget(budget)
+        labels = self.with_sources(models) if models else self.default_models(chosen)
+        seeds = self.seeds(chosen) if seeds is None else list(seeds)
+        shipped = set(self.shipped_runs(chosen))
+        runs = [(label, seed) for label in labels for seed in seeds]
+        return ([r for r in runs if r not in shipped], [r for r in runs if r in shipped])
+
     def trained_models(self, budget: str | Budget) -> list[str]:
         """The default labels of ``budget`` it trains: those with at least one seed that is not
         read from the kit's shipped records (``Budget.shipped``), with their source runs."""
-        chosen = self.budget(budget)
-        shipped = set(self.shipped_runs(chosen))
-        own = [label for label in self.default_models(chosen)
-               if any((label, seed) not in shipped for seed in self.seeds(chosen))]
+        own = list(dict.fromkeys(label for label, _ in self.split_runs(budget)[0]))
         return self.with_sources(own) if own else []
 
     def with_sources(self, labels) -> list[str]:
@@ -404,6 +423,8 @@ class Budget:
             training them, so that a comparison with enough seeds fits a notebook's time.
         model_overrides: builder arguments for every model unless the run sets them; recorded.
         augment: ``False`` trains without the experiment's augmentation.
+        meant_to_fail: labels of the default set whose point is to fail under this budget (a
+            start that stalls): every other model is meant to beat the dataset's human line.
     """
 
     name: str
@@ -420,9 +441,16 @@ class Budget:
     model_overrides: tuple = ()
     augment: bool | None = None
     shipped: tuple = ()
+    meant_to_fail: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "model_overrides", _freeze(self.model_overrides))
+        fail = (self.meant_to_fail,) if isinstance(self.meant_to_fail, str) else tuple(
+            self.meant_to_fail)
+        if not all(isinstance(m, str) and m for m in fail):
+            raise ValueError("`meant_to_fail` must be a sequence of model labels, e.g. "
+                             f"('VGG-E-normal',). Received: meant_to_fail={self.meant_to_fail!r}")
+        object.__setattr__(self, "meant_to_fail", fail)
         shipped = tuple((item[0], item[1]) if isinstance(item, (tuple, list)) and len(item) == 2
                         else item for item in self.shipped)
         if not all(isinstance(item, tuple) and isinstance(item[0], str) and item[0]

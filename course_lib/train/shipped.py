@@ -141,11 +141,11 @@ def budget_plan(experiment: str | Experiment, budget: str | Budget = "quick",
     """
     exp = get_experiment(experiment)
     chosen = exp.budget(budget)
-    labels = exp.with_sources(models) if models else exp.default_models(chosen)
-    shipped = [(label, seed) for label, seed in shipped_runs(exp, chosen) if label in labels]
-    seeds = exp.seeds(chosen)
+    trained_runs, shipped = exp.split_runs(chosen, models)
     dataset = dataset or exp.datasets[0]
-    trained = {label: [s for s in seeds if (label, s) not in shipped] for label in labels}
+    trained: dict[str, list[int]] = {}
+    for label, seed in trained_runs:
+        trained.setdefault(label, []).append(seed)
     groups: dict[tuple, list[str]] = {}
     for label, own in trained.items():
         if own:

@@ -1352,8 +1352,9 @@ print("mean of replica gradients == full-batch gradient:",
 #    makes the pre-training from A unnecessary. `vgg-init` has that run: `VGG-E-glorot` is E
 #    with the builder override `{"kernel_initializer": "glorot_uniform"}` (a `ModelRun` in
 #    `course_lib/train/experiments.py`); the quick budget's `model_overrides` put He's start
-#    only on the runs that set no initializer themselves, so this one keeps Glorot's. Train
-#    it with the N(0, 0.01) run, three seeds each:
+#    only on the runs that set no initializer themselves, so this one keeps Glorot's. At
+#    `quick` section 4b reads one seed of it; give it and the N(0, 0.01) run three seeds each
+#    (the shipped seed 0 is read, seeds 1 and 2 train):
 #    `run_experiment("vgg-init", models=["VGG-E-normal", "VGG-E-glorot"], dataset=dataset,
 #    budget=BUDGET, seeds=[0, 1, 2], results_dir=RESULTS_DIR)`. Before you run it: what do
 #    the start sizes measured in section 4b predict? After: does it learn, and what does

@@ -569,9 +569,11 @@ else:
     print("no claimed ordering has records of both of its models at this budget")
 
 # %% [markdown]
-# **CNN-A2, the middle of group A.** Notebook 01 trains CNN-A2 (the seed's baseline, equal
-# widths); the report above lists every run at this budget, that one included. Where it sits
-# between A1 and A3, from the report's numbers:
+# **CNN-A2, the middle of group A.** CNN-A2 is the seed's baseline (equal widths). At `quick`
+# this notebook reads its seeds from the kit's shipped records (section 4's first cell lists
+# them); notebook 01 trains its seed 0, and where that run is in your results folder it is
+# read instead. The report above lists every run at this budget. Where CNN-A2 sits between A1
+# and A3, from the report's numbers:
 
 # %%
 def key(r):
@@ -593,7 +595,8 @@ for data_name in datasets:
     if "CNN-A2" not in table.index:
         display(Markdown(
             f"**{data_name}, budget {BUDGET!r}:** no CNN-A2 run in this notebook or in "
-            f"`{RESULTS_DIR}` (notebook 01 trains it; exercise 3 trains it here), so the middle "
+            f"`{RESULTS_DIR}` (this budget neither trains nor ships it; notebook 01 trains "
+            "it, exercise 3 trains it here), so the middle "
             "of group A is missing and its place in the ordering is unknown."))
         continue
     present = [m for m in GROUP_A if m in table.index]
@@ -726,11 +729,11 @@ plt.show()
 #    *Hint:* loop over widths in `range(32, 321, 32)` for the low pair and the high triple and
 #    compare `param_groups(param_net(widths, recurrent=True))` with the printed values within
 #    0.05M.
-# 3. **Seed-to-seed spread.** With `BUDGET = "quick"`, run group A of the CNN with seeds 0, 1
-#    and 2 (`run_experiment("param-distribution", models=["CNN-A1", "CNN-A2", "CNN-A3"],
-#    seeds=[0, 1, 2], dataset="fashion_mnist32", budget="quick", results_dir=RESULTS_DIR)`).
-#    How large is the spread compared with the differences between the models, and what do
-#    the verdicts on A2 < A1 and A3 < A2 say now?
+# 3. **Seed-to-seed spread.** With `BUDGET = "quick"`, run group A of the CNN with two more
+#    seeds (`run_experiment("param-distribution", models=["CNN-A1", "CNN-A2", "CNN-A3"],
+#    seeds=[0, 1, 2, 3, 4], dataset="fashion_mnist32", budget="quick",
+#    results_dir=RESULTS_DIR)`). How large is the spread compared with the differences
+#    between the models, and do the verdicts on A2 < A1 and A3 < A2 change with five seeds?
 #    *Hint:* the runs section 4 already has (its first cell lists them) are read back, not
 #    trained again; only the missing (model, seed) pairs train (the experiment's notes give
 #    the cost of a run). A record of seed S other than 0 ends in `__seed<S>.json`.
