@@ -283,6 +283,27 @@ def test_trained_models_leave_out_the_runs_read_from_shipped_records():
     assert len(vgg.default_models("quick")) == 6
 
 
+def test_split_runs_partitions_the_budgets_runs_into_trained_and_read():
+    quick = Budget("quick", 1, None, None, models=("CNN-A2", "CNN-A2-nodrop"), seeds=2,
+                   shipped=(("CNN-A2", 8), ("cnn-a2-nodrop", 7)))
+    exp = _experiment(budgets=(("quick", quick),))
+    trained, read = exp.split_runs("quick")
+    assert trained == [("CNN-A2", 7), ("CNN-A2-nodrop", 8)]
+    assert read == [("CNN-A2", 8), ("CNN-A2-nodrop", 7)]
+    # narrowed as run_experiment narrows: a model and seeds of the caller's choice
+    assert exp.split_runs("quick", ["cnn-a2"], [8, 9]) == ([("CNN-A2", 9)], [("CNN-A2", 8)])
+    assert exp.split_runs("smoke") == ([("CNN-A2", 7), ("CNN-A2-nodrop", 7)], [])
+
+
+def test_meant_to_fail_names_models_of_the_default_set():
+    assert Budget("quick", 1, None, None, meant_to_fail="CNN-A2").meant_to_fail == ("CNN-A2",)
+    with pytest.raises(ValueError, match="meant_to_fail.*Received"):
+        Budget("quick", 1, None, None, meant_to_fail=("",))
+    with pytest.raises(ValueError, match="meant_to_fail.*CNN-A2-nodrop.*not among them"):
+        _experiment(budgets=(("quick", Budget("quick", 1, None, None, models=("CNN-A2",),
+                                              meant_to_fail=("CNN-A2-nodrop",))),))
+
+
 def test_init_from_is_validated():
     with pytest.raises(ValueError, match="go together"):
         ModelRun("VGG-E-CIFAR", init_from="VGG-A-CIFAR")

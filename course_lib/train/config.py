@@ -299,16 +299,19 @@ class Experiment:
                     f"Budget {key!r} of experiment {self.name!r}: `models` must be labels of "
                     f"its model runs. Received: models={value.models!r} ({unknown} unknown)"
                 )
-            default = set(value.models or runs.names())
+            # labels as the experiment spells them (a budget may spell them otherwise)
+            default = {runs.get(m).label for m in value.models or runs.names()}
             seeds = range(self.seed, self.seed + value.seeds)
-            wrong = [(m, s) for m, s in value.shipped if m not in default or s not in seeds]
+            wrong = [(m, s) for m, s in value.shipped
+                     if m not in runs or runs.get(m).label not in default or s not in seeds]
             if wrong:
                 raise ValueError(
                     f"Budget {key!r} of experiment {self.name!r}: every `shipped` run must be "
                     f"one of the budget's default runs (its models, seeds {list(seeds)}). "
                     f"Received: shipped={value.shipped!r} ({wrong} not among them)"
                 )
-            stray = [m for m in value.meant_to_fail if m not in default]
+            stray = [m for m in value.meant_to_fail
+                     if m not in runs or runs.get(m).label not in default]
             if stray:
                 raise ValueError(
                     f"Budget {key!r} of experiment {self.name!r}: `meant_to_fail` must name "

@@ -1353,12 +1353,13 @@ print("mean of replica gradients == full-batch gradient:",
 #    with the builder override `{"kernel_initializer": "glorot_uniform"}` (a `ModelRun` in
 #    `course_lib/train/experiments.py`); the quick budget's `model_overrides` put He's start
 #    only on the runs that set no initializer themselves, so this one keeps Glorot's. At
-#    `quick` section 4b reads one seed of it; give it and the N(0, 0.01) run three seeds each
-#    (the shipped seed 0 is read, seeds 1 and 2 train):
-#    `run_experiment("vgg-init", models=["VGG-E-normal", "VGG-E-glorot"], dataset=dataset,
-#    budget=BUDGET, seeds=[0, 1, 2], results_dir=RESULTS_DIR)`. Before you run it: what do
-#    the start sizes measured in section 4b predict? After: does it learn, and what does
-#    `compare_ordering` say about "E Glorot < E from N(0, 0.01)"?
+#    `quick` section 4b reads its three seeds from the kit's shipped records. Train one
+#    yourself instead of reading it:
+#    `run_experiment("vgg-init", models=["VGG-E-glorot"], dataset=dataset, budget=BUDGET,
+#    seeds=[0], shipped="train", results_dir=RESULTS_DIR)`. Before you run it: what do
+#    the start sizes measured in section 4b predict? After: does it learn, does it end where
+#    the shipped seed 0 ended, and what does `compare_ordering` say about "E Glorot < E from
+#    N(0, 0.01)"?
 #    *Hint:* the factor per conv layer, raised to the power of the number of conv layers,
 #    says how much of the signal reaches the top at step 0; a softmax over logits near 0 is
 #    uniform (90% error on 10 classes). The records' `wall_time_s` of the E runs says what a
