@@ -33,7 +33,14 @@ def test_every_notebook_is_mapped_with_the_experiments_it_trains():
     assert {p.stem for p in sources} == set(tool.NOTEBOOK_RUNS)
     for path in sources:
         called = set(re.findall(r"run_experiment\(\s*\"([a-z0-9-]+)\"", path.read_text()))
-        mapped = {experiment for experiment, _, _ in tool.NOTEBOOK_RUNS[path.stem]}
+        mapped = {experiment for experiment, *_ in tool.NOTEBOOK_RUNS[path.stem]}
+        code = "\n".join(line for line in path.read_text().splitlines()
+                         if not line.lstrip().startswith("#"))  # not the exercises' calls
+        trains_shipped = {experiment for experiment, _, _, shipped in tool.NOTEBOOK_RUNS[path.stem]
+                          if shipped == "train"}
+        assert trains_shipped == set(re.findall(
+            r"run_experiment\(\s*\"([a-z0-9-]+)\"[^)]*shipped=\"train\"", code)), (
+            path.stem, trains_shipped)
         # 06 calls run_experiment("simpnet") only for models quick does not train: at quick
         # its slim SimpNet is simpnet-principles' SimpNet-Slim-600K-SAF, read from that record
         assert mapped == called - {"simpnet"}, (path.stem, mapped, called)

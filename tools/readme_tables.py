@@ -29,14 +29,14 @@ sys.path.insert(0, str(REPO))
 README = REPO / "README.md"
 
 #: What each notebook trains at quick: (experiment, models or None for the budget's set, seeds
-#: or None for the budget's) -- as the notebook calls run_experiment.
+#: or None for the budget's, its ``shipped`` argument) -- as the notebook calls run_experiment.
 NOTEBOOK_RUNS = {
-    "01_start_here": [("param-distribution", ["CNN-A2"], [0])],
+    "01_start_here": [("param-distribution", ["CNN-A2"], [0], "train")],
     "02_cnn_building_blocks": [],
-    "03_receptive_fields_and_classic_nets": [("resnet-degradation", None, None)],
-    "04_vgg": [("vgg-depth", None, None), ("vgg-init", None, None)],
-    "05_parameter_distribution": [("param-distribution", None, None)],
-    "06_simpnet": [("simpnet-principles", None, None)],
+    "03_receptive_fields_and_classic_nets": [("resnet-degradation", None, None, "read")],
+    "04_vgg": [("vgg-depth", None, None, "read"), ("vgg-init", None, None, "read")],
+    "05_parameter_distribution": [("param-distribution", None, None, "read")],
+    "06_simpnet": [("simpnet-principles", None, None, "read")],
 }
 
 #: The experiments of the results table, in the course's order.
@@ -57,12 +57,14 @@ def _trains(name: str) -> str:
     from course_lib.train import get_experiment
 
     parts = []
-    for experiment, models, seeds in NOTEBOOK_RUNS[name]:
+    for experiment, models, seeds, shipped in NOTEBOOK_RUNS[name]:
         exp = get_experiment(experiment)
         budget = exp.budget("quick")
         labels = exp.with_sources(models) if models else exp.default_models(budget)
         seeds = seeds if seeds is not None else exp.seeds(budget)
         trained, read = exp.split_runs(budget, models, seeds)
+        if shipped == "train":  # run_experiment(..., shipped="train") trains those too
+            trained, read = trained + read, []
         text = f"{experiment}: trains {len(trained)} run{'s' if len(trained) != 1 else ''}"
         if read:
             text += f", reads {len(read)} shipped"

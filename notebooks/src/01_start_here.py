@@ -468,6 +468,7 @@ rows = [
      f"{exp.source.tables}) next to ours: `report`, and section 7 below"),
     ("runs read, not trained", "-",
      ("at this budget none" if not shipped_here else
+      "none in the next section, which passes `shipped='train'`; otherwise the budget's "
       "shipped records: " + ", ".join(shipped_here))),
 ]
 display(Markdown("| | your `fit` above | `run_experiment` (`CNN-A2`, this budget) |\n|---|---|---|\n"
@@ -499,8 +500,10 @@ display(Markdown(budget_plan(exp, BUDGET, dataset=dataset)))
 # %% [markdown]
 # This notebook asks for less: **one** model, `CNN-A2`, with **one seed** (the experiment's
 # own, `seeds=[exp.seed]`), to keep this first run short; the cell prints its settings before
-# it starts. Notebooks 02 and 03 ask for exactly this run and read it back instead of training
-# it again. While it trains, a live plot shows the curves; the static figure after the cell
+# it starts. The kit ships a record of this run, which notebook 05 reads where you have not
+# trained it; `shipped='train'` makes this cell train it all the same, since training it is
+# the point here. Notebooks 02, 03 and 05 ask for exactly this run and read it back instead of
+# training it again. While it trains, a live plot shows the curves; the static figure after the cell
 # is drawn from the record, so it stays when the live one is gone.
 
 # %%
@@ -510,7 +513,8 @@ print(f"training {settings.label} on {settings.dataset} ({BUDGET}): seed {settin
       f"{settings.epochs} epoch(s) on {settings.train_limit or 'all'} training images, "
       f"batch {settings.batch_size}, widths x{settings.width_multiplier:g}")
 records = run_experiment("param-distribution", models=["CNN-A2"], seeds=[exp.seed],
-                         dataset=dataset, budget=BUDGET, results_dir=RESULTS_DIR)
+                         dataset=dataset, budget=BUDGET, results_dir=RESULTS_DIR,
+                         shipped="train")
 for r in records:  # one record here (one model, one seed); check every one
     verify_record(r)  # reloads the saved .keras, re-evaluates it, raises if the error differs
 record = records[0]
