@@ -374,7 +374,8 @@ register_experiment(Experiment(
         "Arch1-8L's runs for both). Any of the other networks can be added with models=[...]."
     ),
     budgets=(("quick", _quick(
-        "the SAF-pooling pair: 4 epochs, 12,000 train images, full test set, batch 64, widths "
+        "SAF-pooling, depth and kernel size at 300K: 4 epochs, 12,000 train images, full test "
+        "set, batch 64, widths "
         "x0.25, no augmentation, dropout only in SAF-pooling, lr 0.05 warm-up + cosine "
         "(batch-normalised nets)",
         models=("SimpNet-Slim-600K-SAF", "SimpNet-Slim-600K-noSAF") + _SIMPNET_SHIPPED_PAIRS,

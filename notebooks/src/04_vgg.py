@@ -574,18 +574,21 @@ print(f"configurations whose mean test error is below {HUMAN_LINE}%: {below or '
 # Section 4b tests it. Only `full` (74 epochs on CIFAR-10) is comparable with the paper in
 # spirit, and still not in number, since CIFAR-10 is not ImageNet.
 #
-# ## 4b. Initialisation: N(0, 0.01) vs initialisation from net A vs Glorot vs He (`vgg-init`)
+# ## 4b. Initialisation: random normal vs starting from net A vs Glorot vs He (`vgg-init`)
 #
 # **Think first.** A deep plain net starts with small random weights. What happens to the
 # size of the activations (and of the gradients) after 16 layers if each layer multiplies it by
 # 0.5? By 2? Which of the three initialisations below keeps that factor near 1 by design?
 #
 # The experiment `vgg-init` defines the deep configuration E with several starts: weights
-# from N(0, 0.01) (the paper's random initialisation), the first convs and the FC layers
-# copied from a trained net A (the paper's remedy), Glorot's scaled initialisation (the remedy
-# the paper's footnote names) and He et al.'s (the quick budget's). Which of them this
-# budget trains, and which it reads instead, the cell after the training says, from the
-# records. Its notes say what each run does and how far it is from the paper:
+# from N(0, 0.01) (the common reading of the paper's random initialisation, standard
+# deviation 0.01) and with standard deviation 0.1 (the paper's words: "zero mean and 10⁻²
+# variance"), the first convs and the FC layers copied from a trained net A (the paper's
+# remedy; the other layers from He's start, or from N(0, 0.01) as the paper draws them),
+# Glorot's scaled initialisation (the remedy the paper's footnote names) and He et al.'s (the
+# quick budget's). Which of them this budget trains, and which it reads instead, the cell
+# after the training says, from the records. Its notes say what each run does and how far it
+# is from the paper:
 
 # %%
 init_experiment = get_experiment("vgg-init")
