@@ -225,8 +225,9 @@ _FROM_A = ("block1_conv1", "block2_conv1", "block3_conv1", "block3_conv2", "fc1"
            "predictions")
 
 #: The vgg-init starts quick reads from shipped records (three seeds each; 04 trains seed 0 of A
-#: and E-fromA and reads their seeds 1 and 2). All four are expected to stall at this budget.
+#: and E-fromA and reads their seeds 1 and 2), and those of them that stall at this budget.
 _VGG_INIT_SHIPPED = ("VGG-E-normal", "VGG-E-normal-std0.1", "VGG-E-fromA-paper", "VGG-E-glorot")
+_VGG_INIT_STALLS = ("VGG-E-normal", "VGG-E-fromA-paper", "VGG-E-glorot")
 
 register_experiment(Experiment(
     name="vgg-init",
@@ -270,10 +271,12 @@ register_experiment(Experiment(
         "recipe as vgg-depth, scored on the test images as given. " + _QUICK_NOTE + " "
         + _VGG_QUICK + " The quick budget sets He's start on every run that does not choose its "
         "own: net A and the layers of VGG-E-fromA that are not copied from A. VGG-E-normal, "
-        "VGG-E-normal-std0.1, VGG-E-fromA-paper and VGG-E-glorot are expected to fail at this "
-        "budget (E from Glorot's start stays at chance in six epochs, measured above); their "
-        "records sit near chance (90% error) by design, and quick reads them from the kit's "
-        "shipped records (trained by the same runner with the same budget). Quick does not "
+        "VGG-E-fromA-paper and VGG-E-glorot are the runs whose point is to fail at this budget "
+        "(E from Glorot's start stays at chance in six epochs, measured above): their records "
+        "sit near chance (90% error). The start as the paper words it, standard deviation 0.1, "
+        "learns (measured; notebook 04 prints how much each start scales the signal per layer at "
+        "step 0). Quick reads these four starts from the kit's shipped records (trained by the "
+        "same runner with the same budget). Quick does not "
         "train VGG-E-he: it is vgg-depth's VGG-E-CIFAR under the same quick budget (same "
         "recipe, data and seeds), so the notebook reads that record."
     ),
@@ -284,7 +287,7 @@ register_experiment(Experiment(
         models=("VGG-A-CIFAR",) + _VGG_INIT_SHIPPED + ("VGG-E-fromA",),
         # net A's seeds first: the shipping tool trains in this order, and E from A needs them
         shipped=_later_seeds("VGG-A-CIFAR", "VGG-E-fromA") + _all_seeds(*_VGG_INIT_SHIPPED),
-        meant_to_fail=_VGG_INIT_SHIPPED, **_VGG_QUICK_RECIPE,
+        meant_to_fail=_VGG_INIT_STALLS, **_VGG_QUICK_RECIPE,
     )),),
 ))
 
