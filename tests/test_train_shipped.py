@@ -248,3 +248,37 @@ def test_shipped_quick_models_beat_the_human_line_unless_meant_to_fail(name, bud
         assert record["test_error_pct"] <= HUMAN_ERROR, (
             f"{name} {label} seed {seed}: {record['test_error_pct']:.2f}% test error, above "
             f"the human line ({HUMAN_ERROR}%)")
+
+
+def test_a_shipped_run_that_starts_from_a_shipped_run_is_read_and_not_trained(tmp_path,
+                                                                             monkeypatch):
+    """vgg-init at quick ships E-from-A seed 1 and A seed 1: reading the first needs only the
+    second's fingerprint; training it needs A's saved model, which a shipped record lacks."""
+    from course_lib.train import ModelRun, run_experiment
+    from course_lib.train.runner import run_model
+
+    base = get_experiment("param-distribution")
+    smoke = Budget("smoke", epochs=1, train_limit=128, test_limit=64, batch_size=32,
+                   width_multiplier=0.25, models=("CNN-A3", "A3-fromA3"), seeds=2,
+                   shipped=(("CNN-A3", 1), ("A3-fromA3", 1)))
+    exp = dataclasses.replace(base, name="shipped-chain", budgets=(("smoke", smoke),), models=(
+        ModelRun("CNN-A3"), ModelRun("CNN-A3", label="A3-fromA3", init_from="CNN-A3",
+                                     init_layers=("conv1",))))
+    shipped_dir = tmp_path / "shipped"
+    monkeypatch.setenv("COURSE_LIB_SHIPPED_DIR", str(shipped_dir))
+    for label in ("CNN-A3", "A3-fromA3"):  # made as tools/ship_records.py makes them
+        record = run_model(exp, label, dataset="fashion_mnist32", budget="smoke", seed=1,
+                           results_dir=tmp_path / "made", live=False)
+        path = shipped_path(exp, label, 1, budget="smoke")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({k: v for k, v in record.items() if k not in MACHINE_KEYS}))
+    fresh = tmp_path / "fresh"
+    read = run_experiment(exp, dataset="fashion_mnist32", budget="smoke", seeds=[1],
+                          results_dir=fresh, live=False)
+    assert [(r["label"], r.get("shipped")) for r in read] == [("CNN-A3", True),
+                                                              ("A3-fromA3", True)]
+    assert not list(fresh.rglob("*.json")), "nothing was trained"
+    with pytest.raises(ValueError, match=r"starts from the trained 'CNN-A3'.*shipped record "
+                                         r"holds no model"):
+        run_model(exp, "A3-fromA3", dataset="fashion_mnist32", budget="smoke", seed=1,
+                  results_dir=fresh, live=False)

@@ -245,19 +245,37 @@ def _done_record(path: Path, fp: dict) -> dict | None:
     return record if record.get("fingerprint") == fp else None
 
 
-def _init_source(exp: Experiment, budget: Budget, settings: RunSettings, path: Path) -> dict:
-    """The finished record (with its saved model) of the run ``settings.init_from`` names."""
-    source_settings = resolve(exp, settings.init_from, dataset=settings.dataset,
-                              budget=budget, epochs=settings.epochs, seed=settings.seed)
-    record = _done_record(path, fingerprint(exp, source_settings))
+def _missing_source(exp: Experiment, settings: RunSettings, path: Path) -> ValueError:
+    return ValueError(
+        f"Model run {settings.label!r} starts from the trained {settings.init_from!r} "
+        f"(same dataset, budget, epochs and seed), which has no finished record with a "
+        f"saved model at {path}. Train it first: run_model({exp.name!r}, "
+        f"{settings.init_from!r}, dataset={settings.dataset!r}, budget={settings.budget!r}, "
+        f"seed={settings.seed}), or run_experiment, which orders the runs (with "
+        f"shipped='train' where the kit ships its record: a shipped record holds no model)."
+    )
+
+
+def _chain_fingerprint(exp: Experiment, budget: Budget, settings: RunSettings) -> dict:
+    """The run's fingerprint and, for a run started from another, that run's (recursively):
+    computed from the definitions alone, so a shipped record of such a run is read without
+    its source's record."""
+    fp = fingerprint(exp, settings)
+    if settings.init_from:
+        source = resolve(exp, settings.init_from, dataset=settings.dataset, budget=budget,
+                         epochs=settings.epochs, seed=settings.seed)
+        fp = {**fp, "init_from": {"label": settings.init_from,
+                                  "layers": list(settings.init_layers),
+                                  "fingerprint": _chain_fingerprint(exp, budget, source)}}
+    return fp
+
+
+def _init_source(path: Path, source_fingerprint: dict) -> dict | None:
+    """The user's finished record of the run this one starts from, with its saved model, or
+    None (training then stops with :func:`_missing_source`; reading does not need it)."""
+    record = _done_record(path, source_fingerprint)
     if record is None or not Path(record.get("model_path", "")).is_file():
-        raise ValueError(
-            f"Model run {settings.label!r} starts from the trained {settings.init_from!r} "
-            f"(same dataset, budget, epochs and seed), which has no finished record with a "
-            f"saved model at {path}. Train it first: run_model({exp.name!r}, "
-            f"{settings.init_from!r}, dataset={settings.dataset!r}, budget={settings.budget!r}, "
-            f"seed={settings.seed}), or run_experiment, which orders the runs."
-        )
+        return None
     record["_path"] = str(path)
     return record
 
@@ -296,7 +314,7 @@ class Run:
     """One run, resolved once: everything after :func:`plan` reads this, nothing resolves again.
 
     ``fingerprint`` is ``base_fingerprint`` (of the settings) plus the ``init_from`` source run's,
-    when there is one (``source``: that run's record).
+    when there is one (``source``: that run's finished record with its model, or None).
     """
 
     experiment: Experiment
@@ -307,6 +325,8 @@ class Run:
     base_fingerprint: dict
     fingerprint: dict
     source: dict | None = None
+    #: where the record of the run this one starts from must be (``init_from``), else None
+    source_path: Path | None = None
 
     @property
     def title(self) -> str:
@@ -326,24 +346,22 @@ def plan(experiment, model: str, *, dataset=None, budget="quick", epochs=None, s
         dataset = canonical(dataset)
     settings = resolve(exp, model, dataset=dataset, budget=chosen, epochs=epochs, seed=seed)
     base = fingerprint(exp, settings)
+    fp = _chain_fingerprint(exp, chosen, settings)
     engine.check(settings)
     folder = engine.results_dir(results_lib.results_dir(results_dir, default=DEFAULT_RESULTS_DIR))
     tag = None if settings.seed == exp.seed else settings.seed
     where = {"dataset": settings.dataset, "budget": settings.budget, "seed": tag}
-    source = fp = None
+    source = source_path = None
     if settings.init_from:
-        source = _init_source(exp, chosen, settings, results_lib.record_path(
-            folder, exp.name, settings.init_from, **where))
-        fp = {**base, "init_from": {"label": settings.init_from,
-                                    "layers": list(settings.init_layers),
-                                    "fingerprint": source["fingerprint"]}}
+        source_path = results_lib.record_path(folder, exp.name, settings.init_from, **where)
+        source = _init_source(source_path, fp["init_from"]["fingerprint"])
     safe = results_lib.safe_name
     backup = (folder / safe(exp.name) / safe(settings.label) / "backup"
               / (f"{safe(settings.dataset)}__{settings.budget}" + ("" if tag is None
                                                                      else f"__seed{tag}")))
     return Run(exp, chosen, settings, results_lib.record_path(folder, exp.name, settings.label,
                                                              **where),
-               backup, base, fp or dict(base), source)
+               backup, base, fp, source, source_path)
 
 
 def _build(run: Run, data, acc) -> tuple:
@@ -368,7 +386,9 @@ def _build(run: Run, data, acc) -> tuple:
         optimizer = keras.optimizers.SGD(
             learning_rate=_learning_rate(settings, data.steps_per_epoch * settings.epochs),
             momentum=settings.optimizer.momentum, nesterov=settings.optimizer.nesterov)
-        if run.source is not None:
+        if settings.init_from:
+            if run.source is None:
+                raise _missing_source(run.experiment, settings, run.source_path)
             copied = _copy_layers(run.source, net, settings)
         net.compile(optimizer=optimizer, metrics=["accuracy"], jit_compile=acc.jit_compile,
                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
