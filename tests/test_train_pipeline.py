@@ -31,10 +31,25 @@ def test_sizes_and_file_order(run_data):
     np.testing.assert_array_equal(labels, arrays.y_train[keep])
     test_labels = np.concatenate([y.numpy() for _, y in run_data.test])
     np.testing.assert_array_equal(test_labels, arrays.y_test[:20])
-    # test batches hold EVAL_BATCH_SIZE images (scoring only), not the training batch of 16
-    assert run_data.test_batch_size == 512
+    # test batches hold EVAL_BATCH_SIZE images (scoring only), but no more than a multiple of
+    # the training batch of 16 needs for the 20 test images
+    assert run_data.test_batch_size == 32
     assert [int(y.shape[0]) for _, y in run_data.test] == [20]
     assert int(run_data.test.cardinality()) == 1
+
+
+def test_test_batches_are_multiples_of_the_training_batch_up_to_eval_batch_size():
+    from course_lib.data import load_run_data
+    from course_lib.data.loaders import EVAL_BATCH_SIZE
+
+    for batch, test_limit, expected in ((64, None, 512), (100, None, 600), (32, 64, 64),
+                                        (32, 1000, 512)):
+        data = load_run_data("fashion_mnist32", batch_size=batch, augment=False, seed=0,
+                             extra=None, train_limit=100, test_limit=test_limit)
+        assert data.test_batch_size == expected, (batch, test_limit)
+        assert data.test_batch_size % batch == 0
+        assert data.test_batch_size <= max(EVAL_BATCH_SIZE + batch - 1,
+                                           -(-data.num_test // batch) * batch)
 
 
 def test_resumed_stream_equals_the_tail_of_the_full_stream(run_data):

@@ -337,8 +337,9 @@ def load(name: str, batch_size: int = 128, *, augment: bool = False, data_dir=No
     return Splits(train, val, in_order(datasets["test"], info.batch_size, preprocess), info)
 
 
-#: Test batches of the runner hold at least this many images: the smallest multiple of the
-#: training batch that does, so whatever splits a training batch evenly splits a test batch.
+#: Test batches of the runner hold at least this many images (or the whole test set, if it is
+#: smaller): the smallest multiple of the training batch that does, so whatever splits a
+#: training batch evenly splits a test batch.
 #: Scoring is forward passes only, and small batches spend much of it on per-step overhead
 #: (``benchmarks/levers.py`` times VGG-A's 15 test views at 64 and at 512 images a batch;
 #: ``benchmarks/RESULTS.md``, "## Levers"). An image's scores do not depend on its batch (on
@@ -395,7 +396,10 @@ def load_run_data(dataset: str, *, batch_size: int, augment: bool, seed: int,
         dataset, batch_size, seed=seed, train_limit=train_limit, test_limit=test_limit,
         data_dir=data_dir, **({"extra": extra} if dataset == "svhn" else {}))
     num_test = info.num_examples["test"]
-    test_batch = info.batch_size * math.ceil(EVAL_BATCH_SIZE / info.batch_size)
+    # ... but no larger than the test set needs (a few test images split across workers would
+    # otherwise leave a worker an empty slice of the one batch)
+    test_batch = info.batch_size * min(math.ceil(EVAL_BATCH_SIZE / info.batch_size),
+                                       math.ceil(num_test / info.batch_size))
     # A known length sizes Keras' progress bar and spares it a "ran out of data" warning.
     test = in_order(datasets["test"], test_batch, preprocess).apply(
         tf.data.experimental.assert_cardinality(math.ceil(num_test / test_batch)))
