@@ -60,7 +60,7 @@ def _trains(name: str) -> str:
     for experiment, models, seeds, shipped in NOTEBOOK_RUNS[name]:
         exp = get_experiment(experiment)
         budget = exp.budget("quick")
-        labels = exp.with_sources(models) if models else exp.default_models(budget)
+        labels = exp.run_labels(budget, models)
         seeds = seeds if seeds is not None else exp.seeds(budget)
         trained, read = exp.split_runs(budget, models, seeds)
         if shipped == "train":  # run_experiment(..., shipped="train") trains those too

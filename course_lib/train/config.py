@@ -301,17 +301,19 @@ class Experiment:
                 )
             # labels as the experiment spells them (a budget may spell them otherwise)
             default = {runs.get(m).label for m in value.models or runs.names()}
+
+            def in_default(label, default=default):
+                return label in runs and runs.get(label).label in default
+
             seeds = range(self.seed, self.seed + value.seeds)
-            wrong = [(m, s) for m, s in value.shipped
-                     if m not in runs or runs.get(m).label not in default or s not in seeds]
+            wrong = [(m, s) for m, s in value.shipped if not in_default(m) or s not in seeds]
             if wrong:
                 raise ValueError(
                     f"Budget {key!r} of experiment {self.name!r}: every `shipped` run must be "
                     f"one of the budget's default runs (its models, seeds {list(seeds)}). "
                     f"Received: shipped={value.shipped!r} ({wrong} not among them)"
                 )
-            stray = [m for m in value.meant_to_fail
-                     if m not in runs or runs.get(m).label not in default]
+            stray = [m for m in value.meant_to_fail if not in_default(m)]
             if stray:
                 raise ValueError(
                     f"Budget {key!r} of experiment {self.name!r}: `meant_to_fail` must name "
@@ -357,6 +359,11 @@ class Experiment:
         chosen = self.budget(budget).models
         return self.labels if chosen is None else self.with_sources(chosen)
 
+    def run_labels(self, budget: str | Budget, models=None) -> list[str]:
+        """The labels a run of the experiment under ``budget`` covers: ``models`` (with their
+        source runs) if given, else the budget's default set, in the experiment's order."""
+        return self.with_sources(models) if models else self.default_models(budget)
+
     def shipped_runs(self, budget: str | Budget) -> list[tuple[str, int]]:
         """The ``(label, seed)`` runs the kit ships for ``budget`` (``Budget.shipped``), with
         the labels spelt as the experiment spells them."""
@@ -371,7 +378,7 @@ class Experiment:
         the budget's) narrow it as ``run_experiment`` does.
         """
         chosen = self.budget(budget)
-        labels = self.with_sources(models) if models else self.default_models(chosen)
+        labels = self.run_labels(chosen, models)
         seeds = self.seeds(chosen) if seeds is None else list(seeds)
         shipped = set(self.shipped_runs(chosen))
         runs = [(label, seed) for label in labels for seed in seeds]

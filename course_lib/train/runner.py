@@ -561,7 +561,7 @@ def run_experiment(
     """
     exp = get_experiment(experiment)
     chosen_budget = exp.budget(budget)  # resolved once, passed down as a Budget
-    labels = exp.with_sources(models) if models else exp.default_models(chosen_budget)
+    labels = exp.run_labels(chosen_budget, models)
     if dataset is not None and datasets is not None:
         raise ValueError("Pass `dataset` or `datasets`, not both. "
                          f"Received: dataset={dataset!r}, datasets={datasets!r}")
