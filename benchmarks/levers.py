@@ -17,7 +17,14 @@ per call, no XLA, op determinism on):
 - ``no determinism``: TensorFlow op determinism off (the runner keeps it on for reproducible
   CPU runs);
 - ``XLA``: ``jit_compile=True`` (determinism off too: XLA and op determinism exclude each
-  other for pooling nets).
+  other for pooling nets);
+- ``former LRN`` (models with LRN only): the same net with the LRN formulation the kit used
+  before (a 1-D convolution of the squares and ``ops.power``); its column gives the kit's
+  images/s over that one's, the gain of the adopted window-matmul LRN.
+
+LRN alone is measured too (``## Levers``, table "LRN forward + backward"): the kit's layer, the
+former formulation and ``tf.nn.local_response_normalization`` at the LRN inputs of CNN-A2's
+quick model and of the full-width one.
 
 Scoring (after training) is measured too: ``evaluate_modes`` on VGG-A's four test modes (15
 views an image) in batches of 64, the training batch the runner used to score with, against
@@ -33,6 +40,7 @@ The section ``## Levers`` of ``benchmarks/RESULTS.md`` is (re)written, other sec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -50,9 +58,11 @@ SECTION = "## Levers"
 COMMAND = "PYTHONPATH=$PWD python benchmarks/levers.py"
 
 #: (experiment, model label): the quick models measured by default (a small CNN without batch
-#: normalisation, a VGG, a batch-normalised SimpNet); ``--all`` adds one of every other kind.
+#: normalisation, a recurrent CNN, a VGG, a batch-normalised SimpNet); ``--all`` adds one of
+#: every other kind.
 MODELS = (
     ("param-distribution", "CNN-A2"),
+    ("param-distribution", "RCNN-A1"),
     ("vgg-depth", "VGG-A-CIFAR"),
     ("simpnet", "SimpNet-Slim-600K"),
 )
@@ -70,7 +80,57 @@ CASES = {
     "batch 128": (128, 1, False, True),
     "no determinism": (64, 1, False, False),
     "XLA": (64, 1, True, False),
+    "former LRN": (64, 1, False, True),
 }
+#: cases whose column is runner / case (the kit now against what it replaced), not case / runner
+INVERTED = {"former LRN": "LRN now / former"}
+
+#: (label, input shape, LRN arguments): CNN-A2's lrn1 input at the quick width (40 channels:
+#: ``lrn_window(40) = 6``, an even window) and at full width (160 channels, window 21), batch
+#: as the quick run and benchmarks/run.py use them.
+LRN_INPUTS = (
+    ("CNN-A2 quick lrn1", (64, 16, 16, 40), dict(size=6, alpha=1e-3 / 6, beta=0.75, k=1.0)),
+    ("CNN-A2 full width lrn1", (32, 16, 16, 160), dict(size=21, alpha=1e-3 / 21, beta=0.75,
+                                                       k=1.0)),
+)
+
+
+def former_lrn(x, size, alpha, beta, k):
+    """The kit's LRN formulation before the window matmul (kept here as the 'before' case):
+    the squares zero-padded and summed by a 1-D convolution with a ones kernel, then
+    ``ops.power``."""
+    from keras import ops
+
+    channels = x.shape[-1]
+    squares = ops.reshape(ops.square(x), (-1, channels, 1))
+    squares = ops.pad(squares, [[0, 0], [size // 2, (size - 1) // 2], [0, 0]])
+    window = ops.ones((size, 1, 1), dtype=x.dtype)
+    sums = ops.conv(squares, window, strides=1, padding="valid", data_format="channels_last")
+    sums = ops.reshape(sums, ops.shape(x))
+    return x * ops.power(k + alpha * sums, -beta)
+
+
+class _FormerLRN:
+    """Context in which the kit's LRN layers (LRN, and the LRN inside RecurrentConv2D) trace
+    the former formulation."""
+
+    def __enter__(self):
+        from course_lib.layers import local_response_normalization as module
+
+        self.module, self.saved = module, module.local_response_normalization
+        module.local_response_normalization = former_lrn
+
+    def __exit__(self, *exc):
+        self.module.local_response_normalization = self.saved
+
+
+def has_lrn(net) -> bool:
+    """Whether ``net`` normalises with the kit's LRN (a layer, or inside an RCL)."""
+    from course_lib.layers import LRN, RecurrentConv2D
+
+    return any(isinstance(layer, LRN) or (isinstance(layer, RecurrentConv2D)
+                                          and layer.lrn is not None)
+               for layer in net.layers)
 
 
 def matmul_ceiling(n: int = 4096, repeats: int = 7) -> float:
@@ -121,6 +181,8 @@ def measure_model(experiment: str, label: str, args) -> dict:
         net, settings = quick_model(experiment, label)
         if macs is None:
             macs = int(layer_table(net, totals=True)["macs"].iloc[-1])
+        if case == "former LRN" and not has_lrn(net):
+            continue
         net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                     loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
                     steps_per_execution=spe, jit_compile=jit)
@@ -130,12 +192,13 @@ def measure_model(experiment: str, label: str, args) -> dict:
 
     def case_fn(case):
         def run():
-            with gpu.op_determinism(CASES[case][3]):
+            former = _FormerLRN() if case == "former LRN" else contextlib.nullcontext()
+            with gpu.op_determinism(CASES[case][3]), former:
                 nets[case].fit(datasets[case], epochs=1, verbose=0)
         return run
 
-    times = timing.interleaved({c: case_fn(c) for c in CASES}, repeats=args.repeats, warmup=1)
-    images = {c: args.images // CASES[c][0] * CASES[c][0] for c in CASES}
+    times = timing.interleaved({c: case_fn(c) for c in nets}, repeats=args.repeats, warmup=1)
+    images = {c: args.images // CASES[c][0] * CASES[c][0] for c in nets}
     return {"experiment": experiment, "label": label, "macs": macs, "times": times,
             "images": images, "width": settings.width_multiplier}
 
@@ -165,6 +228,65 @@ def measure_scoring(args) -> dict:
             "views": 15}
 
 
+def measure_lrn(args) -> list[dict]:
+    """LRN forward + backward (ms per call) at :data:`LRN_INPUTS`: the kit's layer, the former
+    formulation and, for odd windows, ``tf.nn.local_response_normalization``."""
+    import tensorflow as tf
+
+    from course_lib.layers import LRN
+
+    results = []
+    for name, shape, kw in LRN_INPUTS:
+        shape = (min(shape[0], args.lrn_batch),) + shape[1:]
+        x = tf.random.stateless_normal(shape, seed=(1, 2))
+        upstream = tf.random.stateless_normal(shape, seed=(3, 4))
+        size, alpha, beta, k = kw["size"], kw["alpha"], kw["beta"], kw["k"]
+        fns = {"kit": LRN(size=size, alpha=alpha, beta=beta, k=k),
+               "former": lambda t: former_lrn(t, size, alpha, beta, k)}
+        if size % 2:
+            fns["tf.nn"] = lambda t: tf.nn.local_response_normalization(
+                t, depth_radius=size // 2, bias=k, alpha=alpha, beta=beta)
+        diffs = {c: float(tf.reduce_max(tf.abs(fns["kit"](x) - f(x)))) for c, f in fns.items()}
+
+        def forward_backward(fn):
+            @tf.function
+            def run(inputs):
+                with tf.GradientTape() as tape:
+                    tape.watch(inputs)
+                    outputs = fn(inputs)
+                return tf.reduce_sum(tape.gradient(outputs, inputs, output_gradients=upstream))
+            return lambda: run(x).numpy()
+
+        times = timing.interleaved({c: forward_backward(f) for c, f in fns.items()},
+                                   repeats=args.repeats * 5, warmup=2)
+        results.append({"name": name, "shape": shape, "size": size, "times": times,
+                        "diffs": diffs})
+    return results
+
+
+def lrn_lines(results: list[dict]) -> list[str]:
+    """The table "LRN forward + backward": ms per call and the per-round ratios to the kit."""
+    rows = []
+    for r in results:
+        kit = r["times"]["kit"]
+        row = [f"{r['name']} {r['shape']}, window {r['size']}", f"{timing.median(kit) * 1e3:.2f}"]
+        for other in ("former", "tf.nn"):
+            if other not in r["times"]:
+                row.append("n/a (even window)")
+                continue
+            ratios = sorted(a / b for a, b in zip(r["times"][other], kit))
+            row.append(f"{timing.median(r['times'][other]) * 1e3:.2f} ms: "
+                       f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f}), "
+                       f"max diff {r['diffs'][other]:.1e}")
+        rows.append(row)
+    return ["", "**LRN forward + backward** (ms per call, fwd + bwd in one `tf.function`; ratio = "
+            "the other's time / the kit's, per round, median and range): the kit's layer (a "
+            "matmul of the squares with a 0/1 window matrix, then `exp(-beta log(.))`) against "
+            "the formulation it replaced (a 1-D convolution of the squares, then `ops.power`) "
+            "and TensorFlow's fused kernel.", "",
+            timing.table(["LRN input", "kit ms", "former", "tf.nn fused"], rows)]
+
+
 def scoring_lines(scoring: dict) -> list[str]:
     old, new = scoring["times"]["batch 64"], scoring["times"][scoring["new"]]
     ratios = sorted(a / b for a, b in zip(old, new))
@@ -178,7 +300,7 @@ def scoring_lines(scoring: dict) -> list[str]:
 
 
 def report(results: list[dict], ceiling: float, info: dict, args, seconds: float,
-           scoring: dict | None = None) -> str:
+           scoring: dict | None = None, lrn: list[dict] | None = None) -> str:
     base = "runner"
     lines = [
         SECTION, "",
@@ -197,20 +319,26 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
         "per-round ratios (both in the same round, under the same load), with its range.", "",
     ]
     header = ["model (quick widths)", "forward MACs", "runner img/s", "of ceiling"] + [
-        c for c in CASES if c != base]
+        INVERTED.get(c, c) for c in CASES if c != base]
     rows = []
     for r in results:
-        ips = {c: [r["images"][c] / t for t in r["times"][c]] for c in CASES}
+        ips = {c: [r["images"][c] / t for t in r["times"][c]] for c in r["times"]}
         med = timing.median(ips[base])
         row = [f"{r['label']} (x{r['width']:g})", f"{r['macs'] / 1e6:.1f}M", f"{med:.0f}",
                f"{6 * r['macs'] * med / 1e9 / ceiling:.0%}"]
         for c in CASES:
             if c == base:
                 continue
-            ratios = sorted(a / b for a, b in zip(ips[c], ips[base]))
+            if c not in ips:
+                row.append("no LRN")
+                continue
+            pairs = zip(ips[base], ips[c]) if c in INVERTED else zip(ips[c], ips[base])
+            ratios = sorted(a / b for a, b in pairs)
             row.append(f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f})")
         rows.append(row)
     lines.append(timing.table(header, rows))
+    if lrn:
+        lines += lrn_lines(lrn)
     if scoring is not None:
         lines += scoring_lines(scoring)
     busy = timing.busy_warning(info)
@@ -229,9 +357,11 @@ def main(argv=None) -> int:
                         "256 images, 1 round; writes nothing unless --out is given")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
+    args.lrn_batch = 64
     models = MODELS + (MORE_MODELS if args.all else ())
     if args.quick:
         args.images, args.repeats, models = 256, 1, MODELS[:1] + MORE_MODELS[2:3]
+        args.lrn_batch = 4
     start = time.perf_counter()
     info = timing.machine_info()
     ceiling = matmul_ceiling()
@@ -241,8 +371,10 @@ def main(argv=None) -> int:
         print(f"{label}: done", flush=True)
     scoring = measure_scoring(args)
     print("scoring: done", flush=True)
+    lrn = measure_lrn(args)
+    print("LRN: done", flush=True)
     info["load_average_end"] = timing.load_average()
-    text = report(results, ceiling, info, args, time.perf_counter() - start, scoring)
+    text = report(results, ceiling, info, args, time.perf_counter() - start, scoring, lrn)
     print(text)
     if not args.quick or "--out" in (argv or sys.argv):
         timing.write_section(Path(args.out), SECTION, text)

@@ -152,18 +152,10 @@ def _effective_alpha(kw: dict) -> float:
     return kw["alpha"] / kw["size"] if kw["alpha_mode"] == "mean" else kw["alpha"]
 
 
-def _lrn_path(layer) -> str:
-    from course_lib.layers.backend import fused_lrn_applies
-
-    applies = fused_lrn_applies(layer.size, layer.beta, layer.k, "float32")
-    return "fused TF kernel" if applies else "keras.ops path"
-
-
 def bench_lrn(sizes: Sizes, args) -> list[Row]:
     import tensorflow as tf
 
     from course_lib.layers import LRN
-    from course_lib.layers.local_response_normalization import local_response_normalization
 
     shape = sizes.lrn_shape
     x = tf.random.stateless_normal(shape, seed=(1, 2))
@@ -191,23 +183,15 @@ def bench_lrn(sizes: Sizes, args) -> list[Row]:
             return tf.nn.local_response_normalization(
                 t, depth_radius=radius, bias=kw["k"], alpha=alpha, beta=kw["beta"])
 
-        def ops_path(t, kw=kw, alpha=alpha):
-            return local_response_normalization(t, kw["size"], alpha, kw["beta"], kw["k"])
-
         diff = float(tf.reduce_max(tf.abs(layer(x) - reference(x))))
         times = timing.interleaved(
-            {"layer": forward_backward(layer), "ops": forward_backward(ops_path),
-             "tf": forward_backward(reference)},
+            {"layer": forward_backward(layer), "tf": forward_backward(reference)},
             repeats=args.micro_repeats, warmup=args.micro_warmup)
         note = f"input {shape}; max |layer - tf.nn| = {diff:.1e}"
         rows.append(Row("lrn", f"LRN fwd+bwd, {label}",
-                        f"LRN layer ({_lrn_path(layer)})", "tf.nn.local_response_normalization",
+                        "LRN layer (keras.ops: window matmul, exp-log power)",
+                        "tf.nn.local_response_normalization",
                         times["layer"], times["tf"], target=1.1, notes=[note]))
-        rows.append(Row("lrn", f"LRN fwd+bwd, {label}: keras.ops formulation",
-                        "local_response_normalization (keras.ops)",
-                        "tf.nn.local_response_normalization", times["ops"], times["tf"],
-                        notes=[note, "the path the layer takes on JAX/PyTorch, and on "
-                                     "TensorFlow outside the fused kernel's limits"]))
     rows += _torch_backend_lrn(sizes, args)
     return rows
 
@@ -357,10 +341,9 @@ def bench_rcl(sizes: Sizes, args) -> list[Row]:
             {"kit": train_step(layer, layer.trainable_variables),
              "tf": train_step(hand_written, [wf, wr, b])},
             repeats=args.micro_repeats, warmup=args.micro_warmup)
-        lrn_path = _lrn_path(layer.lrn) if layer.lrn is not None else "no LRN"
         rows.append(Row(
             "rcl", f"RecurrentConv2D training step, {label}",
-            f"RecurrentConv2D (LRN: {lrn_path})", "tf.nn.conv2d + tf.nn LRN loop in tf.function",
+            "RecurrentConv2D (its LRN: the kit's keras.ops layer)", "tf.nn.conv2d + tf.nn LRN loop in tf.function",
             times["kit"], times["tf"], target=1.1,
             notes=[f"input {shape}, {filters} filters, T={iterations}, loss sum(y * g), plain "
                    f"SGD update in the same tf.function; max |layer - hand-written| = "

@@ -38,8 +38,10 @@ def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):
         images, repeats, all = 1024, 2, False
 
     cases = list(levers.CASES)
-    # runner: 1.0 s per epoch of 1024 images; every lever 0.5 s (2x the images per second)
-    times = {c: [1.0, 1.0] if c == "runner" else [0.5, 0.5] for c in cases}
+    # runner: 1.0 s per epoch of 1024 images; every lever 0.5 s (2x the images per second),
+    # the former LRN 2.0 s (the kit's LRN is the lever there: its column is runner / former)
+    times = {c: [1.0, 1.0] if c == "runner" else [2.0, 2.0] if c in levers.INVERTED
+             else [0.5, 0.5] for c in cases}
     result = {"label": "CNN-A2", "macs": 10_000_000, "width": 0.25, "times": times,
               "images": {c: 1024 for c in cases}}
     info = {"date": "today", "commit": "abc", "load_average_start": "0.1",
@@ -49,6 +51,34 @@ def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):
     # 1024 img/s x 6 x 10M MACs = 61.4 GFLOP/s: 61% of the 100 GFLOP/s ceiling
     assert "| CNN-A2 (x0.25) | 10.0M | 1024 | 61% |" in text
     assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 1
+    assert "| LRN now / former |" in text
+    # A model without LRN has no former-LRN case: its cell says so.
+    del times["former LRN"]
+    text = levers.report([{**result, "times": times}], 100.0, info, Args(), 60.0)
+    assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 2
+    assert "| no LRN |" in text
+
+
+def test_former_lrn_is_the_same_function_and_lrn_models_are_found(levers):
+    import numpy as np
+    import tensorflow as tf
+
+    from course_lib.layers.local_response_normalization import local_response_normalization
+
+    x = tf.random.stateless_normal((2, 4, 4, 12), seed=(5, 6)) * 3.0
+    for size in (1, 4, 5, 21):
+        np.testing.assert_allclose(levers.former_lrn(x, size, 1e-2, 0.75, 1.0).numpy(),
+                                   local_response_normalization(x, size, 1e-2, 0.75, 1.0).numpy(),
+                                   rtol=1e-5, atol=1e-6)
+    assert levers.has_lrn(levers.quick_model("param-distribution", "CNN-A2")[0])
+    assert levers.has_lrn(levers.quick_model("param-distribution", "RCNN-A1")[0])
+    assert not levers.has_lrn(levers.quick_model("vgg-depth", "VGG-A-CIFAR")[0])
+    # Inside the context the kit's LRN module traces the former formulation, and not after.
+    from course_lib.layers import local_response_normalization as module
+
+    with levers._FormerLRN():
+        assert module.local_response_normalization is levers.former_lrn
+    assert module.local_response_normalization is local_response_normalization
 
 
 def test_report_gives_the_scoring_ratio_per_round(levers):

@@ -49,29 +49,22 @@ def test_sum_mode_matches_tf_local_response_normalization(x, size):
                                rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "size, beta, k, gpu, fused",
-    [
-        (5, 0.75, 2.0, False, True),
-        (21, 0.75, 1.0, False, True),   # seed 000's window for 160 filters: CPU kernel takes it
-        (21, 0.75, 1.0, True, False),   # beyond cuDNN's depth_radius <= 7: keras.ops path on GPU
-        (5, 0.005, 2.0, True, False),   # cuDNN rejects beta < 0.01
-        (5, 0.75, 2.0, True, True),
-        (4, 0.75, 2.0, False, False),   # even windows are not centred: keras.ops path
-    ],
-)
-def test_fused_kernel_choice(monkeypatch, size, beta, k, gpu, fused):
-    from course_lib.layers import backend
+def test_window_matrix_marks_each_channels_window():
+    from course_lib.layers.local_response_normalization import window_matrix
 
-    monkeypatch.setattr(backend, "_gpu_visible", lambda: gpu)
-    assert backend.fused_lrn_applies(size, beta, k, "float32") is fused
-    assert backend.fused_lrn_applies(size, beta, k, "float16") is False
+    # Column d marks W(d) = [d - size // 2, d + (size - 1) // 2], clipped: a NumPy loop.
+    for channels, size in [(6, 1), (6, 2), (6, 4), (6, 5), (5, 11)]:
+        expected = np.zeros((channels, channels), "float32")
+        for d in range(channels):
+            for j in range(d - size // 2, d + (size - 1) // 2 + 1):
+                if 0 <= j < channels:
+                    expected[j, d] = 1
+        np.testing.assert_array_equal(window_matrix(channels, size), expected)
 
 
 @pytest.mark.parametrize("size", [3, 5, 9, 15, 21])
 def test_keras_ops_path_matches_tf_kernel(x, size):
-    # On the TensorFlow backend the layer calls the fused kernel for these sizes; the
-    # keras.ops formulation (used on the other backends) must give the same values.
+    # TensorFlow's fused kernel is the independent reference for centred (odd) windows.
     out = local_response_normalization(tf.constant(x), size, 0.05, 0.75, 2.0)
     expected = tf.nn.local_response_normalization(
         x, depth_radius=(size - 1) // 2, bias=2.0, alpha=0.05, beta=0.75)
@@ -134,7 +127,8 @@ def test_gradients_finite_and_match_tf_kernel(size):
     if size % 2:
         with tf.GradientTape() as tape:
             tape.watch(x)
-            loss = tf.reduce_sum(weights * local_response_normalization(x, size, 1e-2, 0.75, 1.0))
+            loss = tf.reduce_sum(weights * tf.nn.local_response_normalization(
+                x, depth_radius=size // 2, bias=1.0, alpha=1e-2, beta=0.75))
         np.testing.assert_allclose(tape.gradient(loss, x).numpy(), grad, rtol=1e-4, atol=1e-6)
 
 

@@ -1,28 +1,49 @@
 """Across-channel local response normalisation (LRN) as a backend-agnostic Keras 3 layer."""
 
+import functools
+
 import keras
+import numpy as np
 from keras import ops
 
 from course_lib import validation
-from course_lib.layers.backend import fused_lrn
 
 _ALPHA_MODES = ("mean", "sum")
+
+
+@functools.lru_cache(maxsize=64)
+def window_matrix(channels: int, size: int) -> np.ndarray:
+    """The ``(channels, channels)`` 0/1 matrix whose column ``d`` marks LRN's window ``W(d)``.
+
+    ``W(d) = [d - size // 2, d + (size - 1) // 2]``, clipped to the channels that exist (the
+    zero padding of ``torch.nn.LocalResponseNorm``), so ``squares @ window_matrix`` gives every
+    channel's window sum.
+
+    >>> window_matrix(4, 3).astype(int)
+    array([[1, 1, 0, 0],
+           [1, 1, 1, 0],
+           [0, 1, 1, 1],
+           [0, 0, 1, 1]])
+    """
+    j = np.arange(channels)[:, None]
+    d = np.arange(channels)[None, :]
+    return ((j >= d - size // 2) & (j <= d + (size - 1) // 2)).astype("float32")
 
 
 def local_response_normalization(x, size, alpha, beta, k):
     """LRN over the last axis written with ``keras.ops``: ``x * (k + alpha * S) ** -beta``.
 
     ``alpha`` multiplies the plain sum of squares; pass ``alpha / size`` for Caffe/PyTorch.
+    The window sums ``S`` are one matmul of the squares with :func:`window_matrix`, and the
+    power is ``exp(-beta * log(.))`` (the base is positive wherever ``k > 0``), the form
+    TensorFlow's own LRN kernel uses. Both are cheaper on a CPU than TensorFlow's fused kernel
+    and than a 1-D convolution of the squares with ``ops.power``, and give the same values to
+    float32 rounding: ``benchmarks/levers.py`` measures the three side by side
+    (``benchmarks/RESULTS.md``, section Levers).
     """
-    channels = x.shape[-1]
-    # Every (b, h, w) position becomes a length-C sequence, zero-padded like
-    # torch.nn.LocalResponseNorm and summed by a 1-D convolution with a ones kernel.
-    squares = ops.reshape(ops.square(x), (-1, channels, 1))
-    squares = ops.pad(squares, [[0, 0], [size // 2, (size - 1) // 2], [0, 0]])
-    window = ops.ones((size, 1, 1), dtype=x.dtype)
-    sums = ops.conv(squares, window, strides=1, padding="valid", data_format="channels_last")
-    sums = ops.reshape(sums, ops.shape(x))
-    return x * ops.power(k + alpha * sums, -beta)
+    window = ops.convert_to_tensor(window_matrix(int(x.shape[-1]), int(size)), dtype=x.dtype)
+    sums = ops.matmul(ops.square(x), window)
+    return x * ops.exp(-beta * ops.log(k + alpha * sums))
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
@@ -38,7 +59,7 @@ class LocalResponseNormalization(keras.layers.Layer):
     in ``torch.nn.LocalResponseNorm``. With ``k=0`` an all-zero window gives NaN, as in TensorFlow
     and PyTorch. Seed 004's L2 special case (``k=0, alpha=1, beta=0.5``) needs
     ``size >= 2 * channels - 1``, not ``n = N``: a clipped window of N covers only the middle
-    channel. TensorFlow's fused kernel is used where it applies; float16 is computed in float32.
+    channel. The same ``keras.ops`` code runs on every backend; float16 is computed in float32.
 
     Args:
         size: channels in the window (``n`` in the papers), >= 1.
@@ -84,9 +105,7 @@ class LocalResponseNormalization(keras.layers.Layer):
         if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
             x = ops.cast(x, "float32")
         alpha = self.alpha / self.size if self.alpha_mode == "mean" else self.alpha
-        outputs = fused_lrn(x, self.size, alpha, self.beta, self.k)
-        if outputs is None:
-            outputs = local_response_normalization(x, self.size, alpha, self.beta, self.k)
+        outputs = local_response_normalization(x, self.size, alpha, self.beta, self.k)
         return ops.cast(outputs, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
