@@ -343,7 +343,8 @@ def bench_rcl(sizes: Sizes, args) -> list[Row]:
             repeats=args.micro_repeats, warmup=args.micro_warmup)
         rows.append(Row(
             "rcl", f"RecurrentConv2D training step, {label}",
-            "RecurrentConv2D (its LRN: the kit's keras.ops layer)", "tf.nn.conv2d + tf.nn LRN loop in tf.function",
+            "RecurrentConv2D (its LRN: the kit's keras.ops layer)",
+            "tf.nn.conv2d + tf.nn LRN loop in tf.function",
             times["kit"], times["tf"], target=1.1,
             notes=[f"input {shape}, {filters} filters, T={iterations}, loss sum(y * g), plain "
                    f"SGD update in the same tf.function; max |layer - hand-written| = "

@@ -1,22 +1,17 @@
 """benchmarks/levers.py: the models it times are the quick runs' models, and its report states
 the ceiling, each model's fraction of it and every lever's ratio to the runner's setting."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from repo_scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def levers():
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("levers", REPO / "benchmarks" / "levers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/levers.py")
 
 
 def test_the_timed_model_is_the_quick_runs_model(levers):

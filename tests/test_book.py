@@ -23,17 +23,14 @@ import json
 import os
 import re
 import shutil
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from repo_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("course_book_tool", ROOT / "tools" / "book.py")
-book = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = book
-_spec.loader.exec_module(book)
+book = load_script("tools/book.py", "course_book_tool")
 
 CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run",

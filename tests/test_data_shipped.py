@@ -5,7 +5,6 @@ without it; everything else runs on the shipped files alone.
 """
 
 import gzip
-import importlib.util
 import re
 from pathlib import Path
 
@@ -16,12 +15,10 @@ from course_lib.core import repo_root
 from course_lib.data import fashion_mnist as fm
 from course_lib.data import load, load_run_data, read_idx, shipped
 from course_lib.data.paths import HIDE_ENV_VAR
+from repo_scripts import load_script
 
 
-_spec = importlib.util.spec_from_file_location(
-    "make_fashion_mnist_subset", repo_root() / "tools" / "make_fashion_mnist_subset.py")
-tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tool)
+tool = load_script("tools/make_fashion_mnist_subset.py")
 
 REPO_ROOT = repo_root()
 

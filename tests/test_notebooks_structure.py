@@ -10,19 +10,15 @@ down what ``build`` and ``execute`` keep and what they reject.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from repo_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("course_notebook_tool", ROOT / "tools" / "notebooks.py")
-nbtool = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = nbtool
-_spec.loader.exec_module(nbtool)
+nbtool = load_script("tools/notebooks.py", "course_notebook_tool")
 
 SOURCES = nbtool.sources()
 

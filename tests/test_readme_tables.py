@@ -1,19 +1,15 @@
 """The README's notebook times are generated (tools/readme_tables.py) and cannot drift from the
 committed notebooks, and the tool's map of what each notebook trains follows the notebooks."""
 
-import importlib.util
 import re
 from pathlib import Path
+from repo_scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("readme_tables",
-                                                  REPO / "tools" / "readme_tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/readme_tables.py")
 
 
 def test_readme_times_table_is_the_generated_one():

@@ -304,6 +304,39 @@ def test_meant_to_fail_names_models_of_the_default_set():
                                               meant_to_fail=("CNN-A2-nodrop",))),))
 
 
+def test_model_epochs_give_a_model_its_own_epochs_and_are_validated():
+    quick = Budget("quick", 3, None, None, models=("CNN-A2", "CNN-A2-nodrop"),
+                   model_epochs={"cnn-a2-nodrop": 5})
+    assert quick.model_epochs == (("cnn-a2-nodrop", 5),)
+    exp = _experiment(budgets=(("quick", quick),))
+    # a label is matched however the budget spells it; the others keep the budget's epochs
+    assert exp.run_epochs("quick", "CNN-A2-nodrop") == 5
+    assert exp.run_epochs("quick", "CNN-A2") == 3
+    assert resolve(exp, "CNN-A2-nodrop", budget="quick").epochs == 5
+    assert resolve(exp, "CNN-A2-nodrop", budget="quick", epochs=2).epochs == 2  # the caller's
+    assert resolve(exp, "CNN-A2-nodrop", budget="smoke").epochs == 1  # another budget's
+    for bad in ({"CNN-A2": 0}, (("CNN-A2", 2.5),), (("", 3),), (("CNN-A2", 3), ("cnn-a2", 4)),
+                ("CNN-A2",)):
+        with pytest.raises(ValueError, match="model_epochs.*Received"):
+            Budget("quick", 1, None, None, model_epochs=bad)
+    with pytest.raises(ValueError, match="model_epochs.*CNN-A2-nodrop.*not among them"):
+        _experiment(budgets=(("quick", Budget("quick", 1, None, None, models=("CNN-A2",),
+                                              model_epochs={"CNN-A2-nodrop": 2})),))
+
+
+def test_quick_rcnns_train_longer_and_the_texts_say_so():
+    from course_lib.train import budget_plan
+
+    exp = get_experiment("param-distribution")
+    quick = exp.budget("quick")
+    assert [exp.run_epochs(quick, m) for m in ("CNN-A1", "RCNN-A1", "RCNN-A3")] == [6, 8, 8]
+    assert quick.description.endswith("; RCNN-A1, RCNN-A3: 8 epochs")
+    plan = budget_plan(exp, "quick", "fashion_mnist32")
+    assert "(4 runs: 6 epochs on" in plan and "(RCNN-A1 and RCNN-A3: 8 epochs)" in plan
+    only = budget_plan(exp, "quick", "fashion_mnist32", models=["RCNN-A1"], )
+    assert "(RCNN-A1: 8 epochs)" in only
+
+
 def test_init_from_is_validated():
     with pytest.raises(ValueError, match="go together"):
         ModelRun("VGG-E-CIFAR", init_from="VGG-A-CIFAR")

@@ -12,6 +12,7 @@ from course_lib.train.shipped import (
     MACHINE_KEYS, SHIPPED_DIR, read_shipped_record, shipped_path, shipped_runs,
 )
 from course_lib.train import experiment_names
+from repo_scripts import load_script
 
 
 def _every_shipped_run():
@@ -193,14 +194,7 @@ def test_retraining_the_cheapest_shipped_record_gives_its_error(tmp_path, monkey
 
 
 def _ship_records_tool():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "tools" / "ship_records.py"
-    spec = importlib.util.spec_from_file_location("ship_records", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/ship_records.py")
 
 
 def test_ship_records_keeps_an_up_to_date_record_and_remakes_a_stale_one(tiny, tmp_path,
@@ -227,7 +221,7 @@ def test_ship_records_keeps_an_up_to_date_record_and_remakes_a_stale_one(tiny, t
 
 #: Fashion-MNIST's human line: a crowd of non-expert humans reached 83.5% accuracy
 #: (https://github.com/zalandoresearch/fashion-mnist, README).
-HUMAN_ERROR = 16.5
+from course_lib.data import FASHION_MNIST_HUMAN_ERROR as HUMAN_ERROR  # noqa: E402
 
 
 @pytest.mark.parametrize("name,budget,label,seed", _every_shipped_run(),

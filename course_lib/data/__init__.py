@@ -3,8 +3,9 @@ training stream and the training augmentation.
 """
 
 from course_lib.data.augmentation_layers import augment_batch, augmentation
-from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, find_fashion_mnist_idx,
-                                           load_fashion_mnist_arrays, read_idx)
+from course_lib.data.fashion_mnist import (FASHION_MNIST_CLASSES, FASHION_MNIST_HUMAN_ERROR,
+                                           find_fashion_mnist_idx, load_fashion_mnist_arrays,
+                                           read_idx)
 from course_lib.data.info import DatasetInfo, DatasetUnavailableError, Splits
 from course_lib.data.loaders import (CIFAR10_CLASSES, CIFAR100_CLASSES, RunData, canonical,
                                      epoch_stream, load, load_run_data, names,
@@ -16,4 +17,5 @@ __all__ = ["load", "names", "canonical", "Splits", "DatasetInfo", "DatasetUnavai
            "ENV_VAR", "load_run_data", "epoch_stream", "RunData", "MAX_SHUFFLE_BUFFER",
            "read_idx", "find_fashion_mnist_idx", "load_fashion_mnist_arrays",
            "augmentation", "augment_batch", "svhn_validation_indices", "FASHION_MNIST_CLASSES",
+           "FASHION_MNIST_HUMAN_ERROR",
            "CIFAR10_CLASSES", "CIFAR100_CLASSES"]

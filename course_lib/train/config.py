@@ -313,13 +313,15 @@ class Experiment:
                     f"one of the budget's default runs (its models, seeds {list(seeds)}). "
                     f"Received: shipped={value.shipped!r} ({wrong} not among them)"
                 )
-            stray = [m for m in value.meant_to_fail if not in_default(m)]
-            if stray:
-                raise ValueError(
-                    f"Budget {key!r} of experiment {self.name!r}: `meant_to_fail` must name "
-                    f"models of the budget's default set. Received: "
-                    f"meant_to_fail={value.meant_to_fail!r} ({stray} not among them)"
-                )
+            for field in ("meant_to_fail", "model_epochs"):
+                labels = [m if field == "meant_to_fail" else m[0] for m in getattr(value, field)]
+                stray = [m for m in labels if not in_default(m)]
+                if stray:
+                    raise ValueError(
+                        f"Budget {key!r} of experiment {self.name!r}: `{field}` must name "
+                        f"models of the budget's default set. Received: "
+                        f"{field}={getattr(value, field)!r} ({stray} not among them)"
+                    )
         if not models:
             raise ValueError(f"Experiment {self.name!r} needs at least one model.")
         if not self.datasets:
@@ -406,6 +408,13 @@ class Experiment:
         """The seeds a run of the whole experiment uses under ``budget``."""
         return [self.seed + i for i in range(self.budget(budget).seeds)]
 
+    def run_epochs(self, budget: str | Budget, label: str) -> int:
+        """The epochs a run of ``label`` trains under ``budget``: its own
+        (``Budget.model_epochs``), else the budget's, else the experiment's."""
+        b = self.budget(budget)
+        own = {self.model(m).label: e for m, e in b.model_epochs}
+        return int(own.get(self.model(label).label) or b.epochs or self.epochs)
+
     def augments(self, dataset: str) -> bool:
         """Whether runs on ``dataset`` train with augmentation."""
         return bool(self.augment) and dataset not in self.no_augment
@@ -435,6 +444,10 @@ class Budget:
         augment: ``False`` trains without the experiment's augmentation.
         meant_to_fail: labels of the default set whose point is to fail under this budget (a
             start that stalls): every other model is meant to beat the dataset's human line.
+        model_epochs: ``((label, epochs), ...)``: models of the default set that train for
+            another number of epochs than ``epochs`` (a family that learns more slowly under
+            the same recipe); read it with :meth:`Experiment.run_epochs`. Models compared in a
+            claimed ordering should share their epochs.
     """
 
     name: str
@@ -452,9 +465,19 @@ class Budget:
     augment: bool | None = None
     shipped: tuple = ()
     meant_to_fail: tuple = ()
+    model_epochs: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "model_overrides", _freeze(self.model_overrides))
+        pairs = tuple(self.model_epochs.items()) if isinstance(self.model_epochs, dict) else tuple(
+            tuple(p) if isinstance(p, (tuple, list)) else p for p in self.model_epochs)
+        if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and p[0]
+                   and isinstance(p[1], int) and not isinstance(p[1], bool) and p[1] >= 1
+                   for p in pairs) or len({p[0].lower() for p in pairs}) != len(pairs):
+            raise ValueError("`model_epochs` must be (model label, epochs >= 1) pairs, one per "
+                             "label, e.g. (('RCNN-A1', 8),). Received: "
+                             f"model_epochs={self.model_epochs!r}")
+        object.__setattr__(self, "model_epochs", pairs)
         fail = (self.meant_to_fail,) if isinstance(self.meant_to_fail, str) else tuple(
             self.meant_to_fail)
         if not all(isinstance(m, str) and m for m in fail):
@@ -583,7 +606,7 @@ def resolve(
     b = experiment.budget(budget)
     run = experiment.model(label)
     positive_int("epochs", epochs, allow_none=True)
-    n_epochs = epochs or b.epochs or experiment.epochs
+    n_epochs = epochs or experiment.run_epochs(b, run.label)
     batch = experiment.batch_size
     if b.batch_size is not None:
         batch = min(b.batch_size, batch)

@@ -60,7 +60,8 @@ _QUICK_NOTE = (
 def _quick(recipe: str, *, models: tuple, seeds: int = 3, shipped: tuple = (),
            width: float = 0.25, learning_rate: float = 0.05, epochs: int = 4,
            train_limit: int = 12000, model_overrides: dict | None = None,
-           augment: bool | None = None, meant_to_fail: tuple = ()) -> Budget:
+           augment: bool | None = None, meant_to_fail: tuple = (),
+           model_epochs: dict | None = None) -> Budget:
     """An experiment's quick budget: the shared recipe, its own models, widths and seeds.
 
     The description's first part (which models, how many seeds, which runs are shipped) is
@@ -69,12 +70,19 @@ def _quick(recipe: str, *, models: tuple, seeds: int = 3, shipped: tuple = (),
     read = ""
     if shipped:
         read = f" ({len(shipped)} of the {len(models) * seeds} runs read from shipped records)"
+    by_epochs: dict[int, list[str]] = {}
+    for label, n in (model_epochs or {}).items():
+        by_epochs.setdefault(n, []).append(label)
+    if by_epochs:
+        recipe += "; " + "; ".join(f"{', '.join(labels)}: {n} epochs"
+                                   for n, labels in by_epochs.items())
     return Budget(
         "quick", epochs=epochs, train_limit=train_limit, test_limit=None, batch_size=64,
         width_multiplier=width, learning_rate=learning_rate, schedule=QUICK_SCHEDULE,
         models=models, seeds=seeds, shipped=shipped,
         description=f"{', '.join(models)} x {seeds} seed{'s' if seeds != 1 else ''}{read}: {recipe}",
         model_overrides=model_overrides or {}, augment=augment, meant_to_fail=meant_to_fail,
+        model_epochs=model_epochs or {},
     )
 
 
@@ -117,8 +125,10 @@ register_experiment(Experiment(
     budgets=(("quick", _quick(
         "6 epochs, 20,000 train images, full test set, batch 64, widths x0.25, lr 0.05 "
         "warm-up + cosine",
-        models=("CNN-A1", "CNN-A2", "CNN-A3"), epochs=6, train_limit=20000,
-        shipped=_third_seed("CNN-A1", "CNN-A3") + _all_seeds("CNN-A2"),
+        models=("CNN-A1", "CNN-A2", "CNN-A3", "RCNN-A1", "RCNN-A3"), epochs=6,
+        train_limit=20000, model_epochs={"RCNN-A1": 8, "RCNN-A3": 8},
+        shipped=(_third_seed("CNN-A1", "CNN-A3") + _all_seeds("CNN-A2")
+                 + _all_seeds("RCNN-A1", "RCNN-A3")),
     )),),
     notes=(
         "Seed 000 trains with cuda-convnet2 on two GPUs, per-channel mean subtraction and no "

@@ -126,6 +126,26 @@ def _seeds(seeds) -> str:
     return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {_names(map(str, seeds))}"
 
 
+def _epochs_text(exp: Experiment, budget: Budget, labels, only_own: bool = False) -> str:
+    """"6 epochs", or "6 epochs (RCNN-A1 and RCNN-A3: 8)" where some of ``labels`` train for
+    their own number (``Budget.model_epochs``); with ``only_own`` just "RCNN-A1 and RCNN-A3: 8
+    epochs" (empty if none)."""
+    common = budget.epochs or exp.epochs
+    own: dict[int, list[str]] = {}
+    for label in labels:
+        n = exp.run_epochs(budget, label)
+        if n != common:
+            own.setdefault(n, []).append(label)
+    if only_own:
+        return "; ".join(f"{_names(group)}: {_count(n, 'epoch')}" for n, group in own.items())
+    text = _count(common, "epoch")
+    if own and len(own) == 1 and sum(map(len, own.values())) == len(list(labels)):
+        return _count(next(iter(own)), "epoch")
+    if own:
+        text += " (" + "; ".join(f"{_names(group)}: {n}" for n, group in own.items()) + ")"
+    return text
+
+
 def budget_plan(experiment: str | Experiment, budget: str | Budget = "quick",
                 dataset: str | None = None, *, models=None) -> str:
     """One Markdown paragraph: what ``run_experiment`` does under ``budget``, from its definition.
@@ -152,7 +172,7 @@ def budget_plan(experiment: str | Experiment, budget: str | Budget = "quick",
             groups.setdefault(tuple(own), []).append(label)
     parts = [f"{_names(group)} with {_seeds(own)}" for own, group in groups.items()]
     count = sum(len(v) for v in trained.values())
-    epochs = chosen.epochs or exp.epochs
+    epochs = _epochs_text(exp, chosen, trained)
     images = ("every training image" if chosen.train_limit is None
               else f"{chosen.train_limit:,} training images")
     width = ("" if chosen.width_multiplier == 1 else
@@ -160,15 +180,17 @@ def budget_plan(experiment: str | Experiment, budget: str | Budget = "quick",
     scored = ("the whole test set" if chosen.test_limit is None
               else f"{chosen.test_limit:,} test images")
     text = (f"`{exp.name}` at `{chosen.name}` trains {'; '.join(parts) or 'nothing'} "
-            f"({_count(count, 'run')}: {_count(epochs, 'epoch')} on {images} of "
+            f"({_count(count, 'run')}: {epochs} on {images} of "
             f"`{dataset}`{width}, scored on {scored}).")
     if shipped:
         by_seed: dict[int, list[str]] = {}
         for label, seed in shipped:
             by_seed.setdefault(seed, []).append(label)
         read = "; ".join(f"{_names(group)} with seed {seed}" for seed, group in by_seed.items())
+        own = _epochs_text(exp, chosen, {label: [] for label, _ in shipped}, only_own=True)
         text += (f" It reads {_count(len(shipped), 'run')} from the "
-                 f"records the kit ships (`course_lib/shipped_results/`): {read}. They were "
+                 f"records the kit ships (`course_lib/shipped_results/`): {read}"
+                 + (f" ({own})" if own else "") + ". They were "
                  f"trained with the same runner and budget on `{SHIPPED_DATASET}` by "
                  f"`{ship_command(exp)}`; each is checked against the experiment's current "
                  f"definition before it is used, and `shipped='train'` trains them here instead.")
