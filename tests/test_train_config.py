@@ -376,3 +376,17 @@ def test_every_quick_budget_is_the_learning_recipe():
         assert quick.train_limit <= 20000  # what the shipped subset holds
         assert quick.models and set(quick.models) <= set(exp.labels)
         assert "Quick" in exp.notes, exp.name  # says what quick changes and why
+
+
+@pytest.mark.parametrize("name", experiment_names())
+def test_models_of_a_claimed_ordering_train_for_the_same_epochs(name):
+    # Budget.model_epochs may lengthen a family that learns slowly, but never one side of a
+    # comparison: a verdict between runs of unequal length would judge the recipe.
+    from course_lib.train.reporting import claimed_orderings
+
+    exp = get_experiment(name)
+    for budget in ("smoke", "quick"):
+        default = set(exp.default_models(budget))
+        for claim, lower, higher, _ in claimed_orderings(name):
+            if lower in default and higher in default:
+                assert exp.run_epochs(budget, lower) == exp.run_epochs(budget, higher), claim

@@ -665,7 +665,8 @@ for data_name in datasets:
         print(f"{m}: {sizes[m]['total']:,} parameters ({sizes[m]['high'] / sizes[m]['total']:.0%} "
               f"in the high layers), {len(runs)} seed(s), "
               f"{' + '.join(f'{n} {w}' for w, n in pd.Series(map(origin, runs)).value_counts().items())}, "
-              f"{minutes[m]:.1f} min per run where it was trained")
+              f"{minutes[m]:.1f} min per run (the records' wall time, on the CPU that trained "
+              "them)")
     ratio = sizes["RCNN-A3"]["total"] / sizes["RCNN-A1"]["total"] - 1
     print(f"RCNN-A3 has {ratio:+.0%} parameters against RCNN-A1 at these widths: "
           + ("a win of A3 is also a win of the larger net." if ratio > 0.05 else
