@@ -22,9 +22,11 @@ per call, no XLA, op determinism on):
   before (a 1-D convolution of the squares and ``ops.power``); its column gives the kit's
   images/s over that one's, the gain of the adopted window-matmul LRN.
 
-LRN alone is measured too (``## Levers``, table "LRN forward + backward"): the kit's layer, the
-former formulation and ``tf.nn.local_response_normalization`` at the LRN inputs of CNN-A2's
-quick model and of the full-width one.
+For the models with LRN, the training step alone is timed too, with either LRN
+(``train_on_batch`` on one batch: no input pipeline, no ``fit`` call around it), and LRN alone
+(table "LRN forward + backward"): the kit's layer, the former formulation and
+``tf.nn.local_response_normalization`` at the LRN inputs of CNN-A2's quick model and of the
+full-width one.
 
 Scoring (after training) is measured too: ``evaluate_modes`` on VGG-A's four test modes (15
 views an image) in batches of 64, the training batch the runner used to score with, against
@@ -264,6 +266,61 @@ def measure_lrn(args) -> list[dict]:
     return results
 
 
+def measure_lrn_steps(experiment: str, label: str, args) -> dict:
+    """Training steps of a quick LRN model, the kit's LRN against the former: ``train_on_batch``
+    on one batch of 64 (the runner's compile: op determinism on, no XLA), ``args.step_calls``
+    steps per case and round, interleaved. No input pipeline and no ``fit`` call around the
+    steps, whose per-call cost the one-epoch columns above include."""
+    import keras
+    import numpy as np
+
+    from course_lib.train import gpu
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 32, 32, 3)).astype("float32")
+    y = rng.integers(0, 10, 64)
+    nets = {}
+    for case in ("kit", "former"):
+        keras.utils.set_random_seed(0)
+        net, _ = quick_model(experiment, label)
+        net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
+                    loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+        nets[case] = net
+
+    def case_fn(case):
+        def run():
+            former = _FormerLRN() if case == "former" else contextlib.nullcontext()
+            with gpu.op_determinism(True), former:
+                for _ in range(args.step_calls):
+                    nets[case].train_on_batch(x, y)
+        return run
+
+    times = timing.interleaved({c: case_fn(c) for c in nets}, repeats=args.repeats * 2,
+                               warmup=1)
+    return {"label": label, "times": times, "steps": args.step_calls, "batch": 64}
+
+
+def lrn_step_lines(results: list[dict]) -> list[str]:
+    """The table of :func:`measure_lrn_steps`: ms per step and img/s of each side, and the
+    per-round ratio former / kit."""
+    rows = []
+    for r in results:
+        per_step = {c: [t / r["steps"] for t in r["times"][c]] for c in r["times"]}
+        ratios = sorted(a / b for a, b in zip(per_step["former"], per_step["kit"]))
+        kit, former = timing.median(per_step["kit"]), timing.median(per_step["former"])
+        rows.append([r["label"], f"{kit * 1e3:.1f} ms ({r['batch'] / kit:.0f} img/s)",
+                     f"{former * 1e3:.1f} ms ({r['batch'] / former:.0f} img/s)",
+                     f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f})"])
+    steps = results[0]["steps"] if results else 0
+    rounds = len(results[0]["times"]["kit"]) if results else 0
+    return ["", f"**LRN models, the training step alone** (`train_on_batch` on one batch of 64, "
+            f"{steps} steps per case and round, {rounds} interleaved rounds; ratio = former / "
+            "kit per round, median and range): the one-epoch columns above also hold `fit`'s "
+            "per-call cost and the input pipeline, which both sides pay alike.", "",
+            timing.table(["model (quick widths)", "kit LRN: per step", "former LRN: per step",
+                          "LRN now / former"], rows)]
+
+
 def lrn_lines(results: list[dict]) -> list[str]:
     """The table "LRN forward + backward": ms per call and the per-round ratios to the kit."""
     rows = []
@@ -300,7 +357,8 @@ def scoring_lines(scoring: dict) -> list[str]:
 
 
 def report(results: list[dict], ceiling: float, info: dict, args, seconds: float,
-           scoring: dict | None = None, lrn: list[dict] | None = None) -> str:
+           scoring: dict | None = None, lrn: list[dict] | None = None,
+           lrn_steps: list[dict] | None = None) -> str:
     base = "runner"
     lines = [
         SECTION, "",
@@ -337,6 +395,8 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
             row.append(f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f})")
         rows.append(row)
     lines.append(timing.table(header, rows))
+    if lrn_steps:
+        lines += lrn_step_lines(lrn_steps)
     if lrn:
         lines += lrn_lines(lrn)
     if scoring is not None:
@@ -357,24 +417,27 @@ def main(argv=None) -> int:
                         "256 images, 1 round; writes nothing unless --out is given")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
-    args.lrn_batch = 64
+    args.lrn_batch, args.step_calls = 64, 20
     models = MODELS + (MORE_MODELS if args.all else ())
     if args.quick:
         args.images, args.repeats, models = 256, 1, MODELS[:1] + MORE_MODELS[2:3]
-        args.lrn_batch = 4
+        args.lrn_batch, args.step_calls = 4, 2
     start = time.perf_counter()
     info = timing.machine_info()
     ceiling = matmul_ceiling()
-    results = []
+    results, lrn_steps = [], []
     for experiment, label in models:
         results.append(measure_model(experiment, label, args))
+        if "former LRN" in results[-1]["times"]:
+            lrn_steps.append(measure_lrn_steps(experiment, label, args))
         print(f"{label}: done", flush=True)
     scoring = measure_scoring(args)
     print("scoring: done", flush=True)
     lrn = measure_lrn(args)
     print("LRN: done", flush=True)
     info["load_average_end"] = timing.load_average()
-    text = report(results, ceiling, info, args, time.perf_counter() - start, scoring, lrn)
+    text = report(results, ceiling, info, args, time.perf_counter() - start, scoring, lrn,
+                  lrn_steps)
     print(text)
     if not args.quick or "--out" in (argv or sys.argv):
         timing.write_section(Path(args.out), SECTION, text)

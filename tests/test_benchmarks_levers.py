@@ -91,3 +91,12 @@ def test_report_gives_the_scoring_ratio_per_round(levers):
     text = levers.report([result], 100.0, info, Args(), 60.0, scoring)
     assert "2.5 s in test batches of 64, 1.5 s in batches of 512" in text
     assert "**1.75x** (1.50-2.00)" in text
+
+
+def test_lrn_step_table_gives_each_side_per_step_and_the_ratio_per_round(levers):
+    # 20 steps per round: kit 1.0 s (50 ms a step, 1280 img/s at batch 64); former 2.0 and 3.0 s
+    result = {"label": "CNN-A2", "steps": 20, "batch": 64,
+              "times": {"kit": [1.0, 1.0], "former": [2.0, 3.0]}}
+    text = "\n".join(levers.lrn_step_lines([result]))
+    assert "| CNN-A2 | 50.0 ms (1280 img/s) | 125.0 ms (512 img/s) | **2.50x** (2.00-3.00) |" in text
+    assert "20 steps per case and round, 2 interleaved rounds" in text

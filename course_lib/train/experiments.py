@@ -45,7 +45,7 @@ _QUICK_NOTE = (
     "Quick (fashion_mnist32, a CPU): the first images of each class of the training set "
     "(20,000 = 2,000 per class for the nets without batch normalisation, 12,000 for those "
     "with it, which learn in fewer steps), the whole 10,000-image test set, batch 64, 6 or 4 "
-    "epochs, learning rate 0.05 with a linear warm-up over the first 10% of the steps and "
+    "epochs (8 for seed 000's RCNNs), learning rate 0.05 with a linear warm-up over the first 10% of the steps and "
     "cosine decay to 0 (the source's step points would cut the rate before a few-epoch run "
     "has learnt anything; the warm-up keeps the first steps of the un-normalised nets "
     "stable), models narrowed as the budget says and recorded, the seeds the budget lists "

@@ -660,13 +660,14 @@ for data_name in datasets:
         print(f"{data_name}, budget {BUDGET!r}: no RCNN pair in this budget's runs")
         continue
     sizes = {m: runs[0]["params"] for m, runs in pair.items()}
-    minutes = {m: np.mean([r["wall_time_s"] for r in runs]) / 60 for m, runs in pair.items()}
+    # the median: a run that shared its CPU with other work does not stretch it
+    minutes = {m: np.median([r["wall_time_s"] for r in runs]) / 60 for m, runs in pair.items()}
     for m, runs in pair.items():
         print(f"{m}: {sizes[m]['total']:,} parameters ({sizes[m]['high'] / sizes[m]['total']:.0%} "
               f"in the high layers), {len(runs)} seed(s), "
               f"{' + '.join(f'{n} {w}' for w, n in pd.Series(map(origin, runs)).value_counts().items())}, "
-              f"{minutes[m]:.1f} min per run (the records' wall time, on the CPU that trained "
-              "them)")
+              f"{minutes[m]:.1f} min per run (median of the records' wall times, on the CPU "
+              "that trained them)")
     ratio = sizes["RCNN-A3"]["total"] / sizes["RCNN-A1"]["total"] - 1
     print(f"RCNN-A3 has {ratio:+.0%} parameters against RCNN-A1 at these widths: "
           + ("a win of A3 is also a win of the larger net." if ratio > 0.05 else
