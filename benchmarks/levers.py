@@ -34,7 +34,7 @@ views an image) in batches of 64, the training batch the runner used to score wi
 
 The section ``## Levers`` of ``benchmarks/RESULTS.md`` is (re)written, other sections kept.
 
-    PYTHONPATH=$PWD python benchmarks/levers.py             # about 5 minutes on 2 cores
+    PYTHONPATH=$PWD python benchmarks/levers.py             # about 9 minutes on 2 cores
     PYTHONPATH=$PWD python benchmarks/levers.py --all       # seven models, about 12 minutes
     PYTHONPATH=$PWD python benchmarks/levers.py --quick     # a check of the script
 """
@@ -250,16 +250,8 @@ def measure_lrn(args) -> list[dict]:
                 t, depth_radius=size // 2, bias=k, alpha=alpha, beta=beta)
         diffs = {c: float(tf.reduce_max(tf.abs(fns["kit"](x) - f(x)))) for c, f in fns.items()}
 
-        def forward_backward(fn):
-            @tf.function
-            def run(inputs):
-                with tf.GradientTape() as tape:
-                    tape.watch(inputs)
-                    outputs = fn(inputs)
-                return tf.reduce_sum(tape.gradient(outputs, inputs, output_gradients=upstream))
-            return lambda: run(x).numpy()
-
-        times = timing.interleaved({c: forward_backward(f) for c, f in fns.items()},
+        times = timing.interleaved({c: timing.forward_backward(f, x, upstream)
+                                    for c, f in fns.items()},
                                    repeats=args.repeats * 5, warmup=2)
         results.append({"name": name, "shape": shape, "size": size, "times": times,
                         "diffs": diffs})

@@ -162,15 +162,7 @@ def bench_lrn(sizes: Sizes, args) -> list[Row]:
     upstream = tf.random.stateless_normal(shape, seed=(3, 4))
 
     def forward_backward(fn):
-        @tf.function
-        def run(inputs):
-            with tf.GradientTape() as tape:
-                tape.watch(inputs)
-                outputs = fn(inputs)
-            grad = tape.gradient(outputs, inputs, output_gradients=upstream)
-            return tf.reduce_sum(grad)  # a scalar: .numpy() waits without copying the tensor
-
-        return lambda: run(x).numpy()
+        return timing.forward_backward(fn, x, upstream)
 
     rows = []
     for label, kw in LRN_SETTINGS:

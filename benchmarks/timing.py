@@ -47,6 +47,22 @@ def interleaved(cases: dict[str, Callable[[], object]], *, repeats: int, warmup:
     return times
 
 
+def forward_backward(fn: Callable, x, upstream) -> Callable[[], object]:
+    """A call that runs ``fn`` forward and backward on ``x`` (gradient of ``fn(x)`` with
+    ``upstream`` as the output gradient) in one ``tf.function`` and waits for the result."""
+    import tensorflow as tf
+
+    @tf.function
+    def run(inputs):
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            outputs = fn(inputs)
+        grad = tape.gradient(outputs, inputs, output_gradients=upstream)
+        return tf.reduce_sum(grad)  # a scalar: .numpy() waits without copying the tensor
+
+    return lambda: run(x).numpy()
+
+
 def median(values) -> float:
     return float(statistics.median(values))
 

@@ -27,7 +27,9 @@ def window_matrix(channels: int, size: int) -> np.ndarray:
     """
     j = np.arange(channels)[:, None]
     d = np.arange(channels)[None, :]
-    return ((j >= d - size // 2) & (j <= d + (size - 1) // 2)).astype("float32")
+    matrix = ((j >= d - size // 2) & (j <= d + (size - 1) // 2)).astype("float32")
+    matrix.setflags(write=False)  # cached and shared: nobody may change it
+    return matrix
 
 
 def local_response_normalization(x, size, alpha, beta, k):
