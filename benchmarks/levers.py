@@ -126,6 +126,24 @@ class _FormerLRN:
         self.module.local_response_normalization = self.saved
 
 
+def lrn_context(former: bool):
+    """:class:`_FormerLRN` for the 'before' case, else a context that changes nothing."""
+    return _FormerLRN() if former else contextlib.nullcontext()
+
+
+def compiled_quick_model(experiment: str, label: str, *, steps_per_execution: int = 1,
+                         jit_compile: bool = False):
+    """:func:`quick_model`, seeded (0) and compiled as every case here compiles it."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    net, settings = quick_model(experiment, label)
+    net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
+                loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
+                steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+    return net, settings
+
+
 def has_lrn(net) -> bool:
     """Whether ``net`` normalises with the kit's LRN (a layer, or inside an RCL)."""
     from course_lib.layers import LRN, RecurrentConv2D
@@ -166,7 +184,6 @@ def quick_model(experiment: str, label: str):
 
 
 def measure_model(experiment: str, label: str, args) -> dict:
-    import keras
     import numpy as np
     import tensorflow as tf
 
@@ -179,23 +196,19 @@ def measure_model(experiment: str, label: str, args) -> dict:
     nets, datasets = {}, {}
     macs = None
     for case, (batch, spe, jit, _) in CASES.items():
-        keras.utils.set_random_seed(0)
-        net, settings = quick_model(experiment, label)
+        net, settings = compiled_quick_model(experiment, label, steps_per_execution=spe,
+                                             jit_compile=jit)
         if macs is None:
             macs = int(layer_table(net, totals=True)["macs"].iloc[-1])
         if case == "former LRN" and not has_lrn(net):
             continue
-        net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                    loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
-                    steps_per_execution=spe, jit_compile=jit)
         nets[case] = net
         datasets[case] = tf.data.Dataset.from_tensor_slices((x, y)).batch(
             batch, drop_remainder=True).prefetch(2)
 
     def case_fn(case):
         def run():
-            former = _FormerLRN() if case == "former LRN" else contextlib.nullcontext()
-            with gpu.op_determinism(CASES[case][3]), former:
+            with gpu.op_determinism(CASES[case][3]), lrn_context(case == "former LRN"):
                 nets[case].fit(datasets[case], epochs=1, verbose=0)
         return run
 
@@ -263,7 +276,6 @@ def measure_lrn_steps(experiment: str, label: str, args) -> dict:
     on one batch of 64 (the runner's compile: op determinism on, no XLA), ``args.step_calls``
     steps per case and round, interleaved. No input pipeline and no ``fit`` call around the
     steps, whose per-call cost the one-epoch columns above include."""
-    import keras
     import numpy as np
 
     from course_lib.train import gpu
@@ -271,18 +283,11 @@ def measure_lrn_steps(experiment: str, label: str, args) -> dict:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 32, 32, 3)).astype("float32")
     y = rng.integers(0, 10, 64)
-    nets = {}
-    for case in ("kit", "former"):
-        keras.utils.set_random_seed(0)
-        net, _ = quick_model(experiment, label)
-        net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                    loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
-        nets[case] = net
+    nets = {case: compiled_quick_model(experiment, label)[0] for case in ("kit", "former")}
 
     def case_fn(case):
         def run():
-            former = _FormerLRN() if case == "former" else contextlib.nullcontext()
-            with gpu.op_determinism(True), former:
+            with gpu.op_determinism(True), lrn_context(case == "former"):
                 for _ in range(args.step_calls):
                     nets[case].train_on_batch(x, y)
         return run

@@ -20,8 +20,8 @@ from course_lib.data.info import DatasetUnavailableError
 from course_lib.data.paths import keras_datasets_dir, resolve_data_dir, system_data_hidden
 
 __all__ = ["FASHION_MNIST_CLASSES", "SYSTEM_DIRS", "IDX_IMAGES_MAGIC", "IDX_LABELS_MAGIC",
-           "FASHION_MNIST_HUMAN_ERROR", "FashionMNISTArrays", "read_idx", "find_fashion_mnist_idx", "read_fashion_mnist_idx",
-           "load_fashion_mnist_arrays", "read_shipped_fashion_mnist"]
+           "FASHION_MNIST_HUMAN_ERROR", "FashionMNISTArrays", "read_idx", "find_fashion_mnist_idx",
+           "read_fashion_mnist_idx", "load_fashion_mnist_arrays", "read_shipped_fashion_mnist"]
 
 #: Class names in label order (Xiao et al. 2017, table 1).
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",

@@ -187,7 +187,8 @@ def budget_plan(experiment: str | Experiment, budget: str | Budget = "quick",
         for label, seed in shipped:
             by_seed.setdefault(seed, []).append(label)
         read = "; ".join(f"{_names(group)} with seed {seed}" for seed, group in by_seed.items())
-        own = _epochs_text(exp, chosen, {label: [] for label, _ in shipped}, only_own=True)
+        own = _epochs_text(exp, chosen, dict.fromkeys(label for label, _ in shipped),
+                           only_own=True)
         text += (f" It reads {_count(len(shipped), 'run')} from the "
                  f"records the kit ships (`course_lib/shipped_results/`): {read}"
                  + (f" ({own})" if own else "") + ". They were "
