@@ -18,6 +18,13 @@ per call, no XLA, op determinism on):
   CPU runs);
 - ``XLA``: ``jit_compile=True`` (determinism off too: XLA and op determinism exclude each
   other for pooling nets);
+- ``fused BN`` (models with batch normalisation only): every ``BatchNormalization`` trains
+  through TensorFlow's fused kernel (``tf.compat.v1.nn.fused_batch_norm``, oneDNN's
+  ``FusedBatchNormV3`` on CPU) instead of Keras 3's composite of ``tf.nn.moments`` and
+  ``tf.nn.batch_normalization``: the lever that Keras 2 pulled by default and Keras 3 has not;
+- ``bfloat16``: the ``mixed_bfloat16`` policy (bfloat16 compute, float32 weights), on CPUs
+  with bfloat16 instructions (AVX512_BF16, AMX) a faster matmul; elsewhere emulated. It
+  changes the numbers a run ends at, as float16 does on a GPU;
 - ``former LRN`` (models with LRN only): the same net with the LRN formulation the kit used
   before (a 1-D convolution of the squares and ``ops.power``); its column gives the kit's
   images/s over that one's, the gain of the adopted window-matmul LRN.
@@ -82,6 +89,8 @@ CASES = {
     "batch 128": (128, 1, False, True),
     "no determinism": (64, 1, False, False),
     "XLA": (64, 1, True, False),
+    "fused BN": (64, 1, False, True),
+    "bfloat16": (64, 1, False, True),
     "former LRN": (64, 1, False, True),
 }
 #: cases whose column is runner / case (the kit now against what it replaced), not case / runner
@@ -131,13 +140,60 @@ def lrn_context(former: bool):
     return _FormerLRN() if former else contextlib.nullcontext()
 
 
+def fused_batch_norm_class():
+    """A ``keras.layers.BatchNormalization`` that trains through TensorFlow's fused kernel (4-D
+    channels-last inputs; anything else, and inference, as Keras computes it). Its moving
+    statistics follow Keras' rule: the biased batch variance (the kernel returns the unbiased
+    one)."""
+    import keras
+    import tensorflow as tf
+
+    class FusedBatchNormalization(keras.layers.BatchNormalization):
+        def call(self, inputs, training=None, mask=None):
+            if not (training and self.trainable) or mask is not None or self.renorm \
+                    or len(inputs.shape) != 4 or self.axis not in (3, -1):
+                return super().call(inputs, training=training, mask=mask)
+            channels = inputs.shape[-1]
+            gamma = self.gamma if self.scale else tf.ones((channels,), inputs.dtype)
+            beta = self.beta if self.center else tf.zeros((channels,), inputs.dtype)
+            outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+                inputs, gamma, beta, epsilon=self.epsilon, data_format="NHWC", is_training=True)
+            count = tf.cast(tf.size(inputs) // channels, variance.dtype)
+            variance = variance * (count - 1.0) / count
+            for stat, value in ((self.moving_mean, mean), (self.moving_variance, variance)):
+                stat.assign(stat * self.momentum + value * (1.0 - self.momentum))
+            return outputs
+
+    return FusedBatchNormalization
+
+
+@contextlib.contextmanager
+def build_context(case: str):
+    """The zoo builds the model of ``case``: with the fused batch normalisation (``keras.layers.
+    BatchNormalization`` swapped while it builds) or under the ``mixed_bfloat16`` policy."""
+    import keras
+
+    saved_bn, saved_policy = keras.layers.BatchNormalization, keras.mixed_precision.dtype_policy()
+    if case == "fused BN":
+        keras.layers.BatchNormalization = fused_batch_norm_class()
+    elif case == "bfloat16":
+        keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:
+        yield
+    finally:
+        keras.layers.BatchNormalization = saved_bn
+        keras.mixed_precision.set_dtype_policy(saved_policy)
+
+
 def compiled_quick_model(experiment: str, label: str, *, steps_per_execution: int = 1,
-                         jit_compile: bool = False):
-    """:func:`quick_model`, seeded (0) and compiled as every case here compiles it."""
+                         jit_compile: bool = False, case: str = "runner"):
+    """:func:`quick_model` as ``case`` builds it, seeded (0) and compiled as every case here
+    compiles it."""
     import keras
 
     keras.utils.set_random_seed(0)
-    net, settings = quick_model(experiment, label)
+    with build_context(case):
+        net, settings = quick_model(experiment, label)
     net.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                 loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
                 steps_per_execution=steps_per_execution, jit_compile=jit_compile)
@@ -151,6 +207,18 @@ def has_lrn(net) -> bool:
     return any(isinstance(layer, LRN) or (isinstance(layer, RecurrentConv2D)
                                           and layer.lrn is not None)
                for layer in net.layers)
+
+
+def has_batch_norm(net) -> bool:
+    """Whether ``net`` has a ``BatchNormalization`` layer."""
+    import keras
+
+    return any(isinstance(layer, keras.layers.BatchNormalization)
+               for layer in net.layers)
+
+
+#: cases that apply to some models only: case -> (does it apply to this net?, the cell if not)
+ONLY_FOR = {"former LRN": (has_lrn, "no LRN"), "fused BN": (has_batch_norm, "no BN")}
 
 
 def matmul_ceiling(n: int = 4096, repeats: int = 7) -> float:
@@ -197,10 +265,10 @@ def measure_model(experiment: str, label: str, args) -> dict:
     macs = None
     for case, (batch, spe, jit, _) in CASES.items():
         net, settings = compiled_quick_model(experiment, label, steps_per_execution=spe,
-                                             jit_compile=jit)
+                                             jit_compile=jit, case=case)
         if macs is None:
             macs = int(layer_table(net, totals=True)["macs"].iloc[-1])
-        if case == "former LRN" and not has_lrn(net):
+        if case in ONLY_FOR and not ONLY_FOR[case][0](net):
             continue
         nets[case] = net
         datasets[case] = tf.data.Dataset.from_tensor_slices((x, y)).batch(
@@ -385,7 +453,7 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
             if c == base:
                 continue
             if c not in ips:
-                row.append("no LRN")
+                row.append(ONLY_FOR[c][1])
                 continue
             pairs = zip(ips[base], ips[c]) if c in INVERTED else zip(ips[c], ips[base])
             ratios = sorted(a / b for a, b in pairs)

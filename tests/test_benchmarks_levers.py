@@ -52,6 +52,11 @@ def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):
     text = levers.report([{**result, "times": times}], 100.0, info, Args(), 60.0)
     assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 2
     assert "| no LRN |" in text
+    # ... nor one without batch normalisation a fused-BN case.
+    del times["fused BN"]
+    text = levers.report([{**result, "times": times}], 100.0, info, Args(), 60.0)
+    assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 3
+    assert "| no BN |" in text
 
 
 def test_former_lrn_is_the_same_function_and_lrn_models_are_found(levers):
@@ -100,3 +105,40 @@ def test_lrn_step_table_gives_each_side_per_step_and_the_ratio_per_round(levers)
     text = "\n".join(levers.lrn_step_lines([result]))
     assert "| CNN-A2 | 50.0 ms (1280 img/s) | 125.0 ms (512 img/s) | **2.50x** (2.00-3.00) |" in text
     assert "20 steps per case and round, 2 interleaved rounds" in text
+
+
+def test_fused_batch_norm_trains_as_keras_batch_norm(levers):
+    """The fused-BN case times the same layer: in training its output and its moving statistics
+    after a step equal Keras' composite (to float32 rounding); in inference it is Keras' own."""
+    import keras
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(2.0, 3.0, (8, 5, 5, 6)).astype("float32")
+    fused, plain = levers.fused_batch_norm_class()(momentum=0.9), keras.layers.BatchNormalization(
+        momentum=0.9)
+    for layer in (fused, plain):
+        layer.build(x.shape)
+        layer.gamma.assign(np.linspace(0.5, 2.0, 6, dtype="float32"))
+        layer.beta.assign(np.linspace(-1.0, 1.0, 6, dtype="float32"))
+    np.testing.assert_allclose(fused(x, training=True), plain(x, training=True), atol=1e-5)
+    for a, b in ((fused.moving_mean, plain.moving_mean),
+                 (fused.moving_variance, plain.moving_variance)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5)
+    assert not np.allclose(plain.moving_variance.numpy(), 1.0)  # the step moved them
+    np.testing.assert_allclose(fused(x, training=False), plain(x, training=False), atol=1e-5)
+
+
+def test_build_context_swaps_only_while_building(levers):
+    import keras
+
+    with levers.build_context("fused BN"):
+        net = levers.quick_model("simpnet", "SimpNet-Slim-600K")[0]
+    assert levers.has_batch_norm(net)
+    assert all(type(layer).__name__ == "FusedBatchNormalization" for layer in net.layers
+               if isinstance(layer, keras.layers.BatchNormalization))
+    assert keras.layers.BatchNormalization.__name__ == "BatchNormalization"
+    with levers.build_context("bfloat16"):
+        net = levers.quick_model("vgg-depth", "VGG-A-CIFAR")[0]
+    assert net.layers[1].compute_dtype == "bfloat16"
+    assert keras.mixed_precision.dtype_policy().name == "float32"
+    assert not levers.has_batch_norm(levers.quick_model("vgg-depth", "VGG-A-CIFAR")[0])
