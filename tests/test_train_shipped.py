@@ -3,13 +3,14 @@ true to what the runner gives when the run is trained again."""
 
 import dataclasses
 import json
+import re
 import statistics
 
 import pytest
 
 from course_lib.train import Budget, StaleShippedRecord, budget_plan, get_experiment
 from course_lib.train.shipped import (
-    MACHINE_KEYS, SHIPPED_DIR, read_shipped_record, shipped_path, shipped_runs,
+    MACHINE_KEYS, SHIPPED_DIR, portable_record, read_shipped_record, shipped_path, shipped_runs,
 )
 from course_lib.train import experiment_names
 from repo_scripts import load_script
@@ -43,6 +44,34 @@ def test_every_shipped_record_matches_the_current_definition(name, budget, label
     assert (record["label"], record["seed"]) == (get_experiment(name).model(label).label, seed)
     raw = json.loads(shipped_path(name, label, seed, budget=budget).read_text())
     assert not set(MACHINE_KEYS) & set(raw), "a shipped record names this machine's files"
+    paths = [(key, v) for key, v in _strings(raw)
+             if key != "packbits_b64" and re.match(r"/[\w.-]+/", v)]  # not a device: /cpu:0
+    assert not paths, f"a shipped record names the files of the machine that made it: {paths}"
+
+
+def _strings(value, key=None):
+    """(key, string) for every string in a JSON value, at any depth."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, key)
+    elif isinstance(value, str):
+        yield key, value
+
+
+def test_portable_record_drops_the_machine_paths_and_keeps_the_rest():
+    record = {"_path": "/home/me/results/x.json", "model_path": "/home/me/results/x.keras",
+              "test_error_pct": 12.5,
+              "config": {"data_location": "/usr/share/datasets/fashion-mnist", "num_train": 20},
+              "initialised_from": {"label": "VGG-A-CIFAR", "record": "/home/me/results/vgg-init/"
+                                   "VGG-A-CIFAR__fashion_mnist32__quick.json", "layers": ["fc1"]}}
+    clean = portable_record(record)
+    assert clean == {"test_error_pct": 12.5, "config": {"num_train": 20},
+                     "initialised_from": {"label": "VGG-A-CIFAR", "layers": ["fc1"], "record":
+                                          "VGG-A-CIFAR__fashion_mnist32__quick.json"}}
+    assert record["config"]["data_location"] and record["_path"]  # the run's own record is kept
 
 
 def test_only_json_records_and_the_readme_are_shipped(monkeypatch):

@@ -74,7 +74,8 @@ def ship(name: str, budget: str, results_dir: str, *, train: bool = True,
     from course_lib.train import get_experiment
     from course_lib.train.results import write_json_atomic
     from course_lib.train.runner import plan, run_model
-    from course_lib.train.shipped import MACHINE_KEYS, SHIPPED_DATASET, shipped_path, shipped_runs
+    from course_lib.train.shipped import (SHIPPED_DATASET, portable_record, shipped_path,
+                                          shipped_runs)
 
     written, title = [], get_experiment(name).name
     for label, seed in shipped_runs(name, budget):
@@ -89,8 +90,8 @@ def ship(name: str, budget: str, results_dir: str, *, train: bool = True,
                 continue
         record = run_model(name, label, dataset=SHIPPED_DATASET, budget=budget, seed=seed,
                            results_dir=results_dir, live=False)
-        clean = {k: v for k, v in record.items() if k not in MACHINE_KEYS}
-        written.append(write_json_atomic(shipped_path(name, label, seed, budget=budget), clean))
+        written.append(write_json_atomic(shipped_path(name, label, seed, budget=budget),
+                                         portable_record(record)))
         print(f"shipped {title} {label} seed {seed} -> {written[-1].relative_to(REPO)}")
     return written
 

@@ -22,8 +22,8 @@ from course_lib.train import results as results_lib
 from course_lib.train.config import Budget, Experiment
 from course_lib.train.experiments import get_experiment
 
-__all__ = ["SHIPPED_DIR", "StaleShippedRecord", "budget_plan", "read_shipped_record",
-           "ship_command", "shipped_runs", "shipped_path"]
+__all__ = ["SHIPPED_DIR", "StaleShippedRecord", "budget_plan", "portable_record",
+           "read_shipped_record", "ship_command", "shipped_runs", "shipped_path"]
 
 #: Where the shipped records live (inside the package, so every install has them).
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped_results"
@@ -33,6 +33,8 @@ SHIPPED_DATASET = "fashion_mnist32"
 
 #: Keys of a record that describe one machine's files, dropped from a shipped copy.
 MACHINE_KEYS = ("_path", "model_path")
+#: Keys of a record's ``config`` that describe one machine's files, dropped from a shipped copy.
+MACHINE_CONFIG_KEYS = ("data_location",)
 
 
 class StaleShippedRecord(ValueError):
@@ -64,6 +66,27 @@ def shipped_path(experiment: str | Experiment, label: str, seed: int, *,
 def ship_command(experiment: str | Experiment) -> str:
     """The command that (re)makes an experiment's shipped records."""
     return f"python tools/ship_records.py {get_experiment(experiment).name}"
+
+
+def portable_record(record: dict) -> dict:
+    """A copy of a run's record fit to ship: without the paths of the machine that made it
+    (:data:`MACHINE_KEYS`, :data:`MACHINE_CONFIG_KEYS`); the record a run was initialised from
+    is named by its file name (shipped beside it).
+
+    Example:
+
+    >>> portable_record({"_path": "/home/me/r.json", "config": {"data_location": "/data",
+    ...                  "num_train": 20000}, "test_error_pct": 12.5})
+    {'config': {'num_train': 20000}, 'test_error_pct': 12.5}
+    """
+    clean = {k: v for k, v in record.items() if k not in MACHINE_KEYS}
+    if isinstance(clean.get("config"), dict):
+        clean["config"] = {k: v for k, v in clean["config"].items()
+                           if k not in MACHINE_CONFIG_KEYS}
+    source = clean.get("initialised_from")
+    if isinstance(source, dict) and source.get("record"):
+        clean["initialised_from"] = {**source, "record": Path(source["record"]).name}
+    return clean
 
 
 def read_shipped_record(run) -> dict:
