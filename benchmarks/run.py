@@ -795,17 +795,9 @@ def main(argv=None) -> int:
     output = args.output if args.output is not None else (None if args.quick
                                                           else HERE / "RESULTS.md")
     if output is not None:
-        # benchmarks/time_to_accuracy.py and benchmarks/augmentation.py write their own
-        # sections of the same file: keep them.
-        kept = ""
-        if output.is_file():
-            old = output.read_text()
-            for title in ("Time to accuracy", "Augmentation"):
-                start = old.find(f"\n## {title}")
-                if start >= 0:
-                    end = old.find("\n## ", start + 1)
-                    kept += old[start:end if end >= 0 else len(old)].rstrip("\n") + "\n"
-        output.write_text(text.rstrip("\n") + "\n" + kept if kept else text)
+        # benchmarks/time_to_accuracy.py, augmentation.py and levers.py write their own
+        # sections of the same file: they are kept.
+        timing.write_report(output, text)
         print(f"[benchmark] report written to {output}", file=sys.stderr)
     if args.json is not None:
         args.json.write_text(json.dumps({"machine": info, "rows": [r.to_dict() for r in rows],

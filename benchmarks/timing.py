@@ -9,6 +9,7 @@ import datetime as _dt
 import gc
 import os
 import platform
+import re
 import statistics
 import subprocess
 import time
@@ -328,3 +329,20 @@ def write_section(path: Path, heading: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n")
+
+
+def _sections(text: str) -> dict[str, str]:
+    """``{"## Heading": the section's text up to the next "## "}`` of a Markdown report."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return {part.split("\n", 1)[0]: part.rstrip("\n") + "\n" for part in parts
+            if part.startswith("## ")}
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write the report ``text`` to ``path``, keeping every section of the file already there
+    whose heading ``text`` does not have (the sections other scripts write: time to accuracy,
+    augmentation, levers), in their order, after it."""
+    old = path.read_text() if path.is_file() else ""
+    mine = _sections(text)
+    kept = [body for heading, body in _sections(old).items() if heading not in mine]
+    path.write_text("\n".join([text.rstrip("\n") + "\n", *kept]).rstrip("\n") + "\n")

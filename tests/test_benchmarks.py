@@ -315,6 +315,22 @@ def test_time_to_accuracy_section_replaces_only_itself(tmp_path):
         [{"epoch": 1, "test_error_pct": 20.0}, {"epoch": 2, "test_error_pct": 15.0}], 85.0) == 2
 
 
+def test_run_py_report_keeps_the_sections_other_scripts_write(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Benchmarks\n\n## Machine\n\nold machine\n\n## Results\n\nold rows\n\n"
+                    "## Time to accuracy\n\nttA\n\n## Augmentation\n\naug\n\n## Levers\n\n"
+                    "levers\n")
+    timing.write_report(path, "# Benchmarks\n\n## Machine\n\nnew machine\n\n## Results\n\n"
+                              "new rows\n")
+    text = path.read_text()
+    assert "old" not in text and "new machine" in text and "new rows" in text
+    assert text.index("new rows") < text.index("## Time to accuracy\n\nttA") \
+        < text.index("## Augmentation\n\naug") < text.index("## Levers\n\nlevers")
+    assert text.count("## Results") == 1 and text.endswith("levers\n")
+    timing.write_report(tmp_path / "new.md", "# Benchmarks\n\n## Results\n\nrows\n")
+    assert (tmp_path / "new.md").read_text() == "# Benchmarks\n\n## Results\n\nrows\n"
+
+
 def test_augmentation_section_replaces_only_itself(tmp_path):
     import augmentation as aug_bench
 
