@@ -29,6 +29,10 @@ per call, no XLA, op determinism on):
   before (a 1-D convolution of the squares and ``ops.power``); its column gives the kit's
   images/s over that one's, the gain of the adopted window-matmul LRN.
 
+After the timing, a few training steps of each model run under the TensorFlow profiler: the
+shares of op time (convolution kernels forward and backward, then the largest other ops) say
+what any lever can still take from it.
+
 For the models with LRN, the training step alone is timed too, with either LRN
 (``train_on_batch`` on one batch: no input pipeline, no ``fit`` call around it), and LRN alone
 (table "LRN forward + backward"): the kit's layer, the former formulation and
@@ -283,7 +287,21 @@ def measure_model(experiment: str, label: str, args) -> dict:
     times = timing.interleaved({c: case_fn(c) for c in nets}, repeats=args.repeats, warmup=1)
     images = {c: args.images // CASES[c][0] * CASES[c][0] for c in nets}
     return {"experiment": experiment, "label": label, "macs": macs, "times": times,
-            "images": images, "width": settings.width_multiplier}
+            "images": images, "width": settings.width_multiplier,
+            "ops": profile_step(nets["runner"], x[:64], y[:64], args.profile_steps)}
+
+
+def profile_step(net, x, y, steps: int) -> dict[str, float]:
+    """Op seconds by op type (TensorFlow profiler, summed over threads) of ``steps`` training
+    steps of ``net`` on one batch, op determinism on as the runner trains; after the timing, so
+    that profiling cannot disturb it."""
+    import tempfile
+
+    from course_lib.train import gpu
+
+    with gpu.op_determinism(True), tempfile.TemporaryDirectory(prefix="levers-profile-") as log:
+        net.train_on_batch(x, y)  # traced outside the profile
+        return timing.tf_op_times(lambda: net.train_on_batch(x, y), calls=steps, logdir=log)
 
 
 def measure_scoring(args) -> dict:
@@ -460,6 +478,16 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
             row.append(f"**{timing.median(ratios):.2f}x** ({ratios[0]:.2f}-{ratios[-1]:.2f})")
         rows.append(row)
     lines.append(timing.table(header, rows))
+    profiled = [r for r in results if r.get("ops")]
+    if profiled:
+        lines += ["", f"**Where a training step's op time goes** (the runner's setting, "
+                  f"{args.profile_steps} step{'s' * (args.profile_steps != 1)} of one batch of 64 under the "
+                  "TensorFlow profiler, "
+                  "after the timing; op time summed over the threads, as a share of all op "
+                  "time): what a lever can still take from each model.", "",
+                  timing.table(["model (quick widths)", "op time by kind"],
+                               [[r["label"], timing.summarize_op_times(r["ops"])]
+                                for r in profiled])]
     if lrn_steps:
         lines += lrn_step_lines(lrn_steps)
     if lrn:
@@ -482,11 +510,11 @@ def main(argv=None) -> int:
                         "256 images, 1 round; writes nothing unless --out is given")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
-    args.lrn_batch, args.step_calls = 64, 20
+    args.lrn_batch, args.step_calls, args.profile_steps = 64, 20, 5
     models = MODELS + (MORE_MODELS if args.all else ())
     if args.quick:
         args.images, args.repeats, models = 256, 1, MODELS[:1] + MORE_MODELS[2:3]
-        args.lrn_batch, args.step_calls = 4, 2
+        args.lrn_batch, args.step_calls, args.profile_steps = 4, 2, 1
     start = time.perf_counter()
     info = timing.machine_info()
     ceiling = matmul_ceiling()

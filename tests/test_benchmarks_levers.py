@@ -43,6 +43,13 @@ def test_report_gives_the_ceiling_fraction_and_the_per_round_ratios(levers):
             "load_average_end": "0.2", "usable_cores": 2}
     text = levers.report([result], 100.0, info, Args(), 60.0)
     assert "**100 GFLOP/s**" in text
+    assert "Where a training step's op time goes" not in text  # no profile, no table
+    Args.profile_steps = 5
+    profiled = levers.report([{**result, "ops": {"_MklNativeFusedConv2D": 1.0,
+                                                 "_MklNativeConv2DBackpropInput": 2.0,
+                                                 "Mul": 1.0}}], 100.0, info, Args(), 60.0)
+    assert ("| CNN-A2 | convolution kernels 75% (forward 25%, backward 50%); then Mul 25% |"
+            in profiled)
     # 1024 img/s x 6 x 10M MACs = 61.4 GFLOP/s: 61% of the 100 GFLOP/s ceiling
     assert "| CNN-A2 (x0.25) | 10.0M | 1024 | 61% |" in text
     assert text.count("**2.00x** (2.00-2.00)") == len(cases) - 1
