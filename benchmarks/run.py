@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -578,17 +579,24 @@ def bench_pipeline(sizes: Sizes, args) -> list[Row]:
 # ------------------------------------------------------------------------------------------
 
 
+#: ``make test``'s pytest arguments (the Makefile's ``test`` recipe, with its default two
+#: workers; tests/test_benchmarks.py checks that they agree).
+MAKE_TEST_ARGS = ("tests", "notebooks", "--nbval-lax", "-p", "no:cacheprovider", "-m",
+                  "not rehearsal", "-n", "2", "--dist", "loadgroup")
+
+
 def bench_suite(args) -> dict:
+    """``make test``'s pytest command once, with the 10 slowest tests."""
     repo = timing.REPO
-    cmd = [sys.executable, "-m", "pytest", "tests", "notebooks", "--nbval-lax",
-           "-p", "no:cacheprovider", "--durations=10", "-q"]
+    cmd = [sys.executable, "-m", "pytest", *MAKE_TEST_ARGS, "--durations=10", "-q"]
     env = {**os.environ, "COURSE_BUDGET": "smoke"}
     env.pop("KERAS_BACKEND", None)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     result = parse_pytest_output(proc.stdout)
-    result.update({"command": "COURSE_BUDGET=smoke python " + " ".join(cmd[1:]),
+    result.update({"command": "COURSE_BUDGET=smoke python " + " ".join(
+                       shlex.quote(part) for part in cmd[1:]),
                    "wall_s": wall, "returncode": proc.returncode,
                    "output_tail": proc.stdout.splitlines()[-40:]})
     return result
@@ -691,8 +699,9 @@ def parse_args(argv=None):
                         help=f"sections to run, any of {', '.join(SECTIONS)}, suite (default: "
                              f"{' '.join(SECTIONS)})")
     parser.add_argument("--suite", action="store_true",
-                        help="also run the test suite + notebooks once (smoke budget) and "
-                             "report its wall time and 10 slowest tests")
+                        help="also run make test's pytest command once (tests + notebooks, "
+                             "smoke budget, two workers) and report its wall time and 10 "
+                             "slowest tests")
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES),
                         metavar="MODEL", help="models of the 'models' section "
                                               f"(default: {' '.join(MODEL_NAMES)})")

@@ -5,6 +5,8 @@ No timing is asserted here (timings depend on the machine); ``make benchmark`` m
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -313,6 +315,17 @@ def test_time_to_accuracy_section_replaces_only_itself(tmp_path):
     assert text.startswith("# Benchmarks\n\n## Results\n\nold rows\n")
     assert time_to_accuracy._first_reaching(
         [{"epoch": 1, "test_error_pct": 20.0}, {"epoch": 2, "test_error_pct": 15.0}], 85.0) == 2
+
+
+def test_run_py_times_make_tests_own_pytest_command():
+    import run
+
+    makefile = (BENCH.parent / "Makefile").read_text()
+    recipe = makefile.split("\ntest: ", 1)[1].split("\n")[1]
+    workers = re.search(r"^PYTEST_WORKERS \?= (\d+)$", makefile, flags=re.M).group(1)
+    expected = shlex.split(recipe.replace("$(PYTEST_WORKERS)", workers))
+    expected = expected[expected.index("pytest") + 1:]
+    assert [a for a in expected if not a.startswith("$(")] == list(run.MAKE_TEST_ARGS)
 
 
 def test_run_py_report_keeps_the_sections_other_scripts_write(tmp_path):
