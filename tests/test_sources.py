@@ -4,6 +4,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SKIP_DIRS = {".git", ".venv", "results", "build", "dist", "__pycache__", ".ipynb_checkpoints",
              "tfds", "cache", "keras"}
@@ -46,3 +48,14 @@ def test_sources_md_names_every_seed_notebook_and_original():
     for ref in ("arXiv:1409.1556", "arXiv:1802.06205", "https://cs231n.github.io/convolutional-networks/",
                 "魏秀参", "Liang", "CVPR 2015"):
         assert ref in text, ref
+
+
+def test_no_build_artifact_or_trained_model_is_in_the_repository():
+    """Wheels, saved models and weights are made by the kit, never shipped in it (a wheel was
+    committed by accident once); the data files ship compressed."""
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        pytest.skip("not a git checkout")
+    artifacts = (".whl", ".keras", ".h5", ".tar.gz", ".zip", ".pyc")
+    offenders = [p for p in out.stdout.splitlines() if p.endswith(artifacts)]
+    assert not offenders, offenders
