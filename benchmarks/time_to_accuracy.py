@@ -132,8 +132,8 @@ def run_torch(settings, widths, target_pct: float, max_epochs: int, threads: int
     if threads:
         torch.set_num_threads(threads)
     data = load_run_data(settings.dataset, batch_size=settings.batch_size, augment=False,
-                         seed=settings.seed, train_limit=settings.train_limit,
-                         test_limit=settings.test_limit)
+                         seed=settings.seed, extra=settings.extra,
+                         train_limit=settings.train_limit, test_limit=settings.test_limit)
     x_train = np.stack([x.numpy() for x, _ in data.examples])
     y_train = np.array([int(y) for _, y in data.examples], dtype=np.int64)
     x_test = np.concatenate([x.numpy() for x, _ in data.test])

@@ -287,6 +287,21 @@ def test_run_py_quick_models_and_pipeline_write_a_report(tmp_path):
     assert "The input side alone (one epoch of batches, no training): kit pipeline" in text
 
 
+def test_time_to_accuracy_script_runs_end_to_end(tmp_path):
+    # Both sides at --quick sizes (smoke budget, a few seconds): the PyTorch side reads the
+    # runner's data as the runner does (a missing loader argument once broke it unnoticed).
+    pytest.importorskip("torch")
+    report_path = tmp_path / "report.md"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "time_to_accuracy.py"), "--quick", "--output",
+         str(report_path)], capture_output=True, text=True, timeout=600,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = report_path.read_text()
+    assert "## Time to accuracy" in text and "| kit (course_lib runner) |" in text
+    assert "| PyTorch |" in text and "**Ratio" in text and "Training seconds per epoch" in text
+
+
 def test_time_to_accuracy_schedule_mirrors_the_runner():
     pytest.importorskip("torch")
     import time_to_accuracy
