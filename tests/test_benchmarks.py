@@ -302,6 +302,18 @@ def test_time_to_accuracy_script_runs_end_to_end(tmp_path):
     assert "| PyTorch |" in text and "**Ratio" in text and "Training seconds per epoch" in text
 
 
+def test_augmentation_script_runs_end_to_end(tmp_path):
+    report_path = tmp_path / "report.md"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "augmentation.py"), "--quick", "--output", str(report_path)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = report_path.read_text()
+    assert "## Augmentation" in text and "| augmentation alone: one batch of" in text
+    assert "| training epoch, CNN-A2 widths" in text
+
+
 def test_time_to_accuracy_schedule_mirrors_the_runner():
     pytest.importorskip("torch")
     import time_to_accuracy
