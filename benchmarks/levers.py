@@ -45,8 +45,8 @@ views an image) in batches of 64, the training batch the runner used to score wi
 
 The section ``## Levers`` of ``benchmarks/RESULTS.md`` is (re)written, other sections kept.
 
-    PYTHONPATH=$PWD python benchmarks/levers.py             # about 9 minutes on 2 cores
-    PYTHONPATH=$PWD python benchmarks/levers.py --all       # seven models, about 12 minutes
+    PYTHONPATH=$PWD python benchmarks/levers.py             # about 10 minutes on 2 cores
+    PYTHONPATH=$PWD python benchmarks/levers.py --all       # eight models, about twice as long
     PYTHONPATH=$PWD python benchmarks/levers.py --quick     # a check of the script
 """
 
