@@ -122,11 +122,22 @@ class Row:
             return timing.paired_ratio_range(self.kit_times, self.ref_times)
         return timing.paired_ratio_range(self.ref_times, self.kit_times)
 
+    def _meets(self, ratio: float) -> bool:
+        return ratio <= self.target if self.kind == "time" else ratio >= self.target
+
     @property
     def met(self) -> bool | None:
+        """Whether the median ratio meets the target (None: no target)."""
+        return None if self.target is None else self._meets(self.ratio)
+
+    @property
+    def verdict(self) -> str | None:
+        """"met" when every round's ratio meets the target, "missed" when none does, "unclear"
+        when the rounds fall on both sides (None: no target)."""
         if self.target is None:
             return None
-        return self.ratio <= self.target if self.kind == "time" else self.ratio >= self.target
+        meets = [self._meets(r) for r in self.ratio_range]
+        return "met" if all(meets) else "missed" if not any(meets) else "unclear"
 
     def value(self, times) -> str:
         seconds = timing.median(times)
@@ -139,6 +150,7 @@ class Row:
             "section": self.section, "comparison": self.comparison, "kit": self.kit,
             "reference": self.reference, "kind": self.kind, "target": self.target,
             "ratio": self.ratio, "ratio_range": self.ratio_range, "met": self.met,
+            "verdict": self.verdict,
             "kit_times": self.kit_times, "ref_times": self.ref_times, "images": self.images,
             "notes": self.notes,
         }
@@ -624,7 +636,8 @@ def _target_text(row: Row) -> str:
 
 
 def _met_text(row: Row) -> str:
-    return {True: "yes", False: "**no**", None: ""}[row.met]
+    return {"met": "yes", "missed": "**no**", None: "",
+            "unclear": f"not settled (median {'yes' if row.met else '**no**'})"}[row.verdict]
 
 
 def report(rows: list[Row], info: dict, args, suite: dict | None, wall: float) -> str:
@@ -642,7 +655,9 @@ def report(rows: list[Row], info: dict, args, suite: dict | None, wall: float) -
              f"({args.micro_repeats} rounds for the layers, {args.repeats} for models and "
              "pipeline). Values are medians over the rounds; the range is that of the per-round "
              "ratio (both sides of a round ran under the same machine load), and the details "
-             "give the ratio of the fastest rounds too. The PyTorch-backend LRN "
+             "give the ratio of the fastest rounds too. A target is met when every round's "
+             "ratio meets it, missed when none does, and not settled when the rounds fall on "
+             "both sides of it (the median's side is given). The PyTorch-backend LRN "
              "row runs in a subprocess with `KERAS_BACKEND=torch` (the Keras backend is fixed "
              "when Keras is imported). PyTorch models run "
              + ("with `torch.compile`." if args.torch_compile else

@@ -344,6 +344,22 @@ def test_time_to_accuracy_section_replaces_only_itself(tmp_path):
         [{"epoch": 1, "test_error_pct": 20.0}, {"epoch": 2, "test_error_pct": 15.0}], 85.0) == 2
 
 
+def test_run_py_target_is_met_only_when_every_round_meets_it():
+    import run
+
+    def row(kit, ref, kind="time"):
+        return run.Row("s", "c", "k", "r", kit, ref, kind=kind, target=1.05, images=64)
+
+    assert row([1.0, 1.0], [1.0, 1.0]).verdict == "met"          # ratios 1.0, 1.0
+    assert row([2.0, 2.0], [1.0, 1.0]).verdict == "missed"       # 2.0, 2.0
+    unclear = row([0.9, 1.5, 1.2], [1.0, 1.0, 1.0])              # 0.9, 1.5, 1.2: median 1.2
+    assert unclear.verdict == "unclear" and unclear.met is False
+    assert run._met_text(unclear) == "not settled (median **no**)"
+    # speed rows: ratio = kit img/s / reference img/s, higher is better
+    assert row([1.0, 1.0], [2.0, 2.0], kind="speed").verdict == "met"
+    assert run.Row("s", "c", "k", "r", [1.0], [1.0]).verdict is None  # no target
+
+
 def test_run_py_times_make_tests_own_pytest_command():
     import run
 
