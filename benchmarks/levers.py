@@ -266,15 +266,11 @@ def measure_model(experiment: str, label: str, args) -> dict:
     x = rng.standard_normal((args.images, 32, 32, 3)).astype("float32")
     y = rng.integers(0, 10, args.images)
     nets, datasets = {}, {}
-    macs = None
-    for case, (batch, spe, jit, _) in CASES.items():
-        net, settings = compiled_quick_model(experiment, label, steps_per_execution=spe,
-                                             jit_compile=jit, case=case)
-        if macs is None:
-            macs = int(layer_table(net, totals=True)["macs"].iloc[-1])
-        if case in ONLY_FOR and not ONLY_FOR[case][0](net):
-            continue
-        nets[case] = net
+    for case, (batch, spe, jit, _) in CASES.items():  # "runner" first: the others ask it
+        if case in ONLY_FOR and not ONLY_FOR[case][0](nets["runner"]):
+            continue  # a lever this net has nothing for: not even built
+        nets[case], settings = compiled_quick_model(experiment, label, steps_per_execution=spe,
+                                                    jit_compile=jit, case=case)
         datasets[case] = tf.data.Dataset.from_tensor_slices((x, y)).batch(
             batch, drop_remainder=True).prefetch(2)
 
@@ -286,6 +282,7 @@ def measure_model(experiment: str, label: str, args) -> dict:
 
     times = timing.interleaved({c: case_fn(c) for c in nets}, repeats=args.repeats, warmup=1)
     images = {c: args.images // CASES[c][0] * CASES[c][0] for c in nets}
+    macs = int(layer_table(nets["runner"], totals=True)["macs"].iloc[-1])
     return {"experiment": experiment, "label": label, "macs": macs, "times": times,
             "images": images, "width": settings.width_multiplier,
             "ops": profile_step(nets["runner"], x[:64], y[:64], args.profile_steps)}
@@ -480,11 +477,11 @@ def report(results: list[dict], ceiling: float, info: dict, args, seconds: float
     lines.append(timing.table(header, rows))
     profiled = [r for r in results if r.get("ops")]
     if profiled:
-        lines += ["", f"**Where a training step's op time goes** (the runner's setting, "
-                  f"{args.profile_steps} step{'s' * (args.profile_steps != 1)} of one batch of 64 under the "
-                  "TensorFlow profiler, "
-                  "after the timing; op time summed over the threads, as a share of all op "
-                  "time): what a lever can still take from each model.", "",
+        steps = f"{args.profile_steps} step" + "s" * (args.profile_steps != 1)
+        lines += ["", f"**Where a training step's op time goes** (the runner's setting, {steps} "
+                  "of one batch of 64 under the TensorFlow profiler, after the timing; op time "
+                  "summed over the threads, as a share of all op time): what a lever can still "
+                  "take from each model.", "",
                   timing.table(["model (quick widths)", "op time by kind"],
                                [[r["label"], timing.summarize_op_times(r["ops"])]
                                 for r in profiled])]

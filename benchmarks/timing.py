@@ -322,13 +322,10 @@ def write_section(path: Path, heading: str, section: str) -> None:
     """Put ``section`` (which starts with ``heading``, e.g. ``"## Augmentation"``) into the
     Markdown file ``path`` in place of an older section under that heading (or at the end)."""
     text = path.read_text() if path.is_file() else "# Benchmarks\n"
-    start = text.find(heading)
-    if start >= 0:
-        end = text.find("\n## ", start + len(heading))
-        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
+    sections = _sections(text)
+    sections[heading] = section.rstrip("\n") + "\n"  # in its place, or last if new
+    head = re.split(r"(?m)^(?=## )", text)[0].rstrip("\n")
+    path.write_text("\n".join([head + "\n", *sections.values()]).rstrip("\n") + "\n")
 
 
 def _sections(text: str) -> dict[str, str]:
